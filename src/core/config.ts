@@ -1,0 +1,145 @@
+import { z } from 'zod';
+import { UsageError } from './errors.js';
+import { describeIssue, parseJsonText } from './json-text.js';
+import { KNOWN_REGIONS } from './regions.js';
+import { BUCKET_RE, HOSTNAME_RE, REGION_RE, TAG_PAIR_RE } from './patterns.js';
+
+// Defaults are the real clawdinators values (infra/opentofu, scripts/).
+export const DEFAULTS = {
+  region: 'eu-central-1',
+  profile: undefined as string | undefined,
+  endpointUrl: undefined as string | undefined,
+  instanceTag: 'app=clawdinator',
+  amiTag: 'clawdinator=true',
+  imagesBucket: 'clawdinator-images-eu1-20260107165216',
+  bootstrapBucket: 'clawdinator-images-eu1-20260107165216',
+  flakeBase: 'github:openclaw/clawdinators',
+  canaryOrder: ['clawdinator-1', 'clawdinator-2'],
+  amiKeep: 6,
+  backupBucketPattern: 'openclaw-lab-backup-{stack}-{account}',
+};
+
+export type ConfigKey = keyof typeof DEFAULTS;
+export type ClawConfig = typeof DEFAULTS;
+export type Source = 'default' | 'file' | 'env' | 'flag';
+export interface ResolvedValue {
+  value: unknown;
+  source: Source;
+  /** The flag, variable or file the value came from. */
+  origin: string;
+}
+export interface ResolvedConfig {
+  values: ClawConfig;
+  sources: Record<ConfigKey, ResolvedValue>;
+}
+
+const fields = {
+  region: z.string().regex(REGION_RE, 'is not an AWS region (like eu-central-1)'),
+  profile: z.string().min(1).regex(/^[A-Za-z0-9_.@+-]+$/, 'is not a profile name'),
+  endpointUrl: z.url({ protocol: /^https?$/, error: 'is not an http(s) URL' }),
+  instanceTag: z.string().regex(TAG_PAIR_RE, 'must be key=value'),
+  amiTag: z.string().regex(TAG_PAIR_RE, 'must be key=value'),
+  imagesBucket: z.string().regex(BUCKET_RE, 'is not an S3 bucket name'),
+  bootstrapBucket: z.string().regex(BUCKET_RE, 'is not an S3 bucket name'),
+  flakeBase: z.string().regex(/^(github|git\+https|path):[A-Za-z0-9._/:@-]+$/, 'is not a flake reference (like github:owner/repo)'),
+  canaryOrder: z.array(z.string().regex(HOSTNAME_RE, 'is not a valid hostname')),
+  amiKeep: z.number().int('must be an integer').min(1, 'must be at least 1'),
+  backupBucketPattern: z.string().regex(/^[a-z0-9.{}-]+$/, 'may hold only a-z 0-9 . - and {stack} {account}'),
+} satisfies Record<ConfigKey, z.ZodType>;
+
+const fileSchema = z.strictObject(Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, v.optional()])) as {
+  [K in ConfigKey]: z.ZodOptional<(typeof fields)[K]>;
+});
+
+export const CONFIG_FILE = 'claw.config.json';
+
+/** Environment variables per key, highest priority first. */
+export const ENV_NAMES: Record<ConfigKey, string[]> = {
+  region: ['CLAW_REGION', 'AWS_REGION', 'AWS_DEFAULT_REGION'],
+  profile: ['CLAW_PROFILE', 'AWS_PROFILE'],
+  endpointUrl: ['CLAW_ENDPOINT_URL', 'AWS_ENDPOINT_URL'],
+  instanceTag: ['CLAW_INSTANCE_TAG'],
+  amiTag: ['CLAW_AMI_TAG'],
+  imagesBucket: ['CLAW_IMAGES_BUCKET'],
+  bootstrapBucket: ['CLAW_BOOTSTRAP_BUCKET'],
+  flakeBase: ['CLAW_FLAKE_BASE'],
+  canaryOrder: ['CLAW_CANARY_ORDER'],
+  amiKeep: ['CLAW_AMI_KEEP'],
+  backupBucketPattern: ['CLAW_BACKUP_BUCKET_PATTERN'],
+};
+
+/** Flags that set a config key. */
+export const FLAG_NAMES: Partial<Record<ConfigKey, string>> = {
+  region: '--region',
+  profile: '--profile',
+  endpointUrl: '--endpoint-url',
+};
+
+export interface ConfigInputs {
+  flags: Partial<Record<ConfigKey, string>>;
+  env: Record<string, string | undefined>;
+  /** The file's text and its display path, when it exists. */
+  file?: { text: string; path: string };
+}
+
+function fromEnvString(key: ConfigKey, raw: string): unknown {
+  if (key === 'canaryOrder') return raw.split(',').map((s) => s.trim()).filter(Boolean);
+  if (key === 'amiKeep') return /^-?\d+$/.test(raw.trim()) ? Number(raw) : raw;
+  return raw;
+}
+
+function check(key: ConfigKey, value: unknown, origin: string): unknown {
+  const r = fields[key].safeParse(value);
+  if (r.success) return r.data;
+  const { message } = describeIssue(r.error.issues[0]!);
+  throw new UsageError(`${origin}: ${key} ${message} (got ${JSON.stringify(value)})`, `see "claw config" and the README's configuration reference`);
+}
+
+function describeOrigin(v: ResolvedValue): string {
+  return v.source === 'flag' ? `flag ${v.origin}` : v.source === 'env' ? `environment ${v.origin}` : v.origin;
+}
+
+/** flags > environment > file > defaults; every value validated where it came from. */
+export function resolveConfig(inputs: ConfigInputs): ResolvedConfig {
+  const values = { ...DEFAULTS } as Record<ConfigKey, unknown>;
+  const sources = {} as Record<ConfigKey, ResolvedValue>;
+  for (const key of Object.keys(DEFAULTS) as ConfigKey[]) {
+    sources[key] = { value: DEFAULTS[key], source: 'default', origin: 'default' };
+  }
+  if (inputs.file) {
+    const { text, path } = inputs.file;
+    const raw = parseJsonText(text, path, `fix ${path}; see the README's configuration reference`);
+    const parsed = fileSchema.safeParse(raw);
+    if (!parsed.success) {
+      const { path: at, message } = describeIssue(parsed.error.issues[0]!);
+      throw new UsageError(`${path}: ${at ? `${at} ` : ''}${message}`, `known keys: ${Object.keys(DEFAULTS).join(', ')}`);
+    }
+    for (const [k, v] of Object.entries(parsed.data)) {
+      if (v === undefined) continue;
+      values[k as ConfigKey] = v;
+      sources[k as ConfigKey] = { value: v, source: 'file', origin: path };
+    }
+  }
+  for (const key of Object.keys(DEFAULTS) as ConfigKey[]) {
+    const name = ENV_NAMES[key].find((n) => inputs.env[n] !== undefined && inputs.env[n] !== '');
+    if (name) {
+      const v = check(key, fromEnvString(key, inputs.env[name]!), `environment ${name}`);
+      values[key] = v;
+      sources[key] = { value: v, source: 'env', origin: name };
+    }
+    const flag = inputs.flags[key];
+    if (flag !== undefined) {
+      const v = check(key, flag, `flag ${FLAG_NAMES[key] ?? key}`);
+      values[key] = v;
+      sources[key] = { value: v, source: 'flag', origin: FLAG_NAMES[key] ?? key };
+    }
+  }
+  const region = values.region as string;
+  if (!values.endpointUrl && !KNOWN_REGIONS.has(region)) {
+    throw new UsageError(
+      `${describeOrigin(sources.region)}: unknown AWS region "${region}"`,
+      'use a region like eu-central-1; a region newer than this claw works with --endpoint-url',
+    );
+  }
+  return { values: values as ClawConfig, sources };
+}

@@ -1,0 +1,37 @@
+// The one error taxonomy. Each class carries its exit code; the top-level handler in
+// src/cli.ts prints `error: <message>` plus an optional hint and sets the exit code.
+
+export abstract class ClawError extends Error {
+  abstract readonly exitCode: number;
+  readonly hint: string | undefined;
+  constructor(message: string, hint?: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.hint = hint;
+    this.name = new.target.name;
+  }
+}
+
+/** Bad flag, unknown host, malformed file. Nothing was changed. */
+export class UsageError extends ClawError {
+  readonly exitCode = 2;
+}
+
+/** Refused by policy, a lock or a safety guard. */
+export class RefusedError extends ClawError {
+  readonly exitCode = 3;
+}
+
+/** AWS or a host failed. */
+export class RemoteError extends ClawError {
+  readonly exitCode = 1;
+}
+
+/** Ctrl-C or an abort signal. */
+export class InterruptedError extends ClawError {
+  readonly exitCode = 130;
+  constructor(message = 'interrupted') {
+    super(message);
+  }
+}
+
+export const EXIT = { ok: 0, remote: 1, usage: 2, refused: 3, interrupted: 130 } as const;
