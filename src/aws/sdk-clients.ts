@@ -1,0 +1,71 @@
+import type { AwsClients, Ec2Api, S3Api, SsmApi } from './clients.js';
+
+export interface AwsSettings {
+  region: string;
+  profile?: string | undefined;
+  endpointUrl?: string | undefined;
+  /** Cancels every in-flight request (Ctrl-C). */
+  signal?: AbortSignal | undefined;
+  /** Fixed credentials instead of the provider chain (tests against an emulator). */
+  credentials?: { accessKeyId: string; secretAccessKey: string } | undefined;
+  maxAttempts?: number | undefined;
+}
+
+// Adaptive retry backs off under throttling; 5 attempts keeps a dead endpoint from
+// hanging an operator for minutes.
+const MAX_ATTEMPTS = 5;
+
+function once<T>(load: () => Promise<T>): () => Promise<T> {
+  let p: Promise<T> | undefined;
+  return () => (p ??= load());
+}
+
+/**
+ * The SDK v3 implementation of the narrow interfaces. Each service's SDK package is
+ * imported on its first call, so commands load only what they use.
+ */
+export function createSdkClients(s: AwsSettings): AwsClients {
+  // A named profile means that profile (static keys, SSO, role, process), as with the
+  // aws CLI's --profile; otherwise the SDK's default chain (env, profile, IMDS...).
+  const credentials = once(async () => {
+    if (s.credentials) return s.credentials;
+    const { fromIni, fromNodeProviderChain } = await import('@aws-sdk/credential-providers');
+    return s.profile ? fromIni({ profile: s.profile }) : fromNodeProviderChain();
+  });
+  const base = async () => ({
+    region: s.region,
+    maxAttempts: s.maxAttempts ?? MAX_ATTEMPTS,
+    retryMode: 'adaptive',
+    credentials: await credentials(),
+    ...(s.endpointUrl ? { endpoint: s.endpointUrl } : {}),
+  });
+  const opts = { abortSignal: s.signal };
+
+  const ec2 = once(async () => {
+    const m = await import('@aws-sdk/client-ec2');
+    return { m, c: new m.EC2Client(await base()) };
+  });
+  const s3 = once(async () => {
+    const m = await import('@aws-sdk/client-s3');
+    return { m, c: new m.S3Client({ ...(await base()), forcePathStyle: Boolean(s.endpointUrl) }) };
+  });
+  const ssm = once(async () => {
+    const m = await import('@aws-sdk/client-ssm');
+    return { m, c: new m.SSMClient(await base()) };
+  });
+
+  const ec2Api: Ec2Api = {
+    describeInstances: async (i) => { const { m, c } = await ec2(); return c.send(new m.DescribeInstancesCommand(i), opts); },
+    describeImages: async (i) => { const { m, c } = await ec2(); return c.send(new m.DescribeImagesCommand(i), opts); },
+  };
+  const s3Api: S3Api = {
+    headBucket: async (i) => { const { m, c } = await s3(); return c.send(new m.HeadBucketCommand(i), opts); },
+    listObjectsV2: async (i) => { const { m, c } = await s3(); return c.send(new m.ListObjectsV2Command(i), opts); },
+    putObject: async (i) => { const { m, c } = await s3(); return c.send(new m.PutObjectCommand(i), opts); },
+    deleteObjects: async (i) => { const { m, c } = await s3(); return c.send(new m.DeleteObjectsCommand(i), opts); },
+  };
+  const ssmApi: SsmApi = {
+    describeInstanceInformation: async (i) => { const { m, c } = await ssm(); return c.send(new m.DescribeInstanceInformationCommand(i), opts); },
+  };
+  return { ec2: ec2Api, s3: s3Api, ssm: ssmApi };
+}
