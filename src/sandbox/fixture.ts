@@ -1,0 +1,157 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { UsageError } from '../core/errors.js';
+import { describeIssue, parseJsonText } from '../core/json-text.js';
+import { IMAGE_STATES, INSTANCE_STATES, PING_STATUSES } from './state.js';
+import { AGO_RE } from './time.js';
+
+// The seed as written in fixtures/sandbox/: one JSON file per service. Every time is
+// relative ("ago": "3d") so a freshly seeded sandbox always looks current; names may
+// use {stamp} (the AMI name stamp of the resolved time) and tags may use {name}.
+
+const ago = z.string().regex(AGO_RE, 'expected a relative time like 3d, 2h30m, 10m');
+const tags = z.record(z.string(), z.string());
+
+const accountFile = z.strictObject({
+  accountId: z.string().regex(/^\d{12}$/),
+  region: z.string(),
+});
+
+const imageEntry = z.strictObject({
+  imageId: z.string(),
+  name: z.string(),
+  ago,
+  ownerId: z.string().regex(/^\d{12}$/).optional(),
+  ownerAlias: z.string().optional(),
+  public: z.boolean().optional(),
+  description: z.string().optional(),
+  state: z.enum(IMAGE_STATES).optional(),
+  architecture: z.string().optional(),
+  bootMode: z.string().optional(),
+  tags: tags.optional(),
+  rootSnapshot: z.strictObject({ snapshotId: z.string(), volumeSize: z.number().int().positive(), tags: tags.optional() }),
+});
+
+const instanceEntry = z.strictObject({
+  instanceId: z.string(),
+  imageId: z.string(),
+  instanceType: z.string(),
+  availabilityZone: z.string(),
+  state: z.enum(INSTANCE_STATES),
+  ago,
+  privateIpAddress: z.string().optional(),
+  tags,
+});
+
+const ec2File = z.strictObject({ images: z.array(imageEntry), instances: z.array(instanceEntry) });
+
+const content = { body: z.string().optional(), size: z.number().int().nonnegative().optional() };
+const oneContent = (o: { body?: string | undefined; size?: number | undefined }) => (o.body === undefined) !== (o.size === undefined);
+const contentMessage = { message: 'give exactly one of "body" (text) or "size" (synthetic content)' };
+
+const objectEntry = z
+  .strictObject({ key: z.string().min(1), ago, contentType: z.string().optional(), ...content })
+  .refine(oneContent, contentMessage);
+
+const seriesEntry = z.strictObject({
+  /** Key prefix with {stamp} = `YYYY-MM-DD-HH-MM` of each point. */
+  prefix: z.string().includes('{stamp}'),
+  align: z.enum(['hour', 'day', 'friday']),
+  every: ago,
+  count: z.number().int().positive(),
+  /** Points to leave out at the recent end. */
+  skip: z.number().int().nonnegative().optional(),
+  files: z.array(z.strictObject({ name: z.string().min(1), ...content }).refine(oneContent, contentMessage)).min(1),
+});
+
+const s3File = z.strictObject({
+  buckets: z.array(
+    z.strictObject({
+      name: z.string(),
+      ago,
+      objects: z.array(objectEntry).optional(),
+      series: z.array(seriesEntry).optional(),
+    }),
+  ),
+});
+
+const ssmFile = z.strictObject({
+  managedInstances: z.array(
+    z.strictObject({
+      instanceId: z.string(),
+      pingStatus: z.enum(PING_STATUSES),
+      ago,
+      agentVersion: z.string(),
+      isLatestVersion: z.boolean().optional(),
+      platformName: z.string(),
+      platformVersion: z.string(),
+      computerName: z.string(),
+      ipAddress: z.string().optional(),
+    }),
+  ),
+});
+
+const spotFile = z.strictObject({
+  instanceTypes: z.array(
+    z.strictObject({
+      instanceType: z.string(),
+      vCpus: z.number().int().positive(),
+      memoryMiB: z.number().int().positive(),
+      architecture: z.string().optional(),
+    }),
+  ),
+  spotPrices: z.array(
+    z.strictObject({
+      instanceType: z.string(),
+      availabilityZone: z.string(),
+      productDescription: z.string(),
+      points: z.array(z.strictObject({ ago, price: z.string().regex(/^\d+\.\d+$/) })).min(1),
+    }),
+  ),
+});
+
+export type SeedAccount = z.infer<typeof accountFile>;
+export type SeedEc2 = z.infer<typeof ec2File>;
+export type SeedS3 = z.infer<typeof s3File>;
+export type SeedSsm = z.infer<typeof ssmFile>;
+export type SeedSpot = z.infer<typeof spotFile>;
+export type SeedSeries = z.infer<typeof seriesEntry>;
+
+export interface SeedFixture {
+  account: SeedAccount;
+  ec2: SeedEc2;
+  s3: SeedS3;
+  ssm: SeedSsm;
+  spot: SeedSpot;
+}
+
+export const SEED_FILES = ['account.json', 'ec2.json', 's3.json', 'ssm.json', 'spot.json'] as const;
+
+async function loadFile<T>(dir: string, name: string, schema: z.ZodType<T>): Promise<T> {
+  const file = join(dir, name);
+  const fix = `fix the sandbox seed in ${dir}`;
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new UsageError(`sandbox seed file ${file} cannot be read: ${(err as Error).message}`, fix);
+  }
+  const parsed = schema.safeParse(parseJsonText(text, file, fix));
+  if (!parsed.success) {
+    const { path, message } = describeIssue(parsed.error.issues[0]!);
+    throw new UsageError(`${file}: ${path ? `${path}: ` : ''}${message}`, fix);
+  }
+  return parsed.data;
+}
+
+export async function loadFixture(dir: string): Promise<SeedFixture> {
+  const [account, ec2, s3, ssm, spot] = await Promise.all([
+    loadFile(dir, 'account.json', accountFile),
+    loadFile(dir, 'ec2.json', ec2File),
+    loadFile(dir, 's3.json', s3File),
+    loadFile(dir, 'ssm.json', ssmFile),
+    loadFile(dir, 'spot.json', spotFile),
+  ]);
+  return { account, ec2, s3, ssm, spot };
+}

@@ -1,0 +1,82 @@
+import type { AwsClients } from '../aws/clients.js';
+import { createAdmin, type SandboxAdmin } from './admin.js';
+import { createEc2 } from './ec2.js';
+import { loadFixture } from './fixture.js';
+import { createS3 } from './s3.js';
+import { seedState } from './seed.js';
+import { createSsm } from './ssm.js';
+import type { SandboxState } from './state.js';
+import { readState, removeState, sandboxStatePath, writeStateAtomic } from './store.js';
+import type { SandboxWorld } from './world.js';
+
+// A simulated AWS account behind the narrow client interfaces, persisted as JSON in
+// `<home>/sandbox/state.json` and seeded from a fixture directory on first use.
+
+export interface SandboxOptions {
+  /** claw's home directory; the state lives in `<home>/sandbox/state.json`. */
+  home: string;
+  /** The seed fixture (fixtures/sandbox). */
+  seedDir: string;
+  /** The clock: resolves the seed's relative times and stamps new objects. */
+  now?: () => Date;
+}
+
+export interface Sandbox {
+  clients: AwsClients;
+  admin: SandboxAdmin;
+  /** Where the state is persisted. */
+  statePath: string;
+  /** Persist the state (mutating calls already do). */
+  save(): Promise<void>;
+}
+
+function build(state: SandboxState, file: string, now: () => Date): Sandbox {
+  let chain: Promise<void> = Promise.resolve();
+  const world: SandboxWorld = {
+    state,
+    now,
+    // Writes run one after another, so the last mutation's state is the one on disk.
+    persist: () => {
+      const write = chain.catch(() => undefined).then(() => writeStateAtomic(file, state));
+      chain = write;
+      return write;
+    },
+  };
+  return {
+    clients: { ec2: createEc2(world), s3: createS3(world), ssm: createSsm(world) },
+    admin: createAdmin(world),
+    statePath: file,
+    save: world.persist,
+  };
+}
+
+async function seedInto(file: string, opts: SandboxOptions, now: () => Date): Promise<SandboxState> {
+  const state = seedState(await loadFixture(opts.seedDir), now());
+  await writeStateAtomic(file, state);
+  return state;
+}
+
+/** Open the sandbox, seeding it from `seedDir` when no state exists yet. */
+export async function openSandbox(opts: SandboxOptions): Promise<Sandbox> {
+  const now = opts.now ?? (() => new Date());
+  const file = sandboxStatePath(opts.home);
+  const state = (await readState(file)) ?? (await seedInto(file, opts, now));
+  return build(state, file, now);
+}
+
+/** Delete the state and seed it again (relative times resolved against the clock now). */
+export async function resetSandbox(opts: SandboxOptions): Promise<Sandbox> {
+  const now = opts.now ?? (() => new Date());
+  const file = sandboxStatePath(opts.home);
+  // Load the fixture first: a broken seed must not cost the operator the old state.
+  const state = seedState(await loadFixture(opts.seedDir), now());
+  await removeState(file);
+  await writeStateAtomic(file, state);
+  return build(state, file, now);
+}
+
+export type { SandboxAdmin, RunInstanceOptions, RegisterImageOptions, RegisterManagedInstanceOptions, SeedBody } from './admin.js';
+export type { SandboxState, InstanceStateName, ImageStateName, PingStatusName, SpotPriceRecord, InstanceTypeRecord } from './state.js';
+export { SandboxUnsupportedError, type SdkLikeError } from './errors.js';
+export { sandboxStatePath } from './store.js';
+export { SEED_FILES } from './fixture.js';

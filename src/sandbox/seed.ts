@@ -1,0 +1,173 @@
+import { UsageError } from '../core/errors.js';
+import type { SeedFixture, SeedSeries } from './fixture.js';
+import { etagOf, syntheticEtag } from './ids.js';
+import type { BucketRecord, ImageRecord, InstanceRecord, ObjectRecord, SandboxState, SnapshotRecord } from './state.js';
+import { STATE_VERSION } from './state.js';
+import { ago, alignDown, compactStamp, parseDuration, snapshotStamp } from './time.js';
+
+// Turns the fixture into state: every relative time is resolved against `now`, the
+// templates ({stamp}, {name}) are filled in, and the references are checked.
+
+const iso = (d: Date) => d.toISOString();
+
+function fill(template: string, vars: Record<string, string>): string {
+  return template.replace(/\{(\w+)\}/g, (whole, key: string) => vars[key] ?? whole);
+}
+
+function fillTags(tags: Record<string, string> | undefined, vars: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(tags ?? {}).map(([k, v]) => [k, fill(v, vars)]));
+}
+
+function seedError(file: string, message: string): UsageError {
+  return new UsageError(`sandbox seed ${file}: ${message}`, 'fix the sandbox seed (fixtures/sandbox)');
+}
+
+function unique(file: string, what: string, ids: string[]): void {
+  const seen = new Set<string>();
+  for (const id of ids) {
+    if (seen.has(id)) throw seedError(file, `duplicate ${what} ${id}`);
+    seen.add(id);
+  }
+}
+
+function seedImages(fx: SeedFixture, now: Date): { images: ImageRecord[]; snapshots: SnapshotRecord[] } {
+  const images: ImageRecord[] = [];
+  const snapshots: SnapshotRecord[] = [];
+  for (const e of fx.ec2.images) {
+    const created = ago(now, e.ago);
+    const stamp = compactStamp(created);
+    const name = fill(e.name, { stamp });
+    const vars = { stamp, name };
+    const ownerId = e.ownerId ?? fx.account.accountId;
+    images.push({
+      imageId: e.imageId,
+      ownerId,
+      ...(e.ownerAlias !== undefined && { ownerAlias: e.ownerAlias }),
+      name,
+      ...(e.description !== undefined && { description: fill(e.description, vars) }),
+      state: e.state ?? 'available',
+      creationDate: iso(created),
+      public: e.public ?? false,
+      architecture: e.architecture ?? 'x86_64',
+      rootDeviceName: '/dev/xvda',
+      bootMode: e.bootMode ?? 'legacy-bios',
+      blockDeviceMappings: [
+        { deviceName: '/dev/xvda', snapshotId: e.rootSnapshot.snapshotId, volumeSize: e.rootSnapshot.volumeSize, deleteOnTermination: true },
+      ],
+      tags: fillTags(e.tags, vars),
+    });
+    snapshots.push({
+      snapshotId: e.rootSnapshot.snapshotId,
+      ownerId,
+      volumeSize: e.rootSnapshot.volumeSize,
+      // The import finished a few minutes before the AMI was registered.
+      startTime: iso(new Date(created.getTime() - 7 * 60_000)),
+      tags: fillTags(e.rootSnapshot.tags, vars),
+    });
+  }
+  unique('ec2.json', 'image id', images.map((i) => i.imageId));
+  unique('ec2.json', 'snapshot id', snapshots.map((s) => s.snapshotId));
+  return { images, snapshots };
+}
+
+function seedInstances(fx: SeedFixture, now: Date, imageIds: Set<string>): InstanceRecord[] {
+  const instances = fx.ec2.instances.map((e): InstanceRecord => {
+    if (!imageIds.has(e.imageId)) throw seedError('ec2.json', `instance ${e.instanceId} runs unknown image ${e.imageId}`);
+    return {
+      instanceId: e.instanceId,
+      reservationId: `r-${e.instanceId.slice(2)}`,
+      imageId: e.imageId,
+      instanceType: e.instanceType,
+      state: e.state,
+      availabilityZone: e.availabilityZone,
+      launchTime: iso(ago(now, e.ago)),
+      ...(e.privateIpAddress !== undefined && { privateIpAddress: e.privateIpAddress }),
+      tags: { ...e.tags },
+    };
+  });
+  unique('ec2.json', 'instance id', instances.map((i) => i.instanceId));
+  return instances;
+}
+
+function objectOf(key: string, when: Date, c: { body?: string | undefined; size?: number | undefined; contentType?: string | undefined }): ObjectRecord {
+  if (c.body !== undefined) {
+    const bytes = Buffer.from(c.body, 'utf8');
+    return {
+      key, size: bytes.length, etag: etagOf(bytes), lastModified: iso(when), bodyBase64: bytes.toString('base64'),
+      ...(c.contentType !== undefined && { contentType: c.contentType }),
+    };
+  }
+  const size = c.size ?? 0;
+  return { key, size, etag: syntheticEtag(key, size), lastModified: iso(when), ...(c.contentType !== undefined && { contentType: c.contentType }) };
+}
+
+function seriesObjects(series: SeedSeries, now: Date): ObjectRecord[] {
+  const every = parseDuration(series.every);
+  const base = alignDown(now, series.align).getTime();
+  const out: ObjectRecord[] = [];
+  for (let k = 0; k < series.count; k++) {
+    const when = new Date(base - ((series.skip ?? 0) + k) * every);
+    const prefix = fill(series.prefix, { stamp: snapshotStamp(when) });
+    for (const f of series.files) out.push(objectOf(prefix + f.name, when, f));
+  }
+  return out;
+}
+
+function seedBuckets(fx: SeedFixture, now: Date): BucketRecord[] {
+  const buckets = fx.s3.buckets.map((b): BucketRecord => {
+    const byKey = new Map<string, ObjectRecord>();
+    for (const o of b.objects ?? []) {
+      if (byKey.has(o.key)) throw seedError('s3.json', `duplicate key ${o.key} in bucket ${b.name}`);
+      byKey.set(o.key, objectOf(o.key, ago(now, o.ago), o));
+    }
+    // Series may overlap (today's 00:00 is both hourly and daily): the first one wins.
+    for (const s of b.series ?? []) for (const o of seriesObjects(s, now)) if (!byKey.has(o.key)) byKey.set(o.key, o);
+    return { name: b.name, region: fx.account.region, creationDate: iso(ago(now, b.ago)), objects: [...byKey.values()] };
+  });
+  unique('s3.json', 'bucket', buckets.map((b) => b.name));
+  return buckets;
+}
+
+export function seedState(fx: SeedFixture, now: Date): SandboxState {
+  const { images, snapshots } = seedImages(fx, now);
+  const instances = seedInstances(fx, now, new Set(images.map((i) => i.imageId)));
+  const instanceIds = new Set(instances.map((i) => i.instanceId));
+  const managedInstances = fx.ssm.managedInstances.map((m) => {
+    if (!instanceIds.has(m.instanceId)) throw seedError('ssm.json', `managed instance ${m.instanceId} is not an instance in ec2.json`);
+    return {
+      instanceId: m.instanceId,
+      pingStatus: m.pingStatus,
+      lastPingDateTime: iso(ago(now, m.ago)),
+      agentVersion: m.agentVersion,
+      isLatestVersion: m.isLatestVersion ?? true,
+      platformType: 'Linux',
+      platformName: m.platformName,
+      platformVersion: m.platformVersion,
+      computerName: m.computerName,
+      ...(m.ipAddress !== undefined && { ipAddress: m.ipAddress }),
+    };
+  });
+  unique('ssm.json', 'managed instance', managedInstances.map((m) => m.instanceId));
+  const spotPrices = fx.spot.spotPrices.flatMap((s) =>
+    s.points.map((p) => ({
+      instanceType: s.instanceType,
+      availabilityZone: s.availabilityZone,
+      productDescription: s.productDescription,
+      spotPrice: p.price,
+      timestamp: iso(ago(now, p.ago)),
+    })),
+  );
+  return {
+    version: STATE_VERSION,
+    accountId: fx.account.accountId,
+    region: fx.account.region,
+    seededAt: iso(now),
+    instances,
+    images,
+    snapshots,
+    buckets: seedBuckets(fx, now),
+    managedInstances,
+    spotPrices,
+    instanceTypes: fx.spot.instanceTypes.map((t) => ({ ...t })),
+  };
+}
