@@ -1,0 +1,122 @@
+import { Command, CommanderError } from 'commander';
+import { enableCompileCache } from 'node:module';
+import type { AwsTarget } from './aws/errors.js';
+import type { Context, GlobalOptions, ProcessIo } from './commands/context.js';
+import { packageVersion } from './nix/paths.js';
+
+// The one commander program. Only commander is loaded at start-up: each action
+// imports its command module (and through it the SDK or Ink) when it runs.
+
+const major = Number(process.versions.node.split('.')[0]);
+if (major < 22) {
+  process.stderr.write(`error: claw needs Node.js 22 or newer (this is ${process.version})\nhint: see the README's requirements\n`);
+  process.exit(2);
+}
+
+// V8's on-disk code cache makes every later start (and the SDK's hundreds of modules) cheaper.
+enableCompileCache();
+
+const controller = new AbortController();
+const io: ProcessIo = {
+  env: process.env,
+  cwd: process.cwd(),
+  stdout: process.stdout,
+  stderr: process.stderr,
+  stdinIsTTY: Boolean(process.stdin.isTTY),
+  signal: controller.signal,
+};
+
+let interrupts = 0;
+process.on('SIGINT', () => {
+  // First Ctrl-C cancels in-flight work cleanly; a second one leaves at once.
+  if (++interrupts > 1) process.exit(130);
+  controller.abort();
+});
+// A closed pipe (claw status | head) is not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+});
+
+let verbose = false;
+let target: AwsTarget | undefined;
+
+async function withContext(cmd: Command, body: (ctx: Context) => Promise<void> | void): Promise<void> {
+  const globals = cmd.optsWithGlobals<GlobalOptions>();
+  verbose = Boolean(globals.verbose);
+  if (!globals.sandbox && ['1', 'true'].includes(io.env.CLAW_SANDBOX ?? '')) globals.sandbox = true;
+  const { createContext } = await import('./commands/context.js');
+  const ctx = createContext(globals, io);
+  target = ctx.target;
+  await body(ctx);
+}
+
+const program = new Command('claw')
+  .description("The operator's console for a fleet of NixOS hosts on AWS EC2.")
+  .version(packageVersion(), '-V, --version')
+  .exitOverride()
+  .showSuggestionAfterError()
+  .configureHelp({ sortSubcommands: false })
+  .option('--repo <dir>', 'the clawdinators repo (default: walk up to the folder holding nix/instances.json)')
+  .option('--sandbox', 'use the simulated account under $CLAW_HOME (also CLAW_SANDBOX=1)')
+  .option('--profile <name>', 'AWS profile (also AWS_PROFILE)')
+  .option('--region <region>', 'AWS region (also AWS_REGION; default eu-central-1)')
+  .option('--endpoint-url <url>', 'AWS endpoint, e.g. a local emulator (also AWS_ENDPOINT_URL)')
+  .option('-v, --verbose', 'log each AWS call (service, operation, duration) and stack traces')
+  .option('--no-color', 'no colours (also NO_COLOR)')
+  .addHelpText('after', `
+Examples:
+  $ claw --sandbox status        try claw on the simulated account
+  $ claw status --json           the fleet against nix/instances.json, as JSON
+
+Exit codes: 0 ok, 1 remote failure, 2 bad input (nothing changed), 3 refused, 130 interrupted.`);
+
+program
+  .command('status')
+  .summary('the fleet as it is (EC2) against nix/instances.json, with drift called out')
+  .description('Show every registered host: instance, state, type, AZ, AMI (latest or how far behind), deployed rev, SSM ping and drift; instances tagged for the fleet but missing from the registry are listed as unregistered.')
+  .option('--json', 'print one JSON document')
+  .option('-w, --watch', 'refresh in place until Ctrl-C')
+  .option('--interval <seconds>', 'seconds between refreshes with --watch (default 5)')
+  .addHelpText('after', '\nExamples:\n  $ claw status\n  $ claw status --json | jq \'.hosts[] | select(.drift | length > 0)\'\n  $ claw --sandbox status --watch --interval 10')
+  .action(async (opts: object, cmd: Command) => {
+    const { run } = await import('./commands/status.js');
+    await withContext(cmd, (ctx) => run(ctx, opts));
+  });
+
+program
+  .command('config')
+  .summary('show the resolved configuration and where each value came from')
+  .description('Print each setting with its source: flag > environment (CLAW_*, AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL) > claw.config.json > default.')
+  .option('--json', 'print one JSON document')
+  .addHelpText('after', '\nExamples:\n  $ claw config\n  $ CLAW_AMI_KEEP=3 claw config --json')
+  .action(async (opts: object, cmd: Command) => {
+    const { run } = await import('./commands/config.js');
+    await withContext(cmd, (ctx) => run(ctx, opts));
+  });
+
+const sandbox = program
+  .command('sandbox')
+  .summary('manage the simulated account used by --sandbox')
+  .addHelpText('after', '\nExample:\n  $ claw sandbox reset --yes');
+sandbox
+  .command('reset')
+  .description('Reseed the simulated account from fixtures/sandbox (all sandbox changes are lost).')
+  .option('--dry-run', 'show the plan only')
+  .option('-y, --yes', 'do not ask for confirmation')
+  .addHelpText('after', '\nExample:\n  $ claw sandbox reset --yes')
+  .action(async (opts: object, cmd: Command) => {
+    const { reset } = await import('./commands/sandbox.js');
+    await withContext(cmd, (ctx) => reset(ctx, opts));
+  });
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) {
+    // Help and version are not failures; every other parse error is bad input.
+    process.exitCode = err.exitCode === 0 ? 0 : 2;
+  } else {
+    const { reportError } = await import('./commands/report-error.js');
+    process.exitCode = reportError(err, { stderr: process.stderr, verbose, target });
+  }
+}

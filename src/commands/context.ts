@@ -1,0 +1,112 @@
+import type { AwsClients } from '../aws/clients.js';
+import type { AwsTarget } from '../aws/errors.js';
+import { instrument } from '../aws/instrument.js';
+import type { ConfigKey, ResolvedConfig } from '../core/config.js';
+import type { Registry } from '../core/registry.js';
+import { loadConfig } from '../nix/config.js';
+import { clawHome, fixturesDir } from '../nix/paths.js';
+import { loadRegistry, locateRepo, requireRepo, type RepoInfo } from '../nix/repo.js';
+import { styler, type Styler } from '../ui/style.js';
+
+/** What src/cli.ts hands down: the process, read once, so nothing below reads globals. */
+export interface ProcessIo {
+  env: Record<string, string | undefined>;
+  cwd: string;
+  stdout: NodeJS.WriteStream;
+  stderr: NodeJS.WriteStream;
+  stdinIsTTY: boolean;
+  signal: AbortSignal;
+}
+
+export interface GlobalOptions {
+  repo?: string;
+  sandbox?: boolean;
+  profile?: string;
+  region?: string;
+  endpointUrl?: string;
+  verbose?: boolean;
+  color?: boolean;
+}
+
+export interface Logger {
+  info(line: string): void;
+  warn(line: string): void;
+  debug(line: string): void;
+}
+
+export interface Context {
+  io: ProcessIo;
+  sandbox: boolean;
+  config: ResolvedConfig;
+  repo: RepoInfo | undefined;
+  home: string;
+  target: AwsTarget;
+  log: Logger;
+  /** Styling for stdout: off for pipes, NO_COLOR and --no-color. */
+  paint: Styler;
+  now(): Date;
+  /** The validated registry; a UsageError outside a repo. */
+  registry(): Registry;
+  /** AWS clients (or the sandbox account), created on first use. */
+  clients(): Promise<AwsClients>;
+  /** Write a result to stdout. */
+  print(text: string): void;
+}
+
+function wantsColor(stream: NodeJS.WriteStream, opts: GlobalOptions, env: ProcessIo['env']): boolean {
+  if (opts.color === false || (env.NO_COLOR !== undefined && env.NO_COLOR !== '')) return false;
+  return Boolean(stream.isTTY) && (typeof stream.hasColors !== 'function' || stream.hasColors());
+}
+
+export function createContext(opts: GlobalOptions, io: ProcessIo): Context {
+  const sandbox = Boolean(opts.sandbox);
+  const repo = locateRepo({
+    cwd: io.cwd,
+    ...(opts.repo !== undefined ? { repoFlag: opts.repo } : {}),
+    ...(sandbox ? { sandboxFixture: fixturesDir('clawdinators') } : {}),
+  });
+  const flags: Partial<Record<ConfigKey, string>> = {};
+  if (opts.region !== undefined) flags.region = opts.region;
+  if (opts.profile !== undefined) flags.profile = opts.profile;
+  if (opts.endpointUrl !== undefined) flags.endpointUrl = opts.endpointUrl;
+  const config = loadConfig({ repo, flags, env: io.env });
+  const home = clawHome(io.env);
+  const errPaint = styler(wantsColor(io.stderr, opts, io.env));
+  const log: Logger = {
+    info: (line) => io.stderr.write(`${line}\n`),
+    warn: (line) => io.stderr.write(`${errPaint('yellow', 'warning:')} ${line}\n`),
+    debug: (line) => {
+      if (opts.verbose) io.stderr.write(`${errPaint('gray', line)}\n`);
+    },
+  };
+  const target: AwsTarget = { region: config.values.region, profile: config.values.profile, endpointUrl: config.values.endpointUrl };
+
+  let registry: Registry | undefined;
+  let clients: Promise<AwsClients> | undefined;
+  const makeClients = async (): Promise<AwsClients> => {
+    let raw: AwsClients;
+    if (sandbox) {
+      const { openSandbox } = await import('../sandbox/index.js');
+      raw = (await openSandbox({ home, seedDir: fixturesDir('sandbox') })).clients;
+    } else {
+      const { createSdkClients } = await import('../aws/sdk-clients.js');
+      raw = createSdkClients({ ...target, signal: io.signal });
+    }
+    return instrument(raw, (c) => log.debug(`aws ${c.service}.${c.operation} ${c.durationMs.toFixed(0)}ms ${c.ok ? 'ok' : 'failed'}`));
+  };
+
+  return {
+    io,
+    sandbox,
+    config,
+    repo,
+    home,
+    target,
+    log,
+    paint: styler(wantsColor(io.stdout, opts, io.env)),
+    now: () => new Date(),
+    registry: () => (registry ??= loadRegistry(requireRepo(repo), io.cwd)),
+    clients: () => (clients ??= makeClients()),
+    print: (text) => io.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
+  };
+}

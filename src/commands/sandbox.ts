@@ -1,0 +1,15 @@
+import { join } from 'node:path';
+import { fixturesDir } from '../nix/paths.js';
+import { confirmOrRefuse } from '../ui/confirm.js';
+import type { Context } from './context.js';
+
+export async function reset(ctx: Context, opts: { yes?: boolean; dryRun?: boolean }): Promise<void> {
+  const seedDir = fixturesDir('sandbox');
+  const plan = `reset the sandbox account: replace ${join(ctx.home, 'sandbox')} with a fresh copy seeded from ${seedDir}`;
+  ctx.log.info(`plan: ${plan}`);
+  if (opts.dryRun) return;
+  await confirmOrRefuse('Reset the sandbox account?', { stderr: ctx.io.stderr, stdinIsTTY: ctx.io.stdinIsTTY, signal: ctx.io.signal }, opts.yes);
+  const { resetSandbox } = await import('../sandbox/index.js');
+  await resetSandbox({ home: ctx.home, seedDir });
+  ctx.print('sandbox reset: 3 hosts running, AMI history, spot prices and backups seeded');
+}

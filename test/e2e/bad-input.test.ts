@@ -1,0 +1,76 @@
+import { createHash } from 'node:crypto';
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { FIXTURE_REPO, runClaw, tempDir } from '../helpers/claw.js';
+
+// Every bad input: one clear line naming the problem (plus a hint), the right exit
+// code, no stack trace, and the (sandbox) account left exactly as it was.
+
+const home = tempDir('claw-bad-');
+const clawHome = join(home, '.claw');
+const stateFile = join(clawHome, 'sandbox', 'state.json');
+const digest = () => createHash('sha256').update(readFileSync(stateFile)).digest('hex');
+
+const registry = JSON.parse(readFileSync(join(FIXTURE_REPO, 'nix/instances.json'), 'utf8')) as Record<string, Record<string, string>>;
+
+/** A copy of the fixture repo with its registry (and optionally config) replaced. */
+function brokenRepo(instances: string | null, config?: string): string {
+  const dir = join(tempDir('claw-broken-'), 'repo');
+  cpSync(FIXTURE_REPO, dir, { recursive: true });
+  if (instances !== null) writeFileSync(join(dir, 'nix/instances.json'), instances);
+  if (config !== undefined) writeFileSync(join(dir, 'claw.config.json'), config);
+  return dir;
+}
+const withEntry = (key: string, entry: Record<string, unknown>) => JSON.stringify({ ...registry, [key]: entry }, null, 2);
+const one = registry['clawdinator-1']!;
+
+type Case = { name: string; args: string[]; exit: number; stderr: RegExp; env?: Record<string, string>; cwd?: string };
+
+const cases: Case[] = [
+  { name: 'unknown command', args: ['bogus'], exit: 2, stderr: /unknown command 'bogus'/ },
+  { name: 'unknown option', args: ['status', '--bogus'], exit: 2, stderr: /unknown option '--bogus'/ },
+  { name: 'malformed region', args: ['--sandbox', 'status', '--region', 'Europe'], exit: 2, stderr: /^error: flag --region: region is not an AWS region/m },
+  { name: 'unknown region', args: ['--sandbox', 'status', '--region', 'xx-nowhere-1'], exit: 2, stderr: /^error: flag --region: unknown AWS region "xx-nowhere-1"$/m },
+  { name: 'endpoint that is not http', args: ['--sandbox', 'status', '--endpoint-url', 'ftp://x'], exit: 2, stderr: /endpointUrl is not an http\(s\) URL/ },
+  { name: 'registry with invalid JSON', args: ['--sandbox', 'status', '--repo', brokenRepo('{\n  "clawdinator-1": {\n}')], exit: 2, stderr: /^error: .*nix\/instances\.json:3:2: invalid JSON: /m },
+  { name: 'registry entry missing a field', args: ['--sandbox', 'status', '--repo', brokenRepo(withEntry('clawdinator-1', { ...one, instanceType: undefined }))], exit: 2, stderr: /entry "clawdinator-1": field "instanceType" is missing/ },
+  { name: 'host with shell metacharacters', args: ['--sandbox', 'status', '--repo', brokenRepo(withEntry('x;rm -rf ~', { ...one, host: 'x;rm -rf ~' }))], exit: 2, stderr: /entry "x;rm -rf ~": field "host" is not a valid hostname/ },
+  { name: 'host with $(...)', args: ['--sandbox', 'status', '--repo', brokenRepo(withEntry('$(id)', { ...one, host: '$(id)' }))], exit: 2, stderr: /entry "\$\(id\)": field "host" is not a valid hostname/ },
+  { name: 'key differs from host', args: ['--sandbox', 'status', '--repo', brokenRepo(withEntry('clawdinator-9', { ...one }))], exit: 2, stderr: /entry "clawdinator-9": key differs from its host "clawdinator-1"/ },
+  { name: 'duplicate host', args: ['--sandbox', 'status', '--repo', brokenRepo(`{"clawdinator-1": ${JSON.stringify(one)},\n"clawdinator-1": ${JSON.stringify(one)}}`)], exit: 2, stderr: /instances\.json:2:1: duplicate key "clawdinator-1"/ },
+  { name: 'registry that is a list', args: ['--sandbox', 'status', '--repo', brokenRepo('[]')], exit: 2, stderr: /instances\.json: expected an object of hosts/ },
+  { name: 'unreadable registry', args: ['--sandbox', 'status', '--repo', (() => { const d = brokenRepo(null); rmSync(join(d, 'nix/instances.json')); mkdirSync(join(d, 'nix/instances.json')); return d; })()], exit: 2, stderr: /instances\.json: cannot read \(EISDIR\)/ },
+  { name: 'config with an unknown key', args: ['--sandbox', 'status', '--repo', brokenRepo(null, '{"regoin": "eu-west-1"}')], exit: 2, stderr: /claw\.config\.json: unknown key "regoin"/ },
+  { name: 'config keep of zero', args: ['--sandbox', 'status', '--repo', brokenRepo(null, '{"amiKeep": 0}')], exit: 2, stderr: /claw\.config\.json: amiKeep must be at least 1/ },
+  { name: 'config that is not JSON', args: ['--sandbox', 'config', '--repo', brokenRepo(null, 'region=eu')], exit: 2, stderr: /claw\.config\.json:1:1: invalid JSON/ },
+  { name: 'environment keep that is not a number', args: ['--sandbox', 'status'], env: { CLAW_AMI_KEEP: 'abc' }, exit: 2, stderr: /environment CLAW_AMI_KEEP: amiKeep/ },
+  { name: 'environment tag without =', args: ['--sandbox', 'status'], env: { CLAW_INSTANCE_TAG: 'app' }, exit: 2, stderr: /instanceTag must be key=value/ },
+  { name: '--repo without a registry', args: ['--sandbox', 'status', '--repo', '/nonexistent'], exit: 2, stderr: /--repo \/nonexistent: no nix\/instances\.json there/ },
+  { name: 'outside a repo', args: ['status'], exit: 2, stderr: /not in a clawdinators repo/ },
+  { name: 'watch interval of zero', args: ['--sandbox', 'status', '--watch', '--interval', '0'], exit: 2, stderr: /--interval 0: expected seconds between 1 and 3600/ },
+  { name: 'interval without watch', args: ['--sandbox', 'status', '--interval', '5'], exit: 2, stderr: /--interval only applies with --watch/ },
+  { name: 'unknown AWS profile', args: ['status', '--repo', FIXTURE_REPO, '--profile', 'nope'], exit: 2, stderr: /AWS profile "nope" not found/ },
+  { name: 'sandbox reset without a terminal or --yes', args: ['--sandbox', 'sandbox', 'reset'], exit: 3, stderr: /refusing without a terminal.*\nhint: pass --yes/ },
+];
+
+describe('bad input', () => {
+  beforeAll(async () => {
+    const r = await runClaw(['--sandbox', 'status'], { env: { HOME: home, CLAW_HOME: clawHome } });
+    expect(r.exitCode).toBe(0);
+  });
+
+  it('has at least 15 cases', () => expect(cases.length).toBeGreaterThanOrEqual(15));
+
+  it.each(cases)('$name', async ({ args, exit, stderr, env, cwd }) => {
+    const before = digest();
+    const r = await runClaw(args, { env: { HOME: home, CLAW_HOME: clawHome, ...env }, cwd: cwd ?? tempDir() });
+    expect(r.stderr).toMatch(stderr);
+    expect(r.exitCode).toBe(exit);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).not.toMatch(/^\s+at /m);
+    // One error line and one hint (commander adds a "did you mean" line to typos).
+    if (exit === 2) expect(r.stderr.trim().split('\n').length).toBeLessThanOrEqual(/unknown (command|option)/.test(r.stderr) ? 3 : 2);
+    expect(digest()).toBe(before);
+  });
+});
