@@ -2,10 +2,12 @@ import type { AwsClients } from '../aws/clients.js';
 import type { AwsTarget } from '../aws/errors.js';
 import { instrument } from '../aws/instrument.js';
 import type { ConfigKey, ResolvedConfig } from '../core/config.js';
+import type { EventSink } from '../core/events.js';
 import type { Registry } from '../core/registry.js';
 import { loadConfig } from '../nix/config.js';
 import { clawHome, fixturesDir } from '../nix/paths.js';
 import { loadRegistry, locateRepo, requireRepo, type RepoInfo } from '../nix/repo.js';
+import { textProgressSink } from '../ui/progress-text.js';
 import { styler, type Styler } from '../ui/style.js';
 
 /** What src/cli.ts hands down: the process, read once, so nothing below reads globals. */
@@ -49,6 +51,8 @@ export interface Context {
   registry(): Registry;
   /** AWS clients (or the sandbox account), created on first use. */
   clients(): Promise<AwsClients>;
+  /** Progress of long operations (plain lines on stderr). */
+  events: EventSink;
   /** Write a result to stdout. */
   print(text: string): void;
 }
@@ -107,6 +111,7 @@ export function createContext(opts: GlobalOptions, io: ProcessIo): Context {
     now: () => new Date(),
     registry: () => (registry ??= loadRegistry(requireRepo(repo), io.cwd)),
     clients: () => (clients ??= makeClients()),
+    events: textProgressSink((line) => io.stderr.write(`${line}\n`)),
     print: (text) => io.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
   };
 }

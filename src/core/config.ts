@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { UsageError } from './errors.js';
 import { describeIssue, parseJsonText } from './json-text.js';
 import { KNOWN_REGIONS } from './regions.js';
-import { BUCKET_RE, HOSTNAME_RE, REGION_RE, TAG_PAIR_RE } from './patterns.js';
+import { AMI_ID_RE, BUCKET_RE, HOSTNAME_RE, REGION_RE, TAG_PAIR_RE } from './patterns.js';
 
 // Defaults are the real clawdinators values (infra/opentofu, scripts/).
 export const DEFAULTS = {
@@ -16,6 +16,14 @@ export const DEFAULTS = {
   flakeBase: 'github:openclaw/clawdinators',
   canaryOrder: ['clawdinator-1', 'clawdinator-2'],
   amiKeep: 6,
+  /** An explicit AMI for deploys and replaces; wins over the latest tagged one. */
+  ami: undefined as string | undefined,
+  imageAttribute: 'packages.x86_64-linux.clawdinator-image',
+  imageFormat: 'raw' as 'raw' | 'vhd' | 'vmdk',
+  bootMode: 'legacy-bios' as 'legacy-bios' | 'uefi',
+  architecture: 'x86_64' as 'x86_64' | 'arm64',
+  vmimportRole: 'vmimport',
+  lifecycleDays: 30,
   backupBucketPattern: 'openclaw-lab-backup-{stack}-{account}',
 };
 
@@ -44,6 +52,13 @@ const fields = {
   flakeBase: z.string().regex(/^(github|git\+https|path):[A-Za-z0-9._/:@-]+$/, 'is not a flake reference (like github:owner/repo)'),
   canaryOrder: z.array(z.string().regex(HOSTNAME_RE, 'is not a valid hostname')),
   amiKeep: z.number().int('must be an integer').min(1, 'must be at least 1'),
+  ami: z.string().regex(AMI_ID_RE, 'is not an AMI id (ami- and 8 or 17 hex digits)'),
+  imageAttribute: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'is not a flake attribute path'),
+  imageFormat: z.enum(['raw', 'vhd', 'vmdk']),
+  bootMode: z.enum(['legacy-bios', 'uefi']),
+  architecture: z.enum(['x86_64', 'arm64']),
+  vmimportRole: z.string().regex(/^[A-Za-z0-9+=,.@_-]{1,64}$/, 'is not an IAM role name'),
+  lifecycleDays: z.number().int('must be an integer').min(1, 'must be at least 1').max(3650, 'must be at most 3650'),
   backupBucketPattern: z.string().regex(/^[a-z0-9.{}-]+$/, 'may hold only a-z 0-9 . - and {stack} {account}'),
 } satisfies Record<ConfigKey, z.ZodType>;
 
@@ -65,6 +80,13 @@ export const ENV_NAMES: Record<ConfigKey, string[]> = {
   flakeBase: ['CLAW_FLAKE_BASE'],
   canaryOrder: ['CLAW_CANARY_ORDER'],
   amiKeep: ['CLAW_AMI_KEEP'],
+  ami: ['CLAW_AMI'],
+  imageAttribute: ['CLAW_IMAGE_ATTRIBUTE'],
+  imageFormat: ['CLAW_IMAGE_FORMAT'],
+  bootMode: ['CLAW_BOOT_MODE'],
+  architecture: ['CLAW_ARCHITECTURE'],
+  vmimportRole: ['CLAW_VMIMPORT_ROLE'],
+  lifecycleDays: ['CLAW_LIFECYCLE_DAYS'],
   backupBucketPattern: ['CLAW_BACKUP_BUCKET_PATTERN'],
 };
 
@@ -84,7 +106,7 @@ export interface ConfigInputs {
 
 function fromEnvString(key: ConfigKey, raw: string): unknown {
   if (key === 'canaryOrder') return raw.split(',').map((s) => s.trim()).filter(Boolean);
-  if (key === 'amiKeep') return /^-?\d+$/.test(raw.trim()) ? Number(raw) : raw;
+  if (key === 'amiKeep' || key === 'lifecycleDays') return /^-?\d+$/.test(raw.trim()) ? Number(raw) : raw;
   return raw;
 }
 
