@@ -1,16 +1,38 @@
 import type {
+  CreateTagsCommandInput,
+  CreateTagsCommandOutput,
+  DeleteSnapshotCommandInput,
+  DeleteSnapshotCommandOutput,
+  DeleteTagsCommandInput,
+  DeleteTagsCommandOutput,
+  DeregisterImageCommandInput,
+  DeregisterImageCommandOutput,
   DescribeImagesCommandInput,
   DescribeImagesCommandOutput,
+  DescribeImportSnapshotTasksCommandInput,
+  DescribeImportSnapshotTasksCommandOutput,
   DescribeInstancesCommandInput,
   DescribeInstancesCommandOutput,
+  DescribeSnapshotsCommandInput,
+  DescribeSnapshotsCommandOutput,
+  ImportSnapshotCommandInput,
+  ImportSnapshotCommandOutput,
+  RegisterImageCommandInput,
+  RegisterImageCommandOutput,
 } from '@aws-sdk/client-ec2';
 import type {
   DeleteObjectsCommandInput,
   DeleteObjectsCommandOutput,
+  GetBucketLifecycleConfigurationCommandInput,
+  GetBucketLifecycleConfigurationCommandOutput,
   HeadBucketCommandInput,
   HeadBucketCommandOutput,
+  HeadObjectCommandInput,
+  HeadObjectCommandOutput,
   ListObjectsV2CommandInput,
   ListObjectsV2CommandOutput,
+  PutBucketLifecycleConfigurationCommandInput,
+  PutBucketLifecycleConfigurationCommandOutput,
   PutObjectCommandInput,
   PutObjectCommandOutput,
 } from '@aws-sdk/client-s3';
@@ -18,6 +40,7 @@ import type {
   DescribeInstanceInformationCommandInput,
   DescribeInstanceInformationCommandOutput,
 } from '@aws-sdk/client-ssm';
+import type { Readable } from 'node:stream';
 
 // The narrow interfaces: only the calls claw makes, with the SDK's own types. The SDK
 // implementation (sdk-clients.ts) and the sandbox (src/sandbox) both implement them,
@@ -26,13 +49,36 @@ import type {
 export interface Ec2Api {
   describeInstances(input: DescribeInstancesCommandInput): Promise<DescribeInstancesCommandOutput>;
   describeImages(input: DescribeImagesCommandInput): Promise<DescribeImagesCommandOutput>;
+  describeSnapshots(input: DescribeSnapshotsCommandInput): Promise<DescribeSnapshotsCommandOutput>;
+  createTags(input: CreateTagsCommandInput): Promise<CreateTagsCommandOutput>;
+  deleteTags(input: DeleteTagsCommandInput): Promise<DeleteTagsCommandOutput>;
+  deregisterImage(input: DeregisterImageCommandInput): Promise<DeregisterImageCommandOutput>;
+  deleteSnapshot(input: DeleteSnapshotCommandInput): Promise<DeleteSnapshotCommandOutput>;
+  importSnapshot(input: ImportSnapshotCommandInput): Promise<ImportSnapshotCommandOutput>;
+  describeImportSnapshotTasks(input: DescribeImportSnapshotTasksCommandInput): Promise<DescribeImportSnapshotTasksCommandOutput>;
+  registerImage(input: RegisterImageCommandInput): Promise<RegisterImageCommandOutput>;
+}
+
+/** A (multipart when large) upload, as @aws-sdk/lib-storage's Upload does it. */
+export interface UploadInput {
+  Bucket: string;
+  Key: string;
+  Body: Readable | Uint8Array;
+  ContentLength?: number;
+  Metadata?: Record<string, string>;
+  /** Bytes sent so far and the total, as parts complete. */
+  onProgress?: (loaded: number, total: number | undefined) => void;
 }
 
 export interface S3Api {
   headBucket(input: HeadBucketCommandInput): Promise<HeadBucketCommandOutput>;
+  headObject(input: HeadObjectCommandInput): Promise<HeadObjectCommandOutput>;
   listObjectsV2(input: ListObjectsV2CommandInput): Promise<ListObjectsV2CommandOutput>;
   putObject(input: PutObjectCommandInput): Promise<PutObjectCommandOutput>;
   deleteObjects(input: DeleteObjectsCommandInput): Promise<DeleteObjectsCommandOutput>;
+  upload(input: UploadInput): Promise<{ ETag?: string | undefined }>;
+  getBucketLifecycleConfiguration(input: GetBucketLifecycleConfigurationCommandInput): Promise<GetBucketLifecycleConfigurationCommandOutput>;
+  putBucketLifecycleConfiguration(input: PutBucketLifecycleConfigurationCommandInput): Promise<PutBucketLifecycleConfigurationCommandOutput>;
 }
 
 export interface SsmApi {

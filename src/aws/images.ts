@@ -8,16 +8,24 @@ import { collectPages } from './paginate.js';
 export interface TaggedImage extends FleetImage {
   tags: Record<string, string>;
   snapshotIds: string[];
+  /** EBS snapshots behind the image, with the volume size each was taken from. */
+  snapshots: { snapshotId: string; sizeGiB: number }[];
 }
 
 function toTaggedImage(img: Image): TaggedImage {
-  if (!img.ImageId || !img.CreationDate) throw new RemoteError('DescribeImages returned an image without id or creation date');
+  if (!img.ImageId || !img.CreationDate || Number.isNaN(Date.parse(img.CreationDate))) {
+    throw new RemoteError(`DescribeImages returned an unparsable image (${img.ImageId ?? 'no id'}): refusing to guess`);
+  }
+  const snapshots = (img.BlockDeviceMappings ?? []).flatMap((m) =>
+    m.Ebs?.SnapshotId ? [{ snapshotId: m.Ebs.SnapshotId, sizeGiB: m.Ebs.VolumeSize ?? 0 }] : [],
+  );
   return {
     imageId: img.ImageId,
     name: img.Name,
     creationDate: new Date(img.CreationDate).toISOString(),
     tags: tagMap(img.Tags),
-    snapshotIds: (img.BlockDeviceMappings ?? []).flatMap((m) => (m.Ebs?.SnapshotId ? [m.Ebs.SnapshotId] : [])),
+    snapshotIds: snapshots.map((x) => x.snapshotId),
+    snapshots,
   };
 }
 

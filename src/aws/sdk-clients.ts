@@ -1,3 +1,4 @@
+import { UPLOAD_PART_SIZE } from '../core/upload.js';
 import type { AwsClients, Ec2Api, S3Api, SsmApi } from './clients.js';
 
 export interface AwsSettings {
@@ -57,12 +58,36 @@ export function createSdkClients(s: AwsSettings): AwsClients {
   const ec2Api: Ec2Api = {
     describeInstances: async (i) => { const { m, c } = await ec2(); return c.send(new m.DescribeInstancesCommand(i), opts); },
     describeImages: async (i) => { const { m, c } = await ec2(); return c.send(new m.DescribeImagesCommand(i), opts); },
+    describeSnapshots: async (i) => { const { m, c } = await ec2(); return c.send(new m.DescribeSnapshotsCommand(i), opts); },
+    createTags: async (i) => { const { m, c } = await ec2(); return c.send(new m.CreateTagsCommand(i), opts); },
+    deleteTags: async (i) => { const { m, c } = await ec2(); return c.send(new m.DeleteTagsCommand(i), opts); },
+    deregisterImage: async (i) => { const { m, c } = await ec2(); return c.send(new m.DeregisterImageCommand(i), opts); },
+    deleteSnapshot: async (i) => { const { m, c } = await ec2(); return c.send(new m.DeleteSnapshotCommand(i), opts); },
+    importSnapshot: async (i) => { const { m, c } = await ec2(); return c.send(new m.ImportSnapshotCommand(i), opts); },
+    describeImportSnapshotTasks: async (i) => { const { m, c } = await ec2(); return c.send(new m.DescribeImportSnapshotTasksCommand(i), opts); },
+    registerImage: async (i) => { const { m, c } = await ec2(); return c.send(new m.RegisterImageCommand(i), opts); },
   };
   const s3Api: S3Api = {
     headBucket: async (i) => { const { m, c } = await s3(); return c.send(new m.HeadBucketCommand(i), opts); },
+    headObject: async (i) => { const { m, c } = await s3(); return c.send(new m.HeadObjectCommand(i), opts); },
     listObjectsV2: async (i) => { const { m, c } = await s3(); return c.send(new m.ListObjectsV2Command(i), opts); },
     putObject: async (i) => { const { m, c } = await s3(); return c.send(new m.PutObjectCommand(i), opts); },
     deleteObjects: async (i) => { const { m, c } = await s3(); return c.send(new m.DeleteObjectsCommand(i), opts); },
+    getBucketLifecycleConfiguration: async (i) => { const { m, c } = await s3(); return c.send(new m.GetBucketLifecycleConfigurationCommand(i), opts); },
+    putBucketLifecycleConfiguration: async (i) => { const { m, c } = await s3(); return c.send(new m.PutBucketLifecycleConfigurationCommand(i), opts); },
+    upload: async ({ onProgress, ...params }) => {
+      const [{ c }, { Upload }] = await Promise.all([s3(), import('@aws-sdk/lib-storage')]);
+      const upload = new Upload({ client: c, params, partSize: UPLOAD_PART_SIZE, queueSize: 4, leavePartsOnError: false });
+      if (onProgress) upload.on('httpUploadProgress', (p) => onProgress(p.loaded ?? 0, p.total));
+      const abort = () => void upload.abort();
+      s.signal?.addEventListener('abort', abort, { once: true });
+      try {
+        const out = await upload.done();
+        return { ETag: out.ETag };
+      } finally {
+        s.signal?.removeEventListener('abort', abort);
+      }
+    },
   };
   const ssmApi: SsmApi = {
     describeInstanceInformation: async (i) => { const { m, c } = await ssm(); return c.send(new m.DescribeInstanceInformationCommand(i), opts); },

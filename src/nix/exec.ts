@@ -15,6 +15,8 @@ export interface RunOptions {
   input?: string;
   /** Debian package that provides `cmd`, for the tool-missing hint. */
   pkg?: string;
+  /** Each stderr line as it arrives (a long build's progress); stderr is still collected. */
+  onStderrLine?: (line: string) => void;
 }
 
 export interface RunResult {
@@ -95,6 +97,9 @@ export async function run(cmd: string, args: readonly string[], opts: RunOptions
     forceKillAfterDelay: FORCE_KILL_MS,
     timeout: opts.timeoutMs,
     ...(opts.input === undefined ? { stdin: 'ignore' as const } : { input: opts.input }),
+    ...(opts.onStderrLine && {
+      stderr: ['pipe', function* (line: unknown) { opts.onStderrLine!(String(line)); yield line; }] as const,
+    }),
     stripFinalNewline: true,
   });
   const durationMs = Math.round(performance.now() - started);
