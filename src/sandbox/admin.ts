@@ -1,7 +1,7 @@
 import { BUCKET_RE } from '../core/patterns.js';
+import { createImageAdmin, type ImageAdmin } from './admin-images.js';
 import { etagOf, newId, syntheticEtag } from './ids.js';
 import type {
-  ImageStateName,
   InstanceStateName,
   InstanceTypeRecord,
   ManagedInstanceRecord,
@@ -25,20 +25,6 @@ export interface RunInstanceOptions {
   privateIpAddress?: string;
 }
 
-export interface RegisterImageOptions {
-  name: string;
-  tags?: Record<string, string>;
-  snapshotTags?: Record<string, string>;
-  /** Defaults to the sandbox account (an image owned by `self`). */
-  ownerId?: string;
-  ownerAlias?: string;
-  public?: boolean;
-  state?: ImageStateName;
-  creationDate?: Date;
-  volumeSize?: number;
-  architecture?: string;
-}
-
 export interface RegisterManagedInstanceOptions {
   instanceId: string;
   pingStatus: PingStatusName;
@@ -52,12 +38,11 @@ export interface RegisterManagedInstanceOptions {
 
 export type SeedBody = string | Uint8Array | { size: number };
 
-export interface SandboxAdmin {
+export interface SandboxAdmin extends ImageAdmin {
   /** A deep copy of the whole state, for assertions. */
   state(): SandboxState;
   runInstance(opts: RunInstanceOptions): Promise<string>;
   setInstanceState(instanceId: string, state: InstanceStateName): Promise<void>;
-  registerImage(opts: RegisterImageOptions): Promise<{ imageId: string; snapshotId: string }>;
   /** Add or replace tags on an instance, image or snapshot. */
   tagResource(resourceId: string, tags: Record<string, string>): Promise<void>;
   createBucket(name: string, opts?: { region?: string; creationDate?: Date }): Promise<void>;
@@ -85,6 +70,7 @@ export function createAdmin(world: SandboxWorld): SandboxAdmin {
   };
 
   return {
+    ...createImageAdmin(world),
     state: () => structuredClone(state),
 
     async runInstance(opts) {
@@ -107,33 +93,6 @@ export function createAdmin(world: SandboxWorld): SandboxAdmin {
     async setInstanceState(instanceId, next) {
       instance(instanceId).state = next;
       await world.persist();
-    },
-
-    async registerImage(opts) {
-      const imageId = newId('ami');
-      const snapshotId = newId('snap');
-      const created = opts.creationDate ?? world.now();
-      const ownerId = opts.ownerId ?? state.accountId;
-      const volumeSize = opts.volumeSize ?? 8;
-      state.snapshots.push({
-        snapshotId, ownerId, volumeSize, startTime: created.toISOString(), tags: { ...opts.snapshotTags },
-      });
-      state.images.push({
-        imageId,
-        ownerId,
-        ...(opts.ownerAlias !== undefined && { ownerAlias: opts.ownerAlias }),
-        name: opts.name,
-        state: opts.state ?? 'available',
-        creationDate: created.toISOString(),
-        public: opts.public ?? false,
-        architecture: opts.architecture ?? 'x86_64',
-        rootDeviceName: '/dev/xvda',
-        bootMode: 'legacy-bios',
-        blockDeviceMappings: [{ deviceName: '/dev/xvda', snapshotId, volumeSize, deleteOnTermination: true }],
-        tags: { ...opts.tags },
-      });
-      await world.persist();
-      return { imageId, snapshotId };
     },
 
     async tagResource(resourceId, tags) {

@@ -8,7 +8,8 @@ import { AGO_RE } from './time.js';
 
 // The seed as written in fixtures/sandbox/: one JSON file per service. Every time is
 // relative ("ago": "3d") so a freshly seeded sandbox always looks current; names may
-// use {stamp} (the AMI name stamp of the resolved time) and tags may use {name}.
+// use {stamp} (the AMI name stamp of the resolved time) and tags may use {name} and
+// {sourceKey} (the key of the image's uploaded source object).
 
 const ago = z.string().regex(AGO_RE, 'expected a relative time like 3d, 2h30m, 10m');
 const tags = z.record(z.string(), z.string());
@@ -30,7 +31,14 @@ const imageEntry = z.strictObject({
   architecture: z.string().optional(),
   bootMode: z.string().optional(),
   tags: tags.optional(),
-  rootSnapshot: z.strictObject({ snapshotId: z.string(), volumeSize: z.number().int().positive(), tags: tags.optional() }),
+  /**
+   * The image's root snapshot. With `volumeSize` it is defined here; with only
+   * `snapshotId` the image shares the snapshot another image defines (re-registered from
+   * the same import).
+   */
+  rootSnapshot: z.strictObject({ snapshotId: z.string(), volumeSize: z.number().int().positive().optional(), tags: tags.optional() }),
+  /** The uploaded disk image the root snapshot was imported from (put into `bucket`, size only). */
+  source: z.strictObject({ bucket: z.string(), key: z.string().min(1), size: z.number().int().positive() }).optional(),
 });
 
 const instanceEntry = z.strictObject({
@@ -117,6 +125,7 @@ export type SeedS3 = z.infer<typeof s3File>;
 export type SeedSsm = z.infer<typeof ssmFile>;
 export type SeedSpot = z.infer<typeof spotFile>;
 export type SeedSeries = z.infer<typeof seriesEntry>;
+export type SeedImage = z.infer<typeof imageEntry>;
 
 export interface SeedFixture {
   account: SeedAccount;

@@ -75,7 +75,8 @@ export async function resetSandbox(opts: SandboxOptions): Promise<Sandbox> {
   return build(state, file, now);
 }
 
-export type { SandboxAdmin, RunInstanceOptions, RegisterImageOptions, RegisterManagedInstanceOptions, SeedBody } from './admin.js';
+export type { SandboxAdmin, RunInstanceOptions, RegisterManagedInstanceOptions, SeedBody } from './admin.js';
+export type { RegisterImageOptions, CreateSnapshotOptions, FailNextImportOptions } from './admin-images.js';
 export type { SandboxState, InstanceStateName, ImageStateName, PingStatusName, SpotPriceRecord, InstanceTypeRecord } from './state.js';
 export { SandboxUnsupportedError, type SdkLikeError } from './errors.js';
 export { sandboxStatePath } from './store.js';

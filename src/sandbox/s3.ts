@@ -1,5 +1,7 @@
 import type {
   _Object,
+  HeadObjectCommandInput,
+  HeadObjectCommandOutput,
   CommonPrefix,
   DeleteObjectsCommandInput,
   DeleteObjectsCommandOutput,
@@ -14,6 +16,9 @@ import type { S3Api } from '../aws/clients.js';
 import { awsError, okMetadata, rejectUnsupported, SandboxUnsupportedError } from './errors.js';
 import { etagOf } from './ids.js';
 import { decodeToken, encodeToken, requestFingerprint } from './paging.js';
+import { lifecycleOps } from './s3-lifecycle.js';
+import { checkKey, headNotFound, lowerCaseMetadata, noSuchBucket } from './s3-common.js';
+import { uploadOps } from './s3-upload.js';
 import type { BucketRecord, ObjectRecord } from './state.js';
 import type { SandboxWorld } from './world.js';
 
@@ -23,10 +28,6 @@ import type { SandboxWorld } from './world.js';
 /** S3 orders keys by their UTF-8 bytes. */
 export function compareKeys(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
-}
-
-function noSuchBucket(name: string | undefined) {
-  return awsError('NoSuchBucket', 'The specified bucket does not exist', 404, { Code: 'NoSuchBucket', BucketName: name });
 }
 
 function bodyBytes(body: unknown): Uint8Array {
@@ -50,12 +51,31 @@ export function createS3(world: SandboxWorld): S3Api {
   const bucketOf = (name: string | undefined): BucketRecord | undefined => world.state.buckets.find((b) => b.name === name);
 
   return {
+    ...uploadOps(world),
+    ...lifecycleOps(world),
+
     async headBucket(input: HeadBucketCommandInput): Promise<HeadBucketCommandOutput> {
       rejectUnsupported('S3 HeadBucket', input, ['Bucket']);
       const bucket = bucketOf(input.Bucket);
-      // HEAD has no body: the SDK can only name the error after the status.
-      if (!bucket) throw awsError('NotFound', 'UnknownError', 404);
+      if (!bucket) throw headNotFound();
       return { $metadata: okMetadata(), BucketRegion: bucket.region };
+    },
+
+    async headObject(input: HeadObjectCommandInput): Promise<HeadObjectCommandOutput> {
+      rejectUnsupported('S3 HeadObject', input, ['Bucket', 'Key']);
+      const object = bucketOf(input.Bucket)?.objects.find((o) => o.key === input.Key);
+      // A missing bucket and a missing key look the same to HEAD: 404, no body.
+      if (!object) throw headNotFound();
+      return {
+        $metadata: okMetadata(),
+        AcceptRanges: 'bytes',
+        LastModified: new Date(object.lastModified),
+        ContentLength: object.size,
+        ETag: object.etag,
+        // What S3 answers for an object stored without a Content-Type (a multipart upload's).
+        ContentType: object.contentType ?? 'binary/octet-stream',
+        Metadata: { ...object.metadata },
+      };
     },
 
     async listObjectsV2(input: ListObjectsV2CommandInput): Promise<ListObjectsV2CommandOutput> {
@@ -125,10 +145,7 @@ export function createS3(world: SandboxWorld): S3Api {
       const bucket = bucketOf(input.Bucket);
       if (!bucket) throw noSuchBucket(input.Bucket);
       const key = input.Key;
-      if (key === undefined || key === '') throw awsError('InvalidArgument', 'Object key must not be empty', 400, { Code: 'InvalidArgument' });
-      if (Buffer.byteLength(key, 'utf8') > 1024) {
-        throw awsError('KeyTooLongError', 'Your key is too long', 400, { Code: 'KeyTooLongError' });
-      }
+      checkKey(key);
       const bytes = bodyBytes(input.Body);
       const etag = etagOf(bytes);
       const record: ObjectRecord = {
@@ -137,11 +154,9 @@ export function createS3(world: SandboxWorld): S3Api {
         etag,
         lastModified: world.now().toISOString(),
         bodyBase64: Buffer.from(bytes).toString('base64'),
-        ...(input.ContentType !== undefined && { contentType: input.ContentType }),
-        ...(input.Metadata !== undefined && {
-          // S3 stores user metadata names in lower case.
-          metadata: Object.fromEntries(Object.entries(input.Metadata).map(([k, v]) => [k.toLowerCase(), v])),
-        }),
+        // Without a ContentType the SDK sends application/octet-stream, and S3 keeps it.
+        contentType: input.ContentType ?? 'application/octet-stream',
+        ...(input.Metadata !== undefined && { metadata: lowerCaseMetadata(input.Metadata) }),
       };
       const at = bucket.objects.findIndex((o) => o.key === key);
       if (at >= 0) bucket.objects[at] = record;

@@ -1,74 +1,12 @@
-import { UsageError } from '../core/errors.js';
 import type { SeedFixture, SeedSeries } from './fixture.js';
 import { etagOf, syntheticEtag } from './ids.js';
-import type { BucketRecord, ImageRecord, InstanceRecord, ObjectRecord, SandboxState, SnapshotRecord } from './state.js';
+import { fill, iso, seedError, seedImages, type SourceObject, unique } from './seed-images.js';
+import type { BucketRecord, InstanceRecord, ObjectRecord, SandboxState } from './state.js';
 import { STATE_VERSION } from './state.js';
-import { ago, alignDown, compactStamp, parseDuration, snapshotStamp } from './time.js';
+import { ago, alignDown, parseDuration, snapshotStamp } from './time.js';
 
 // Turns the fixture into state: every relative time is resolved against `now`, the
 // templates ({stamp}, {name}) are filled in, and the references are checked.
-
-const iso = (d: Date) => d.toISOString();
-
-function fill(template: string, vars: Record<string, string>): string {
-  return template.replace(/\{(\w+)\}/g, (whole, key: string) => vars[key] ?? whole);
-}
-
-function fillTags(tags: Record<string, string> | undefined, vars: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(tags ?? {}).map(([k, v]) => [k, fill(v, vars)]));
-}
-
-function seedError(file: string, message: string): UsageError {
-  return new UsageError(`sandbox seed ${file}: ${message}`, 'fix the sandbox seed (fixtures/sandbox)');
-}
-
-function unique(file: string, what: string, ids: string[]): void {
-  const seen = new Set<string>();
-  for (const id of ids) {
-    if (seen.has(id)) throw seedError(file, `duplicate ${what} ${id}`);
-    seen.add(id);
-  }
-}
-
-function seedImages(fx: SeedFixture, now: Date): { images: ImageRecord[]; snapshots: SnapshotRecord[] } {
-  const images: ImageRecord[] = [];
-  const snapshots: SnapshotRecord[] = [];
-  for (const e of fx.ec2.images) {
-    const created = ago(now, e.ago);
-    const stamp = compactStamp(created);
-    const name = fill(e.name, { stamp });
-    const vars = { stamp, name };
-    const ownerId = e.ownerId ?? fx.account.accountId;
-    images.push({
-      imageId: e.imageId,
-      ownerId,
-      ...(e.ownerAlias !== undefined && { ownerAlias: e.ownerAlias }),
-      name,
-      ...(e.description !== undefined && { description: fill(e.description, vars) }),
-      state: e.state ?? 'available',
-      creationDate: iso(created),
-      public: e.public ?? false,
-      architecture: e.architecture ?? 'x86_64',
-      rootDeviceName: '/dev/xvda',
-      bootMode: e.bootMode ?? 'legacy-bios',
-      blockDeviceMappings: [
-        { deviceName: '/dev/xvda', snapshotId: e.rootSnapshot.snapshotId, volumeSize: e.rootSnapshot.volumeSize, deleteOnTermination: true },
-      ],
-      tags: fillTags(e.tags, vars),
-    });
-    snapshots.push({
-      snapshotId: e.rootSnapshot.snapshotId,
-      ownerId,
-      volumeSize: e.rootSnapshot.volumeSize,
-      // The import finished a few minutes before the AMI was registered.
-      startTime: iso(new Date(created.getTime() - 7 * 60_000)),
-      tags: fillTags(e.rootSnapshot.tags, vars),
-    });
-  }
-  unique('ec2.json', 'image id', images.map((i) => i.imageId));
-  unique('ec2.json', 'snapshot id', snapshots.map((s) => s.snapshotId));
-  return { images, snapshots };
-}
 
 function seedInstances(fx: SeedFixture, now: Date, imageIds: Set<string>): InstanceRecord[] {
   const instances = fx.ec2.instances.map((e): InstanceRecord => {
@@ -113,7 +51,7 @@ function seriesObjects(series: SeedSeries, now: Date): ObjectRecord[] {
   return out;
 }
 
-function seedBuckets(fx: SeedFixture, now: Date): BucketRecord[] {
+function seedBuckets(fx: SeedFixture, now: Date, sources: SourceObject[]): BucketRecord[] {
   const buckets = fx.s3.buckets.map((b): BucketRecord => {
     const byKey = new Map<string, ObjectRecord>();
     for (const o of b.objects ?? []) {
@@ -122,14 +60,21 @@ function seedBuckets(fx: SeedFixture, now: Date): BucketRecord[] {
     }
     // Series may overlap (today's 00:00 is both hourly and daily): the first one wins.
     for (const s of b.series ?? []) for (const o of seriesObjects(s, now)) if (!byKey.has(o.key)) byKey.set(o.key, o);
+    // The AMIs' uploaded disk images (images sharing a snapshot share its one object).
+    for (const src of sources.filter((x) => x.bucket === b.name)) {
+      if (byKey.has(src.object.key)) throw seedError('ec2.json', `source object ${src.object.key} collides with another object in bucket ${b.name}`);
+      byKey.set(src.object.key, src.object);
+    }
     return { name: b.name, region: fx.account.region, creationDate: iso(ago(now, b.ago)), objects: [...byKey.values()] };
   });
   unique('s3.json', 'bucket', buckets.map((b) => b.name));
+  const orphan = sources.find((src) => !buckets.some((b) => b.name === src.bucket));
+  if (orphan) throw seedError('ec2.json', `source object ${orphan.object.key} goes into bucket ${orphan.bucket}, which s3.json does not define`);
   return buckets;
 }
 
 export function seedState(fx: SeedFixture, now: Date): SandboxState {
-  const { images, snapshots } = seedImages(fx, now);
+  const { images, snapshots, sources } = seedImages(fx, now);
   const instances = seedInstances(fx, now, new Set(images.map((i) => i.imageId)));
   const instanceIds = new Set(instances.map((i) => i.instanceId));
   const managedInstances = fx.ssm.managedInstances.map((m) => {
@@ -165,7 +110,11 @@ export function seedState(fx: SeedFixture, now: Date): SandboxState {
     instances,
     images,
     snapshots,
-    buckets: seedBuckets(fx, now),
+    deregisteredImages: [],
+    importTasks: [],
+    importFailures: [],
+    iamRoles: ['vmimport'],
+    buckets: seedBuckets(fx, now, sources),
     managedInstances,
     spotPrices,
     instanceTypes: fx.spot.instanceTypes.map((t) => ({ ...t })),

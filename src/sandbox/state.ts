@@ -45,6 +45,8 @@ export const blockDeviceRecord = z.strictObject({
   snapshotId: z.string(),
   volumeSize: z.number().int().positive(),
   deleteOnTermination: z.boolean(),
+  /** Absent in states written before RegisterImage was simulated: gp3. */
+  volumeType: z.string().optional(),
 });
 
 export const imageRecord = z.strictObject({
@@ -59,20 +61,63 @@ export const imageRecord = z.strictObject({
   architecture: z.string(),
   rootDeviceName: z.string(),
   bootMode: z.string().optional(),
+  /** Absent in older states: hvm with ENA, like every image claw builds. */
+  virtualizationType: z.string().optional(),
+  enaSupport: z.boolean().optional(),
   blockDeviceMappings: z.array(blockDeviceRecord),
   tags,
 });
 export type ImageRecord = z.infer<typeof imageRecord>;
+
+export const SNAPSHOT_STATES = ['pending', 'completed', 'error'] as const;
 
 export const snapshotRecord = z.strictObject({
   snapshotId: z.string(),
   ownerId: z.string(),
   volumeSize: z.number().int().positive(),
   startTime: isoTime,
+  state: z.enum(SNAPSHOT_STATES).default('completed'),
   description: z.string().optional(),
   tags,
 });
 export type SnapshotRecord = z.infer<typeof snapshotRecord>;
+
+/** An image that was deregistered: a second DeregisterImage says Unavailable, not NotFound. */
+export const deregisteredImageRecord = z.strictObject({ imageId: z.string(), at: isoTime });
+
+export const IMPORT_FORMATS = ['RAW', 'VHD', 'VMDK'] as const;
+/** AWS passes through `deleting` on the way to `deleted`; the sandbox goes straight there. */
+export const IMPORT_STATUSES = ['active', 'completed', 'deleted', 'error'] as const;
+export type ImportStatusName = (typeof IMPORT_STATUSES)[number];
+
+export const importFailure = z.strictObject({
+  status: z.enum(['deleted', 'error']),
+  message: z.string(),
+});
+export type ImportFailure = z.infer<typeof importFailure>;
+
+export const importTaskRecord = z.strictObject({
+  importTaskId: z.string(),
+  clientToken: z.string().optional(),
+  description: z.string().optional(),
+  diskDescription: z.string().optional(),
+  format: z.enum(IMPORT_FORMATS),
+  s3Bucket: z.string(),
+  s3Key: z.string(),
+  roleName: z.string(),
+  /** How many DescribeImportSnapshotTasks calls have seen it: its progress. */
+  step: z.number().int().nonnegative(),
+  status: z.enum(IMPORT_STATUSES),
+  progress: z.string().optional(),
+  statusMessage: z.string().optional(),
+  diskImageSize: z.number().nonnegative(),
+  snapshotId: z.string().optional(),
+  /** Decided when the task starts (a missing object, an injected failure). */
+  failure: importFailure.optional(),
+  createdAt: isoTime,
+  tags,
+});
+export type ImportTaskRecord = z.infer<typeof importTaskRecord>;
 
 export const objectRecord = z.strictObject({
   key: z.string().min(1),
@@ -86,6 +131,18 @@ export const objectRecord = z.strictObject({
 });
 export type ObjectRecord = z.infer<typeof objectRecord>;
 
+/** The lifecycle rule shapes the sandbox models (see s3-lifecycle.ts). */
+export const lifecycleRuleRecord = z.strictObject({
+  id: z.string(),
+  status: z.enum(['Enabled', 'Disabled']),
+  /** The Filter's prefix; null for an empty `Filter: {}`. */
+  prefix: z.string().nullable(),
+  expirationDays: z.number().int().positive().optional(),
+  noncurrentDays: z.number().int().positive().optional(),
+  abortIncompleteDays: z.number().int().positive().optional(),
+});
+export type LifecycleRuleRecord = z.infer<typeof lifecycleRuleRecord>;
+
 export const bucketRecord = z.strictObject({
   name: z.string(),
   region: z.string(),
@@ -93,6 +150,8 @@ export const bucketRecord = z.strictObject({
   objects: z.array(objectRecord),
   /** Keys whose deletion fails (AccessDenied etc.), set by tests through SandboxAdmin. */
   deleteErrors: z.record(z.string(), z.strictObject({ code: z.string(), message: z.string() })).optional(),
+  /** Absent: the bucket has no lifecycle configuration. */
+  lifecycleRules: z.array(lifecycleRuleRecord).optional(),
 });
 export type BucketRecord = z.infer<typeof bucketRecord>;
 
@@ -135,6 +194,13 @@ export const sandboxState = z.strictObject({
   instances: z.array(instanceRecord),
   images: z.array(imageRecord),
   snapshots: z.array(snapshotRecord),
+  // The fields below arrived with the AMI lane; defaults keep older state files readable.
+  deregisteredImages: z.array(deregisteredImageRecord).default([]),
+  importTasks: z.array(importTaskRecord).default([]),
+  /** What the next ImportSnapshot tasks will do instead of completing (SandboxAdmin.failNextImport). */
+  importFailures: z.array(importFailure).default([]),
+  /** IAM roles of the account, as far as VM import cares (ImportSnapshot's RoleName). */
+  iamRoles: z.array(z.string()).default(['vmimport']),
   buckets: z.array(bucketRecord),
   managedInstances: z.array(managedInstanceRecord),
   spotPrices: z.array(spotPriceRecord),

@@ -194,6 +194,14 @@ function unreachable(): never {
   throw new Error('skipped backend used');
 }
 
+/** The root snapshot of an image, as DescribeImages reports it. */
+export async function rootSnapshotOf(b: Backend, imageId: string): Promise<string> {
+  const img = (await b.clients.ec2.describeImages({ ImageIds: [imageId] })).Images![0]!;
+  const root = img.BlockDeviceMappings?.find((m) => m.DeviceName === img.RootDeviceName)?.Ebs?.SnapshotId;
+  if (!root) throw new Error(`image ${imageId} has no root snapshot`);
+  return root;
+}
+
 /** The SDK error shape both backends must produce. */
 export async function expectAwsError(
   call: Promise<unknown>,

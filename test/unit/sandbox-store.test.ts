@@ -51,7 +51,7 @@ describe('seeding from fixtures/sandbox', () => {
     expect(fleet.some((i) => tag(i.Tags, 'Name') === 'bastion')).toBe(false);
 
     const images = (await sb.clients.ec2.describeImages({ Owners: ['self'], Filters: [{ Name: 'tag:clawdinator', Values: ['true'] }] })).Images!;
-    expect(images).toHaveLength(6);
+    expect(images).toHaveLength(9);
     const newestFirst = [...images].sort((a, b) => b.CreationDate!.localeCompare(a.CreationDate!));
     const [newest, second] = newestFirst;
 
@@ -105,7 +105,7 @@ describe('seeding from fixtures/sandbox', () => {
     expect(newest.Tags).toEqual(expect.arrayContaining([
       { Key: 'Name', Value: 'clawdinator-nixos-20260304083456' },
       { Key: 'artifact-kind', Value: 'ami' },
-      { Key: 'source-s3-key', Value: 'images/clawdinator-nixos-20260304083456.vhd' },
+      { Key: 'source-s3-key', Value: 'clawdinator-nixos-20260304083456.raw' },
     ]));
     const snapshot = sb.admin.state().snapshots.find((s) => s.snapshotId === newest.BlockDeviceMappings![0]!.Ebs!.SnapshotId);
     expect(snapshot?.tags).toEqual({ 'artifact-kind': 'ami-root-snapshot', Name: 'clawdinator-nixos-20260304083456-root-snapshot' });
@@ -150,6 +150,74 @@ describe('seeding from fixtures/sandbox', () => {
   });
 });
 
+describe('seeded AMIs, snapshots and uploaded images', () => {
+  const GIB = 1024 ** 3;
+
+  it('every tagged AMI has a root snapshot record with its size and provenance tags', async () => {
+    const sb = await open();
+    const images = (await sb.clients.ec2.describeImages({ Owners: ['self'], Filters: [{ Name: 'tag:clawdinator', Values: ['true'] }] })).Images!;
+    const snapshots = (await sb.clients.ec2.describeSnapshots({ OwnerIds: ['self'] })).Snapshots!;
+    const byId = new Map(snapshots.map((s) => [s.SnapshotId!, s]));
+    for (const img of images) {
+      const root = img.BlockDeviceMappings!.find((m) => m.DeviceName === img.RootDeviceName)!.Ebs!;
+      const snap = byId.get(root.SnapshotId!)!;
+      expect(snap).toMatchObject({ State: 'completed', OwnerId: '123456789012', VolumeSize: root.VolumeSize, Progress: '100%' });
+      expect(snap.StartTime!.getTime()).toBeLessThan(Date.parse(img.CreationDate!));
+      expect(tag(snap.Tags, 'artifact-kind')).toBe('ami-root-snapshot');
+      expect(tag(snap.Tags, 'Name')).toMatch(/^clawdinator-nixos-\d{14}-root-snapshot$/);
+      expect(img).toMatchObject({ Architecture: 'x86_64', VirtualizationType: 'hvm', EnaSupport: true, RootDeviceName: '/dev/xvda' });
+    }
+    // The foreign public image's snapshot is not ours to see.
+    expect(snapshots.every((s) => s.OwnerId === '123456789012')).toBe(true);
+  });
+
+  it('one older AMI is preserved and shares its snapshot with an older, prunable one', async () => {
+    const sb = await open();
+    const images = (await sb.clients.ec2.describeImages({ Owners: ['self'], Filters: [{ Name: 'tag:clawdinator', Values: ['true'] }] })).Images!;
+    const newestFirst = [...images].sort((a, b) => b.CreationDate!.localeCompare(a.CreationDate!));
+    const preserved = images.filter((i) => tag(i.Tags, 'clawdinator:preserve') !== undefined);
+    expect(preserved).toHaveLength(1);
+    expect(newestFirst.indexOf(preserved[0]!)).toBeGreaterThanOrEqual(6); // outside the default keep of 6
+    expect(tag(preserved[0]!.Tags, 'clawdinator:preserve')).toMatch(/rollback/);
+
+    const snapshotId = preserved[0]!.BlockDeviceMappings![0]!.Ebs!.SnapshotId!;
+    const sharing = await sb.clients.ec2.describeImages({ Owners: ['self'], Filters: [{ Name: 'block-device-mapping.snapshot-id', Values: [snapshotId] }] });
+    const pair = sharing.Images!.map((i) => i.ImageId!).sort();
+    expect(pair).toHaveLength(2);
+    const other = sharing.Images!.find((i) => i.ImageId !== preserved[0]!.ImageId)!;
+    expect(Date.parse(other.CreationDate!)).toBeLessThan(Date.parse(preserved[0]!.CreationDate!));
+    expect(tag(other.Tags, 'clawdinator:preserve')).toBeUndefined();
+    // Both point at the one upload they were imported from.
+    expect(tag(other.Tags, 'source-s3-key')).toBe(tag(preserved[0]!.Tags, 'source-s3-key'));
+    // Every other tagged AMI has a snapshot of its own.
+    const snapshotIds = images.map((i) => i.BlockDeviceMappings![0]!.Ebs!.SnapshotId!);
+    expect(new Set(snapshotIds).size).toBe(images.length - 1);
+  });
+
+  it('the images bucket holds each AMI\'s uploaded .raw image under its source-s3-key, and no lifecycle', async () => {
+    const sb = await open();
+    const images = (await sb.clients.ec2.describeImages({ Owners: ['self'], Filters: [{ Name: 'tag:clawdinator', Values: ['true'] }] })).Images!;
+    const uploads = (await sb.clients.s3.listObjectsV2({ Bucket: IMAGES, Prefix: 'clawdinator-nixos-' })).Contents!;
+    expect(uploads.map((o) => o.Key).sort()).toEqual([...new Set(images.map((i) => tag(i.Tags, 'source-s3-key')!))].sort());
+    for (const img of images) {
+      const key = tag(img.Tags, 'source-s3-key')!;
+      expect(key).toMatch(/^clawdinator-nixos-\d{14}\.raw$/);
+      const head = await sb.clients.s3.headObject({ Bucket: IMAGES, Key: key });
+      // Imported as a snapshot of the object's size rounded up to GiB.
+      expect(Math.ceil(head.ContentLength! / GIB)).toBe(img.BlockDeviceMappings![0]!.Ebs!.VolumeSize);
+      expect(head.ETag).toMatch(/^"[0-9a-f]{32}-\d+"$/);
+      expect(head.LastModified!.getTime()).toBeLessThan(Date.parse(img.CreationDate!));
+    }
+    const err = await sb.clients.s3.getBucketLifecycleConfiguration({ Bucket: IMAGES }).catch((e: unknown) => e);
+    expect((err as Error).name).toBe('NoSuchLifecycleConfiguration');
+  });
+
+  it('the account has the vmimport role and no import tasks yet', async () => {
+    const sb = await open();
+    expect(sb.admin.state()).toMatchObject({ iamRoles: ['vmimport'], importTasks: [], importFailures: [], deregisteredImages: [] });
+  });
+});
+
 describe('persistence', () => {
   it('keeps mutations across reopen, and reopening does not reseed', async () => {
     const first = await open();
@@ -184,6 +252,55 @@ describe('persistence', () => {
     await sb.clients.s3.putObject({ Bucket: IMAGES, Key: 'm', Body: new Uint8Array([1, 2, 3]), ContentType: 'application/x-test', Metadata: { 'Source-Sha': 'abc' } });
     const obj = (await open()).admin.state().buckets.find((b) => b.name === IMAGES)!.objects.find((o) => o.key === 'm')!;
     expect(obj).toMatchObject({ size: 3, bodyBase64: 'AQID', contentType: 'application/x-test', metadata: { 'source-sha': 'abc' } });
+  });
+
+  it('keeps import tasks, lifecycle rules, deregistrations and roles across reopen', async () => {
+    const sb = await open();
+    await sb.admin.deleteRole('vmimport');
+    await sb.admin.createRole('vmimport-ci');
+    await sb.admin.failNextImport({ status: 'error', message: 'ServerError: boom' });
+    const task = await sb.clients.ec2.importSnapshot({
+      RoleName: 'vmimport-ci',
+      ClientToken: 'token-1',
+      DiskContainer: { Format: 'raw', UserBucket: { S3Bucket: IMAGES, S3Key: 'bootstrap/clawdinator-1/secrets.tar.zst' } },
+    });
+    await sb.clients.ec2.describeImportSnapshotTasks({ ImportTaskIds: [task.ImportTaskId!] });
+    await sb.clients.s3.putBucketLifecycleConfiguration({
+      Bucket: IMAGES,
+      LifecycleConfiguration: { Rules: [{ ID: 'r', Status: 'Enabled', Filter: {}, Expiration: { Days: 3 } }] },
+    });
+    await sb.clients.ec2.deregisterImage({ ImageId: 'ami-0d3f5b7a9c1e2468f' });
+
+    const again = await open();
+    expect(again.admin.state()).toMatchObject({ iamRoles: ['vmimport-ci'], deregisteredImages: [{ imageId: 'ami-0d3f5b7a9c1e2468f' }] });
+    const next = await again.clients.ec2.describeImportSnapshotTasks({ ImportTaskIds: [task.ImportTaskId!] });
+    expect(next.ImportSnapshotTasks![0]!.SnapshotTaskDetail).toMatchObject({ Status: 'error', StatusMessage: 'ServerError: boom' });
+    expect((await again.clients.s3.getBucketLifecycleConfiguration({ Bucket: IMAGES })).Rules).toEqual([
+      { ID: 'r', Status: 'Enabled', Filter: {}, Expiration: { Days: 3 } },
+    ]);
+    const err = await again.clients.ec2.deregisterImage({ ImageId: 'ami-0d3f5b7a9c1e2468f' }).catch((e: unknown) => e);
+    expect((err as Error).name).toBe('InvalidAMIID.Unavailable');
+  });
+
+  it('reads a state file written before the AMI lane (no tasks, roles or snapshot states)', async () => {
+    await open();
+    const file = sandboxStatePath(home);
+    const old = JSON.parse(await readFile(file, 'utf8'));
+    for (const k of ['deregisteredImages', 'importTasks', 'importFailures', 'iamRoles']) delete old[k];
+    for (const s of old.snapshots) delete s.state;
+    for (const i of old.images) {
+      delete i.virtualizationType;
+      delete i.enaSupport;
+      for (const b of i.blockDeviceMappings) delete b.volumeType;
+    }
+    await writeFile(file, JSON.stringify(old));
+    const sb = await open();
+    expect(sb.admin.state()).toMatchObject({ iamRoles: ['vmimport'], importTasks: [] });
+    const snaps = (await sb.clients.ec2.describeSnapshots({ OwnerIds: ['self'] })).Snapshots!;
+    expect(snaps.every((s) => s.State === 'completed')).toBe(true);
+    const img = (await sb.clients.ec2.describeImages({ ImageIds: ['ami-0e4b7d2c9a1f35b60'] })).Images![0]!;
+    expect(img).toMatchObject({ VirtualizationType: 'hvm', EnaSupport: true });
+    expect(img.BlockDeviceMappings![0]!.Ebs!.VolumeType).toBe('gp3');
   });
 
   it('refuses a corrupt or foreign state file with a UsageError that names it and hints at reset', async () => {
@@ -230,6 +347,30 @@ describe('resetSandbox', () => {
     await rm(broken, { recursive: true, force: true });
   });
 
+  it('rejects a shared snapshot nobody defines, a source of the wrong size, a source in a missing bucket', async () => {
+    const broken = await mkdtemp(join(tmpdir(), 'claw-seed-'));
+    const edit = async (change: (ec2: { images: Record<string, unknown>[] }) => void) => {
+      await cp(SEED_DIR, broken, { recursive: true });
+      const ec2 = JSON.parse(await readFile(join(SEED_DIR, 'ec2.json'), 'utf8'));
+      change(ec2);
+      await writeFile(join(broken, 'ec2.json'), JSON.stringify(ec2));
+      await rm(join(home, 'sandbox'), { recursive: true, force: true });
+    };
+    await edit((ec2) => {
+      ec2.images.find((i) => i.imageId === 'ami-0b2d4f6a8c1e3579b')!.rootSnapshot = { snapshotId: 'snap-0123456789abcdef0' };
+    });
+    await expect(open(NOW, broken)).rejects.toThrow(/shares snapshot snap-0123456789abcdef0, which no image defines/);
+    await edit((ec2) => {
+      (ec2.images[0]!.source as { size: number }).size = 9 * 1024 ** 3;
+    });
+    await expect(open(NOW, broken)).rejects.toThrow(/imports as a 9 GiB snapshot, not 8/);
+    await edit((ec2) => {
+      (ec2.images[0]!.source as { bucket: string }).bucket = 'no-such-bucket';
+    });
+    await expect(open(NOW, broken)).rejects.toThrow(/bucket no-such-bucket, which s3.json does not define/);
+    await rm(broken, { recursive: true, force: true });
+  });
+
   it('rejects seeds with dangling references or bad relative times', async () => {
     const broken = await mkdtemp(join(tmpdir(), 'claw-seed-'));
     await cp(SEED_DIR, broken, { recursive: true });
@@ -252,6 +393,17 @@ describe('unsupported input throws instead of being ignored', () => {
     ['EC2 DescribeInstances parameter', (sb: Sandbox) => sb.clients.ec2.describeInstances({ DryRun: true }), /DescribeInstances does not implement parameter "DryRun"/],
     ['EC2 DescribeInstances filter', (sb: Sandbox) => sb.clients.ec2.describeInstances({ Filters: [{ Name: 'subnet-id', Values: ['x'] }] }), /filter "subnet-id"/],
     ['EC2 DescribeImages parameter', (sb: Sandbox) => sb.clients.ec2.describeImages({ IncludeDeprecated: true }), /"IncludeDeprecated"/],
+    ['EC2 DescribeSnapshots filter', (sb: Sandbox) => sb.clients.ec2.describeSnapshots({ Filters: [{ Name: 'encrypted', Values: ['false'] }] }), /filter "encrypted"/],
+    ['EC2 DeregisterImage parameter', (sb: Sandbox) => sb.clients.ec2.deregisterImage({ ImageId: 'ami-0d3f5b7a9c1e2468f', DeleteAssociatedSnapshots: true }), /"DeleteAssociatedSnapshots"/],
+    ['EC2 RegisterImage instance-store', (sb: Sandbox) => sb.clients.ec2.registerImage({ Name: 'x-1', ImageLocation: 'bucket/manifest.xml' }), /"ImageLocation"/],
+    ['EC2 CreateTags on a volume', (sb: Sandbox) => sb.clients.ec2.createTags({ Resources: ['vol-0123456789abcdef0'], Tags: [{ Key: 'a', Value: 'b' }] }), /vol-0123456789abcdef0 is not an instance, image or snapshot/],
+    ['EC2 ImportSnapshot by URL', (sb: Sandbox) => sb.clients.ec2.importSnapshot({ DiskContainer: { Format: 'RAW', Url: 's3://b/k' } }), /"Url"/],
+    ['EC2 ImportSnapshot encrypted', (sb: Sandbox) => sb.clients.ec2.importSnapshot({ Encrypted: true, DiskContainer: { Format: 'RAW' } }), /"Encrypted"/],
+    ['S3 upload string body', (sb: Sandbox) => sb.clients.s3.upload({ Bucket: IMAGES, Key: 'k', Body: 'text' as unknown as Uint8Array }), /Readable or a Uint8Array, not string/],
+    ['S3 lifecycle transition', (sb: Sandbox) => sb.clients.s3.putBucketLifecycleConfiguration({ Bucket: IMAGES, LifecycleConfiguration: { Rules: [{ ID: 't', Status: 'Enabled', Filter: {}, Transitions: [{ Days: 30, StorageClass: 'GLACIER' }] }] } }), /"Transitions"/],
+    ['S3 lifecycle tag filter', (sb: Sandbox) => sb.clients.s3.putBucketLifecycleConfiguration({ Bucket: IMAGES, LifecycleConfiguration: { Rules: [{ ID: 't', Status: 'Enabled', Filter: { Tag: { Key: 'a', Value: 'b' } }, Expiration: { Days: 3 } }] } }), /"Tag"/],
+    ['S3 lifecycle expiration date', (sb: Sandbox) => sb.clients.s3.putBucketLifecycleConfiguration({ Bucket: IMAGES, LifecycleConfiguration: { Rules: [{ ID: 't', Status: 'Enabled', Filter: {}, Expiration: { Date: new Date('2030-01-01') } }] } }), /"Date"/],
+    ['S3 HeadObject parameter', (sb: Sandbox) => sb.clients.s3.headObject({ Bucket: IMAGES, Key: 'k', VersionId: 'v1' }), /"VersionId"/],
     ['S3 ListObjectsV2 parameter', (sb: Sandbox) => sb.clients.s3.listObjectsV2({ Bucket: BACKUP, EncodingType: 'url' }), /"EncodingType"/],
     ['S3 PutObject parameter', (sb: Sandbox) => sb.clients.s3.putObject({ Bucket: BACKUP, Key: 'k', Body: 'x', ACL: 'private' }), /"ACL"/],
     ['S3 PutObject stream body', (sb: Sandbox) => sb.clients.s3.putObject({ Bucket: BACKUP, Key: 'k', Body: new Blob(['x']) }), /not Blob/],
