@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { enableCompileCache } from 'node:module';
 import type { AwsTarget } from './aws/errors.js';
+import { registerAmi } from './cli-ami.js';
 import type { Context, GlobalOptions, ProcessIo } from './commands/context.js';
 import { packageVersion } from './nix/paths.js';
 
@@ -82,6 +83,8 @@ program
     const { run } = await import('./commands/status.js');
     await withContext(cmd, (ctx) => run(ctx, opts));
   });
+
+registerAmi(program, withContext);
 
 program
   .command('config')

@@ -1,0 +1,92 @@
+import { applyPrune, resumePrune, type PruneResult } from '../aws/prune.js';
+import { pruneJournal } from '../aws/prune-journal.js';
+import { parseDuration, parsePositiveInt } from '../core/duration.js';
+import { RefusedError, UsageError } from '../core/errors.js';
+import { SNAPSHOT_USD_PER_GB_MONTH, type PrunePlan } from '../core/retention.js';
+import { renderPrunePlan, renderPruneResult } from '../ui/ami-text.js';
+import { confirmOrRefuse } from '../ui/confirm.js';
+import { loadInventory, retentionPlan } from './ami-common.js';
+import type { Context } from './context.js';
+
+export interface PruneOptions {
+  keep?: string;
+  minAge?: string;
+  apply?: boolean;
+  yes?: boolean;
+  json?: boolean;
+  resume?: boolean;
+  ami?: string;
+}
+
+/** One journal per account target, so a sandbox prune never resumes against AWS. */
+function journalFor(ctx: Context) {
+  const where = ctx.sandbox ? 'sandbox' : ctx.target.endpointUrl ? new URL(ctx.target.endpointUrl).host : (ctx.target.profile ?? 'default');
+  return pruneJournal(ctx.home, `${where}.${ctx.target.region}`);
+}
+
+const planJson = (mode: 'dry-run' | 'apply', plan: PrunePlan) => ({
+  mode,
+  keep: plan.keep,
+  images: plan.images.map(({ sizeGiB: _size, ...i }) => i),
+  snapshotsToDelete: plan.snapshotsToDelete,
+  freedGiB: plan.freedGiB,
+  monthlySavingsUsd: plan.monthlySavingsUsd,
+});
+
+export async function run(ctx: Context, opts: PruneOptions): Promise<void> {
+  if (opts.resume && (opts.keep !== undefined || opts.minAge !== undefined)) {
+    throw new UsageError('--resume finishes the interrupted prune as planned; it takes no --keep or --min-age');
+  }
+  const keep = parsePositiveInt(opts.keep ?? String(ctx.config.values.amiKeep), '--keep');
+  const minAgeMs = opts.minAge === undefined ? undefined : parseDuration(opts.minAge, '--min-age');
+  const journal = journalFor(ctx);
+  const pending = await journal.entries();
+  if (opts.resume) return resume(ctx, journal, pending.length, opts);
+
+  const inv = await loadInventory(ctx, opts.ami);
+  const plan = retentionPlan(ctx, inv, keep, minAgeMs);
+  if (pending.length) {
+    const msg = `an interrupted prune left ${pending.length} image(s) unfinished (${pending.map((p) => p.imageId).join(', ')})`;
+    if (opts.apply) throw new RefusedError(msg, 'finish it first: claw ami prune --resume');
+    ctx.log.warn(`${msg}; finish it with: claw ami prune --resume`);
+  }
+  if (!opts.json) ctx.print(renderPrunePlan(plan, ctx.paint));
+  const toPrune = plan.images.filter((i) => i.action === 'prune').length;
+  if (!opts.apply || toPrune === 0) {
+    if (opts.json) ctx.print(JSON.stringify(planJson(opts.apply ? 'apply' : 'dry-run', plan), null, 2));
+    else if (!opts.apply) ctx.log.info('dry run: nothing changed; run again with --apply to prune');
+    return;
+  }
+  await confirmOrRefuse(
+    `Deregister ${toPrune} AMIs and delete ${plan.snapshotsToDelete.length} snapshots?`,
+    { stderr: ctx.io.stderr, stdinIsTTY: ctx.io.stdinIsTTY, signal: ctx.io.signal },
+    opts.yes,
+  );
+  const sizes = new Map(inv.images.flatMap((i) => i.snapshots.map((s) => [s.snapshotId, s.sizeGiB] as const)));
+  const result = await applyPrune((await ctx.clients()).ec2, plan, { journal, events: ctx.events, sizes, now: ctx.now });
+  report(ctx, result, opts.json ? planJson('apply', plan) : undefined);
+}
+
+async function resume(ctx: Context, journal: ReturnType<typeof journalFor>, pending: number, opts: PruneOptions): Promise<void> {
+  ctx.log.info(`plan: finish the interrupted prune: ${pending} journal entr${pending === 1 ? 'y' : 'ies'} in ${journal.file}, and snapshots tagged as pruned whose image is gone`);
+  await confirmOrRefuse('Finish the interrupted prune?', { stderr: ctx.io.stderr, stdinIsTTY: ctx.io.stdinIsTTY, signal: ctx.io.signal }, opts.yes);
+  const { ec2 } = await ctx.clients();
+  const result = await resumePrune(ec2, { journal, events: ctx.events });
+  if (!result.images.length && !result.snapshots.length && !opts.json) {
+    ctx.print('nothing to resume: no interrupted prune');
+    return;
+  }
+  report(ctx, result, opts.json ? { mode: 'resume' } : undefined);
+}
+
+function report(ctx: Context, result: PruneResult, json: object | undefined): void {
+  const monthlySavingsUsd = Math.round(result.freedGiB * SNAPSHOT_USD_PER_GB_MONTH * 100) / 100;
+  if (json) ctx.print(JSON.stringify({ ...json, result: { ...result, monthlySavingsUsd } }, null, 2));
+  else ctx.print(renderPruneResult(result));
+}
+
+/** `claw ami build --prune-keep N`: the same prune, planned after the new AMI exists. */
+export async function pruneAfterBuild(ctx: Context, opts: { keep: number; imageId: string; yes?: boolean }): Promise<void> {
+  ctx.log.info(`prune after building ${opts.imageId}: keep the newest ${opts.keep}`);
+  await run(ctx, { keep: String(opts.keep), apply: true, ...(opts.yes !== undefined ? { yes: opts.yes } : {}) });
+}

@@ -1,0 +1,73 @@
+import type { TaggedImage } from '../aws/images.js';
+import type { PruneResult } from '../aws/prune.js';
+import type { PlannedImage, PrunePlan } from '../core/retention.js';
+import { SNAPSHOT_USD_PER_GB_MONTH } from '../core/retention.js';
+import { formatAge, shortSha } from './format.js';
+import type { Styler } from './style.js';
+import { renderTable } from './table.js';
+
+export interface AmiRow {
+  image: TaggedImage;
+  usedBy: string[];
+  latest: boolean;
+  preserved: boolean;
+  verdict?: PlannedImage | undefined;
+}
+
+const gib = (n: number) => `${n} GiB`;
+
+export function renderAmiList(rows: AmiRow[], now: Date, paint: Styler, withVerdict: boolean): string {
+  const headers = ['IMAGE', 'NAME', 'CREATED', 'AGE', 'SIZE', 'SOURCE', 'GIT', 'USED BY', 'MARKS', ...(withVerdict ? ['VERDICT'] : [])];
+  const table = rows.map((r) => {
+    const marks = [r.latest ? paint('green', 'latest') : '', r.preserved ? paint('cyan', 'preserved') : ''].filter(Boolean).join(',');
+    const v = r.verdict;
+    return [
+      r.image.imageId,
+      r.image.name ?? '-',
+      r.image.creationDate.slice(0, 16).replace('T', ' '),
+      formatAge(r.image.creationDate, now),
+      gib(r.image.snapshots.reduce((s, x) => s + x.sizeGiB, 0)),
+      r.image.tags['source-s3-key'] ?? '-',
+      shortSha(r.image.tags['clawdinator:git-sha']),
+      r.usedBy.join(',') || '-',
+      marks || '-',
+      ...(withVerdict && v ? [v.action === 'keep' ? paint('green', `keep (${v.reasons.join(', ')})`) : paint('yellow', 'prune')] : []),
+    ];
+  });
+  return rows.length ? renderTable(headers, table) : 'no AMIs carry the AMI tag in this account and region';
+}
+
+export function renderPrunePlan(plan: PrunePlan, paint: Styler): string {
+  const rows = plan.images.map((i) => [
+    i.imageId,
+    i.name ?? '-',
+    i.creationDate.slice(0, 10),
+    i.action === 'keep' ? paint('green', 'keep') : paint('yellow', 'prune'),
+    i.reasons.join(', ') || '-',
+    i.snapshotIds.join(',') || '-',
+  ]);
+  const pruned = plan.images.filter((i) => i.action === 'prune').length;
+  return [
+    renderTable(['IMAGE', 'NAME', 'CREATED', 'ACTION', 'REASONS', 'SNAPSHOTS'], rows),
+    '',
+    pruned
+      ? `plan: prune ${pruned} of ${plan.images.length} images and ${plan.snapshotsToDelete.length} snapshots, keep ${plan.images.length - pruned}; ${savings(plan.freedGiB)}`
+      : `plan: nothing to prune (${plan.images.length} images kept)`,
+  ].join('\n');
+}
+
+export function savings(freedGiB: number): string {
+  const usd = (freedGiB * SNAPSHOT_USD_PER_GB_MONTH).toFixed(2);
+  return `frees ${gib(freedGiB)} of snapshots, about $${usd}/month (estimate: EBS snapshot standard tier, $${SNAPSHOT_USD_PER_GB_MONTH} per GB-month)`;
+}
+
+export function renderPruneResult(result: PruneResult): string {
+  const lines = [
+    ...result.images.map((i) => `${i.imageId}: ${i.outcome}${i.detail ? ` (${i.detail})` : ''}`),
+    ...result.snapshots.map((s) => `${s.snapshotId}: ${s.outcome}${s.detail ? ` (${s.detail})` : ''}`),
+  ];
+  const pruned = result.images.filter((i) => i.outcome === 'pruned' || i.outcome === 'already-gone').length;
+  const deleted = result.snapshots.filter((s) => s.outcome === 'deleted').length;
+  lines.push('', `pruned ${pruned} images and ${deleted} snapshots; ${savings(result.freedGiB).replace(/^frees/, 'freed')}`);
+  return lines.join('\n');
+}
