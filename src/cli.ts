@@ -48,7 +48,11 @@ async function withContext(cmd: Command, body: (ctx: Context) => Promise<void> |
   const { createContext } = await import('./commands/context.js');
   const ctx = createContext(globals, io);
   target = ctx.target;
-  await body(ctx);
+  try {
+    await body(ctx);
+  } finally {
+    await ctx.close();
+  }
 }
 
 const program = new Command('claw')

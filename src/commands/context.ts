@@ -7,6 +7,7 @@ import type { Registry } from '../core/registry.js';
 import { loadConfig } from '../nix/config.js';
 import { clawHome, fixturesDir } from '../nix/paths.js';
 import { loadRegistry, locateRepo, requireRepo, type RepoInfo } from '../nix/repo.js';
+import { inkProgressSink, type ClosableSink } from '../ui/progress-ink.js';
 import { textProgressSink } from '../ui/progress-text.js';
 import { styler, type Styler } from '../ui/style.js';
 
@@ -51,8 +52,10 @@ export interface Context {
   registry(): Registry;
   /** AWS clients (or the sandbox account), created on first use. */
   clients(): Promise<AwsClients>;
-  /** Progress of long operations (plain lines on stderr). */
+  /** Progress of long operations: Ink on a terminal, plain lines on stderr otherwise. */
   events: EventSink;
+  /** Finish drawing progress; called once when the command ends. */
+  close(): Promise<void>;
   /** Write a result to stdout. */
   print(text: string): void;
 }
@@ -99,6 +102,10 @@ export function createContext(opts: GlobalOptions, io: ProcessIo): Context {
     return instrument(raw, (c) => log.debug(`aws ${c.service}.${c.operation} ${c.durationMs.toFixed(0)}ms ${c.ok ? 'ok' : 'failed'}`));
   };
 
+  const progress: ClosableSink = io.stderr.isTTY
+    ? inkProgressSink(io.stderr)
+    : { ...textProgressSink((line) => io.stderr.write(`${line}\n`)), close: async () => {} };
+
   return {
     io,
     sandbox,
@@ -111,7 +118,8 @@ export function createContext(opts: GlobalOptions, io: ProcessIo): Context {
     now: () => new Date(),
     registry: () => (registry ??= loadRegistry(requireRepo(repo), io.cwd)),
     clients: () => (clients ??= makeClients()),
-    events: textProgressSink((line) => io.stderr.write(`${line}\n`)),
+    events: progress,
+    close: () => progress.close(),
     print: (text) => io.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
   };
 }
