@@ -10,6 +10,7 @@ export async function reset(ctx: Context, opts: { yes?: boolean; dryRun?: boolea
   if (opts.dryRun) return;
   await confirmOrRefuse('Reset the sandbox account?', { stderr: ctx.io.stderr, stdinIsTTY: ctx.io.stdinIsTTY, signal: ctx.io.signal }, opts.yes);
   const { resetSandbox } = await import('../sandbox/index.js');
-  await resetSandbox({ home: ctx.home, seedDir });
-  ctx.print('sandbox reset: 3 hosts running, AMI history, spot prices and backups seeded');
+  const state = (await resetSandbox({ home: ctx.home, seedDir })).admin.state();
+  const running = state.instances.filter((i) => i.state === 'running').length;
+  ctx.print(`sandbox reset: ${state.instances.length} instances (${running} running), ${state.images.length} AMIs, ${state.buckets.length} buckets seeded from ${seedDir}`);
 }
