@@ -85,8 +85,12 @@ function report(ctx: Context, result: PruneResult, json: object | undefined): vo
   else ctx.print(renderPruneResult(result));
 }
 
-/** `claw ami build --prune-keep N`: the same prune, planned after the new AMI exists. */
+/**
+ * `claw ami build --prune-keep N`: the same prune, planned after the new AMI exists.
+ * Its plan and summary go to stderr: stdout stays the build's one result.
+ */
 export async function pruneAfterBuild(ctx: Context, opts: { keep: number; imageId: string; yes?: boolean }): Promise<void> {
   ctx.log.info(`prune after building ${opts.imageId}: keep the newest ${opts.keep}`);
-  await run(ctx, { keep: String(opts.keep), apply: true, ...(opts.yes !== undefined ? { yes: opts.yes } : {}) });
+  const quiet: Context = { ...ctx, print: (text) => ctx.log.info(text) };
+  await run(quiet, { keep: String(opts.keep), apply: true, ...(opts.yes !== undefined ? { yes: opts.yes } : {}) });
 }

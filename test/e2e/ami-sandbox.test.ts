@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { runClaw, tempDir } from '../helpers/claw.js';
 
@@ -63,5 +65,22 @@ describe('claw --sandbox ami', () => {
     const older = listed.images[2]!.imageId;
     const o = await runClaw(['--sandbox', 'ami', 'latest'], { env: { ...env, CLAW_AMI: older } });
     expect(o.stdout).toBe(`${older}  (override from CLAW_AMI)\n`);
+  });
+
+  it('build --prune-keep prunes after the new AMI is registered, keeping it', async () => {
+    const dir = tempDir();
+    const env = { CLAW_HOME: `${dir}/.claw` };
+    writeFileSync(`${dir}/nixos.img`, randomBytes(64 * 1024));
+    const claw = (...args: string[]) => runClaw(['--sandbox', 'ami', ...args], { env });
+    const refused = await claw('build', '--image', `${dir}/nixos.img`, '--prune-keep', '2');
+    expect(refused.exitCode).toBe(3); // the build is done; the prune needs --yes without a terminal
+    const built = await claw('build', '--image', `${dir}/nixos.img`, '--prune-keep', '2', '--yes', '--json');
+    expect(built.exitCode).toBe(0);
+    const { imageId } = JSON.parse(built.stdout) as { imageId: string }; // one document: the prune reports on stderr
+    expect(built.stderr).toMatch(/pruned \d+ images and \d+ snapshots/);
+    const after = JSON.parse((await claw('list', '--json')).stdout) as { latest: { imageId: string }; images: ListedImage[] };
+    expect(after.latest.imageId).toBe(imageId);
+    const plan = JSON.parse((await claw('prune', '--keep', '2', '--json')).stdout) as { images: PlannedImage[] };
+    expect(plan.images.filter((i) => i.action === 'prune')).toEqual([]);
   });
 });
