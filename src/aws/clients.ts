@@ -21,10 +21,14 @@ import type {
   RegisterImageCommandOutput,
 } from '@aws-sdk/client-ec2';
 import type {
+  DeleteObjectCommandInput,
+  DeleteObjectCommandOutput,
   DeleteObjectsCommandInput,
   DeleteObjectsCommandOutput,
   GetBucketLifecycleConfigurationCommandInput,
   GetBucketLifecycleConfigurationCommandOutput,
+  GetObjectCommandInput,
+  GetObjectCommandOutput,
   HeadBucketCommandInput,
   HeadBucketCommandOutput,
   HeadObjectCommandInput,
@@ -39,6 +43,12 @@ import type {
 import type {
   DescribeInstanceInformationCommandInput,
   DescribeInstanceInformationCommandOutput,
+  GetCommandInvocationCommandInput,
+  GetCommandInvocationCommandOutput,
+  ListCommandInvocationsCommandInput,
+  ListCommandInvocationsCommandOutput,
+  SendCommandCommandInput,
+  SendCommandCommandOutput,
 } from '@aws-sdk/client-ssm';
 import type { Readable } from 'node:stream';
 
@@ -73,6 +83,10 @@ export interface UploadInput {
 export interface S3Api {
   headBucket(input: HeadBucketCommandInput): Promise<HeadBucketCommandOutput>;
   headObject(input: HeadObjectCommandInput): Promise<HeadObjectCommandOutput>;
+  /** Body is the SDK's stream (transformToByteArray / transformToString). */
+  getObject(input: GetObjectCommandInput): Promise<GetObjectCommandOutput>;
+  /** putObject honours IfNoneMatch: '*' (create only) and IfMatch: <etag> (compare-and-swap). */
+  deleteObject(input: DeleteObjectCommandInput): Promise<DeleteObjectCommandOutput>;
   listObjectsV2(input: ListObjectsV2CommandInput): Promise<ListObjectsV2CommandOutput>;
   putObject(input: PutObjectCommandInput): Promise<PutObjectCommandOutput>;
   deleteObjects(input: DeleteObjectsCommandInput): Promise<DeleteObjectsCommandOutput>;
@@ -85,6 +99,9 @@ export interface SsmApi {
   describeInstanceInformation(
     input: DescribeInstanceInformationCommandInput,
   ): Promise<DescribeInstanceInformationCommandOutput>;
+  sendCommand(input: SendCommandCommandInput): Promise<SendCommandCommandOutput>;
+  getCommandInvocation(input: GetCommandInvocationCommandInput): Promise<GetCommandInvocationCommandOutput>;
+  listCommandInvocations(input: ListCommandInvocationsCommandInput): Promise<ListCommandInvocationsCommandOutput>;
 }
 
 export interface AwsClients {

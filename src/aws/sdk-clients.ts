@@ -70,6 +70,8 @@ export function createSdkClients(s: AwsSettings): AwsClients {
   const s3Api: S3Api = {
     headBucket: async (i) => { const { m, c } = await s3(); return c.send(new m.HeadBucketCommand(i), opts); },
     headObject: async (i) => { const { m, c } = await s3(); return c.send(new m.HeadObjectCommand(i), opts); },
+    getObject: async (i) => { const { m, c } = await s3(); return c.send(new m.GetObjectCommand(i), opts); },
+    deleteObject: async (i) => { const { m, c } = await s3(); return c.send(new m.DeleteObjectCommand(i), opts); },
     listObjectsV2: async (i) => { const { m, c } = await s3(); return c.send(new m.ListObjectsV2Command(i), opts); },
     putObject: async (i) => { const { m, c } = await s3(); return c.send(new m.PutObjectCommand(i), opts); },
     deleteObjects: async (i) => { const { m, c } = await s3(); return c.send(new m.DeleteObjectsCommand(i), opts); },
@@ -91,6 +93,9 @@ export function createSdkClients(s: AwsSettings): AwsClients {
   };
   const ssmApi: SsmApi = {
     describeInstanceInformation: async (i) => { const { m, c } = await ssm(); return c.send(new m.DescribeInstanceInformationCommand(i), opts); },
+    sendCommand: async (i) => { const { m, c } = await ssm(); return c.send(new m.SendCommandCommand(i), opts); },
+    getCommandInvocation: async (i) => { const { m, c } = await ssm(); return c.send(new m.GetCommandInvocationCommand(i), opts); },
+    listCommandInvocations: async (i) => { const { m, c } = await ssm(); return c.send(new m.ListCommandInvocationsCommand(i), opts); },
   };
   return { ec2: ec2Api, s3: s3Api, ssm: ssmApi };
 }

@@ -1,4 +1,5 @@
 import { BUCKET_RE } from '../core/patterns.js';
+import { createHostAdmin, type HostAdmin } from './admin-hosts.js';
 import { createImageAdmin, type ImageAdmin } from './admin-images.js';
 import { etagOf, newId, syntheticEtag } from './ids.js';
 import type {
@@ -38,7 +39,7 @@ export interface RegisterManagedInstanceOptions {
 
 export type SeedBody = string | Uint8Array | { size: number };
 
-export interface SandboxAdmin extends ImageAdmin {
+export interface SandboxAdmin extends ImageAdmin, HostAdmin {
   /** A deep copy of the whole state, for assertions. */
   state(): SandboxState;
   runInstance(opts: RunInstanceOptions): Promise<string>;
@@ -71,6 +72,7 @@ export function createAdmin(world: SandboxWorld): SandboxAdmin {
 
   return {
     ...createImageAdmin(world),
+    ...createHostAdmin(world),
     state: () => structuredClone(state),
 
     async runInstance(opts) {

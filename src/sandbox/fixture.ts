@@ -96,6 +96,8 @@ const ssmFile = z.strictObject({
       platformVersion: z.string(),
       computerName: z.string(),
       ipAddress: z.string().optional(),
+      /** The simulated host behind it (Run Command): the revision it runs now. */
+      host: z.strictObject({ currentRev: z.string().regex(/^[0-9a-f]{40}$/).nullable() }).optional(),
     }),
   ),
 });

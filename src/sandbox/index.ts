@@ -77,6 +77,8 @@ export async function resetSandbox(opts: SandboxOptions): Promise<Sandbox> {
 
 export type { SandboxAdmin, RunInstanceOptions, RegisterManagedInstanceOptions, SeedBody } from './admin.js';
 export type { RegisterImageOptions, CreateSnapshotOptions, FailNextImportOptions } from './admin-images.js';
+export type { HostAdmin } from './admin-hosts.js';
+export type { HostRecord, ServiceStateName } from './state-ssm.js';
 export type { SandboxState, InstanceStateName, ImageStateName, PingStatusName, SpotPriceRecord, InstanceTypeRecord } from './state.js';
 export { SandboxUnsupportedError, type SdkLikeError } from './errors.js';
 export { sandboxStatePath } from './store.js';

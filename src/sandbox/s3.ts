@@ -9,33 +9,24 @@ import type {
   HeadBucketCommandOutput,
   ListObjectsV2CommandInput,
   ListObjectsV2CommandOutput,
-  PutObjectCommandInput,
-  PutObjectCommandOutput,
 } from '@aws-sdk/client-s3';
 import type { S3Api } from '../aws/clients.js';
-import { awsError, okMetadata, rejectUnsupported, SandboxUnsupportedError } from './errors.js';
-import { etagOf } from './ids.js';
+import { awsError, okMetadata, rejectUnsupported } from './errors.js';
 import { decodeToken, encodeToken, requestFingerprint } from './paging.js';
 import { lifecycleOps } from './s3-lifecycle.js';
-import { checkKey, headNotFound, lowerCaseMetadata, noSuchBucket } from './s3-common.js';
+import { headNotFound, noSuchBucket } from './s3-common.js';
+import { objectOps } from './s3-objects.js';
 import { uploadOps } from './s3-upload.js';
 import type { BucketRecord, ObjectRecord } from './state.js';
 import type { SandboxWorld } from './world.js';
 
 // S3 over the sandbox state: keys in UTF-8 byte order, CommonPrefixes that count once
-// toward MaxKeys, continuation tokens bound to Bucket/Prefix/Delimiter.
+// toward MaxKeys, continuation tokens bound to Bucket/Prefix/Delimiter. Single-object
+// put/get/delete live in s3-objects.ts, uploads in s3-upload.ts.
 
 /** S3 orders keys by their UTF-8 bytes. */
 export function compareKeys(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
-}
-
-function bodyBytes(body: unknown): Uint8Array {
-  if (body === undefined) return new Uint8Array();
-  if (typeof body === 'string') return Buffer.from(body, 'utf8');
-  if (body instanceof Uint8Array) return body;
-  const kind = body === null ? 'null' : typeof body === 'object' ? (body.constructor?.name ?? 'object') : typeof body;
-  throw new SandboxUnsupportedError(`S3 PutObject Body must be a string, Buffer or Uint8Array, not ${kind} (streams are not simulated)`);
 }
 
 interface ListCursor {
@@ -52,6 +43,7 @@ export function createS3(world: SandboxWorld): S3Api {
 
   return {
     ...uploadOps(world),
+    ...objectOps(world),
     ...lifecycleOps(world),
 
     async headBucket(input: HeadBucketCommandInput): Promise<HeadBucketCommandOutput> {
@@ -138,31 +130,6 @@ export function createS3(world: SandboxWorld): S3Api {
         ...(contents.length > 0 && { Contents: contents }),
         ...(prefixes.length > 0 && { CommonPrefixes: prefixes }),
       };
-    },
-
-    async putObject(input: PutObjectCommandInput): Promise<PutObjectCommandOutput> {
-      rejectUnsupported('S3 PutObject', input, ['Bucket', 'Key', 'Body', 'Metadata', 'ContentType']);
-      const bucket = bucketOf(input.Bucket);
-      if (!bucket) throw noSuchBucket(input.Bucket);
-      const key = input.Key;
-      checkKey(key);
-      const bytes = bodyBytes(input.Body);
-      const etag = etagOf(bytes);
-      const record: ObjectRecord = {
-        key,
-        size: bytes.length,
-        etag,
-        lastModified: world.now().toISOString(),
-        bodyBase64: Buffer.from(bytes).toString('base64'),
-        // Without a ContentType the SDK sends application/octet-stream, and S3 keeps it.
-        contentType: input.ContentType ?? 'application/octet-stream',
-        ...(input.Metadata !== undefined && { metadata: lowerCaseMetadata(input.Metadata) }),
-      };
-      const at = bucket.objects.findIndex((o) => o.key === key);
-      if (at >= 0) bucket.objects[at] = record;
-      else bucket.objects.push(record);
-      await world.persist();
-      return { $metadata: okMetadata(), ETag: etag };
     },
 
     async deleteObjects(input: DeleteObjectsCommandInput): Promise<DeleteObjectsCommandOutput> {

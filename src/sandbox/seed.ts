@@ -1,4 +1,5 @@
 import type { SeedFixture, SeedSeries } from './fixture.js';
+import { defaultHost } from './host.js';
 import { etagOf, syntheticEtag } from './ids.js';
 import { fill, iso, seedError, seedImages, type SourceObject, unique } from './seed-images.js';
 import type { BucketRecord, InstanceRecord, ObjectRecord, SandboxState } from './state.js';
@@ -93,6 +94,7 @@ export function seedState(fx: SeedFixture, now: Date): SandboxState {
     };
   });
   unique('ssm.json', 'managed instance', managedInstances.map((m) => m.instanceId));
+  const hosts = fx.ssm.managedInstances.flatMap((m) => (m.host ? [{ ...defaultHost(m.instanceId), currentRev: m.host.currentRev }] : []));
   const spotPrices = fx.spot.spotPrices.flatMap((s) =>
     s.points.map((p) => ({
       instanceType: s.instanceType,
@@ -116,6 +118,8 @@ export function seedState(fx: SeedFixture, now: Date): SandboxState {
     iamRoles: ['vmimport'],
     buckets: seedBuckets(fx, now, sources),
     managedInstances,
+    hosts,
+    ssmCommands: [],
     spotPrices,
     instanceTypes: fx.spot.instanceTypes.map((t) => ({ ...t })),
   };

@@ -6,11 +6,13 @@ import type {
 import type { SsmApi } from '../aws/clients.js';
 import { awsError, okMetadata, rejectUnsupported, SandboxUnsupportedError } from './errors.js';
 import { decodeToken, encodeToken, pageAfter, requestFingerprint } from './paging.js';
+import { commandOps } from './ssm-commands.js';
 import { PING_STATUSES, type ManagedInstanceRecord } from './state.js';
 import type { SandboxWorld } from './world.js';
 
 // SSM DescribeInstanceInformation: the managed instances and their agent ping.
 // (moto 5.2.1 does not implement this call at all; see test/contract/ssm.contract.test.ts.)
+// Run Command (SendCommand and the invocation reads) lives in ssm-commands.ts.
 
 const MANAGED_ID_RE = /^(?:i|mi)-[0-9a-f]{8,17}$/;
 
@@ -57,6 +59,7 @@ function toInformation(m: ManagedInstanceRecord): InstanceInformation {
 
 export function createSsm(world: SandboxWorld): SsmApi {
   return {
+    ...commandOps(world),
     async describeInstanceInformation(
       input: DescribeInstanceInformationCommandInput = {},
     ): Promise<DescribeInstanceInformationCommandOutput> {

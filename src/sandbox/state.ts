@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { commandRecord, hostRecord } from './state-ssm.js';
 
 // The persisted shape of the simulated account (`<home>/sandbox/state.json`). Times are
 // absolute ISO strings here; the fixture's relative times are resolved once, at seeding.
@@ -203,6 +204,11 @@ export const sandboxState = z.strictObject({
   iamRoles: z.array(z.string()).default(['vmimport']),
   buckets: z.array(bucketRecord),
   managedInstances: z.array(managedInstanceRecord),
+  // Run Command (the deploy lane); defaults keep older state files readable.
+  /** The simulated host behind each managed instance (created on first use when absent). */
+  hosts: z.array(hostRecord).default([]),
+  /** Commands sent with SendCommand, with their invocations. */
+  ssmCommands: z.array(commandRecord).default([]),
   spotPrices: z.array(spotPriceRecord),
   instanceTypes: z.array(instanceTypeRecord),
 });

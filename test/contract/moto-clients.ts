@@ -1,7 +1,13 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { S3Client } from '@aws-sdk/client-s3';
-import { SSMClient } from '@aws-sdk/client-ssm';
-import type { AwsClients } from '../../src/aws/clients.js';
+import {
+  DescribeInstanceInformationCommand,
+  GetCommandInvocationCommand,
+  ListCommandInvocationsCommand,
+  SendCommandCommand,
+  SSMClient,
+} from '@aws-sdk/client-ssm';
+import type { AwsClients, SsmApi } from '../../src/aws/clients.js';
 import { createSdkClients } from '../../src/aws/sdk-clients.js';
 
 // Raw SDK v3 clients pointed at moto (for seeding), and claw's own narrow clients.
@@ -47,4 +53,17 @@ export function destroyRaw(raw: RawClients): void {
   raw.ec2.destroy();
   raw.s3.destroy();
   raw.ssm.destroy();
+}
+
+/**
+ * The narrow SSM interface over one SDK client, the way src/aws/sdk-clients.ts builds it:
+ * for a client whose send() aws-sdk-client-mock answers with recorded AWS payloads.
+ */
+export function ssmApiOver(client: SSMClient): SsmApi {
+  return {
+    describeInstanceInformation: (i) => client.send(new DescribeInstanceInformationCommand(i)),
+    sendCommand: (i) => client.send(new SendCommandCommand(i)),
+    getCommandInvocation: (i) => client.send(new GetCommandInvocationCommand(i)),
+    listCommandInvocations: (i) => client.send(new ListCommandInvocationsCommand(i)),
+  };
 }

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SsmApi } from '../../src/aws/clients.js';
 import { openSandbox, SandboxUnsupportedError, type Sandbox } from '../../src/sandbox/index.js';
 import { collectPages, expectAwsError, motoEndpoint, SEED_DIR } from './backends.js';
-import { narrowClients, rawMotoClients } from './moto-clients.js';
+import { narrowClients, rawMotoClients, ssmApiOver } from './moto-clients.js';
 
 // The SSM contract. moto 5.2.1 does NOT implement DescribeInstanceInformation (it
 // answers HTTP 500 with an HTML error page; pinned at the end of this file), so the
@@ -75,7 +75,7 @@ const ssmBackends: Record<string, () => Promise<SsmBackend>> = {
       throw new Error(`unexpected NextToken ${input.NextToken}`);
     });
     return {
-      ssm: { describeInstanceInformation: (input) => raw.ssm.send(new DescribeInstanceInformationCommand(input)) },
+      ssm: ssmApiOver(raw.ssm),
       close: async () => {
         mock.restore();
         raw.ssm.destroy();

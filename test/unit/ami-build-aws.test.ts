@@ -97,7 +97,7 @@ function fakeS3(objects: Record<string, { size: number; sha256: string }> = {}):
       i.onProgress?.(image.size, image.size);
       return {};
     },
-    headBucket: no, putObject: no, deleteObjects: no, getBucketLifecycleConfiguration: no, putBucketLifecycleConfiguration: no,
+    headBucket: no, putObject: no, deleteObjects: no, getObject: no, deleteObject: no, getBucketLifecycleConfiguration: no, putBucketLifecycleConfiguration: no,
   };
 }
 

@@ -1,0 +1,59 @@
+import { defaultHost } from './host.js';
+import { hostOf } from './ssm-commands.js';
+import type { HostRecord, ServiceStateName } from './state-ssm.js';
+import type { SandboxWorld } from './world.js';
+
+// SandboxAdmin's controls over the simulated hosts behind SSM Run Command (the deploy
+// lane's scenarios). One-shot faults apply to the next switch (or command) on that
+// host and are then used up; every mutation is persisted before the promise resolves.
+
+export interface HostAdmin {
+  /** The host as the simulation holds it (a copy; the defaults when nothing touched it yet). */
+  host(instanceId: string): HostRecord;
+  /** What /run/current-system/configurationRevision holds (null: no such file). */
+  setHostRev(instanceId: string, rev: string | null): Promise<void>;
+  /** `systemctl is-active clawdinator` answers this from now on. */
+  setServiceState(instanceId: string, state: ServiceStateName): Promise<void>;
+  /** The next switch runs, then fails with `message` in its journal; the revision stays. */
+  failNextSwitch(instanceId: string, message: string): Promise<void>;
+  /** The next switch restarts the SSM agent: the invocation that started it loses its result; the switch completes. */
+  agentRestartOnNextSwitch(instanceId: string): Promise<void>;
+  /** Every switch on this host stays running for `polls` `systemctl show` polls (default 1). */
+  slowSwitch(instanceId: string, polls: number): Promise<void>;
+  /** The next switch succeeds but installs a system whose configurationRevision is `rev`. */
+  revisionMismatchOnNextSwitch(instanceId: string, rev: string): Promise<void>;
+  /** The next command sent to this host hangs until it ends TimedOut (ExecutionTimedOut), running nothing. */
+  timeOutNextCommand(instanceId: string): Promise<void>;
+}
+
+export function createHostAdmin(world: SandboxWorld): HostAdmin {
+  const { state } = world;
+  const check = (instanceId: string) => {
+    const known = state.managedInstances.some((m) => m.instanceId === instanceId) || state.instances.some((i) => i.instanceId === instanceId);
+    if (!known) throw new Error(`sandbox admin: no instance ${instanceId}`);
+  };
+  const hostFor = (instanceId: string): HostRecord => {
+    check(instanceId);
+    return hostOf(state, instanceId);
+  };
+  const change = async (instanceId: string, f: (h: HostRecord) => void) => {
+    f(hostFor(instanceId));
+    await world.persist();
+  };
+  return {
+    host: (instanceId) => {
+      check(instanceId);
+      return structuredClone(state.hosts.find((h) => h.instanceId === instanceId) ?? defaultHost(instanceId));
+    },
+    setHostRev: (id, rev) => change(id, (h) => void (h.currentRev = rev)),
+    setServiceState: (id, s) => change(id, (h) => void (h.clawdinator = s)),
+    failNextSwitch: (id, message) => change(id, (h) => void (h.failNextSwitch = { message })),
+    agentRestartOnNextSwitch: (id) => change(id, (h) => void (h.agentRestartOnNextSwitch = true)),
+    slowSwitch: (id, polls) => {
+      if (!Number.isInteger(polls) || polls < 0) throw new Error(`sandbox admin: slowSwitch polls must be a whole number >= 0, not ${polls}`);
+      return change(id, (h) => void (h.switchDurationPolls = polls));
+    },
+    revisionMismatchOnNextSwitch: (id, rev) => change(id, (h) => void (h.revisionMismatchOnNextSwitch = rev)),
+    timeOutNextCommand: (id) => change(id, (h) => void (h.timeOutNextCommand = true)),
+  };
+}

@@ -1,0 +1,161 @@
+import { randomBytes } from 'node:crypto';
+import { parseScript, SHOW_PROPERTIES, type Op } from './host-lines.js';
+import type { HostRecord, UnitRecord } from './state-ssm.js';
+
+// The simulated host behind a managed instance: runs the lines host-lines.ts
+// recognises against a small deterministic state (the running revision, the
+// clawdinator service, claw-switch units and their journal). Time on the host moves
+// only through `systemctl show` of a running switch unit: each such poll is one tick.
+
+export interface RunOutcome {
+  stdout: string;
+  stderr: string;
+  code: number;
+  /** The SSM agent restarted during the run (a switch restarted it): the result is lost. */
+  lost: boolean;
+}
+
+interface LineResult {
+  out?: string;
+  err?: string;
+  code: number;
+  /** Stop the script here with `code` (exit, a busy guard). */
+  stop?: boolean;
+  lost?: boolean;
+}
+
+const unitName = (rev: string) => `claw-switch-${rev}`;
+
+/** A host with nothing deployed by claw yet: no revision file, the service running. */
+export function defaultHost(instanceId: string): HostRecord {
+  return { instanceId, currentRev: null, clawdinator: 'active', units: [], journal: {} };
+}
+
+function log(host: HostRecord, unit: string, ...lines: string[]): void {
+  host.journal[unit] = [...(host.journal[unit] ?? []), ...lines];
+}
+
+/** The switch finishes: the unit exits (or fails) and the system is the new one. */
+function complete(host: HostRecord, unit: UnitRecord): void {
+  if (unit.failure !== undefined) {
+    unit.state = 'failed';
+    log(host, unit.name, `error: ${unit.failure}`, `${unit.name}.service: Main process exited, code=exited, status=1/FAILURE`, `${unit.name}.service: Failed with result 'exit-code'.`);
+    return;
+  }
+  unit.state = 'exited';
+  host.currentRev = unit.installsRevision;
+  log(host, unit.name, 'activating the configuration...', 'setting up /etc...', 'reloading user units for root...', 'restarting sysinit-reactivation.target', 'Done. The new configuration is active.');
+}
+
+function startSwitch(host: HostRecord, op: Extract<Op, { kind: 'switch' }>, hostName: string | undefined): LineResult {
+  const name = unitName(op.rev);
+  if (host.units.some((u) => u.name === name)) {
+    return { err: `Failed to start transient service unit: Unit ${name}.service was already loaded or has a fragment file.\n`, code: 1 };
+  }
+  let failure: string | undefined;
+  if (hostName !== undefined && hostName !== op.host) {
+    failure = `this is ${hostName}: the sandbox does not switch it to the configuration of ${op.host}`;
+  } else if (host.failNextSwitch) {
+    failure = host.failNextSwitch.message;
+  }
+  delete host.failNextSwitch;
+  const installsRevision = host.revisionMismatchOnNextSwitch ?? op.rev;
+  delete host.revisionMismatchOnNextSwitch;
+  const unit: UnitRecord = { name, rev: op.rev, state: 'running', pollsLeft: host.switchDurationPolls ?? 1, installsRevision, ...(failure !== undefined && { failure }) };
+  host.units.push(unit);
+  log(host, name, `Started ${name}.service - ${op.command}.`, 'building the system configuration...');
+  if (unit.pollsLeft === 0) complete(host, unit);
+  const lost = host.agentRestartOnNextSwitch === true;
+  delete host.agentRestartOnNextSwitch;
+  return { err: `Running as unit: ${name}.service; invocation ID: ${randomBytes(16).toString('hex')}\n`, code: 0, lost };
+}
+
+function showUnit(host: HostRecord, rev: string, props: string[]): LineResult {
+  const unit = host.units.find((u) => u.name === unitName(rev));
+  if (unit?.state === 'running') {
+    if (unit.pollsLeft > 0) unit.pollsLeft--;
+    else complete(host, unit);
+  }
+  const values: Record<(typeof SHOW_PROPERTIES)[number], string> = !unit
+    ? { Result: 'success', ExecMainStatus: '0', LoadState: 'not-found', ActiveState: 'inactive', SubState: 'dead' }
+    : unit.state === 'failed'
+      ? { Result: 'exit-code', ExecMainStatus: '1', LoadState: 'loaded', ActiveState: 'failed', SubState: 'failed' }
+      : { Result: 'success', ExecMainStatus: '0', LoadState: 'loaded', ActiveState: 'active', SubState: unit.state };
+  return { out: SHOW_PROPERTIES.filter((p) => props.includes(p)).map((p) => `${p}=${values[p]}\n`).join(''), code: 0 };
+}
+
+function stopOrReset(host: HostRecord, kind: 'stop' | 'reset-failed', rev: string): LineResult {
+  const matches = host.units.filter((u) => rev === '*' || u.name === unitName(rev));
+  if (rev !== '*' && matches.length === 0) {
+    const name = `${unitName(rev)}.service`;
+    return kind === 'stop'
+      ? { err: `Failed to stop ${name}: Unit ${name} not loaded.\n`, code: 5 }
+      : { err: `Failed to reset failed state of unit ${name}: Unit ${name} not loaded.\n`, code: 1 };
+  }
+  for (const unit of matches) {
+    // stop: a running switch is killed and an exited unit unloaded; a failed unit stays
+    // failed until reset-failed unloads it.
+    if (kind === 'stop' && unit.state === 'running') log(host, unit.name, `Stopping ${unit.name}.service...`, `${unit.name}.service: Deactivated successfully.`);
+    const unload = kind === 'stop' ? unit.state !== 'failed' : unit.state === 'failed';
+    if (unload) host.units = host.units.filter((u) => u !== unit);
+  }
+  return { code: 0 };
+}
+
+function runOp(host: HostRecord, op: Op, hostName: string | undefined): LineResult {
+  switch (op.kind) {
+    case 'noop':
+    case 'errexit':
+      return { code: 0 };
+    case 'echo':
+      return { out: `${op.text}\n`, code: 0 };
+    case 'busy-guard': {
+      const running = host.units.filter((u) => u.state === 'running').map((u) => `${u.name}.service`);
+      if (running.includes(`${unitName(op.rev)}.service`)) return { out: `claw: ${unitName(op.rev)} already running\n`, code: 0, stop: true };
+      if (running.length > 0) return { err: `claw: another switch is running: ${running.join('\n')}\n`, code: op.busyExit, stop: true };
+      return { code: 0 };
+    }
+    case 'switch':
+      return startSwitch(host, op, hostName);
+    case 'show':
+      return showUnit(host, op.rev, op.props);
+    case 'stop':
+    case 'reset-failed':
+      return stopOrReset(host, op.kind, op.rev);
+    case 'journal': {
+      const lines = host.journal[unitName(op.rev)] ?? [];
+      return { out: lines.length === 0 ? '-- No entries --\n' : `${lines.slice(-op.lines).join('\n')}\n`, code: 0 };
+    }
+    case 'is-active':
+      return { out: `${host.clawdinator}\n`, code: host.clawdinator === 'active' ? 0 : 3 };
+    case 'cat-revision':
+      // Written with `echo -n`: no trailing newline.
+      return host.currentRev === null
+        ? { err: 'cat: /run/current-system/configurationRevision: No such file or directory\n', code: 1 }
+        : { out: host.currentRev, code: 0 };
+    case 'unknown':
+      return { err: `sandbox: command not simulated: ${op.line}\n`, code: 127, stop: true };
+  }
+}
+
+/**
+ * Run an AWS-RunShellScript `commands` list on the host. Without `set -e` the script
+ * goes on after a failing line and exits with the last line's status, as sh does; an
+ * unrecognised line always stops it with 127.
+ */
+export function runScript(host: HostRecord, commands: readonly string[], hostName: string | undefined): RunOutcome {
+  let stdout = '';
+  let stderr = '';
+  let code = 0;
+  let errexit = false;
+  for (const step of parseScript(commands)) {
+    if (step.op.kind === 'errexit') errexit = true;
+    const r = runOp(host, step.op, hostName);
+    if (r.lost) return { stdout: '', stderr: '', code: -1, lost: true };
+    stdout += r.out ?? '';
+    if (!step.quiet) stderr += r.err ?? '';
+    code = step.orTrue ? 0 : r.code;
+    if (r.stop || (errexit && code !== 0)) break;
+  }
+  return { stdout, stderr, code, lost: false };
+}

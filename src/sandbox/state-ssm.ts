@@ -1,0 +1,82 @@
+import { z } from 'zod';
+
+// The persisted shape of SSM Run Command in the sandbox: the commands sent and their
+// invocations, and the tiny deterministic "host" each managed instance is (see
+// host.ts and the "Run Command simulation" section of fixtures/sandbox/README.md).
+
+const isoTime = z.iso.datetime();
+
+export const SERVICE_STATES = ['active', 'inactive', 'failed'] as const;
+export type ServiceStateName = (typeof SERVICE_STATES)[number];
+
+/** A transient `claw-switch-<rev>` unit started by systemd-run (Type=simple, RemainAfterExit=yes). */
+export const unitRecord = z.strictObject({
+  name: z.string(),
+  rev: z.string(),
+  /** running: nixos-rebuild still runs; exited: it succeeded; failed: it failed. */
+  state: z.enum(['running', 'exited', 'failed']),
+  /** `systemctl show` polls that still see it running. */
+  pollsLeft: z.number().int().nonnegative(),
+  /** Decided when the switch starts: a failure message, or the revision it installs. */
+  failure: z.string().optional(),
+  installsRevision: z.string().nullable(),
+});
+export type UnitRecord = z.infer<typeof unitRecord>;
+
+export const hostRecord = z.strictObject({
+  instanceId: z.string(),
+  /** What /run/current-system/configurationRevision holds; null: the file does not exist. */
+  currentRev: z.string().nullable(),
+  /** `systemctl is-active clawdinator`. */
+  clawdinator: z.enum(SERVICE_STATES).default('active'),
+  /** Loaded claw-switch units. */
+  units: z.array(unitRecord).default([]),
+  /** The journal per unit name (kept after the unit is unloaded, as journald does). */
+  journal: z.record(z.string(), z.array(z.string())).default({}),
+  /** Every switch stays running for this many `systemctl show` polls (default 1). */
+  switchDurationPolls: z.number().int().nonnegative().optional(),
+  // One-shot faults, consumed by the next switch (or the next command) on this host.
+  failNextSwitch: z.strictObject({ message: z.string() }).optional(),
+  agentRestartOnNextSwitch: z.boolean().optional(),
+  revisionMismatchOnNextSwitch: z.string().optional(),
+  timeOutNextCommand: z.boolean().optional(),
+});
+export type HostRecord = z.infer<typeof hostRecord>;
+
+/** How an invocation ends (decided when the command is sent; revealed over successive reads). */
+export const invocationResult = z.strictObject({
+  status: z.enum(['Success', 'Failed', 'TimedOut']),
+  statusDetails: z.enum(['Success', 'Failed', 'ExecutionTimedOut', 'Undeliverable']),
+  responseCode: z.number().int(),
+  /** Whole output; the API cuts it (24,000 / 8,000 chars) when it is read. */
+  stdout: z.string(),
+  stderr: z.string(),
+  /** false: the agent never picked it up (Pending until it ends Undeliverable). */
+  delivered: z.boolean(),
+});
+export type InvocationResult = z.infer<typeof invocationResult>;
+
+export const invocationRecord = z.strictObject({
+  instanceId: z.string(),
+  /** Orders ListCommandInvocations (newest first) and pages it. */
+  seq: z.number().int().nonnegative(),
+  /** How many reads (GetCommandInvocation, or a ListCommandInvocations page) have seen it. */
+  reads: z.number().int().nonnegative(),
+  result: invocationResult,
+  startedAt: isoTime.optional(),
+  endedAt: isoTime.optional(),
+});
+export type InvocationRecord = z.infer<typeof invocationRecord>;
+
+export const commandRecord = z.strictObject({
+  commandId: z.string(),
+  documentName: z.string(),
+  comment: z.string(),
+  parameters: z.record(z.string(), z.array(z.string())),
+  timeoutSeconds: z.number().int().positive(),
+  executionTimeoutSeconds: z.number().int().positive(),
+  requestedAt: isoTime,
+  cloudWatchOutput: z.strictObject({ logGroupName: z.string(), enabled: z.boolean() }),
+  invocations: z.array(invocationRecord),
+});
+export type CommandRecord = z.infer<typeof commandRecord>;
