@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { UsageError } from './errors.js';
 import { describeIssue, parseJsonText } from './json-text.js';
 import { KNOWN_REGIONS } from './regions.js';
-import { AMI_ID_RE, BUCKET_RE, HOSTNAME_RE, REGION_RE, TAG_PAIR_RE } from './patterns.js';
+import { AMI_ID_RE, BUCKET_RE, HOSTNAME_RE, REGION_RE, SECRET_NAME_RE, TAG_PAIR_RE } from './patterns.js';
 
 // Defaults are the real clawdinators values (infra/opentofu, scripts/).
 export const DEFAULTS = {
@@ -24,6 +24,8 @@ export const DEFAULTS = {
   architecture: 'x86_64' as 'x86_64' | 'arm64',
   vmimportRole: 'vmimport',
   lifecycleDays: 30,
+  /** Secrets (names without .age) every bootstrap bundle must hold besides the host's own token. */
+  bootstrapRequiredSecrets: [] as string[],
   backupBucketPattern: 'openclaw-lab-backup-{stack}-{account}',
 };
 
@@ -58,6 +60,7 @@ const fields = {
   bootMode: z.enum(['legacy-bios', 'uefi']),
   architecture: z.enum(['x86_64', 'arm64']),
   vmimportRole: z.string().regex(/^[A-Za-z0-9+=,.@_-]{1,64}$/, 'is not an IAM role name'),
+  bootstrapRequiredSecrets: z.array(z.string().regex(SECRET_NAME_RE, 'is not a secret name (like openai-api-key)')),
   lifecycleDays: z.number().int('must be an integer').min(1, 'must be at least 1').max(3650, 'must be at most 3650'),
   backupBucketPattern: z.string().regex(/^[a-z0-9.{}-]+$/, 'may hold only a-z 0-9 . - and {stack} {account}'),
 } satisfies Record<ConfigKey, z.ZodType>;
@@ -87,6 +90,7 @@ export const ENV_NAMES: Record<ConfigKey, string[]> = {
   architecture: ['CLAW_ARCHITECTURE'],
   vmimportRole: ['CLAW_VMIMPORT_ROLE'],
   lifecycleDays: ['CLAW_LIFECYCLE_DAYS'],
+  bootstrapRequiredSecrets: ['CLAW_BOOTSTRAP_REQUIRED_SECRETS'],
   backupBucketPattern: ['CLAW_BACKUP_BUCKET_PATTERN'],
 };
 
@@ -105,7 +109,7 @@ export interface ConfigInputs {
 }
 
 function fromEnvString(key: ConfigKey, raw: string): unknown {
-  if (key === 'canaryOrder') return raw.split(',').map((s) => s.trim()).filter(Boolean);
+  if (key === 'canaryOrder' || key === 'bootstrapRequiredSecrets') return raw.split(',').map((s) => s.trim()).filter(Boolean);
   if (key === 'amiKeep' || key === 'lifecycleDays') return /^-?\d+$/.test(raw.trim()) ? Number(raw) : raw;
   return raw;
 }

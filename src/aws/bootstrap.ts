@@ -1,0 +1,105 @@
+import { SHA256_METADATA, type RemoteBundle } from '../core/bootstrap.js';
+import { RemoteError } from '../core/errors.js';
+import type { S3Api } from './clients.js';
+
+// The bootstrap bucket through the narrow S3 interface: does it exist, what checksum
+// does a bundle carry, put one with its checksum, get one back, and read the shared
+// secrets under age-secrets/. Bodies are handed back as bytes and never logged.
+
+/** The prefix `--from-s3` reads secrets from. */
+export const AGE_SECRETS_PREFIX = 'age-secrets/';
+
+const codeOf = (err: unknown): string | undefined => {
+  if (!(err instanceof Error)) return undefined;
+  const code = (err as Error & { Code?: unknown }).Code;
+  return typeof code === 'string' ? code : err.name;
+};
+const statusOf = (err: unknown) => (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+const isNotFound = (err: unknown, ...codes: string[]) => codes.includes(codeOf(err) ?? '') || statusOf(err) === 404;
+
+/** false when the bucket does not exist (any other failure is thrown as it is). */
+export async function bucketExists(s3: S3Api, bucket: string): Promise<boolean> {
+  try {
+    await s3.headBucket({ Bucket: bucket });
+    return true;
+  } catch (err) {
+    if (isNotFound(err, 'NotFound', 'NoSuchBucket')) return false;
+    throw err;
+  }
+}
+
+/** The object's sha256 metadata, or that it is not there. */
+export async function headBundle(s3: S3Api, bucket: string, key: string): Promise<RemoteBundle> {
+  try {
+    const out = await s3.headObject({ Bucket: bucket, Key: key });
+    return { exists: true, sha256: out.Metadata?.[SHA256_METADATA] };
+  } catch (err) {
+    if (isNotFound(err, 'NotFound', 'NoSuchKey')) return { exists: false };
+    throw err;
+  }
+}
+
+export async function putBundle(s3: S3Api, bucket: string, key: string, body: Uint8Array, sha256: string): Promise<void> {
+  await s3.putObject({
+    Bucket: bucket,
+    Key: key,
+    Body: body,
+    ContentLength: body.byteLength,
+    ContentType: 'application/zstd',
+    Metadata: { [SHA256_METADATA]: sha256 },
+  });
+}
+
+export type GotBundle = { exists: false } | { exists: true; body: Uint8Array; sha256: string | undefined };
+
+export async function getBundle(s3: S3Api, bucket: string, key: string): Promise<GotBundle> {
+  try {
+    const out = await s3.getObject({ Bucket: bucket, Key: key });
+    if (!out.Body) throw new RemoteError(`s3 GetObject s3://${bucket}/${key} returned no body`);
+    return { exists: true, body: await out.Body.transformToByteArray(), sha256: out.Metadata?.[SHA256_METADATA] };
+  } catch (err) {
+    if (isNotFound(err, 'NoSuchKey', 'NotFound')) return { exists: false };
+    throw err;
+  }
+}
+
+/** Every object directly under `prefix` (not in sub-folders), by file name. */
+async function listNames(s3: S3Api, bucket: string, prefix: string): Promise<string[]> {
+  const names: string[] = [];
+  let token: string | undefined;
+  const seen = new Set<string>();
+  do {
+    const page = await s3.listObjectsV2({ Bucket: bucket, Prefix: prefix, Delimiter: '/', ...(token ? { ContinuationToken: token } : {}) });
+    for (const o of page.Contents ?? []) if (o.Key && o.Key !== prefix) names.push(o.Key.slice(prefix.length));
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    if (token !== undefined) {
+      if (seen.has(token)) throw new RemoteError(`s3 ListObjectsV2 s3://${bucket}/${prefix}: the continuation token repeated; refusing to loop`);
+      seen.add(token);
+    }
+  } while (token !== undefined);
+  return names;
+}
+
+/**
+ * The shared secrets from s3://<bucket>/age-secrets/: each `*.age` object, and the
+ * agekey when it is there too. Names that are not `*.age` (or the agekey) are not read.
+ */
+export async function readS3Secrets(
+  s3: S3Api,
+  bucket: string,
+  wanted: (name: string) => boolean,
+  agekeyName: string,
+): Promise<{ files: Map<string, Uint8Array>; agekey: Uint8Array | undefined; names: string[] }> {
+  const names = await listNames(s3, bucket, AGE_SECRETS_PREFIX);
+  if (names.length === 0) return { files: new Map(), agekey: undefined, names };
+  const files = new Map<string, Uint8Array>();
+  let agekey: Uint8Array | undefined;
+  for (const name of names) {
+    if (name !== agekeyName && !wanted(name)) continue;
+    const got = await getBundle(s3, bucket, `${AGE_SECRETS_PREFIX}${name}`);
+    if (!got.exists) continue;
+    if (name === agekeyName) agekey = got.body;
+    else files.set(name, got.body);
+  }
+  return { files, agekey, names };
+}
