@@ -2,6 +2,8 @@ import { Command, CommanderError } from 'commander';
 import { enableCompileCache } from 'node:module';
 import type { AwsTarget } from './aws/errors.js';
 import { registerAmi } from './cli-ami.js';
+import { registerBootstrap } from './cli-bootstrap.js';
+import { registerLock } from './cli-lock.js';
 import type { Context, GlobalOptions, ProcessIo } from './commands/context.js';
 import { packageVersion } from './nix/paths.js';
 
@@ -89,6 +91,8 @@ program
   });
 
 registerAmi(program, withContext);
+registerBootstrap(program, withContext);
+registerLock(program, withContext);
 
 program
   .command('config')
