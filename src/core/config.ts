@@ -26,6 +26,14 @@ export const DEFAULTS = {
   lifecycleDays: 30,
   /** Secrets (names without .age) every bootstrap bundle must hold besides the host's own token. */
   bootstrapRequiredSecrets: [] as string[],
+  /** This process's own host id when a bot runs claw: it may not deploy or replace itself. */
+  caller: undefined as string | undefined,
+  /** The OpenTofu root module for `claw replace`, relative to the repo root. */
+  infraDir: 'infra/opentofu/aws',
+  tofuBin: 'tofu',
+  tofuAmiVar: 'ami_id',
+  /** Empty: do not pass the region to tofu. */
+  tofuRegionVar: 'aws_region',
   backupBucketPattern: 'openclaw-lab-backup-{stack}-{account}',
 };
 
@@ -62,6 +70,11 @@ const fields = {
   vmimportRole: z.string().regex(/^[A-Za-z0-9+=,.@_-]{1,64}$/, 'is not an IAM role name'),
   bootstrapRequiredSecrets: z.array(z.string().regex(SECRET_NAME_RE, 'is not a secret name (like openai-api-key)')),
   lifecycleDays: z.number().int('must be an integer').min(1, 'must be at least 1').max(3650, 'must be at most 3650'),
+  caller: z.string().regex(HOSTNAME_RE, 'is not a host id'),
+  infraDir: z.string().regex(/^(?!-)[\w./@+~ -]+$/, 'is not a plain directory path'),
+  tofuBin: z.string().regex(/^(?!-)[\w./@+-]+$/, 'is not a command name or path'),
+  tofuAmiVar: z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]{0,63}$/, 'is not a tofu variable name'),
+  tofuRegionVar: z.string().regex(/^([A-Za-z_][A-Za-z0-9_-]{0,63})?$/, 'is not a tofu variable name'),
   backupBucketPattern: z.string().regex(/^[a-z0-9.{}-]+$/, 'may hold only a-z 0-9 . - and {stack} {account}'),
 } satisfies Record<ConfigKey, z.ZodType>;
 
@@ -91,6 +104,11 @@ export const ENV_NAMES: Record<ConfigKey, string[]> = {
   vmimportRole: ['CLAW_VMIMPORT_ROLE'],
   lifecycleDays: ['CLAW_LIFECYCLE_DAYS'],
   bootstrapRequiredSecrets: ['CLAW_BOOTSTRAP_REQUIRED_SECRETS'],
+  caller: ['CLAW_CALLER'],
+  infraDir: ['CLAW_INFRA_DIR'],
+  tofuBin: ['CLAW_TOFU_BIN'],
+  tofuAmiVar: ['CLAW_TOFU_AMI_VAR'],
+  tofuRegionVar: ['CLAW_TOFU_REGION_VAR'],
   backupBucketPattern: ['CLAW_BACKUP_BUCKET_PATTERN'],
 };
 

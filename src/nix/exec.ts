@@ -17,6 +17,8 @@ export interface RunOptions {
   pkg?: string;
   /** Each stderr line as it arrives (a long build's progress); stderr is still collected. */
   onStderrLine?: (line: string) => void;
+  /** Each stdout line as it arrives; stdout is still collected. */
+  onStdoutLine?: (line: string) => void;
 }
 
 export interface RunResult {
@@ -99,6 +101,9 @@ export async function run(cmd: string, args: readonly string[], opts: RunOptions
     ...(opts.input === undefined ? { stdin: 'ignore' as const } : { input: opts.input }),
     ...(opts.onStderrLine && {
       stderr: ['pipe', function* (line: unknown) { opts.onStderrLine!(String(line)); yield line; }] as const,
+    }),
+    ...(opts.onStdoutLine && {
+      stdout: ['pipe', function* (line: unknown) { opts.onStdoutLine!(String(line)); yield line; }] as const,
     }),
     stripFinalNewline: true,
   });
