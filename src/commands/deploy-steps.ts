@@ -1,0 +1,90 @@
+import { appendHistory, newHistoryId } from '../aws/history.js';
+import { listFleetInstances } from '../aws/instances.js';
+import { pingInstances } from '../aws/ssm-ping.js';
+import type { HostId } from '../core/deploy-target.js';
+import { RefusedError, RemoteError, UsageError } from '../core/errors.js';
+import type { FleetInstance } from '../core/fleet.js';
+import { FULL_SHA_RE, parseTagPair } from '../core/patterns.js';
+import type { HostEntry } from '../core/registry.js';
+import { evalDrvPaths } from '../nix/nix.js';
+import type { HostReportRow } from '../ui/deploy-text.js';
+import { executeUpload, planUpload } from './bootstrap.js';
+import type { Context } from './context.js';
+import type { S3Api } from '../aws/clients.js';
+
+// The steps of the deploy pipeline around the rollout: eval, bootstrap, resolving each
+// host to its instance (and SSM), and the history records. Each throws the error a
+// deploy must stop with, naming every host concerned at once.
+
+export interface HostInstance {
+  host: HostId;
+  instanceId: string;
+  /** The `clawdinator:rev` tag before this deploy. */
+  currentRev: string | null;
+}
+
+/** Each host is exactly one instance, running, and SSM reaches it; otherwise refused naming them all. */
+export async function resolveInstances(ctx: Context, hosts: readonly HostId[]): Promise<HostInstance[]> {
+  const { ec2, ssm } = await ctx.clients();
+  const tag = parseTagPair(ctx.config.values.instanceTag);
+  if (!tag) throw new UsageError(`instanceTag ${ctx.config.values.instanceTag} is not key=value`);
+  const fleet = await listFleetInstances(ec2, tag);
+  const problems: string[] = [];
+  const found: { host: HostId; instance: FleetInstance }[] = [];
+  for (const host of hosts) {
+    const mine = fleet.filter((i) => i.name === host);
+    if (mine.length === 0) problems.push(`${host}: no instance tagged ${tag.key}=${tag.value} and Name=${host} in pending|running|stopping|stopped`);
+    else if (mine.length > 1) problems.push(`${host}: ${mine.length} instances (${mine.map((i) => `${i.instanceId} ${i.state}`).join(', ')}); expected exactly one`);
+    else if (mine[0]!.state !== 'running') problems.push(`${host}: instance ${mine[0]!.instanceId} is ${mine[0]!.state}, not running`);
+    else found.push({ host, instance: mine[0]! });
+  }
+  if (problems.length) throw new RefusedError(`cannot deploy: ${problems.join('; ')}`, 'fix the instances (claw status shows them) and run again; nothing was sent');
+  const pings = await pingInstances(ssm, found.map((f) => f.instance.instanceId));
+  if ('unavailable' in pings) throw new RefusedError(`cannot check that SSM reaches the hosts: ${pings.unavailable}`, 'nothing was sent');
+  const offline = found.filter((f) => pings.pings.get(f.instance.instanceId) !== 'online');
+  if (offline.length) {
+    const what = offline.map((f) => `${f.host} (${f.instance.instanceId}: ${pings.pings.get(f.instance.instanceId) ?? 'not-managed'})`).join(', ');
+    throw new RefusedError(`SSM cannot reach ${what}`, 'the SSM agent must be online on every target; leave the host out of the target or repair its agent. Nothing was sent');
+  }
+  return found.map(({ host, instance }) => ({ host, instanceId: instance.instanceId, currentRev: instance.rev && FULL_SHA_RE.test(instance.rev) ? instance.rev : null }));
+}
+
+/** `nix eval` of every host's toplevel drvPath; all failures reported together. */
+export async function evalHosts(ctx: Context, dir: string, hosts: readonly HostId[]): Promise<void> {
+  ctx.events.emit({ type: 'step-started', step: 'nix eval', detail: `${hosts.length} hosts` });
+  const outcomes = await evalDrvPaths(dir, hosts, { signal: ctx.io.signal, log: (l) => ctx.log.debug(l) });
+  const failed = outcomes.flatMap((o) => ('error' in o ? [o] : []));
+  ctx.events.emit({ type: 'step-finished', step: 'nix eval', outcome: failed.length ? 'failed' : 'ok' });
+  if (failed.length) {
+    const detail = failed.map((f) => `${f.host}: ${f.error.nixMessage.split('\n').slice(0, 3).join(' / ')}`).join('\n  ');
+    throw new RemoteError(`nix eval failed for ${failed.map((f) => f.host).join(', ')}; nothing was touched:\n  ${detail}`, 'fix the host configuration and run again (or claw deploy --no-eval to skip the check)');
+  }
+}
+
+/** Build, check and upload the hosts' bootstrap bundles (unchanged ones skipped). */
+export async function uploadBootstrap(ctx: Context, entries: readonly HostEntry[]): Promise<string[]> {
+  const plan = await planUpload(ctx, entries, false);
+  const refused = plan.plans.filter((p) => p.action === 'refused');
+  if (refused.length) {
+    throw new RefusedError(`bootstrap bundles refused for ${refused.map((p) => `${p.host} (${p.violations.map((v) => v.message).join('; ')})`).join(', ')}; nothing was deployed`, 'fix the files named (claw bootstrap upload --dry-run shows them), or deploy with --no-bootstrap');
+  }
+  return executeUpload(ctx, plan.s3, plan);
+}
+
+/** One history record per host (success, failed, skipped); returns the keys. Warns, never throws. */
+export async function recordHistory(ctx: Context, s3: S3Api, rows: readonly HostReportRow[], o: { rev: string; who: string; prev: Map<string, string | null>; at: Date; label: string }): Promise<string[]> {
+  const keys: string[] = [];
+  for (const r of rows) {
+    const result = r.status === 'succeeded' ? 'success' : r.status;
+    try {
+      keys.push(await appendHistory(s3, ctx.config.values.bootstrapBucket, {
+        id: newHistoryId(), host: r.host, instanceId: r.instanceId, rev: o.rev, previousRev: o.prev.get(r.host) ?? null,
+        startedAt: r.startedAt ?? o.at.toISOString(), finishedAt: r.finishedAt ?? o.at.toISOString(), who: o.who, result,
+        detail: r.reason ?? `${o.label}: ${result}`,
+      }));
+    } catch (err) {
+      ctx.log.warn(`could not write the history record of ${r.host}: ${(err as Error).message}`);
+    }
+  }
+  return keys;
+}
