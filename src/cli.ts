@@ -2,8 +2,10 @@ import { Command, CommanderError } from 'commander';
 import { enableCompileCache } from 'node:module';
 import type { AwsTarget } from './aws/errors.js';
 import { registerAmi } from './cli-ami.js';
-import { registerBootstrap } from './cli-bootstrap.js';
 import { registerLock } from './cli-lock.js';
+import { registerBootstrap } from './cli-bootstrap.js';
+import { registerReplace } from './cli-replace.js';
+import { registerDeploy } from './cli-deploy.js';
 import type { Context, GlobalOptions, ProcessIo } from './commands/context.js';
 import { packageVersion } from './nix/paths.js';
 
@@ -91,8 +93,10 @@ program
   });
 
 registerAmi(program, withContext);
-registerBootstrap(program, withContext);
 registerLock(program, withContext);
+registerBootstrap(program, withContext);
+registerReplace(program, withContext);
+registerDeploy(program, withContext);
 
 program
   .command('config')
