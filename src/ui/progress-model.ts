@@ -32,8 +32,12 @@ export function reduceProgress(model: ProgressModel, e: ClawEvent, now: number):
       return { ...model, finished: line(`plan: ${e.summary}`, 'plan') };
     case 'warning':
       return { ...model, finished: line(`warning: ${e.message}`, 'warning') };
-    case 'step-started':
-      return { ...model, active: [...model.active.filter((s) => s.step !== e.step), { step: e.step, detail: e.detail, startedAt: now, done: 0, total: undefined, unit: undefined }] };
+    case 'step-started': {
+      // A step that starts again (a host entering its next phase) keeps its start time.
+      const running = model.active.find((s) => s.step === e.step);
+      if (running) return { ...model, active: model.active.map((s) => (s === running ? { ...s, detail: e.detail } : s)) };
+      return { ...model, active: [...model.active, { step: e.step, detail: e.detail, startedAt: now, done: 0, total: undefined, unit: undefined }] };
+    }
     case 'progress':
       return { ...model, active: model.active.map((s) => (s.step === e.step ? { ...s, done: e.done, total: e.total, unit: e.unit } : s)) };
     case 'step-finished': {
@@ -47,7 +51,8 @@ const MiB = 1024 * 1024;
 
 /** "12.0 of 40.0 MiB, 8.1 MiB/s, ETA 4s" for a step, as far as it is known. */
 export function describeProgress(s: ActiveStep, now: number): string {
-  if (!s.unit) return s.detail ?? '';
+  // A step without counts (a host switching, a task running) shows what it does and for how long.
+  if (!s.unit) return [s.detail, `${Math.max(0, Math.floor((now - s.startedAt) / 1000))}s`].filter(Boolean).join(' · ');
   const fmt = (n: number) => (s.unit === 'bytes' ? (n / MiB).toFixed(1) : String(n));
   const suffix = s.unit === 'bytes' ? ' MiB' : s.unit === 'percent' ? '%' : '';
   let text = s.total !== undefined ? `${fmt(s.done)} of ${fmt(s.total)}${suffix}` : `${fmt(s.done)}${suffix}`;

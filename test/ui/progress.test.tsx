@@ -35,9 +35,17 @@ describe('progress view', () => {
     ]);
   });
 
+  it('a host moving to its next phase keeps its elapsed time and shows the new phase', () => {
+    const model = fold([
+      [{ type: 'step-started', step: 'deploy h1', detail: 'sending' }, 0],
+      [{ type: 'step-started', step: 'deploy h1', detail: 'polling: building the system configuration...' }, 7_000],
+    ]);
+    expect(render(<ProgressView model={model} now={9_000} />).lastFrame()).toBe('deploy h1 polling: building the system configuration... · 9s');
+  });
+
   it('describes progress without a total, and a step with no progress by its detail', () => {
     const base = { step: 's', detail: 'waiting', startedAt: 0, done: 0, total: undefined, unit: undefined };
-    expect(describeProgress(base, 1_000)).toBe('waiting');
+    expect(describeProgress(base, 12_400)).toBe('waiting · 12s');
     expect(describeProgress({ ...base, unit: 'items', done: 3 }, 1_000)).toBe('3');
   });
 });
