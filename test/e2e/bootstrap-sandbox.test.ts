@@ -52,4 +52,12 @@ describe('claw --sandbox bootstrap', () => {
     const ok = await runClaw(['--sandbox', 'bootstrap', 'upload', 'clawdinator-1', '--dry-run'], { env: { ...env, CLAW_BOOTSTRAP_REQUIRED_SECRETS: 'openai-api-key' } });
     expect(ok.exitCode).toBe(0);
   });
+
+  it('a limit of the simulated account is said as such, not reported as a bug', async () => {
+    const r = await runClaw(['--sandbox', 'bootstrap', 'verify', 'clawdinator-1'], { env: { CLAW_HOME: `${tempDir()}/.claw` } });
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toMatch(/^error: sandbox: S3 GetObject .* keeps only this object's size/m);
+    expect(r.stderr).toMatch(/^hint: the sandbox does not simulate this/m);
+    expect(r.stderr).not.toContain('bug in claw');
+  });
 });
