@@ -7,7 +7,7 @@ export type WithContext = (cmd: Command, body: (ctx: Context) => Promise<void> |
 export function registerAmi(program: Command, withContext: WithContext): void {
   const ami = program
     .command('ami')
-    .summary('the slow lane: tagged NixOS AMIs, their provenance, bounded retention')
+    .summary('NixOS AMIs: build, list, prune, lifecycle')
     .description('List, resolve, preserve and prune the AMIs owned by this account and tagged for the fleet (amiTag, default clawdinator=true).')
     .addHelpText('after', '\nExamples:\n  $ claw ami list\n  $ claw ami prune --keep 3\n  $ claw ami prune --keep 3 --apply --yes');
 

@@ -5,7 +5,7 @@ import type { WithContext } from './cli-ami.js';
 export function registerBootstrap(program: Command, withContext: WithContext): void {
   const bootstrap = program
     .command('bootstrap')
-    .summary("the hosts' bootstrap bundles in S3: secrets.tar.zst and repo-seeds.tar.zst")
+    .summary('per-host bootstrap bundles in S3')
     .description("Build, upload and verify each host's bootstrap bundles under s3://<bootstrapBucket>/<bootstrapPrefix>/: secrets.tar.zst (clawdinator.agekey and secrets/*.age with only the host's own Discord token) and repo-seeds.tar.zst. Bundles are deterministic, so an unchanged one is recognised by its sha256 and not uploaded again.")
     .addHelpText('after', '\nExamples:\n  $ claw bootstrap upload all --dry-run\n  $ claw bootstrap upload clawdinator-1,clawdinator-2\n  $ claw bootstrap verify all --json');
 

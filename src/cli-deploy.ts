@@ -7,7 +7,7 @@ export function registerDeploy(program: Command, withContext: WithContext): void
   program
     .command('deploy')
     .argument('[target]', 'all, a host id, or a comma list of host ids (required: there is no default)')
-    .summary('switch hosts to a git rev over SSM: canary first, stop at the first failure')
+    .summary('switch hosts to a git rev over SSM, canary first')
     .description('Resolve the rev (default HEAD; it must be on the git remote), evaluate every target with nix, upload the bootstrap bundles, take the deploy lock, check each host is one instance SSM reaches, then switch the hosts in canary order (nixos-rebuild switch, detached, polled; clawdinator active; configurationRevision == rev), stopping at the first failure. Succeeded instances are tagged clawdinator:rev and clawdinator:deployed-at; every host gets a history record.')
     .option('--rev <sha>', 'a full SHA, short SHA or ref (default: HEAD of the checkout)')
     .option('--parallel <n>', 'hosts at a time after the canaries (default 1)')
@@ -28,7 +28,7 @@ export function registerDeploy(program: Command, withContext: WithContext): void
   program
     .command('rollback')
     .argument('[target]', 'all, a host id, or a comma list of host ids')
-    .summary("deploy each host's previous successful rev (from the history) through the deploy pipeline")
+    .summary("redeploy each host's previous good rev")
     .description("For each host, the newest successful deploy in the history older than what it runs now (its clawdinator:rev tag) is deployed through the same pipeline as claw deploy. Hosts whose previous revs differ are refused: roll them back group by group, or pass --to.")
     .option('--to <sha>', 'roll back to this rev instead (full SHA, short SHA or ref)')
     .option('--canary <hosts>', 'canary host(s), comma list (default: config canaryOrder)')

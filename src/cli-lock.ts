@@ -5,7 +5,7 @@ import type { WithContext } from './cli-ami.js';
 export function registerLock(program: Command, withContext: WithContext): void {
   const lock = program
     .command('lock')
-    .summary('the deploy lock: who holds it, and releasing a stale one')
+    .summary('the deploy lock: status, release')
     .description('Deploys never overlap: one lock object in S3 (s3://<bootstrapBucket>/claw/deploy.lock), created atomically, refreshed while a deploy runs, released when it ends (also on failure and Ctrl-C). A lock past its expiry is taken over by the next deploy, which says so.')
     .addHelpText('after', '\nExamples:\n  $ claw lock status\n  $ claw lock release\n  $ claw lock release --force --yes');
 

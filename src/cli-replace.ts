@@ -6,7 +6,7 @@ export function registerReplace(program: Command, withContext: WithContext): voi
   program
     .command('replace')
     .argument('<target>', '`all`, a host id or a comma list of host ids from nix/instances.json (no default)')
-    .summary('replace instances with a fresh one from an AMI (tofu plan, check, apply)')
+    .summary('replace instances from an AMI with tofu')
     .description(
       'The control-plane replace flow: in the infra directory (config infraDir, default infra/opentofu/aws) run ' +
         '`tofu plan -out=<file>` with -var ami_id=<AMI> (the newest tagged AMI unless --ami, CLAW_AMI or the config names one) ' +

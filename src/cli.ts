@@ -81,7 +81,7 @@ Exit codes: 0 ok, 1 remote failure, 2 bad input (nothing changed), 3 refused, 13
 
 program
   .command('status')
-  .summary('the fleet as it is (EC2) against nix/instances.json, with drift called out')
+  .summary('the fleet vs nix/instances.json, with drift')
   .description('Show every registered host: instance, state, type, AZ, AMI (latest or how far behind), deployed rev, SSM ping and drift; instances tagged for the fleet but missing from the registry are listed as unregistered.')
   .option('--json', 'print one JSON document')
   .option('-w, --watch', 'refresh in place until Ctrl-C')
@@ -92,15 +92,16 @@ program
     await withContext(cmd, (ctx) => run(ctx, opts));
   });
 
+
 registerAmi(program, withContext);
-registerLock(program, withContext);
-registerBootstrap(program, withContext);
-registerReplace(program, withContext);
 registerDeploy(program, withContext);
+registerBootstrap(program, withContext);
+registerLock(program, withContext);
+registerReplace(program, withContext);
 
 program
   .command('config')
-  .summary('show the resolved configuration and where each value came from')
+  .summary('the resolved configuration and its sources')
   .description('Print each setting with its source: flag > environment (CLAW_*, AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL) > claw.config.json > default.')
   .option('--json', 'print one JSON document')
   .addHelpText('after', '\nExamples:\n  $ claw config\n  $ CLAW_AMI_KEEP=3 claw config --json')
@@ -111,7 +112,7 @@ program
 
 const sandbox = program
   .command('sandbox')
-  .summary('manage the simulated account used by --sandbox')
+  .summary('the simulated account behind --sandbox')
   .addHelpText('after', '\nExample:\n  $ claw sandbox reset --yes');
 sandbox
   .command('reset')
