@@ -13,8 +13,12 @@ import type {
   DescribeImportSnapshotTasksCommandOutput,
   DescribeInstancesCommandInput,
   DescribeInstancesCommandOutput,
+  DescribeInstanceTypesCommandInput,
+  DescribeInstanceTypesCommandOutput,
   DescribeSnapshotsCommandInput,
   DescribeSnapshotsCommandOutput,
+  DescribeSpotPriceHistoryCommandInput,
+  DescribeSpotPriceHistoryCommandOutput,
   ImportSnapshotCommandInput,
   ImportSnapshotCommandOutput,
   RegisterImageCommandInput,
@@ -67,6 +71,8 @@ export interface Ec2Api {
   importSnapshot(input: ImportSnapshotCommandInput): Promise<ImportSnapshotCommandOutput>;
   describeImportSnapshotTasks(input: DescribeImportSnapshotTasksCommandInput): Promise<DescribeImportSnapshotTasksCommandOutput>;
   registerImage(input: RegisterImageCommandInput): Promise<RegisterImageCommandOutput>;
+  describeInstanceTypes(input: DescribeInstanceTypesCommandInput): Promise<DescribeInstanceTypesCommandOutput>;
+  describeSpotPriceHistory(input: DescribeSpotPriceHistoryCommandInput): Promise<DescribeSpotPriceHistoryCommandOutput>;
 }
 
 /** A (multipart when large) upload, as @aws-sdk/lib-storage's Upload does it. */

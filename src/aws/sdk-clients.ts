@@ -66,6 +66,8 @@ export function createSdkClients(s: AwsSettings): AwsClients {
     importSnapshot: async (i) => { const { m, c } = await ec2(); return c.send(new m.ImportSnapshotCommand(i), opts); },
     describeImportSnapshotTasks: async (i) => { const { m, c } = await ec2(); return c.send(new m.DescribeImportSnapshotTasksCommand(i), opts); },
     registerImage: async (i) => { const { m, c } = await ec2(); return c.send(new m.RegisterImageCommand(i), opts); },
+    describeInstanceTypes: async (i) => { const { m, c } = await ec2(); return c.send(new m.DescribeInstanceTypesCommand(i), opts); },
+    describeSpotPriceHistory: async (i) => { const { m, c } = await ec2(); return c.send(new m.DescribeSpotPriceHistoryCommand(i), opts); },
   };
   const s3Api: S3Api = {
     headBucket: async (i) => { const { m, c } = await s3(); return c.send(new m.HeadBucketCommand(i), opts); },

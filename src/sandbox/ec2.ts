@@ -4,6 +4,7 @@ import { importOps } from './ec2-import.js';
 import { instanceOps } from './ec2-instances.js';
 import { registerOps } from './ec2-register.js';
 import { snapshotOps } from './ec2-snapshots.js';
+import { spotOps } from './ec2-spot.js';
 import { tagOps } from './ec2-tags.js';
 import type { SandboxWorld } from './world.js';
 
@@ -17,5 +18,6 @@ export function createEc2(world: SandboxWorld): Ec2Api {
     ...snapshotOps(world),
     ...tagOps(world),
     ...importOps(world),
+    ...spotOps(world),
   };
 }

@@ -2,6 +2,7 @@ import type { AwsClients } from '../aws/clients.js';
 import { createAdmin, type SandboxAdmin } from './admin.js';
 import { createEc2 } from './ec2.js';
 import { loadFixture } from './fixture.js';
+import { clientsInRegion } from './regions.js';
 import { createS3 } from './s3.js';
 import { seedState } from './seed.js';
 import { createSsm } from './ssm.js';
@@ -23,6 +24,8 @@ export interface SandboxOptions {
 
 export interface Sandbox {
   clients: AwsClients;
+  /** The clients as seen from another region: the account answers in its own region only (OptInRequired elsewhere). */
+  clientsFor(region: string): AwsClients;
   admin: SandboxAdmin;
   /** Where the state is persisted. */
   statePath: string;
@@ -42,8 +45,10 @@ function build(state: SandboxState, file: string, now: () => Date): Sandbox {
       return write;
     },
   };
+  const clients: AwsClients = { ec2: createEc2(world), s3: createS3(world), ssm: createSsm(world) };
   return {
-    clients: { ec2: createEc2(world), s3: createS3(world), ssm: createSsm(world) },
+    clients,
+    clientsFor: (region) => clientsInRegion(clients, state.region, region),
     admin: createAdmin(world),
     statePath: file,
     save: world.persist,

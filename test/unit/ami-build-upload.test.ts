@@ -33,6 +33,7 @@ function instantEc2(): Ec2Api & { imports: string[] } {
     registerImage: async () => ({ ...ok, ImageId: `ami-0000000000000000${n}` }),
     createTags: async () => ok,
     describeSnapshots: no, describeInstances: no, deleteTags: no, deregisterImage: no, deleteSnapshot: no,
+    describeInstanceTypes: no, describeSpotPriceHistory: no,
   };
 }
 
