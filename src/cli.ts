@@ -5,6 +5,7 @@ import { registerAmi } from './cli-ami.js';
 import { registerLock } from './cli-lock.js';
 import { registerBootstrap } from './cli-bootstrap.js';
 import { registerReplace } from './cli-replace.js';
+import { registerSpot } from './cli-spot.js';
 import { registerDeploy } from './cli-deploy.js';
 import type { Context, GlobalOptions, ProcessIo } from './commands/context.js';
 import { packageVersion } from './nix/paths.js';
@@ -98,6 +99,7 @@ registerDeploy(program, withContext);
 registerBootstrap(program, withContext);
 registerLock(program, withContext);
 registerReplace(program, withContext);
+registerSpot(program, withContext);
 
 program
   .command('config')

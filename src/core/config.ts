@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { UsageError } from './errors.js';
 import { describeIssue, parseJsonText } from './json-text.js';
 import { KNOWN_REGIONS } from './regions.js';
-import { AMI_ID_RE, BUCKET_RE, HOSTNAME_RE, REGION_RE, SECRET_NAME_RE, TAG_PAIR_RE } from './patterns.js';
+import { AMI_ID_RE, BUCKET_RE, HOSTNAME_RE, INSTANCE_TYPE_RE, REGION_RE, SECRET_NAME_RE, TAG_PAIR_RE } from './patterns.js';
 
 // Defaults are the real clawdinators values (infra/opentofu, scripts/).
 export const DEFAULTS = {
@@ -26,6 +26,8 @@ export const DEFAULTS = {
   lifecycleDays: 30,
   /** Secrets (names without .age) every bootstrap bundle must hold besides the host's own token. */
   bootstrapRequiredSecrets: [] as string[],
+  /** Instance types `claw spot prices` compares by default. */
+  spotInstanceTypes: ['t4g.small', 't4g.medium', 'm8g.large', 'm8g.medium', 'r7g.medium'],
   /** This process's own host id when a bot runs claw: it may not deploy or replace itself. */
   caller: undefined as string | undefined,
   /** The OpenTofu root module for `claw replace`, relative to the repo root. */
@@ -70,6 +72,7 @@ const fields = {
   vmimportRole: z.string().regex(/^[A-Za-z0-9+=,.@_-]{1,64}$/, 'is not an IAM role name'),
   bootstrapRequiredSecrets: z.array(z.string().regex(SECRET_NAME_RE, 'is not a secret name (like openai-api-key)')),
   lifecycleDays: z.number().int('must be an integer').min(1, 'must be at least 1').max(3650, 'must be at most 3650'),
+  spotInstanceTypes: z.array(z.string().regex(INSTANCE_TYPE_RE, 'is not an EC2 instance type (like t4g.small)')),
   caller: z.string().regex(HOSTNAME_RE, 'is not a host id'),
   infraDir: z.string().regex(/^(?!-)[\w./@+~ -]+$/, 'is not a plain directory path'),
   tofuBin: z.string().regex(/^(?!-)[\w./@+-]+$/, 'is not a command name or path'),
@@ -104,6 +107,7 @@ export const ENV_NAMES: Record<ConfigKey, string[]> = {
   vmimportRole: ['CLAW_VMIMPORT_ROLE'],
   lifecycleDays: ['CLAW_LIFECYCLE_DAYS'],
   bootstrapRequiredSecrets: ['CLAW_BOOTSTRAP_REQUIRED_SECRETS'],
+  spotInstanceTypes: ['CLAW_SPOT_INSTANCE_TYPES'],
   caller: ['CLAW_CALLER'],
   infraDir: ['CLAW_INFRA_DIR'],
   tofuBin: ['CLAW_TOFU_BIN'],
@@ -127,7 +131,7 @@ export interface ConfigInputs {
 }
 
 function fromEnvString(key: ConfigKey, raw: string): unknown {
-  if (key === 'canaryOrder' || key === 'bootstrapRequiredSecrets') return raw.split(',').map((s) => s.trim()).filter(Boolean);
+  if (key === 'canaryOrder' || key === 'bootstrapRequiredSecrets' || key === 'spotInstanceTypes') return raw.split(',').map((s) => s.trim()).filter(Boolean);
   if (key === 'amiKeep' || key === 'lifecycleDays') return /^-?\d+$/.test(raw.trim()) ? Number(raw) : raw;
   return raw;
 }
