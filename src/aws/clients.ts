@@ -25,6 +25,16 @@ import type {
   RegisterImageCommandOutput,
 } from '@aws-sdk/client-ec2';
 import type {
+  AbortMultipartUploadCommandInput,
+  AbortMultipartUploadCommandOutput,
+  CompleteMultipartUploadCommandInput,
+  CompleteMultipartUploadCommandOutput,
+  CopyObjectCommandInput,
+  CopyObjectCommandOutput,
+  CreateMultipartUploadCommandInput,
+  CreateMultipartUploadCommandOutput,
+  UploadPartCopyCommandInput,
+  UploadPartCopyCommandOutput,
   DeleteObjectCommandInput,
   DeleteObjectCommandOutput,
   DeleteObjectsCommandInput,
@@ -54,6 +64,7 @@ import type {
   SendCommandCommandInput,
   SendCommandCommandOutput,
 } from '@aws-sdk/client-ssm';
+import type { GetCallerIdentityCommandInput, GetCallerIdentityCommandOutput } from '@aws-sdk/client-sts';
 import type { Readable } from 'node:stream';
 
 // The narrow interfaces: only the calls claw makes, with the SDK's own types. The SDK
@@ -82,6 +93,8 @@ export interface UploadInput {
   Body: Readable | Uint8Array;
   ContentLength?: number;
   Metadata?: Record<string, string>;
+  /** Parts in flight for this one upload (default 4). Parts are always UPLOAD_PART_SIZE. */
+  queueSize?: number;
   /** Bytes sent so far and the total, as parts complete. */
   onProgress?: (loaded: number, total: number | undefined) => void;
 }
@@ -97,6 +110,13 @@ export interface S3Api {
   putObject(input: PutObjectCommandInput): Promise<PutObjectCommandOutput>;
   deleteObjects(input: DeleteObjectsCommandInput): Promise<DeleteObjectsCommandOutput>;
   upload(input: UploadInput): Promise<{ ETag?: string | undefined }>;
+  /** Server-side copy of one object up to 5 GiB (CopySource is "bucket/key", URI-encoded). */
+  copyObject(input: CopyObjectCommandInput): Promise<CopyObjectCommandOutput>;
+  /** Multipart copy, for objects over 5 GiB: create, UploadPartCopy ranges, complete (abort on failure). */
+  createMultipartUpload(input: CreateMultipartUploadCommandInput): Promise<CreateMultipartUploadCommandOutput>;
+  uploadPartCopy(input: UploadPartCopyCommandInput): Promise<UploadPartCopyCommandOutput>;
+  completeMultipartUpload(input: CompleteMultipartUploadCommandInput): Promise<CompleteMultipartUploadCommandOutput>;
+  abortMultipartUpload(input: AbortMultipartUploadCommandInput): Promise<AbortMultipartUploadCommandOutput>;
   getBucketLifecycleConfiguration(input: GetBucketLifecycleConfigurationCommandInput): Promise<GetBucketLifecycleConfigurationCommandOutput>;
   putBucketLifecycleConfiguration(input: PutBucketLifecycleConfigurationCommandInput): Promise<PutBucketLifecycleConfigurationCommandOutput>;
 }
@@ -110,10 +130,16 @@ export interface SsmApi {
   listCommandInvocations(input: ListCommandInvocationsCommandInput): Promise<ListCommandInvocationsCommandOutput>;
 }
 
+/** Who the credentials are: the account id fills bucket patterns such as the backup bucket's. */
+export interface StsApi {
+  getCallerIdentity(input: GetCallerIdentityCommandInput): Promise<GetCallerIdentityCommandOutput>;
+}
+
 export interface AwsClients {
   ec2: Ec2Api;
   s3: S3Api;
   ssm: SsmApi;
+  sts: StsApi;
 }
 
 export type ServiceName = keyof AwsClients;

@@ -1,5 +1,5 @@
 import { UPLOAD_PART_SIZE } from '../core/upload.js';
-import type { AwsClients, Ec2Api, S3Api, SsmApi } from './clients.js';
+import type { AwsClients, Ec2Api, S3Api, SsmApi, StsApi } from './clients.js';
 
 export interface AwsSettings {
   region: string;
@@ -10,6 +10,8 @@ export interface AwsSettings {
   /** Fixed credentials instead of the provider chain (tests against an emulator). */
   credentials?: { accessKeyId: string; secretAccessKey: string } | undefined;
   maxAttempts?: number | undefined;
+  /** Sockets per client; raised to match a concurrent transfer (the SDK's default is 50). */
+  maxSockets?: number | undefined;
 }
 
 // Adaptive retry backs off under throttling; 5 attempts keeps a dead endpoint from
@@ -39,6 +41,7 @@ export function createSdkClients(s: AwsSettings): AwsClients {
     retryMode: 'adaptive',
     credentials: await credentials(),
     ...(s.endpointUrl ? { endpoint: s.endpointUrl } : {}),
+    ...(s.maxSockets ? { requestHandler: { httpAgent: { keepAlive: true, maxSockets: s.maxSockets }, httpsAgent: { keepAlive: true, maxSockets: s.maxSockets } } } : {}),
   });
   const opts = { abortSignal: s.signal };
 
@@ -53,6 +56,11 @@ export function createSdkClients(s: AwsSettings): AwsClients {
   const ssm = once(async () => {
     const m = await import('@aws-sdk/client-ssm');
     return { m, c: new m.SSMClient(await base()) };
+  });
+
+  const sts = once(async () => {
+    const m = await import('@aws-sdk/client-sts');
+    return { m, c: new m.STSClient(await base()) };
   });
 
   const ec2Api: Ec2Api = {
@@ -79,9 +87,14 @@ export function createSdkClients(s: AwsSettings): AwsClients {
     deleteObjects: async (i) => { const { m, c } = await s3(); return c.send(new m.DeleteObjectsCommand(i), opts); },
     getBucketLifecycleConfiguration: async (i) => { const { m, c } = await s3(); return c.send(new m.GetBucketLifecycleConfigurationCommand(i), opts); },
     putBucketLifecycleConfiguration: async (i) => { const { m, c } = await s3(); return c.send(new m.PutBucketLifecycleConfigurationCommand(i), opts); },
-    upload: async ({ onProgress, ...params }) => {
+    copyObject: async (i) => { const { m, c } = await s3(); return c.send(new m.CopyObjectCommand(i), opts); },
+    createMultipartUpload: async (i) => { const { m, c } = await s3(); return c.send(new m.CreateMultipartUploadCommand(i), opts); },
+    uploadPartCopy: async (i) => { const { m, c } = await s3(); return c.send(new m.UploadPartCopyCommand(i), opts); },
+    completeMultipartUpload: async (i) => { const { m, c } = await s3(); return c.send(new m.CompleteMultipartUploadCommand(i), opts); },
+    abortMultipartUpload: async (i) => { const { m, c } = await s3(); return c.send(new m.AbortMultipartUploadCommand(i), opts); },
+    upload: async ({ onProgress, queueSize, ...params }) => {
       const [{ c }, { Upload }] = await Promise.all([s3(), import('@aws-sdk/lib-storage')]);
-      const upload = new Upload({ client: c, params, partSize: UPLOAD_PART_SIZE, queueSize: 4, leavePartsOnError: false });
+      const upload = new Upload({ client: c, params, partSize: UPLOAD_PART_SIZE, queueSize: queueSize ?? 4, leavePartsOnError: false });
       if (onProgress) upload.on('httpUploadProgress', (p) => onProgress(p.loaded ?? 0, p.total));
       const abort = () => void upload.abort();
       s.signal?.addEventListener('abort', abort, { once: true });
@@ -99,5 +112,8 @@ export function createSdkClients(s: AwsSettings): AwsClients {
     getCommandInvocation: async (i) => { const { m, c } = await ssm(); return c.send(new m.GetCommandInvocationCommand(i), opts); },
     listCommandInvocations: async (i) => { const { m, c } = await ssm(); return c.send(new m.ListCommandInvocationsCommand(i), opts); },
   };
-  return { ec2: ec2Api, s3: s3Api, ssm: ssmApi };
+  const stsApi: StsApi = {
+    getCallerIdentity: async (i) => { const { m, c } = await sts(); return c.send(new m.GetCallerIdentityCommand(i), opts); },
+  };
+  return { ec2: ec2Api, s3: s3Api, ssm: ssmApi, sts: stsApi };
 }

@@ -52,6 +52,8 @@ export interface Context {
   registry(): Registry;
   /** AWS clients (or the sandbox account), created on first use. */
   clients(): Promise<AwsClients>;
+  /** AWS calls made so far through clients(), by "service.Operation" (a multipart upload counts once). */
+  requests(): Record<string, number>;
   /** Progress of long operations: Ink on a terminal, plain lines on stderr otherwise. */
   events: EventSink;
   /** Finish drawing progress; called once when the command ends. */
@@ -90,6 +92,7 @@ export function createContext(opts: GlobalOptions, io: ProcessIo): Context {
 
   let registry: Registry | undefined;
   let clients: Promise<AwsClients> | undefined;
+  const requests = new Map<string, number>();
   const makeClients = async (): Promise<AwsClients> => {
     let raw: AwsClients;
     if (sandbox) {
@@ -97,9 +100,14 @@ export function createContext(opts: GlobalOptions, io: ProcessIo): Context {
       raw = (await openSandbox({ home, seedDir: fixturesDir('sandbox') })).clients;
     } else {
       const { createSdkClients } = await import('../aws/sdk-clients.js');
-      raw = createSdkClients({ ...target, signal: io.signal });
+      // Sockets to match the sync engine's concurrency (each large file has parts in flight too).
+      raw = createSdkClients({ ...target, signal: io.signal, maxSockets: Math.max(50, config.values.syncConcurrency * 4) });
     }
-    return instrument(raw, (c) => log.debug(`aws ${c.service}.${c.operation} ${c.durationMs.toFixed(0)}ms ${c.ok ? 'ok' : 'failed'}`));
+    return instrument(raw, (c) => {
+      const kind = `${c.service}.${c.operation}`;
+      requests.set(kind, (requests.get(kind) ?? 0) + 1);
+      log.debug(`aws ${kind} ${c.durationMs.toFixed(0)}ms ${c.ok ? 'ok' : 'failed'}`);
+    });
   };
 
   const progress: ClosableSink = io.stderr.isTTY
@@ -118,6 +126,7 @@ export function createContext(opts: GlobalOptions, io: ProcessIo): Context {
     now: () => new Date(),
     registry: () => (registry ??= loadRegistry(requireRepo(repo), io.cwd)),
     clients: () => (clients ??= makeClients()),
+    requests: () => Object.fromEntries([...requests].sort(([a], [b]) => a.localeCompare(b))),
     events: progress,
     close: () => progress.close(),
     print: (text) => io.stdout.write(text.endsWith('\n') ? text : `${text}\n`),

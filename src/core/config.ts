@@ -37,6 +37,8 @@ export const DEFAULTS = {
   /** Empty: do not pass the region to tofu. */
   tofuRegionVar: 'aws_region',
   backupBucketPattern: 'openclaw-lab-backup-{stack}-{account}',
+  /** Objects transferred at once by the S3 sync engine (backup pull/push/restore). */
+  syncConcurrency: 16,
 };
 
 export type ConfigKey = keyof typeof DEFAULTS;
@@ -79,6 +81,7 @@ const fields = {
   tofuAmiVar: z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]{0,63}$/, 'is not a tofu variable name'),
   tofuRegionVar: z.string().regex(/^([A-Za-z_][A-Za-z0-9_-]{0,63})?$/, 'is not a tofu variable name'),
   backupBucketPattern: z.string().regex(/^[a-z0-9.{}-]+$/, 'may hold only a-z 0-9 . - and {stack} {account}'),
+  syncConcurrency: z.number().int('must be an integer').min(1, 'must be at least 1').max(256, 'must be at most 256'),
 } satisfies Record<ConfigKey, z.ZodType>;
 
 const fileSchema = z.strictObject(Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, v.optional()])) as {
@@ -114,6 +117,7 @@ export const ENV_NAMES: Record<ConfigKey, string[]> = {
   tofuAmiVar: ['CLAW_TOFU_AMI_VAR'],
   tofuRegionVar: ['CLAW_TOFU_REGION_VAR'],
   backupBucketPattern: ['CLAW_BACKUP_BUCKET_PATTERN'],
+  syncConcurrency: ['CLAW_SYNC_CONCURRENCY'],
 };
 
 /** Flags that set a config key. */
@@ -132,7 +136,7 @@ export interface ConfigInputs {
 
 function fromEnvString(key: ConfigKey, raw: string): unknown {
   if (key === 'canaryOrder' || key === 'bootstrapRequiredSecrets' || key === 'spotInstanceTypes') return raw.split(',').map((s) => s.trim()).filter(Boolean);
-  if (key === 'amiKeep' || key === 'lifecycleDays') return /^-?\d+$/.test(raw.trim()) ? Number(raw) : raw;
+  if (key === 'amiKeep' || key === 'lifecycleDays' || key === 'syncConcurrency') return /^-?\d+$/.test(raw.trim()) ? Number(raw) : raw;
   return raw;
 }
 

@@ -6,6 +6,7 @@ import { clientsInRegion } from './regions.js';
 import { createS3 } from './s3.js';
 import { seedState } from './seed.js';
 import { createSsm } from './ssm.js';
+import { createSts } from './sts.js';
 import type { SandboxState } from './state.js';
 import { readState, removeState, sandboxStatePath, writeStateAtomic } from './store.js';
 import type { SandboxWorld } from './world.js';
@@ -45,7 +46,7 @@ function build(state: SandboxState, file: string, now: () => Date): Sandbox {
       return write;
     },
   };
-  const clients: AwsClients = { ec2: createEc2(world), s3: createS3(world), ssm: createSsm(world) };
+  const clients: AwsClients = { ec2: createEc2(world), s3: createS3(world), ssm: createSsm(world), sts: createSts(world) };
   return {
     clients,
     clientsFor: (region) => clientsInRegion(clients, state.region, region),

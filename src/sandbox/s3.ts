@@ -15,6 +15,7 @@ import { awsError, okMetadata, rejectUnsupported } from './errors.js';
 import { decodeToken, encodeToken, requestFingerprint } from './paging.js';
 import { lifecycleOps } from './s3-lifecycle.js';
 import { headNotFound, noSuchBucket } from './s3-common.js';
+import { copyOps } from './s3-copy.js';
 import { objectOps } from './s3-objects.js';
 import { uploadOps } from './s3-upload.js';
 import type { BucketRecord, ObjectRecord } from './state.js';
@@ -45,6 +46,7 @@ export function createS3(world: SandboxWorld): S3Api {
     ...uploadOps(world),
     ...objectOps(world),
     ...lifecycleOps(world),
+    ...copyOps(world),
 
     async headBucket(input: HeadBucketCommandInput): Promise<HeadBucketCommandOutput> {
       rejectUnsupported('S3 HeadBucket', input, ['Bucket']);

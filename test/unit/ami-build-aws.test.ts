@@ -98,6 +98,7 @@ function fakeS3(objects: Record<string, { size: number; sha256: string }> = {}):
       return {};
     },
     headBucket: no, putObject: no, deleteObjects: no, getObject: no, deleteObject: no, getBucketLifecycleConfiguration: no, putBucketLifecycleConfiguration: no,
+    copyObject: no, createMultipartUpload: no, uploadPartCopy: no, completeMultipartUpload: no, abortMultipartUpload: no,
   };
 }
 
