@@ -28,6 +28,10 @@ import { UsageError } from './errors.js';
 // health (healthCommands):     systemctl is-active clawdinator || true
 // revision (revisionCommands): cat /run/current-system/configurationRevision 2>/dev/null || true
 // ('|| true' keeps the invocation Success so the answer is read from stdout.)
+// backup (backupCommands): the host's own backup unit (a oneshot: `start` returns when the
+// sync to latest/ and the snapshot are done, non-zero when it failed), then its outcome.
+// restore (restoreCommands): the host's restore unit (latest/ -> disk), then the app restarted
+// on the restored state, then whether it came back.
 
 export const SSM_DOCUMENT = 'AWS-RunShellScript';
 /** SSM cuts inline StandardOutputContent after this many characters. */
@@ -53,6 +57,17 @@ export const TEMPLATES = {
   ],
   health: ['systemctl is-active clawdinator || true'],
   revision: ['cat /run/current-system/configurationRevision 2>/dev/null || true'],
+  backup: [
+    'set -eu',
+    'systemctl start openclaw-s3-backup.service',
+    'systemctl show -p Result,ExecMainStatus openclaw-s3-backup.service',
+  ],
+  restore: [
+    'set -eu',
+    'systemctl start openclaw-s3-restore.service',
+    'systemctl restart openclaw.service',
+    'systemctl is-active openclaw.service',
+  ],
 } as const;
 export type CommandKind = keyof typeof TEMPLATES;
 
@@ -100,6 +115,17 @@ export function healthCommands(): string[] {
 export function revisionCommands(): string[] {
   return [...TEMPLATES.revision];
 }
+export function backupCommands(): string[] {
+  return [...TEMPLATES.backup];
+}
+export function restoreCommands(): string[] {
+  return [...TEMPLATES.restore];
+}
+
+/** SendCommand's Comment for the backup lane, which has no rev. */
+export function backupComment(kind: 'backup' | 'restore', host: HostId): string {
+  return `claw ${kind} ${asHostId(host)}`.slice(0, SSM_COMMENT_MAX);
+}
 
 /** SendCommand's Comment: names the rev first so it survives the 100-char cut. */
 export function ssmComment(kind: CommandKind, host: HostId, rev: FullSha): string {
@@ -110,7 +136,9 @@ export type RecognizedCommand =
   | { kind: 'switch'; host: HostId; rev: FullSha; flakeBase: FlakeBase }
   | { kind: 'poll'; rev: FullSha }
   | { kind: 'health' }
-  | { kind: 'revision' };
+  | { kind: 'revision' }
+  | { kind: 'backup' }
+  | { kind: 'restore' };
 
 /** Which template (exactly, with valid values) `commands` is; for simulators and logs. */
 export function recognizeCommands(commands: readonly string[]): RecognizedCommand | undefined {
@@ -118,6 +146,8 @@ export function recognizeCommands(commands: readonly string[]): RecognizedComman
   const attempt = (f: () => RecognizedCommand | undefined) => { try { return f(); } catch { return undefined; } };
   if (same(TEMPLATES.health)) return { kind: 'health' };
   if (same(TEMPLATES.revision)) return { kind: 'revision' };
+  if (same(TEMPLATES.backup)) return { kind: 'backup' };
+  if (same(TEMPLATES.restore)) return { kind: 'restore' };
   const flake = /--flake '(.+)\/([0-9a-f]{40})#([a-z0-9-]+)'$|--flake '(.+)\?rev=([0-9a-f]{40})#([a-z0-9-]+)'$/.exec(commands.at(-1) ?? '');
   if (flake) {
     return attempt(() => {
