@@ -10,6 +10,7 @@ import {
   sanitizeDetail,
   type HistoryRecord,
 } from '../core/history.js';
+import { mapBounded } from '../core/pool.js';
 import type { S3Api } from './clients.js';
 import { isMissingKey, isPreconditionFailed, missingBucket } from './lock.js';
 
@@ -76,19 +77,6 @@ async function listKeys(s3: S3Api, bucket: string, prefix: string, startAfter: s
 
 /** Newest windows first: a `--limit 20` on years of history lists one recent page, not all of it. */
 const LOOKBACKS_MS = [7 * 86_400_000, 90 * 86_400_000, undefined];
-
-async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
 
 /**
  * The history, newest first, optionally for one host and the newest `limit`. Keys are
