@@ -1,0 +1,102 @@
+import { InterruptedError, UsageError } from '../core/errors.js';
+import { mapBounded } from '../core/pool.js';
+import { describeLocation, localKeyProblem, type SyncLocation } from '../core/sync-location.js';
+import {
+  buildPlan,
+  compareDigest,
+  compareRemote,
+  contentCheck,
+  describePlan,
+  pairEntries,
+  transferOp,
+  type SyncEntry,
+  type SyncPlan,
+  type Verdict,
+} from '../core/sync-plan.js';
+import type { S3Api } from './clients.js';
+import { hashFile, listLocal, localPath } from './sync-local.js';
+import { listS3 } from './sync-remote.js';
+import type { SyncOptions } from './sync.js';
+
+// Planning: list both sides at once, pair the keys, and settle every pair present on
+// both sides from the listing (S3 to S3) or from one read of the local file (MD5 and
+// the candidate multipart ETags against the listed ETag). No request per object.
+
+interface Side {
+  entries: SyncEntry[];
+  /** Keys (or "dir/" prefixes) the listing left out: never deleted on the other side. */
+  skipped: string[];
+  stalePartials: string[];
+}
+
+async function listSide(s3: S3Api, loc: SyncLocation, role: 'source' | 'destination', other: SyncLocation, o: SyncOptions): Promise<Side> {
+  if (loc.kind === 'local') {
+    const l = await listLocal(loc.dir, { concurrency: o.concurrency, events: o.events });
+    if (!l.exists && role === 'source') throw new UsageError(`${loc.dir} does not exist`, 'give an existing directory to sync from');
+    return { entries: l.entries, skipped: l.skipped, stalePartials: l.stalePartials };
+  }
+  const entries = await listS3(s3, loc.bucket, loc.prefix);
+  if (role !== 'source' || other.kind !== 'local') return { entries, skipped: [], stalePartials: [] };
+  // Keys that cannot be files under the directory (traversal, "//", claw's temp names) are left out.
+  const kept: SyncEntry[] = [];
+  const skipped: string[] = [];
+  for (const e of entries) {
+    const problem = localKeyProblem(e.key);
+    if (problem === undefined) kept.push(e);
+    else {
+      skipped.push(e.key);
+      o.events?.emit({ type: 'warning', message: `skipped s3://${loc.bucket}/${loc.prefix}${e.key}: the key has ${problem}, so it cannot be a local file` });
+    }
+  }
+  return { entries: kept, skipped, stalePartials: [] };
+}
+
+/** List both sides and decide: the plan executeSync carries out (and a dry run shows). */
+export async function planSync(s3: S3Api, src: SyncLocation, dst: SyncLocation, o: SyncOptions): Promise<SyncPlan> {
+  const op = transferOp(src, dst);
+  // One prefix inside the other would list (and copy, or delete) its own output.
+  if (src.kind === 's3' && dst.kind === 's3' && src.bucket === dst.bucket && (src.prefix.startsWith(dst.prefix) || dst.prefix.startsWith(src.prefix))) {
+    throw new UsageError(`${describeLocation(src)} and ${describeLocation(dst)} overlap`, 'sync between two prefixes where neither contains the other');
+  }
+  const stop = () => {
+    if (o.signal?.aborted) throw new InterruptedError('sync planning interrupted; nothing was changed');
+  };
+  stop();
+  const [source, destination] = await Promise.all([listSide(s3, src, 'source', dst, o), listSide(s3, dst, 'destination', src, o)]);
+  stop();
+  const pairing = pairEntries(source.entries, destination.entries);
+  const verdicts = new Map<string, Verdict>();
+  const toHash: { local: SyncEntry; remote: SyncEntry; partSizes: number[] }[] = [];
+  const localDir = src.kind === 'local' ? src.dir : dst.kind === 'local' ? dst.dir : undefined;
+  for (const pair of pairing.both) {
+    if (op === 'copy') {
+      verdicts.set(pair.source.key, compareRemote(pair.source, pair.destination));
+      continue;
+    }
+    const [local, remote] = op === 'upload' ? [pair.source, pair.destination] : [pair.destination, pair.source];
+    const check = contentCheck(local, remote);
+    if ('verdict' in check) verdicts.set(local.key, check.verdict);
+    else toHash.push({ local, remote, partSizes: check.partSizes });
+  }
+  await mapBounded(toHash, Math.max(1, o.concurrency), async (h) => {
+    stop();
+    try {
+      verdicts.set(h.local.key, compareDigest(h.remote, await hashFile(localPath(localDir!, h.local.key), h.partSizes)));
+    } catch {
+      // Unreadable now (removed, permissions): plan the transfer; executing it reports the error.
+      verdicts.set(h.local.key, 'changed');
+    }
+  });
+  const local = src.kind === 'local' ? source : destination;
+  const plan = buildPlan({
+    source: src,
+    destination: dst,
+    pairing,
+    verdicts,
+    delete: Boolean(o.delete),
+    skipped: source.skipped,
+    stalePartials: local.stalePartials,
+  });
+  o.events?.emit({ type: 'planned', summary: describePlan(plan) });
+  return plan;
+}

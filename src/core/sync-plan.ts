@@ -1,0 +1,230 @@
+import { RefusedError, UsageError } from './errors.js';
+import { etagMatches, parseEtag, partSizesFor, type ContentDigest } from './etag.js';
+import { describeLocation, type SyncLocation } from './sync-location.js';
+
+// The pure half of the sync engine: pair the two listings by key, decide what is new,
+// changed, unchanged or gone, and summarise the plan. Nothing here reads a file or
+// calls AWS; src/aws/sync.ts lists, hashes and then asks these functions.
+
+export type { SyncLocation } from './sync-location.js';
+
+export interface SyncEntry {
+  key: string;
+  size: number;
+  etag?: string | undefined;
+  lastModified?: Date | undefined;
+}
+
+export type TransferOp = 'upload' | 'download' | 'copy';
+export type Verdict = 'unchanged' | 'changed';
+
+export interface SyncTransfer {
+  key: string;
+  size: number;
+  op: TransferOp;
+  reason: 'new' | 'changed';
+}
+
+export interface SyncPlan {
+  source: SyncLocation;
+  destination: SyncLocation;
+  transfers: SyncTransfer[];
+  deletes: { key: string; size: number }[];
+  unchanged: { count: number; bytes: number };
+  /** Temporary files of a killed download (relative paths under the local side), removed when the plan runs. */
+  stalePartials?: string[] | undefined;
+}
+
+/**
+ * Keys in S3's order: UTF-8 bytes. UTF-16 code units sort the same except that a
+ * surrogate (a code point above U+FFFF) must come after U+E000..U+FFFF.
+ */
+export function compareUtf8(a: string, b: string): number {
+  if (a === b) return 0;
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    const xs = x >= 0xd800 && x <= 0xdfff;
+    const ys = y >= 0xd800 && y <= 0xdfff;
+    if (xs !== ys) return xs ? 1 : -1;
+    return x - y;
+  }
+  return a.length - b.length;
+}
+
+/** The operation a location pair implies; local to local is not claw's job. */
+export function transferOp(source: SyncLocation, destination: SyncLocation): TransferOp {
+  if (source.kind === 'local' && destination.kind === 's3') return 'upload';
+  if (source.kind === 's3' && destination.kind === 'local') return 'download';
+  if (source.kind === 's3' && destination.kind === 's3') return 'copy';
+  throw new UsageError(`cannot sync ${describeLocation(source)} to ${describeLocation(destination)}: both are local`, 'one side must be an s3:// URL (use cp or rsync for local copies)');
+}
+
+/**
+ * S3 to S3, from the listing alone. ETags are comparable when both are single-part or
+ * both multipart with the same part count: equal means unchanged. Otherwise (a part
+ * size we cannot know, or an ETag that is not an MD5) equal size and a destination at
+ * least as new as the source count as unchanged: the aws CLI's rule for `s3 sync`.
+ */
+export function compareRemote(src: SyncEntry, dst: SyncEntry): Verdict {
+  if (src.size !== dst.size) return 'changed';
+  const a = parseEtag(src.etag);
+  const b = parseEtag(dst.etag);
+  if (a && b && a.parts === b.parts) return a.hex === b.hex ? 'unchanged' : 'changed';
+  if (src.lastModified && dst.lastModified && dst.lastModified.getTime() >= src.lastModified.getTime()) return 'unchanged';
+  return 'changed';
+}
+
+/**
+ * A local file against a listed object, step one: different sizes are changed; equal
+ * sizes need the file's digest with these part sizes (none for a single-part ETag). An
+ * ETag that is no MD5 at all (SSE-KMS) cannot match: changed without reading.
+ */
+export function contentCheck(local: SyncEntry, remote: SyncEntry): { verdict: Verdict } | { partSizes: number[] } {
+  if (local.size !== remote.size) return { verdict: 'changed' };
+  const parsed = parseEtag(remote.etag);
+  if (!parsed) return { verdict: 'changed' };
+  const partSizes = partSizesFor(remote.etag, remote.size);
+  // A multipart ETag no whole-MiB part size can produce: we cannot reproduce it.
+  if (parsed.parts !== undefined && partSizes.length === 0) return { verdict: 'changed' };
+  return { partSizes };
+}
+
+/** Step two: the file's digest against the object's ETag. */
+export const compareDigest = (remote: SyncEntry, digest: ContentDigest): Verdict => (etagMatches(remote.etag, digest) ? 'unchanged' : 'changed');
+
+export interface Pairing {
+  both: { source: SyncEntry; destination: SyncEntry }[];
+  sourceOnly: SyncEntry[];
+  destinationOnly: SyncEntry[];
+}
+
+/** Match the two listings by key; each list comes out in UTF-8 key order. */
+export function pairEntries(source: readonly SyncEntry[], destination: readonly SyncEntry[]): Pairing {
+  const dst = new Map(destination.map((e) => [e.key, e]));
+  const out: Pairing = { both: [], sourceOnly: [], destinationOnly: [] };
+  const seen = new Set<string>();
+  for (const s of source) {
+    seen.add(s.key);
+    const d = dst.get(s.key);
+    if (d) out.both.push({ source: s, destination: d });
+    else out.sourceOnly.push(s);
+  }
+  for (const d of destination) if (!seen.has(d.key)) out.destinationOnly.push(d);
+  out.both.sort((x, y) => compareUtf8(x.source.key, y.source.key));
+  out.sourceOnly.sort((x, y) => compareUtf8(x.key, y.key));
+  out.destinationOnly.sort((x, y) => compareUtf8(x.key, y.key));
+  return out;
+}
+
+/** Is `key` one the source skipped (an exact key, or under a skipped "dir/")? Such keys are never deleted. */
+export function isShadowed(key: string, skipped: readonly string[]): boolean {
+  return skipped.some((s) => (s.endsWith('/') ? key.startsWith(s) : key === s));
+}
+
+export interface PlanInput {
+  source: SyncLocation;
+  destination: SyncLocation;
+  pairing: Pairing;
+  /** A verdict for every key in pairing.both. */
+  verdicts: ReadonlyMap<string, Verdict>;
+  delete: boolean;
+  /** Keys (or "dir/" prefixes) the source listing skipped: their destination side is left alone. */
+  skipped?: readonly string[];
+  stalePartials?: readonly string[];
+}
+
+export function buildPlan(p: PlanInput): SyncPlan {
+  const op = transferOp(p.source, p.destination);
+  const transfers: SyncTransfer[] = [];
+  const unchanged = { count: 0, bytes: 0 };
+  const changed = new Map<string, SyncEntry>();
+  for (const { source } of p.pairing.both) {
+    const v = p.verdicts.get(source.key);
+    if (v === undefined) throw new Error(`buildPlan: no verdict for ${source.key}`);
+    if (v === 'changed') changed.set(source.key, source);
+    else {
+      unchanged.count++;
+      unchanged.bytes += source.size;
+    }
+  }
+  for (const e of p.pairing.sourceOnly) transfers.push({ key: e.key, size: e.size, op, reason: 'new' });
+  for (const e of changed.values()) transfers.push({ key: e.key, size: e.size, op, reason: 'changed' });
+  transfers.sort((a, b) => compareUtf8(a.key, b.key));
+  const deletes = p.delete
+    ? p.pairing.destinationOnly.filter((e) => !isShadowed(e.key, p.skipped ?? [])).map((e) => ({ key: e.key, size: e.size }))
+    : [];
+  const plan: SyncPlan = { source: p.source, destination: p.destination, transfers, deletes, unchanged };
+  if (p.stalePartials && p.stalePartials.length > 0) plan.stalePartials = [...p.stalePartials].sort(compareUtf8);
+  return plan;
+}
+
+export interface Tally {
+  count: number;
+  bytes: number;
+}
+
+export interface PlanSummary {
+  upload: Tally;
+  download: Tally;
+  copy: Tally;
+  /** All transfers, whatever their op. */
+  transfer: Tally;
+  new: number;
+  changed: number;
+  delete: Tally;
+  unchanged: Tally;
+}
+
+/** Counts and bytes per operation: what a dry run shows and what an execution reports against. */
+export function summarizePlan(plan: SyncPlan): PlanSummary {
+  const tally = (): Tally => ({ count: 0, bytes: 0 });
+  const s: PlanSummary = { upload: tally(), download: tally(), copy: tally(), transfer: tally(), new: 0, changed: 0, delete: tally(), unchanged: { ...plan.unchanged } };
+  for (const t of plan.transfers) {
+    s[t.op].count++;
+    s[t.op].bytes += t.size;
+    s.transfer.count++;
+    s.transfer.bytes += t.size;
+    s[t.reason]++;
+  }
+  for (const d of plan.deletes) {
+    s.delete.count++;
+    s.delete.bytes += d.size;
+  }
+  return s;
+}
+
+/** "12 B", "8.0 KiB", "1.5 MiB", "2.0 GiB". */
+export function formatBytes(n: number): string {
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  if (n < 1024) return `${n} B`;
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v.toFixed(1)} ${units[i]}`;
+}
+
+/** One line for the `planned` event, e.g. "upload 3 (1.2 MiB; 2 new, 1 changed), delete 1 (8.0 KiB), 40 unchanged (2.0 MiB)". */
+export function describePlan(plan: SyncPlan): string {
+  const s = summarizePlan(plan);
+  const op = transferOp(plan.source, plan.destination);
+  const parts = [`${op} ${s.transfer.count} (${formatBytes(s.transfer.bytes)}; ${s.new} new, ${s.changed} changed)`];
+  if (plan.deletes.length > 0) parts.push(`delete ${s.delete.count} (${formatBytes(s.delete.bytes)})`);
+  parts.push(`${s.unchanged.count} unchanged (${formatBytes(s.unchanged.bytes)})`);
+  return `${describeLocation(plan.source)} -> ${describeLocation(plan.destination)}: ${parts.join(', ')}`;
+}
+
+/** The --max-delete guard, before anything is done: more deletes than allowed is refused. */
+export function checkMaxDelete(plan: SyncPlan, maxDelete: number | undefined): void {
+  if (maxDelete === undefined || plan.deletes.length <= maxDelete) return;
+  const what = plan.destination.kind === 's3' ? 'objects' : 'files';
+  throw new RefusedError(
+    `would delete ${plan.deletes.length} ${what}, more than --max-delete ${maxDelete}; nothing was changed`,
+    `check that ${describeLocation(plan.source)} is complete, then run again with --max-delete ${plan.deletes.length} (or without --delete)`,
+  );
+}
