@@ -1,0 +1,96 @@
+import type { DescribeInstancesCommandInput, Instance } from '@aws-sdk/client-ec2';
+import { parseBackupUnitOutput, type BackupUnitOutcome } from '../core/backup.js';
+import { asHostId, type HostId } from '../core/deploy-target.js';
+import { RefusedError, RemoteError, UsageError } from '../core/errors.js';
+import { HOSTNAME_RE, INSTANCE_ID_RE } from '../core/patterns.js';
+import { backupCommands, backupComment, tailLines } from '../core/ssm-script.js';
+import type { Ec2Api, SsmApi } from './clients.js';
+import { tagMap } from './instances.js';
+import { collectPages } from './paginate.js';
+import { runCommand, type CommandResult, type PollMeter, type Sleep } from './run-command.js';
+
+// `claw backup now`: find the OpenClaw host's instance (by Name tag or id; these hosts
+// do not carry the fleet's app tag) and run its backup unit through Run Command.
+
+const USABLE = new Set(['pending', 'running']);
+
+export interface BackupHost {
+  /** The Name tag (or the instance id when it has no usable name). */
+  host: HostId;
+  instanceId: string;
+  state: string;
+}
+
+const describe = (i: Instance) => `${i.InstanceId ?? '?'} ${i.State?.Name ?? '?'}`;
+
+/** Exactly one pending|running instance; otherwise an error naming what was found. */
+export async function findBackupHost(ec2: Ec2Api, raw: string): Promise<BackupHost> {
+  const byId = INSTANCE_ID_RE.test(raw);
+  if (!byId && !HOSTNAME_RE.test(raw)) {
+    throw new UsageError(`host ${JSON.stringify(raw.slice(0, 60))} is neither a host name nor an instance id`, "give the instance's Name tag (lower-case letters, digits, '-') or its id (i-...)");
+  }
+  let found: Instance[];
+  try {
+    const input: DescribeInstancesCommandInput = byId ? { InstanceIds: [raw] } : { Filters: [{ Name: 'tag:Name', Values: [raw] }] };
+    const reservations = await collectPages((i: DescribeInstancesCommandInput) => ec2.describeInstances(i), input, (out) => out.Reservations, 'DescribeInstances');
+    found = reservations.flatMap((r) => r.Instances ?? []);
+  } catch (err) {
+    if ((err as Error).name === 'InvalidInstanceID.NotFound') found = [];
+    else throw err;
+  }
+  const what = byId ? `instance ${raw}` : `instance named ${raw}`;
+  if (found.length === 0) throw new UsageError(`no ${what} in this account and region`, 'check the name (the EC2 Name tag) and --region');
+  const usable = found.filter((i) => USABLE.has(i.State?.Name ?? ''));
+  if (usable.length !== 1) {
+    const why = usable.length === 0 ? 'none is pending or running' : `${usable.length} are pending or running`;
+    throw new RefusedError(`${byId ? what : `an ${what}`}: ${why} (found ${found.map(describe).join(', ')})`, usable.length ? 'name the one to back up by its instance id' : 'start the instance first; nothing was sent');
+  }
+  const one = usable[0]!;
+  const name = tagMap(one.Tags).Name;
+  const host = name !== undefined && HOSTNAME_RE.test(name) ? name : one.InstanceId!;
+  return { host: asHostId(host), instanceId: one.InstanceId!, state: one.State!.Name! };
+}
+
+export interface BackupRun extends BackupUnitOutcome {
+  commandId: string;
+  status: string;
+  /** Last lines of the command's output (stdout then stderr), for a failure. */
+  tail: string[];
+}
+
+/** Start the backup unit and wait for it; a failed unit or command is a RemoteError carrying the output's tail. */
+export async function runBackupUnit(ssm: SsmApi, target: BackupHost, o: { meter: PollMeter; signal?: AbortSignal | undefined; sleep?: Sleep | undefined }): Promise<BackupRun> {
+  let r: CommandResult;
+  try {
+    r = await runCommand({
+      ssm,
+      instanceId: target.instanceId,
+      commands: backupCommands(),
+      comment: backupComment('backup', target.host),
+      meter: o.meter,
+      signal: o.signal,
+      sleep: o.sleep,
+    });
+  } catch (err) {
+    // SendCommand refuses an instance SSM does not manage (or one not running): nothing ran.
+    if ((err as Error).name === 'InvalidInstanceId') {
+      throw new RefusedError(`SSM cannot run commands on ${target.host} (${target.instanceId}): ${(err as Error).message.split('\n')[0]}`, 'the SSM agent must be online on the host (claw status shows SSM ping); nothing was sent');
+    }
+    throw err;
+  }
+  const outcome = parseBackupUnitOutput(r.stdout);
+  const tail = tailLines(`${r.stdout}\n${r.stderr}`, 15);
+  const run: BackupRun = { ...outcome, commandId: r.commandId, status: r.status, tail };
+  if (r.status === 'Success' && outcome.ok) return run;
+  const why = r.status !== 'Success'
+    ? `the command ended ${r.status}${r.statusDetails !== r.status ? ` (${r.statusDetails})` : ''}${r.responseCode >= 0 ? `, exit ${r.responseCode}` : ''}`
+    : `the unit ended with result ${outcome.result ?? '?'}, exit status ${outcome.exitStatus ?? '?'}`;
+  const output = tail.length ? `\n  ${tail.join('\n  ')}` : '';
+  throw new BackupUnitFailed(`openclaw-s3-backup.service on ${target.host} (${target.instanceId}) failed: ${why}${output}`, run);
+}
+
+export class BackupUnitFailed extends RemoteError {
+  constructor(message: string, readonly run: BackupRun) {
+    super(message, "the host's journal has the rest: journalctl -u openclaw-s3-backup.service");
+  }
+}
