@@ -1,8 +1,8 @@
 import type { DescribeInstancesCommandInput, Instance } from '@aws-sdk/client-ec2';
-import { parseBackupUnitOutput, type BackupUnitOutcome } from '../core/backup.js';
+import { parseBackupUnitOutput, type BackupTarget, type BackupUnitOutcome } from '../core/backup.js';
 import { asHostId, type HostId } from '../core/deploy-target.js';
 import { RefusedError, RemoteError, UsageError } from '../core/errors.js';
-import { HOSTNAME_RE, INSTANCE_ID_RE } from '../core/patterns.js';
+import { HOSTNAME_RE } from '../core/patterns.js';
 import { backupCommands, backupComment, tailLines } from '../core/ssm-script.js';
 import type { Ec2Api, SsmApi } from './clients.js';
 import { tagMap } from './instances.js';
@@ -24,11 +24,9 @@ export interface BackupHost {
 const describe = (i: Instance) => `${i.InstanceId ?? '?'} ${i.State?.Name ?? '?'}`;
 
 /** Exactly one pending|running instance; otherwise an error naming what was found. */
-export async function findBackupHost(ec2: Ec2Api, raw: string): Promise<BackupHost> {
-  const byId = INSTANCE_ID_RE.test(raw);
-  if (!byId && !HOSTNAME_RE.test(raw)) {
-    throw new UsageError(`host ${JSON.stringify(raw.slice(0, 60))} is neither a host name nor an instance id`, "give the instance's Name tag (lower-case letters, digits, '-') or its id (i-...)");
-  }
+export async function findBackupHost(ec2: Ec2Api, wanted: BackupTarget): Promise<BackupHost> {
+  const byId = wanted.kind === 'instance-id';
+  const raw = wanted.value;
   let found: Instance[];
   try {
     const input: DescribeInstancesCommandInput = byId ? { InstanceIds: [raw] } : { Filters: [{ Name: 'tag:Name', Values: [raw] }] };

@@ -1,5 +1,5 @@
 import { RemoteError, UsageError } from './errors.js';
-import { BUCKET_RE } from './patterns.js';
+import { BUCKET_RE, HOSTNAME_RE, INSTANCE_ID_RE } from './patterns.js';
 
 // The OpenClaw backup bucket, as the host's timer writes it (DESIGN §3):
 //   latest/                        synced (with delete) every 20 minutes
@@ -66,6 +66,15 @@ export function backupBucketName(pattern: string, vars: { stack?: string | undef
   const name = pattern.replaceAll('{stack}', vars.stack ?? '').replaceAll('{account}', vars.account ?? '');
   if (!isBucketName(name)) throw new UsageError(`backupBucketPattern ${pattern} gives ${JSON.stringify(name)}, which is not an S3 bucket name`, BUCKET_HINT);
   return name;
+}
+
+/** `claw backup now <host>`: an instance id, or an EC2 Name tag that is a valid host name. */
+export type BackupTarget = { kind: 'instance-id' | 'name'; value: string };
+
+export function parseBackupTarget(raw: string): BackupTarget {
+  if (INSTANCE_ID_RE.test(raw)) return { kind: 'instance-id', value: raw };
+  if (HOSTNAME_RE.test(raw)) return { kind: 'name', value: raw };
+  throw new UsageError(`host ${JSON.stringify(raw.slice(0, 60))} is neither a host name nor an instance id`, "give the instance's Name tag (lower-case letters, digits, '-') or its id (i-...)");
 }
 
 // ---- snapshot stamps ----

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { BackupUnitFailed, findBackupHost, runBackupUnit } from '../../src/aws/backup-now.js';
 import type { Ec2Api, SsmApi } from '../../src/aws/clients.js';
 import { PollMeter } from '../../src/aws/run-command.js';
+import { parseBackupTarget } from '../../src/core/backup.js';
 import { asHostId } from '../../src/core/deploy-target.js';
 import { RefusedError, UsageError } from '../../src/core/errors.js';
 import { backupCommands } from '../../src/core/ssm-script.js';
@@ -37,38 +38,38 @@ const inst = (id: string, state: string, name?: string): Instance => ({
 describe('findBackupHost', () => {
   it('finds the one pending|running instance by its Name tag, with no app-tag filter', async () => {
     const { ec2, calls } = fakeEc2([inst('i-0aaaaaaaaaaaaaaa1', 'terminated', 'openclaw-lab'), inst('i-0aaaaaaaaaaaaaaa2', 'running', 'openclaw-lab')]);
-    expect(await findBackupHost(ec2, 'openclaw-lab')).toEqual({ host: 'openclaw-lab', instanceId: 'i-0aaaaaaaaaaaaaaa2', state: 'running' });
+    expect(await findBackupHost(ec2, parseBackupTarget('openclaw-lab'))).toEqual({ host: 'openclaw-lab', instanceId: 'i-0aaaaaaaaaaaaaaa2', state: 'running' });
     expect(calls).toEqual([{ Filters: [{ Name: 'tag:Name', Values: ['openclaw-lab'] }] }]);
   });
 
   it('takes an instance id; its Name tag names it in the comment, else the id does', async () => {
     const { ec2, calls } = fakeEc2([inst('i-0aaaaaaaaaaaaaaa2', 'pending')]);
-    expect(await findBackupHost(ec2, 'i-0aaaaaaaaaaaaaaa2')).toEqual({ host: 'i-0aaaaaaaaaaaaaaa2', instanceId: 'i-0aaaaaaaaaaaaaaa2', state: 'pending' });
+    expect(await findBackupHost(ec2, parseBackupTarget('i-0aaaaaaaaaaaaaaa2'))).toEqual({ host: 'i-0aaaaaaaaaaaaaaa2', instanceId: 'i-0aaaaaaaaaaaaaaa2', state: 'pending' });
     expect(calls).toEqual([{ InstanceIds: ['i-0aaaaaaaaaaaaaaa2'] }]);
   });
 
   it('no instance at all: a usage error (exit 2)', async () => {
-    const none = await findBackupHost(fakeEc2([]).ec2, 'openclaw-nope').catch((e: unknown) => e);
+    const none = await findBackupHost(fakeEc2([]).ec2, parseBackupTarget('openclaw-nope')).catch((e: unknown) => e);
     expect(none).toBeInstanceOf(UsageError);
     expect((none as Error).message).toBe('no instance named openclaw-nope in this account and region');
-    const err = await findBackupHost(fakeEc2([], { notFound: true }).ec2, 'i-0bbbbbbbbbbbbbbb1').catch((e: unknown) => e);
+    const err = await findBackupHost(fakeEc2([], { notFound: true }).ec2, parseBackupTarget('i-0bbbbbbbbbbbbbbb1')).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UsageError);
     expect((err as Error).message).toBe('no instance i-0bbbbbbbbbbbbbbb1 in this account and region');
   });
 
   it('none pending|running, or several: refused, naming what was found', async () => {
-    const stopped = await findBackupHost(fakeEc2([inst('i-0aaaaaaaaaaaaaaa1', 'stopped', 'openclaw-lab')]).ec2, 'openclaw-lab').catch((e: unknown) => e);
+    const stopped = await findBackupHost(fakeEc2([inst('i-0aaaaaaaaaaaaaaa1', 'stopped', 'openclaw-lab')]).ec2, parseBackupTarget('openclaw-lab')).catch((e: unknown) => e);
     expect(stopped).toBeInstanceOf(RefusedError);
     expect((stopped as Error).message).toBe('an instance named openclaw-lab: none is pending or running (found i-0aaaaaaaaaaaaaaa1 stopped)');
-    const two = await findBackupHost(fakeEc2([inst('i-0aaaaaaaaaaaaaaa1', 'running', 'openclaw-lab'), inst('i-0aaaaaaaaaaaaaaa2', 'pending', 'openclaw-lab')]).ec2, 'openclaw-lab').catch((e: unknown) => e);
+    const two = await findBackupHost(fakeEc2([inst('i-0aaaaaaaaaaaaaaa1', 'running', 'openclaw-lab'), inst('i-0aaaaaaaaaaaaaaa2', 'pending', 'openclaw-lab')]).ec2, parseBackupTarget('openclaw-lab')).catch((e: unknown) => e);
     expect(two).toBeInstanceOf(RefusedError);
     expect((two as Error).message).toBe('an instance named openclaw-lab: 2 are pending or running (found i-0aaaaaaaaaaaaaaa1 running, i-0aaaaaaaaaaaaaaa2 pending)');
   });
 
-  it('refuses a name that is neither a host name nor an id before any call', async () => {
-    const { ec2, calls } = fakeEc2([]);
-    for (const bad of ['x;reboot', 'Openclaw', '$(id)', '']) await expect(findBackupHost(ec2, bad)).rejects.toBeInstanceOf(UsageError);
-    expect(calls).toEqual([]);
+  it('a target is an instance id or a host name; anything else is a usage error', () => {
+    expect(parseBackupTarget('i-0aaaaaaaaaaaaaaa2')).toEqual({ kind: 'instance-id', value: 'i-0aaaaaaaaaaaaaaa2' });
+    expect(parseBackupTarget('openclaw-lab')).toEqual({ kind: 'name', value: 'openclaw-lab' });
+    for (const bad of ['x;reboot', 'Openclaw', '$(id)', '', '-lab']) expect(() => parseBackupTarget(bad), bad).toThrow(UsageError);
   });
 });
 
