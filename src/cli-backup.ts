@@ -1,0 +1,71 @@
+import type { Command } from 'commander';
+import type { WithContext } from './cli-ami.js';
+
+// The `claw backup` group (status, list, prune, now): registration only; each action
+// imports its module when it runs. restore/pull/push register here later.
+
+const BUCKET_HELP = 'the stack whose bucket to use (backupBucketPattern, default openclaw-lab-backup-{stack}-{account})';
+
+export function registerBackup(program: Command, withContext: WithContext): void {
+  const backup = program
+    .command('backup')
+    .summary('OpenClaw S3 backups: status, snapshots, retention, run now')
+    .description('The OpenClaw backup bucket of a stack (backupBucketPattern): latest/ (synced by the host every 20 minutes) and snapshots/<UTC YYYY-MM-DD-HH-MM>/. --bucket NAME overrides the pattern.')
+    .addHelpText('after', '\nExamples:\n  $ claw backup status --stack lab\n  $ claw backup list --stack lab --json\n  $ claw backup prune --stack lab\n  $ claw backup now openclaw-lab --stack lab');
+
+  backup
+    .command('status')
+    .summary("latest/'s age against the 20-minute timer, and the snapshots")
+    .description("The newest object in latest/ and its age against the host's 20-minute timer (fresh up to 40 minutes, stale beyond), the number and total size of snapshots, and the newest snapshot. Exit 0 even when stale.")
+    .option('--stack <name>', BUCKET_HELP)
+    .option('--bucket <name>', 'use this bucket instead of the pattern')
+    .option('--json', 'print one JSON document')
+    .addHelpText('after', '\nExamples:\n  $ claw backup status --stack lab\n  $ claw backup status --stack lab --json | jq .latest.state')
+    .action(async (opts: object, cmd: Command) => {
+      const { status } = await import('./commands/backup.js');
+      await withContext(cmd, (ctx) => status(ctx, opts));
+    });
+
+  backup
+    .command('list')
+    .summary('snapshots with time, object count and size')
+    .description('Every snapshot under snapshots/, newest first: its UTC time, age, object count and size. Prefixes that are not snapshots are reported (and never touched by prune).')
+    .option('--stack <name>', BUCKET_HELP)
+    .option('--bucket <name>', 'use this bucket instead of the pattern')
+    .option('--json', 'print one JSON document')
+    .addHelpText('after', '\nExamples:\n  $ claw backup list --stack lab\n  $ claw backup list --bucket my-backups --json')
+    .action(async (opts: object, cmd: Command) => {
+      const { list } = await import('./commands/backup.js');
+      await withContext(cmd, (ctx) => list(ctx, opts));
+    });
+
+  backup
+    .command('prune')
+    .summary('tiered snapshot retention (a dry run unless --apply)')
+    .description('Plan the snapshot retention, with the reason for each snapshot: under 24 h the first of each UTC hour, up to 7 days the first of each UTC day (00:00), up to 30 days the first of each UTC Friday, older ones deleted. The newest snapshot and snapshots in the future are always kept; latest/ is never touched. A dry run unless --apply.')
+    .option('--stack <name>', BUCKET_HELP)
+    .option('--bucket <name>', 'use this bucket instead of the pattern')
+    .option('--apply', 'delete the planned snapshots (asks first; --yes without a terminal)')
+    .option('-y, --yes', 'do not ask for confirmation')
+    .option('--json', 'print the plan (and with --apply the result) as one JSON document')
+    .addHelpText('after', '\nExamples:\n  $ claw backup prune --stack lab\n  $ claw backup prune --stack lab --apply\n  $ claw backup prune --stack lab --apply --yes --json')
+    .action(async (opts: object, cmd: Command) => {
+      const { prune } = await import('./commands/backup-prune.js');
+      await withContext(cmd, (ctx) => prune(ctx, opts));
+    });
+
+  backup
+    .command('now')
+    .argument('<host>', "the host's EC2 Name tag, or its instance id (i-...)")
+    .summary("run the host's backup now and report the new snapshot")
+    .description("Start openclaw-s3-backup.service on the host through SSM Run Command, wait for it, and report the snapshot it made (which must be newer than the newest before the run).")
+    .option('--stack <name>', BUCKET_HELP)
+    .option('--bucket <name>', 'use this bucket instead of the pattern')
+    .option('--dry-run', 'show the plan only')
+    .option('--json', 'print the result as one JSON document')
+    .addHelpText('after', '\nExamples:\n  $ claw backup now openclaw-lab --stack lab\n  $ claw backup now i-0123456789abcdef0 --stack lab --dry-run')
+    .action(async (host: string, opts: object, cmd: Command) => {
+      const { now } = await import('./commands/backup-now.js');
+      await withContext(cmd, (ctx) => now(ctx, host, opts));
+    });
+}

@@ -1,0 +1,34 @@
+import { readBackupListing } from '../aws/backup.js';
+import { assessStatus, type BackupListing } from '../core/backup.js';
+import { renderBackupStatus, renderSnapshotList } from '../ui/backup-text.js';
+import { resolveBackupBucket, type BucketOptions } from './backup-common.js';
+import type { Context } from './context.js';
+
+// `claw backup status` and `claw backup list`: reads of the backup bucket.
+
+export interface ReadOptions extends BucketOptions {
+  json?: boolean;
+}
+
+function warnUnparsable(ctx: Context, listing: BackupListing): void {
+  for (const u of listing.unparsable) ctx.log.warn(`${u.prefix} (${u.objects} object${u.objects === 1 ? '' : 's'}) under snapshots/ is not a snapshot (snapshots/YYYY-MM-DD-HH-MM/); claw never touches it`);
+}
+
+export async function status(ctx: Context, opts: ReadOptions): Promise<void> {
+  const bucket = await resolveBackupBucket(ctx, opts);
+  const listing = await readBackupListing((await ctx.clients()).s3, bucket);
+  const report = assessStatus(listing, ctx.now());
+  // Stale is a finding, not a failure: exit 0, called out in the text.
+  if (opts.json) ctx.print(JSON.stringify(report, null, 2));
+  else ctx.print(renderBackupStatus(report, ctx.paint));
+}
+
+export async function list(ctx: Context, opts: ReadOptions): Promise<void> {
+  const bucket = await resolveBackupBucket(ctx, opts);
+  const listing = await readBackupListing((await ctx.clients()).s3, bucket);
+  warnUnparsable(ctx, listing);
+  if (opts.json) {
+    const totalBytes = listing.snapshots.reduce((n, s) => n + s.bytes, 0);
+    ctx.print(JSON.stringify({ bucket: listing.bucket, snapshots: listing.snapshots, count: listing.snapshots.length, totalBytes, unparsable: listing.unparsable }, null, 2));
+  } else ctx.print(renderSnapshotList(listing, ctx.now()));
+}
