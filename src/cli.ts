@@ -6,8 +6,6 @@ import { registerLock } from './cli-lock.js';
 import { registerBootstrap } from './cli-bootstrap.js';
 import { registerReplace } from './cli-replace.js';
 import { registerSpot } from './cli-spot.js';
-import { registerMigrate } from './cli-migrate.js';
-import { registerTui } from './cli-tui.js';
 import { registerBackup } from './cli-backup.js';
 import { registerDeploy } from './cli-deploy.js';
 import type { Context, GlobalOptions, ProcessIo } from './commands/context.js';
@@ -103,8 +101,6 @@ registerBootstrap(program, withContext);
 registerLock(program, withContext);
 registerReplace(program, withContext);
 registerSpot(program, withContext);
-registerMigrate(program, withContext);
-registerTui(program, withContext);
 registerBackup(program, withContext);
 
 program
