@@ -1,7 +1,7 @@
 import { readBackupListing } from '../aws/backup.js';
 import { BackupUnitFailed, findBackupHost, runBackupUnit } from '../aws/backup-now.js';
 import { PollMeter } from '../aws/run-command.js';
-import { BACKUP_UNIT, parseBackupTarget } from '../core/backup.js';
+import { BACKUP_POLL_BUDGET, BACKUP_UNIT, parseBackupTarget, SANDBOX_POLL_BUDGET } from '../core/backup.js';
 import { renderBackupNow, type BackupNowReport } from '../ui/backup-text.js';
 import { resolveBackupBucket, type BucketOptions } from './backup-common.js';
 import type { Context } from './context.js';
@@ -33,7 +33,7 @@ export async function now(ctx: Context, rawHost: string, opts: NowOptions): Prom
   ctx.events.emit({ type: 'step-started', step, detail: `${BACKUP_UNIT} via SSM Run Command` });
   let run;
   try {
-    run = await runBackupUnit(ssm, target, { meter: new PollMeter(), signal: ctx.io.signal });
+    run = await runBackupUnit(ssm, target, { meter: new PollMeter(ctx.sandbox ? SANDBOX_POLL_BUDGET : BACKUP_POLL_BUDGET), signal: ctx.io.signal });
   } catch (err) {
     ctx.events.emit({ type: 'step-finished', step, outcome: 'failed', detail: err instanceof BackupUnitFailed ? `result ${err.run.result ?? err.run.status}` : undefined });
     throw err;

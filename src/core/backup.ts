@@ -1,5 +1,6 @@
 import { RemoteError, UsageError } from './errors.js';
 import { BUCKET_RE, HOSTNAME_RE, INSTANCE_ID_RE } from './patterns.js';
+import type { PollBudget } from './rollout-poll.js';
 
 // The OpenClaw backup bucket, as the host's timer writes it (DESIGN §3):
 //   latest/                        synced (with delete) every 20 minutes
@@ -13,6 +14,10 @@ export const BACKUP_UNIT = 'openclaw-s3-backup.service';
 /** The host's timer interval; latest/ is stale beyond two of them. */
 export const BACKUP_INTERVAL_MS = 20 * 60_000;
 export const STALE_AFTER_MS = 2 * BACKUP_INTERVAL_MS;
+/** A backup takes seconds to minutes: look after 1 s, back off to 15 s, give up after 30 min. */
+export const BACKUP_POLL_BUDGET: PollBudget = { initialMs: 1_000, factor: 2, maxIntervalMs: 15_000, timeoutMs: 30 * 60_000, maxCalls: 150 };
+/** The sandbox's Run Command moves on per read, not with time: poll it quickly. */
+export const SANDBOX_POLL_BUDGET: PollBudget = { initialMs: 50, factor: 2, maxIntervalMs: 250, timeoutMs: 20_000, maxCalls: 150 };
 
 export const STACK_RE = /^[a-z0-9-]{1,40}$/;
 const STAMP_RE = /^(\d{4})-(\d{2})-(\d{2})-(\d{2})-(\d{2})$/;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   assessStatus,
+  BACKUP_POLL_BUDGET,
   backupBucketName,
   formatStamp,
   groupSnapshots,
@@ -11,10 +12,12 @@ import {
   parseStamp,
   patternNeeds,
   requireStack,
+  SANDBOX_POLL_BUDGET,
   summarizeLatest,
   type BackupObject,
 } from '../../src/core/backup.js';
 import { RemoteError, UsageError } from '../../src/core/errors.js';
+import { pollSchedule } from '../../src/core/rollout-poll.js';
 
 const PATTERN = 'openclaw-lab-backup-{stack}-{account}';
 const now = new Date('2026-11-23T10:37:00.000Z');
@@ -130,5 +133,15 @@ describe("the backup unit's outcome", () => {
     expect(parseBackupUnitOutput('ExecMainStatus=0\nResult=success')).toMatchObject({ ok: true });
     expect(parseBackupUnitOutput('Result=exit-code\nExecMainStatus=1\n')).toEqual({ ok: false, result: 'exit-code', exitStatus: 1 });
     expect(parseBackupUnitOutput('')).toEqual({ ok: false, result: null, exitStatus: null });
+  });
+});
+
+describe('poll budgets of backup now', () => {
+  it('look soon (1 s, 2 s, 4 s ...) and cover 30 minutes within the call cap', () => {
+    const s = pollSchedule(BACKUP_POLL_BUDGET);
+    expect(s.delaysMs.slice(0, 4)).toEqual([1_000, 2_000, 4_000, 8_000]);
+    expect(s.delaysMs.reduce((a, b) => a + b, 0)).toBe(30 * 60_000);
+    expect(s.delaysMs.length).toBeLessThanOrEqual(BACKUP_POLL_BUDGET.maxCalls);
+    expect(pollSchedule(SANDBOX_POLL_BUDGET).delaysMs.slice(0, 4).reduce((a, b) => a + b, 0)).toBeLessThan(1_000);
   });
 });
