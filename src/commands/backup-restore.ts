@@ -1,0 +1,85 @@
+import { readBackupListing } from '../aws/backup.js';
+import { findBackupHost, type BackupHost } from '../aws/backup-now.js';
+import { runRestoreUnit } from '../aws/backup-restore.js';
+import { PollMeter } from '../aws/run-command.js';
+import { checkMaxDelete, parseS3Url, planSync } from '../aws/sync.js';
+import { parseBackupTarget, snapshotPrefix } from '../core/backup.js';
+import {
+  checkRestoreSource, isNoop, latestOf, preRestoreStamp, requireNonEmptySource, requireSnapshot, snapshotOf, touchesExisting, undoHint, type BackupSyncStep,
+} from '../core/backup-sync.js';
+import { UsageError } from '../core/errors.js';
+import { describeLocation, type SyncLocation } from '../core/sync-location.js';
+import { resolveBackupBucket, type BucketOptions } from './backup-common.js';
+import { bucketFlag, parseMaxDelete } from './backup-flags.js';
+import { confirmIf, report, runSteps, showPlan, type SyncFlags } from './backup-sync.js';
+import type { Context } from './context.js';
+
+// `claw backup restore`: a snapshot (or any s3:// prefix) synced server-side into latest/.
+// Before latest/ is overwritten it is itself kept as a snapshot, so a restore can be undone;
+// --restart then has the host pull latest/ to disk and restart openclaw.service.
+
+export interface RestoreOptions extends BucketOptions, SyncFlags {
+  snapshot?: string;
+  from?: string;
+  delete?: boolean;
+  restart?: string;
+}
+
+export async function restore(ctx: Context, opts: RestoreOptions): Promise<void> {
+  if ((opts.snapshot === undefined) === (opts.from === undefined)) {
+    throw new UsageError('name exactly one source: --snapshot STAMP or --from s3://bucket/prefix/', 'claw backup list shows the snapshots');
+  }
+  const maxDelete = parseMaxDelete(opts.maxDelete);
+  const fromUrl = opts.from === undefined ? undefined : parseS3Url(opts.from);
+  const wantedHost = opts.restart === undefined ? undefined : parseBackupTarget(opts.restart);
+  const bucket = await resolveBackupBucket(ctx, opts);
+  if (fromUrl) checkRestoreSource(fromUrl, bucket.name);
+  const { s3, ec2 } = await ctx.clients();
+  const listing = await readBackupListing(s3, bucket);
+  const source: SyncLocation = fromUrl ?? snapshotOf(bucket.name, requireSnapshot(listing, opts.snapshot!));
+  // The host is found before anything changes: a wrong name stops here.
+  const host: BackupHost | undefined = wantedHost ? await findBackupHost(ec2, wantedHost) : undefined;
+
+  const sync = { concurrency: ctx.config.values.syncConcurrency, signal: ctx.io.signal, events: ctx.events };
+  const main = await planSync(s3, source, latestOf(bucket.name), { ...sync, delete: Boolean(opts.delete) });
+  requireNonEmptySource(main);
+  checkMaxDelete(main, maxDelete);
+  const steps: BackupSyncStep[] = [];
+  let kept: string | undefined;
+  if (!isNoop(main) && listing.latest.objects > 0) {
+    kept = preRestoreStamp(ctx.now(), listing);
+    steps.push({ id: 'keep-latest', title: `keep latest/ as snapshots/${kept}/`, plan: await planSync(s3, latestOf(bucket.name), snapshotOf(bucket.name, kept), sync) });
+  }
+  steps.push({ id: 'restore', title: `restore ${describeLocation(source)} into latest/`, plan: main });
+
+  const flag = bucketFlag(opts);
+  const json = { bucket: bucket.name, source: describeLocation(source), keptAs: kept ? snapshotPrefix(kept) : null, restart: host ? { host: host.host, instanceId: host.instanceId } : null };
+  if (isNoop(main)) {
+    if (opts.json) ctx.print(JSON.stringify({ mode: opts.dryRun ? 'dry-run' : 'run', ...json, steps: [], outcomes: [] }, null, 2));
+    else ctx.print(`latest/ already matches ${describeLocation(source)}: nothing to restore${host ? ', so nothing to restart' : ''}`);
+    return;
+  }
+  if (showPlan(ctx, steps, opts, { restart: host, json })) return;
+  if (!host) ctx.log.warn("the host's backup timer syncs its disk to latest/ every 20 minutes and will overwrite this restore; use --restart HOST to load it on the host now");
+  await confirmIf(ctx, touchesExisting(main) || host !== undefined, `Overwrite s3://${bucket.name}/latest/ with ${describeLocation(source)}${host ? ` and restart openclaw on ${host.host}` : ''}?`, opts.yes);
+
+  const undo = kept ? `undo with: ${undoHint(flag, kept)}` : undefined;
+  const result = await runSteps(ctx, steps, (step) =>
+    step.id === 'keep-latest' ? 'latest/ was not touched; run the same restore again' : `run the same restore again to finish${undo ? `, or ${undo}` : ''}`,
+  );
+  const closing = [`latest/ now matches ${describeLocation(source)}`, ...(undo ? [undo] : [])];
+  let restart: { commandId: string; active: boolean } | undefined;
+  if (host) {
+    const step = `restart ${host.host}`;
+    ctx.events.emit({ type: 'step-started', step, detail: 'openclaw-s3-restore.service, then openclaw.service' });
+    try {
+      restart = await runRestoreUnit((await ctx.clients()).ssm, host, { meter: new PollMeter(), signal: ctx.io.signal });
+    } catch (err) {
+      ctx.events.emit({ type: 'step-finished', step, outcome: 'failed' });
+      throw err;
+    }
+    ctx.events.emit({ type: 'step-finished', step, outcome: 'ok', detail: 'openclaw.service is active' });
+    closing.push(`${host.host}: restored to disk and openclaw.service restarted (active)`);
+  }
+  report(ctx, opts, result, { json: { ...json, restartResult: restart ?? null }, closing });
+}

@@ -1,0 +1,91 @@
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { readBackupListing } from '../aws/backup.js';
+import { checkMaxDelete, planSync } from '../aws/sync.js';
+import { snapshotPrefix } from '../core/backup.js';
+import {
+  isNoop, latestOf, preRestoreStamp, requireNonEmptySource, requireSnapshot, snapshotOf, touchesExisting, undoHint, type BackupSyncStep,
+} from '../core/backup-sync.js';
+import { UsageError } from '../core/errors.js';
+import { describeLocation, type SyncLocation } from '../core/sync-location.js';
+import { resolveBackupBucket, type BucketOptions } from './backup-common.js';
+import { bucketFlag, parseMaxDelete } from './backup-flags.js';
+import { confirmIf, report, runSteps, showPlan, type SyncFlags } from './backup-sync.js';
+import type { Context } from './context.js';
+
+// `claw backup pull` (a snapshot or latest/ to a local directory) and `claw backup push`
+// (a local directory to latest/, keeping the current latest/ as a snapshot first), both
+// on the sync engine: only what differs moves, and running again resumes.
+
+export interface PullOptions extends BucketOptions, SyncFlags {
+  snapshot?: string;
+  to?: string;
+  delete?: boolean;
+}
+
+export interface PushOptions extends BucketOptions, SyncFlags {
+  from?: string;
+  delete?: boolean;
+}
+
+async function localDir(ctx: Context, raw: string | undefined, flag: '--to' | '--from'): Promise<string> {
+  if (raw === undefined || raw === '') throw new UsageError(`${flag} DIR is required`, flag === '--to' ? 'e.g. --to ./restore' : 'e.g. --from ./openclaw-state');
+  const dir = resolve(ctx.io.cwd, raw);
+  const st = await stat(dir).catch(() => undefined);
+  if (st && !st.isDirectory()) throw new UsageError(`${flag} ${raw} is not a directory`, 'give a directory');
+  if (!st && flag === '--from') throw new UsageError(`--from ${raw} does not exist`, 'give an existing directory to push');
+  return dir;
+}
+
+const nothingToDo = (ctx: Context, flags: SyncFlags, json: object, line: string) => {
+  if (flags.json) ctx.print(JSON.stringify({ mode: flags.dryRun ? 'dry-run' : 'run', ...json, steps: [], outcomes: [] }, null, 2));
+  else ctx.print(line);
+};
+
+export async function pull(ctx: Context, opts: PullOptions): Promise<void> {
+  const maxDelete = parseMaxDelete(opts.maxDelete);
+  const dir = await localDir(ctx, opts.to, '--to');
+  const bucket = await resolveBackupBucket(ctx, opts);
+  const { s3 } = await ctx.clients();
+  const listing = await readBackupListing(s3, bucket);
+  const source: SyncLocation = opts.snapshot === undefined ? latestOf(bucket.name) : snapshotOf(bucket.name, requireSnapshot(listing, opts.snapshot));
+  const plan = await planSync(s3, source, { kind: 'local', dir }, { concurrency: ctx.config.values.syncConcurrency, signal: ctx.io.signal, events: ctx.events, delete: Boolean(opts.delete) });
+  requireNonEmptySource(plan);
+  checkMaxDelete(plan, maxDelete);
+  const json = { bucket: bucket.name, source: describeLocation(source), destination: dir };
+  if (isNoop(plan)) return nothingToDo(ctx, opts, json, `${dir} already matches ${describeLocation(source)}: nothing to pull`);
+  const steps: BackupSyncStep[] = [{ id: 'pull', title: `pull ${describeLocation(source)}`, plan }];
+  if (showPlan(ctx, steps, opts, { json })) return;
+  await confirmIf(ctx, touchesExisting(plan), `Overwrite or delete files in ${dir}?`, opts.yes);
+  const result = await runSteps(ctx, steps, () => 'run the same pull again to finish: what arrived intact is kept, partial files never replace good ones');
+  report(ctx, opts, result, { json, closing: [`${dir} now matches ${describeLocation(source)}`] });
+}
+
+export async function push(ctx: Context, opts: PushOptions): Promise<void> {
+  const maxDelete = parseMaxDelete(opts.maxDelete);
+  const dir = await localDir(ctx, opts.from, '--from');
+  const bucket = await resolveBackupBucket(ctx, opts);
+  const { s3 } = await ctx.clients();
+  const listing = await readBackupListing(s3, bucket);
+  const sync = { concurrency: ctx.config.values.syncConcurrency, signal: ctx.io.signal, events: ctx.events };
+  const main = await planSync(s3, { kind: 'local', dir }, latestOf(bucket.name), { ...sync, delete: Boolean(opts.delete) });
+  requireNonEmptySource(main);
+  checkMaxDelete(main, maxDelete);
+  const json0 = { bucket: bucket.name, source: dir, destination: describeLocation(latestOf(bucket.name)) };
+  if (isNoop(main)) return nothingToDo(ctx, opts, { ...json0, keptAs: null }, `latest/ already matches ${dir}: nothing to push`);
+  const steps: BackupSyncStep[] = [];
+  let kept: string | undefined;
+  if (listing.latest.objects > 0) {
+    kept = preRestoreStamp(ctx.now(), listing);
+    steps.push({ id: 'keep-latest', title: `keep latest/ as snapshots/${kept}/`, plan: await planSync(s3, latestOf(bucket.name), snapshotOf(bucket.name, kept), sync) });
+  }
+  steps.push({ id: 'push', title: `push ${dir} into latest/`, plan: main });
+  const json = { ...json0, keptAs: kept ? snapshotPrefix(kept) : null };
+  if (showPlan(ctx, steps, opts, { json })) return;
+  await confirmIf(ctx, touchesExisting(main), `Overwrite s3://${bucket.name}/latest/ with ${dir}?`, opts.yes);
+  const undo = kept ? `undo with: ${undoHint(bucketFlag(opts), kept)}` : undefined;
+  const result = await runSteps(ctx, steps, (step) =>
+    step.id === 'keep-latest' ? 'latest/ was not touched; run the same push again' : `run the same push again to finish${undo ? `, or ${undo}` : ''}`,
+  );
+  report(ctx, opts, result, { json, closing: [`latest/ now matches ${dir}`, ...(undo ? [undo] : [])] });
+}

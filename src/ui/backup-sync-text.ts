@@ -1,0 +1,61 @@
+import type { BackupSyncStep } from '../core/backup-sync.js';
+import { formatBytes, summarizePlan, transferOp, type SyncPlan } from '../core/sync-plan.js';
+import { describeLocation } from '../core/sync-location.js';
+import type { Styler } from './style.js';
+
+// restore / pull / push: the plan (steps, counts, bytes, and each object on request) and
+// the outcome, as plain text. The JSON shapes live with the commands.
+
+function counts(plan: SyncPlan): string {
+  const s = summarizePlan(plan);
+  const op = transferOp(plan.source, plan.destination);
+  const parts = [`${op} ${s.transfer.count} (${formatBytes(s.transfer.bytes)}; ${s.new} new, ${s.changed} changed)`];
+  if (s.delete.count > 0) parts.push(`delete ${s.delete.count} (${formatBytes(s.delete.bytes)})`);
+  parts.push(`${s.unchanged.count} unchanged`);
+  return parts.join(', ');
+}
+
+function objectLines(plan: SyncPlan): string[] {
+  const op = transferOp(plan.source, plan.destination);
+  return [
+    ...plan.transfers.map((t) => `       ${op.padEnd(8)} ${t.reason.padEnd(7)} ${t.key}  ${formatBytes(t.size)}`),
+    ...plan.deletes.map((d) => `       ${'delete'.padEnd(8)} ${'gone'.padEnd(7)} ${d.key}  ${formatBytes(d.size)}`),
+  ];
+}
+
+export interface RestartLine {
+  host: string;
+  instanceId: string;
+}
+
+export function renderSyncSteps(steps: readonly BackupSyncStep[], o: { objects: boolean; restart?: RestartLine | undefined; paint: Styler }): string {
+  const lines: string[] = [];
+  steps.forEach((step, i) => {
+    const { plan } = step;
+    lines.push(`  ${i + 1}. ${step.title}: ${describeLocation(plan.source)} -> ${describeLocation(plan.destination)}`);
+    lines.push(`     ${counts(plan)}`);
+    if (o.objects) lines.push(...objectLines(plan));
+  });
+  if (o.restart) {
+    lines.push(`  ${steps.length + 1}. restart on ${o.restart.host} (${o.restart.instanceId}): openclaw-s3-restore.service (latest/ to disk), then openclaw.service`);
+  }
+  return `${o.paint('bold', 'plan')}\n${lines.join('\n')}`;
+}
+
+export interface StepOutcome {
+  title: string;
+  transferred: number;
+  bytes: number;
+  deleted: number;
+}
+
+export function renderSyncOutcome(outcomes: readonly StepOutcome[], closing: readonly string[]): string {
+  const lines = outcomes.map((o) => `${o.title}: ${o.transferred} transferred (${formatBytes(o.bytes)})${o.deleted ? `, ${o.deleted} deleted` : ''}`);
+  return [...lines, ...closing].join('\n');
+}
+
+/** "s3.ListObjectsV2 2, s3.CopyObject 3": the AWS calls of the run, by kind. */
+export function requestsLine(requests: Record<string, number>): string {
+  const parts = Object.entries(requests).map(([k, n]) => `${k} ${n}`);
+  return `requests: ${parts.length ? parts.join(', ') : 'none'}`;
+}
