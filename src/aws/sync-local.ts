@@ -1,5 +1,5 @@
 import { createReadStream, type Dirent } from 'node:fs';
-import { lstat, readdir, rmdir, stat, unlink } from 'node:fs/promises';
+import { lstat, readdir, readFile, rmdir, stat, unlink } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { UsageError } from '../core/errors.js';
 import { ContentHasher, type ContentDigest } from '../core/etag.js';
@@ -83,10 +83,14 @@ export async function listLocal(dir: string, o: { concurrency: number; events?: 
   return out;
 }
 
-/** MD5, SHA-256 and the multipart ETag for each part size, in one read of the file. */
-export async function hashFile(path: string, partSizes: readonly number[], withSha256 = false): Promise<ContentDigest> {
+/** Files up to this size are hashed from one readFile (cheaper than a stream for many small files). */
+const READ_WHOLE = 4 * 1024 * 1024;
+
+/** MD5, SHA-256 and the multipart ETag for each part size, in one read of the file (of about `size` bytes). */
+export async function hashFile(path: string, size: number, partSizes: readonly number[], withSha256 = false): Promise<ContentDigest> {
   const hasher = new ContentHasher(partSizes, withSha256);
-  for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 }) as AsyncIterable<Buffer>) hasher.update(chunk);
+  if (size <= READ_WHOLE) hasher.update(await readFile(path));
+  else for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 }) as AsyncIterable<Buffer>) hasher.update(chunk);
   return hasher.digest();
 }
 

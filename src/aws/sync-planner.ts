@@ -35,7 +35,7 @@ async function listSide(s3: S3Api, loc: SyncLocation, role: 'source' | 'destinat
     if (!l.exists && role === 'source') throw new UsageError(`${loc.dir} does not exist`, 'give an existing directory to sync from');
     return { entries: l.entries, skipped: l.skipped, stalePartials: l.stalePartials };
   }
-  const entries = await listS3(s3, loc.bucket, loc.prefix);
+  const entries = await listS3(s3, loc.bucket, loc.prefix, o.listPageSize);
   if (role !== 'source' || other.kind !== 'local') return { entries, skipped: [], stalePartials: [] };
   // Keys that cannot be files under the directory (traversal, "//", claw's temp names) are left out.
   const kept: SyncEntry[] = [];
@@ -81,7 +81,7 @@ export async function planSync(s3: S3Api, src: SyncLocation, dst: SyncLocation, 
   await mapBounded(toHash, Math.max(1, o.concurrency), async (h) => {
     stop();
     try {
-      verdicts.set(h.local.key, compareDigest(h.remote, await hashFile(localPath(localDir!, h.local.key), h.partSizes)));
+      verdicts.set(h.local.key, compareDigest(h.remote, await hashFile(localPath(localDir!, h.local.key), h.local.size, h.partSizes)));
     } catch {
       // Unreadable now (removed, permissions): plan the transfer; executing it reports the error.
       verdicts.set(h.local.key, 'changed');

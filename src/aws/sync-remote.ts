@@ -6,6 +6,7 @@ import type { S3Api } from './clients.js';
 // The S3 side of a sync: a paginated listing (size, ETag and LastModified come with
 // it, so no object is ever HEADed) and batched deletes.
 
+/** ListObjectsV2's largest page. */
 const PAGE = 1000;
 /** DeleteObjects takes at most 1000 keys. */
 const DELETE_BATCH = 1000;
@@ -19,13 +20,13 @@ export const noSuchBucket = (bucket: string): UsageError =>
  * Every object under `prefix`, as keys relative to it. "Folder" markers (a key ending
  * in "/" with no bytes, as consoles create) are not objects to sync.
  */
-export async function listS3(s3: S3Api, bucket: string, prefix: string): Promise<SyncEntry[]> {
+export async function listS3(s3: S3Api, bucket: string, prefix: string, pageSize = PAGE): Promise<SyncEntry[]> {
   const entries: SyncEntry[] = [];
   const seen = new Set<string>();
   let token: string | undefined;
   try {
     do {
-      const page = await s3.listObjectsV2({ Bucket: bucket, Prefix: prefix, MaxKeys: PAGE, ...(token ? { ContinuationToken: token } : {}) });
+      const page = await s3.listObjectsV2({ Bucket: bucket, Prefix: prefix, MaxKeys: pageSize, ...(token ? { ContinuationToken: token } : {}) });
       for (const o of page.Contents ?? []) {
         if (!o.Key || !o.Key.startsWith(prefix)) continue;
         const size = o.Size ?? 0;

@@ -34,15 +34,16 @@ async function sha256File(path: string, signal?: AbortSignal): Promise<string> {
  * hashing pass for the metadata, then a multipart upload of UPLOAD_PART_SIZE parts (so
  * the resulting ETag is one the next sync can compute). Answers the bytes sent.
  */
-export async function uploadFile(io: TransferIo, path: string, bucket: string, key: string): Promise<number> {
-  const { size } = await stat(path);
-  if (size < UPLOAD_PART_SIZE) {
+export async function uploadFile(io: TransferIo, path: string, bucket: string, key: string, plannedSize: number): Promise<number> {
+  // The planned size picks the way (saving a stat per small file); what is read is what is sent.
+  if (plannedSize < UPLOAD_PART_SIZE) {
     const body = await readFile(path, { signal: io.signal });
     const sha256 = createHash('sha256').update(body).digest('hex');
     await io.s3.putObject({ Bucket: bucket, Key: key, Body: body, ContentLength: body.byteLength, Metadata: { [SHA256_METADATA]: sha256 } });
     io.onBytes(body.byteLength);
     return body.byteLength;
   }
+  const { size } = await stat(path);
   const sha256 = await sha256File(path, io.signal);
   let sent = 0;
   await io.s3.upload({

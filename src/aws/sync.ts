@@ -31,6 +31,8 @@ export interface SyncOptions extends CopyOptions {
   /** Stops scheduling; in-flight downloads stop at once, other requests with the SDK client's own signal. */
   signal?: AbortSignal | undefined;
   events?: EventSink | undefined;
+  /** Keys per ListObjectsV2 page (default 1000, S3's largest): a knob for tests of the pagination. */
+  listPageSize?: number | undefined;
 }
 
 export interface SyncFailure {
@@ -55,7 +57,7 @@ const messageOf = (err: unknown): string => {
 
 function transferOne(s3: S3Api, plan: SyncPlan, t: SyncTransfer, io: TransferIo, o: SyncOptions): Promise<number> {
   const { source: src, destination: dst } = plan;
-  if (src.kind === 'local' && dst.kind === 's3') return uploadFile(io, localPath(src.dir, t.key), dst.bucket, dst.prefix + t.key);
+  if (src.kind === 'local' && dst.kind === 's3') return uploadFile(io, localPath(src.dir, t.key), dst.bucket, dst.prefix + t.key, t.size);
   if (src.kind === 's3' && dst.kind === 'local') {
     // The plan never holds such keys; a hand-made one must not write outside the directory either.
     const problem = localKeyProblem(t.key);
