@@ -6,7 +6,7 @@ import { ContentHasher, type ContentDigest } from '../core/etag.js';
 import type { EventSink } from '../core/events.js';
 import { mapBounded } from '../core/pool.js';
 import { isPartialName } from '../core/sync-location.js';
-import type { SyncEntry } from '../core/sync-plan.js';
+import { compareUtf8, type SyncEntry } from '../core/sync-plan.js';
 
 // The local side of a sync: list a directory tree as keys, hash a file in one pass,
 // delete files. Symlinks are not followed (a link out of the tree would sync what the
@@ -53,6 +53,8 @@ export async function listLocal(dir: string, o: { concurrency: number; events?: 
     } catch (err) {
       throw unreadable(path, err);
     }
+    // Name order: warnings and stale files come out the same on every filesystem.
+    dirents.sort((a, b) => compareUtf8(a.name, b.name));
     const files: string[] = [];
     const subdirs: string[] = [];
     for (const d of dirents) {

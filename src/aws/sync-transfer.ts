@@ -21,7 +21,15 @@ export interface TransferIo {
   signal?: AbortSignal | undefined;
   /** Bytes moved since the last call (may be called many times per object). */
   onBytes: (n: number) => void;
+  /**
+   * Runs a multipart upload when a slot is free: each buffers up to PARTS_IN_FLIGHT
+   * parts of 16 MiB, so their number is bounded (memory, sockets) apart from `concurrency`.
+   */
+  large?: (<T>(fn: () => Promise<T>) => Promise<T>) | undefined;
 }
+
+/** Parts of one multipart upload in flight (lib-storage's queueSize). */
+export const PARTS_IN_FLIGHT = 4;
 
 async function sha256File(path: string, signal?: AbortSignal): Promise<string> {
   const h = createHash('sha256');
@@ -43,26 +51,37 @@ export async function uploadFile(io: TransferIo, path: string, bucket: string, k
     io.onBytes(body.byteLength);
     return body.byteLength;
   }
-  const { size } = await stat(path);
-  const sha256 = await sha256File(path, io.signal);
-  let sent = 0;
-  await io.s3.upload({
+  const run = io.large ?? ((fn) => fn());
+  return run(async () => {
+    const { size } = await stat(path);
+    const sha256 = await sha256File(path, io.signal);
+    let sent = 0;
+    await io.s3.upload({
     Bucket: bucket,
     Key: key,
-    Body: createReadStream(path, { highWaterMark: 1024 * 1024 }),
-    ContentLength: size,
-    Metadata: { [SHA256_METADATA]: sha256 },
-    onProgress: (loaded) => {
-      if (loaded > sent) io.onBytes(loaded - sent);
-      sent = Math.max(sent, loaded);
-    },
+      Body: createReadStream(path, { highWaterMark: 1024 * 1024 }),
+      ContentLength: size,
+      Metadata: { [SHA256_METADATA]: sha256 },
+      queueSize: PARTS_IN_FLIGHT,
+      onProgress: (loaded) => {
+        if (loaded > sent) io.onBytes(loaded - sent);
+        sent = Math.max(sent, loaded);
+      },
+    });
+    if (size > sent) io.onBytes(size - sent);
+    return size;
   });
-  if (size > sent) io.onBytes(size - sent);
-  return size;
 }
 
-/** `<dir>/<name>.claw-partial-<random>`: beside the file, so the final rename stays on one filesystem. */
-export const partialPath = (path: string): string => join(dirname(path), `${basename(path)}${PARTIAL_MARKER}${randomBytes(6).toString('hex')}`);
+/**
+ * `<dir>/<name>.claw-partial-<random>`: beside the file, so the final rename stays on one
+ * filesystem (a name too long for that becomes `.claw-partial-<random>`).
+ */
+export function partialPath(path: string): string {
+  const suffix = `${PARTIAL_MARKER}${randomBytes(6).toString('hex')}`;
+  const name = Buffer.byteLength(basename(path)) + suffix.length > 255 ? suffix : `${basename(path)}${suffix}`;
+  return join(dirname(path), name);
+}
 
 const KMS = new Set(['aws:kms', 'aws:kms:dsse']);
 

@@ -1,6 +1,6 @@
 import { InterruptedError } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
-import { forEachBounded } from '../core/pool.js';
+import { forEachBounded, limiter } from '../core/pool.js';
 import { localKeyProblem, type SyncLocation } from '../core/sync-location.js';
 import { checkMaxDelete, summarizePlan, transferOp, type SyncPlan, type SyncTransfer } from '../core/sync-plan.js';
 import type { S3Api } from './clients.js';
@@ -8,7 +8,7 @@ import { copyS3Object, type CopyOptions } from './sync-copy.js';
 import { localPath, removeLocal } from './sync-local.js';
 import { SyncProgress, syncSteps } from './sync-progress.js';
 import { deleteS3 } from './sync-remote.js';
-import { downloadObject, uploadFile, type TransferIo } from './sync-transfer.js';
+import { downloadObject, PARTS_IN_FLIGHT, uploadFile, type TransferIo } from './sync-transfer.js';
 
 // The S3 sync engine: local -> S3, S3 -> local and S3 -> S3. planSync lists both sides
 // (paginated, concurrently) and decides from sizes and content hashes with no request
@@ -130,7 +130,9 @@ export async function executeSync(s3: S3Api, plan: SyncPlan, o: SyncOptions): Pr
 
   const summary = summarizePlan(plan);
   const progress = new SyncProgress(o.events, transferOp(plan.source, plan.destination), summary.transfer.count, summary.transfer.bytes);
-  const io: TransferIo = { s3, signal: o.signal, onBytes: (n) => progress.bytes(n) };
+  // Multipart uploads at once: their parts in flight add up to about `concurrency`.
+  const large = limiter(Math.floor(o.concurrency / PARTS_IN_FLIGHT));
+  const io: TransferIo = { s3, signal: o.signal, onBytes: (n) => progress.bytes(n), large };
   const result: SyncResult = { transferred: { count: 0, bytes: 0 }, deleted: 0, failures: [] };
   progress.start();
   await forEachBounded(

@@ -42,3 +42,19 @@ export async function forEachBounded<T>(
   if (failed) throw failed.error;
   return next;
 }
+
+/** At most `n` calls of run() in progress at once; the others wait their turn (FIFO). */
+export function limiter(n: number): <T>(fn: () => Promise<T>) => Promise<T> {
+  let active = 0;
+  const waiting: (() => void)[] = [];
+  return async <T>(fn: () => Promise<T>): Promise<T> => {
+    if (active >= Math.max(1, n)) await new Promise<void>((resolve) => waiting.push(resolve));
+    active++;
+    try {
+      return await fn();
+    } finally {
+      active--;
+      waiting.shift()?.();
+    }
+  };
+}

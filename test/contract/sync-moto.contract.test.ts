@@ -1,4 +1,4 @@
-import { stat, unlink, writeFile } from 'node:fs/promises';
+import { stat, symlink, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { executeSync, planSync, type SyncLocation, type SyncOptions } from '../../src/aws/sync.js';
@@ -165,6 +165,35 @@ describe.skipIf(!moto.endpoint)('sync engine against moto', () => {
     const again = await sync(world.s3, src, dst, { copyThreshold: 5 * MiB, copyPartSize: 5 * MiB });
     expect(again.plan.transfers).toEqual([]);
     expect(again.ops).toEqual(['ListObjectsV2']);
+  });
+
+  it('symlinks are skipped with a warning and their keys never deleted; S3 keys that cannot be local files are skipped', async () => {
+    const dir = await world.dir({ 'real/file': 'real', outside: 'o' });
+    await symlink(join(dir, 'outside'), join(dir, 'file-link'));
+    await symlink(join(dir, 'real'), join(dir, 'dir-link'));
+    const bucket = await world.bucket();
+    await putRaw(world.raw, bucket, 'file-link', 'uploaded before it became a link');
+    await putRaw(world.raw, bucket, 'dir-link/x', 'under the linked directory');
+    const sink = events();
+    const up = await planSync(world.s3, { kind: 'local', dir }, { kind: 's3', bucket, prefix: '' }, { concurrency: 4, delete: true, events: sink });
+    expect(up.transfers.map((t) => t.key)).toEqual(['outside', 'real/file']);
+    expect(up.deletes).toEqual([]);
+    expect(sink.events.filter((e) => e.type === 'warning')).toEqual([
+      { type: 'warning', message: `skipped ${join(dir, 'dir-link')}: a symbolic link (not followed)` },
+      { type: 'warning', message: `skipped ${join(dir, 'file-link')}: a symbolic link (not followed)` },
+    ]);
+
+    await putRaw(world.raw, bucket, 'dl/ok', 'fine');
+    await putRaw(world.raw, bucket, 'dl/a//b', 'empty segment');
+    await putRaw(world.raw, bucket, 'dl/x.claw-partial-abc', 'looks like a temp file');
+    const out = await world.dir();
+    const down = events();
+    const plan = await planSync(world.s3, { kind: 's3', bucket, prefix: 'dl/' }, { kind: 'local', dir: out }, { concurrency: 4, events: down });
+    expect(plan.transfers.map((t) => t.key)).toEqual(['ok']);
+    expect(down.events.filter((e) => e.type === 'warning').map((e) => (e as { message: string }).message)).toEqual([
+      `skipped s3://${bucket}/dl/a//b: the key has an empty path segment ("//"), so it cannot be a local file`,
+      `skipped s3://${bucket}/dl/x.claw-partial-abc: the key has ".claw-partial-" in its name (claw's temporary files), so it cannot be a local file`,
+    ]);
   });
 
   it('progress: planned, files and bytes done, finished', async () => {
