@@ -2,10 +2,12 @@ import { BUCKET_RE } from '../core/patterns.js';
 import { createHostAdmin, type HostAdmin } from './admin-hosts.js';
 import { createImageAdmin, type ImageAdmin } from './admin-images.js';
 import { etagOf, newId, syntheticEtag } from './ids.js';
+import { generatedEtag } from './s3-content.js';
 import type {
   InstanceStateName,
   InstanceTypeRecord,
   ManagedInstanceRecord,
+  ObjectRecord,
   PingStatusName,
   SandboxState,
   SpotPriceRecord,
@@ -37,7 +39,8 @@ export interface RegisterManagedInstanceOptions {
   ipAddress?: string;
 }
 
-export type SeedBody = string | Uint8Array | { size: number };
+/** A body; `{size}` alone: size only (never read back); `{size, seed}`: generated content (s3-content.ts). */
+export type SeedBody = string | Uint8Array | { size: number; seed?: string };
 
 export interface SandboxAdmin extends ImageAdmin, HostAdmin {
   /** A deep copy of the whole state, for assertions. */
@@ -122,9 +125,11 @@ export function createAdmin(world: SandboxWorld): SandboxAdmin {
     async putObject(bucketName, key, body, opts = {}) {
       const b = bucket(bucketName);
       const lastModified = (opts.lastModified ?? world.now()).toISOString();
-      const record =
+      const record: ObjectRecord =
         typeof body === 'object' && !(body instanceof Uint8Array)
-          ? { key, size: body.size, etag: syntheticEtag(key, body.size), lastModified }
+          ? body.seed !== undefined
+            ? { key, size: body.size, etag: generatedEtag(body.seed, 0, body.size), lastModified, generated: { seed: body.seed } }
+            : { key, size: body.size, etag: syntheticEtag(key, body.size), lastModified }
           : (() => {
               const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
               return { key, size: bytes.length, etag: etagOf(bytes), lastModified, bodyBase64: Buffer.from(bytes).toString('base64') };

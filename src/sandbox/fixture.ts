@@ -54,9 +54,15 @@ const instanceEntry = z.strictObject({
 
 const ec2File = z.strictObject({ images: z.array(imageEntry), instances: z.array(instanceEntry) });
 
-const content = { body: z.string().optional(), size: z.number().int().nonnegative().optional() };
-const oneContent = (o: { body?: string | undefined; size?: number | undefined }) => (o.body === undefined) !== (o.size === undefined);
-const contentMessage = { message: 'give exactly one of "body" (text) or "size" (synthetic content)' };
+const content = {
+  body: z.string().optional(),
+  size: z.number().int().nonnegative().optional(),
+  /** Generated content of this many bytes (deterministic from the object's key): readable, yet small in the state. */
+  generated: z.number().int().nonnegative().max(16 * 1024 * 1024).optional(),
+};
+type ContentEntry = { body?: string | undefined; size?: number | undefined; generated?: number | undefined };
+const oneContent = (o: ContentEntry) => [o.body, o.size, o.generated].filter((v) => v !== undefined).length === 1;
+const contentMessage = { message: 'give exactly one of "body" (text), "generated" (bytes of generated content) or "size" (size only, never read back)' };
 
 const objectEntry = z
   .strictObject({ key: z.string().min(1), ago, contentType: z.string().optional(), ...content })

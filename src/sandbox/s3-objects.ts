@@ -10,13 +10,14 @@ import type { S3Api } from '../aws/clients.js';
 import { awsError, okMetadata, rejectUnsupported, SandboxUnsupportedError } from './errors.js';
 import { etagOf } from './ids.js';
 import { sdkBody } from './s3-body.js';
+import { contentBytes, hasContent, rangeContent, sizeOnly } from './s3-content.js';
 import { checkKey, lowerCaseMetadata, noSuchBucket } from './s3-common.js';
 import type { BucketRecord, ObjectRecord } from './state.js';
 import type { SandboxWorld } from './world.js';
 
 // Single objects: PutObject (with S3's conditional writes: If-None-Match: * creates
-// only, If-Match: <etag> compares and swaps), GetObject and DeleteObject (idempotent,
-// also with If-Match). ETags compare without their quotes, as S3 does.
+// only, If-Match: <etag> compares and swaps), GetObject (whole, or one byte range) and
+// DeleteObject (idempotent, also with If-Match). ETags compare without their quotes, as S3 does.
 
 function bodyBytes(body: unknown): Uint8Array {
   if (body === undefined) return new Uint8Array();
@@ -36,6 +37,29 @@ function checkIfMatch(existing: ObjectRecord | undefined, key: string, ifMatch: 
   if (ifMatch === undefined) return;
   if (!existing) throw noSuchKey(key);
   if (bareEtag(ifMatch) !== bareEtag(existing.etag)) throw preconditionFailed('If-Match');
+}
+
+/**
+ * GetObject's Range as S3 reads it: `bytes=first-last` (last capped at the end),
+ * `bytes=first-`, `bytes=-suffix`; a first byte past the end is InvalidRange (416); a
+ * header S3 cannot use (malformed, several ranges, first > last) is ignored: the whole object.
+ */
+function byteRange(range: string | undefined, size: number): [number, number] | undefined {
+  if (range === undefined) return undefined;
+  const m = /^bytes=(?:(\d+)-(\d*)|-(\d+))$/.exec(range);
+  if (!m) return undefined;
+  const unsatisfiable = () =>
+    awsError('InvalidRange', 'The requested range is not satisfiable', 416, { Code: 'InvalidRange', ActualObjectSize: String(size), RangeRequested: range });
+  if (m[3] !== undefined) {
+    const suffix = Number(m[3]);
+    if (suffix === 0 || size === 0) throw unsatisfiable();
+    return [Math.max(0, size - suffix), size - 1];
+  }
+  const first = Number(m[1]);
+  const last = m[2] === '' ? size - 1 : Number(m[2]);
+  if (first > last) return undefined;
+  if (first >= size) throw unsatisfiable();
+  return [first, Math.min(last, size - 1)];
 }
 
 /** What a failDeletes-marked key answers to a single DeleteObject. */
@@ -84,24 +108,22 @@ export function objectOps(world: SandboxWorld): Pick<S3Api, 'putObject' | 'getOb
     },
 
     async getObject(input: GetObjectCommandInput): Promise<GetObjectCommandOutput> {
-      rejectUnsupported('S3 GetObject', input, ['Bucket', 'Key']);
+      rejectUnsupported('S3 GetObject', input, ['Bucket', 'Key', 'Range']);
       const bucket = bucketOf(input.Bucket);
       const key = input.Key ?? '';
       const object = bucket.objects.find((o) => o.key === key);
       if (!object) throw noSuchKey(key);
-      if (object.bodyBase64 === undefined) {
-        // Seeded by size only, or uploaded over 1 MiB: there is no content to hand back,
-        // and made-up bytes would not match the ETag.
-        throw new SandboxUnsupportedError(
-          `S3 GetObject s3://${bucket.name}/${key}: the sandbox keeps only this object's size (${object.size} bytes), not its content; put a real object there first`,
-        );
-      }
-      const bytes = Buffer.from(object.bodyBase64, 'base64');
+      // Seeded by size only, or uploaded over 1 MiB: there is no content to hand back,
+      // and made-up bytes would not match the ETag.
+      if (!hasContent(object)) throw sizeOnly(bucket.name, key, object.size);
+      const range = byteRange(input.Range, object.size);
+      const bytes = range ? contentBytes({ ...rangeContent(object, range[0], range[1]), size: range[1] - range[0] + 1 })! : contentBytes(object)!;
       return {
-        $metadata: okMetadata(),
+        $metadata: okMetadata(range ? 206 : 200),
         AcceptRanges: 'bytes',
         LastModified: new Date(object.lastModified),
         ContentLength: bytes.length,
+        ...(range && { ContentRange: `bytes ${range[0]}-${range[1]}/${object.size}` }),
         ETag: object.etag,
         ContentType: object.contentType ?? 'binary/octet-stream',
         Metadata: { ...object.metadata },

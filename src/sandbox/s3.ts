@@ -16,6 +16,7 @@ import { decodeToken, encodeToken, requestFingerprint } from './paging.js';
 import { lifecycleOps } from './s3-lifecycle.js';
 import { headNotFound, noSuchBucket } from './s3-common.js';
 import { copyOps } from './s3-copy.js';
+import { multipartOps } from './s3-multipart.js';
 import { objectOps } from './s3-objects.js';
 import { uploadOps } from './s3-upload.js';
 import type { BucketRecord, ObjectRecord } from './state.js';
@@ -23,7 +24,8 @@ import type { SandboxWorld } from './world.js';
 
 // S3 over the sandbox state: keys in UTF-8 byte order, CommonPrefixes that count once
 // toward MaxKeys, continuation tokens bound to Bucket/Prefix/Delimiter. Single-object
-// put/get/delete live in s3-objects.ts, uploads in s3-upload.ts.
+// put/get/delete live in s3-objects.ts, uploads in s3-upload.ts, server-side copies in
+// s3-copy.ts and s3-multipart.ts.
 
 /** S3 orders keys by their UTF-8 bytes. */
 export function compareKeys(a: string, b: string): number {
@@ -47,6 +49,7 @@ export function createS3(world: SandboxWorld): S3Api {
     ...objectOps(world),
     ...lifecycleOps(world),
     ...copyOps(world),
+    ...multipartOps(world),
 
     async headBucket(input: HeadBucketCommandInput): Promise<HeadBucketCommandOutput> {
       rejectUnsupported('S3 HeadBucket', input, ['Bucket']);

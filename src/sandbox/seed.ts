@@ -1,6 +1,7 @@
 import type { SeedFixture, SeedSeries } from './fixture.js';
 import { defaultHost } from './host.js';
 import { etagOf, syntheticEtag } from './ids.js';
+import { generatedEtag } from './s3-content.js';
 import { fill, iso, seedError, seedImages, type SourceObject, unique } from './seed-images.js';
 import type { BucketRecord, InstanceRecord, ObjectRecord, SandboxState } from './state.js';
 import { STATE_VERSION } from './state.js';
@@ -28,16 +29,20 @@ function seedInstances(fx: SeedFixture, now: Date, imageIds: Set<string>): Insta
   return instances;
 }
 
-function objectOf(key: string, when: Date, c: { body?: string | undefined; size?: number | undefined; contentType?: string | undefined }): ObjectRecord {
+type ContentEntry = { body?: string | undefined; size?: number | undefined; generated?: number | undefined; contentType?: string | undefined };
+
+/** A seed object: a stored body, generated content (seeded by its key, ETag its MD5), or size only. */
+function objectOf(key: string, when: Date, c: ContentEntry): ObjectRecord {
+  const base = { key, lastModified: iso(when), ...(c.contentType !== undefined && { contentType: c.contentType }) };
   if (c.body !== undefined) {
     const bytes = Buffer.from(c.body, 'utf8');
-    return {
-      key, size: bytes.length, etag: etagOf(bytes), lastModified: iso(when), bodyBase64: bytes.toString('base64'),
-      ...(c.contentType !== undefined && { contentType: c.contentType }),
-    };
+    return { ...base, size: bytes.length, etag: etagOf(bytes), bodyBase64: bytes.toString('base64') };
+  }
+  if (c.generated !== undefined) {
+    return { ...base, size: c.generated, etag: generatedEtag(key, 0, c.generated), generated: { seed: key } };
   }
   const size = c.size ?? 0;
-  return { key, size, etag: syntheticEtag(key, size), lastModified: iso(when), ...(c.contentType !== undefined && { contentType: c.contentType }) };
+  return { ...base, size, etag: syntheticEtag(key, size) };
 }
 
 function seriesObjects(series: SeedSeries, now: Date): ObjectRecord[] {
@@ -117,6 +122,7 @@ export function seedState(fx: SeedFixture, now: Date): SandboxState {
     importFailures: [],
     iamRoles: ['vmimport'],
     buckets: seedBuckets(fx, now, sources),
+    multipartUploads: [],
     managedInstances,
     hosts,
     ssmCommands: [],

@@ -127,6 +127,8 @@ export const objectRecord = z.strictObject({
   lastModified: isoTime,
   /** The content, when the object has a real body (putObject, small seed files). */
   bodyBase64: z.string().optional(),
+  /** Generated content instead of a body: `size` bytes of the seed's stream from `offset` (s3-content.ts). */
+  generated: z.strictObject({ seed: z.string(), offset: z.number().int().nonnegative().optional() }).optional(),
   contentType: z.string().optional(),
   metadata: z.record(z.string(), z.string()).optional(),
 });
@@ -143,6 +145,29 @@ export const lifecycleRuleRecord = z.strictObject({
   abortIncompleteDays: z.number().int().positive().optional(),
 });
 export type LifecycleRuleRecord = z.infer<typeof lifecycleRuleRecord>;
+
+/** A part of a multipart upload in progress (UploadPartCopy), with its content like an object's. */
+export const uploadPartRecord = z.strictObject({
+  partNumber: z.number().int().min(1).max(10_000),
+  etag: z.string(),
+  size: z.number().int().nonnegative(),
+  lastModified: isoTime,
+  bodyBase64: z.string().optional(),
+  generated: objectRecord.shape.generated,
+});
+export type UploadPartRecord = z.infer<typeof uploadPartRecord>;
+
+/** CreateMultipartUpload until Complete or Abort. */
+export const multipartUploadRecord = z.strictObject({
+  uploadId: z.string(),
+  bucket: z.string(),
+  key: z.string(),
+  initiated: isoTime,
+  contentType: z.string().optional(),
+  metadata: z.record(z.string(), z.string()).optional(),
+  parts: z.array(uploadPartRecord),
+});
+export type MultipartUploadRecord = z.infer<typeof multipartUploadRecord>;
 
 export const bucketRecord = z.strictObject({
   name: z.string(),
@@ -203,6 +228,8 @@ export const sandboxState = z.strictObject({
   /** IAM roles of the account, as far as VM import cares (ImportSnapshot's RoleName). */
   iamRoles: z.array(z.string()).default(['vmimport']),
   buckets: z.array(bucketRecord),
+  /** Multipart uploads started and not yet completed or aborted (server-side copies). */
+  multipartUploads: z.array(multipartUploadRecord).default([]),
   managedInstances: z.array(managedInstanceRecord),
   // Run Command (the deploy lane); defaults keep older state files readable.
   /** The simulated host behind each managed instance (created on first use when absent). */
