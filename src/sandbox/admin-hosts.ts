@@ -1,5 +1,6 @@
 import { defaultHost } from './host.js';
 import { hostOf } from './ssm-commands.js';
+import type { Service } from './host-lines.js';
 import type { HostRecord, ServiceStateName } from './state-ssm.js';
 import type { SandboxWorld } from './world.js';
 
@@ -12,8 +13,8 @@ export interface HostAdmin {
   host(instanceId: string): HostRecord;
   /** What /run/current-system/configurationRevision holds (null: no such file). */
   setHostRev(instanceId: string, rev: string | null): Promise<void>;
-  /** `systemctl is-active clawdinator` answers this from now on. */
-  setServiceState(instanceId: string, state: ServiceStateName): Promise<void>;
+  /** `systemctl is-active clawdinator` (or `openclaw`, on an OpenClaw host) answers this from now on. */
+  setServiceState(instanceId: string, state: ServiceStateName, service?: Service): Promise<void>;
   /** The next switch runs, then fails with `message` in its journal; the revision stays. */
   failNextSwitch(instanceId: string, message: string): Promise<void>;
   /** The next switch restarts the SSM agent: the invocation that started it loses its result; the switch completes. */
@@ -24,6 +25,12 @@ export interface HostAdmin {
   revisionMismatchOnNextSwitch(instanceId: string, rev: string): Promise<void>;
   /** The next command sent to this host hangs until it ends TimedOut (ExecutionTimedOut), running nothing. */
   timeOutNextCommand(instanceId: string): Promise<void>;
+  /** Make the host an OpenClaw host backing up to `bucket` (null: it has no backup units and no openclaw.service). */
+  setBackupBucket(instanceId: string, bucket: string | null): Promise<void>;
+  /** The next `systemctl start openclaw-s3-backup` fails with `message` in its journal; nothing is copied. */
+  failNextBackup(instanceId: string, message: string): Promise<void>;
+  /** The next `systemctl start openclaw-s3-restore` fails with `message` in its journal. */
+  failNextRestore(instanceId: string, message: string): Promise<void>;
 }
 
 export function createHostAdmin(world: SandboxWorld): HostAdmin {
@@ -46,7 +53,7 @@ export function createHostAdmin(world: SandboxWorld): HostAdmin {
       return structuredClone(state.hosts.find((h) => h.instanceId === instanceId) ?? defaultHost(instanceId));
     },
     setHostRev: (id, rev) => change(id, (h) => void (h.currentRev = rev)),
-    setServiceState: (id, s) => change(id, (h) => void (h.clawdinator = s)),
+    setServiceState: (id, s, service = 'clawdinator') => change(id, (h) => void (h[service] = s)),
     failNextSwitch: (id, message) => change(id, (h) => void (h.failNextSwitch = { message })),
     agentRestartOnNextSwitch: (id) => change(id, (h) => void (h.agentRestartOnNextSwitch = true)),
     slowSwitch: (id, polls) => {
@@ -55,5 +62,12 @@ export function createHostAdmin(world: SandboxWorld): HostAdmin {
     },
     revisionMismatchOnNextSwitch: (id, rev) => change(id, (h) => void (h.revisionMismatchOnNextSwitch = rev)),
     timeOutNextCommand: (id) => change(id, (h) => void (h.timeOutNextCommand = true)),
+    setBackupBucket: (id, bucket) =>
+      change(id, (h) => {
+        if (bucket === null) delete h.backupBucket;
+        else h.backupBucket = bucket;
+      }),
+    failNextBackup: (id, message) => change(id, (h) => void (h.failNextBackup = { message })),
+    failNextRestore: (id, message) => change(id, (h) => void (h.failNextRestore = { message })),
   };
 }

@@ -102,8 +102,16 @@ const ssmFile = z.strictObject({
       platformVersion: z.string(),
       computerName: z.string(),
       ipAddress: z.string().optional(),
-      /** The simulated host behind it (Run Command): the revision it runs now. */
-      host: z.strictObject({ currentRev: z.string().regex(/^[0-9a-f]{40}$/).nullable() }).optional(),
+      /**
+       * The simulated host behind it (Run Command): the revision it runs now (absent: no
+       * revision file) and, for an OpenClaw host, the bucket its backup units use.
+       */
+      host: z
+        .strictObject({
+          currentRev: z.string().regex(/^[0-9a-f]{40}$/).nullable().optional(),
+          backupBucket: z.string().optional(),
+        })
+        .optional(),
     }),
   ),
 });

@@ -9,6 +9,10 @@ const REV = '[0-9a-f]{40}';
 /** `claw-switch-<rev>`, optionally with `.service`. */
 const UNIT = `claw-switch-(${REV})(?:\\.service)?`;
 const GLOB = "'claw-switch-\\*'";
+/** The backup lane's oneshot units on an OpenClaw host, optionally with `.service`. */
+const LANE = '(openclaw-s3-backup|openclaw-s3-restore)(?:\\.service)?';
+export type LaneUnit = 'openclaw-s3-backup' | 'openclaw-s3-restore';
+export type Service = 'clawdinator' | 'openclaw';
 
 export type Op =
   | { kind: 'noop' }
@@ -18,8 +22,12 @@ export type Op =
   | { kind: 'switch'; rev: string; host: string; command: string }
   | { kind: 'show'; rev: string; props: string[] }
   | { kind: 'stop' | 'reset-failed'; rev: string | '*' }
-  | { kind: 'journal'; rev: string; lines: number }
-  | { kind: 'is-active' }
+  /** `unit`: the journal's unit name, without `.service`. */
+  | { kind: 'journal'; unit: string; lines: number }
+  | { kind: 'is-active'; service: Service }
+  | { kind: 'oneshot-start'; unit: LaneUnit }
+  | { kind: 'oneshot-show'; unit: LaneUnit; props: string[] }
+  | { kind: 'restart'; service: 'openclaw' }
   | { kind: 'cat-revision' }
   | { kind: 'unknown'; line: string };
 
@@ -45,18 +53,22 @@ const SIMPLE: [RegExp, (m: RegExpExecArray) => Op][] = [
   [/^echo '([^'\\]*)'$/, (m) => ({ kind: 'echo', text: m[1]! })],
   [/^echo "([^"\\$`]*)"$/, (m) => ({ kind: 'echo', text: m[1]! })],
   [/^echo ([A-Za-z0-9_.,:/=+@%-]+)$/, (m) => ({ kind: 'echo', text: m[1]! })],
-  [new RegExp(`^systemctl show (?:-p |--property=)([A-Za-z,]+) ${UNIT}$`), (m) => show(m[2]!, m[1]!)],
+  [new RegExp(`^systemctl show (?:-p |--property=)([A-Za-z,]+) ${UNIT}$`), (m) => show(m[1]!, (props) => ({ kind: 'show', rev: m[2]!, props }))],
+  [new RegExp(`^systemctl show (?:-p |--property=)([A-Za-z,]+) ${LANE}$`), (m) => show(m[1]!, (props) => ({ kind: 'oneshot-show', unit: m[2] as LaneUnit, props }))],
   [new RegExp(`^systemctl (stop|reset-failed) (?:${GLOB}|${UNIT})$`), (m) => ({ kind: m[1] as 'stop' | 'reset-failed', rev: m[2] ?? '*' })],
-  [new RegExp(`^journalctl -u ${UNIT} -n ([1-9]\\d{0,3}) --no-pager -o cat$`), (m) => ({ kind: 'journal', rev: m[1]!, lines: Number(m[2]) })],
-  [/^systemctl is-active clawdinator(?:\.service)?$/, () => ({ kind: 'is-active' })],
+  [new RegExp(`^journalctl -u ${UNIT} -n ([1-9]\\d{0,3}) --no-pager -o cat$`), (m) => ({ kind: 'journal', unit: `claw-switch-${m[1]!}`, lines: Number(m[2]) })],
+  [new RegExp(`^journalctl -u ${LANE} -n ([1-9]\\d{0,3}) --no-pager -o cat$`), (m) => ({ kind: 'journal', unit: m[1]!, lines: Number(m[2]) })],
+  [/^systemctl is-active (clawdinator|openclaw)(?:\.service)?$/, (m) => ({ kind: 'is-active', service: m[1] as Service })],
+  [new RegExp(`^systemctl start ${LANE}$`), (m) => ({ kind: 'oneshot-start', unit: m[1] as LaneUnit })],
+  [/^systemctl restart openclaw(?:\.service)?$/, () => ({ kind: 'restart', service: 'openclaw' })],
   [/^cat \/run\/current-system\/configurationRevision$/, () => ({ kind: 'cat-revision' })],
 ];
 
-function show(rev: string, list: string): Op {
+function show(list: string, make: (props: string[]) => Op): Op {
   const props = list.split(',');
   const known = (p: string) => (SHOW_PROPERTIES as readonly string[]).includes(p);
   if (props.length === 0 || !props.every(known) || new Set(props).size !== props.length) return { kind: 'unknown', line: '' };
-  return { kind: 'show', rev, props };
+  return make(props);
 }
 
 const FLAKE_GITHUB = new RegExp(`^github:[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/(${REV})#([a-z0-9-]+)$`);

@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto';
+import { isActive, oneshotProperties, restartOpenclaw, startOneshot, type HostEnv } from './host-backup.js';
 import { parseScript, SHOW_PROPERTIES, type Op } from './host-lines.js';
 import type { HostRecord, UnitRecord } from './state-ssm.js';
 
 // The simulated host behind a managed instance: runs the lines host-lines.ts
 // recognises against a small deterministic state (the running revision, the
-// clawdinator service, claw-switch units and their journal). Time on the host moves
-// only through `systemctl show` of a running switch unit: each such poll is one tick.
+// clawdinator service, claw-switch units and their journal; on an OpenClaw host the
+// backup lane's units, host-backup.ts). Time on the host moves only through `systemctl
+// show` of a running switch unit: each such poll is one tick.
 
 export interface RunOutcome {
   stdout: string;
@@ -15,7 +17,7 @@ export interface RunOutcome {
   lost: boolean;
 }
 
-interface LineResult {
+export interface LineResult {
   out?: string;
   err?: string;
   code: number;
@@ -28,7 +30,7 @@ const unitName = (rev: string) => `claw-switch-${rev}`;
 
 /** A host with nothing deployed by claw yet: no revision file, the service running. */
 export function defaultHost(instanceId: string): HostRecord {
-  return { instanceId, currentRev: null, clawdinator: 'active', units: [], journal: {} };
+  return { instanceId, currentRev: null, clawdinator: 'active', openclaw: 'active', oneshots: {}, units: [], journal: {} };
 }
 
 function log(host: HostRecord, unit: string, ...lines: string[]): void {
@@ -81,7 +83,7 @@ function showUnit(host: HostRecord, rev: string, props: string[]): LineResult {
     : unit.state === 'failed'
       ? { Result: 'exit-code', ExecMainStatus: '1', LoadState: 'loaded', ActiveState: 'failed', SubState: 'failed' }
       : { Result: 'success', ExecMainStatus: '0', LoadState: 'loaded', ActiveState: 'active', SubState: unit.state };
-  return { out: SHOW_PROPERTIES.filter((p) => props.includes(p)).map((p) => `${p}=${values[p]}\n`).join(''), code: 0 };
+  return showProperties(values, props);
 }
 
 function stopOrReset(host: HostRecord, kind: 'stop' | 'reset-failed', rev: string): LineResult {
@@ -102,7 +104,11 @@ function stopOrReset(host: HostRecord, kind: 'stop' | 'reset-failed', rev: strin
   return { code: 0 };
 }
 
-function runOp(host: HostRecord, op: Op, hostName: string | undefined): LineResult {
+function showProperties(values: Record<(typeof SHOW_PROPERTIES)[number], string>, props: string[]): LineResult {
+  return { out: SHOW_PROPERTIES.filter((p) => props.includes(p)).map((p) => `${p}=${values[p]}\n`).join(''), code: 0 };
+}
+
+function runOp(host: HostRecord, op: Op, env: HostEnv): LineResult {
   switch (op.kind) {
     case 'noop':
     case 'errexit':
@@ -116,18 +122,24 @@ function runOp(host: HostRecord, op: Op, hostName: string | undefined): LineResu
       return { code: 0 };
     }
     case 'switch':
-      return startSwitch(host, op, hostName);
+      return startSwitch(host, op, env.name);
     case 'show':
       return showUnit(host, op.rev, op.props);
     case 'stop':
     case 'reset-failed':
       return stopOrReset(host, op.kind, op.rev);
     case 'journal': {
-      const lines = host.journal[unitName(op.rev)] ?? [];
+      const lines = host.journal[op.unit] ?? [];
       return { out: lines.length === 0 ? '-- No entries --\n' : `${lines.slice(-op.lines).join('\n')}\n`, code: 0 };
     }
     case 'is-active':
-      return { out: `${host.clawdinator}\n`, code: host.clawdinator === 'active' ? 0 : 3 };
+      return isActive(host, op.service);
+    case 'oneshot-start':
+      return startOneshot(host, op.unit, env);
+    case 'oneshot-show':
+      return showProperties(oneshotProperties(host, op.unit), op.props);
+    case 'restart':
+      return restartOpenclaw(host);
     case 'cat-revision':
       // Written with `echo -n`: no trailing newline.
       return host.currentRev === null
@@ -143,14 +155,14 @@ function runOp(host: HostRecord, op: Op, hostName: string | undefined): LineResu
  * goes on after a failing line and exits with the last line's status, as sh does; an
  * unrecognised line always stops it with 127.
  */
-export function runScript(host: HostRecord, commands: readonly string[], hostName: string | undefined): RunOutcome {
+export function runScript(host: HostRecord, commands: readonly string[], env: HostEnv): RunOutcome {
   let stdout = '';
   let stderr = '';
   let code = 0;
   let errexit = false;
   for (const step of parseScript(commands)) {
     if (step.op.kind === 'errexit') errexit = true;
-    const r = runOp(host, step.op, hostName);
+    const r = runOp(host, step.op, env);
     if (r.lost) return { stdout: '', stderr: '', code: -1, lost: true };
     stdout += r.out ?? '';
     if (!step.quiet) stderr += r.err ?? '';

@@ -4,6 +4,7 @@ import { etagOf, syntheticEtag } from './ids.js';
 import { generatedEtag } from './s3-content.js';
 import { fill, iso, seedError, seedImages, type SourceObject, unique } from './seed-images.js';
 import type { BucketRecord, InstanceRecord, ObjectRecord, SandboxState } from './state.js';
+import type { HostRecord } from './state-ssm.js';
 import { STATE_VERSION } from './state.js';
 import { ago, alignDown, parseDuration, snapshotStamp } from './time.js';
 
@@ -79,6 +80,13 @@ function seedBuckets(fx: SeedFixture, now: Date, sources: SourceObject[]): Bucke
   return buckets;
 }
 
+function seedHost(instanceId: string, h: { currentRev?: string | null | undefined; backupBucket?: string | undefined }, fx: SeedFixture): HostRecord {
+  if (h.backupBucket !== undefined && !fx.s3.buckets.some((b) => b.name === h.backupBucket)) {
+    throw seedError('ssm.json', `host ${instanceId} backs up to bucket ${h.backupBucket}, which s3.json does not define`);
+  }
+  return { ...defaultHost(instanceId), currentRev: h.currentRev ?? null, ...(h.backupBucket !== undefined && { backupBucket: h.backupBucket }) };
+}
+
 export function seedState(fx: SeedFixture, now: Date): SandboxState {
   const { images, snapshots, sources } = seedImages(fx, now);
   const instances = seedInstances(fx, now, new Set(images.map((i) => i.imageId)));
@@ -99,7 +107,7 @@ export function seedState(fx: SeedFixture, now: Date): SandboxState {
     };
   });
   unique('ssm.json', 'managed instance', managedInstances.map((m) => m.instanceId));
-  const hosts = fx.ssm.managedInstances.flatMap((m) => (m.host ? [{ ...defaultHost(m.instanceId), currentRev: m.host.currentRev }] : []));
+  const hosts = fx.ssm.managedInstances.flatMap((m) => (m.host ? [seedHost(m.instanceId, m.host, fx)] : []));
   const spotPrices = fx.spot.spotPrices.flatMap((s) =>
     s.points.map((p) => ({
       instanceType: s.instanceType,

@@ -74,7 +74,7 @@ function resultOf(run: RunOutcome): InvocationResult {
   return { status: 'Failed', statusDetails: 'Failed', responseCode: run.code, stdout: run.stdout, stderr, delivered: true };
 }
 
-function execute(state: SandboxState, instanceId: string, commands: string[]): InvocationResult {
+function execute(state: SandboxState, instanceId: string, commands: string[], now: Date): InvocationResult {
   const managed = state.managedInstances.find((m) => m.instanceId === instanceId)!;
   if (managed.pingStatus !== 'Online') {
     return { status: 'Failed', statusDetails: 'Undeliverable', responseCode: -1, stdout: '', stderr: '', delivered: false };
@@ -85,7 +85,7 @@ function execute(state: SandboxState, instanceId: string, commands: string[]): I
     return { status: 'TimedOut', statusDetails: 'ExecutionTimedOut', responseCode: -1, stdout: '', stderr: '', delivered: true };
   }
   const name = state.instances.find((i) => i.instanceId === instanceId)?.tags.Name;
-  return resultOf(runScript(host, commands, name));
+  return resultOf(runScript(host, commands, { name, now, buckets: state.buckets }));
 }
 
 export function commandOps(world: SandboxWorld): Pick<SsmApi, 'sendCommand' | 'getCommandInvocation' | 'listCommandInvocations'> {
@@ -124,7 +124,7 @@ export function commandOps(world: SandboxWorld): Pick<SsmApi, 'sendCommand' | 'g
         executionTimeoutSeconds: executionTimeout,
         requestedAt: requested.toISOString(),
         cloudWatchOutput: { logGroupName: cw.CloudWatchLogGroupName ?? '', enabled: cw.CloudWatchOutputEnabled ?? false },
-        invocations: ids.map((instanceId) => ({ instanceId, seq: seq++, reads: 0, result: execute(state, instanceId, params.commands!) })),
+        invocations: ids.map((instanceId) => ({ instanceId, seq: seq++, reads: 0, result: execute(state, instanceId, params.commands!, requested) })),
       };
       state.ssmCommands.push(record);
       await world.persist();

@@ -33,6 +33,12 @@ export const hostRecord = z.strictObject({
   units: z.array(unitRecord).default([]),
   /** The journal per unit name (kept after the unit is unloaded, as journald does). */
   journal: z.record(z.string(), z.array(z.string())).default({}),
+  /** An OpenClaw host: the bucket its openclaw-s3-backup / -restore units use (absent: no such units, no openclaw.service). */
+  backupBucket: z.string().optional(),
+  /** `systemctl is-active openclaw` on an OpenClaw host. */
+  openclaw: z.enum(SERVICE_STATES).default('active'),
+  /** The last outcome of each oneshot unit that ran (openclaw-s3-backup, openclaw-s3-restore). */
+  oneshots: z.record(z.string(), z.strictObject({ result: z.enum(['success', 'exit-code']), execMainStatus: z.number().int() })).default({}),
   /** Every switch stays running for this many `systemctl show` polls (default 1). */
   switchDurationPolls: z.number().int().nonnegative().optional(),
   // One-shot faults, consumed by the next switch (or the next command) on this host.
@@ -40,6 +46,9 @@ export const hostRecord = z.strictObject({
   agentRestartOnNextSwitch: z.boolean().optional(),
   revisionMismatchOnNextSwitch: z.string().optional(),
   timeOutNextCommand: z.boolean().optional(),
+  /** One-shot faults of the backup lane: the next start of that unit fails with this message. */
+  failNextBackup: z.strictObject({ message: z.string() }).optional(),
+  failNextRestore: z.strictObject({ message: z.string() }).optional(),
 });
 export type HostRecord = z.infer<typeof hostRecord>;
 

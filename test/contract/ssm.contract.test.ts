@@ -41,11 +41,13 @@ function recordedPage(n: number): DescribeInstanceInformationCommandOutput {
   };
 }
 
-const FLEET = {
+const FLEET: Record<string, string> = {
   'i-0a3f5c9e2b7d41c08': 'Online',
   'i-0b6e8d1f4a2c73e59': 'Online',
   'i-0c9a2b4d6e8f10a37': 'ConnectionLost',
 };
+/** The sandbox seed also has the OpenClaw lab host, which the recorded account does not. */
+const SEEDED = { ...FLEET, 'i-07e1a3c5b9d2f4068': 'Online' };
 
 async function allInformation(ssm: SsmApi, input: { MaxResults?: number; Filters?: { Key: string; Values: string[] }[] } = {}) {
   return collectPages(async (token) => {
@@ -56,6 +58,8 @@ async function allInformation(ssm: SsmApi, input: { MaxResults?: number; Filters
 
 interface SsmBackend {
   ssm: SsmApi;
+  /** Every managed instance of this account, with its ping. */
+  managed: Record<string, string>;
   close(): Promise<void>;
 }
 
@@ -63,7 +67,7 @@ const ssmBackends: Record<string, () => Promise<SsmBackend>> = {
   sandbox: async () => {
     const home = await mkdtemp(join(tmpdir(), 'claw-contract-ssm-'));
     const sandbox = await openSandbox({ home, seedDir: SEED_DIR });
-    return { ssm: sandbox.clients.ssm, close: () => rm(home, { recursive: true, force: true }) };
+    return { ssm: sandbox.clients.ssm, managed: SEEDED, close: () => rm(home, { recursive: true, force: true }) };
   },
   'recorded AWS (aws-sdk-client-mock)': async () => {
     // Mock this one client instance only (mocking the class would also catch the moto probe below).
@@ -76,6 +80,7 @@ const ssmBackends: Record<string, () => Promise<SsmBackend>> = {
     });
     return {
       ssm: ssmApiOver(raw.ssm),
+      managed: FLEET,
       close: async () => {
         mock.restore();
         raw.ssm.destroy();
@@ -95,8 +100,8 @@ for (const [name, open] of Object.entries(ssmBackends)) {
     it('pages through every managed instance once, with its ping status', async () => {
       const pages = await allInformation(backend.ssm);
       const all = pages.flat();
-      expect(Object.fromEntries(all.map((i) => [i.InstanceId, i.PingStatus]))).toEqual(FLEET);
-      expect(all).toHaveLength(3);
+      expect(Object.fromEntries(all.map((i) => [i.InstanceId, i.PingStatus]))).toEqual(backend.managed);
+      expect(all).toHaveLength(Object.keys(backend.managed).length);
     });
 
     it('answers the fields claw reads with the types AWS uses', async () => {
@@ -136,8 +141,8 @@ describe('SSM sandbox only (moto does not implement DescribeInstanceInformation)
   beforeAll(async () => {
     home = await mkdtemp(join(tmpdir(), 'claw-contract-ssm-'));
     sandbox = await openSandbox({ home, seedDir: SEED_DIR });
-    // Seven more, so pages of 5 and the default page of 10 both matter.
-    for (let n = 0; n < 7; n++) {
+    // Six more than the seed's four, so pages of 5 and the default page of 10 both matter.
+    for (let n = 0; n < 6; n++) {
       await sandbox.admin.registerManagedInstance({ instanceId: `i-0aaaaaaaaaaaaaa${n}0`, pingStatus: n % 2 ? 'Inactive' : 'Online' });
     }
   });

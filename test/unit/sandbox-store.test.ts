@@ -49,6 +49,7 @@ describe('seeding from fixtures/sandbox', () => {
       'clawdinator-1', 'clawdinator-2', 'clawdinator-2', 'clawdinator-babelfish', 'clawdinator-scratch',
     ]);
     expect(fleet.some((i) => tag(i.Tags, 'Name') === 'bastion')).toBe(false);
+    expect(fleet.some((i) => tag(i.Tags, 'Name') === 'openclaw-lab')).toBe(false);
 
     const images = (await sb.clients.ec2.describeImages({ Owners: ['self'], Filters: [{ Name: 'tag:clawdinator', Values: ['true'] }] })).Images!;
     expect(images).toHaveLength(9);
@@ -69,10 +70,11 @@ describe('seeding from fixtures/sandbox', () => {
     expect(tag(babel.Tags, 'clawdinator:rev')).not.toBe(tag(one.Tags, 'clawdinator:rev'));
     for (const i of fleet) expect(i.InstanceId).toMatch(INSTANCE_ID_RE);
 
-    // The foreign public image is visible without Owners, never with Owners: ['self'].
+    // The foreign public images (the bastion's Debian, the OpenClaw host's NixOS) are
+    // visible without Owners, never with Owners: ['self'].
     const all = (await sb.clients.ec2.describeImages({})).Images!;
-    const foreign = all.filter((i) => i.OwnerId !== '123456789012');
-    expect(foreign.map((i) => [i.Public, i.Tags])).toEqual([[true, undefined]]);
+    const foreign = all.filter((i) => i.OwnerId !== '123456789012').sort((a, b) => a.Name!.localeCompare(b.Name!));
+    expect(foreign.map((i) => [i.Name!.split('-')[0]!.split('/')[0], i.Public, i.Tags])).toEqual([['debian', true, undefined], ['nixos', true, undefined]]);
     for (const i of all) expect(i.ImageId).toMatch(AMI_ID_RE);
 
     const ssm = await sb.clients.ssm.describeInstanceInformation({});
@@ -80,6 +82,7 @@ describe('seeding from fixtures/sandbox', () => {
       [one.InstanceId!]: 'Online',
       [two.InstanceId!]: 'Online',
       [babel.InstanceId!]: 'ConnectionLost',
+      'i-07e1a3c5b9d2f4068': 'Online', // openclaw-lab
     });
 
     // Spot data (no API yet): every default type in 1a/1b/1c, with its vCPU/MiB.
