@@ -88,9 +88,9 @@ export async function listLocal(dir: string, o: { concurrency: number; events?: 
 /** Files up to this size are hashed from one readFile (cheaper than a stream for many small files). */
 const READ_WHOLE = 4 * 1024 * 1024;
 
-/** MD5, SHA-256 and the multipart ETag for each part size, in one read of the file (of about `size` bytes). */
-export async function hashFile(path: string, size: number, partSizes: readonly number[], withSha256 = false): Promise<ContentDigest> {
-  const hasher = new ContentHasher(partSizes, withSha256);
+/** The multipart ETag for each part size (or with none, the whole MD5), in one read of the file (of about `size` bytes). */
+export async function hashFile(path: string, size: number, partSizes: readonly number[]): Promise<ContentDigest> {
+  const hasher = new ContentHasher(partSizes, { md5: partSizes.length === 0, sha256: false });
   if (size <= READ_WHOLE) hasher.update(await readFile(path));
   else for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 }) as AsyncIterable<Buffer>) hasher.update(chunk);
   return hasher.digest();

@@ -66,7 +66,7 @@ export async function planSync(s3: S3Api, src: SyncLocation, dst: SyncLocation, 
   stop();
   const pairing = pairEntries(source.entries, destination.entries);
   const verdicts = new Map<string, Verdict>();
-  const toHash: { local: SyncEntry; remote: SyncEntry; partSizes: number[] }[] = [];
+  const toHash: { local: SyncEntry; remote: SyncEntry; passes: number[][] }[] = [];
   const localDir = src.kind === 'local' ? src.dir : dst.kind === 'local' ? dst.dir : undefined;
   for (const pair of pairing.both) {
     if (op === 'copy') {
@@ -76,12 +76,17 @@ export async function planSync(s3: S3Api, src: SyncLocation, dst: SyncLocation, 
     const [local, remote] = op === 'upload' ? [pair.source, pair.destination] : [pair.destination, pair.source];
     const check = contentCheck(local, remote);
     if ('verdict' in check) verdicts.set(local.key, check.verdict);
-    else toHash.push({ local, remote, partSizes: check.partSizes });
+    else toHash.push({ local, remote, passes: check.passes });
   }
   await mapBounded(toHash, Math.max(1, o.concurrency), async (h) => {
     stop();
     try {
-      verdicts.set(h.local.key, compareDigest(h.remote, await hashFile(localPath(localDir!, h.local.key), h.local.size, h.partSizes)));
+      let verdict: Verdict = 'changed';
+      for (const partSizes of h.passes) {
+        verdict = compareDigest(h.remote, await hashFile(localPath(localDir!, h.local.key), h.local.size, partSizes));
+        if (verdict === 'unchanged') break;
+      }
+      verdicts.set(h.local.key, verdict);
     } catch {
       // Unreadable now (removed, permissions): plan the transfer; executing it reports the error.
       verdicts.set(h.local.key, 'changed');

@@ -104,7 +104,7 @@ export async function downloadObject(io: TransferIo, bucket: string, key: string
   const body = asReadable(out.Body);
   await mkdir(dirname(path), { recursive: true });
   const temp = partialPath(path);
-  const hasher = new ContentHasher([], true);
+  const hasher = new ContentHasher([], { md5: true, sha256: true });
   try {
     await pipeline(
       body,

@@ -1,5 +1,5 @@
 import { RefusedError, UsageError } from './errors.js';
-import { etagMatches, parseEtag, partSizesFor, type ContentDigest } from './etag.js';
+import { etagMatches, hashPasses, parseEtag, type ContentDigest } from './etag.js';
 import { describeLocation, type SyncLocation } from './sync-location.js';
 
 // The pure half of the sync engine: pair the two listings by key, decide what is new,
@@ -79,17 +79,14 @@ export function compareRemote(src: SyncEntry, dst: SyncEntry): Verdict {
 
 /**
  * A local file against a listed object, step one: different sizes are changed; equal
- * sizes need the file's digest with these part sizes (none for a single-part ETag). An
- * ETag that is no MD5 at all (SSE-KMS) cannot match: changed without reading.
+ * sizes need the file's digest, read by read (see hashPasses), until one matches. An
+ * ETag no read can reproduce (not an MD5, as with SSE-KMS, or a multipart one no
+ * whole-MiB part size gives) is changed without reading.
  */
-export function contentCheck(local: SyncEntry, remote: SyncEntry): { verdict: Verdict } | { partSizes: number[] } {
+export function contentCheck(local: SyncEntry, remote: SyncEntry): { verdict: Verdict } | { passes: number[][] } {
   if (local.size !== remote.size) return { verdict: 'changed' };
-  const parsed = parseEtag(remote.etag);
-  if (!parsed) return { verdict: 'changed' };
-  const partSizes = partSizesFor(remote.etag, remote.size);
-  // A multipart ETag no whole-MiB part size can produce: we cannot reproduce it.
-  if (parsed.parts !== undefined && partSizes.length === 0) return { verdict: 'changed' };
-  return { partSizes };
+  const passes = hashPasses(remote.etag, remote.size);
+  return passes.length === 0 ? { verdict: 'changed' } : { passes };
 }
 
 /** Step two: the file's digest against the object's ETag. */

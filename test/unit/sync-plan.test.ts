@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { S3Api } from '../../src/aws/clients.js';
 import { executeSync } from '../../src/aws/sync.js';
 import { RefusedError, UsageError } from '../../src/core/errors.js';
-import { candidatePartSizes, ContentHasher, etagMatches, etagOf, parseEtag } from '../../src/core/etag.js';
+import { candidatePartSizes, ContentHasher, etagMatches, etagOf, hashPasses, parseEtag } from '../../src/core/etag.js';
 import { localKeyProblem, parseS3Url, type SyncLocation } from '../../src/core/sync-location.js';
 import {
   buildPlan,
@@ -102,19 +102,28 @@ describe('local against S3', () => {
   });
   it('equal size and a single-part ETag: the MD5 decides', () => {
     const remote = { key: 'f', size: 3, etag: `"${md5('abc')}"` };
-    expect(contentCheck(file(3), remote)).toEqual({ partSizes: [] });
+    expect(contentCheck(file(3), remote)).toEqual({ passes: [[]] });
     expect(compareDigest(remote, hashOnce(Buffer.from('abc'), []))).toBe<Verdict>('unchanged');
     expect(compareDigest(remote, hashOnce(Buffer.from('abd'), []))).toBe<Verdict>('changed');
   });
   it('equal size and a multipart ETag: the computed multipart ETag decides', () => {
     const remote = { key: 'f', size: KNOWN.length, etag: `"${KNOWN_MULTIPART_ETAG}"` };
-    const check = contentCheck(file(KNOWN.length), remote);
-    expect(check).toEqual({ partSizes: expect.arrayContaining([5 * MiB]) as unknown });
-    const sizes = (check as { partSizes: number[] }).partSizes;
-    expect(compareDigest(remote, hashOnce(KNOWN, sizes))).toBe('unchanged');
+    // 3 parts of 11 MiB: 5 MiB is the only preferred size that fits; 4 MiB would be too small a part.
+    expect(contentCheck(file(KNOWN.length), remote)).toEqual({ passes: [[5 * MiB]] });
+    expect(compareDigest(remote, hashOnce(KNOWN, [5 * MiB]))).toBe('unchanged');
     const other = KNOWN.slice();
     other[6 * MiB] = other[6 * MiB]! ^ 1;
-    expect(compareDigest(remote, hashOnce(other, sizes))).toBe('changed');
+    expect(compareDigest(remote, hashOnce(other, [5 * MiB]))).toBe('changed');
+  });
+  it('the preferred part sizes are read first; the other whole-MiB sizes only in a second read', () => {
+    // 64 MiB in 4 parts: claw's 16 MiB, then 17..21 MiB.
+    expect(hashPasses(`"${md5('x')}-4"`, 64 * MiB)).toEqual([[16 * MiB], [17 * MiB, 18 * MiB, 19 * MiB, 20 * MiB, 21 * MiB]]);
+    // 40 MiB in 5 parts: 8 MiB (aws CLI), then 9 MiB.
+    expect(hashPasses(`"${md5('x')}-5"`, 40 * MiB)).toEqual([[8 * MiB], [9 * MiB]]);
+    // A one-part multipart upload: MD5 of the MD5, any part size at least the file.
+    expect(hashPasses(`"${md5('x')}-1"`, 3)).toEqual([[3]]);
+    expect(hashPasses(`"${md5('x')}"`, 3)).toEqual([[]]);
+    expect(hashPasses('"kms-style"', 3)).toEqual([]);
   });
   it('an ETag that is no MD5 (SSE-KMS style) or a part count no whole-MiB size gives is changed', () => {
     expect(contentCheck(file(3), { key: 'f', size: 3, etag: '"not-an-md5"' })).toEqual({ verdict: 'changed' });
