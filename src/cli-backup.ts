@@ -1,15 +1,15 @@
 import type { Command } from 'commander';
 import type { WithContext } from './cli-ami.js';
 
-// The `claw backup` group (status, list, prune, now): registration only; each action
-// imports its module when it runs. restore/pull/push register here later.
+// The `claw backup` group (status, list, prune, now, restore, pull, push): registration
+// only; each action imports its module when it runs.
 
 const BUCKET_HELP = 'the stack whose bucket to use (backupBucketPattern, default openclaw-lab-backup-{stack}-{account})';
 
 export function registerBackup(program: Command, withContext: WithContext): void {
   const backup = program
     .command('backup')
-    .summary('OpenClaw S3 backups: status, snapshots, retention, run now')
+    .summary('OpenClaw S3 backups: status, snapshots, retention, restore, pull/push')
     .description('The OpenClaw backup bucket of a stack (backupBucketPattern): latest/ (synced by the host every 20 minutes) and snapshots/<UTC YYYY-MM-DD-HH-MM>/. --bucket NAME overrides the pattern.')
     .addHelpText('after', '\nExamples:\n  $ claw backup status --stack lab\n  $ claw backup list --stack lab --json\n  $ claw backup prune --stack lab\n  $ claw backup now openclaw-lab --stack lab');
 
@@ -67,5 +67,57 @@ export function registerBackup(program: Command, withContext: WithContext): void
     .action(async (host: string, opts: object, cmd: Command) => {
       const { now } = await import('./commands/backup-now.js');
       await withContext(cmd, (ctx) => now(ctx, host, opts));
+    });
+  const syncFlags = (c: Command) =>
+    c
+      .option('--stack <name>', BUCKET_HELP)
+      .option('--bucket <name>', 'use this bucket instead of the pattern')
+      .option('--delete', 'also delete what the source does not have')
+      .option('--max-delete <n>', 'refuse (before changing anything) a plan that deletes more than N')
+      .option('--objects', 'list every object of the plan, not only counts')
+      .option('--dry-run', 'show the plan only (with every object)')
+      .option('-y, --yes', 'do not ask for confirmation')
+      .option('--json', 'print the plan or the result as one JSON document');
+
+  syncFlags(
+    backup
+      .command('restore')
+      .summary('sync a snapshot into latest/ (server-side), keeping latest/ first')
+      .description("Sync a snapshot (--snapshot STAMP) or any prefix (--from s3://bucket/prefix/) into latest/ with server-side copies. Before latest/ is overwritten it is itself kept as snapshots/<now>/, so the restore can be undone. --restart HOST then runs openclaw-s3-restore.service and restarts openclaw.service on the host through SSM; without it the host's next backup (every 20 minutes) overwrites latest/ again.")
+      .option('--snapshot <stamp>', 'the snapshot to restore (UTC YYYY-MM-DD-HH-MM; claw backup list)')
+      .option('--from <url>', 'restore from this S3 prefix instead (s3://bucket/prefix/)')
+      .option('--restart <host>', "then load latest/ on the host and restart openclaw.service (Name tag or instance id)"),
+  )
+    .addHelpText('after', '\nExamples:\n  $ claw backup restore --stack lab --snapshot 2026-11-23-00-00 --dry-run\n  $ claw backup restore --stack lab --snapshot 2026-11-23-00-00 --delete --restart openclaw-lab\n  $ claw backup restore --stack lab --from s3://other-bucket/latest/ --yes')
+    .action(async (opts: object, cmd: Command) => {
+      const { restore } = await import('./commands/backup-restore.js');
+      await withContext(cmd, (ctx) => restore(ctx, opts));
+    });
+
+  syncFlags(
+    backup
+      .command('pull')
+      .summary('download latest/ or a snapshot to a local directory')
+      .description('Sync latest/ (or --snapshot STAMP) into a local directory: only what differs is downloaded, each file is verified and written under a temporary name first, and running again resumes. Asks before overwriting or deleting local files.')
+      .option('--snapshot <stamp>', 'pull this snapshot instead of latest/')
+      .option('--to <dir>', 'the local directory (created when missing)'),
+  )
+    .addHelpText('after', '\nExamples:\n  $ claw backup pull --stack lab --to ./openclaw-state\n  $ claw backup pull --stack lab --snapshot 2026-11-23-00-00 --to ./before --delete --yes')
+    .action(async (opts: object, cmd: Command) => {
+      const { pull } = await import('./commands/backup-transfer.js');
+      await withContext(cmd, (ctx) => pull(ctx, opts));
+    });
+
+  syncFlags(
+    backup
+      .command('push')
+      .summary('upload a local directory into latest/, keeping latest/ first')
+      .description('Sync a local directory into latest/: only what differs is uploaded (sha256 kept in object metadata). The current latest/ is first kept as snapshots/<now>/, so a push can be undone with restore. Asks before overwriting or deleting objects.')
+      .option('--from <dir>', 'the local directory to upload'),
+  )
+    .addHelpText('after', '\nExamples:\n  $ claw backup push --stack lab --from ./openclaw-state --dry-run\n  $ claw backup push --stack lab --from ./openclaw-state --delete --yes')
+    .action(async (opts: object, cmd: Command) => {
+      const { push } = await import('./commands/backup-transfer.js');
+      await withContext(cmd, (ctx) => push(ctx, opts));
     });
 }
