@@ -53,12 +53,13 @@ export async function uploadFile(io: TransferIo, path: string, bucket: string, k
   }
   const run = io.large ?? ((fn) => fn());
   return run(async () => {
+    if (io.signal?.aborted) throw new Error('aborted before it started');
     const { size } = await stat(path);
     const sha256 = await sha256File(path, io.signal);
     let sent = 0;
     await io.s3.upload({
-    Bucket: bucket,
-    Key: key,
+      Bucket: bucket,
+      Key: key,
       Body: createReadStream(path, { highWaterMark: 1024 * 1024 }),
       ContentLength: size,
       Metadata: { [SHA256_METADATA]: sha256 },

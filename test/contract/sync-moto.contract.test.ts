@@ -74,13 +74,14 @@ describe.skipIf(!moto.endpoint)('sync engine against moto', () => {
     for (const [k, v] of Object.entries(FILES)) await putRaw(world.raw, bucket, `src/${k}`, v);
     await putRaw(world.raw, bucket, 'src/folder/', ''); // a console "folder" marker: not a file
     await putRaw(world.raw, bucket, 'src/claw-made', 'with checksum', { sha256: sha256('with checksum') });
-    const dir = await world.dir({ 'stale-local': 'not in the bucket', 'top.txt': 'old' });
+    const dir = await world.dir({ 'stale-local': 'not in the bucket', 'top.txt': 'old', 'gone/deep/file': 'its directories go too' });
     const src: SyncLocation = { kind: 's3', bucket, prefix: 'src/' };
     const first = await sync(world.s3, src, { kind: 'local', dir }, { delete: true });
     expect(keysOf(first.plan)).toEqual(['new:claw-made', 'new:empty', 'new:nested/deeper/leaf.json', 'new:space name.txt', 'changed:top.txt', 'new:unicode/żółw ü 猫.txt']);
-    expect(first.plan.deletes).toEqual([{ key: 'stale-local', size: 17 }]);
+    expect(first.plan.deletes).toEqual([{ key: 'gone/deep/file', size: 22 }, { key: 'stale-local', size: 17 }]);
     expect(first.result.failures).toEqual([]);
     expect(await localTree(dir)).toEqual(md5Tree({ ...FILES, 'claw-made': 'with checksum' }));
+    await expect(stat(join(dir, 'gone'))).rejects.toThrow('ENOENT'); // directories left empty are removed
     const listed = await world.s3.listObjectsV2({ Bucket: bucket, Prefix: 'src/top.txt' });
     expect((await stat(join(dir, 'top.txt'))).mtime.getTime()).toBe(listed.Contents![0]!.LastModified!.getTime());
 
