@@ -6,6 +6,7 @@ import { registerLock } from './cli-lock.js';
 import { registerBootstrap } from './cli-bootstrap.js';
 import { registerReplace } from './cli-replace.js';
 import { registerSpot } from './cli-spot.js';
+import { registerMigrate } from './cli-migrate.js';
 import { registerBackup } from './cli-backup.js';
 import { registerDeploy } from './cli-deploy.js';
 import type { Context, GlobalOptions, ProcessIo } from './commands/context.js';
@@ -101,6 +102,7 @@ registerBootstrap(program, withContext);
 registerLock(program, withContext);
 registerReplace(program, withContext);
 registerSpot(program, withContext);
+registerMigrate(program, withContext);
 registerBackup(program, withContext);
 
 program

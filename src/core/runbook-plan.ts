@@ -164,6 +164,7 @@ export function nextAction(rb: Runbook, state: RunbookState | undefined, changed
   const at = resumePoint(rb, state);
   if (!at) return { action: 'none' };
   if (at.status === 'waiting') return { action: 'approve', phase: at.phase.id, step: at.step.id, rollback: false };
-  const reason = at.status === 'failed' ? 'retry' : at.status === 'running' || at.status === 'interrupted' ? 'rerun' : Object.keys(state.steps).length ? 'resume' : 'start';
+  const started = forwardSteps(rb).some(({ step }) => recordOf(state, step.id).status !== 'pending');
+  const reason = at.status === 'failed' ? 'retry' : at.status === 'running' || at.status === 'interrupted' ? 'rerun' : started ? 'resume' : 'start';
   return { action: 'run', phase: at.phase.id, step: at.step.id, reason };
 }

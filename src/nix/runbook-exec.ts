@@ -2,7 +2,8 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { resolve } from 'node:path';
 import { ClawError, InterruptedError } from '../core/errors.js';
 import type { CommandStep } from '../core/runbook-schema.js';
-import { displayCommand, ExecError, run, ToolMissingError } from './exec.js';
+import { shellWords } from '../core/runbook-view.js';
+import { ExecError, run, ToolMissingError } from './exec.js';
 
 // The local step kinds of a runbook (`run`, `check`, `wait`) through the one execa
 // wrapper: argv only, never a shell; cwd relative to the runbook's folder; the step's env
@@ -83,7 +84,7 @@ async function attempt(input: LocalStepInput, timeoutMs: number | undefined): Pr
 /** Run a `run`, `check` or `wait` step to its end. */
 export async function runLocalStep(input: LocalStepInput): Promise<StepResult> {
   const { step } = input;
-  input.output(`$ ${displayCommand(step.argv[0]!, step.argv.slice(1))}${step.cwd ? `   (in ${step.cwd})` : ''}`);
+  input.output(`$ ${shellWords(step.argv)}${step.cwd ? `   (in ${step.cwd})` : ''}`);
   if (step.kind !== 'wait') return attempt(input, step.timeoutMs);
 
   // wait: the same check again every interval until it succeeds or the time is up.

@@ -23,7 +23,7 @@ describe('runLocalStep', () => {
   it('runs argv without a shell: metacharacters are plain arguments; output lines are passed on', async () => {
     const { result, lines } = await exec(runStep(['echo', 'a;b', '$(id)', '*']));
     expect(result).toEqual({ ok: true, exitCode: 0 });
-    expect(lines).toEqual(['$ echo "a;b" "$(id)" "*"', 'a;b $(id) *']);
+    expect(lines).toEqual(["$ echo 'a;b' '$(id)' '*'", 'a;b $(id) *']);
   });
 
   it('a non-zero exit is a result with the exit code, stderr lines included', async () => {
