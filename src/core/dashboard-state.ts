@@ -1,0 +1,253 @@
+import { buildFleetRows, visibleRows, type FleetRow, type SortKey } from './dashboard-rows.js';
+import { emptySection, finishRefresh, idleClock, mergeSection, startRefresh, type Outcome, type RefreshClock, type Section } from './dashboard-refresh.js';
+import type { ClawEvent } from './events.js';
+import type { SsmPing, StatusReport } from './fleet.js';
+import type { HistoryRecord } from './history.js';
+import type { LockState } from './lock.js';
+import type { PrunePlan } from './retention.js';
+
+// The dashboard as one state and the messages that change it. `update` is pure and
+// returns the effects to run (a refresh, a plan, a deploy...); the Ink shell runs them
+// and feeds their results back as messages. Keys are handled in dashboard-keys.ts.
+
+export interface FleetData {
+  report: StatusReport;
+  /** SSM ping per instance id (registered or not). */
+  pings: Record<string, SsmPing>;
+  /** Tagged AMI ids, newest first. */
+  imageOrder: string[];
+  /** Tags and launch time per instance id, for the detail view. */
+  instances: Record<string, { tags: Record<string, string>; launchTime: string | null }>;
+  /** Newest backup per host (ISO), where the backup lane knows it. */
+  backups: Record<string, string>;
+  /** A part that could not be read without failing the rest (e.g. SSM unavailable). */
+  warnings: string[];
+}
+
+export interface HeadData {
+  rev: string | null;
+  /** Why there is no rev (not a git checkout), or where it came from. */
+  note: string;
+}
+
+/** One refresh: every section read in one batch, each with its own outcome. */
+export interface RefreshResult {
+  fleet: Outcome<FleetData>;
+  retention: Outcome<PrunePlan>;
+  lock: Outcome<LockState>;
+  history: Outcome<HistoryRecord[]>;
+  head: Outcome<HeadData>;
+  /** The account id, asked once (absent once known). */
+  account?: Outcome<string> | undefined;
+}
+
+/** `text` is what the dialog shows (warnings and the plan); `planText` the plan alone, which the deploy must print again. */
+export type PlanStatus = { status: 'loading' } | { status: 'ready'; text: string; planText: string; sha: string } | { status: 'error'; message: string };
+
+export type Mode =
+  | { kind: 'table' }
+  | { kind: 'filter' }
+  | { kind: 'detail' }
+  | { kind: 'help' }
+  | { kind: 'rev'; host: string; text: string }
+  | { kind: 'confirm'; host: string; plan: PlanStatus }
+  | { kind: 'rollout' }
+  | { kind: 'spot' };
+
+export interface RolloutState {
+  host: string;
+  sha: string;
+  status: 'running' | 'succeeded' | 'failed' | 'interrupted';
+  /** Progress events as they came, with their time (the view folds them with the progress model). */
+  events: { event: ClawEvent; at: number }[];
+  /** The outcome line, and the result text the deploy printed. */
+  message: string | null;
+  result: string[];
+  startedAt: number;
+  finishedAt: number | null;
+}
+
+export interface SpotState {
+  status: 'loading' | 'ready' | 'error';
+  lines: string[];
+  message: string | null;
+  at: number | null;
+}
+
+export interface DashboardState {
+  intervalMs: number;
+  readonly: boolean;
+  now: number;
+  mode: Mode;
+  selectedKey: string | null;
+  filter: string;
+  sort: SortKey;
+  /** A short notice in the footer until `until`. */
+  flash: { text: string; until: number } | null;
+  /** Rows the table can show at once (set by the view), and the first one shown. */
+  pageSize: number;
+  top: number;
+  fleet: Section<FleetData>;
+  retention: Section<PrunePlan>;
+  lock: Section<LockState>;
+  history: Section<HistoryRecord[]>;
+  head: Section<HeadData>;
+  account: string | null;
+  refresh: RefreshClock;
+  /** Every row from the last good fleet read, and the ones the filter and sort leave. */
+  rows: FleetRow[];
+  visible: FleetRow[];
+  rollout: RolloutState | null;
+  /** Output tails of hosts deployed in this session, by host. */
+  tails: Record<string, string[]>;
+  spot: SpotState | null;
+}
+
+export type Effect =
+  | { kind: 'refresh' }
+  | { kind: 'plan'; host: string; rev: string | undefined }
+  | { kind: 'deploy'; host: string; sha: string; planText: string }
+  | { kind: 'abort-deploy' }
+  | { kind: 'spot' }
+  | { kind: 'backup'; host: string }
+  | { kind: 'quit' };
+
+export interface KeyPress {
+  input: string;
+  up?: boolean;
+  down?: boolean;
+  pageUp?: boolean;
+  pageDown?: boolean;
+  home?: boolean;
+  end?: boolean;
+  enter?: boolean;
+  escape?: boolean;
+  backspace?: boolean;
+  ctrl?: boolean;
+}
+
+export type Msg =
+  | { type: 'key'; key: KeyPress }
+  | { type: 'tick'; now: number }
+  | { type: 'viewport'; pageSize: number }
+  | { type: 'refresh-started'; at: number }
+  | { type: 'refreshed'; at: number; result: RefreshResult }
+  | { type: 'plan-ready'; host: string; text: string; planText: string; sha: string }
+  | { type: 'plan-failed'; host: string; message: string }
+  | { type: 'rollout-event'; event: ClawEvent; at: number }
+  | { type: 'rollout-done'; at: number; status: 'succeeded' | 'failed' | 'interrupted'; message: string; result: string[]; tails: Record<string, string[]> }
+  | { type: 'spot-ready'; at: number; lines: string[] }
+  | { type: 'spot-failed'; at: number; message: string }
+  | { type: 'notice'; text: string };
+
+export interface Step {
+  state: DashboardState;
+  effects: Effect[];
+}
+
+export const FLASH_MS = 4_000;
+
+export function initialState(o: { intervalMs: number; readonly: boolean; now: number }): DashboardState {
+  return {
+    intervalMs: o.intervalMs, readonly: o.readonly, now: o.now, mode: { kind: 'table' }, selectedKey: null, filter: '', sort: 'host',
+    flash: null, pageSize: 10, top: 0, fleet: emptySection(), retention: emptySection(), lock: emptySection(), history: emptySection(),
+    head: emptySection(), account: null, refresh: idleClock(), rows: [], visible: [], rollout: null, tails: {}, spot: null,
+  };
+}
+
+export const flash = (s: DashboardState, text: string): DashboardState => ({ ...s, flash: { text, until: s.now + FLASH_MS } });
+
+export const selectedRow = (s: DashboardState): FleetRow | undefined => s.visible.find((r) => r.key === s.selectedKey);
+
+/** Scroll only as far as needed to keep the selected row on screen (no jumping view). */
+export function scrolled(s: DashboardState): DashboardState {
+  const at = Math.max(0, s.visible.findIndex((r) => r.key === s.selectedKey));
+  let top = Math.min(s.top, at);
+  if (at >= top + s.pageSize) top = at - s.pageSize + 1;
+  top = Math.max(0, Math.min(top, s.visible.length - s.pageSize));
+  return top === s.top ? s : { ...s, top };
+}
+
+/** Recompute the visible rows and keep the selection on the same row, or the nearest one. */
+export function withRows(s: DashboardState, rows: FleetRow[], filter: string, sort: SortKey): DashboardState {
+  const visible = visibleRows(rows, filter, sort);
+  let selectedKey = s.selectedKey;
+  if (!visible.some((r) => r.key === selectedKey)) {
+    const was = Math.max(0, s.visible.findIndex((r) => r.key === selectedKey));
+    selectedKey = visible[Math.min(was, visible.length - 1)]?.key ?? null;
+  }
+  return scrolled({ ...s, rows, filter, sort, visible, selectedKey });
+}
+
+/** Move the selection by `delta` rows within the visible ones (clamped). */
+export function moveSelection(s: DashboardState, delta: number): DashboardState {
+  if (!s.visible.length) return s;
+  const at = Math.max(0, s.visible.findIndex((r) => r.key === s.selectedKey));
+  const next = Math.min(s.visible.length - 1, Math.max(0, at + delta));
+  return scrolled({ ...s, selectedKey: s.visible[next]!.key });
+}
+
+function applyRefresh(s: DashboardState, at: number, r: RefreshResult): DashboardState {
+  const fleet = mergeSection(s.fleet, r.fleet, at);
+  const head = mergeSection(s.head, r.head, at);
+  const outcomes: Outcome<unknown>[] = [r.fleet, r.retention, r.lock, r.history, r.head, ...(r.account ? [r.account] : [])];
+  const errors = outcomes.flatMap((o) => (o.ok ? [] : [o.error]));
+  const next: DashboardState = {
+    ...s,
+    fleet,
+    head,
+    retention: mergeSection(s.retention, r.retention, at),
+    lock: mergeSection(s.lock, r.lock, at),
+    history: mergeSection(s.history, r.history, at),
+    account: r.account?.ok ? r.account.value : s.account,
+    refresh: finishRefresh(s.refresh, at, errors),
+  };
+  // Rows change only with a good fleet read (or a new HEAD): a failure keeps the last good rows.
+  if (!r.fleet.ok && !r.head.ok) return next;
+  const data = fleet.value;
+  if (!data) return next;
+  const rows = buildFleetRows(data.report, {
+    head: head.value?.rev ?? null,
+    pings: new Map(Object.entries(data.pings)),
+    backups: new Map(Object.entries(data.backups)),
+    imageOrder: data.imageOrder,
+  });
+  return withRows(next, rows, s.filter, s.sort);
+}
+
+/** Everything but keys (see dashboard-keys.ts, which calls back here for the rest). */
+export function updateData(s: DashboardState, msg: Exclude<Msg, { type: 'key' }>): Step {
+  const none = (state: DashboardState): Step => ({ state, effects: [] });
+  switch (msg.type) {
+    case 'tick':
+      return none({ ...s, now: msg.now, flash: s.flash && s.flash.until > msg.now ? s.flash : null });
+    case 'viewport':
+      return none(msg.pageSize === s.pageSize ? s : scrolled({ ...s, pageSize: Math.max(1, msg.pageSize) }));
+    case 'refresh-started':
+      return none({ ...s, refresh: startRefresh(s.refresh, msg.at) });
+    case 'refreshed':
+      return none(applyRefresh({ ...s, now: Math.max(s.now, msg.at) }, msg.at, msg.result));
+    case 'plan-ready':
+    case 'plan-failed': {
+      // A plan for a dialog the operator already left is dropped.
+      if (s.mode.kind !== 'confirm' || s.mode.host !== msg.host || s.mode.plan.status !== 'loading') return none(s);
+      const plan: PlanStatus = msg.type === 'plan-ready' ? { status: 'ready', text: msg.text, planText: msg.planText, sha: msg.sha } : { status: 'error', message: msg.message };
+      return none({ ...s, mode: { ...s.mode, plan } });
+    }
+    case 'rollout-event':
+      if (!s.rollout || s.rollout.status !== 'running') return none(s);
+      return none({ ...s, rollout: { ...s.rollout, events: [...s.rollout.events, { event: msg.event, at: msg.at }] } });
+    case 'rollout-done': {
+      if (!s.rollout) return none(s);
+      const rollout: RolloutState = { ...s.rollout, status: msg.status, message: msg.message, result: msg.result, finishedAt: msg.at };
+      // What the deploy changed shows up at once: refresh now.
+      return { state: { ...s, rollout, tails: { ...s.tails, ...msg.tails } }, effects: [{ kind: 'refresh' }] };
+    }
+    case 'spot-ready':
+      return none({ ...s, spot: { status: 'ready', lines: msg.lines, message: null, at: msg.at } });
+    case 'spot-failed':
+      return none({ ...s, spot: { status: 'error', lines: s.spot?.lines ?? [], message: msg.message, at: s.spot?.at ?? null } });
+    case 'notice':
+      return none(flash(s, msg.text));
+  }
+}
