@@ -1,0 +1,169 @@
+import { useApp, useInput, useWindowSize, type Key } from 'ink';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { update } from '../../core/dashboard-keys.js';
+import { nextDelayMs } from '../../core/dashboard-refresh.js';
+import { initialState, type DashboardState, type Effect, type KeyPress, type Msg } from '../../core/dashboard-state.js';
+import type { DashboardDeps } from './deps.js';
+import type { Where } from './header.js';
+import { DashboardScreen, layout } from './screen.js';
+import { ColorContext } from './theme.js';
+
+// The shell: holds the state, turns keys into messages, runs the effects `update`
+// asks for (refresh, plan, deploy, spot, backup, quit) and feeds their results back.
+// Timers: the next refresh (interval, backed off on failure) and a 1 s tick for the
+// age labels; nothing else runs while idle.
+
+export const toKeyPress = (input: string, key: Key): KeyPress => ({
+  input,
+  up: key.upArrow,
+  down: key.downArrow,
+  pageUp: key.pageUp,
+  pageDown: key.pageDown,
+  home: key.home,
+  end: key.end,
+  enter: key.return,
+  escape: key.escape,
+  backspace: key.backspace || key.delete,
+  ctrl: key.ctrl,
+});
+
+/**
+ * The key presses in one input event. A held key or fast typing arrives as one chunk
+ * (`jjj`), and Esc typed just before a key as Meta+key: both are split into the
+ * presses the operator made.
+ */
+export function keyPresses(input: string, key: Key): KeyPress[] {
+  const special = key.upArrow || key.downArrow || key.pageUp || key.pageDown || key.home || key.end || key.return || key.escape || key.backspace || key.delete || key.ctrl;
+  if (key.meta && !special && input.length === 1) return [{ input: '', escape: true }, { input }];
+  if (special || [...input].length <= 1) return [toKeyPress(input, key)];
+  return [...input].map((ch) => (ch === '\r' || ch === '\n' ? { input: '', enter: true } : { input: ch }));
+}
+
+export interface DashboardAppProps {
+  deps: DashboardDeps;
+  where: Where;
+  intervalMs: number;
+  readonly: boolean;
+  color: boolean;
+  /** Ends the dashboard from outside (the process got SIGINT or SIGTERM). */
+  signal?: AbortSignal | undefined;
+  /** Fixed size (tests); the terminal's otherwise, following resizes. */
+  size?: { columns: number; rows: number } | undefined;
+}
+
+export function DashboardApp({ deps, where, intervalMs, readonly, color, signal, size }: DashboardAppProps) {
+  const { exit } = useApp();
+  const terminal = useWindowSize();
+  const { columns, rows } = size ?? terminal;
+  const [state, setState] = useState(() => initialState({ intervalMs, readonly, now: deps.now() }));
+  const ref = useRef<DashboardState>(state);
+  const timer = useRef<NodeJS.Timeout | undefined>(undefined);
+  const deploying = useRef<AbortController | undefined>(undefined);
+  const live = useRef(true);
+
+  const dispatch = useCallback((msg: Msg) => {
+    if (!live.current) return;
+    const { state: next, effects } = update(ref.current, msg);
+    ref.current = next;
+    setState(next);
+    for (const e of effects) run(e);
+  }, []);
+
+  const schedule = useCallback(() => {
+    clearTimeout(timer.current);
+    const r = ref.current.refresh;
+    const due = (r.lastAttemptAt ?? deps.now()) + nextDelayMs(intervalMs, r.failures);
+    timer.current = setTimeout(() => run({ kind: 'refresh' }), Math.max(0, due - deps.now()));
+  }, []);
+
+  const run = (e: Effect): void => {
+    const fail = (err: unknown) => deps.describe(err);
+    switch (e.kind) {
+      case 'refresh': {
+        if (ref.current.refresh.inFlight) return;
+        clearTimeout(timer.current);
+        dispatch({ type: 'refresh-started', at: deps.now() });
+        const account = ref.current.account === null;
+        void deps
+          .refresh({ account })
+          .catch((err: unknown) => {
+            const error = fail(err);
+            const bad = { ok: false as const, error };
+            return { fleet: bad, retention: bad, lock: bad, history: bad, head: bad };
+          })
+          .then((result) => {
+            dispatch({ type: 'refreshed', at: deps.now(), result });
+            if (live.current) schedule();
+          });
+        return;
+      }
+      case 'plan':
+        void deps.planDeploy(e.host, e.rev).then(
+          (p) => dispatch({ type: 'plan-ready', host: e.host, text: p.text, planText: p.planText, sha: p.sha }),
+          (err: unknown) => dispatch({ type: 'plan-failed', host: e.host, message: fail(err) }),
+        );
+        return;
+      case 'deploy': {
+        const controller = new AbortController();
+        deploying.current = controller;
+        const emit = (event: Parameters<Parameters<DashboardDeps['runDeploy']>[0]['emit']>[0]) => dispatch({ type: 'rollout-event', event, at: deps.now() });
+        void deps
+          .runDeploy({ host: e.host, sha: e.sha, planText: e.planText, signal: controller.signal, emit })
+          .catch((err: unknown) => ({ status: 'failed' as const, message: fail(err), result: [], tails: {} }))
+          .then((o) => {
+            deploying.current = undefined;
+            dispatch({ type: 'rollout-done', at: deps.now(), ...o });
+          });
+        return;
+      }
+      case 'abort-deploy':
+        deploying.current?.abort();
+        return;
+      case 'spot':
+        void deps.spot().then(
+          (lines) => dispatch({ type: 'spot-ready', at: deps.now(), lines }),
+          (err: unknown) => dispatch({ type: 'spot-failed', at: deps.now(), message: fail(err) }),
+        );
+        return;
+      case 'backup':
+        void deps.backup(e.host).then(
+          (text) => dispatch({ type: 'notice', text }),
+          (err: unknown) => dispatch({ type: 'notice', text: `backup of ${e.host} failed: ${fail(err)}` }),
+        );
+        return;
+      case 'quit':
+        live.current = false;
+        exit();
+        return;
+    }
+  };
+
+  useEffect(() => {
+    run({ kind: 'refresh' });
+    const tick = setInterval(() => dispatch({ type: 'tick', now: deps.now() }), 1_000);
+    const stop = () => run({ kind: 'quit' });
+    signal?.addEventListener('abort', stop, { once: true });
+    return () => {
+      live.current = false;
+      clearInterval(tick);
+      clearTimeout(timer.current);
+      deploying.current?.abort();
+      signal?.removeEventListener('abort', stop);
+    };
+  }, []);
+
+  const pageSize = Math.max(1, layout(rows, state.refresh.errors.length > 0).table - 2);
+  useEffect(() => {
+    if (pageSize !== ref.current.pageSize) dispatch({ type: 'viewport', pageSize });
+  }, [pageSize]);
+
+  useInput((input, key) => {
+    for (const k of keyPresses(input, key)) dispatch({ type: 'key', key: k });
+  });
+
+  return (
+    <ColorContext.Provider value={color}>
+      <DashboardScreen state={state} where={where} width={columns} height={rows} />
+    </ColorContext.Provider>
+  );
+}

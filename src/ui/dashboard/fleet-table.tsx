@@ -1,0 +1,60 @@
+import { Box, Text } from 'ink';
+import { memo, useMemo } from 'react';
+import type { FleetRow } from '../../core/dashboard-rows.js';
+import { GAP, hasBackups, headerLine, layoutColumns, pad, rowCells, type Column } from './columns.js';
+import { useColor, useTone } from './theme.js';
+
+interface RowProps {
+  row: FleetRow;
+  columns: readonly Column[];
+  selected: boolean;
+  now: number;
+  showBackup: boolean;
+}
+
+const Row = memo(function Row({ row, columns, selected, now, showBackup }: RowProps) {
+  const tone = useTone();
+  const color = useColor();
+  const cells = rowCells(row, now, showBackup);
+  return (
+    <Text wrap="truncate-end" inverse={selected && color}>
+      {selected ? '> ' : '  '}
+      {cells.map((c, i) => (
+        <Text key={i} color={tone(c.tone)} bold={i === 0 && row.registered}>
+          {i === cells.length - 1 ? c.text : pad(c.text, columns[i]!.width) + GAP}
+        </Text>
+      ))}
+    </Text>
+  );
+});
+
+export interface FleetTableProps {
+  rows: readonly FleetRow[];
+  selectedKey: string | null;
+  /** First visible row (the state scrolls it). */
+  top: number;
+  /** Lines for the column header and the rows. */
+  height: number;
+  now: number;
+  /** Shown instead of rows when there are none. */
+  empty: string;
+}
+
+/** The column header and the rows that fit; only those are rendered, however large the fleet. */
+export const FleetTable = memo(function FleetTable({ rows, selectedKey, top, height, now, empty }: FleetTableProps) {
+  const showBackup = hasBackups(rows);
+  // Widths follow the rows, not the clock: only the backup ages move with it.
+  const columns = useMemo(() => layoutColumns(rows, now, showBackup), [rows, showBackup]);
+  const shown = rows.slice(top, top + Math.max(0, height - 1));
+  return (
+    <Box flexDirection="column" height={height} overflow="hidden">
+      <Text wrap="truncate-end" bold>
+        {headerLine(columns)}
+      </Text>
+      {shown.length === 0 ? <Text wrap="truncate-end">{`  ${empty}`}</Text> : null}
+      {shown.map((r) => (
+        <Row key={r.key} row={r} columns={columns} selected={r.key === selectedKey} now={showBackup ? now : 0} showBackup={showBackup} />
+      ))}
+    </Box>
+  );
+});

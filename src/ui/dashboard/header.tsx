@@ -1,0 +1,79 @@
+import { Box, Text } from 'ink';
+import { memo } from 'react';
+import { formatAgo, nextDelayMs, staleness, type RefreshClock, type Section } from '../../core/dashboard-refresh.js';
+import type { HeadData } from '../../core/dashboard-state.js';
+import { describeLock, type LockState } from '../../core/lock.js';
+import { useTone } from './theme.js';
+
+// The top of the dashboard: where claw looks (account, profile, region or SANDBOX),
+// the repo and its HEAD, the deploy lock, when the data was read, and, when the last
+// refresh failed, a banner saying so and how old the data on screen is.
+
+export interface Where {
+  /** `SANDBOX eu-central-1`, or `profile ops · eu-central-1`. */
+  target: string;
+  sandbox: boolean;
+  /** The repo as the operator knows it (relative to the working directory or ~). */
+  repo: string;
+}
+
+export const clock = (ms: number) => `${new Date(ms).toISOString().slice(11, 19)}Z`;
+
+function lockText(s: Section<LockState>, now: number): { text: string; tone?: 'green' | 'yellow' | 'red' | undefined } {
+  const v = s.value;
+  if (!v) return { text: s.error ? 'lock ?' : 'lock …' };
+  if (v.kind === 'free') return { text: 'lock free', tone: 'green' };
+  if (v.kind === 'unreadable') return { text: `lock unreadable (${v.reason})`, tone: 'red' };
+  return { text: `lock held by ${describeLock(v.lock, new Date(now))}`, tone: 'yellow' };
+}
+
+export interface HeaderProps {
+  where: Where;
+  account: string | null;
+  head: Section<HeadData>;
+  lock: Section<LockState>;
+  refresh: RefreshClock;
+  now: number;
+  intervalMs: number;
+  readonly: boolean;
+}
+
+export const Header = memo(function Header({ where, account, head, lock, refresh, now, intervalMs, readonly }: HeaderProps) {
+  const tone = useTone();
+  const headText = head.value ? (head.value.rev ? `HEAD ${head.value.rev.slice(0, 12)}` : `HEAD - (${head.value.note})`) : 'HEAD ?';
+  const acct = account ? `account ${account}` : 'account ?';
+  const lk = lockText(lock, now);
+  const lockStale = lock.value && staleness(lock, now, intervalMs).stale ? ' (stale)' : '';
+  const read = refresh.lastSuccessAt !== null ? `refreshed ${clock(refresh.lastSuccessAt)} (${formatAgo(now - refresh.lastSuccessAt)} ago)` : refresh.lastAttemptAt !== null && !refresh.inFlight ? 'no good refresh yet' : 'loading…';
+  return (
+    <Box flexDirection="column">
+      <Text wrap="truncate-end">
+        <Text bold>claw</Text>
+        {' · '}
+        <Text color={tone(where.sandbox ? 'cyan' : undefined)} bold={where.sandbox}>
+          {where.target}
+        </Text>
+        {` · ${acct} · repo ${where.repo} · ${headText}`}
+      </Text>
+      <Text wrap="truncate-end">
+        <Text color={tone(lk.tone)}>{lk.text + lockStale}</Text>
+        {` · ${read} · every ${Math.round(intervalMs / 1000)}s${refresh.inFlight ? ' · refreshing' : ''}`}
+        {readonly ? <Text color={tone('yellow')}> · READ-ONLY</Text> : null}
+      </Text>
+    </Box>
+  );
+});
+
+/** One red line while the latest refresh failed: the error, the age of what is shown, the next try. */
+export const ErrorBanner = memo(function ErrorBanner({ refresh, now, intervalMs }: Pick<HeaderProps, 'refresh' | 'now' | 'intervalMs'>) {
+  const tone = useTone();
+  if (refresh.errors.length === 0) return null;
+  const more = refresh.errors.length > 1 ? ` (+${refresh.errors.length - 1} more)` : '';
+  const shown = refresh.lastSuccessAt !== null ? `STALE: showing data from ${clock(refresh.lastSuccessAt)} (${formatAgo(now - refresh.lastSuccessAt)} old)` : 'no data yet';
+  const next = refresh.inFlight || refresh.lastAttemptAt === null ? 'retrying now' : `retrying in ${formatAgo(Math.max(0, refresh.lastAttemptAt + nextDelayMs(intervalMs, refresh.failures) - now))}`;
+  return (
+    <Text wrap="truncate-end" color={tone('red')} bold>
+      {`! refresh failed: ${refresh.errors[0]}${more} · ${shown} · ${next}`}
+    </Text>
+  );
+});

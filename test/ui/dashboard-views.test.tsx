@@ -1,0 +1,105 @@
+import { render } from 'ink-testing-library';
+import { describe, expect, it } from 'vitest';
+import { update } from '../../src/core/dashboard-keys.js';
+import { initialState, type DashboardState, type Msg } from '../../src/core/dashboard-state.js';
+import type { FleetInstance } from '../../src/core/fleet.js';
+import { DashboardScreen, layout } from '../../src/ui/dashboard/screen.js';
+import { fleetData, goodRefresh, HEAD, INSTANCES, NOW } from '../helpers/dashboard-fixture.js';
+
+// Each view of the dashboard as a pure frame of a state: exact size, what it says.
+
+const where = { target: 'profile ops · eu-central-1', sandbox: false, repo: '~/src/clawdinators' };
+const fold = (s: DashboardState, ...msgs: Msg[]) => msgs.reduce((acc, m) => update(acc, m).state, s);
+const key = (input: string, extra: object = {}): Msg => ({ type: 'key', key: { input, ...extra } });
+const start = () => initialState({ intervalMs: 10_000, readonly: false, now: NOW });
+const loaded = (result = goodRefresh()) => fold(start(), { type: 'refreshed', at: NOW, result });
+
+function frame(state: DashboardState, columns = 120, rows = 30): string[] {
+  const r = render(<DashboardScreen state={state} where={where} width={columns} height={rows} />);
+  const lines = r.lastFrame()!.split('\n');
+  r.unmount();
+  return lines;
+}
+
+describe('dashboard views', () => {
+  it('fills exactly the terminal on a small one, every line cut to its width, without the panels', () => {
+    const lines = frame(loaded(), 60, 15);
+    expect(lines).toHaveLength(15);
+    for (const l of lines) expect(l.length).toBeLessThanOrEqual(60);
+    expect(lines.join('\n')).not.toContain('AMI retention');
+    expect(lines[14]).toMatch(/^j\/k move · Enter detail/);
+    expect(layout(15, false)).toEqual({ banner: 0, table: 12, panels: 0, main: 12 });
+  });
+
+  it('draws only the rows that fit, scrolled to the selection, however large the fleet', () => {
+    const many: FleetInstance[] = Array.from({ length: 500 }, (_, i) => ({ ...INSTANCES[0]!, instanceId: `i-${(0x10000000 + i).toString(16)}`, name: `host-${String(i).padStart(3, '0')}`, tags: {} }));
+    const s = fold(loaded({ ...goodRefresh(), fleet: { ok: true, value: fleetData(many, many.map((i) => i.name!)) } }), { type: 'viewport', pageSize: layout(30, false).table - 2 }, key('G'));
+    const lines = frame(s);
+    expect(lines).toHaveLength(30);
+    expect(lines.join('\n')).toContain('Fleet: 500 hosts, 0 unregistered');
+    const shown = lines.filter((l) => /^[> ] host-/.test(l));
+    expect(shown).toHaveLength(layout(30, false).table - 2);
+    expect(shown.at(-1)).toMatch(/^> host-499 /);
+  });
+
+  it('shows the rev prompt when there is no HEAD to deploy', () => {
+    const noHead = { ...goodRefresh(), head: { ok: true as const, value: { rev: null, note: 'not a git checkout' } } };
+    const s = fold(loaded(noHead), key('d'), key('0'), key('1'));
+    const text = frame(s).join('\n');
+    expect(text).toContain('deploy clawdinator-1: the repo has no HEAD to deploy (not a git checkout)');
+    expect(text).toContain('rev: 01_');
+    expect(text).toContain('HEAD - (not a git checkout)');
+  });
+
+  it('shows a plan that cannot be made as the reason, and the way back', () => {
+    const s = fold(loaded(), key('d'), { type: 'plan-failed', host: 'clawdinator-1', message: 'the deploy lock is held by bob@ci (pid 7), deploying all' });
+    const text = frame(s).join('\n');
+    expect(text).toContain('cannot deploy clawdinator-1: the deploy lock is held by bob@ci (pid 7), deploying all');
+    expect(text).toContain('Esc back');
+    expect(text).not.toContain('y deploy');
+  });
+
+  it('shows a failed rollout with its outcome, and the failing output tail in the host detail', () => {
+    const s = fold(
+      loaded(),
+      key('d'),
+      { type: 'plan-ready', host: 'clawdinator-1', text: 'P', planText: 'P', sha: HEAD },
+      key('y'),
+      { type: 'rollout-event', at: NOW, event: { type: 'step-started', step: 'deploy clawdinator-1', detail: 'switching' } },
+      { type: 'rollout-event', at: NOW + 4_000, event: { type: 'step-finished', step: 'deploy clawdinator-1', outcome: 'failed', detail: 'switch failed' } },
+      { type: 'rollout-done', at: NOW + 5_000, status: 'failed', message: 'deploy failed at clawdinator-1: switch failed', result: ['clawdinator-1  failed  4s  switch failed', '    | error: builder failed'], tails: { 'clawdinator-1': ['error: builder failed'] } },
+    );
+    const text = frame(s).join('\n');
+    expect(text).toContain('deploy clawdinator-1 -> e3b1c5d7f9a2: failed (5s)');
+    expect(text).toContain('deploy clawdinator-1: failed (switch failed)');
+    expect(text).toContain('deploy failed at clawdinator-1: switch failed');
+    expect(text).toContain('    | error: builder failed');
+    expect(text).toContain('Esc back to the fleet');
+    const detail = frame(fold(s, key('', { escape: true }), key('', { enter: true }))).join('\n');
+    expect(detail).toContain('output tail of the deploy from this dashboard');
+    expect(detail).toContain('  | error: builder failed');
+  });
+
+  it('shows spot prices when asked, and a failure to read them', () => {
+    const asked = fold(loaded(), key('p'));
+    expect(frame(asked).join('\n')).toContain('spot prices: asking EC2 …');
+    const ready = fold(asked, { type: 'spot-ready', at: NOW, lines: ['AZ             InstanceType', 'eu-central-1b  t4g.small'] });
+    expect(frame(ready).join('\n')).toContain('spot prices at 12:00:00Z · r again · Esc back\nAZ             InstanceType\neu-central-1b  t4g.small');
+    const failed = fold(ready, key('r'), { type: 'spot-failed', at: NOW, message: 'OptInRequired' });
+    expect(frame(failed).join('\n')).toContain('spot prices: could not read them: OptInRequired');
+  });
+
+  it('counts the other errors of a failed refresh in the banner, and shows a held deploy lock', () => {
+    const held = { kind: 'held' as const, etag: '"e"', lock: { id: 'x', holder: 'bob@ci', pid: 7, target: 'all', rev: HEAD, acquiredAt: new Date(NOW - 300_000).toISOString(), expiresAt: new Date(NOW + 1_500_000).toISOString() } };
+    const s = fold(
+      loaded({ ...goodRefresh(), lock: { ok: true, value: held } }),
+      { type: 'refresh-started', at: NOW + 10_000 },
+      { type: 'refreshed', at: NOW + 11_000, result: { ...goodRefresh(), lock: { ok: true, value: held }, history: { ok: false, error: 'AccessDenied' }, retention: { ok: false, error: 'Throttling' } } },
+    );
+    const text = frame(s).join('\n');
+    expect(text).toContain('! refresh failed: Throttling (+1 more)');
+    expect(text).toContain('lock held by bob@ci (pid 7), deploying all at e3b1c5d7f9a2, for 5m, expires in 24m');
+    expect(text).toContain('Recent deploys STALE 11s');
+    expect(text).not.toMatch(/Fleet:.*STALE/);
+  });
+});

@@ -1,0 +1,170 @@
+import { render } from 'ink-testing-library';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { RefreshResult } from '../../src/core/dashboard-state.js';
+import { DashboardApp } from '../../src/ui/dashboard/app.js';
+import { failedRefresh, goodRefresh, HEAD } from '../helpers/dashboard-fixture.js';
+import { fakeDeps, frameWhen, type FakeDeps } from '../helpers/dashboard-deps.js';
+
+// The dashboard as the operator sees it (unstyled frames), driven by keys on stdin,
+// with fake services behind it.
+
+const where = { target: 'SANDBOX eu-central-1', sandbox: true, repo: 'fixtures/clawdinators' };
+let unmount: (() => void) | undefined;
+afterEach(() => unmount?.());
+
+function open(deps: FakeDeps, o: { readonly?: boolean; columns?: number; rows?: number } = {}) {
+  const r = render(<DashboardApp deps={deps} where={where} intervalMs={10_000} readonly={o.readonly ?? false} color={false} size={{ columns: o.columns ?? 150, rows: o.rows ?? 30 }} />);
+  unmount = r.unmount;
+  const frame = (done: (f: string) => boolean) => frameWhen(r.lastFrame, done);
+  const press = async (...keys: string[]) => {
+    for (const k of keys) {
+      r.stdin.write(k);
+      await new Promise((res) => setTimeout(res, 5));
+    }
+  };
+  return { ...r, frame, press };
+}
+
+const sequence = (...results: RefreshResult[]) => {
+  let i = 0;
+  return async () => results[Math.min(i++, results.length - 1)]!;
+};
+
+describe('claw tui dashboard', () => {
+  it('shows the header, the fleet table with every column, and the panels', async () => {
+    const ui = open(fakeDeps({ refresh: sequence(goodRefresh()) }));
+    const f = await ui.frame((x) => x.includes('clawdinator-scratch'));
+    expect(f).toContain('claw · SANDBOX eu-central-1 · account 123456789012 · repo fixtures/clawdinators · HEAD e3b1c5d7f9a2');
+    expect(f).toContain('lock free · refreshed 12:00:00Z (0s ago) · every 10s');
+    expect(f).toContain('Fleet: 3 hosts, 1 unregistered · sort: host');
+    expect(f).toMatch(/^ {2}HOST {19}INSTANCE {13}STATE {4}TYPE {8}AZ {13}AMI {7}REV {14}SSM {14}DRIFT$/m);
+    expect(f).toMatch(/^> clawdinator-1 +i-0a3f5c9e2b7d41c08 +running +t3\.large +eu-central-1a +latest +e3b1c5d7 =HEAD +online +ok$/m);
+    expect(f).toMatch(/^ {2}clawdinator-babelfish +i-0c9a2b4d6e8f10a37 +running +t3\.medium! +eu-central-1a +1 behind +7c2e9a4f !=HEAD +connection-lost +instance-type,ami-behind$/m);
+    expect(f).toMatch(/^ {2}clawdinator-scratch +i-0d1c3e5a7b9f20c46 +stopped +t3\.large +eu-central-1a +2 behind +- +online +unregistered$/m);
+    expect(f).toContain('AMI retention (keep newest 1)');
+    expect(f).toContain('a prune would remove 1 (8 GiB, $0.40/mo):');
+    expect(f).toMatch(/ami-07d2f4a6c8e0b1357 {2}16d old {2}clawdinator-nixos-20261107080000/);
+    expect(f).toMatch(/3h ago {2}clawdinator-1 {2}e3b1c5d7 {2}success {2}alice@laptop/);
+    expect(f.split('\n').at(-1)).toBe('j/k move · Enter detail · / filter · s sort · r refresh · d deploy · b backup · p spot · ? help · q quit');
+    expect(f.split('\n')).toHaveLength(30);
+  });
+
+  it('filters as you type, keeps the filter on Enter and clears it on Esc', async () => {
+    const ui = open(fakeDeps({ refresh: sequence(goodRefresh()) }));
+    await ui.frame((x) => x.includes('clawdinator-scratch'));
+    await ui.press('/', 'b', 'a', 'b');
+    let f = await ui.frame((x) => x.includes('/bab_'));
+    expect(f).toContain('/bab_   1 of 4 · Enter keep · Esc clear');
+    expect(f).toMatch(/^> clawdinator-babelfish /m);
+    expect(f).not.toContain('clawdinator-2 ');
+    await ui.press('\r');
+    f = await ui.frame((x) => x.includes('filter /bab (1 shown)') && x.includes('q quit'));
+    expect(f).not.toContain('clawdinator-scratch');
+    await ui.press('\u001B');
+    f = await ui.frame((x) => !x.includes('filter /'));
+    expect(f).toContain('clawdinator-scratch');
+  });
+
+  it('cycles the sort column with s', async () => {
+    const ui = open(fakeDeps({ refresh: sequence(goodRefresh()) }));
+    await ui.frame((x) => x.includes('clawdinator-scratch'));
+    await ui.press('s', 's', 's', 's', 's', 's', 's');
+    const f = await ui.frame((x) => x.includes('sort: drift'));
+    const hosts = f.split('\n').filter((l) => /^[> ] clawdinator-/.test(l)).map((l) => l.slice(2).split(' ')[0]);
+    expect(hosts).toEqual(['clawdinator-babelfish', 'clawdinator-scratch', 'clawdinator-1', 'clawdinator-2']);
+  });
+
+  it('opens the detail of the selected host on Enter, and Esc goes back', async () => {
+    const ui = open(fakeDeps({ refresh: sequence(goodRefresh()) }));
+    await ui.frame((x) => x.includes('clawdinator-scratch'));
+    await ui.press('\r');
+    let f = await ui.frame((x) => x.includes('tags ('));
+    expect(f).toContain('clawdinator-1  (in nix/instances.json)');
+    expect(f).toMatch(/^instance +i-0a3f5c9e2b7d41c08$/m);
+    expect(f).toMatch(/^launched +2026-11-21T12:00:00\.000Z \(2d ago\)$/m);
+    expect(f).toMatch(/^rev +e3b1c5d7f9a24680bd13579ace02468bdf13579a \(the repo HEAD\)$/m);
+    expect(f).toMatch(/^deployed at +2026-11-23T09:00:00\.000Z \(3h ago\)$/m);
+    expect(f).toMatch(/^last deploy +success e3b1c5d7f9a2 3h ago by alice@laptop: deploy clawdinator-1: success$/m);
+    expect(f).toContain('  clawdinator:rev = e3b1c5d7f9a24680bd13579ace02468bdf13579a');
+    await ui.press('j');
+    expect(await ui.frame((x) => x.includes('clawdinator-2  (in'))).toContain('clawdinator-2  (in nix/instances.json)');
+    await ui.press('j');
+    f = await ui.frame((x) => x.includes('clawdinator-babelfish  (in'));
+    expect(f).toMatch(/^drift +runs t3\.medium, registry wants t3\.large; AMI ami-0a91c3e5f7b2d4086 is 1 behind latest ami-0e4b7d2c9a1f35b60$/m);
+    expect(f).toMatch(/^last deploy +none recorded$/m);
+    await ui.press('\u001B');
+    f = await ui.frame((x) => x.includes('Fleet:'));
+    expect(f).toMatch(/^> clawdinator-babelfish/m);
+  });
+
+  it('d shows the plan in a dialog, y runs it and the rollout is drawn live', async () => {
+    let finish: (() => void) | undefined;
+    const deps = fakeDeps({
+      refresh: sequence(goodRefresh()),
+      planDeploy: async (host, rev) => ({ text: `warning: sandbox\ndeploy: ${host}\nrev:    ${rev}`, planText: `deploy: ${host}\nrev:    ${rev}`, sha: rev! }),
+      runDeploy: (o) =>
+        new Promise((resolve) => {
+          o.emit({ type: 'step-finished', step: 'nix eval', outcome: 'ok' });
+          o.emit({ type: 'step-started', step: 'deploy clawdinator-1', detail: 'switching' });
+          finish = () => resolve({ status: 'succeeded', message: `deploy of ${o.sha.slice(0, 12)} succeeded on ${o.host}`, result: ['clawdinator-1  succeeded  3s'], tails: {} });
+          expect(o.planText).toBe(`deploy: clawdinator-1\nrev:    ${HEAD}`);
+        }),
+    });
+    const ui = open(deps);
+    await ui.frame((x) => x.includes('clawdinator-scratch'));
+    await ui.press('d');
+    let f = await ui.frame((x) => x.includes('Deploy clawdinator-1 to'));
+    expect(f).toContain('warning: sandbox');
+    expect(f).toContain(`rev:    ${HEAD}`);
+    expect(f).toContain(`Deploy clawdinator-1 to ${HEAD}?  y deploy · n/Esc cancel`);
+    await ui.press('y');
+    f = await ui.frame((x) => x.includes('switching'));
+    expect(f).toContain('deploy clawdinator-1 -> e3b1c5d7f9a2: running');
+    expect(f).toContain('nix eval: ok');
+    expect(f).toMatch(/^deploy clawdinator-1 switching · 0s$/m);
+    await ui.press('q');
+    expect(await ui.frame((x) => x.includes('a deploy is running'))).toContain('a deploy is running: wait for it to finish, or Ctrl-C to interrupt it');
+    finish!();
+    f = await ui.frame((x) => x.includes(': succeeded'));
+    expect(f).toContain('deploy of e3b1c5d7f9a2 succeeded on clawdinator-1');
+    expect(f).toContain('clawdinator-1  succeeded  3s');
+    // the deploy is followed by a refresh, so the table shows what it changed
+    await frameWhen(() => String(deps.calls.filter((c) => c === 'refresh').length), (n) => n === '2');
+    expect(deps.calls).toEqual(['refresh', 'planDeploy', 'runDeploy', 'refresh']);
+  });
+
+  it('keeps the last good data through a failed refresh, marked STALE with its age, with the error in a banner', async () => {
+    const deps = fakeDeps({ refresh: sequence(goodRefresh(), failedRefresh('cannot reach https://ec2.eu-central-1.amazonaws.com')) });
+    const ui = open(deps);
+    await ui.frame((x) => x.includes('clawdinator-scratch'));
+    deps.clock.now += 30_000;
+    await ui.press('r');
+    const f = await ui.frame((x) => x.includes('refresh failed'));
+    expect(f).toContain('! refresh failed: cannot reach https://ec2.eu-central-1.amazonaws.com · STALE: showing data from 12:00:00Z (30s old) · retrying in 20s');
+    expect(f).toContain('Fleet: 3 hosts, 1 unregistered · sort: host STALE 30s');
+    expect(f).toContain('AMI retention (keep newest 1) STALE 30s');
+    expect(f).toContain('Recent deploys STALE 30s');
+    expect(f).toMatch(/^> clawdinator-1 +i-0a3f5c9e2b7d41c08 +running/m);
+    expect(f).toContain('refreshed 12:00:00Z (30s ago)');
+    expect(f.split('\n')).toHaveLength(30);
+  });
+
+  it('never crashes on a refresh that fails from the start: says so and shows no data as data', async () => {
+    const ui = open(fakeDeps({ refresh: async () => { throw new Error('no AWS credentials found'); } }));
+    const f = await ui.frame((x) => x.includes('refresh failed'));
+    expect(f).toContain('! refresh failed: no AWS credentials found · no data yet · retrying in 20s');
+    expect(f).toContain('could not read the fleet: no AWS credentials found');
+    expect(f).toContain('lock ?');
+    expect(f).toContain('account ?');
+  });
+
+  it('--readonly leaves the actions out and refuses them', async () => {
+    const ui = open(fakeDeps({ refresh: sequence(goodRefresh()) }), { readonly: true });
+    let f = await ui.frame((x) => x.includes('clawdinator-scratch'));
+    expect(f).toContain('READ-ONLY');
+    expect(f).not.toContain('d deploy');
+    await ui.press('d');
+    f = await ui.frame((x) => x.includes('read-only (--readonly): deploy is disabled'));
+    expect(f).toContain('Fleet:');
+  });
+});
