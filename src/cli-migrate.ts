@@ -5,14 +5,14 @@ import type { WithContext } from './cli-ami.js';
 export function registerMigrate(program: Command, withContext: WithContext): void {
   const migrate = program
     .command('migrate')
-    .summary('phased, resumable, reversible runbooks (move a host)')
+    .summary('resumable, reversible migration runbooks')
     .description('Run a migration runbook (YAML: phases of run, ssm, check, wait and manual steps, with rollback steps for reversible phases) one step at a time, resumable after any interruption. Progress lives in .claw/runbooks/<name>/ at the root of the git repo holding the runbook (else $CLAW_HOME/runbooks/<name>/): state.json and logs/<step>.log.')
     .addHelpText('after', '\nExamples:\n  $ claw migrate plan fixtures/runbooks/orchestrator-to-vm.yaml\n  $ claw migrate run fixtures/runbooks/orchestrator-to-vm.yaml\n  $ claw migrate status fixtures/runbooks/orchestrator-to-vm.yaml --json');
 
   migrate
     .command('plan')
     .argument('<file>', 'the runbook (YAML)')
-    .summary('phases and steps, what is reversible and disruptive')
+    .summary('phases and steps: reversible, disruptive')
     .description('Validate the runbook and show its phases and steps: what each does, which phases are reversible (and their rollback steps) and which are disruptive (a run asks before them).')
     .option('--json', 'print one JSON document')
     .addHelpText('after', '\nExamples:\n  $ claw migrate plan fixtures/runbooks/orchestrator-to-vm.yaml\n  $ claw migrate plan runbook.yaml --json | jq \'.phases[] | select(.disruptive)\'')
@@ -24,7 +24,7 @@ export function registerMigrate(program: Command, withContext: WithContext): voi
   migrate
     .command('run')
     .argument('<file>', 'the runbook (YAML)')
-    .summary('run the runbook from its first unfinished step')
+    .summary('run from the first unfinished step')
     .description('Resume from the first unfinished step (a step interrupted mid-way runs again; a failed one is retried), after the preflight checks. Stops at the first failing step (exit 1, with the tail of its log) and at a manual step: on a terminal it asks whether it is done; otherwise it prints "waiting for operator: <step>" and the approve command (exit 0). A disruptive phase asks first (or --yes; without a terminal it is refused, exit 3). A runbook changed since its state was written is refused (exit 3) unless --accept-changes.')
     .option('--phase <id>', 'run only this phase (its earlier phases must be done); with --restart, start over from it')
     .option('--until <id>', 'stop after this step or phase')
@@ -55,7 +55,7 @@ export function registerMigrate(program: Command, withContext: WithContext): voi
   migrate
     .command('status')
     .argument('<file>', 'the runbook (YAML)')
-    .summary("every step's state, times, attempts and log, and the next action")
+    .summary("each step's state and log, and what next")
     .description("Show every step's state (pending, running, interrupted, done, failed, waiting), its times, attempts and log file, whether the runbook changed since the state was written, and the next action.")
     .option('--json', 'print one JSON document')
     .addHelpText('after', '\nExamples:\n  $ claw migrate status runbook.yaml\n  $ claw migrate status runbook.yaml --json | jq .next')

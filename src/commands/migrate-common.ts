@@ -61,8 +61,9 @@ export function currentState(ctx: Context, l: LoadedRunbook, state: RunbookState
   if (state.hash === l.hash) return state;
   const diff = diffRunbook(state, stepHashes(l.rb));
   if (!accept) {
+    const elsewhere = state.file !== l.file ? ` (that state was written for ${state.file}: two runbooks named ${l.rb.name}?)` : '';
     throw new RefusedError(
-      `${l.shown} changed since its state was written (${describeDiff(diff)}); nothing was run`,
+      `${l.shown} changed since its state was written (${describeDiff(diff)})${elsewhere}; nothing was run`,
       `review the change (${migrateCommand(ctx, 'status', l.shown)} lists it), then pass --accept-changes: done steps stay done, removed steps are forgotten, new steps run when reached`,
     );
   }

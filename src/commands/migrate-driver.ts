@@ -109,8 +109,8 @@ async function runOne(d: DriverDeps, state: RunbookState, item: DriveItem): Prom
   const code = result.exitCode !== undefined ? ` with exit code ${result.exitCode}` : '';
   const what = step.kind === 'check' || step.kind === 'wait' ? 'check' : 'step';
   throw new StepFailedError(
-    `${what} ${label(item)} failed${code}${result.error && !result.error.startsWith('exit code') ? ` (${result.error})` : ''}; the next run starts there`,
-    `its log: ${d.logFile(step.id)}; fix the cause, then ${d.resumeHint}`,
+    `${what} ${label(item)} failed${code}${result.error && !result.error.startsWith('exit code') ? ` (${result.error})` : ''}`,
+    `its log: ${d.logFile(step.id)}; fix the cause, then ${d.resumeHint} starts again at ${step.id}`,
   );
 }
 
