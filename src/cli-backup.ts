@@ -75,7 +75,7 @@ export function registerBackup(program: Command, withContext: WithContext): void
       .option('--delete', 'also delete what the source does not have')
       .option('--max-delete <n>', 'refuse (before changing anything) a plan that deletes more than N')
       .option('--objects', 'list every object of the plan, not only counts')
-      .option('--dry-run', 'show the plan only (with every object)')
+      .option('--dry-run', 'show the plan only (counts and bytes; --objects lists them)')
       .option('-y, --yes', 'do not ask for confirmation')
       .option('--json', 'print the plan or the result as one JSON document');
 

@@ -1,9 +1,9 @@
 import { readBackupListing } from '../aws/backup.js';
 import { findBackupHost, type BackupHost } from '../aws/backup-now.js';
-import { runRestoreUnit } from '../aws/backup-restore.js';
+import { runRestoreUnit, type RestoreRun } from '../aws/backup-restore.js';
 import { PollMeter } from '../aws/run-command.js';
 import { checkMaxDelete, parseS3Url, planSync } from '../aws/sync.js';
-import { parseBackupTarget, snapshotPrefix } from '../core/backup.js';
+import { BACKUP_POLL_BUDGET, parseBackupTarget, SANDBOX_POLL_BUDGET, snapshotPrefix } from '../core/backup.js';
 import {
   checkRestoreSource, isNoop, latestOf, preRestoreStamp, requireNonEmptySource, requireSnapshot, snapshotOf, touchesExisting, undoHint, type BackupSyncStep,
 } from '../core/backup-sync.js';
@@ -11,7 +11,8 @@ import { UsageError } from '../core/errors.js';
 import { describeLocation, type SyncLocation } from '../core/sync-location.js';
 import { resolveBackupBucket, type BucketOptions } from './backup-common.js';
 import { bucketFlag, parseMaxDelete } from './backup-flags.js';
-import { confirmIf, report, runSteps, showPlan, type SyncFlags } from './backup-sync.js';
+import { confirmIf, planningOptions, report, runSteps, showPlan, type SyncFlags } from './backup-sync.js';
+import { renderSyncOutcome } from '../ui/backup-sync-text.js';
 import type { Context } from './context.js';
 
 // `claw backup restore`: a snapshot (or any s3:// prefix) synced server-side into latest/.
@@ -40,7 +41,7 @@ export async function restore(ctx: Context, opts: RestoreOptions): Promise<void>
   // The host is found before anything changes: a wrong name stops here.
   const host: BackupHost | undefined = wantedHost ? await findBackupHost(ec2, wantedHost) : undefined;
 
-  const sync = { concurrency: ctx.config.values.syncConcurrency, signal: ctx.io.signal, events: ctx.events };
+  const sync = planningOptions(ctx);
   const main = await planSync(s3, source, latestOf(bucket.name), { ...sync, delete: Boolean(opts.delete) });
   requireNonEmptySource(main);
   checkMaxDelete(main, maxDelete);
@@ -50,7 +51,8 @@ export async function restore(ctx: Context, opts: RestoreOptions): Promise<void>
     kept = preRestoreStamp(ctx.now(), listing);
     steps.push({ id: 'keep-latest', title: `keep latest/ as snapshots/${kept}/`, plan: await planSync(s3, latestOf(bucket.name), snapshotOf(bucket.name, kept), sync) });
   }
-  steps.push({ id: 'restore', title: `restore ${describeLocation(source)} into latest/`, plan: main });
+  const shortSource = source.kind === 's3' && source.bucket === bucket.name ? source.prefix : describeLocation(source);
+  steps.push({ id: 'restore', title: `restore ${shortSource} into latest/`, plan: main });
 
   const flag = bucketFlag(opts);
   const json = { bucket: bucket.name, source: describeLocation(source), keptAs: kept ? snapshotPrefix(kept) : null, restart: host ? { host: host.host, instanceId: host.instanceId } : null };
@@ -68,18 +70,18 @@ export async function restore(ctx: Context, opts: RestoreOptions): Promise<void>
     step.id === 'keep-latest' ? 'latest/ was not touched; run the same restore again' : `run the same restore again to finish${undo ? `, or ${undo}` : ''}`,
   );
   const closing = [`latest/ now matches ${describeLocation(source)}`, ...(undo ? [undo] : [])];
-  let restart: { commandId: string; active: boolean } | undefined;
-  if (host) {
-    const step = `restart ${host.host}`;
-    ctx.events.emit({ type: 'step-started', step, detail: 'openclaw-s3-restore.service, then openclaw.service' });
-    try {
-      restart = await runRestoreUnit((await ctx.clients()).ssm, host, { meter: new PollMeter(), signal: ctx.io.signal });
-    } catch (err) {
-      ctx.events.emit({ type: 'step-finished', step, outcome: 'failed' });
-      throw err;
-    }
-    ctx.events.emit({ type: 'step-finished', step, outcome: 'ok', detail: 'openclaw.service is active' });
-    closing.push(`${host.host}: restored to disk and openclaw.service restarted (active)`);
+  if (!host) return report(ctx, opts, result, { json, closing });
+  // The restore in S3 is done: say so before the host step, whose failure is its own.
+  if (!opts.json) ctx.print(renderSyncOutcome(result.outcomes, closing));
+  const step = `restart ${host.host}`;
+  ctx.events.emit({ type: 'step-started', step, detail: 'openclaw-s3-restore.service, then openclaw.service' });
+  let restart: RestoreRun;
+  try {
+    restart = await runRestoreUnit((await ctx.clients()).ssm, host, { meter: new PollMeter(ctx.sandbox ? SANDBOX_POLL_BUDGET : BACKUP_POLL_BUDGET), signal: ctx.io.signal });
+  } catch (err) {
+    ctx.events.emit({ type: 'step-finished', step, outcome: 'failed' });
+    throw err;
   }
-  report(ctx, opts, result, { json: { ...json, restartResult: restart ?? null }, closing });
+  ctx.events.emit({ type: 'step-finished', step, outcome: 'ok', detail: 'openclaw.service is active' });
+  report(ctx, opts, result, { json: { ...json, restartResult: restart }, closing: [`${host.host}: restored to disk and openclaw.service restarted (active)`], outcomeShown: true });
 }

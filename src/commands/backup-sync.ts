@@ -1,6 +1,7 @@
 import { executeSync, summarizePlan, type SyncFailure, type SyncResult } from '../aws/sync.js';
 import type { BackupSyncStep } from '../core/backup-sync.js';
 import { RemoteError } from '../core/errors.js';
+import type { EventSink } from '../core/events.js';
 import { describeLocation } from '../core/sync-location.js';
 import { renderSyncOutcome, renderSyncSteps, requestsLine, type RestartLine, type StepOutcome } from '../ui/backup-sync-text.js';
 import { confirmOrRefuse } from '../ui/confirm.js';
@@ -29,9 +30,15 @@ export const stepJson = (s: BackupSyncStep) => ({
   deletes: s.plan.deletes,
 });
 
+/** Options for planSync: its warnings reach the operator; its own plan line does not (the steps are shown instead). */
+export function planningOptions(ctx: Context) {
+  const events: EventSink = { emit: (e) => { if (e.type === 'warning') ctx.events.emit(e); } };
+  return { concurrency: ctx.config.values.syncConcurrency, signal: ctx.io.signal, events };
+}
+
 /** Print the plan (text mode) and report whether this is a dry run (which prints its JSON). */
 export function showPlan(ctx: Context, steps: readonly BackupSyncStep[], flags: SyncFlags, extra: { restart?: RestartLine | undefined; json: object }): boolean {
-  if (!flags.json) ctx.print(renderSyncSteps(steps, { objects: Boolean(flags.objects || flags.dryRun), restart: extra.restart, paint: ctx.paint }));
+  if (!flags.json) ctx.print(renderSyncSteps(steps, { objects: Boolean(flags.objects), restart: extra.restart, paint: ctx.paint }));
   if (!flags.dryRun) return false;
   if (flags.json) ctx.print(JSON.stringify({ mode: 'dry-run', ...extra.json, steps: steps.map(stepJson) }, null, 2));
   else ctx.log.info('dry run: nothing changed');
@@ -66,8 +73,8 @@ export async function runSteps(ctx: Context, steps: readonly BackupSyncStep[], o
 }
 
 /** The closing report: text lines (stdout), the requests line (stderr), or one JSON document. */
-export function report(ctx: Context, flags: SyncFlags, result: StepsResult, extra: { json: object; closing: string[] }): void {
+export function report(ctx: Context, flags: SyncFlags, result: StepsResult, extra: { json: object; closing: string[]; outcomeShown?: boolean }): void {
   if (flags.json) ctx.print(JSON.stringify({ mode: 'run', ...extra.json, outcomes: result.outcomes, requests: ctx.requests() }, null, 2));
-  else ctx.print(renderSyncOutcome(result.outcomes, extra.closing));
+  else ctx.print(renderSyncOutcome(extra.outcomeShown ? [] : result.outcomes, extra.closing));
   ctx.log.info(requestsLine(ctx.requests()));
 }

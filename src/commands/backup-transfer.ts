@@ -10,7 +10,7 @@ import { UsageError } from '../core/errors.js';
 import { describeLocation, type SyncLocation } from '../core/sync-location.js';
 import { resolveBackupBucket, type BucketOptions } from './backup-common.js';
 import { bucketFlag, parseMaxDelete } from './backup-flags.js';
-import { confirmIf, report, runSteps, showPlan, type SyncFlags } from './backup-sync.js';
+import { confirmIf, planningOptions, report, runSteps, showPlan, type SyncFlags } from './backup-sync.js';
 import type { Context } from './context.js';
 
 // `claw backup pull` (a snapshot or latest/ to a local directory) and `claw backup push`
@@ -49,7 +49,7 @@ export async function pull(ctx: Context, opts: PullOptions): Promise<void> {
   const { s3 } = await ctx.clients();
   const listing = await readBackupListing(s3, bucket);
   const source: SyncLocation = opts.snapshot === undefined ? latestOf(bucket.name) : snapshotOf(bucket.name, requireSnapshot(listing, opts.snapshot));
-  const plan = await planSync(s3, source, { kind: 'local', dir }, { concurrency: ctx.config.values.syncConcurrency, signal: ctx.io.signal, events: ctx.events, delete: Boolean(opts.delete) });
+  const plan = await planSync(s3, source, { kind: 'local', dir }, { ...planningOptions(ctx), delete: Boolean(opts.delete) });
   requireNonEmptySource(plan);
   checkMaxDelete(plan, maxDelete);
   const json = { bucket: bucket.name, source: describeLocation(source), destination: dir };
@@ -67,7 +67,7 @@ export async function push(ctx: Context, opts: PushOptions): Promise<void> {
   const bucket = await resolveBackupBucket(ctx, opts);
   const { s3 } = await ctx.clients();
   const listing = await readBackupListing(s3, bucket);
-  const sync = { concurrency: ctx.config.values.syncConcurrency, signal: ctx.io.signal, events: ctx.events };
+  const sync = planningOptions(ctx);
   const main = await planSync(s3, { kind: 'local', dir }, latestOf(bucket.name), { ...sync, delete: Boolean(opts.delete) });
   requireNonEmptySource(main);
   checkMaxDelete(main, maxDelete);

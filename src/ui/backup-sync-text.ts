@@ -32,7 +32,8 @@ export function renderSyncSteps(steps: readonly BackupSyncStep[], o: { objects: 
   const lines: string[] = [];
   steps.forEach((step, i) => {
     const { plan } = step;
-    lines.push(`  ${i + 1}. ${step.title}: ${describeLocation(plan.source)} -> ${describeLocation(plan.destination)}`);
+    lines.push(`  ${i + 1}. ${step.title}`);
+    lines.push(`     ${describeLocation(plan.source)} -> ${describeLocation(plan.destination)}`);
     lines.push(`     ${counts(plan)}`);
     if (o.objects) lines.push(...objectLines(plan));
   });
