@@ -1,7 +1,7 @@
 import { UsageError } from '../core/errors.js';
 import { planRun, type RunPlan } from '../core/runbook-plan.js';
 import type { Phase, Runbook } from '../core/runbook-schema.js';
-import { emptyState, resetPreflight, restart, type RunbookState } from '../core/runbook-state.js';
+import { acceptChanges, emptyState, resetPreflight, restart, type RunbookState } from '../core/runbook-state.js';
 import { runPlanView } from '../core/runbook-view.js';
 import { renderManual, renderRunPlan } from '../ui/migrate-text.js';
 import type { Context } from './context.js';
@@ -59,6 +59,7 @@ export async function runMigrate(ctx: Context, fileArg: string | undefined, opts
       return;
     }
     ctx.print(renderRunPlan(runPlanView(p), ctx.paint));
+    warnUnknownHosts(ctx, p);
     const deps = driverDeps(ctx, l, { yes: opts.yes, resumeHint });
 
     if (l.rb.preflight.length) {
@@ -81,6 +82,20 @@ export async function runMigrate(ctx: Context, fileArg: string | undefined, opts
   });
 }
 
+/** ssm hosts are checked against the registry when their step runs (an earlier step may add one); say so upfront. */
+function warnUnknownHosts(ctx: Context, p: RunPlan): void {
+  const hosts = [...new Set(p.steps.flatMap(({ step }) => (step.kind === 'ssm' ? [step.host] : [])))];
+  if (hosts.length === 0 || !ctx.repo) return;
+  let known: Set<string>;
+  try {
+    known = new Set(ctx.registry().hosts.map((h) => h.host));
+  } catch {
+    return; // the step itself reports a broken registry
+  }
+  const missing = hosts.filter((h) => !known.has(h));
+  if (missing.length) ctx.log.warn(`not in ${ctx.registry().file}: ${missing.join(', ')}; an ssm step on such a host fails unless an earlier step adds it`);
+}
+
 /** The run paused at a manual step: what to do, and the approve command to paste. */
 export function waitingText(ctx: Context, l: LoadedRunbook, id: string, title: string | undefined, phase: string, instructions: string, then: string): string {
   return [
@@ -94,10 +109,11 @@ export function waitingText(ctx: Context, l: LoadedRunbook, id: string, title: s
 function dryRun(ctx: Context, l: LoadedRunbook, opts: MigrateRunOptions): void {
   let state = l.state ?? emptyState(l.rb, { file: l.file, hash: l.hash, now: ctx.now() });
   if (l.changed && !opts.acceptChanges) ctx.log.warn(`${l.shown} changed since its state was written: a real run needs --accept-changes (shown here as if accepted)`);
-  if (l.changed) state = currentState({ ...ctx, log: { ...ctx.log, warn: () => undefined } }, l, l.state, true);
+  if (l.state && l.changed) state = acceptChanges(l.rb, l.state, { hash: l.hash, file: l.file, now: ctx.now() });
   if (opts.restart) state = restart(l.rb, state, ctx.now(), opts.phase);
   const p = plan(l.rb, state, opts);
   ctx.print(renderRunPlan(runPlanView(p), ctx.paint));
+  warnUnknownHosts(ctx, p);
   if (p.steps.length && l.rb.preflight.length) ctx.print(`preflight first: ${l.rb.preflight.map((s) => s.id).join(', ')}`);
   ctx.print('dry run: nothing was run and no state was written');
 }
