@@ -63,7 +63,7 @@ describe('claw --sandbox backup restore / pull', () => {
     const r = await claw('restore', '--stack', 'lab', '--snapshot', older, '--restart', 'openclaw-lab', '--yes');
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toMatch(/error: restore on openclaw-lab \(i-[0-9a-f]{17}\) failed: the command ended Failed/);
-    expect(r.stderr).toMatch(/AccessDenied/);
+    expect(r.stderr).toMatch(/Job for openclaw-s3-restore\.service failed/);
     // latest/ holds the restored snapshot all the same, and the undo is named.
     expect(r.stdout).toMatch(/^restore snapshots\/\S+ into latest\/: 3 transferred/m);
     expect(r.stderr).toMatch(/^hint: latest\/ holds the restored state/m);
