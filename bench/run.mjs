@@ -116,14 +116,13 @@ async function main() {
       cleanup.push(() => seeder.destroy());
       const front = await startFront(moto.url, seeder.managedNodes);
       cleanup.push(() => void front.close());
-      Object.assign(ctx, { endpoint: front.url, front });
+      Object.assign(ctx, { endpoint: front.url, front, motoUrl: moto.url });
 
       log('seeding: tagged AMIs, the 3 registry hosts, the bucket');
       ctx.seeded = await seeder.seedRegistryFleet();
       const sizes = [await countRequests(ctx)];
       log('seeding: growing the fleet');
       ctx.seeded = await seeder.growFleet();
-      ctx.objects = seeder.objects();
       result.meta.fleet = ctx.seeded;
       sizes.push(await countRequests(ctx));
 

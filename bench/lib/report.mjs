@@ -39,17 +39,15 @@ function verdicts(section) {
 }
 
 function s3Lines(section) {
-  const lines = [];
-  if (section.clawPending) lines.push(`   ${section.clawPending}`);
+  const lines = [`   (${section.runs} timed runs per case after 1 warm-up; the sync cases cap --runs at that)`];
   for (const c of section.cases) {
-    if (c.clawPending) lines.push(`   ${c.clawPending}`);
     lines.push(`   ${c.what}:`);
-    lines.push(...timingRows({ rows: c.rows, baseline: c.rows.some((r) => r.id === 'claw') ? 'claw' : 'rclone' }));
+    lines.push(...timingRows({ rows: c.rows, baseline: 'claw' }));
     for (const r of c.rows) {
       if (!r.ok) continue;
       const req = c.requests[r.peer] ?? {};
       const n = Object.values(req).reduce((a, b) => a + b, 0);
-      lines.push(`   => ${r.peer}: all ${c.objects} seeded objects listed, ${n} request${n === 1 ? '' : 's'} (${Object.entries(req).map(([k, v]) => `${k} ${v}`).join(', ')})`);
+      lines.push(`   => ${r.peer}: ${n} request${n === 1 ? '' : 's'} (${Object.entries(req).map(([k, v]) => `${k} ${v}`).join(', ')})`);
     }
   }
   return lines;
@@ -88,7 +86,7 @@ export function renderReport(result) {
   const order = [
     ['startup', '1. start-up', (s) => [...timingRows(s), ...verdicts(s)]],
     ['fleet-read', '2. fleet read', (s) => [...timingRows(s), ...verdicts(s)]],
-    ['s3', '3. S3', s3Lines],
+    ['s3', '3. S3 sync', s3Lines],
     ['requests', '4. AWS requests for one fleet read', requestLines],
   ];
   for (const [id, fallback, body] of order) {
