@@ -48,7 +48,12 @@ function startBackup(s: DashboardState): Step {
   if (s.readonly) return step(flash(s, 'read-only (--readonly): backup is disabled'));
   const row = selectedRow(s);
   if (!row) return step(flash(s, 'no host selected'));
-  return step(s, { kind: 'backup', host: row.host });
+  if (row.kind !== 'backup') {
+    const stack = s.backup.value?.stack;
+    return step(flash(s, stack ? `${row.host} has no S3 backup: only the OpenClaw hosts of stack ${stack} do` : `${row.host} has no S3 backup (OpenClaw hosts do: claw tui --stack NAME lists them)`));
+  }
+  if (s.backingUp) return step(flash(s, `a backup of ${s.backingUp} is running already`));
+  return step(flash({ ...s, backingUp: row.host }, `backup ${row.host}: starting its backup unit now`), { kind: 'backup', host: row.host });
 }
 
 function tableKey(s: DashboardState, k: KeyPress): Step {

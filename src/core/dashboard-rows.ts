@@ -1,17 +1,23 @@
-import type { HostStatus, SsmPing, StatusReport, UnregisteredInstance } from './fleet.js';
+import { freshness } from './backup.js';
+import type { FleetInstance, HostStatus, SsmPing, StatusReport, UnregisteredInstance } from './fleet.js';
 
-// The dashboard's fleet table as data: one row per registered host and per
-// unregistered instance, with the comparisons (AMI vs latest, rev vs repo HEAD) made
-// once here, then filtered and sorted. Pure: the Ink table only lays the cells out.
+// The dashboard's fleet table as data: one row per registered host, per unregistered
+// instance and (with a backup stack) per OpenClaw host of that stack, with the
+// comparisons (AMI vs latest, rev vs repo HEAD, backup freshness) made once here, then
+// filtered and sorted. Pure: the Ink table only lays the cells out.
 
 export type AmiStanding = 'latest' | 'behind' | 'untracked' | 'unknown';
 export type RevStanding = 'head' | 'other' | 'unknown';
 
+export type RowKind = 'host' | 'unregistered' | 'backup';
+
 export interface FleetRow {
-  /** Stable across refreshes: the host for registered rows, `i:<instance id>` otherwise. */
+  /** Stable across refreshes: the host for registered rows, `i:<id>` unregistered, `b:<id>` backup hosts. */
   key: string;
-  /** The registry host, or the instance's Name tag (or `(no Name tag)`) when unregistered. */
+  /** The registry host, or the instance's Name tag (or `(no Name tag)`). */
   host: string;
+  /** A registry host, a tagged instance missing from the registry, or an OpenClaw host with S3 backups. */
+  kind: RowKind;
   registered: boolean;
   instanceId: string | null;
   /** Further active instances carrying the host's Name (drift). */
@@ -42,8 +48,8 @@ export interface RowExtras {
   head: string | null;
   /** SSM ping per instance id, for unregistered instances (registered ones carry theirs). */
   pings?: ReadonlyMap<string, SsmPing> | undefined;
-  /** Newest backup per host, where the backup lane knows it. */
-  backups?: ReadonlyMap<string, string> | undefined;
+  /** OpenClaw hosts of the backup stack, and when their bucket's latest/ last changed (null: empty). */
+  backup?: { hosts: readonly FleetInstance[]; latestAt: string | null; now: Date } | undefined;
   /** Tagged AMI ids newest first, to place unregistered instances' AMIs. */
   imageOrder?: readonly string[] | undefined;
 }
@@ -63,6 +69,7 @@ function hostRow(h: HostStatus, x: RowExtras): FleetRow {
   return {
     key: h.host,
     host: h.host,
+    kind: 'host',
     registered: true,
     instanceId: h.instanceId,
     extraInstances: Math.max(0, h.instanceIds.length - 1),
@@ -78,7 +85,7 @@ function hostRow(h: HostStatus, x: RowExtras): FleetRow {
     rev: h.rev,
     revStanding: revStanding(h.rev, x.head),
     ssm: h.instanceId === null ? null : h.ssmPing,
-    backupAt: x.backups?.get(h.host) ?? null,
+    backupAt: null,
     drift: h.drift.map((d) => d.kind),
     driftMessages: h.drift.map((d) => d.message),
   };
@@ -92,6 +99,7 @@ function unregisteredRow(u: UnregisteredInstance, x: RowExtras): FleetRow {
   return {
     key: `i:${u.instanceId}`,
     host: u.name ?? '(no Name tag)',
+    kind: 'unregistered',
     registered: false,
     instanceId: u.instanceId,
     extraInstances: 0,
@@ -113,9 +121,44 @@ function unregisteredRow(u: UnregisteredInstance, x: RowExtras): FleetRow {
   };
 }
 
-/** Registered hosts in registry order, then unregistered instances. */
+function backupRow(i: FleetInstance, x: RowExtras, b: NonNullable<RowExtras['backup']>): FleetRow {
+  // Backups are synced to latest/ every 20 minutes: older than two runs is stale.
+  const fresh = freshness(b.latestAt, b.now);
+  const drift = fresh === 'fresh' ? [] : [fresh === 'empty' ? 'no-backup' : 'backup-stale'];
+  return {
+    key: `b:${i.instanceId}`,
+    host: i.name ?? i.instanceId,
+    kind: 'backup',
+    registered: false,
+    instanceId: i.instanceId,
+    extraInstances: 0,
+    state: i.state,
+    instanceType: i.instanceType ?? null,
+    typeDrift: false,
+    desiredInstanceType: null,
+    availabilityZone: i.availabilityZone ?? null,
+    imageId: i.imageId ?? null,
+    // Not a clawdinator image: there is no "latest" to compare with.
+    ami: 'unknown',
+    imagesBehind: null,
+    launchTime: i.launchTime ?? null,
+    rev: null,
+    revStanding: 'unknown',
+    ssm: x.pings?.get(i.instanceId) ?? null,
+    backupAt: b.latestAt,
+    drift,
+    driftMessages: drift.length ? [fresh === 'empty' ? 'the backup bucket has nothing under latest/' : `latest/ last changed at ${b.latestAt}: more than two 20-minute backup runs ago`] : [],
+  };
+}
+
+/** Registered hosts in registry order, then unregistered instances, then the backup stack's hosts. */
 export function buildFleetRows(report: StatusReport, extras: RowExtras): FleetRow[] {
-  return [...report.hosts.map((h) => hostRow(h, extras)), ...report.unregistered.map((u) => unregisteredRow(u, extras))];
+  const b = extras.backup;
+  return [
+    ...report.hosts.map((h) => hostRow(h, extras)),
+    ...report.unregistered.map((u) => unregisteredRow(u, extras)),
+    ...(b ? b.hosts.map((i) => backupRow(i, extras, b)) : []),
+  ];
 }
 
 /** The AMI cell: `latest`, `2 behind`, `untracked` or `-`. */

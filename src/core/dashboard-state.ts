@@ -1,7 +1,7 @@
 import { buildFleetRows, visibleRows, type FleetRow, type SortKey } from './dashboard-rows.js';
 import { emptySection, finishRefresh, idleClock, mergeSection, startRefresh, type Outcome, type RefreshClock, type Section } from './dashboard-refresh.js';
 import type { ClawEvent } from './events.js';
-import type { SsmPing, StatusReport } from './fleet.js';
+import type { FleetInstance, SsmPing, StatusReport } from './fleet.js';
 import type { HistoryRecord } from './history.js';
 import type { LockState } from './lock.js';
 import type { PrunePlan } from './retention.js';
@@ -18,10 +18,17 @@ export interface FleetData {
   imageOrder: string[];
   /** Tags and launch time per instance id, for the detail view. */
   instances: Record<string, { tags: Record<string, string>; launchTime: string | null }>;
-  /** Newest backup per host (ISO), where the backup lane knows it. */
-  backups: Record<string, string>;
   /** A part that could not be read without failing the rest (e.g. SSM unavailable). */
   warnings: string[];
+}
+
+/** With a backup stack (--stack): its OpenClaw hosts and its bucket's latest/. */
+export interface BackupData {
+  stack: string;
+  bucket: string;
+  hosts: FleetInstance[];
+  /** The newest LastModified under latest/ (ISO), null when empty. */
+  latestAt: string | null;
 }
 
 export interface HeadData {
@@ -39,6 +46,8 @@ export interface RefreshResult {
   head: Outcome<HeadData>;
   /** The account id, asked once (absent once known). */
   account?: Outcome<string> | undefined;
+  /** Only with a backup stack. */
+  backup?: Outcome<BackupData> | undefined;
 }
 
 /** `text` is what the dialog shows (warnings and the plan); `planText` the plan alone, which the deploy must print again. */
@@ -92,6 +101,7 @@ export interface DashboardState {
   lock: Section<LockState>;
   history: Section<HistoryRecord[]>;
   head: Section<HeadData>;
+  backup: Section<BackupData>;
   account: string | null;
   refresh: RefreshClock;
   /** Every row from the last good fleet read, and the ones the filter and sort leave. */
@@ -101,6 +111,8 @@ export interface DashboardState {
   /** Output tails of hosts deployed in this session, by host. */
   tails: Record<string, string[]>;
   spot: SpotState | null;
+  /** The host whose backup runs now (one at a time). */
+  backingUp: string | null;
 }
 
 export type Effect =
@@ -138,6 +150,7 @@ export type Msg =
   | { type: 'rollout-done'; at: number; status: 'succeeded' | 'failed' | 'interrupted'; message: string; result: string[]; tails: Record<string, string[]> }
   | { type: 'spot-ready'; at: number; lines: string[] }
   | { type: 'spot-failed'; at: number; message: string }
+  | { type: 'backup-done'; host: string; text: string }
   | { type: 'notice'; text: string };
 
 export interface Step {
@@ -151,7 +164,7 @@ export function initialState(o: { intervalMs: number; readonly: boolean; now: nu
   return {
     intervalMs: o.intervalMs, readonly: o.readonly, now: o.now, mode: { kind: 'table' }, selectedKey: null, filter: '', sort: 'host',
     flash: null, pageSize: 10, top: 0, fleet: emptySection(), retention: emptySection(), lock: emptySection(), history: emptySection(),
-    head: emptySection(), account: null, refresh: idleClock(), rows: [], visible: [], rollout: null, tails: {}, spot: null,
+    head: emptySection(), backup: emptySection(), account: null, refresh: idleClock(), rows: [], visible: [], rollout: null, tails: {}, spot: null, backingUp: null,
   };
 }
 
@@ -190,27 +203,29 @@ export function moveSelection(s: DashboardState, delta: number): DashboardState 
 function applyRefresh(s: DashboardState, at: number, r: RefreshResult): DashboardState {
   const fleet = mergeSection(s.fleet, r.fleet, at);
   const head = mergeSection(s.head, r.head, at);
-  const outcomes: Outcome<unknown>[] = [r.fleet, r.retention, r.lock, r.history, r.head, ...(r.account ? [r.account] : [])];
+  const backup = r.backup ? mergeSection(s.backup, r.backup, at) : s.backup;
+  const outcomes: Outcome<unknown>[] = [r.fleet, r.retention, r.lock, r.history, r.head, ...(r.account ? [r.account] : []), ...(r.backup ? [r.backup] : [])];
   const errors = outcomes.flatMap((o) => (o.ok ? [] : [o.error]));
   const next: DashboardState = {
     ...s,
     fleet,
     head,
+    backup,
     retention: mergeSection(s.retention, r.retention, at),
     lock: mergeSection(s.lock, r.lock, at),
     history: mergeSection(s.history, r.history, at),
     account: r.account?.ok ? r.account.value : s.account,
     refresh: finishRefresh(s.refresh, at, errors),
   };
-  // Rows change only with a good fleet read (or a new HEAD): a failure keeps the last good rows.
-  if (!r.fleet.ok && !r.head.ok) return next;
+  // Rows change only with a good read (fleet, HEAD, backups): a failure keeps the last good rows.
+  if (!r.fleet.ok && !r.head.ok && !r.backup?.ok) return next;
   const data = fleet.value;
   if (!data) return next;
   const rows = buildFleetRows(data.report, {
     head: head.value?.rev ?? null,
     pings: new Map(Object.entries(data.pings)),
-    backups: new Map(Object.entries(data.backups)),
     imageOrder: data.imageOrder,
+    backup: backup.value ? { hosts: backup.value.hosts, latestAt: backup.value.latestAt, now: new Date(at) } : undefined,
   });
   return withRows(next, rows, s.filter, s.sort);
 }
@@ -247,6 +262,9 @@ export function updateData(s: DashboardState, msg: Exclude<Msg, { type: 'key' }>
       return none({ ...s, spot: { status: 'ready', lines: msg.lines, message: null, at: msg.at } });
     case 'spot-failed':
       return none({ ...s, spot: { status: 'error', lines: s.spot?.lines ?? [], message: msg.message, at: s.spot?.at ?? null } });
+    case 'backup-done':
+      // Its snapshot and the new latest/ show up at once: refresh now.
+      return { state: flash({ ...s, backingUp: null }, msg.text), effects: [{ kind: 'refresh' }] };
     case 'notice':
       return none(flash(s, msg.text));
   }

@@ -1,4 +1,4 @@
-import type { RefreshResult, FleetData } from '../../src/core/dashboard-state.js';
+import type { BackupData, RefreshResult, FleetData } from '../../src/core/dashboard-state.js';
 import { buildStatus, type FleetInstance } from '../../src/core/fleet.js';
 import type { HistoryRecord } from '../../src/core/history.js';
 import { parseRegistry } from '../../src/core/registry.js';
@@ -47,7 +47,6 @@ export function fleetData(instances: FleetInstance[] = INSTANCES, hosts = ['claw
     pings: Object.fromEntries(pings),
     imageOrder: images.map((i) => i.imageId),
     instances: Object.fromEntries(instances.map((i) => [i.instanceId, { tags: i.tags, launchTime: i.launchTime ?? null }])),
-    backups: {},
     warnings: [],
   };
 }
@@ -66,8 +65,16 @@ export const retention = () =>
     now: new Date(NOW),
   });
 
-export function goodRefresh(fleet: FleetData = fleetData()): RefreshResult {
+/** The OpenClaw host of stack lab, its bucket's latest/ last changed `latestAgoMs` ago (null: empty). */
+export function backupData(latestAgoMs: number | null = 10 * 60_000): BackupData {
+  const host = instance('i-07e1a3c5b9d2f4068', 'openclaw-lab', { instanceType: 't4g.medium', availabilityZone: 'eu-central-1c', imageId: 'ami-0d8f2b4c6e1a3957b', rev: undefined, tags: { app: 'openclaw', stack: 'lab' } });
+  delete host.tags['clawdinator:rev'];
+  return { stack: 'lab', bucket: 'openclaw-lab-backup-lab-123456789012', hosts: [host], latestAt: latestAgoMs === null ? null : ago(latestAgoMs) };
+}
+
+export function goodRefresh(fleet: FleetData = fleetData(), backup?: BackupData): RefreshResult {
   return {
+    ...(backup ? { backup: { ok: true as const, value: backup } } : {}),
     fleet: { ok: true, value: fleet },
     retention: { ok: true, value: retention() },
     lock: { ok: true, value: { kind: 'free' } },

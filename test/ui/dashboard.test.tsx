@@ -2,7 +2,7 @@ import { render } from 'ink-testing-library';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RefreshResult } from '../../src/core/dashboard-state.js';
 import { DashboardApp } from '../../src/ui/dashboard/app.js';
-import { failedRefresh, goodRefresh, HEAD } from '../helpers/dashboard-fixture.js';
+import { backupData, failedRefresh, goodRefresh, HEAD } from '../helpers/dashboard-fixture.js';
 import { fakeDeps, frameWhen, type FakeDeps } from '../helpers/dashboard-deps.js';
 
 // The dashboard as the operator sees it (unstyled frames), driven by keys on stdin,
@@ -156,6 +156,32 @@ describe('claw tui dashboard', () => {
     expect(f).toContain('could not read the fleet: no AWS credentials found');
     expect(f).toContain('lock ?');
     expect(f).toContain('account ?');
+  });
+
+  it('with a backup stack: its OpenClaw host with backup freshness, b backs it up and the table refreshes', async () => {
+    let done: ((text: string) => void) | undefined;
+    const deps = fakeDeps({
+      refresh: sequence(goodRefresh(undefined, backupData(12 * 60_000)), goodRefresh(undefined, backupData(0))),
+      backup: (host) => new Promise((resolve) => (done = (text) => resolve(`${text} ${host}`))),
+    });
+    const ui = open(deps);
+    let f = await ui.frame((x) => x.includes('openclaw-lab'));
+    expect(f).toContain('Fleet: 3 hosts, 1 unregistered, 1 OpenClaw (stack lab) · sort: host');
+    expect(f).toMatch(/ SSM +BACKUP +DRIFT$/m);
+    expect(f).toMatch(/^ {2}openclaw-lab +i-07e1a3c5b9d2f4068 +running +t4g\.medium +eu-central-1c +- +- +- +12m ago +ok$/m);
+    expect(f).toMatch(/^ {2}clawdinator-2 .* online +- +ok$/m);
+    await ui.press('G', '\r');
+    f = await ui.frame((x) => x.includes('tags ('));
+    expect(f).toContain('openclaw-lab  (OpenClaw host with S3 backups)');
+    expect(f).toMatch(/^backup +stack lab: s3:\/\/openclaw-lab-backup-lab-123456789012\/latest\/ last changed 2026-11-23T11:48:00\.000Z \(12m ago\), fresh$/m);
+    await ui.press('\u001B', 'b');
+    f = await ui.frame((x) => x.includes('backing up openclaw-lab') || x.includes('starting its backup unit'));
+    expect(f).toMatch(/backup openclaw-lab: starting its backup unit now|backing up openclaw-lab …/);
+    done!('backup done:');
+    expect(await ui.frame((x) => x.includes('backup done: openclaw-lab'))).toContain('backup done: openclaw-lab');
+    f = await ui.frame((x) => /openclaw-lab .* 0s ago +ok$/m.test(x));
+    expect(f).toMatch(/openclaw-lab .* 0s ago +ok$/m);
+    expect(deps.calls).toEqual(['refresh', 'backup', 'refresh']);
   });
 
   it('--readonly leaves the actions out and refuses them', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { update } from '../../src/core/dashboard-keys.js';
 import { FLASH_MS, initialState, type DashboardState, type Effect, type KeyPress, type Msg } from '../../src/core/dashboard-state.js';
-import { failedRefresh, fleetData, goodRefresh, HEAD, NOW } from '../helpers/dashboard-fixture.js';
+import { backupData, failedRefresh, fleetData, goodRefresh, HEAD, NOW } from '../helpers/dashboard-fixture.js';
 
 // The dashboard's state machine through its one entry point: messages in, state and effects out.
 
@@ -144,10 +144,24 @@ describe('dashboard keys and state', () => {
     }
   });
 
-  it('deploys registry hosts only; b asks the backup service for the selected host', () => {
+  it('deploys registry hosts only', () => {
     const s = run(loaded(), 'G').state;
     expect(run(s, 'd').state.flash?.text).toMatch(/not in nix\/instances.json/);
-    expect(run(loaded(), 'b').effects).toEqual([{ kind: 'backup', host: 'clawdinator-1' }]);
+  });
+
+  it('b backs up the selected OpenClaw host of the stack, one at a time, and refreshes when done', () => {
+    const none = run(loaded(), 'b');
+    expect(none.effects).toEqual([]);
+    expect(none.state.flash?.text).toBe('clawdinator-1 has no S3 backup (OpenClaw hosts do: claw tui --stack NAME lists them)');
+    const s = run(initialState({ intervalMs: 10_000, readonly: false, now: NOW }), { type: 'refreshed', at: NOW, result: goodRefresh(undefined, backupData()) }).state;
+    expect(run(s, 'b').state.flash?.text).toBe('clawdinator-1 has no S3 backup: only the OpenClaw hosts of stack lab do');
+    const started = run(s, 'G', 'b');
+    expect(started.effects).toEqual([{ kind: 'backup', host: 'openclaw-lab' }]);
+    expect(started.state.backingUp).toBe('openclaw-lab');
+    expect(run(started.state, 'b').effects).toEqual([]);
+    const done = run(started.state, { type: 'backup-done', host: 'openclaw-lab', text: 'backup of openclaw-lab done' });
+    expect(done.effects).toEqual([{ kind: 'refresh' }]);
+    expect(done.state).toMatchObject({ backingUp: null, flash: { text: 'backup of openclaw-lab done' } });
   });
 
   it('p fetches spot prices; ? shows help; q and Ctrl-C quit; a notice fades', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { amiLabel, buildFleetRows, filterRows, nextSortKey, revLabel, SORT_KEYS, sortRows, visibleRows, type SortKey } from '../../src/core/dashboard-rows.js';
-import { fleetData, HEAD } from '../helpers/dashboard-fixture.js';
+import { backupData, fleetData, HEAD, NOW } from '../helpers/dashboard-fixture.js';
 
 const data = fleetData();
 const rows = buildFleetRows(data.report, { head: HEAD, pings: new Map(Object.entries(data.pings)), imageOrder: data.imageOrder });
@@ -49,6 +49,18 @@ describe('dashboard rows', () => {
     for (let i = 0; i < SORT_KEYS.length; i++) seen.add((k = nextSortKey(k)));
     expect(seen.size).toBe(SORT_KEYS.length);
     expect(k).toBe('host');
+  });
+
+  it('lists the backup stack\'s OpenClaw hosts last, with their backup freshness as drift', () => {
+    const at = (agoMs: number | null) => {
+      const b = backupData(agoMs);
+      return buildFleetRows(data.report, { head: HEAD, backup: { hosts: b.hosts, latestAt: b.latestAt, now: new Date(NOW) } }).at(-1)!;
+    };
+    expect(at(10 * 60_000)).toMatchObject({ key: 'b:i-07e1a3c5b9d2f4068', host: 'openclaw-lab', kind: 'backup', drift: [], ami: 'unknown', backupAt: new Date(NOW - 600_000).toISOString() });
+    expect(at(41 * 60_000).drift).toEqual(['backup-stale']);
+    expect(at(41 * 60_000).driftMessages[0]).toMatch(/more than two 20-minute backup runs ago$/);
+    expect(at(null)).toMatchObject({ drift: ['no-backup'], backupAt: null });
+    expect(rows.every((r) => r.kind !== 'backup')).toBe(true);
   });
 
   it('filters before sorting', () => {

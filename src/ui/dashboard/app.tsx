@@ -127,8 +127,8 @@ export function DashboardApp({ deps, where, intervalMs, readonly, color, signal,
         return;
       case 'backup':
         void deps.backup(e.host).then(
-          (text) => dispatch({ type: 'notice', text }),
-          (err: unknown) => dispatch({ type: 'notice', text: `backup of ${e.host} failed: ${fail(err)}` }),
+          (text) => dispatch({ type: 'backup-done', host: e.host, text }),
+          (err: unknown) => dispatch({ type: 'backup-done', host: e.host, text: `backup of ${e.host} failed: ${fail(err)}` }),
         );
         return;
       case 'quit':

@@ -1,4 +1,4 @@
-import { formatAgo } from '../../core/dashboard-refresh.js';
+import { formatAge } from '../format.js';
 import { amiLabel, driftLabel, revLabel, type FleetRow } from '../../core/dashboard-rows.js';
 
 // The fleet table's cells as text and tone, and the column widths. Pure: the Ink table
@@ -21,11 +21,13 @@ const STATE_TONE: Record<string, Tone> = { running: 'green', pending: 'yellow', 
 const SSM_TONE: Record<string, Tone> = { online: 'green', 'connection-lost': 'red', inactive: 'red', 'not-managed': 'yellow', unknown: 'gray' };
 const AMI_TONE: Record<FleetRow['ami'], Tone | undefined> = { latest: 'green', behind: 'yellow', untracked: 'red', unknown: undefined };
 
+const HOST_TONE: Record<FleetRow['kind'], Tone | undefined> = { host: undefined, unregistered: 'gray', backup: 'cyan' };
+
 const TITLES = ['HOST', 'INSTANCE', 'STATE', 'TYPE', 'AZ', 'AMI', 'REV', 'SSM'];
 
 export function rowCells(r: FleetRow, now: number, showBackup: boolean): Cell[] {
   const cells: Cell[] = [
-    { text: r.host, tone: r.registered ? undefined : 'gray' },
+    { text: r.host, tone: HOST_TONE[r.kind] },
     { text: r.instanceId ? `${r.instanceId}${r.extraInstances ? ` +${r.extraInstances}` : ''}` : '-', tone: r.extraInstances ? 'yellow' : undefined },
     { text: r.state, tone: STATE_TONE[r.state] ?? 'yellow' },
     { text: r.instanceType === null ? '-' : r.typeDrift ? `${r.instanceType}!` : r.instanceType, tone: r.typeDrift ? 'yellow' : undefined },
@@ -34,8 +36,9 @@ export function rowCells(r: FleetRow, now: number, showBackup: boolean): Cell[] 
     { text: revLabel(r), tone: r.revStanding === 'head' ? 'green' : r.revStanding === 'other' ? 'yellow' : undefined },
     { text: r.ssm ?? '-', tone: r.ssm ? SSM_TONE[r.ssm] : undefined },
   ];
-  if (showBackup) cells.push({ text: r.backupAt ? `${formatAgo(now - Date.parse(r.backupAt))} ago` : '-' });
-  cells.push({ text: driftLabel(r), tone: r.drift.length === 0 ? 'green' : r.registered ? 'yellow' : 'gray' });
+  // Whole units (12m, 3h): the column keeps its width while the seconds tick.
+  if (showBackup) cells.push({ text: r.backupAt ? `${formatAge(r.backupAt, new Date(now))} ago` : '-', tone: r.kind === 'backup' ? (r.drift.length ? 'yellow' : 'green') : undefined });
+  cells.push({ text: driftLabel(r), tone: r.drift.length === 0 ? 'green' : r.kind === 'unregistered' ? 'gray' : 'yellow' });
   return cells;
 }
 
@@ -44,7 +47,8 @@ export const hasBackups = (rows: readonly FleetRow[]): boolean => rows.some((r) 
 
 export function layoutColumns(rows: readonly FleetRow[], now: number, showBackup: boolean): Column[] {
   const titles = [...TITLES, ...(showBackup ? ['BACKUP'] : []), 'DRIFT'];
-  const widths = titles.map((t) => t.length);
+  // `123d ago` at most: room for every backup age, so the columns after it stay put.
+  const widths = titles.map((t) => (t === 'BACKUP' ? 8 : t.length));
   for (const r of rows) {
     rowCells(r, now, showBackup).forEach((c, i) => {
       widths[i] = Math.max(widths[i]!, c.text.length);

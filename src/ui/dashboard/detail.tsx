@@ -1,7 +1,8 @@
 import { Box, Text } from 'ink';
 import { formatAgo } from '../../core/dashboard-refresh.js';
 import { amiLabel, type FleetRow } from '../../core/dashboard-rows.js';
-import type { FleetData } from '../../core/dashboard-state.js';
+import { freshness } from '../../core/backup.js';
+import type { BackupData, FleetData } from '../../core/dashboard-state.js';
 import type { HistoryRecord } from '../../core/history.js';
 
 // The selected host in full (Enter): instance, launch time, AMI, rev, SSM, drift,
@@ -13,15 +14,23 @@ export interface DetailInput {
   instance: FleetData['instances'][string] | undefined;
   lastDeploy: HistoryRecord | undefined;
   tail: readonly string[] | undefined;
+  /** The backup stack, for its OpenClaw hosts. */
+  backup: BackupData | undefined;
   now: number;
 }
 
+const KIND = {
+  host: '(in nix/instances.json)',
+  unregistered: '(unregistered: tagged for the fleet, not in nix/instances.json)',
+  backup: '(OpenClaw host with S3 backups)',
+} as const;
+
 const when = (iso: string | null | undefined, now: number) => (iso ? `${iso} (${formatAgo(now - Date.parse(iso))} ago)` : '-');
 
-export function detailLines({ row, instance, lastDeploy, tail, now }: DetailInput): string[] {
+export function detailLines({ row, instance, lastDeploy, tail, backup, now }: DetailInput): string[] {
   const field = (name: string, value: string) => `${name.padEnd(12)} ${value}`;
   const lines = [
-    `${row.host}  ${row.registered ? '(in nix/instances.json)' : '(unregistered: tagged for the fleet, not in nix/instances.json)'}`,
+    `${row.host}  ${KIND[row.kind]}`,
     '',
     field('instance', row.instanceId ? `${row.instanceId}${row.extraInstances ? ` (+${row.extraInstances} more with this Name)` : ''}` : '-'),
     field('state', row.state),
@@ -35,6 +44,10 @@ export function detailLines({ row, instance, lastDeploy, tail, now }: DetailInpu
     field('drift', row.driftMessages.length ? row.driftMessages.join('; ') : 'none'),
     field('last deploy', lastDeploy ? `${lastDeploy.result} ${lastDeploy.rev.slice(0, 12)} ${formatAgo(now - Date.parse(lastDeploy.finishedAt))} ago by ${lastDeploy.who}: ${lastDeploy.detail}` : 'none recorded'),
   ];
+  if (row.kind === 'backup' && backup) {
+    const fresh = freshness(backup.latestAt, new Date(now));
+    lines.push(field('backup', `stack ${backup.stack}: s3://${backup.bucket}/latest/ ${backup.latestAt ? `last changed ${when(backup.latestAt, now)}` : 'is empty'}, ${fresh}`));
+  }
   const tags = Object.entries(instance?.tags ?? {}).sort(([a], [b]) => a.localeCompare(b));
   lines.push('', `tags (${tags.length})`, ...tags.map(([k, v]) => `  ${k} = ${v}`));
   if (tail?.length) lines.push('', 'output tail of the deploy from this dashboard', ...tail.map((l) => `  | ${l}`));

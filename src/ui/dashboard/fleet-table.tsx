@@ -20,7 +20,7 @@ const Row = memo(function Row({ row, columns, selected, now, showBackup }: RowPr
     <Text wrap="truncate-end" inverse={selected && color}>
       {selected ? '> ' : '  '}
       {cells.map((c, i) => (
-        <Text key={i} color={tone(c.tone)} bold={i === 0 && row.registered}>
+        <Text key={i} color={tone(c.tone)} bold={i === 0 && row.kind !== 'unregistered'}>
           {i === cells.length - 1 ? c.text : pad(c.text, columns[i]!.width) + GAP}
         </Text>
       ))}

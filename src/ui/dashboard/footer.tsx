@@ -42,6 +42,13 @@ export function Footer({ state }: { state: DashboardState }) {
       </Text>
     );
   }
+  if (state.backingUp && state.mode.kind === 'table') {
+    return (
+      <Text wrap="truncate-end" color={tone('cyan')}>
+        {`backing up ${state.backingUp} … (the table refreshes when it is done)`}
+      </Text>
+    );
+  }
   return (
     <Text wrap="truncate-end" dimColor>
       {hints(state)}

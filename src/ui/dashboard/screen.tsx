@@ -39,12 +39,14 @@ export function layout(height: number, banner: boolean): Layout {
 
 function TableTitle({ state }: { state: DashboardState }) {
   const tone = useTone();
-  const registered = state.rows.filter((r) => r.registered).length;
+  const count = (kind: string) => state.rows.filter((r) => r.kind === kind).length;
   const st = staleness(state.fleet, state.now, state.intervalMs);
   const filtered = state.filter ? ` · filter /${state.filter} (${state.visible.length} shown)` : '';
+  const backups = state.backup.value ? `, ${count('backup')} OpenClaw (stack ${state.backup.value.stack})` : '';
+  const counts = state.fleet.value ? `: ${count('host')} hosts, ${count('unregistered')} unregistered${backups}` : '';
   return (
     <Text wrap="truncate-end" bold>
-      {`Fleet: ${registered} hosts, ${state.rows.length - registered} unregistered · sort: ${state.sort}${filtered}`}
+      {`Fleet${counts} · sort: ${state.sort}${filtered}`}
       {st.stale ? <Text color={tone('red')}>{` STALE${st.ageMs !== null ? ` ${formatAgo(st.ageMs)}` : ''}`}</Text> : null}
     </Text>
   );
@@ -62,9 +64,11 @@ function Main({ state, width, l }: { state: DashboardState; width: number; l: La
   switch (mode.kind) {
     case 'detail':
       if (row) {
-        const inst = row.instanceId ? state.fleet.value?.instances[row.instanceId] : undefined;
+        const backup = state.backup.value ?? undefined;
+        const own = backup?.hosts.find((h) => h.instanceId === row.instanceId);
+        const inst = own ? { tags: own.tags, launchTime: own.launchTime ?? null } : row.instanceId ? state.fleet.value?.instances[row.instanceId] : undefined;
         const lastDeploy = state.history.value?.find((h) => h.host === row.host);
-        return <Detail input={{ row, instance: inst, lastDeploy, tail: state.tails[row.host], now: state.now }} height={l.main} />;
+        return <Detail input={{ row, instance: inst, lastDeploy, tail: state.tails[row.host], backup, now: state.now }} height={l.main} />;
       }
       break;
     case 'help':
