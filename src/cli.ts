@@ -6,6 +6,7 @@ import { registerLock } from './cli-lock.js';
 import { registerBootstrap } from './cli-bootstrap.js';
 import { registerReplace } from './cli-replace.js';
 import { registerSpot } from './cli-spot.js';
+import { registerTui } from './cli-tui.js';
 import { registerMigrate } from './cli-migrate.js';
 import { registerBackup } from './cli-backup.js';
 import { registerDeploy } from './cli-deploy.js';
@@ -102,6 +103,7 @@ registerBootstrap(program, withContext);
 registerLock(program, withContext);
 registerReplace(program, withContext);
 registerSpot(program, withContext);
+registerTui(program, withContext);
 registerMigrate(program, withContext);
 registerBackup(program, withContext);
 

@@ -1,0 +1,129 @@
+import { homedir } from 'node:os';
+import { relative } from 'node:path';
+import { parseStack } from '../core/backup.js';
+import type { Outcome } from '../core/dashboard-refresh.js';
+import { RemoteError, UsageError } from '../core/errors.js';
+import { LOCK_KEY } from '../core/lock.js';
+import type { DashboardDeps } from '../ui/dashboard/deps.js';
+import type { Where } from '../ui/dashboard/header.js';
+import { lockStatusDocument } from '../ui/lock-text.js';
+import type { Context } from './context.js';
+import { run as status } from './status.js';
+import { backupNow, planDeploy, runDeploy, spotLines } from './tui-actions.js';
+import { dashboardReader, describeError, type DashboardReader } from './tui-data.js';
+
+// `claw tui`: the live fleet dashboard. On a terminal it draws with Ink in the
+// alternate screen until q; anywhere else it prints `claw status` once and says why.
+
+export interface TuiOptions {
+  interval?: string;
+  stack?: string;
+  readonly?: boolean;
+  json?: boolean;
+}
+
+export const DEFAULT_INTERVAL_S = 10;
+
+export function parseInterval(raw: string | undefined): number {
+  if (raw === undefined) return DEFAULT_INTERVAL_S;
+  const n = Number(raw);
+  if (!/^\d+(\.\d+)?$/.test(raw) || n < 1 || n > 3600) {
+    throw new UsageError(`--interval ${raw}: expected seconds between 1 and 3600`, 'e.g. --interval 30');
+  }
+  return n;
+}
+
+function where(ctx: Context): Where {
+  const region = ctx.config.values.region;
+  const target = ctx.sandbox
+    ? `SANDBOX ${region}`
+    : [ctx.config.values.profile ? `profile ${ctx.config.values.profile}` : undefined, region, ctx.config.values.endpointUrl ? `at ${ctx.config.values.endpointUrl}` : undefined].filter(Boolean).join(' · ');
+  const root = ctx.repo?.root;
+  let repo = '-';
+  if (root) {
+    const rel = relative(ctx.io.cwd, root);
+    const home = relative(homedir(), root);
+    repo = rel === '' ? '.' : !rel.startsWith('..') ? rel : !home.startsWith('..') ? `~/${home}` : root;
+    if (ctx.repo?.via === 'sandbox-fixture') repo += ' (sample)';
+  }
+  return { target, sandbox: ctx.sandbox, repo };
+}
+
+export function dashboardDeps(ctx: Context, read: DashboardReader, stack: string | undefined): DashboardDeps {
+  return {
+    refresh: read,
+    planDeploy: (host, rev) => planDeploy(ctx, host, rev),
+    runDeploy: (o) => runDeploy(ctx, o),
+    spot: () => spotLines(ctx),
+    backup: (host) => backupNow(ctx, host, stack),
+    describe: (err) => describeError(err, ctx),
+    now: () => ctx.now().getTime(),
+  };
+}
+
+/**
+ * `--json`: one refresh as one document, each section null when it could not be read,
+ * with the reasons in `errors`; exit 1 when any section failed.
+ */
+async function printJson(ctx: Context, read: DashboardReader): Promise<void> {
+  const r = await read({ account: true });
+  const value = <T>(o: Outcome<T> | undefined): T | null => (o?.ok ? o.value : null);
+  const place = { bucket: ctx.config.values.bootstrapBucket, key: LOCK_KEY };
+  const lock = value(r.lock);
+  const errors = (['fleet', 'retention', 'lock', 'history', 'head', 'account', 'backup'] as const).flatMap((section) => {
+    const o = r[section];
+    return o && !o.ok ? [{ section, message: o.error }] : [];
+  });
+  const fleet = value(r.fleet);
+  ctx.print(
+    JSON.stringify(
+      {
+        account: value(r.account),
+        head: value(r.head),
+        lock: lock ? lockStatusDocument(lock, place, ctx.now()) : null,
+        fleet: fleet ? { ...fleet.report, warnings: fleet.warnings } : null,
+        retention: value(r.retention),
+        history: value(r.history),
+        ...(r.backup ? { backup: value(r.backup) } : {}),
+        errors,
+      },
+      null,
+      2,
+    ),
+  );
+  if (errors.length) throw new RemoteError(`could not read ${errors.map((e) => e.section).join(', ')}: ${errors[0]!.message}`);
+}
+
+export async function run(ctx: Context, opts: TuiOptions): Promise<void> {
+  const intervalS = parseInterval(opts.interval);
+  const stack = opts.stack === undefined ? undefined : parseStack(opts.stack);
+  ctx.registry(); // outside a repo (or with a broken registry): exit 2 before anything is drawn
+  const read = dashboardReader(ctx, { stack });
+  if (opts.json) return printJson(ctx, read);
+  if (!ctx.io.stdout.isTTY || !ctx.io.stdinIsTTY) {
+    ctx.log.info('claw tui: the dashboard needs a terminal (stdin and stdout); here is `claw status` once instead');
+    await status(ctx, {});
+    return;
+  }
+  const [{ render }, { createElement }, { DashboardApp }] = await Promise.all([import('ink'), import('react'), import('../ui/dashboard/app.js')]);
+  const app = createElement(DashboardApp, {
+    deps: dashboardDeps(ctx, read, stack),
+    where: where(ctx),
+    intervalMs: intervalS * 1000,
+    readonly: Boolean(opts.readonly),
+    color: ctx.paint.enabled,
+    signal: ctx.io.signal,
+  });
+  // Fixed regions redrawn line by line, at most 15 frames a second, in the alternate
+  // screen (the shell's scrollback is left as it was).
+  const instance = render(app, {
+    stdout: ctx.io.stdout,
+    stderr: ctx.io.stderr,
+    exitOnCtrlC: false,
+    patchConsole: false,
+    maxFps: 15,
+    incrementalRendering: true,
+    alternateScreen: true,
+  });
+  await instance.waitUntilExit();
+}

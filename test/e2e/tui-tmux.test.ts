@@ -1,0 +1,133 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { BIN, tempDir } from '../helpers/claw.js';
+import { startTmux, tmuxAvailable, waitForScreen, type TmuxSession } from '../helpers/tmux.js';
+
+// `claw --sandbox tui` in a real terminal: the built binary under tmux, keys sent one
+// at a time as an operator types them, the screen read back.
+
+const available = tmuxAvailable();
+if (!available) {
+  if (process.env.CI === 'true') throw new Error('tmux is required under CI=true (apt-get install tmux)');
+  console.warn('SKIPPED claw tui terminal tests: tmux is not installed');
+}
+const nix = spawnSync('nix', ['--version']).status === 0;
+if (available && !nix) {
+  if (process.env.CI === 'true') throw new Error('nix is required under CI=true (apt-get install nix-bin)');
+  console.warn('SKIPPED claw tui deploy test: nix is not installed (a deploy evaluates the host first)');
+}
+
+const REV = '0123456789abcdef0123456789abcdef01234567';
+let session: TmuxSession | undefined;
+afterEach(() => session?.kill());
+
+function openDashboard(args = '', size = { cols: 140, rows: 40 }): TmuxSession & { resize(cols: number, rows: number): void } {
+  const dir = tempDir();
+  const name = `claw-tui-${randomBytes(3).toString('hex')}`;
+  const cmd = `cd ${dir} && env CLAW_HOME=${dir}/.claw HOME=${dir} ${process.execPath} ${BIN} --sandbox tui ${args}; echo "EXIT=$?"; sleep 60`;
+  session = startTmux(name, cmd, size);
+  const resize = (cols: number, rows: number) => void execFileSync('tmux', ['resize-window', '-t', name, '-x', String(cols), '-y', String(rows)]);
+  return { ...session, resize };
+}
+
+async function press(s: TmuxSession, ...keys: string[]): Promise<void> {
+  for (const k of keys) {
+    s.keys(k);
+    await new Promise((r) => setTimeout(r, 60));
+  }
+}
+
+/** The first full frame (hosts and panels read); generous, for a loaded machine. */
+async function firstFrame(s: TmuxSession): Promise<string> {
+  const screen = await waitForScreen(s, (x) => x.includes('clawdinator-scratch') && x.includes('a prune would remove'), 40_000);
+  expect(screen, 'the dashboard never showed the fleet').toContain('clawdinator-scratch');
+  return screen;
+}
+
+const hostLine = (screen: string, host: string) => screen.split('\n').find((l) => l.slice(2).startsWith(`${host} `));
+
+describe.skipIf(!available)('claw tui in a real terminal', () => {
+  it('lists the hosts, filters, opens a host, goes back and quits with exit 0', async () => {
+    const s = openDashboard();
+    let screen = await firstFrame(s);
+    for (const host of ['clawdinator-1', 'clawdinator-2', 'clawdinator-babelfish', 'clawdinator-scratch']) expect(hostLine(screen, host)).toBeDefined();
+    expect(hostLine(screen, 'clawdinator-1')).toMatch(/^> clawdinator-1 +i-[0-9a-f]{17} +running +t3\.large +eu-central-1a +latest +e3b1c5d7 +online +ok$/);
+    expect(hostLine(screen, 'clawdinator-babelfish')).toMatch(/1 behind .*connection-lost +ami-behind$/);
+    expect(hostLine(screen, 'clawdinator-scratch')).toMatch(/stopped .* unregistered$/);
+    expect(screen).toContain('SANDBOX eu-central-1');
+    expect(screen).toContain('lock free');
+
+    await press(s, '/', 'b', 'a', 'b', 'Enter');
+    screen = await waitForScreen(s, (x) => x.includes('filter /bab (1 shown)'));
+    expect(screen).toContain('filter /bab (1 shown)');
+    expect(hostLine(screen, 'clawdinator-babelfish')).toMatch(/^> /);
+    expect(hostLine(screen, 'clawdinator-1')).toBeUndefined();
+
+    await press(s, 'Enter');
+    screen = await waitForScreen(s, (x) => x.includes('tags ('));
+    expect(screen).toContain('clawdinator-babelfish  (in nix/instances.json)');
+    expect(screen).toMatch(/^SSM +connection-lost$/m);
+    expect(screen).toMatch(/^ {2}Name = clawdinator-babelfish$/m);
+
+    await press(s, 'Escape');
+    expect(await waitForScreen(s, (x) => x.includes('Fleet:'))).toContain('filter /bab (1 shown)');
+    await press(s, 'Escape');
+    screen = await waitForScreen(s, (x) => !x.includes('filter /') && x.includes('clawdinator-scratch'));
+    expect(hostLine(screen, 'clawdinator-1')).toBeDefined();
+
+    await press(s, 'q');
+    screen = await waitForScreen(s, (x) => x.includes('EXIT='));
+    expect(screen).toContain('EXIT=0');
+    // The alternate screen is gone: the shell's screen is back as it was.
+    expect(screen).not.toContain('Fleet:');
+  }, 90_000);
+
+  it('redraws to the new size when the terminal is resized, the footer on the last line', async () => {
+    const s = openDashboard('', { cols: 140, rows: 40 });
+    await firstFrame(s);
+    s.resize(90, 20);
+    const fits = (x: string) => {
+      const lines = x.replace(/\n+$/, '').split('\n');
+      return lines.length <= 20 && /^j\/k move/.test(lines.at(-1) ?? '');
+    };
+    const screen = await waitForScreen(s, fits, 5_000);
+    expect(fits(screen), screen).toBe(true);
+    const lines = screen.replace(/\n+$/, '').split('\n');
+    expect(lines.length).toBeLessThanOrEqual(20);
+    expect(lines.at(-1)).toMatch(/^j\/k move/);
+    expect(lines.filter((l) => l.startsWith('claw '))).toHaveLength(1);
+    expect(screen).not.toContain('AMI retention'); // no room for the panels on 20 lines
+    for (const l of lines) expect(l.length).toBeLessThanOrEqual(90);
+  }, 90_000);
+
+  it.skipIf(!nix)('d deploys the selected host: rev, plan, confirm, live rollout, then the table shows it', async () => {
+    const s = openDashboard();
+    await firstFrame(s);
+    await press(s, 'd');
+    await waitForScreen(s, (x) => x.includes('the repo has no HEAD to deploy'));
+    s.keys(REV);
+    await press(s, 'Enter');
+    let screen = await waitForScreen(s, (x) => x.includes(`Deploy clawdinator-1 to ${REV}?`));
+    expect(screen).toMatch(/canary +clawdinator-1 +i-[0-9a-f]{17} +e3b1c5d7f9a2 -> 0123456789ab/);
+    await press(s, 'y');
+    screen = await waitForScreen(s, (x) => x.includes('0123456789ab: succeeded') || x.includes('0123456789ab: failed'), 60_000);
+    expect(screen).toContain('deploy clawdinator-1 -> 0123456789ab: succeeded');
+    expect(screen).toMatch(/^deploy clawdinator-1: ok/m);
+    expect(screen).toContain(`deploy of ${REV} succeeded on clawdinator-1`);
+    await press(s, 'Escape');
+    screen = await waitForScreen(s, (x) => /clawdinator-1 +success/.test(x));
+    expect(hostLine(screen, 'clawdinator-1')).toMatch(/ 01234567 /);
+    await press(s, 'q');
+    expect(await waitForScreen(s, (x) => x.includes('EXIT='))).toContain('EXIT=0');
+  }, 90_000);
+
+  it('--readonly refuses to deploy', async () => {
+    const s = openDashboard('--readonly');
+    await firstFrame(s);
+    await press(s, 'd');
+    const screen = await waitForScreen(s, (x) => x.includes('read-only (--readonly): deploy is disabled'));
+    expect(screen).toContain('READ-ONLY');
+    expect(screen).not.toContain('the repo has no HEAD');
+  }, 90_000);
+});
