@@ -41,7 +41,17 @@ describe('claw tui without a terminal', () => {
     expect(r.stderr).toMatch(/^error: could not read fleet, retention, lock, history, account: cannot reach http:\/\/127\.0\.0\.1:9/m);
   });
 
+  it('--stack adds the OpenClaw hosts of the backup stack and when their bucket last changed', async () => {
+    const r = await runClaw(['--sandbox', 'tui', '--stack', 'lab', '--json'], { cwd: tempDir() });
+    expect(r.exitCode).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.backup).toMatchObject({ stack: 'lab', bucket: 'openclaw-lab-backup-lab-123456789012', hosts: [expect.objectContaining({ name: 'openclaw-lab', state: 'running' })] });
+    expect(Date.now() - Date.parse(doc.backup.latestAt)).toBeLessThan(40 * 60_000);
+    expect(doc.errors).toEqual([]);
+  });
+
   it.each([
+    [['--stack', 'Lab Stack'], /^error: --stack "Lab Stack" is not a stack name$/m],
     [['--interval', '0'], /^error: --interval 0: expected seconds between 1 and 3600$/m],
     [['--interval', 'soon'], /^error: --interval soon: expected seconds between 1 and 3600$/m],
   ])('bad input %j is one clear line and exit 2', async (args, message) => {

@@ -116,10 +116,23 @@ describe.skipIf(!available)('claw tui in a real terminal', () => {
     expect(screen).toMatch(/^deploy clawdinator-1: ok/m);
     expect(screen).toContain(`deploy of ${REV} succeeded on clawdinator-1`);
     await press(s, 'Escape');
-    screen = await waitForScreen(s, (x) => /clawdinator-1 +success/.test(x));
+    screen = await waitForScreen(s, (x) => /clawdinator-1 +01234567 +success/.test(x));
+    expect(screen).toMatch(/ago +clawdinator-1 +01234567 +success /);
     expect(hostLine(screen, 'clawdinator-1')).toMatch(/ 01234567 /);
     await press(s, 'q');
     expect(await waitForScreen(s, (x) => x.includes('EXIT='))).toContain('EXIT=0');
+  }, 90_000);
+
+  it('--stack lists the OpenClaw host with its backup age, and b backs it up now', async () => {
+    const s = openDashboard('--stack lab');
+    let screen = await waitForScreen(s, (x) => x.includes('openclaw-lab') && x.includes('a prune would remove'), 40_000);
+    expect(screen).toContain('1 OpenClaw (stack lab)');
+    expect(hostLine(screen, 'openclaw-lab')).toMatch(/running +t4g\.medium .* \d+[smh] ago +ok$/);
+    await press(s, 'G', 'b');
+    screen = await waitForScreen(s, (x) => x.includes('backup of openclaw-lab'), 30_000);
+    expect(screen).toMatch(/backup of openclaw-lab done: new snapshot \d{4}-\d\d-\d\d-\d\d-\d\d in s3:\/\/openclaw-lab-backup-lab-123456789012\/snapshots\//);
+    screen = await waitForScreen(s, (x) => / 0s ago +ok$/m.test(x) || / [1-9]s ago +ok$/m.test(x));
+    expect(hostLine(screen, 'openclaw-lab')).toMatch(/ \d+s ago +ok$/);
   }, 90_000);
 
   it('--readonly refuses to deploy', async () => {
