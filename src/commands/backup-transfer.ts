@@ -4,7 +4,7 @@ import { readBackupListing } from '../aws/backup.js';
 import { checkMaxDelete, planSync } from '../aws/sync.js';
 import { snapshotPrefix } from '../core/backup.js';
 import {
-  isNoop, latestOf, preRestoreStamp, requireNonEmptySource, requireSnapshot, snapshotOf, touchesExisting, undoHint, type BackupSyncStep,
+  checkStamp, isEmptySource, isNoop, latestOf, preRestoreStamp, requireNonEmptySource, requireSnapshot, snapshotOf, touchesExisting, undoHint, type BackupSyncStep,
 } from '../core/backup-sync.js';
 import { UsageError } from '../core/errors.js';
 import { describeLocation, type SyncLocation } from '../core/sync-location.js';
@@ -45,11 +45,13 @@ const nothingToDo = (ctx: Context, flags: SyncFlags, json: object, line: string)
 export async function pull(ctx: Context, opts: PullOptions): Promise<void> {
   const maxDelete = parseMaxDelete(opts.maxDelete);
   const dir = await localDir(ctx, opts.to, '--to');
+  if (opts.snapshot !== undefined) checkStamp(opts.snapshot);
   const bucket = await resolveBackupBucket(ctx, opts);
   const { s3 } = await ctx.clients();
-  const listing = await readBackupListing(s3, bucket);
-  const source: SyncLocation = opts.snapshot === undefined ? latestOf(bucket.name) : snapshotOf(bucket.name, requireSnapshot(listing, opts.snapshot));
+  const source: SyncLocation = opts.snapshot === undefined ? latestOf(bucket.name) : snapshotOf(bucket.name, opts.snapshot);
   const plan = await planSync(s3, source, { kind: 'local', dir }, { ...planningOptions(ctx), delete: Boolean(opts.delete) });
+  // An empty source is refused; for a snapshot, the listing says which ones there are.
+  if (isEmptySource(plan) && opts.snapshot !== undefined) requireSnapshot(await readBackupListing(s3, bucket), opts.snapshot);
   requireNonEmptySource(plan);
   checkMaxDelete(plan, maxDelete);
   const json = { bucket: bucket.name, source: describeLocation(source), destination: dir };
@@ -66,13 +68,14 @@ export async function push(ctx: Context, opts: PushOptions): Promise<void> {
   const dir = await localDir(ctx, opts.from, '--from');
   const bucket = await resolveBackupBucket(ctx, opts);
   const { s3 } = await ctx.clients();
-  const listing = await readBackupListing(s3, bucket);
   const sync = planningOptions(ctx);
   const main = await planSync(s3, { kind: 'local', dir }, latestOf(bucket.name), { ...sync, delete: Boolean(opts.delete) });
   requireNonEmptySource(main);
   checkMaxDelete(main, maxDelete);
   const json0 = { bucket: bucket.name, source: dir, destination: describeLocation(latestOf(bucket.name)) };
+  // Nothing to change costs the listing of latest/ alone.
   if (isNoop(main)) return nothingToDo(ctx, opts, { ...json0, keptAs: null }, `latest/ already matches ${dir}: nothing to push`);
+  const listing = await readBackupListing(s3, bucket);
   const steps: BackupSyncStep[] = [];
   let kept: string | undefined;
   if (listing.latest.objects > 0) {

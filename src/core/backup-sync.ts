@@ -1,6 +1,6 @@
 import { formatStamp, LATEST_PREFIX, parseStamp, snapshotPrefix, type BackupListing } from './backup.js';
 import { UsageError } from './errors.js';
-import { summarizePlan, type SyncPlan } from './sync-plan.js';
+import type { SyncPlan } from './sync-plan.js';
 import { describeLocation, type SyncLocation } from './sync-location.js';
 
 // restore / pull / push as plans of sync steps. Pure: which snapshot, where the
@@ -15,11 +15,17 @@ export interface BackupSyncStep {
   plan: SyncPlan;
 }
 
-/** The snapshot a --snapshot flag names: a real stamp that exists in the listing. */
-export function requireSnapshot(listing: BackupListing, stamp: string): string {
+/** --snapshot must be a real UTC minute, checked before any AWS call. */
+export function checkStamp(stamp: string): string {
   if (parseStamp(stamp) === undefined) {
     throw new UsageError(`--snapshot ${JSON.stringify(stamp.slice(0, 40))} is not a snapshot time`, 'snapshots are named by UTC YYYY-MM-DD-HH-MM, e.g. --snapshot 2026-11-23-14-00 (claw backup list shows them)');
   }
+  return stamp;
+}
+
+/** The snapshot a --snapshot flag names: a real stamp that exists in the listing. */
+export function requireSnapshot(listing: BackupListing, stamp: string): string {
+  checkStamp(stamp);
   if (!listing.snapshots.some((s) => s.stamp === stamp)) {
     const newest = listing.snapshots[0]?.stamp;
     throw new UsageError(`no snapshot ${stamp} in s3://${listing.bucket}/snapshots/${newest ? ` (the newest is ${newest})` : ' (there are none)'}`, 'claw backup list shows the snapshots');
@@ -53,9 +59,12 @@ export const isNoop = (plan: SyncPlan): boolean => plan.transfers.length === 0 &
  * A source with nothing in it is refused outright: with --delete it would empty the
  * destination, and without it there is nothing to do, which is surely not what was meant.
  */
+export function isEmptySource(plan: SyncPlan): boolean {
+  return plan.transfers.length === 0 && plan.unchanged.count === 0;
+}
+
 export function requireNonEmptySource(plan: SyncPlan): void {
-  const s = summarizePlan(plan);
-  if (s.transfer.count + s.unchanged.count > 0) return;
+  if (!isEmptySource(plan)) return;
   throw new UsageError(`${describeLocation(plan.source)} is empty: nothing to sync${plan.deletes.length ? `, and --delete would remove all ${plan.deletes.length} objects at ${describeLocation(plan.destination)}` : ''}`, 'check the source (claw backup list shows the snapshots)');
 }
 
