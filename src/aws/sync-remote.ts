@@ -13,8 +13,14 @@ const DELETE_BATCH = 1000;
 
 const isNoSuchBucket = (err: unknown) => err instanceof Error && (err.name === 'NoSuchBucket' || (err as { Code?: unknown }).Code === 'NoSuchBucket');
 
-export const noSuchBucket = (bucket: string): UsageError =>
-  new UsageError(`bucket s3://${bucket} does not exist`, 'check the bucket name in the s3:// URL (and --region / --profile)');
+/** A sync side's bucket is missing: callers that named the bucket another way say so in their own words. */
+export class NoSuchBucketError extends UsageError {
+  constructor(readonly bucket: string) {
+    super(`bucket s3://${bucket} does not exist`, 'check the bucket name in the s3:// URL (and --region / --profile)');
+  }
+}
+
+export const noSuchBucket = (bucket: string): UsageError => new NoSuchBucketError(bucket);
 
 /**
  * Every object under `prefix`, as keys relative to it. "Folder" markers (a key ending

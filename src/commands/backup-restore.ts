@@ -2,7 +2,7 @@ import { readBackupListing } from '../aws/backup.js';
 import { findBackupHost, type BackupHost } from '../aws/backup-now.js';
 import { runRestoreUnit, type RestoreRun } from '../aws/backup-restore.js';
 import { PollMeter } from '../aws/run-command.js';
-import { checkMaxDelete, parseS3Url, planSync } from '../aws/sync.js';
+import { checkMaxDelete, parseS3Url } from '../aws/sync.js';
 import { BACKUP_POLL_BUDGET, parseBackupTarget, SANDBOX_POLL_BUDGET, snapshotPrefix } from '../core/backup.js';
 import {
   checkRestoreSource, isNoop, latestOf, preRestoreStamp, requireNonEmptySource, requireSnapshot, snapshotOf, touchesExisting, undoHint, type BackupSyncStep,
@@ -11,7 +11,7 @@ import { UsageError } from '../core/errors.js';
 import { describeLocation, type SyncLocation } from '../core/sync-location.js';
 import { resolveBackupBucket, type BucketOptions } from './backup-common.js';
 import { bucketFlag, parseMaxDelete } from './backup-flags.js';
-import { confirmIf, planningOptions, report, runSteps, showPlan, type SyncFlags } from './backup-sync.js';
+import { confirmIf, planIn, report, runSteps, showPlan, type SyncFlags } from './backup-sync.js';
 import { renderSyncOutcome } from '../ui/backup-sync-text.js';
 import type { Context } from './context.js';
 
@@ -41,15 +41,14 @@ export async function restore(ctx: Context, opts: RestoreOptions): Promise<void>
   // The host is found before anything changes: a wrong name stops here.
   const host: BackupHost | undefined = wantedHost ? await findBackupHost(ec2, wantedHost) : undefined;
 
-  const sync = planningOptions(ctx);
-  const main = await planSync(s3, source, latestOf(bucket.name), { ...sync, delete: Boolean(opts.delete) });
+  const main = await planIn(ctx, bucket, source, latestOf(bucket.name), { delete: opts.delete });
   requireNonEmptySource(main);
   checkMaxDelete(main, maxDelete);
   const steps: BackupSyncStep[] = [];
   let kept: string | undefined;
   if (!isNoop(main) && listing.latest.objects > 0) {
     kept = preRestoreStamp(ctx.now(), listing);
-    steps.push({ id: 'keep-latest', title: `keep latest/ as snapshots/${kept}/`, plan: await planSync(s3, latestOf(bucket.name), snapshotOf(bucket.name, kept), sync) });
+    steps.push({ id: 'keep-latest', title: `keep latest/ as snapshots/${kept}/`, plan: await planIn(ctx, bucket, latestOf(bucket.name), snapshotOf(bucket.name, kept)) });
   }
   const shortSource = source.kind === 's3' && source.bucket === bucket.name ? source.prefix : describeLocation(source);
   steps.push({ id: 'restore', title: `restore ${shortSource} into latest/`, plan: main });

@@ -1,8 +1,10 @@
-import { executeSync, summarizePlan, type SyncFailure, type SyncResult } from '../aws/sync.js';
+import { missingBackupBucket, type BackupBucket } from '../aws/backup.js';
+import { executeSync, planSync, summarizePlan, type SyncFailure, type SyncPlan, type SyncResult } from '../aws/sync.js';
+import { NoSuchBucketError } from '../aws/sync-remote.js';
 import type { BackupSyncStep } from '../core/backup-sync.js';
 import { RemoteError } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
-import { describeLocation } from '../core/sync-location.js';
+import { describeLocation, type SyncLocation } from '../core/sync-location.js';
 import { renderSyncOutcome, renderSyncSteps, requestsLine, type RestartLine, type StepOutcome } from '../ui/backup-sync-text.js';
 import { confirmOrRefuse } from '../ui/confirm.js';
 import type { Context } from './context.js';
@@ -34,6 +36,17 @@ export const stepJson = (s: BackupSyncStep) => ({
 export function planningOptions(ctx: Context) {
   const events: EventSink = { emit: (e) => { if (e.type === 'warning') ctx.events.emit(e); } };
   return { concurrency: ctx.config.values.syncConcurrency, signal: ctx.io.signal, events };
+}
+
+/** planSync within the backup bucket: a missing bucket is named the way the command found it (--stack, pattern). */
+export async function planIn(ctx: Context, bucket: BackupBucket, src: SyncLocation, dst: SyncLocation, o: { delete?: boolean } = {}): Promise<SyncPlan> {
+  const { s3 } = await ctx.clients();
+  try {
+    return await planSync(s3, src, dst, { ...planningOptions(ctx), delete: Boolean(o.delete) });
+  } catch (err) {
+    if (err instanceof NoSuchBucketError && err.bucket === bucket.name) throw missingBackupBucket(bucket);
+    throw err;
+  }
 }
 
 /** Print the plan (text mode) and report whether this is a dry run (which prints its JSON). */

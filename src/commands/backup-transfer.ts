@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { readBackupListing } from '../aws/backup.js';
-import { checkMaxDelete, planSync } from '../aws/sync.js';
+import { checkMaxDelete } from '../aws/sync.js';
 import { snapshotPrefix } from '../core/backup.js';
 import {
   checkStamp, isEmptySource, isNoop, latestOf, preRestoreStamp, requireNonEmptySource, requireSnapshot, snapshotOf, touchesExisting, undoHint, type BackupSyncStep,
@@ -10,7 +10,7 @@ import { UsageError } from '../core/errors.js';
 import { describeLocation, type SyncLocation } from '../core/sync-location.js';
 import { resolveBackupBucket, type BucketOptions } from './backup-common.js';
 import { bucketFlag, parseMaxDelete } from './backup-flags.js';
-import { confirmIf, planningOptions, report, runSteps, showPlan, type SyncFlags } from './backup-sync.js';
+import { confirmIf, planIn, report, runSteps, showPlan, type SyncFlags } from './backup-sync.js';
 import type { Context } from './context.js';
 
 // `claw backup pull` (a snapshot or latest/ to a local directory) and `claw backup push`
@@ -49,7 +49,7 @@ export async function pull(ctx: Context, opts: PullOptions): Promise<void> {
   const bucket = await resolveBackupBucket(ctx, opts);
   const { s3 } = await ctx.clients();
   const source: SyncLocation = opts.snapshot === undefined ? latestOf(bucket.name) : snapshotOf(bucket.name, opts.snapshot);
-  const plan = await planSync(s3, source, { kind: 'local', dir }, { ...planningOptions(ctx), delete: Boolean(opts.delete) });
+  const plan = await planIn(ctx, bucket, source, { kind: 'local', dir }, { delete: opts.delete });
   // An empty source is refused; for a snapshot, the listing says which ones there are.
   if (isEmptySource(plan) && opts.snapshot !== undefined) requireSnapshot(await readBackupListing(s3, bucket), opts.snapshot);
   requireNonEmptySource(plan);
@@ -68,8 +68,7 @@ export async function push(ctx: Context, opts: PushOptions): Promise<void> {
   const dir = await localDir(ctx, opts.from, '--from');
   const bucket = await resolveBackupBucket(ctx, opts);
   const { s3 } = await ctx.clients();
-  const sync = planningOptions(ctx);
-  const main = await planSync(s3, { kind: 'local', dir }, latestOf(bucket.name), { ...sync, delete: Boolean(opts.delete) });
+  const main = await planIn(ctx, bucket, { kind: 'local', dir }, latestOf(bucket.name), { delete: opts.delete });
   requireNonEmptySource(main);
   checkMaxDelete(main, maxDelete);
   const json0 = { bucket: bucket.name, source: dir, destination: describeLocation(latestOf(bucket.name)) };
@@ -80,7 +79,7 @@ export async function push(ctx: Context, opts: PushOptions): Promise<void> {
   let kept: string | undefined;
   if (listing.latest.objects > 0) {
     kept = preRestoreStamp(ctx.now(), listing);
-    steps.push({ id: 'keep-latest', title: `keep latest/ as snapshots/${kept}/`, plan: await planSync(s3, latestOf(bucket.name), snapshotOf(bucket.name, kept), sync) });
+    steps.push({ id: 'keep-latest', title: `keep latest/ as snapshots/${kept}/`, plan: await planIn(ctx, bucket, latestOf(bucket.name), snapshotOf(bucket.name, kept)) });
   }
   steps.push({ id: 'push', title: `push ${dir} into latest/`, plan: main });
   const json = { ...json0, keptAs: kept ? snapshotPrefix(kept) : null };

@@ -131,6 +131,8 @@ suite('claw backup push / restore / pull against moto', () => {
       [['push', '--stack', stack, '--from', a, '--max-delete', '-1'], /--max-delete -1: expected a whole number/],
       [['push', '--stack', stack, '--from', join(a, 'missing')], /--from .* does not exist/],
       [['pull', '--stack', stack], /--to DIR is required/],
+      [['push', '--stack', 'no-such-stack', '--from', a], /^error: backup bucket s3:\/\/openclaw-lab-backup-no-such-stack-123456789012 does not exist \(backupBucketPattern/],
+      [['pull', '--stack', 'no-such-stack', '--to', a], /^error: backup bucket s3:\/\/openclaw-lab-backup-no-such-stack-123456789012 does not exist/],
     ];
     for (const [args, message] of cases) {
       const r = await claw(...args);
