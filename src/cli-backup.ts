@@ -9,7 +9,7 @@ const BUCKET_HELP = 'the stack whose bucket to use (backupBucketPattern, default
 export function registerBackup(program: Command, withContext: WithContext): void {
   const backup = program
     .command('backup')
-    .summary('OpenClaw S3 backups: status, retention, restore, pull/push')
+    .summary('OpenClaw backups in S3: status, prune, restore')
     .description('The OpenClaw backup bucket of a stack (backupBucketPattern): latest/ (synced by the host every 20 minutes) and snapshots/<UTC YYYY-MM-DD-HH-MM>/. --bucket NAME overrides the pattern.')
     .addHelpText('after', '\nExamples:\n  $ claw backup status --stack lab\n  $ claw backup list --stack lab --json\n  $ claw backup prune --stack lab\n  $ claw backup now openclaw-lab --stack lab');
 

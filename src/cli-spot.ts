@@ -11,7 +11,8 @@ export function registerSpot(program: Command, withContext: WithContext): void {
   const spot = program
     .command('spot')
     .summary('EC2 spot prices per AZ and instance type')
-    .description('Spot market prices for the fleet\'s candidate instance types.');
+    .description('Spot market prices for the fleet\'s candidate instance types.')
+    .addHelpText('after', '\nExamples:\n  $ claw spot prices\n  $ claw spot prices --history 7d --json');
 
   spot
     .command('prices')
