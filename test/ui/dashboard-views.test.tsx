@@ -4,6 +4,7 @@ import { update } from '../../src/core/dashboard-keys.js';
 import { initialState, type DashboardState, type Msg } from '../../src/core/dashboard-state.js';
 import type { FleetInstance } from '../../src/core/fleet.js';
 import { DashboardScreen, layout } from '../../src/ui/dashboard/screen.js';
+import { ColorContext } from '../../src/ui/dashboard/theme.js';
 import { fleetData, goodRefresh, HEAD, INSTANCES, NOW } from '../helpers/dashboard-fixture.js';
 
 // Each view of the dashboard as a pure frame of a state: exact size, what it says.
@@ -87,6 +88,22 @@ describe('dashboard views', () => {
     expect(frame(ready).join('\n')).toContain('spot prices at 12:00:00Z · r again · Esc back\nAZ             InstanceType\neu-central-1b  t4g.small');
     const failed = fold(ready, key('r'), { type: 'spot-failed', at: NOW, message: 'OptInRequired' });
     expect(frame(failed).join('\n')).toContain('spot prices: could not read them: OptInRequired');
+  });
+
+  it('colours the rows only when colour is on (NO_COLOR, --no-color and pipes turn it off)', () => {
+    const draw = (color: boolean) => {
+      const r = render(
+        <ColorContext.Provider value={color}>
+          <DashboardScreen state={loaded()} where={where} width={120} height={30} />
+        </ColorContext.Provider>,
+      );
+      const text = r.lastFrame()!;
+      r.unmount();
+      return text;
+    };
+    const coloured = draw(true).split('\n').find((l) => l.includes('clawdinator-1 '))!;
+    expect(coloured).toContain(`\u001b[32mrunning`);
+    expect(draw(false)).not.toContain('\u001b[');
   });
 
   it('counts the other errors of a failed refresh in the banner, and shows a held deploy lock', () => {

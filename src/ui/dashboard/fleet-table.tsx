@@ -2,7 +2,8 @@ import { Box, Text } from 'ink';
 import { memo, useMemo } from 'react';
 import type { FleetRow } from '../../core/dashboard-rows.js';
 import { GAP, hasBackups, headerLine, layoutColumns, pad, rowCells, type Column } from './columns.js';
-import { useColor, useTone } from './theme.js';
+import { styler } from '../style.js';
+import { useColor } from './theme.js';
 
 interface RowProps {
   row: FleetRow;
@@ -12,18 +13,24 @@ interface RowProps {
   showBackup: boolean;
 }
 
+/**
+ * One row as one string (colours as escape codes when on): a single Text node per row
+ * keeps Ink's layout work per frame small, however many cells a row has.
+ */
 const Row = memo(function Row({ row, columns, selected, now, showBackup }: RowProps) {
-  const tone = useTone();
   const color = useColor();
+  const paint = styler(color);
   const cells = rowCells(row, now, showBackup);
+  const text = cells
+    .map((c, i) => {
+      const cell = i === cells.length - 1 ? c.text : pad(c.text, columns[i]!.width);
+      const toned = c.tone ? paint(c.tone, cell) : cell;
+      return i === 0 && row.kind !== 'unregistered' ? paint('bold', toned) : toned;
+    })
+    .join(GAP);
   return (
     <Text wrap="truncate-end" inverse={selected && color}>
-      {selected ? '> ' : '  '}
-      {cells.map((c, i) => (
-        <Text key={i} color={tone(c.tone)} bold={i === 0 && row.kind !== 'unregistered'}>
-          {i === cells.length - 1 ? c.text : pad(c.text, columns[i]!.width) + GAP}
-        </Text>
-      ))}
+      {`${selected ? '> ' : '  '}${text}`}
     </Text>
   );
 });
