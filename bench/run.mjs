@@ -98,6 +98,7 @@ async function main() {
 
   log(`start-up, ${args.runs} runs each`);
   collect(await startupSuite(ctx));
+  collect(await (await import('./suites/tui.mjs')).tuiSuite(ctx));
 
   if (!peers.moto) {
     for (const id of ['fleet-read', 's3', 'requests']) result.skippedSections[id] = 'moto is not installed';
