@@ -43,8 +43,7 @@ function where(ctx: Context): Where {
   if (root) {
     const rel = relative(ctx.io.cwd, root);
     const home = relative(homedir(), root);
-    repo = rel === '' ? '.' : !rel.startsWith('..') ? rel : !home.startsWith('..') ? `~/${home}` : root;
-    if (ctx.repo?.via === 'sandbox-fixture') repo += ' (sample)';
+    repo = ctx.repo?.via === 'sandbox-fixture' ? 'fixtures/clawdinators (sample)' : rel === '' ? '.' : !rel.startsWith('..') ? rel : !home.startsWith('..') ? `~/${home}` : root;
   }
   return { target, sandbox: ctx.sandbox, repo };
 }
@@ -106,6 +105,10 @@ export async function run(ctx: Context, opts: TuiOptions): Promise<void> {
     return;
   }
   const [{ render }, { createElement }, { DashboardApp }] = await Promise.all([import('ink'), import('react'), import('../ui/dashboard/app.js')]);
+  // While the dashboard owns the terminal nothing else may write to it: the context's
+  // logger (also behind --verbose's per-call AWS log) is silenced until it is done.
+  const saved = { ...ctx.log };
+  Object.assign(ctx.log, { info: () => {}, warn: () => {}, debug: () => {} });
   const app = createElement(DashboardApp, {
     deps: dashboardDeps(ctx, read, stack),
     where: where(ctx),
@@ -125,5 +128,9 @@ export async function run(ctx: Context, opts: TuiOptions): Promise<void> {
     incrementalRendering: true,
     alternateScreen: true,
   });
-  await instance.waitUntilExit();
+  try {
+    await instance.waitUntilExit();
+  } finally {
+    Object.assign(ctx.log, saved);
+  }
 }
