@@ -100,10 +100,13 @@ function asReadable(body: unknown): Readable {
  * LastModified, then rename over the destination. Any failure removes the temporary file.
  */
 export async function downloadObject(io: TransferIo, bucket: string, key: string, path: string): Promise<number> {
+  await mkdir(dirname(path), { recursive: true });
   const out = await io.s3.getObject({ Bucket: bucket, Key: key });
   if (!out.Body) throw new Error('GetObject answered no body');
   const body = asReadable(out.Body);
-  await mkdir(dirname(path), { recursive: true });
+  // An abort can cut the response before the pipeline below listens: the pipeline reports
+  // the premature close, this listener only keeps the socket's 'aborted' from going uncaught.
+  body.on('error', () => {});
   const temp = partialPath(path);
   const hasher = new ContentHasher([], { md5: true, sha256: true });
   try {
