@@ -90,7 +90,7 @@ async function idleCpu(ctx, label, args) {
   const d = openDashboard(ctx, args);
   try {
     await d.ready;
-    await sleep(1_000); // the first refresh's follow-up frames settle
+    await sleep(5_000); // start-up's JIT and garbage settle first
     const pid = d.clawPid();
     const before = cpuSeconds(pid);
     const t0 = performance.now();

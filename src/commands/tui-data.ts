@@ -92,12 +92,17 @@ async function retention(ctx: Context, clients: AwsClients, r: FleetRead): Promi
   return retentionPlan(ctx, { images: r.images, inUse: r.inUse, latest }, ctx.config.values.amiKeep, undefined);
 }
 
-/** HEAD of the clawdinators checkout; a folder that is not its own checkout has none. */
-export async function readHead(ctx: Context): Promise<HeadData> {
+/**
+ * HEAD of the clawdinators checkout, read on every refresh (the operator commits while
+ * the dashboard is open); a folder that is not its own checkout has none, which is
+ * asked once (`checkout` is that answer, shared between refreshes).
+ */
+export async function readHead(ctx: Context, checkout?: { root?: Promise<boolean> }): Promise<HeadData> {
   const root = ctx.repo?.root;
   if (!root) return { rev: null, note: 'no repo' };
   const opts = { signal: ctx.io.signal };
-  if (!(await isCheckoutRoot(root, opts))) return { rev: null, note: 'not a git checkout' };
+  const isRoot = checkout ? (checkout.root ??= isCheckoutRoot(root, opts)) : isCheckoutRoot(root, opts);
+  if (!(await isRoot)) return { rev: null, note: 'not a git checkout' };
   const rev = await headRev(root, opts);
   return rev ? { rev, note: 'HEAD' } : { rev: null, note: 'no commit yet' };
 }
@@ -116,6 +121,7 @@ export type DashboardReader = (o: { account: boolean }) => Promise<RefreshResult
  */
 export function dashboardReader(ctx: Context, o: { stack?: string | undefined } = {}): DashboardReader {
   let bucket: Promise<BackupBucket> | undefined;
+  const checkout: { root?: Promise<boolean> } = {};
   const backupBucket = () => {
     bucket ??= resolveBackupBucket(ctx, { stack: o.stack });
     return bucket.catch((err: unknown) => {
@@ -136,7 +142,7 @@ export function dashboardReader(ctx: Context, o: { stack?: string | undefined } 
       settle(Promise.all([clients, fleetRead]).then(([c, r]) => retention(ctx, c, r)), ctx),
       settle(clients.then((c) => readLock(c.s3, { bucket: bootstrap, key: LOCK_KEY })), ctx),
       settle(clients.then((c) => readHistory(c.s3, bootstrap, { limit: HISTORY_LIMIT, now: ctx.now() })).then((p) => p.records), ctx),
-      settle(readHead(ctx), ctx),
+      settle(readHead(ctx, checkout), ctx),
       account ? settle(clients.then((c) => c.sts.getCallerIdentity({})).then((id) => id.Account ?? '?'), ctx) : Promise.resolve(undefined),
       o.stack === undefined ? Promise.resolve(undefined) : settle(backup(), ctx),
     ]);

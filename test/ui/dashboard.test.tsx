@@ -35,7 +35,7 @@ describe('claw tui dashboard', () => {
     const ui = open(fakeDeps({ refresh: sequence(goodRefresh()) }));
     const f = await ui.frame((x) => x.includes('clawdinator-scratch'));
     expect(f).toContain('claw · SANDBOX eu-central-1 · account 123456789012 · repo fixtures/clawdinators · HEAD e3b1c5d7f9a2');
-    expect(f).toContain('lock free · refreshed 12:00:00Z (0s ago) · every 10s');
+    expect(f).toContain('lock free · refreshed 12:00:00Z · every 10s');
     expect(f).toContain('Fleet: 3 hosts, 1 unregistered · sort: host');
     expect(f).toMatch(/^ {2}HOST {19}INSTANCE {13}STATE {4}TYPE {8}AZ {13}AMI {7}REV {14}SSM {14}DRIFT$/m);
     expect(f).toMatch(/^> clawdinator-1 +i-0a3f5c9e2b7d41c08 +running +t3\.large +eu-central-1a +latest +e3b1c5d7 =HEAD +online +ok$/m);
@@ -145,7 +145,7 @@ describe('claw tui dashboard', () => {
     expect(f).toContain('AMI retention (keep newest 1) STALE 30s');
     expect(f).toContain('Recent deploys STALE 30s');
     expect(f).toMatch(/^> clawdinator-1 +i-0a3f5c9e2b7d41c08 +running/m);
-    expect(f).toContain('refreshed 12:00:00Z (30s ago)');
+    expect(f).toContain('refreshed 12:00:00Z · every 10s');
     expect(f.split('\n')).toHaveLength(30);
   });
 

@@ -1,6 +1,7 @@
 import { useApp, useInput, useWindowSize, type Key } from 'ink';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { update } from '../../core/dashboard-keys.js';
+import { nextTickMs } from '../../core/dashboard-clock.js';
 import { nextDelayMs } from '../../core/dashboard-refresh.js';
 import { initialState, type DashboardState, type Effect, type KeyPress, type Msg } from '../../core/dashboard-state.js';
 import type { DashboardDeps } from './deps.js';
@@ -10,8 +11,8 @@ import { ColorContext } from './theme.js';
 
 // The shell: holds the state, turns keys into messages, runs the effects `update`
 // asks for (refresh, plan, deploy, spot, backup, quit) and feeds their results back.
-// Timers: the next refresh (interval, backed off on failure) and a 1 s tick for the
-// age labels; nothing else runs while idle.
+// Timers: the next refresh (interval, backed off on failure) and the clock, set for
+// the next moment a time label on screen changes (1 s at most); nothing else runs.
 
 export const toKeyPress = (input: string, key: Key): KeyPress => ({
   input,
@@ -58,6 +59,7 @@ export function DashboardApp({ deps, where, intervalMs, readonly, color, signal,
   const [state, setState] = useState(() => initialState({ intervalMs, readonly, now: deps.now() }));
   const ref = useRef<DashboardState>(state);
   const timer = useRef<NodeJS.Timeout | undefined>(undefined);
+  const clockTimer = useRef<{ timer: NodeJS.Timeout; due: number } | undefined>(undefined);
   const deploying = useRef<AbortController | undefined>(undefined);
   const live = useRef(true);
 
@@ -67,7 +69,20 @@ export function DashboardApp({ deps, where, intervalMs, readonly, color, signal,
     ref.current = next;
     setState(next);
     for (const e of effects) run(e);
+    tickAfter(nextTickMs(next));
   }, []);
+
+  // One timer for the clock: set for the next moment a time label on screen changes.
+  const tickAfter = (delay: number) => {
+    const due = deps.now() + delay;
+    if (clockTimer.current && clockTimer.current.due <= due) return;
+    clearTimeout(clockTimer.current?.timer);
+    const timer = setTimeout(() => {
+      clockTimer.current = undefined;
+      dispatch({ type: 'tick', now: deps.now() });
+    }, delay);
+    clockTimer.current = { timer, due };
+  };
 
   const schedule = useCallback(() => {
     clearTimeout(timer.current);
@@ -140,12 +155,11 @@ export function DashboardApp({ deps, where, intervalMs, readonly, color, signal,
 
   useEffect(() => {
     run({ kind: 'refresh' });
-    const tick = setInterval(() => dispatch({ type: 'tick', now: deps.now() }), 1_000);
     const stop = () => run({ kind: 'quit' });
     signal?.addEventListener('abort', stop, { once: true });
     return () => {
       live.current = false;
-      clearInterval(tick);
+      clearTimeout(clockTimer.current?.timer);
       clearTimeout(timer.current);
       deploying.current?.abort();
       signal?.removeEventListener('abort', stop);

@@ -44,7 +44,9 @@ export const Header = memo(function Header({ where, account, head, lock, refresh
   const acct = account ? `account ${account}` : 'account ?';
   const lk = lockText(lock, now);
   const lockStale = lock.value && staleness(lock, now, intervalMs).stale ? ' (stale)' : '';
-  const read = refresh.lastSuccessAt !== null ? `refreshed ${clock(refresh.lastSuccessAt)} (${formatAgo(now - refresh.lastSuccessAt)} ago)` : refresh.lastAttemptAt !== null && !refresh.inFlight ? 'no good refresh yet' : 'loading…';
+  // The age only from a minute on: a fresh dashboard has nothing to redraw every second.
+  const age = refresh.lastSuccessAt !== null && now - refresh.lastSuccessAt >= 60_000 ? ` (${formatAgo(now - refresh.lastSuccessAt)} ago)` : '';
+  const read = refresh.lastSuccessAt !== null ? `refreshed ${clock(refresh.lastSuccessAt)}${age}` : refresh.lastAttemptAt !== null && !refresh.inFlight ? 'no good refresh yet' : 'loading…';
   return (
     <Box flexDirection="column">
       <Text wrap="truncate-end">
