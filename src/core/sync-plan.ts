@@ -1,6 +1,9 @@
 import { RefusedError, UsageError } from './errors.js';
 import { etagMatches, hashPasses, parseEtag, type ContentDigest } from './etag.js';
+import { formatBytes } from './bytes.js';
 import { describeLocation, type SyncLocation } from './sync-location.js';
+
+export { formatBytes } from './bytes.js';
 
 // The pure half of the sync engine: pair the two listings by key, decide what is new,
 // changed, unchanged or gone, and summarise the plan. Nothing here reads a file or
@@ -191,19 +194,6 @@ export function summarizePlan(plan: SyncPlan): PlanSummary {
     s.delete.bytes += d.size;
   }
   return s;
-}
-
-/** "12 B", "8.0 KiB", "1.5 MiB", "2.0 GiB". */
-export function formatBytes(n: number): string {
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  if (n < 1024) return `${n} B`;
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(1)} ${units[i]}`;
 }
 
 /** One line for the `planned` event, e.g. "upload 3 (1.2 MiB; 2 new, 1 changed), delete 1 (8.0 KiB), 40 unchanged (2.0 MiB)". */

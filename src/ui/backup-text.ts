@@ -1,17 +1,12 @@
 import type { BackupListing, BackupStatus, SnapshotSummary, UnparsableEntry } from '../core/backup.js';
 import type { BackupPrunePlan, BackupPruneResult } from '../core/backup-retention.js';
+import { formatBytes as formatSize } from '../core/bytes.js';
 import { formatAge } from './format.js';
 import type { Styler } from './style.js';
 import { renderTable } from './table.js';
 
 // `claw backup status | list | prune | now` as plain text. JSON shapes live with the commands.
 
-export function formatSize(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 ** 2) return `${(n / 1024).toFixed(1)} KiB`;
-  if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(1)} MiB`;
-  return `${(n / 1024 ** 3).toFixed(2)} GiB`;
-}
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 const utc = (iso: string) => `${iso.slice(0, 16).replace('T', ' ')} UTC`;

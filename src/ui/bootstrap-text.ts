@@ -1,3 +1,4 @@
+import { formatBytes } from '../core/bytes.js';
 import { BUNDLE_FILE, planCounts, type BundleAction, type BundleKind, type HostPlan, type Violation } from '../core/bootstrap.js';
 import type { Styler } from './style.js';
 import { renderTable } from './table.js';
@@ -25,11 +26,6 @@ export interface VerifiedHost {
 const short = (sha: string | null | undefined) => (sha ? sha.slice(0, 12) : '-');
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 ** 2) return `${(n / 1024).toFixed(1)} KiB`;
-  return `${(n / 1024 ** 2).toFixed(1)} MiB`;
-}
 
 const ACTION_COLOR: Record<BundleAction, 'green' | 'yellow' | 'red' | 'dim'> = { create: 'green', update: 'yellow', unchanged: 'dim', refused: 'red' };
 
