@@ -190,7 +190,7 @@ export async function renderRows(ctx) {
       t = performance.now();
       instance.rerender(view(s));
       times.refresh.push(performance.now() - t);
-      // The 1 s tick of the age labels: all an idle dashboard draws between refreshes.
+      // A clock tick (age labels): all an idle dashboard draws between refreshes.
       s = m.update(s, { type: 'tick', now: now + (i + 1) * 1000 }).state;
       t = performance.now();
       instance.rerender(view(s));
@@ -203,7 +203,7 @@ export async function renderRows(ctx) {
     row('render-500-first', `render with ${HOSTS} hosts: first frame`, times.first),
     row('render-500-move', `render with ${HOSTS} hosts: selection moves (j)`, times.move),
     row('render-500-refresh', `render with ${HOSTS} hosts: after a refresh`, times.refresh),
-    row('render-500-tick', `render with ${HOSTS} hosts: the 1 s age tick`, times.tick),
+    row('render-500-tick', `render with ${HOSTS} hosts: a clock tick (age labels)`, times.tick),
   ];
 }
 

@@ -65,6 +65,16 @@ describe('claw tui dashboard', () => {
     expect(f).toContain('clawdinator-scratch');
   });
 
+  it('takes keys typed faster than one event each (a held j, Esc right before /)', async () => {
+    const ui = open(fakeDeps({ refresh: sequence(goodRefresh()) }));
+    await ui.frame((x) => x.includes('clawdinator-scratch'));
+    await ui.press('jj');
+    expect(await ui.frame((x) => /^> clawdinator-babelfish/m.test(x))).toMatch(/^> clawdinator-babelfish/m);
+    await ui.press('/', 'x', '\u001B/');
+    const f = await ui.frame((x) => x.includes('/_'));
+    expect(f).toContain('/_   4 of 4');
+  });
+
   it('cycles the sort column with s', async () => {
     const ui = open(fakeDeps({ refresh: sequence(goodRefresh()) }));
     await ui.frame((x) => x.includes('clawdinator-scratch'));

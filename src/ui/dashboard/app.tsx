@@ -4,6 +4,7 @@ import { update } from '../../core/dashboard-keys.js';
 import { nextTickMs } from '../../core/dashboard-clock.js';
 import { nextDelayMs } from '../../core/dashboard-refresh.js';
 import { initialState, type DashboardState, type Effect, type KeyPress, type Msg } from '../../core/dashboard-state.js';
+import type { ClawEvent } from '../../core/events.js';
 import type { DashboardDeps } from './deps.js';
 import type { Where } from './header.js';
 import { DashboardScreen, layout } from './screen.js';
@@ -77,11 +78,11 @@ export function DashboardApp({ deps, where, intervalMs, readonly, color, signal,
     const due = deps.now() + delay;
     if (clockTimer.current && clockTimer.current.due <= due) return;
     clearTimeout(clockTimer.current?.timer);
-    const timer = setTimeout(() => {
+    const handle = setTimeout(() => {
       clockTimer.current = undefined;
       dispatch({ type: 'tick', now: deps.now() });
     }, delay);
-    clockTimer.current = { timer, due };
+    clockTimer.current = { timer: handle, due };
   };
 
   const schedule = useCallback(() => {
@@ -121,7 +122,7 @@ export function DashboardApp({ deps, where, intervalMs, readonly, color, signal,
       case 'deploy': {
         const controller = new AbortController();
         deploying.current = controller;
-        const emit = (event: Parameters<Parameters<DashboardDeps['runDeploy']>[0]['emit']>[0]) => dispatch({ type: 'rollout-event', event, at: deps.now() });
+        const emit = (event: ClawEvent) => dispatch({ type: 'rollout-event', event, at: deps.now() });
         void deps
           .runDeploy({ host: e.host, sha: e.sha, planText: e.planText, signal: controller.signal, emit })
           .catch((err: unknown) => ({ status: 'failed' as const, message: fail(err), result: [], tails: {} }))
