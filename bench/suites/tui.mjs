@@ -2,7 +2,7 @@
 // pseudo-terminal, render time of the dashboard with 500 hosts, and the CPU it uses
 // while idle between refreshes. Needs no moto: the sandbox is the world here.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { clearTimeout, setTimeout } from 'node:timers';
@@ -122,7 +122,11 @@ async function loadDashboard(root) {
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `dashboard-${process.pid}.mjs`);
   writeFileSync(file, out.outputFiles[0].text);
-  return import(file);
+  try {
+    return await import(file);
+  } finally {
+    rmSync(file, { force: true });
+  }
 }
 
 /** A refresh result for a fleet of `n` registered hosts: mixed states, AMIs, revs, pings. */
