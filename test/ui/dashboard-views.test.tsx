@@ -29,6 +29,9 @@ describe('dashboard views', () => {
     for (const l of lines) expect(l.length).toBeLessThanOrEqual(60);
     expect(lines.join('\n')).not.toContain('AMI retention');
     expect(lines[14]).toMatch(/^j\/k move · Enter detail/);
+    // the least telling columns give way; host, state and drift stay
+    expect(lines[3]).toBe('  HOST                   STATE    AMI       DRIFT');
+    expect(lines[6]).toBe('  clawdinator-babelfish  running  1 behind  instance-type,a…');
     expect(layout(15, false)).toEqual({ banner: 0, table: 12, panels: 0, main: 12 });
   });
 

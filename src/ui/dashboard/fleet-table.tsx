@@ -1,26 +1,26 @@
 import { Box, Text } from 'ink';
 import { memo, useMemo } from 'react';
 import type { FleetRow } from '../../core/dashboard-rows.js';
-import { GAP, hasBackups, headerLine, layoutColumns, pad, rowCells, type Column } from './columns.js';
 import { styler } from '../style.js';
+import { GAP, headerLine, layoutColumns, pad, rowCells, type Column } from './columns.js';
 import { useColor } from './theme.js';
 
 interface RowProps {
   row: FleetRow;
   columns: readonly Column[];
   selected: boolean;
+  /** The clock, for the backup age (0 when that column is not shown: nothing to redraw). */
   now: number;
-  showBackup: boolean;
 }
 
 /**
  * One row as one string (colours as escape codes when on): a single Text node per row
  * keeps Ink's layout work per frame small, however many cells a row has.
  */
-const Row = memo(function Row({ row, columns, selected, now, showBackup }: RowProps) {
+const Row = memo(function Row({ row, columns, selected, now }: RowProps) {
   const color = useColor();
   const paint = styler(color);
-  const cells = rowCells(row, now, showBackup);
+  const cells = rowCells(row, now, columns);
   const text = cells
     .map((c, i) => {
       const cell = i === cells.length - 1 ? c.text : pad(c.text, columns[i]!.width);
@@ -42,16 +42,17 @@ export interface FleetTableProps {
   top: number;
   /** Lines for the column header and the rows. */
   height: number;
+  width: number;
   now: number;
   /** Shown instead of rows when there are none. */
   empty: string;
 }
 
 /** The column header and the rows that fit; only those are rendered, however large the fleet. */
-export const FleetTable = memo(function FleetTable({ rows, selectedKey, top, height, now, empty }: FleetTableProps) {
-  const showBackup = hasBackups(rows);
-  // Widths follow the rows, not the clock: only the backup ages move with it.
-  const columns = useMemo(() => layoutColumns(rows, now, showBackup), [rows, showBackup]);
+export const FleetTable = memo(function FleetTable({ rows, selectedKey, top, height, width, now, empty }: FleetTableProps) {
+  // Widths follow the rows and the terminal, not the clock: only the backup ages move with it.
+  const columns = useMemo(() => layoutColumns(rows, now, width), [rows, width]);
+  const clock = columns.some((c) => c.id === 'backup') ? now : 0;
   const shown = rows.slice(top, top + Math.max(0, height - 1));
   return (
     <Box flexDirection="column" height={height} overflow="hidden">
@@ -60,7 +61,7 @@ export const FleetTable = memo(function FleetTable({ rows, selectedKey, top, hei
       </Text>
       {shown.length === 0 ? <Text wrap="truncate-end">{`  ${empty}`}</Text> : null}
       {shown.map((r) => (
-        <Row key={r.key} row={r} columns={columns} selected={r.key === selectedKey} now={showBackup ? now : 0} showBackup={showBackup} />
+        <Row key={r.key} row={r} columns={columns} selected={r.key === selectedKey} now={clock} />
       ))}
     </Box>
   );

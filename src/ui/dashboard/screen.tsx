@@ -89,7 +89,7 @@ function Main({ state, width, l }: { state: DashboardState; width: number; l: La
   return (
     <Box flexDirection="column" height={l.main}>
       <TableTitle state={state} />
-      <FleetTable rows={state.visible} selectedKey={state.selectedKey} top={state.top} height={l.table - 1} now={state.now} empty={emptyText(state)} />
+      <FleetTable rows={state.visible} selectedKey={state.selectedKey} top={state.top} height={l.table - 1} width={width} now={state.now} empty={emptyText(state)} />
       {l.panels > 0 ? (
         <Box flexDirection="row" height={l.panels}>
           <RetentionPanel section={state.retention} now={state.now} intervalMs={state.intervalMs} width={half} height={l.panels} />
