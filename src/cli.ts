@@ -9,6 +9,7 @@ import { registerSpot } from './cli-spot.js';
 import { registerTui } from './cli-tui.js';
 import { registerMigrate } from './cli-migrate.js';
 import { registerBackup } from './cli-backup.js';
+import { registerDoctor } from './cli-doctor.js';
 import { registerDeploy } from './cli-deploy.js';
 import type { Context, GlobalOptions, ProcessIo } from './commands/context.js';
 import { packageVersion } from './nix/paths.js';
@@ -106,6 +107,7 @@ registerSpot(program, withContext);
 registerTui(program, withContext);
 registerMigrate(program, withContext);
 registerBackup(program, withContext);
+registerDoctor(program, withContext);
 
 program
   .command('config')
