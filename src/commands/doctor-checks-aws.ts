@@ -60,7 +60,7 @@ const reached = (n: number) => (n === 0 ? 'no instance for SSM to reach (see ins
  * From one fleet read: every registered host has exactly one instance; SSM reaches
  * each; hosts running an AMI behind the latest (a warning: it works, it is just old).
  */
-export function checkFleet(registry: Registry, snapshot: FleetSnapshot): CheckResult[] {
+export function checkFleet(registry: Registry, snapshot: FleetSnapshot, ssmWhy?: string): CheckResult[] {
   const report = buildStatus(registry, snapshot);
   const missing = report.hosts.filter((h) => h.instanceIds.length === 0).map((h) => h.host);
   const several = report.hosts.filter((h) => h.instanceIds.length > 1).map((h) => `${h.host} (${h.instanceIds.join(', ')})`);
@@ -71,7 +71,7 @@ export function checkFleet(registry: Registry, snapshot: FleetSnapshot): CheckRe
 
   let ssm: CheckResult;
   if (snapshot.ssm === 'unavailable') {
-    ssm = fail('ssm', 'SSM could not be asked about the instances', 'check the credentials allow ssm:DescribeInstanceInformation');
+    ssm = fail('ssm', `SSM could not be asked about the instances${ssmWhy ? ` (${ssmWhy})` : ''}`, 'check the credentials allow ssm:DescribeInstanceInformation');
   } else {
     const unreached = report.hosts.filter((h) => h.instanceIds.length > 0 && h.ssmPing !== 'online');
     ssm = unreached.length

@@ -63,7 +63,8 @@ export async function runChecks(ctx: Context, opts: DoctorOptions): Promise<Chec
   const explain = (err: unknown) => explainAwsError(err, ctx.target);
   const aws = () => ctx.clients();
   let fleet: Promise<FleetSnapshot> | undefined;
-  const readFleetOnce = async (c: AwsClients) => (fleet ??= readFleet(c, v, () => {}));
+  let ssmWhy: string | undefined; // readFleet's warning when SSM could not be asked
+  const readFleetOnce = async (c: AwsClients) => (fleet ??= readFleet(c, v, (line) => (ssmWhy = line)));
   const root = () => requireRepo(ctx.repo).root;
   const check = (ids: string[], what: string, body: Body) => guarded(ids, what, body, explain);
 
@@ -84,7 +85,8 @@ export async function runChecks(ctx: Context, opts: DoctorOptions): Promise<Chec
     }),
     check(['instances', 'ssm', 'host-amis'], 'fleet', async () => {
       const c = await aws();
-      return checkFleet(ctx.registry(), await readFleetOnce(c));
+      const snapshot = await readFleetOnce(c);
+      return checkFleet(ctx.registry(), snapshot, ssmWhy);
     }),
     check(['lock'], 'deploy lock', async () => checkLock((await aws()).s3, v.bootstrapBucket, now, staleHere(operatorIdentity(ctx)))),
     check(['tool:nix'], 'nix', () => checkTool('nix', 'nix', { pkg: 'nix-bin', signal })),

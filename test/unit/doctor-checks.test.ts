@@ -94,8 +94,8 @@ describe('fleet', () => {
     ]);
   });
   it('SSM that could not be asked is a failure, not "all reached"', () => {
-    const out = checkFleet(registry, { instances: [inst('i-1', 'one'), inst('i-2', 'two')], images, ssm: 'unavailable' });
-    expect(out[1]).toMatchObject({ id: 'ssm', status: 'fail', summary: 'SSM could not be asked about the instances' });
+    const out = checkFleet(registry, { instances: [inst('i-1', 'one'), inst('i-2', 'two')], images, ssm: 'unavailable' }, 'ssm ping unknown: AccessDenied');
+    expect(out[1]).toMatchObject({ id: 'ssm', status: 'fail', summary: 'SSM could not be asked about the instances (ssm ping unknown: AccessDenied)' });
   });
 });
 
