@@ -26,12 +26,12 @@ export interface DoctorOptions {
   stack?: string[];
 }
 
-export const DEFAULT_AMI_MAX_AGE = '30d';
 
 /** Flags first: bad input is exit 2 before any call. */
-function parseOptions(opts: DoctorOptions): { maxAgeMs: number; maxAgeText: string; stacks: string[] } {
-  const maxAgeText = opts.amiMaxAge ?? DEFAULT_AMI_MAX_AGE;
-  return { maxAgeMs: parseDuration(maxAgeText, '--ami-max-age'), maxAgeText, stacks: [...new Set((opts.stack ?? []).map(parseStack))] };
+function parseOptions(opts: DoctorOptions, config: { amiMaxAgeDays: number; doctorStacks: string[] }): { maxAgeMs: number; maxAgeText: string; stacks: string[] } {
+  // Flags win; otherwise the config's amiMaxAgeDays and doctorStacks.
+  const maxAgeText = opts.amiMaxAge ?? `${config.amiMaxAgeDays}d`;
+  return { maxAgeMs: parseDuration(maxAgeText, '--ami-max-age'), maxAgeText, stacks: [...new Set([...config.doctorStacks, ...(opts.stack ?? [])].map(parseStack))] };
 }
 
 type Body = () => Promise<CheckResult | CheckResult[]>;
@@ -55,7 +55,7 @@ export async function guarded(ids: readonly string[], what: string, body: Body, 
 }
 
 export async function runChecks(ctx: Context, opts: DoctorOptions): Promise<CheckResult[]> {
-  const { maxAgeMs, maxAgeText, stacks } = parseOptions(opts);
+  const { maxAgeMs, maxAgeText, stacks } = parseOptions(opts, ctx.config.values);
   const v = ctx.config.values;
   const src = ctx.config.sources;
   const now = ctx.now();

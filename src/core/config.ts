@@ -39,6 +39,10 @@ export const DEFAULTS = {
   backupBucketPattern: 'openclaw-lab-backup-{stack}-{account}',
   /** Objects transferred at once by the S3 sync engine (backup pull/push/restore). */
   syncConcurrency: 16,
+  /** claw doctor warns when the latest tagged AMI is older than this many days. */
+  amiMaxAgeDays: 30,
+  /** Backup stacks whose freshness claw doctor checks (besides any --stack). */
+  doctorStacks: [] as string[],
 };
 
 export type ConfigKey = keyof typeof DEFAULTS;
@@ -82,6 +86,8 @@ const fields = {
   tofuRegionVar: z.string().regex(/^([A-Za-z_][A-Za-z0-9_-]{0,63})?$/, 'is not a tofu variable name'),
   backupBucketPattern: z.string().regex(/^[a-z0-9.{}-]+$/, 'may hold only a-z 0-9 . - and {stack} {account}'),
   syncConcurrency: z.number().int('must be an integer').min(1, 'must be at least 1').max(256, 'must be at most 256'),
+  amiMaxAgeDays: z.number().int('must be an integer').min(1, 'must be at least 1').max(3650, 'must be at most 3650'),
+  doctorStacks: z.array(z.string().regex(/^[a-z0-9-]{1,40}$/, 'is not a stack name (lower-case letters, digits, -)')),
 } satisfies Record<ConfigKey, z.ZodType>;
 
 const fileSchema = z.strictObject(Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, v.optional()])) as {
@@ -118,6 +124,8 @@ export const ENV_NAMES: Record<ConfigKey, string[]> = {
   tofuRegionVar: ['CLAW_TOFU_REGION_VAR'],
   backupBucketPattern: ['CLAW_BACKUP_BUCKET_PATTERN'],
   syncConcurrency: ['CLAW_SYNC_CONCURRENCY'],
+  amiMaxAgeDays: ['CLAW_AMI_MAX_AGE_DAYS'],
+  doctorStacks: ['CLAW_DOCTOR_STACKS'],
 };
 
 /** Flags that set a config key. */
@@ -135,8 +143,8 @@ export interface ConfigInputs {
 }
 
 function fromEnvString(key: ConfigKey, raw: string): unknown {
-  if (key === 'canaryOrder' || key === 'bootstrapRequiredSecrets' || key === 'spotInstanceTypes') return raw.split(',').map((s) => s.trim()).filter(Boolean);
-  if (key === 'amiKeep' || key === 'lifecycleDays' || key === 'syncConcurrency') return /^-?\d+$/.test(raw.trim()) ? Number(raw) : raw;
+  if (key === 'canaryOrder' || key === 'bootstrapRequiredSecrets' || key === 'spotInstanceTypes' || key === 'doctorStacks') return raw.split(',').map((s) => s.trim()).filter(Boolean);
+  if (key === 'amiKeep' || key === 'lifecycleDays' || key === 'syncConcurrency' || key === 'amiMaxAgeDays') return /^-?\d+$/.test(raw.trim()) ? Number(raw) : raw;
   return raw;
 }
 
