@@ -26,7 +26,6 @@ export interface DoctorOptions {
   stack?: string[];
 }
 
-
 /** Flags first: bad input is exit 2 before any call. */
 function parseOptions(opts: DoctorOptions, config: { amiMaxAgeDays: number; doctorStacks: string[] }): { maxAgeMs: number; maxAgeText: string; stacks: string[] } {
   // Flags win; otherwise the config's amiMaxAgeDays and doctorStacks.
