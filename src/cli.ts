@@ -25,6 +25,8 @@ if (major < 22) {
 
 // V8's on-disk code cache makes every later start (and the SDK's hundreds of modules) cheaper.
 enableCompileCache();
+// React and Ink load their production builds (the development ones cost ~30% more CPU a frame).
+process.env.NODE_ENV ??= 'production';
 
 const controller = new AbortController();
 const io: ProcessIo = {
@@ -79,7 +81,8 @@ const program = new Command('claw')
   .option('--no-color', 'no colours (also NO_COLOR)')
   .addHelpText('after', `
 Examples:
-  $ claw --sandbox status        try claw on the simulated account
+  $ claw --sandbox tui           try claw's dashboard on the simulated account
+  $ claw --sandbox status        the same fleet, printed once
   $ claw status --json           the fleet against nix/instances.json, as JSON
 
 Exit codes: 0 ok, 1 remote failure, 2 bad input (nothing changed), 3 refused, 130 interrupted.`);
@@ -97,16 +100,16 @@ program
     await withContext(cmd, (ctx) => run(ctx, opts));
   });
 
-
+// In mission order: the fleet, the slow lane, the fast lane, spot, backups, migrations, preflight.
+registerTui(program, withContext);
 registerAmi(program, withContext);
 registerDeploy(program, withContext);
 registerBootstrap(program, withContext);
 registerLock(program, withContext);
 registerReplace(program, withContext);
 registerSpot(program, withContext);
-registerTui(program, withContext);
-registerMigrate(program, withContext);
 registerBackup(program, withContext);
+registerMigrate(program, withContext);
 registerDoctor(program, withContext);
 
 program

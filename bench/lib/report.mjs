@@ -88,6 +88,7 @@ export function renderReport(result) {
     ['fleet-read', '2. fleet read', (s) => [...timingRows(s), ...verdicts(s)]],
     ['s3', '3. S3 sync', s3Lines],
     ['requests', '4. AWS requests for one fleet read', requestLines],
+    ['tui', '5. dashboard', (s) => s.lines],
   ];
   for (const [id, fallback, body] of order) {
     const s = byId[id];
