@@ -118,8 +118,10 @@ export async function run(ctx: Context, opts: TuiOptions): Promise<void> {
     signal: ctx.io.signal,
   });
   // Fixed regions redrawn line by line, at most 15 frames a second, in the alternate
-  // screen (the shell's scrollback is left as it was).
+  // screen (the shell's scrollback is left as it was). Interactive because claw has seen a
+  // terminal: Ink's own guess would draw nothing until exit wherever CI=true is set.
   const instance = render(app, {
+    interactive: true,
     stdout: ctx.io.stdout,
     stderr: ctx.io.stderr,
     exitOnCtrlC: false,

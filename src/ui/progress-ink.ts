@@ -19,7 +19,7 @@ export function inkProgressSink(stream: NodeJS.WriteStream, now: () => number = 
   const start = async () => {
     const [{ render }, { createElement }, { ProgressView }] = await Promise.all([import('ink'), import('react'), import('./progress-view.js')]);
     const view = () => createElement(ProgressView, { model, now: now() });
-    const instance = render(view(), { stdout: stream, patchConsole: false, exitOnCtrlC: false, maxFps: 10 });
+    const instance = render(view(), { stdout: stream, interactive: true, patchConsole: false, exitOnCtrlC: false, maxFps: 10 });
     redraw = () => instance.rerender(view());
     // Rates and ETAs move even between events.
     timer = setInterval(() => redraw?.(), 500);
