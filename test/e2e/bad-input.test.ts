@@ -52,6 +52,34 @@ const cases: Case[] = [
   { name: 'interval without watch', args: ['--sandbox', 'status', '--interval', '5'], exit: 2, stderr: /--interval only applies with --watch/ },
   { name: 'unknown AWS profile', args: ['status', '--repo', FIXTURE_REPO, '--profile', 'nope'], exit: 2, stderr: /AWS profile "nope" not found/ },
   { name: 'sandbox reset without a terminal or --yes', args: ['--sandbox', 'sandbox', 'reset'], exit: 3, stderr: /refusing without a terminal.*\nhint: pass --yes/ },
+  // Every command group: unknown hosts, invalid ids, durations and names, shell metacharacters, conflicting flags.
+  { name: 'deploy an unknown host', args: ['--sandbox', 'deploy', 'nosuchhost', '--dry-run'], exit: 2, stderr: /^error: unknown host "nosuchhost" \(not in \S*nix\/instances\.json\)\nhint: known hosts: clawdinator-1/ },
+  { name: 'deploy target with ;', args: ['--sandbox', 'deploy', 'clawdinator-1;reboot', '--dry-run'], exit: 2, stderr: /^error: deploy target: "clawdinator-1;reboot" is not a valid host name/ },
+  { name: 'deploy rev with $(...)', args: ['--sandbox', 'deploy', 'clawdinator-1', '--rev', 'abc$(id)', '--dry-run'], exit: 2, stderr: /^error: rev "abc\$\(id\)" is not a commit SHA or ref name/ },
+  { name: 'deploy --parallel 0', args: ['--sandbox', 'deploy', 'clawdinator-1', '--parallel', '0', '--dry-run'], exit: 2, stderr: /^error: --parallel "0" is not a whole number of at least 1/ },
+  { name: 'a bot deploying itself', args: ['--sandbox', 'deploy', 'all', '--caller', 'clawdinator-1', '--dry-run'], exit: 3, stderr: /^error: a bot may not deploy itself: target includes caller clawdinator-1/ },
+  { name: 'replace an unknown host', args: ['--sandbox', 'replace', 'nosuchhost', '--dry-run'], exit: 2, stderr: /^error: unknown host "nosuchhost"/ },
+  { name: 'bootstrap target with ;', args: ['--sandbox', 'bootstrap', 'upload', 'all;ls', '--dry-run'], exit: 2, stderr: /^error: "all;ls" is not a host name/ },
+  { name: 'history of an unknown host', args: ['--sandbox', 'history', 'nosuchhost'], exit: 2, stderr: /^error: unknown host "nosuchhost"/ },
+  { name: 'an invalid AMI id', args: ['--sandbox', 'ami', 'preserve', 'ami-xyz'], exit: 2, stderr: /^error: "ami-xyz" is not an AMI id/ },
+  { name: 'ami prune --keep 0', args: ['--sandbox', 'ami', 'prune', '--keep', '0'], exit: 2, stderr: /^error: --keep 0: expected a whole number/ },
+  { name: 'ami prune --min-age that is no duration', args: ['--sandbox', 'ami', 'prune', '--min-age', '3x'], exit: 2, stderr: /^error: --min-age 3x: not a duration/ },
+  { name: 'ami lifecycle --days 0', args: ['--sandbox', 'ami', 'lifecycle', '--days', '0'], exit: 2, stderr: /^error: --days 0: expected a whole number from 1 to 3650/ },
+  { name: 'spot instance type with ;', args: ['--sandbox', 'spot', 'prices', '--instance-types', 'm5.large;ls'], exit: 2, stderr: /^error: --instance-types "m5\.large;ls": not an instance type name/ },
+  { name: 'spot --history that is no duration', args: ['--sandbox', 'spot', 'prices', '--history', '5q'], exit: 2, stderr: /^error: --history 5q: not a duration/ },
+  { name: 'spot --sort by an unknown column', args: ['--sandbox', 'spot', 'prices', '--sort', 'cost'], exit: 2, stderr: /^error: --sort cost: expected one of price, az, type/ },
+  { name: 'backup without --stack', args: ['--sandbox', 'backup', 'status'], exit: 2, stderr: /^error: --stack is required/ },
+  { name: 'backup --stack in capitals', args: ['--sandbox', 'backup', 'status', '--stack', 'LAB'], exit: 2, stderr: /^error: --stack "LAB" is not a stack name/ },
+  { name: 'backup --bucket that is no bucket name', args: ['--sandbox', 'backup', 'list', '--bucket', 'Bad_Bucket'], exit: 2, stderr: /^error: --bucket "Bad_Bucket" is not an S3 bucket name/ },
+  { name: 'backup in a stack whose bucket is missing', args: ['--sandbox', 'backup', 'prune', '--stack', 'nope', '--apply', '--yes'], exit: 2, stderr: /^error: backup bucket s3:\/\/openclaw-lab-backup-nope-123456789012 does not exist/ },
+  { name: 'restore a snapshot time that does not exist', args: ['--sandbox', 'backup', 'restore', '--stack', 'lab', '--snapshot', '2026-13-01-00-00', '--yes'], exit: 2, stderr: /^error: --snapshot "2026-13-01-00-00" is not a snapshot time/ },
+  { name: 'restore with two sources', args: ['--sandbox', 'backup', 'restore', '--stack', 'lab', '--snapshot', '2026-11-01-00-00', '--from', 's3://b-1/x/', '--yes'], exit: 2, stderr: /^error: name exactly one source/ },
+  { name: 'pull into a file', args: ['--sandbox', 'backup', 'pull', '--stack', 'lab', '--to', '/etc/hostname'], exit: 2, stderr: /^error: --to \/etc\/hostname is not a directory/ },
+  { name: 'push from nowhere', args: ['--sandbox', 'backup', 'push', '--stack', 'lab', '--from', '/nonexistent', '--yes'], exit: 2, stderr: /^error: --from \/nonexistent does not exist/ },
+  { name: 'backup now on a host with ;', args: ['--sandbox', 'backup', 'now', 'host;id', '--stack', 'lab'], exit: 2, stderr: /^error: host "host;id" is neither a host name nor an instance id/ },
+  { name: 'tui --interval 0', args: ['--sandbox', 'tui', '--interval', '0'], exit: 2, stderr: /^error: --interval 0: expected seconds between 1 and 3600/ },
+  { name: 'doctor --ami-max-age that is no duration', args: ['--sandbox', 'doctor', '--ami-max-age', 'forever'], exit: 2, stderr: /^error: --ami-max-age forever: not a duration/ },
+  { name: 'a runbook that does not exist', args: ['--sandbox', 'migrate', 'plan', '/nonexistent.yaml'], exit: 2, stderr: /^error: runbook \/nonexistent\.yaml: no such file/ },
 ];
 
 describe('bad input', () => {
@@ -60,7 +88,7 @@ describe('bad input', () => {
     expect(r.exitCode).toBe(0);
   });
 
-  it('has at least 15 cases', () => expect(cases.length).toBeGreaterThanOrEqual(15));
+  it('has at least 40 cases across the command groups', () => expect(cases.length).toBeGreaterThanOrEqual(40));
 
   it.each(cases)('$name', async ({ args, exit, stderr, env, cwd }) => {
     const before = digest();
