@@ -51,7 +51,10 @@ export function createSdkClients(s: AwsSettings): AwsClients {
   });
   const s3 = once(async () => {
     const m = await import('@aws-sdk/client-s3');
-    return { m, c: new m.S3Client({ ...(await base()), forcePathStyle: Boolean(s.endpointUrl) }) };
+    // Downloads are verified by claw itself (sha256 metadata, or the MD5 of a single-part
+    // ETag), so the SDK's CRC32 check on responses is only asked for where S3 requires it:
+    // it costs CPU on every GET, and moto stores a wrong CRC32 on copies of multipart objects.
+    return { m, c: new m.S3Client({ ...(await base()), forcePathStyle: Boolean(s.endpointUrl), responseChecksumValidation: 'WHEN_REQUIRED' }) };
   });
   const ssm = once(async () => {
     const m = await import('@aws-sdk/client-ssm');
