@@ -36,10 +36,16 @@ export function copyPartSize(size: number, sourceEtag: string | undefined): numb
 
 type Where = { bucket: string; key: string };
 
-/** Copy one object of `size` bytes; answers the bytes copied. */
-export async function copyS3Object(io: TransferIo, from: Where, to: Where, size: number, o: CopyOptions = {}): Promise<number> {
+/**
+ * Copy one object of `size` bytes; answers the bytes copied. A single-part source (or
+ * none known) up to the threshold is one CopyObject; a multipart source is copied part
+ * for part at its own part size, so the copy keeps its ETag and later syncs can compare
+ * the two (CopyObject would give the copy a plain MD5 ETag).
+ */
+export async function copyS3Object(io: TransferIo, from: Where, to: Where, size: number, o: CopyOptions = {}, sourceEtag?: string): Promise<number> {
   const CopySource = copySource(from.bucket, from.key);
-  if (size <= (o.copyThreshold ?? COPY_THRESHOLD)) {
+  const multipartSource = (parseEtag(sourceEtag)?.parts ?? 1) > 1;
+  if (size <= (o.copyThreshold ?? COPY_THRESHOLD) && !multipartSource) {
     await io.s3.copyObject({ Bucket: to.bucket, Key: to.key, CopySource, MetadataDirective: 'COPY' });
     io.onBytes(size);
     return size;

@@ -65,7 +65,7 @@ function transferOne(s3: S3Api, plan: SyncPlan, t: SyncTransfer, io: TransferIo,
     return downloadObject(io, src.bucket, src.prefix + t.key, localPath(dst.dir, t.key));
   }
   if (src.kind === 's3' && dst.kind === 's3') {
-    return copyS3Object(io, { bucket: src.bucket, key: src.prefix + t.key }, { bucket: dst.bucket, key: dst.prefix + t.key }, t.size, o);
+    return copyS3Object(io, { bucket: src.bucket, key: src.prefix + t.key }, { bucket: dst.bucket, key: dst.prefix + t.key }, t.size, o, t.etag);
   }
   transferOp(src, dst); // throws the UsageError for local -> local
   return Promise.reject(new Error('unreachable'));

@@ -26,6 +26,8 @@ export interface SyncTransfer {
   size: number;
   op: TransferOp;
   reason: 'new' | 'changed';
+  /** S3 to S3: the source's ETag, so a multipart source is copied part for part and keeps it. */
+  etag?: string | undefined;
 }
 
 export interface SyncPlan {
@@ -67,16 +69,17 @@ export function transferOp(source: SyncLocation, destination: SyncLocation): Tra
 
 /**
  * S3 to S3, from the listing alone. ETags are comparable when both are single-part or
- * both multipart with the same part count: equal means unchanged. Otherwise (a part
- * size we cannot know, or an ETag that is not an MD5) equal size and a destination at
- * least as new as the source count as unchanged: the aws CLI's rule for `s3 sync`.
+ * both multipart with the same part count: equal means unchanged. Otherwise the content
+ * cannot be told from the listing, and the object is copied: a restore must never keep
+ * a different file because it has the same size and a newer date (the aws CLI's rule).
+ * Copies keep a comparable ETag (copyS3Object copies a multipart source part for part),
+ * so the next sync finds them unchanged.
  */
 export function compareRemote(src: SyncEntry, dst: SyncEntry): Verdict {
   if (src.size !== dst.size) return 'changed';
   const a = parseEtag(src.etag);
   const b = parseEtag(dst.etag);
   if (a && b && a.parts === b.parts) return a.hex === b.hex ? 'unchanged' : 'changed';
-  if (src.lastModified && dst.lastModified && dst.lastModified.getTime() >= src.lastModified.getTime()) return 'unchanged';
   return 'changed';
 }
 
@@ -150,8 +153,9 @@ export function buildPlan(p: PlanInput): SyncPlan {
       unchanged.bytes += source.size;
     }
   }
-  for (const e of p.pairing.sourceOnly) transfers.push({ key: e.key, size: e.size, op, reason: 'new' });
-  for (const e of changed.values()) transfers.push({ key: e.key, size: e.size, op, reason: 'changed' });
+  const entry = (e: SyncEntry, reason: SyncTransfer['reason']): SyncTransfer => ({ key: e.key, size: e.size, op, reason, ...(op === 'copy' && e.etag !== undefined && { etag: e.etag }) });
+  for (const e of p.pairing.sourceOnly) transfers.push(entry(e, 'new'));
+  for (const e of changed.values()) transfers.push(entry(e, 'changed'));
   transfers.sort((a, b) => compareUtf8(a.key, b.key));
   const deletes = p.delete
     ? p.pairing.destinationOnly.filter((e) => !isShadowed(e.key, p.skipped ?? [])).map((e) => ({ key: e.key, size: e.size }))

@@ -143,11 +143,11 @@ describe('S3 against S3 (no HEAD: the listing decides)', () => {
     expect(compareRemote(e(multi('a', 3)), e(multi('a', 3)))).toBe('unchanged');
     expect(compareRemote(e(multi('a', 3)), e(multi('b', 3), 10, t1))).toBe('changed');
   });
-  it('otherwise equal size and a destination at least as new is unchanged (the aws CLI rule)', () => {
-    expect(compareRemote(e(single, 10, t0), e(multi('a', 2), 10, t1))).toBe('unchanged');
-    expect(compareRemote(e(single, 10, t0), e(multi('a', 2), 10, t0))).toBe('unchanged');
+  it('otherwise the listing cannot tell, so it is copied: a same-size, newer but different object is never kept', () => {
+    expect(compareRemote(e(single, 10, t0), e(multi('a', 2), 10, t1))).toBe('changed');
     expect(compareRemote(e(single, 10, t1), e(multi('a', 2), 10, t0))).toBe('changed');
-    expect(compareRemote(e(multi('a', 2), 10, t0), e(multi('a', 3), 10, t1))).toBe('unchanged');
+    expect(compareRemote(e(multi('a', 2), 10, t0), e(multi('a', 3), 10, t1))).toBe('changed');
+    expect(compareRemote(e(single, 10, t0), { key: 'k', size: 10, lastModified: t1 })).toBe('changed');
   });
   it('a different size is always changed', () => {
     expect(compareRemote(e(single, 10), e(single, 11, t1))).toBe('changed');
