@@ -56,26 +56,28 @@ export interface BackupRun extends BackupUnitOutcome {
   tail: string[];
 }
 
-/** Start the backup unit and wait for it; a failed unit or command is a RemoteError carrying the output's tail. */
-export async function runBackupUnit(ssm: SsmApi, target: BackupHost, o: { meter: PollMeter; signal?: AbortSignal | undefined; sleep?: Sleep | undefined }): Promise<BackupRun> {
-  let r: CommandResult;
+/**
+ * Run one of the backup lane's fixed scripts on the host and wait for it. SSM refusing the
+ * instance (not managed, not running) means nothing ran: a RefusedError with `whatNow`.
+ */
+export async function runOnBackupHost(ssm: SsmApi, target: BackupHost, run: { commands: string[]; comment: string; whatNow: string }, o: { meter: PollMeter; signal?: AbortSignal | undefined; sleep?: Sleep | undefined }): Promise<CommandResult> {
   try {
-    r = await runCommand({
-      ssm,
-      instanceId: target.instanceId,
-      commands: backupCommands(),
-      comment: backupComment('backup', target.host),
-      meter: o.meter,
-      signal: o.signal,
-      sleep: o.sleep,
-    });
+    return await runCommand({ ssm, instanceId: target.instanceId, commands: run.commands, comment: run.comment, meter: o.meter, signal: o.signal, sleep: o.sleep });
   } catch (err) {
-    // SendCommand refuses an instance SSM does not manage (or one not running): nothing ran.
     if ((err as Error).name === 'InvalidInstanceId') {
-      throw new RefusedError(`SSM cannot run commands on ${target.host} (${target.instanceId}): ${(err as Error).message.split('\n')[0]}`, 'the SSM agent must be online on the host (claw status shows SSM ping); nothing was sent');
+      throw new RefusedError(`SSM cannot run commands on ${target.host} (${target.instanceId}): ${(err as Error).message.split('\n')[0]}`, run.whatNow);
     }
     throw err;
   }
+}
+
+/** Start the backup unit and wait for it; a failed unit or command is a RemoteError carrying the output's tail. */
+export async function runBackupUnit(ssm: SsmApi, target: BackupHost, o: { meter: PollMeter; signal?: AbortSignal | undefined; sleep?: Sleep | undefined }): Promise<BackupRun> {
+  const r = await runOnBackupHost(ssm, target, {
+    commands: backupCommands(),
+    comment: backupComment('backup', target.host),
+    whatNow: 'the SSM agent must be online on the host (claw status shows SSM ping); nothing was sent',
+  }, o);
   const outcome = parseBackupUnitOutput(r.stdout);
   const tail = tailLines(`${r.stdout}\n${r.stderr}`, 15);
   const run: BackupRun = { ...outcome, commandId: r.commandId, status: r.status, tail };

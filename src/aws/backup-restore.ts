@@ -1,8 +1,8 @@
-import { RefusedError, RemoteError } from '../core/errors.js';
+import { RemoteError } from '../core/errors.js';
 import { backupComment, restoreCommands, tailLines } from '../core/ssm-script.js';
 import type { SsmApi } from './clients.js';
-import type { BackupHost } from './backup-now.js';
-import { runCommand, type PollMeter, type Sleep } from './run-command.js';
+import { runOnBackupHost, type BackupHost } from './backup-now.js';
+import type { PollMeter, Sleep } from './run-command.js';
 
 // `claw backup restore --restart HOST`: the host's restore unit (latest/ -> disk), then
 // openclaw.service restarted on what was restored, then whether it came back.
@@ -15,15 +15,11 @@ export interface RestoreRun {
 }
 
 export async function runRestoreUnit(ssm: SsmApi, target: BackupHost, o: { meter: PollMeter; signal?: AbortSignal | undefined; sleep?: Sleep | undefined }): Promise<RestoreRun> {
-  let r;
-  try {
-    r = await runCommand({ ssm, instanceId: target.instanceId, commands: restoreCommands(), comment: backupComment('restore', target.host), meter: o.meter, signal: o.signal, sleep: o.sleep });
-  } catch (err) {
-    if ((err as Error).name === 'InvalidInstanceId') {
-      throw new RefusedError(`SSM cannot run commands on ${target.host} (${target.instanceId}): ${(err as Error).message.split('\n')[0]}`, 'the SSM agent must be online on the host; latest/ is restored, run the restore on the host by hand: systemctl start openclaw-s3-restore.service && systemctl restart openclaw.service');
-    }
-    throw err;
-  }
+  const r = await runOnBackupHost(ssm, target, {
+    commands: restoreCommands(),
+    comment: backupComment('restore', target.host),
+    whatNow: 'the SSM agent must be online on the host; latest/ is restored, run the restore on the host by hand: systemctl start openclaw-s3-restore.service && systemctl restart openclaw.service',
+  }, o);
   const tail = tailLines(`${r.stdout}\n${r.stderr}`, 15);
   const last = r.stdout.split('\n').map((l) => l.trim()).filter(Boolean).at(-1);
   const run: RestoreRun = { commandId: r.commandId, active: r.status === 'Success' && last === 'active', tail };
