@@ -14,8 +14,8 @@ export interface AwsSettings {
   maxSockets?: number | undefined;
 }
 
-// Adaptive retry backs off under throttling; 5 attempts keeps a dead endpoint from
-// hanging an operator for minutes.
+// Adaptive retry backs off under throttling; 5 attempts (config maxAttempts) keeps a
+// dead endpoint from hanging an operator for minutes.
 const MAX_ATTEMPTS = 5;
 
 function once<T>(load: () => Promise<T>): () => Promise<T> {

@@ -101,7 +101,7 @@ export function createContext(opts: GlobalOptions, io: ProcessIo): Context {
     } else {
       const { createSdkClients } = await import('../aws/sdk-clients.js');
       // Sockets to match the sync engine's concurrency (each large file has parts in flight too).
-      raw = createSdkClients({ ...target, signal: io.signal, maxSockets: Math.max(50, config.values.syncConcurrency * 4) });
+      raw = createSdkClients({ ...target, signal: io.signal, maxAttempts: config.values.maxAttempts, maxSockets: Math.max(50, config.values.syncConcurrency * 4) });
     }
     return instrument(raw, (c) => {
       const kind = `${c.service}.${c.operation}`;

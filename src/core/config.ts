@@ -43,6 +43,8 @@ export const DEFAULTS = {
   amiMaxAgeDays: 30,
   /** Backup stacks whose freshness claw doctor checks (besides any --stack). */
   doctorStacks: [] as string[],
+  /** Tries per AWS request, the first included (the SDK backs off between them); as the aws CLI's AWS_MAX_ATTEMPTS. */
+  maxAttempts: 5,
 };
 
 export type ConfigKey = keyof typeof DEFAULTS;
@@ -88,6 +90,7 @@ const fields = {
   syncConcurrency: z.number().int('must be an integer').min(1, 'must be at least 1').max(256, 'must be at most 256'),
   amiMaxAgeDays: z.number().int('must be an integer').min(1, 'must be at least 1').max(3650, 'must be at most 3650'),
   doctorStacks: z.array(z.string().regex(/^[a-z0-9-]{1,40}$/, 'is not a stack name (lower-case letters, digits, -)')),
+  maxAttempts: z.number().int('must be an integer').min(1, 'must be at least 1').max(20, 'must be at most 20'),
 } satisfies Record<ConfigKey, z.ZodType>;
 
 const fileSchema = z.strictObject(Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, v.optional()])) as {
@@ -126,6 +129,7 @@ export const ENV_NAMES: Record<ConfigKey, string[]> = {
   syncConcurrency: ['CLAW_SYNC_CONCURRENCY'],
   amiMaxAgeDays: ['CLAW_AMI_MAX_AGE_DAYS'],
   doctorStacks: ['CLAW_DOCTOR_STACKS'],
+  maxAttempts: ['CLAW_MAX_ATTEMPTS', 'AWS_MAX_ATTEMPTS'],
 };
 
 /** Flags that set a config key. */
@@ -144,7 +148,7 @@ export interface ConfigInputs {
 
 function fromEnvString(key: ConfigKey, raw: string): unknown {
   if (key === 'canaryOrder' || key === 'bootstrapRequiredSecrets' || key === 'spotInstanceTypes' || key === 'doctorStacks') return raw.split(',').map((s) => s.trim()).filter(Boolean);
-  if (key === 'amiKeep' || key === 'lifecycleDays' || key === 'syncConcurrency' || key === 'amiMaxAgeDays') return /^-?\d+$/.test(raw.trim()) ? Number(raw) : raw;
+  if (key === 'amiKeep' || key === 'lifecycleDays' || key === 'syncConcurrency' || key === 'amiMaxAgeDays' || key === 'maxAttempts') return /^-?\d+$/.test(raw.trim()) ? Number(raw) : raw;
   return raw;
 }
 

@@ -45,6 +45,13 @@ describe('resolveConfig', () => {
     expect(c.values.endpointUrl).toBe('http://127.0.0.1:5000');
   });
 
+  it('takes tries per AWS request from AWS_MAX_ATTEMPTS as the aws CLI does, CLAW_MAX_ATTEMPTS first', () => {
+    expect(resolveConfig({ flags: {}, env: { AWS_MAX_ATTEMPTS: '2' } }).values.maxAttempts).toBe(2);
+    expect(resolveConfig({ flags: {}, env: { AWS_MAX_ATTEMPTS: '2', CLAW_MAX_ATTEMPTS: '7' } }).sources.maxAttempts).toMatchObject({ value: 7, origin: 'CLAW_MAX_ATTEMPTS' });
+    expect(() => resolveConfig({ flags: {}, env: { AWS_MAX_ATTEMPTS: '0' } })).toThrow(/environment AWS_MAX_ATTEMPTS: maxAttempts must be at least 1/);
+    expect(() => resolveConfig({ flags: {}, env: { AWS_MAX_ATTEMPTS: 'many' } })).toThrow(UsageError);
+  });
+
   it('accepts any well-formed region when an endpoint is given (emulators, new regions)', () => {
     const c = resolveConfig({ flags: { region: 'xx-nowhere-1', endpointUrl: 'http://127.0.0.1:1' }, env: {} });
     expect(c.values.region).toBe('xx-nowhere-1');
