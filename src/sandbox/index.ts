@@ -1,6 +1,9 @@
 import type { AwsClients } from '../aws/clients.js';
 import { createAdmin, type SandboxAdmin } from './admin.js';
+import { createCloudFormation } from './cloudformation.js';
 import { createEc2 } from './ec2.js';
+import { createFaultLayer, faultWarning } from './faults.js';
+import { readFaults, removeFaults, sandboxFaultsPath, takeRun } from './faults-store.js';
 import { loadFixture } from './fixture.js';
 import { clientsInRegion } from './regions.js';
 import { createS3 } from './s3.js';
@@ -21,6 +24,16 @@ export interface SandboxOptions {
   seedDir: string;
   /** The clock: resolves the seed's relative times and stamps new objects. */
   now?: () => Date;
+  /**
+   * Inject the faults `claw sandbox faults` set (default true); false opens the account
+   * as it is, e.g. for a test that inspects it between claw runs.
+   */
+  faults?: boolean;
+  /**
+   * Told once, on the first call, when faults are injected: the warning line (without a
+   * "warning:" prefix). Default: written to the process's stderr as `warning: ...`.
+   */
+  onFaults?: (message: string) => void;
 }
 
 export interface Sandbox {
@@ -46,7 +59,7 @@ function build(state: SandboxState, file: string, now: () => Date): Sandbox {
       return write;
     },
   };
-  const clients: AwsClients = { ec2: createEc2(world), s3: createS3(world), ssm: createSsm(world), sts: createSts(world) };
+  const clients: AwsClients = { ec2: createEc2(world), s3: createS3(world), ssm: createSsm(world), sts: createSts(world), cloudformation: createCloudFormation(world) };
   return {
     clients,
     clientsFor: (region) => clientsInRegion(clients, state.region, region),
@@ -66,8 +79,26 @@ async function seedInto(file: string, opts: SandboxOptions, now: () => Date): Pr
 export async function openSandbox(opts: SandboxOptions): Promise<Sandbox> {
   const now = opts.now ?? (() => new Date());
   const file = sandboxStatePath(opts.home);
+  // Read first: an invalid faults.json stops the command before the account is touched.
+  const faulty = opts.faults !== false && (await readFaults(sandboxFaultsPath(opts.home))) !== undefined;
   const state = (await readState(file)) ?? (await seedInto(file, opts, now));
-  return build(state, file, now);
+  const sandbox = build(state, file, now);
+  return faulty ? withFaults(sandbox, opts) : sandbox;
+}
+
+/** The sandbox with every client call behind the fault layer (src/sandbox/faults.ts). */
+function withFaults(sandbox: Sandbox, opts: SandboxOptions): Sandbox {
+  // This process's run number is taken, and the warning given, on the first call.
+  const layer = createFaultLayer({
+    start: async () => {
+      const s = await takeRun(sandboxFaultsPath(opts.home));
+      if (!s) return undefined;
+      const plan = { rate: s.rate, seed: s.seed, attempts: s.attempts, run: s.runs };
+      (opts.onFaults ?? ((m: string) => process.stderr.write(`warning: ${m}\n`)))(faultWarning(plan));
+      return plan;
+    },
+  });
+  return { ...sandbox, clients: layer.wrap(sandbox.clients), clientsFor: (region) => layer.wrap(sandbox.clientsFor(region)) };
 }
 
 /** Delete the state and seed it again (relative times resolved against the clock now). */
@@ -78,6 +109,8 @@ export async function resetSandbox(opts: SandboxOptions): Promise<Sandbox> {
   const state = seedState(await loadFixture(opts.seedDir), now());
   await removeState(file);
   await writeStateAtomic(file, state);
+  // A fresh account is a well-behaved one: fault injection is cleared too.
+  await removeFaults(sandboxFaultsPath(opts.home));
   return build(state, file, now);
 }
 
@@ -88,4 +121,5 @@ export type { HostRecord, ServiceStateName } from './state-ssm.js';
 export type { SandboxState, InstanceStateName, ImageStateName, PingStatusName, SpotPriceRecord, InstanceTypeRecord } from './state.js';
 export { SandboxUnsupportedError, type SdkLikeError } from './errors.js';
 export { sandboxStatePath } from './store.js';
+export { sandboxFaultsPath } from './faults-store.js';
 export { SEED_FILES } from './fixture.js';
