@@ -137,6 +137,20 @@ sandbox
     const { reset } = await import('./commands/sandbox.js');
     await withContext(cmd, (ctx) => reset(ctx, opts));
   });
+sandbox
+  .command('faults')
+  .summary('make the sandbox fail AWS requests (500, 503, throttling)')
+  .description('Show, set or clear fault injection for the simulated account: each AWS request fails with probability --rate, and a call fails when all of its --attempts tries did (as the SDK retries). Faults strike before a call applies. Setting --seed again replays the same faults on the same state.')
+  .option('--rate <fraction>', 'the chance one request fails, above 0 and at most 1 (default 0.2)')
+  .option('--seed <n>', 'seed of the draws (default random, shown); restarts the run count')
+  .option('--attempts <n>', 'tries per call (default 5, as claw\'s SDK); 1 lets every fault through')
+  .option('--off', 'stop injecting faults')
+  .option('--json', 'print the settings as JSON')
+  .addHelpText('after', '\nExamples:\n  $ claw sandbox faults --rate 0.2 --attempts 1 --seed 7\n  $ claw --sandbox deploy all --yes    # now against a misbehaving account\n  $ claw sandbox faults --off')
+  .action(async (opts: object, cmd: Command) => {
+    const { faults } = await import('./commands/sandbox-faults.js');
+    await withContext(cmd, (ctx) => faults(ctx, opts));
+  });
 
 try {
   await program.parseAsync(process.argv);

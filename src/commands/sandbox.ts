@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fixturesDir } from '../nix/paths.js';
 import { confirmOrRefuse } from '../ui/confirm.js';
@@ -9,8 +10,9 @@ export async function reset(ctx: Context, opts: { yes?: boolean; dryRun?: boolea
   ctx.log.info(`plan: ${plan}`);
   if (opts.dryRun) return;
   await confirmOrRefuse('Reset the sandbox account?', { stderr: ctx.io.stderr, stdinIsTTY: ctx.io.stdinIsTTY, signal: ctx.io.signal }, opts.yes);
-  const { resetSandbox } = await import('../sandbox/index.js');
+  const { resetSandbox, sandboxFaultsPath } = await import('../sandbox/index.js');
+  const hadFaults = existsSync(sandboxFaultsPath(ctx.home));
   const state = (await resetSandbox({ home: ctx.home, seedDir })).admin.state();
   const running = state.instances.filter((i) => i.state === 'running').length;
-  ctx.print(`sandbox reset: ${state.instances.length} instances (${running} running), ${state.images.length} AMIs, ${state.buckets.length} buckets seeded from ${seedDir}`);
+  ctx.print(`sandbox reset: ${state.instances.length} instances (${running} running), ${state.images.length} AMIs, ${state.buckets.length} buckets seeded from ${seedDir}${hadFaults ? '; fault injection off' : ''}`);
 }
