@@ -65,6 +65,16 @@ import type {
   SendCommandCommandOutput,
 } from '@aws-sdk/client-ssm';
 import type { GetCallerIdentityCommandInput, GetCallerIdentityCommandOutput } from '@aws-sdk/client-sts';
+import type {
+  DescribeStackEventsCommandInput,
+  DescribeStackEventsCommandOutput,
+  ListExportsCommandInput,
+  ListExportsCommandOutput,
+  ListImportsCommandInput,
+  ListImportsCommandOutput,
+  ListStacksCommandInput,
+  ListStacksCommandOutput,
+} from '@aws-sdk/client-cloudformation';
 import type { Readable } from 'node:stream';
 
 // The narrow interfaces: only the calls claw makes, with the SDK's own types. The SDK
@@ -135,11 +145,22 @@ export interface StsApi {
   getCallerIdentity(input: GetCallerIdentityCommandInput): Promise<GetCallerIdentityCommandOutput>;
 }
 
+/** CloudFormation, read only: stacks in a failed or rollback state and the exports that hold them (claw doctor stacks). */
+export interface CloudFormationApi {
+  listStacks(input: ListStacksCommandInput): Promise<ListStacksCommandOutput>;
+  /** Newest first. */
+  describeStackEvents(input: DescribeStackEventsCommandInput): Promise<DescribeStackEventsCommandOutput>;
+  listExports(input: ListExportsCommandInput): Promise<ListExportsCommandOutput>;
+  /** ValidationError "Export 'x' is not imported by any stack." when nothing imports it. */
+  listImports(input: ListImportsCommandInput): Promise<ListImportsCommandOutput>;
+}
+
 export interface AwsClients {
   ec2: Ec2Api;
   s3: S3Api;
   ssm: SsmApi;
   sts: StsApi;
+  cloudformation: CloudFormationApi;
 }
 
 export type ServiceName = keyof AwsClients;

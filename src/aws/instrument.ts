@@ -38,5 +38,11 @@ export function instrument(clients: AwsClients, onCall: (call: CallRecord) => vo
         };
       },
     });
-  return { ec2: wrap('ec2', clients.ec2), s3: wrap('s3', clients.s3), ssm: wrap('ssm', clients.ssm), sts: wrap('sts', clients.sts) };
+  return {
+    ec2: wrap('ec2', clients.ec2),
+    s3: wrap('s3', clients.s3),
+    ssm: wrap('ssm', clients.ssm),
+    sts: wrap('sts', clients.sts),
+    cloudformation: wrap('cloudformation', clients.cloudformation),
+  };
 }

@@ -1,5 +1,5 @@
 import { UPLOAD_PART_SIZE } from '../core/upload.js';
-import type { AwsClients, Ec2Api, S3Api, SsmApi, StsApi } from './clients.js';
+import type { AwsClients, CloudFormationApi, Ec2Api, S3Api, SsmApi, StsApi } from './clients.js';
 
 export interface AwsSettings {
   region: string;
@@ -66,6 +66,11 @@ export function createSdkClients(s: AwsSettings): AwsClients {
     return { m, c: new m.STSClient(await base()) };
   });
 
+  const cloudformation = once(async () => {
+    const m = await import('@aws-sdk/client-cloudformation');
+    return { m, c: new m.CloudFormationClient(await base()) };
+  });
+
   const ec2Api: Ec2Api = {
     describeInstances: async (i) => { const { m, c } = await ec2(); return c.send(new m.DescribeInstancesCommand(i), opts); },
     describeImages: async (i) => { const { m, c } = await ec2(); return c.send(new m.DescribeImagesCommand(i), opts); },
@@ -118,5 +123,11 @@ export function createSdkClients(s: AwsSettings): AwsClients {
   const stsApi: StsApi = {
     getCallerIdentity: async (i) => { const { m, c } = await sts(); return c.send(new m.GetCallerIdentityCommand(i), opts); },
   };
-  return { ec2: ec2Api, s3: s3Api, ssm: ssmApi, sts: stsApi };
+  const cloudformationApi: CloudFormationApi = {
+    listStacks: async (i) => { const { m, c } = await cloudformation(); return c.send(new m.ListStacksCommand(i), opts); },
+    describeStackEvents: async (i) => { const { m, c } = await cloudformation(); return c.send(new m.DescribeStackEventsCommand(i), opts); },
+    listExports: async (i) => { const { m, c } = await cloudformation(); return c.send(new m.ListExportsCommand(i), opts); },
+    listImports: async (i) => { const { m, c } = await cloudformation(); return c.send(new m.ListImportsCommand(i), opts); },
+  };
+  return { ec2: ec2Api, s3: s3Api, ssm: ssmApi, sts: stsApi, cloudformation: cloudformationApi };
 }

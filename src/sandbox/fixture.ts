@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { UsageError } from '../core/errors.js';
 import { describeIssue, parseJsonText } from '../core/json-text.js';
+import { cloudformationFile, type SeedCloudFormation } from './seed-cloudformation.js';
 import { IMAGE_STATES, INSTANCE_STATES, PING_STATUSES } from './state.js';
 import { AGO_RE } from './time.js';
 
@@ -149,9 +150,10 @@ export interface SeedFixture {
   s3: SeedS3;
   ssm: SeedSsm;
   spot: SeedSpot;
+  cloudformation: SeedCloudFormation;
 }
 
-export const SEED_FILES = ['account.json', 'ec2.json', 's3.json', 'ssm.json', 'spot.json'] as const;
+export const SEED_FILES = ['account.json', 'ec2.json', 's3.json', 'ssm.json', 'spot.json', 'cloudformation.json'] as const;
 
 async function loadFile<T>(dir: string, name: string, schema: z.ZodType<T>): Promise<T> {
   const file = join(dir, name);
@@ -171,12 +173,13 @@ async function loadFile<T>(dir: string, name: string, schema: z.ZodType<T>): Pro
 }
 
 export async function loadFixture(dir: string): Promise<SeedFixture> {
-  const [account, ec2, s3, ssm, spot] = await Promise.all([
+  const [account, ec2, s3, ssm, spot, cloudformation] = await Promise.all([
     loadFile(dir, 'account.json', accountFile),
     loadFile(dir, 'ec2.json', ec2File),
     loadFile(dir, 's3.json', s3File),
     loadFile(dir, 'ssm.json', ssmFile),
     loadFile(dir, 'spot.json', spotFile),
+    loadFile(dir, 'cloudformation.json', cloudformationFile),
   ]);
-  return { account, ec2, s3, ssm, spot };
+  return { account, ec2, s3, ssm, spot, cloudformation };
 }

@@ -1,5 +1,6 @@
 import type { AwsClients } from '../aws/clients.js';
 import { createAdmin, type SandboxAdmin } from './admin.js';
+import { createCloudFormation } from './cloudformation.js';
 import { createEc2 } from './ec2.js';
 import { createFaultLayer, faultWarning } from './faults.js';
 import { readFaults, removeFaults, sandboxFaultsPath, takeRun } from './faults-store.js';
@@ -58,7 +59,7 @@ function build(state: SandboxState, file: string, now: () => Date): Sandbox {
       return write;
     },
   };
-  const clients: AwsClients = { ec2: createEc2(world), s3: createS3(world), ssm: createSsm(world), sts: createSts(world) };
+  const clients: AwsClients = { ec2: createEc2(world), s3: createS3(world), ssm: createSsm(world), sts: createSts(world), cloudformation: createCloudFormation(world) };
   return {
     clients,
     clientsFor: (region) => clientsInRegion(clients, state.region, region),

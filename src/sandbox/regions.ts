@@ -25,5 +25,11 @@ function notEnabled<T extends object>(api: T, region: string, home: string): T {
 /** The account's clients as seen from `region`. */
 export function clientsInRegion(clients: AwsClients, home: string, region: string): AwsClients {
   if (region === home) return clients;
-  return { ec2: notEnabled(clients.ec2, region, home), s3: notEnabled(clients.s3, region, home), ssm: notEnabled(clients.ssm, region, home), sts: notEnabled(clients.sts, region, home) };
+  return {
+    ec2: notEnabled(clients.ec2, region, home),
+    s3: notEnabled(clients.s3, region, home),
+    ssm: notEnabled(clients.ssm, region, home),
+    sts: notEnabled(clients.sts, region, home),
+    cloudformation: notEnabled(clients.cloudformation, region, home),
+  };
 }

@@ -2,6 +2,7 @@ import type { SeedFixture, SeedSeries } from './fixture.js';
 import { defaultHost } from './host.js';
 import { etagOf, syntheticEtag } from './ids.js';
 import { generatedEtag } from './s3-content.js';
+import { seedStacks } from './seed-cloudformation.js';
 import { fill, iso, seedError, seedImages, type SourceObject, unique } from './seed-images.js';
 import type { BucketRecord, InstanceRecord, ObjectRecord, SandboxState } from './state.js';
 import type { HostRecord } from './state-ssm.js';
@@ -136,5 +137,6 @@ export function seedState(fx: SeedFixture, now: Date): SandboxState {
     ssmCommands: [],
     spotPrices,
     instanceTypes: fx.spot.instanceTypes.map((t) => ({ ...t })),
+    stacks: seedStacks(fx.cloudformation, fx.account, now),
   };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { stackRecord } from './state-cloudformation.js';
 import { commandRecord, hostRecord } from './state-ssm.js';
 
 // The persisted shape of the simulated account (`<home>/sandbox/state.json`). Times are
@@ -238,5 +239,7 @@ export const sandboxState = z.strictObject({
   ssmCommands: z.array(commandRecord).default([]),
   spotPrices: z.array(spotPriceRecord),
   instanceTypes: z.array(instanceTypeRecord),
+  /** CloudFormation stacks (claw doctor stacks); the default keeps older state files readable. */
+  stacks: z.array(stackRecord).default([]),
 });
 export type SandboxState = z.infer<typeof sandboxState>;
