@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { explainAwsError } from '../../src/aws/errors.js';
 import { createSdkClients } from '../../src/aws/sdk-clients.js';
-import { mulberry32, randomFaults, startFaultProxy, type Fault, type FaultProxy, type Protocol, type SeenRequest } from '../helpers/fault-proxy.js';
+import { exhaustedCalls, mulberry32, randomFaults, startFaultProxy, type Fault, type FaultProxy, type Protocol, type SeenRequest } from '../helpers/fault-proxy.js';
 
 // The fault proxy itself, through the production SDK clients (EC2, S3, STS) and raw SDK
 // clients for the JSON and awsQuery services claw also calls (SSM, CloudFormation): each
@@ -84,10 +84,16 @@ suite('fault proxy (moto behind it)', () => {
       expect(explainAwsError(err, target)?.message).toMatch(new RegExp(`^AWS kept throttling .*\\(${c.throttle.name}\\)$`));
     });
 
-    it('throttling is retried: the second try succeeds', async () => {
+    it('throttling is retried: the second try succeeds, and the proxy sees both tries of the one call', async () => {
       inject_('throttle');
+      const from = proxy.seen.length;
       const out = await c.call(3);
       expect(out.$metadata.attempts).toBe(2);
+      const tries = proxy.seen.slice(from);
+      expect(tries.map((t) => t.attempt)).toEqual([1, 2]);
+      expect(tries[1]!.invocation).toBe(tries[0]!.invocation);
+      expect(exhaustedCalls(tries, 2)).toEqual([]);
+      expect(exhaustedCalls(tries.slice(0, 1), 1)).toEqual([[tries[0]]]);
     });
 
     it.each([500, 503] as const)('HTTP %i surfaces with the service\'s code and is retried', async (status) => {
@@ -144,7 +150,7 @@ suite('fault proxy (moto behind it)', () => {
 });
 
 describe('randomFaults', () => {
-  const req = (protocol: Protocol, action?: string): SeenRequest => ({ method: 'POST', path: '/', protocol, service: undefined, action, body: '' });
+  const req = (protocol: Protocol, action?: string): SeenRequest => ({ method: 'POST', path: '/', protocol, service: undefined, action, body: '', invocation: undefined, attempt: undefined });
 
   it('is deterministic for a seed, hits about the rate, and counts what it injected', () => {
     const a = randomFaults({ rate: 0.2, seed: 7 });

@@ -19,6 +19,10 @@ export interface SeenRequest {
   action: string | undefined;
   /** The body as text, cut at 64 KiB (query parameters are all in the first bytes). */
   body: string;
+  /** The SDK's id of the call, the same on each of its tries (amz-sdk-invocation-id). */
+  invocation: string | undefined;
+  /** Which try of the call this is, from 1 (amz-sdk-request: attempt=N; max=M). */
+  attempt: number | undefined;
   /** What the proxy did to it, when anything. */
   fault?: string;
 }
@@ -97,6 +101,16 @@ export function renderError(res: ServerResponse, protocol: Protocol, fault: { st
   res.end(`<?xml version="1.0" encoding="UTF-8"?>\n${xml}`);
 }
 
+/**
+ * The calls whose every try (`tries` of them) failed at the proxy: what a run with that
+ * many tries per request cannot absorb. Latency is not a failure.
+ */
+export function exhaustedCalls(seen: readonly SeenRequest[], tries: number): SeenRequest[][] {
+  const calls = new Map<string, SeenRequest[]>();
+  for (const r of seen) if (r.invocation) calls.set(r.invocation, [...(calls.get(r.invocation) ?? []), r]);
+  return [...calls.values()].filter((c) => c.length >= tries && c.every((r) => r.fault !== undefined && !r.fault.startsWith('delay')));
+}
+
 const describe = (fault: Exclude<Fault, undefined>): string =>
   typeof fault === 'string' ? fault : 'delayMs' in fault ? `delay ${fault.delayMs}ms` : `${fault.status} ${fault.code}`;
 
@@ -112,7 +126,12 @@ export async function startFaultProxy(target: string, decide: (req: SeenRequest)
       const body = raw.subarray(0, BODY_KEPT).toString('utf8');
       const service = serviceOf(req.headers);
       const protocol = protocolOf(req.headers, body, service);
-      const seenReq: SeenRequest = { method: req.method ?? 'GET', path: req.url ?? '/', protocol, service, action: actionOf(req.headers, body, protocol), body };
+      const tries = /attempt=(\d+)/.exec(String(req.headers['amz-sdk-request'] ?? ''));
+      const invocation = req.headers['amz-sdk-invocation-id'];
+      const seenReq: SeenRequest = {
+        method: req.method ?? 'GET', path: req.url ?? '/', protocol, service, action: actionOf(req.headers, body, protocol), body,
+        invocation: typeof invocation === 'string' ? invocation : undefined, attempt: tries ? Number(tries[1]) : undefined,
+      };
       seen.push(seenReq);
       const fault = decide(seenReq);
       if (fault) seenReq.fault = describe(fault);
