@@ -15,7 +15,7 @@ import {
 const STACK = 'app';
 let clock = Date.parse('2026-03-06T08:00:00Z');
 /** Events written oldest first, as they happened; returned newest first, as AWS answers. */
-function history(...rows: [logicalId: string | null, status: string, reason?: string, type?: string][]): StackEventInfo[] {
+function history(...rows: (readonly [logicalId: string | null, status: string, reason?: string, type?: string])[]): StackEventInfo[] {
   return rows
     .map(([logicalId, status, reason, type]) => ({
       logicalId: logicalId ?? STACK,
