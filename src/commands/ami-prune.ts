@@ -1,7 +1,8 @@
 import { applyPrune, resumePrune, type PruneResult } from '../aws/prune.js';
 import { pruneJournal } from '../aws/prune-journal.js';
 import { parseDuration, parsePositiveInt } from '../core/duration.js';
-import { RefusedError, UsageError } from '../core/errors.js';
+import { explainAwsError } from '../aws/errors.js';
+import { ClawError, RefusedError, RemoteError, UsageError } from '../core/errors.js';
 import { SNAPSHOT_USD_PER_GB_MONTH, type PrunePlan } from '../core/retention.js';
 import { renderPrunePlan, renderPruneResult } from '../ui/ami-text.js';
 import { confirmOrRefuse } from '../ui/confirm.js';
@@ -63,8 +64,25 @@ export async function run(ctx: Context, opts: PruneOptions): Promise<void> {
     opts.yes,
   );
   const sizes = new Map(inv.images.flatMap((i) => i.snapshots.map((s) => [s.snapshotId, s.sizeGiB] as const)));
-  const result = await applyPrune((await ctx.clients()).ec2, plan, { journal, events: ctx.events, sizes, now: ctx.now });
+  let result: PruneResult;
+  try {
+    result = await applyPrune((await ctx.clients()).ec2, plan, { journal, events: ctx.events, sizes, now: ctx.now });
+  } catch (err) {
+    throw await stoppedPrune(ctx, journal, err);
+  }
   report(ctx, result, opts.json ? planJson('apply', plan) : undefined);
+}
+
+/**
+ * A prune that stopped part-way (AWS failed) with an image journaled says how to finish
+ * it: running the same apply again is refused until --resume has.
+ */
+async function stoppedPrune(ctx: Context, journal: ReturnType<typeof journalFor>, err: unknown): Promise<unknown> {
+  const explained = err instanceof ClawError ? err : explainAwsError(err, ctx.target);
+  if (!(explained instanceof RemoteError)) return err;
+  const pending = await journal.entries().catch(() => []);
+  if (pending.length === 0) return err;
+  return new RemoteError(explained.message, `the prune stopped part-way (${pending.map((p) => p.imageId).join(', ')} unfinished); finish it with: claw ami prune --resume`, { cause: err });
 }
 
 async function resume(ctx: Context, journal: ReturnType<typeof journalFor>, pending: number, opts: PruneOptions): Promise<void> {

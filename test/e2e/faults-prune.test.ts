@@ -4,7 +4,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { FIXTURE_REPO, runClaw, tempDir, type ClawResult } from '../helpers/claw.js';
-import { randomFaults, startFaultProxy, type FaultProxy, type SeenRequest } from '../helpers/fault-proxy.js';
+import { randomFaults, startFaultProxy, type Fault, type FaultProxy, type SeenRequest } from '../helpers/fault-proxy.js';
 import { expectAbsorbed, expectCleanStop, untilDone, type Runs } from '../helpers/fault-runs.js';
 
 // `claw ami prune --apply --yes` from the built binary with 20 % of its AWS requests
@@ -20,6 +20,8 @@ if (!endpoint) console.warn(`SKIPPED faults-prune e2e: ${inject('motoSkipReason'
 
 const PRUNED_FROM = 'clawdinator:pruned-from';
 const faults = randomFaults({ rate: 0.2, seed: 777 });
+/** A scripted fault that replaces the random ones while set. */
+let scripted: ((req: SeenRequest) => Fault) | undefined;
 let proxy: FaultProxy;
 let ec2: EC2Client;
 
@@ -94,10 +96,19 @@ async function pruneUntilDone(f: Fleet, tries: number | undefined): Promise<{ ru
       continue;
     }
     expectCleanStop(r, `ami prune --apply, run ${i}`);
+    // A stop that left an image journaled names the way to finish it; any other does not.
+    const hint = /^hint: the prune stopped part-way \(ami-[^)]+ unfinished\); finish it with: claw ami prune --resume$/m;
+    if (journaled(f)) expect(r.stderr).toMatch(hint);
+    else expect(r.stderr).not.toMatch(hint);
     stops.push(r);
   }
   throw new Error(`ami prune still not done after 15 runs:\n${stops.at(-1)?.stderr}`);
 }
+
+const journaled = (f: Fleet) => {
+  const dir = join(f.home, '.claw', 'journal');
+  return existsSync(dir) && readdirSync(dir).length > 0;
+};
 
 /** Every resource id a destructive (or tagging) request named. */
 function touched(seen: readonly SeenRequest[]): Map<string, string[]> {
@@ -130,8 +141,7 @@ async function expectExactlyPruned(f: Fleet, from: number): Promise<void> {
   expect(new Set(sent.get('DeregisterImage'))).toEqual(new Set(f.prune.keys()));
   expect(new Set(sent.get('DeleteSnapshot'))).toEqual(new Set(f.prune.values()));
   // Nothing left to finish: no journal, and a resume finds nothing.
-  const journal = join(f.home, '.claw', 'journal');
-  expect(existsSync(journal) ? readdirSync(journal) : []).toEqual([]);
+  expect(journaled(f)).toBe(false);
   faults.enabled = false;
   const resume = await claw(f, ['ami', 'prune', '--resume', '--yes']);
   faults.enabled = true;
@@ -141,7 +151,7 @@ async function expectExactlyPruned(f: Fleet, from: number): Promise<void> {
 suite('ami prune --apply under 20 % injected faults (moto behind a faulty proxy)', () => {
   beforeAll(async () => {
     ec2 = new EC2Client({ endpoint: endpoint!, region: 'eu-central-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
-    proxy = await startFaultProxy(endpoint!, faults.decide);
+    proxy = await startFaultProxy(endpoint!, (req) => (scripted ? scripted(req) : faults.decide(req)));
   });
   afterAll(async () => {
     ec2?.destroy();
@@ -165,6 +175,33 @@ suite('ami prune --apply under 20 % injected faults (moto behind a faulty proxy)
     const { runs, resumes } = await pruneUntilDone(f, 1);
     // Faults reached claw: some run stopped (and left a prune for --resume to finish, or not).
     expect(runs.stops.length, `resumes: ${resumes}`).toBeGreaterThan(0);
+    await expectExactlyPruned(f, from);
+  });
+
+  it('EC2 deregisters but the answer is lost (1 try): the stop names --resume, which deletes the snapshot; the re-run prunes the rest', { timeout: 60_000 }, async () => {
+    const f = await fleet();
+    const from = proxy.seen.length;
+    let lost = 0;
+    scripted = (req) => (req.action === 'DeregisterImage' && lost++ === 0 ? 'drop-after' : undefined);
+    try {
+      const cut = await claw(f, ['ami', 'prune', '--keep', '2', '--apply', '--yes'], 1);
+      expectCleanStop(cut, 'the cut prune');
+      expect(cut.stderr).toMatch(/^error: cannot reach .* \(ECONNRESET on ec2 DeregisterImage\)\nhint: the prune stopped part-way \(ami-\w+ unfinished\); finish it with: claw ami prune --resume$/m);
+      const mid = await motoState(f);
+      expect(mid.images).toHaveLength(f.keep.size + 2); // one deregistered, its answer lost
+      expect(mid.snapshots).toHaveLength(f.keep.size + 3); // ...and its snapshot marked, not deleted
+      expect(mid.markedPruned).toHaveLength(1);
+      const refused = await claw(f, ['ami', 'prune', '--keep', '2', '--apply', '--yes'], 1);
+      expect(refused.exitCode).toBe(3);
+      const resumed = await claw(f, ['ami', 'prune', '--resume', '--yes'], 1);
+      expect(resumed.exitCode, resumed.stderr).toBe(0);
+      expect(resumed.stdout).toContain(`${mid.markedPruned[0]}: deleted`);
+      const rest = await claw(f, ['ami', 'prune', '--keep', '2', '--apply', '--yes'], 1);
+      expect(rest.exitCode, rest.stderr).toBe(0);
+      expect(rest.stdout).toMatch(/pruned 2 images and 2 snapshots/);
+    } finally {
+      scripted = undefined;
+    }
     await expectExactlyPruned(f, from);
   });
 });
