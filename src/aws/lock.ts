@@ -14,6 +14,7 @@ import {
 } from '../core/lock.js';
 import type { EventSink } from '../core/events.js';
 import type { S3Api } from './clients.js';
+import { retryTransient } from './transient.js';
 
 // The deploy lock: one S3 object, created with If-None-Match: * (one creator wins),
 // replaced and refreshed with If-Match: <ETag> (compare-and-swap), deleted with If-Match
@@ -240,7 +241,8 @@ export async function withDeployLock<T>(s3: S3Api, o: DeployLockOptions, body: (
     await refreshing;
     if (!lost) {
       try {
-        if ((await releaseLock(o.cleanupS3 ?? s3, held)) === 'not-ours') warn('the deploy lock was taken over before claw released it; left in place');
+        // Releasing re-reads and compares the id first, so it is safe to try again.
+        if ((await retryTransient(() => releaseLock(o.cleanupS3 ?? s3, held))) === 'not-ours') warn('the deploy lock was taken over before claw released it; left in place');
       } catch (err) {
         warn(`could not release the deploy lock (${(err as Error).message}); it expires at ${held.record.expiresAt}, or run "claw lock release"`);
       }

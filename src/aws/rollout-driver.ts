@@ -28,6 +28,8 @@ export interface DriveOptions {
   now?: () => number;
   /** Every event after it was applied, with the new state (live views, logs). */
   onEvent?: (event: RolloutEvent, state: RolloutState) => void;
+  /** The failure reason for an error a host's run threw (default: its message). */
+  describeError?: (err: unknown) => string;
 }
 
 export async function driveRollout(plan: RolloutPlan, runHost: RunHost, o: DriveOptions = {}): Promise<RolloutResult> {
@@ -51,7 +53,7 @@ export async function driveRollout(plan: RolloutPlan, runHost: RunHost, o: Drive
     const done = runHost(host, report, inner.signal)
       .catch((err: unknown): HostRun => ({
         ok: false,
-        reason: err instanceof InterruptedError ? 'interrupted while deploying: its state is unknown' : (err as Error).message,
+        reason: err instanceof InterruptedError ? 'interrupted while deploying: its state is unknown' : (o.describeError?.(err) ?? (err as Error).message),
         outputTail: [],
       }))
       .then((r) => {
@@ -95,8 +97,9 @@ const lostResult = (r: CommandResult) => r.responseCode === -1 || both(r).trim()
  * clawdinator is active and that the running revision is `rev`.
  */
 export async function switchHost(i: SwitchHostInput): Promise<HostRun> {
+  // Only the switch changes the host; the other scripts read, so sending one again is safe.
   const run = (kind: 'switch' | 'poll' | 'health' | 'revision', commands: string[]) =>
-    runCommand({ ssm: i.ssm, instanceId: i.instanceId, commands, comment: ssmComment(kind, i.host, i.rev), meter: i.meter, signal: i.signal, sleep: i.sleep });
+    runCommand({ ssm: i.ssm, instanceId: i.instanceId, commands, comment: ssmComment(kind, i.host, i.rev), meter: i.meter, signal: i.signal, sleep: i.sleep, retrySend: kind !== 'switch' });
   let log: string[] = [];
   try {
     i.report('sending');

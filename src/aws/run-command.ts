@@ -3,12 +3,14 @@ import { InterruptedError, RemoteError } from '../core/errors.js';
 import { DEFAULT_POLL_BUDGET, pollSchedule, type PollBudget, type PollSchedule } from '../core/rollout-poll.js';
 import { SSM_DOCUMENT, SSM_OUTPUT_LIMIT } from '../core/ssm-script.js';
 import type { SsmApi } from './clients.js';
+import { isTransientAwsError, retryTransient } from './transient.js';
 
 // One AWS-RunShellScript command on one instance: SendCommand, then
 // GetCommandInvocation with backoff until the invocation ends. Right after SendCommand
-// SSM answers InvocationDoesNotExist for a while: that is retried, not an error. Every
-// read is charged to the host's PollMeter, a hard cap shared by all the commands a
-// deploy sends to that host (DESIGN §3: a fixed API-call budget per host).
+// SSM answers InvocationDoesNotExist for a while: that is retried, not an error, and so
+// is a poll that failed transiently (throttling, a 5xx). Every read is charged to the
+// host's PollMeter, a hard cap shared by all the commands a deploy sends to that host
+// (DESIGN §3: a fixed API-call budget per host).
 
 /** The per-host budget: calls made and time waited so far, against PollBudget. */
 export class PollMeter {
@@ -67,6 +69,8 @@ export interface RunCommandInput {
   deliveryTimeoutSeconds?: number | undefined;
   /** The script's own timeout (executionTimeout), default 600. */
   executionTimeoutSeconds?: number | undefined;
+  /** The script only reads: a SendCommand that failed transiently may be sent again. */
+  retrySend?: boolean | undefined;
 }
 
 export type FinalStatus = 'Success' | 'Failed' | 'TimedOut' | 'Cancelled';
@@ -90,13 +94,14 @@ const isInvocationMissing = (err: unknown) => (err as Error | undefined)?.name =
 export async function runCommand(input: RunCommandInput): Promise<CommandResult> {
   const wait = input.sleep ?? sleep;
   input.signal?.throwIfAborted();
-  const sent = await input.ssm.sendCommand({
+  const send = () => input.ssm.sendCommand({
     DocumentName: SSM_DOCUMENT,
     InstanceIds: [input.instanceId],
     Parameters: { commands: input.commands, executionTimeout: [String(input.executionTimeoutSeconds ?? 600)] },
     Comment: input.comment,
     TimeoutSeconds: input.deliveryTimeoutSeconds ?? 600,
   });
+  const sent = input.retrySend ? await retryTransient(send, { sleep: (ms) => wait(ms, input.signal) }) : await send();
   const commandId = sent.Command?.CommandId;
   if (!commandId) throw new RemoteError(`SSM SendCommand to ${input.instanceId} answered without a CommandId`);
   for (let attempt = 0; ; attempt++) {
@@ -107,7 +112,9 @@ export async function runCommand(input: RunCommandInput): Promise<CommandResult>
     try {
       out = await input.ssm.getCommandInvocation({ CommandId: commandId, InstanceId: input.instanceId });
     } catch (err) {
-      if (isInvocationMissing(err)) continue;
+      // A poll is a read: one that was throttled or failed transiently is asked again
+      // (charged to the budget), rather than failing a host whose command runs fine.
+      if (isInvocationMissing(err) || isTransientAwsError(err)) continue;
       throw err;
     }
     if (out.Status === undefined || !FINAL.has(out.Status)) continue;

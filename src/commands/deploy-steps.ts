@@ -1,9 +1,11 @@
 import { appendHistory, newHistoryId } from '../aws/history.js';
 import { listFleetInstances } from '../aws/instances.js';
 import { pingInstances } from '../aws/ssm-ping.js';
+import { retryTransient } from '../aws/transient.js';
 import type { HostId } from '../core/deploy-target.js';
 import { RefusedError, RemoteError, UsageError } from '../core/errors.js';
 import type { FleetInstance } from '../core/fleet.js';
+import type { HistoryRecord } from '../core/history.js';
 import { FULL_SHA_RE, parseTagPair } from '../core/patterns.js';
 import type { HostEntry } from '../core/registry.js';
 import { evalDrvPaths } from '../nix/nix.js';
@@ -40,7 +42,8 @@ export async function resolveInstances(ctx: Context, hosts: readonly HostId[]): 
   }
   if (problems.length) throw new RefusedError(`cannot deploy: ${problems.join('; ')}`, 'fix the instances (claw status shows them) and run again; nothing was sent');
   const pings = await pingInstances(ssm, found.map((f) => f.instance.instanceId));
-  if ('unavailable' in pings) throw new RefusedError(`cannot check that SSM reaches the hosts: ${pings.unavailable}`, 'nothing was sent');
+  // AWS failed to answer: a remote failure (exit 1), not a guard that said no.
+  if ('unavailable' in pings) throw new RemoteError(`cannot check that SSM reaches the hosts: ${pings.unavailable}`, 'nothing was sent; run it again');
   const offline = found.filter((f) => pings.pings.get(f.instance.instanceId) !== 'online');
   if (offline.length) {
     const what = offline.map((f) => `${f.host} (${f.instance.instanceId}: ${pings.pings.get(f.instance.instanceId) ?? 'not-managed'})`).join(', ');
@@ -76,12 +79,14 @@ export async function recordHistory(ctx: Context, s3: S3Api, rows: readonly Host
   const keys: string[] = [];
   for (const r of rows) {
     const result = r.status === 'succeeded' ? 'success' : r.status;
+    const record: HistoryRecord = {
+      id: newHistoryId(), host: r.host, instanceId: r.instanceId, rev: o.rev, previousRev: o.prev.get(r.host) ?? null,
+      startedAt: r.startedAt ?? o.at.toISOString(), finishedAt: r.finishedAt ?? o.at.toISOString(), who: o.who, result,
+      detail: r.reason ?? `${o.label}: ${result}`,
+    };
     try {
-      keys.push(await appendHistory(s3, ctx.config.values.bootstrapBucket, {
-        id: newHistoryId(), host: r.host, instanceId: r.instanceId, rev: o.rev, previousRev: o.prev.get(r.host) ?? null,
-        startedAt: r.startedAt ?? o.at.toISOString(), finishedAt: r.finishedAt ?? o.at.toISOString(), who: o.who, result,
-        detail: r.reason ?? `${o.label}: ${result}`,
-      }));
+      // Safe to repeat: the key carries the record's id and the write is create-only.
+      keys.push(await retryTransient(() => appendHistory(s3, ctx.config.values.bootstrapBucket, record)));
     } catch (err) {
       ctx.log.warn(`could not write the history record of ${r.host}: ${(err as Error).message}`);
     }

@@ -1,7 +1,9 @@
 import { tagDeployed } from '../aws/deploy-tags.js';
+import { explainAwsError } from '../aws/errors.js';
 import { withDeployLock } from '../aws/lock.js';
 import { driveRollout, switchHost } from '../aws/rollout-driver.js';
 import { PollMeter } from '../aws/run-command.js';
+import { retryTransient } from '../aws/transient.js';
 import { parseRevInput, resolveDeployTarget, type DeployTarget, type FullSha, type RevInput } from '../core/deploy-target.js';
 import { InterruptedError, RefusedError, RemoteError, UsageError } from '../core/errors.js';
 import { planRollout, type RolloutEvent, type RolloutPlan, type RolloutState } from '../core/rollout.js';
@@ -141,7 +143,7 @@ async function rollout(ctx: Context, i: RolloutInput): Promise<DeployReport> {
   };
   const result = await driveRollout(i.plan, (host, report, signal) =>
     switchHost({ ssm, host, instanceId: byHost.get(host)!.instanceId, rev: i.rev, flakeBase: i.flakeBase, meter: new PollMeter(i.budget), report, signal }),
-    { signal: i.signal, onEvent });
+    { signal: i.signal, onEvent, describeError: (err) => explainAwsError(err, ctx.target)?.message ?? (err as Error).message });
   const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
   const rows: HostReportRow[] = result.hosts.map((h) => ({
     host: h.host, instanceId: byHost.get(h.host)?.instanceId ?? null, role: h.role, status: h.status, reason: h.reason,
@@ -150,7 +152,8 @@ async function rollout(ctx: Context, i: RolloutInput): Promise<DeployReport> {
   const at = ctx.now();
   const done = rows.filter((r) => r.status === 'succeeded').map((r) => r.instanceId!);
   try {
-    await tagDeployed(ec2, done, i.rev, at);
+    // Tags are idempotent: a transient failure is tried again rather than leaving the hosts untagged.
+    await retryTransient(() => tagDeployed(ec2, done, i.rev, at));
   } catch (err) {
     ctx.log.warn(`could not tag ${done.join(', ')} with clawdinator:rev: ${(err as Error).message}`);
   }
