@@ -85,12 +85,12 @@ const claw = (f: Fleet, args: string[], tries?: number) => runClaw([...args, '--
 async function pruneUntilDone(f: Fleet, tries: number | undefined): Promise<{ runs: Runs; resumes: number }> {
   const stops: ClawResult[] = [];
   let resumes = 0;
-  for (let i = 1; i <= 15; i++) {
+  for (let i = 1; i <= 25; i++) {
     const r = await claw(f, ['ami', 'prune', '--keep', '2', '--apply', '--yes'], tries);
     if (r.exitCode === 0) return { runs: { done: r, stops }, resumes };
     if (r.exitCode === 3) {
       expect(r.stderr).toMatch(/^error: an interrupted prune left \d image\(s\) unfinished \(ami-.*\)\nhint: finish it first: claw ami prune --resume$/m);
-      const resumed = await untilDone('ami prune --resume', () => claw(f, ['ami', 'prune', '--resume', '--yes'], tries));
+      const resumed = await untilDone('ami prune --resume', () => claw(f, ['ami', 'prune', '--resume', '--yes'], tries), { maxRuns: 25 });
       stops.push(...resumed.stops);
       resumes++;
       continue;
@@ -102,7 +102,7 @@ async function pruneUntilDone(f: Fleet, tries: number | undefined): Promise<{ ru
     else expect(r.stderr).not.toMatch(hint);
     stops.push(r);
   }
-  throw new Error(`ami prune still not done after 15 runs:\n${stops.at(-1)?.stderr}`);
+  throw new Error(`ami prune still not done after 25 runs:\n${stops.at(-1)?.stderr}`);
 }
 
 const journaled = (f: Fleet) => {
