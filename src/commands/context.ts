@@ -97,7 +97,7 @@ export function createContext(opts: GlobalOptions, io: ProcessIo): Context {
     let raw: AwsClients;
     if (sandbox) {
       const { openSandbox } = await import('../sandbox/index.js');
-      raw = (await openSandbox({ home, seedDir: fixturesDir('sandbox') })).clients;
+      raw = (await openSandbox({ home, seedDir: fixturesDir('sandbox'), onFaults: log.warn })).clients;
     } else {
       const { createSdkClients } = await import('../aws/sdk-clients.js');
       // Sockets to match the sync engine's concurrency (each large file has parts in flight too).

@@ -50,11 +50,11 @@ async function regionalEc2(ctx: Context, regions: readonly string[]): Promise<{ 
     ctx.log.debug(`aws ${region} ${c.service}.${c.operation} ${c.durationMs.toFixed(0)}ms ${c.ok ? 'ok' : 'failed'}`);
   if (ctx.sandbox) {
     const { openSandbox } = await import('../sandbox/index.js');
-    const sandbox = await openSandbox({ home: ctx.home, seedDir: fixturesDir('sandbox') });
+    const sandbox = await openSandbox({ home: ctx.home, seedDir: fixturesDir('sandbox'), onFaults: ctx.log.warn });
     return regions.map((region) => ({ region, ec2: instrument(sandbox.clientsFor(region), log(region)).ec2 }));
   }
   const { createSdkClients } = await import('../aws/sdk-clients.js');
-  return regions.map((region) => ({ region, ec2: instrument(createSdkClients({ ...ctx.target, region, signal: ctx.io.signal }), log(region)).ec2 }));
+  return regions.map((region) => ({ region, ec2: instrument(createSdkClients({ ...ctx.target, region, signal: ctx.io.signal, maxAttempts: ctx.config.values.maxAttempts }), log(region)).ec2 }));
 }
 
 const NOT_ENABLED = new Set(['OptInRequired', 'AuthFailure', 'UnrecognizedClientException', 'InvalidClientTokenId']);

@@ -31,7 +31,7 @@ export interface SandboxOptions {
   faults?: boolean;
   /**
    * Told once, on the first call, when faults are injected: the warning line (without a
-   * "warning:" prefix). Default: written to the process's stderr as `warning: ...`.
+   * "warning:" prefix). Default: not told (the caller owns the process's streams).
    */
   onFaults?: (message: string) => void;
 }
@@ -94,7 +94,7 @@ function withFaults(sandbox: Sandbox, opts: SandboxOptions): Sandbox {
       const s = await takeRun(sandboxFaultsPath(opts.home));
       if (!s) return undefined;
       const plan = { rate: s.rate, seed: s.seed, attempts: s.attempts, run: s.runs };
-      (opts.onFaults ?? ((m: string) => process.stderr.write(`warning: ${m}\n`)))(faultWarning(plan));
+      opts.onFaults?.(faultWarning(plan));
       return plan;
     },
   });
