@@ -1,11 +1,14 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { FIXTURE_REPO, runClaw, tempDir } from '../helpers/claw.js';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { FIXTURE_REPO, runClaw, tempDir, type ClawResult } from '../helpers/claw.js';
+import { openMotoAccount, seedFleet, type MotoAccount } from '../helpers/moto-account.js';
 
 // Every bad input: one clear line naming the problem (plus a hint), the right exit
-// code, no stack trace, and the (sandbox) account left exactly as it was.
+// code, no stack trace, and the account left exactly as it was: the sandbox's state
+// file, and (the same table without --sandbox) a moto account's every bucket, object,
+// image, snapshot, instance and SSM command.
 
 const home = tempDir('claw-bad-');
 const clawHome = join(home, '.claw');
@@ -25,13 +28,22 @@ function brokenRepo(instances: string | null, config?: string): string {
 const withEntry = (key: string, entry: Record<string, unknown>) => JSON.stringify({ ...registry, [key]: entry }, null, 2);
 const one = registry['clawdinator-1']!;
 
-type Case = { name: string; args: string[]; exit: number; stderr: RegExp; env?: Record<string, string>; cwd?: string };
+/**
+ * Each case also runs against moto (the same args without --sandbox, AWS_* pointing at
+ * a moto account of this file's own, in the fixture repo unless the args name one),
+ * unless `moto` is false (with the reason beside it), or says what differs there.
+ */
+type Case = {
+  name: string; args: string[]; exit: number; stderr: RegExp; env?: Record<string, string>; cwd?: string;
+  moto?: false | { stderr?: (accountId: string) => RegExp; outsideRepo?: boolean };
+};
 
 const cases: Case[] = [
   { name: 'unknown command', args: ['bogus'], exit: 2, stderr: /unknown command 'bogus'/ },
   { name: 'unknown option', args: ['status', '--bogus'], exit: 2, stderr: /unknown option '--bogus'/ },
   { name: 'malformed region', args: ['--sandbox', 'status', '--region', 'Europe'], exit: 2, stderr: /^error: flag --region: region is not an AWS region/m },
-  { name: 'unknown region', args: ['--sandbox', 'status', '--region', 'xx-nowhere-1'], exit: 2, stderr: /^error: flag --region: unknown AWS region "xx-nowhere-1"$/m },
+  // Sandbox only: with an endpoint (moto) any well-formed region is accepted, for emulators and regions newer than claw.
+  { name: 'unknown region', args: ['--sandbox', 'status', '--region', 'xx-nowhere-1'], exit: 2, stderr: /^error: flag --region: unknown AWS region "xx-nowhere-1"$/m, moto: false },
   { name: 'endpoint that is not http', args: ['--sandbox', 'status', '--endpoint-url', 'ftp://x'], exit: 2, stderr: /endpointUrl is not an http\(s\) URL/ },
   { name: 'registry with invalid JSON', args: ['--sandbox', 'status', '--repo', brokenRepo('{\n  "clawdinator-1": {\n}')], exit: 2, stderr: /^error: .*nix\/instances\.json:3:2: invalid JSON: /m },
   { name: 'registry entry missing a field', args: ['--sandbox', 'status', '--repo', brokenRepo(withEntry('clawdinator-1', { ...one, instanceType: undefined }))], exit: 2, stderr: /entry "clawdinator-1": field "instanceType" is missing/ },
@@ -47,11 +59,12 @@ const cases: Case[] = [
   { name: 'environment keep that is not a number', args: ['--sandbox', 'status'], env: { CLAW_AMI_KEEP: 'abc' }, exit: 2, stderr: /environment CLAW_AMI_KEEP: amiKeep/ },
   { name: 'environment tag without =', args: ['--sandbox', 'status'], env: { CLAW_INSTANCE_TAG: 'app' }, exit: 2, stderr: /instanceTag must be key=value/ },
   { name: '--repo without a registry', args: ['--sandbox', 'status', '--repo', '/nonexistent'], exit: 2, stderr: /--repo \/nonexistent: no nix\/instances\.json there/ },
-  { name: 'outside a repo', args: ['status'], exit: 2, stderr: /not in a clawdinators repo/ },
+  { name: 'outside a repo', args: ['status'], exit: 2, stderr: /not in a clawdinators repo/, moto: { outsideRepo: true } },
   { name: 'watch interval of zero', args: ['--sandbox', 'status', '--watch', '--interval', '0'], exit: 2, stderr: /--interval 0: expected seconds between 1 and 3600/ },
   { name: 'interval without watch', args: ['--sandbox', 'status', '--interval', '5'], exit: 2, stderr: /--interval only applies with --watch/ },
   { name: 'unknown AWS profile', args: ['status', '--repo', FIXTURE_REPO, '--profile', 'nope'], exit: 2, stderr: /AWS profile "nope" not found/ },
-  { name: 'sandbox reset without a terminal or --yes', args: ['--sandbox', 'sandbox', 'reset'], exit: 3, stderr: /refusing without a terminal.*\nhint: pass --yes/ },
+  // Sandbox only: `claw sandbox reset` concerns the simulated account alone.
+  { name: 'sandbox reset without a terminal or --yes', args: ['--sandbox', 'sandbox', 'reset'], exit: 3, stderr: /refusing without a terminal.*\nhint: pass --yes/, moto: false },
   // Every command group: unknown hosts, invalid ids, durations and names, shell metacharacters, conflicting flags.
   { name: 'deploy an unknown host', args: ['--sandbox', 'deploy', 'nosuchhost', '--dry-run'], exit: 2, stderr: /^error: unknown host "nosuchhost" \(not in \S*nix\/instances\.json\)\nhint: known hosts: clawdinator-1/ },
   { name: 'deploy target with ;', args: ['--sandbox', 'deploy', 'clawdinator-1;reboot', '--dry-run'], exit: 2, stderr: /^error: deploy target: "clawdinator-1;reboot" is not a valid host name/ },
@@ -71,7 +84,10 @@ const cases: Case[] = [
   { name: 'backup without --stack', args: ['--sandbox', 'backup', 'status'], exit: 2, stderr: /^error: --stack is required/ },
   { name: 'backup --stack in capitals', args: ['--sandbox', 'backup', 'status', '--stack', 'LAB'], exit: 2, stderr: /^error: --stack "LAB" is not a stack name/ },
   { name: 'backup --bucket that is no bucket name', args: ['--sandbox', 'backup', 'list', '--bucket', 'Bad_Bucket'], exit: 2, stderr: /^error: --bucket "Bad_Bucket" is not an S3 bucket name/ },
-  { name: 'backup in a stack whose bucket is missing', args: ['--sandbox', 'backup', 'prune', '--stack', 'nope', '--apply', '--yes'], exit: 2, stderr: /^error: backup bucket s3:\/\/openclaw-lab-backup-nope-123456789012 does not exist/ },
+  {
+    name: 'backup in a stack whose bucket is missing', args: ['--sandbox', 'backup', 'prune', '--stack', 'nope', '--apply', '--yes'], exit: 2, stderr: /^error: backup bucket s3:\/\/openclaw-lab-backup-nope-123456789012 does not exist/,
+    moto: { stderr: (account) => new RegExp(`^error: backup bucket s3://openclaw-lab-backup-nope-${account} does not exist`, 'm') },
+  },
   { name: 'restore a snapshot time that does not exist', args: ['--sandbox', 'backup', 'restore', '--stack', 'lab', '--snapshot', '2026-13-01-00-00', '--yes'], exit: 2, stderr: /^error: --snapshot "2026-13-01-00-00" is not a snapshot time/ },
   { name: 'restore with two sources', args: ['--sandbox', 'backup', 'restore', '--stack', 'lab', '--snapshot', '2026-11-01-00-00', '--from', 's3://b-1/x/', '--yes'], exit: 2, stderr: /^error: name exactly one source/ },
   { name: 'pull into a file', args: ['--sandbox', 'backup', 'pull', '--stack', 'lab', '--to', '/etc/hostname'], exit: 2, stderr: /^error: --to \/etc\/hostname is not a directory/ },
@@ -81,6 +97,16 @@ const cases: Case[] = [
   { name: 'doctor --ami-max-age that is no duration', args: ['--sandbox', 'doctor', '--ami-max-age', 'forever'], exit: 2, stderr: /^error: --ami-max-age forever: not a duration/ },
   { name: 'a runbook that does not exist', args: ['--sandbox', 'migrate', 'plan', '/nonexistent.yaml'], exit: 2, stderr: /^error: runbook \/nonexistent\.yaml: no such file/ },
 ];
+
+/** One clear line naming the problem (plus a hint), the exit code, nothing on stdout, no stack trace. */
+function expectRefused(r: ClawResult, exit: number, stderr: RegExp, expect_: typeof expect = expect): void {
+  expect_(r.stderr).toMatch(stderr);
+  expect_(r.exitCode).toBe(exit);
+  expect_(r.stdout).toBe('');
+  expect_(r.stderr).not.toMatch(/^\s+at /m);
+  // One error line and one hint (commander adds a "did you mean" line to typos).
+  if (exit === 2) expect_(r.stderr.trim().split('\n').length).toBeLessThanOrEqual(/unknown (command|option)/.test(r.stderr) ? 3 : 2);
+}
 
 describe('bad input', () => {
   beforeAll(async () => {
@@ -93,12 +119,42 @@ describe('bad input', () => {
   it.each(cases)('$name', async ({ args, exit, stderr, env, cwd }) => {
     const before = digest();
     const r = await runClaw(args, { env: { HOME: home, CLAW_HOME: clawHome, ...env }, cwd: cwd ?? tempDir() });
-    expect(r.stderr).toMatch(stderr);
-    expect(r.exitCode).toBe(exit);
-    expect(r.stdout).toBe('');
-    expect(r.stderr).not.toMatch(/^\s+at /m);
-    // One error line and one hint (commander adds a "did you mean" line to typos).
-    if (exit === 2) expect(r.stderr.trim().split('\n').length).toBeLessThanOrEqual(/unknown (command|option)/.test(r.stderr) ? 3 : 2);
+    expectRefused(r, exit, stderr);
     expect(digest()).toBe(before);
+  });
+});
+
+const endpoint = inject('motoEndpoint');
+if (!endpoint) console.warn(`SKIPPED the bad-input table against moto: ${inject('motoSkipReason')}`);
+const motoCases = cases.flatMap((c) => (c.moto === false ? [] : [{ ...c, moto: c.moto ?? {} }]));
+
+(endpoint ? describe : describe.skip)('bad input against moto', () => {
+  let account: MotoAccount;
+  let seeded: string;
+  const bootstrapBucket = `claw-bad-input-${randomBytes(4).toString('hex')}`;
+
+  beforeAll(async () => {
+    account = await openMotoAccount(endpoint!);
+    await seedFleet(account, { bootstrapBucket, stack: 'lab' });
+    seeded = await account.digest();
+  }, 60_000);
+  afterAll(async () => {
+    // Nothing any case did changed the account.
+    if (account) expect(await account.digest()).toBe(seeded);
+    account?.destroy();
+  });
+
+  it('has at least 40 cases', () => expect(motoCases.length).toBeGreaterThanOrEqual(40));
+
+  // A few at a time: each case is a process of its own, and the machine is small.
+  it.concurrent.for(motoCases)('$name', async ({ args, exit, stderr, env, cwd, moto }, { expect: expect_ }) => {
+    const motoArgs = args.filter((a) => a !== '--sandbox');
+    const where = cwd ?? (motoArgs.includes('--repo') || moto.outsideRepo ? tempDir() : FIXTURE_REPO);
+    const r = await runClaw(motoArgs, {
+      env: { ...account.env, CLAW_BOOTSTRAP_BUCKET: bootstrapBucket, CLAW_IMAGES_BUCKET: bootstrapBucket, ...env },
+      cwd: where,
+    });
+    expectRefused(r, exit, moto.stderr?.(account.accountId) ?? stderr, expect_);
+    expect_(await account.digest()).toBe(seeded);
   });
 });
