@@ -2,9 +2,9 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, ListPartsCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { randomFaults, startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.js';
+import { randomFaults, startFaultProxy, type Fault, type FaultProxy, type SeenRequest } from '../helpers/fault-proxy.js';
 import { expectAbsorbed, untilDone, type Runs } from '../helpers/fault-runs.js';
 import { runClaw } from '../helpers/claw.js';
 
@@ -25,9 +25,11 @@ const s3 = new S3Client({ endpoint: endpoint ?? undefined, region: 'eu-central-1
 const dirs: string[] = [];
 let proxy: FaultProxy;
 const faults = randomFaults({ rate: 0.2, seed: 20261123 });
+/** A scripted fault that replaces the random ones while set. */
+let scripted: ((req: SeenRequest) => Fault) | undefined;
 
 beforeAll(async () => {
-  if (endpoint) proxy = await startFaultProxy(endpoint, faults.decide);
+  if (endpoint) proxy = await startFaultProxy(endpoint, (req) => (scripted ? scripted(req) : faults.decide(req)));
 });
 afterAll(async () => {
   s3.destroy();
@@ -81,6 +83,19 @@ function tree(seed: string, files: number): Record<string, Buffer | string> {
   return out;
 }
 
+/** Multipart uploads (and copies) not completed nor aborted, with the parts each holds. */
+async function leftUploads(bucket: string): Promise<{ key: string; parts: number }[]> {
+  const uploads = (await s3.send(new ListMultipartUploadsCommand({ Bucket: bucket }))).Uploads ?? [];
+  return Promise.all(uploads.map(async (u) => ({
+    key: u.Key!,
+    parts: ((await s3.send(new ListPartsCommand({ Bucket: bucket, Key: u.Key!, UploadId: u.UploadId! }))).Parts ?? []).length,
+  })));
+}
+
+const createsUpload = (r: SeenRequest) => r.method === 'POST' && /\?uploads(=|&|$)/.test(r.path);
+/** A CreateMultipartUpload that S3 did but whose answer was lost. */
+const lostCreate = (r: SeenRequest) => r.fault === 'drop-after' && createsUpload(r);
+
 /**
  * push A, push B over it, restore the copy of A that push kept, pull: each run until it
  * completes, then moto (read directly, not through the proxy) holds exactly what it should.
@@ -121,6 +136,12 @@ async function scenario(tries: number | undefined, files: number): Promise<Runs[
   await backup('pull', '--stack', stack, '--to', pulled, '--delete', '--yes');
   expect(await localTree(pulled)).toEqual(wantA);
   expect((await readdir(pulled, { recursive: true })).filter((n) => String(n).includes('.claw-partial-'))).toEqual([]);
+  // No multipart upload (or copy) a fault interrupted is left behind holding parts. (One
+  // whose CreateMultipartUpload answer was lost, and so was never known to claw, may stay
+  // empty: S3 bills no storage for it, and only a lifecycle rule could clean it.)
+  const uploads = await leftUploads(bucket);
+  expect(uploads.filter((u) => u.parts > 0), 'multipart uploads left holding parts').toEqual([]);
+  if (uploads.length) expect(proxy.seen.some(lostCreate)).toBe(true);
   return runs;
 }
 
@@ -135,5 +156,23 @@ suite('backup under 20 % injected faults (moto behind a faulty proxy)', () => {
     const runs = await scenario(2, 10);
     // Some run really stopped: the "stops cleanly, a re-run completes" path was exercised.
     expect(runs.reduce((n, r) => n + r.stops.length, 0)).toBeGreaterThan(0);
+  });
+
+  it('a lost CreateMultipartUpload answer: the SDK starts another upload and the push completes; the first stays behind, empty (claw never learned its id)', { timeout: 60_000 }, async () => {
+    const stack = `faults-${randomUUID().slice(0, 8)}`;
+    const bucket = `openclaw-lab-backup-${stack}-123456789012`;
+    await s3.send(new CreateBucketCommand({ Bucket: bucket, CreateBucketConfiguration: { LocationConstraint: 'eu-central-1' } }));
+    const a = await tempTree({ 'openclaw.sqlite': randomBytes(17 * 1024 * 1024) });
+    let creates = 0;
+    scripted = (req) => (createsUpload(req) && creates++ === 0 ? 'drop-after' : undefined);
+    try {
+      const r = await runClaw(['backup', 'push', '--stack', stack, '--from', a, '--yes'], { env: env() });
+      expect(r.exitCode, r.stderr).toBe(0);
+    } finally {
+      scripted = undefined;
+    }
+    expect(creates).toBe(2);
+    expect(await remoteTree(bucket, 'latest/')).toEqual(await localTree(a));
+    expect(await leftUploads(bucket)).toEqual([{ key: 'latest/openclaw.sqlite', parts: 0 }]);
   });
 });
