@@ -164,7 +164,7 @@ suite('ami prune --apply under 20 % injected faults (moto behind a faulty proxy)
     const injected = faults.injected();
     const { runs } = await pruneUntilDone(f, undefined);
     expectAbsorbed(runs, proxy, from);
-    expect(runs.done.stdout).toMatch(/pruned 3 images and 3 snapshots/);
+    if (runs.stops.length === 0) expect(runs.done.stdout).toMatch(/pruned 3 images and 3 snapshots/);
     expect(faults.injected()).toBeGreaterThan(injected);
     await expectExactlyPruned(f, from);
   });
