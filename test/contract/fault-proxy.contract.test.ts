@@ -4,6 +4,7 @@ import { DescribeParametersCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { explainAwsError } from '../../src/aws/errors.js';
+import { instrument } from '../../src/aws/instrument.js';
 import { createSdkClients } from '../../src/aws/sdk-clients.js';
 import { exhaustedCalls, mulberry32, randomFaults, startFaultProxy, type Fault, type FaultProxy, type Protocol, type SeenRequest } from '../helpers/fault-proxy.js';
 
@@ -106,11 +107,11 @@ suite('fault proxy (moto behind it)', () => {
       expect((await c.call(3)).$metadata.attempts).toBe(2);
     });
 
-    it('a dropped connection is a network error (ECONNRESET), retried', async () => {
+    it('a dropped connection is a network error (ECONNRESET), retried; claw says it was dropped, not unreachable', async () => {
       inject_('drop');
       const err = await failure(c.call(1));
       expect(err.code).toBe('ECONNRESET');
-      expect(explainAwsError(err, target)?.message).toMatch(/^cannot reach http:\/\/127\.0\.0\.1:1 \(ECONNRESET/);
+      expect(explainAwsError(err, target)?.message).toBe('the connection to http://127.0.0.1:1 was dropped during an AWS call (ECONNRESET)');
       inject_('drop');
       expect((await c.call(3)).$metadata.attempts).toBe(2);
     });
@@ -123,12 +124,41 @@ suite('fault proxy (moto behind it)', () => {
       inject_('drop-after');
       const err = await failure(s3.putObject({ Bucket: bucket, Key: 'lost-answer', Body: 'done anyway' }));
       expect(err.code).toBe('ECONNRESET');
+      expect(explainAwsError(err, target)?.hint).toMatch(/^usually transient .*run the command again/);
       expect((await raw.send(new HeadObjectCommand({ Bucket: bucket, Key: 'lost-answer' }))).ContentLength).toBe(11);
       inject_('drop-after');
       expect((await claw(3).s3.putObject({ Bucket: bucket, Key: 'lost-twice', Body: 'x' })).$metadata.attempts).toBe(2);
     } finally {
       raw.destroy();
     }
+  });
+
+  describe('S3 HEAD: an error answer has no body, so no code; claw words it by the status', () => {
+    const head = () => instrument(claw(1), () => {}).s3.headObject({ Bucket: bucket, Key: 'lost-answer' });
+    it.each([
+      [503, 'SlowDown', 's3 HeadObject failed: S3 is slowing down requests (HTTP 503 SlowDown)'],
+      [500, 'InternalError', 's3 HeadObject failed: S3 had an internal error (HTTP 500)'],
+      [403, 'AccessDenied', 'not allowed: s3 HeadObject (HTTP 403 access denied)'],
+    ])('HTTP %i (%s)', async (status, code, message) => {
+      inject_({ status, code });
+      const err = await failure(head());
+      expect([err.name, err.message, err.$metadata?.httpStatusCode]).toEqual(['Unknown', 'UnknownError', status]);
+      const explained = explainAwsError(err, target);
+      expect(explained?.message).toBe(message);
+      expect(explained?.hint).toBeDefined();
+    });
+
+    it('a 503 is retried like any 5xx: the second try answers', async () => {
+      inject_({ status: 503, code: 'SlowDown' });
+      const out = await instrument(claw(3), () => {}).s3.headObject({ Bucket: bucket, Key: 'lost-answer' });
+      expect(out.$metadata.attempts).toBe(2);
+    });
+
+    it('a missing key is NotFound (HTTP 404), which callers treat as absent; claw words it plainly', async () => {
+      const err = await failure(instrument(claw(1), () => {}).s3.headObject({ Bucket: bucket, Key: 'never-written' }));
+      expect([err.name, err.$metadata?.httpStatusCode]).toEqual(['NotFound', 404]);
+      expect(explainAwsError(err, target)?.message).toBe('s3 HeadObject failed: not found (HTTP 404)');
+    });
   });
 
   it('latency delays the request and nothing else', async () => {
