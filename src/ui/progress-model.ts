@@ -1,4 +1,5 @@
 import type { ClawEvent } from '../core/events.js';
+import { etaSuffix } from './eta.js';
 
 // The progress view as data: events in, the lines to draw out. Pure, so the Ink view
 // stays a thin renderer and the model is tested without a terminal.
@@ -60,7 +61,7 @@ export function describeProgress(s: ActiveStep, now: number): string {
   if (s.unit === 'bytes' && secs > 0 && s.done > 0) {
     const rate = s.done / secs;
     text += `, ${(rate / MiB).toFixed(1)} MiB/s`;
-    if (s.total !== undefined && s.done < s.total) text += `, ETA ${Math.ceil((s.total - s.done) / rate)}s`;
+    text += etaSuffix(s.done, s.total, now - s.startedAt);
   }
   return text;
 }

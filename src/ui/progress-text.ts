@@ -1,4 +1,5 @@
 import type { ClawEvent, EventSink } from '../core/events.js';
+import { etaSuffix } from './eta.js';
 
 const MiB = 1024 * 1024;
 
@@ -10,7 +11,7 @@ function amount(done: number, unit: 'bytes' | 'items' | 'percent'): string {
 
 /**
  * Plain progress lines on stderr, for pipes and CI logs: every step start and end, and
- * progress at most every `everyMs` per step, with rate and ETA for byte counts.
+ * progress at most every `everyMs` per step, with rate and (once measured, see eta.ts) ETA for byte counts.
  */
 export function textProgressSink(write: (line: string) => void, now: () => number = Date.now, everyMs = 2_000): EventSink {
   const started = new Map<string, number>();
@@ -37,7 +38,7 @@ export function textProgressSink(write: (line: string) => void, now: () => numbe
           if (e.unit === 'bytes' && since !== undefined && t > since && e.done > 0) {
             const rate = e.done / ((t - since) / 1000);
             line += `, ${(rate / MiB).toFixed(1)} MiB/s`;
-            if (e.total !== undefined && !complete) line += `, ETA ${Math.ceil((e.total - e.done) / rate)}s`;
+            line += etaSuffix(e.done, e.total, t - since);
           }
           return write(line);
         }
