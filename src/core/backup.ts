@@ -204,7 +204,25 @@ export interface BackupStatus {
   };
   snapshots: { count: number; objects: number; bytes: number; newest: SnapshotSummary | null };
   unparsable: UnparsableEntry[];
+  /** A push or restore of latest/ that stopped part-way (its marker in the bucket), null when none. */
+  unfinishedOverwrite: UnfinishedOverwrite | null;
 }
+
+export type UnfinishedOverwrite =
+  | {
+      readable: true;
+      command: 'push' | 'restore';
+      source: string;
+      by: string;
+      startedAt: string;
+      updatedAt: string;
+      /** The snapshot that holds latest/ as it was before (a partial copy while keepFinished is false); null: latest/ was empty. */
+      keptAs: string | null;
+      keepFinished: boolean;
+      /** What to do, with the commands. */
+      fix: string;
+    }
+  | { readable: false; reason: string; fix: string };
 
 /** latest/ is fresh while its newest object is at most two timer intervals old. */
 export function freshness(newest: string | null, now: Date): Freshness {
@@ -212,7 +230,7 @@ export function freshness(newest: string | null, now: Date): Freshness {
   return now.getTime() - Date.parse(newest) <= STALE_AFTER_MS ? 'fresh' : 'stale';
 }
 
-export function assessStatus(listing: BackupListing, now: Date): BackupStatus {
+export function assessStatus(listing: BackupListing, now: Date, unfinishedOverwrite: UnfinishedOverwrite | null = null): BackupStatus {
   const { latest, snapshots } = listing;
   return {
     bucket: listing.bucket,
@@ -233,6 +251,7 @@ export function assessStatus(listing: BackupListing, now: Date): BackupStatus {
       newest: snapshots[0] ?? null,
     },
     unparsable: listing.unparsable,
+    unfinishedOverwrite,
   };
 }
 

@@ -1,3 +1,4 @@
+import type { EarlierRun } from '../core/backup-overwrite.js';
 import type { BackupSyncStep } from '../core/backup-sync.js';
 import { formatBytes, summarizePlan, transferOp, type SyncPlan } from '../core/sync-plan.js';
 import { describeLocation } from '../core/sync-location.js';
@@ -28,8 +29,23 @@ export interface RestartLine {
   instanceId: string;
 }
 
-export function renderSyncSteps(steps: readonly BackupSyncStep[], o: { objects: boolean; restart?: RestartLine | undefined; paint: Styler }): string {
-  const lines: string[] = [];
+const utc = (iso: string) => `${iso.slice(0, 16).replace('T', ' ')} UTC`;
+
+/** The one line about an earlier run that stopped part-way through an overwrite of latest/. */
+export function earlierRunLine(e: EarlierRun): string {
+  const m = e.marker;
+  const who = ` (${m.command} from ${m.source} by ${m.by}, started ${utc(m.startedAt)})`;
+  if (e.action === 'finish-keep') return `an earlier run stopped while keeping latest/ as snapshots/${m.keptAs}/; latest/ was not touched yet and that copy is finished first${who}`;
+  if (m.keptAs === null) return `an earlier run stopped while writing into latest/, which was empty before it; latest/ is part-written and is not kept${who}`;
+  return `an earlier run stopped after keeping latest/ as snapshots/${m.keptAs}/; latest/ is part-written and is not kept again${who}`;
+}
+
+export function renderSyncSteps(
+  steps: readonly BackupSyncStep[],
+  o: { objects: boolean; restart?: RestartLine | undefined; paint: Styler; notes?: readonly string[] | undefined },
+): string {
+  const lines: string[] = (o.notes ?? []).map((n) => `  ${o.paint('yellow', n)}`);
+  if (steps.length === 0) lines.push('  nothing to copy: latest/ already matches; only the marker of the earlier run is removed');
   steps.forEach((step, i) => {
     const { plan } = step;
     lines.push(`  ${i + 1}. ${step.title}`);

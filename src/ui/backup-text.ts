@@ -1,4 +1,4 @@
-import type { BackupListing, BackupStatus, SnapshotSummary, UnparsableEntry } from '../core/backup.js';
+import type { BackupListing, BackupStatus, SnapshotSummary, UnfinishedOverwrite, UnparsableEntry } from '../core/backup.js';
 import type { BackupPrunePlan, BackupPruneResult } from '../core/backup-retention.js';
 import { formatBytes as formatSize } from '../core/bytes.js';
 import { formatAge } from './format.js';
@@ -15,6 +15,18 @@ const contents = (objects: number, bytes: number) => `${plural(objects, 'object'
 function untouchedLine(entries: readonly UnparsableEntry[]): string {
   const shown = entries.slice(0, 5).map((e) => e.prefix).join(', ');
   return `${plural(entries.length, 'prefix', 'prefixes')} under snapshots/ ${entries.length === 1 ? 'is' : 'are'} not a snapshot (never touched): ${shown}${entries.length > 5 ? ', ...' : ''}`;
+}
+
+/** The warning rows of an unfinished push or restore: what, when, where the state before it is, and the fix. */
+function overwriteRows(u: UnfinishedOverwrite, now: Date, paint: Styler): string[][] {
+  if (!u.readable) return [['overwrite', `${paint('yellow', 'UNREADABLE MARKER')}: ${u.reason}`], ['', `fix: ${u.fix}`]];
+  const what = `${u.command} from ${u.source} by ${u.by}, started ${utc(u.startedAt)} (${formatAge(u.startedAt, now)} ago)`;
+  const where = !u.keepFinished
+    ? `it stopped while keeping latest/ as snapshots/${u.keptAs}/ (a partial copy); latest/ is not touched yet`
+    : u.keptAs === null
+      ? 'latest/ is part-written; it was empty before'
+      : `latest/ is part-written; the state before it is snapshots/${u.keptAs}/`;
+  return [['overwrite', `${paint('yellow', 'UNFINISHED')} ${what}: ${where}`], ['', `fix: ${u.fix}`]];
 }
 
 export function renderBackupStatus(s: BackupStatus, paint: Styler): string {
@@ -37,6 +49,7 @@ export function renderBackupStatus(s: BackupStatus, paint: Styler): string {
     ...(l.state === 'empty' ? [] : [['', contents(l.objects, l.bytes)]]),
     ['snapshots', snaps],
     ...(s.unparsable.length ? [['other', paint('yellow', untouchedLine(s.unparsable))]] : []),
+    ...(s.unfinishedOverwrite ? overwriteRows(s.unfinishedOverwrite, now, paint) : []),
   ];
   const width = Math.max(...rows.map((r) => r[0]!.length));
   return rows.map(([k, v]) => `${k!.padEnd(width)}  ${v}`).join('\n');
