@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { FIXTURE_REPO, runClaw, tempDir, type ClawResult } from '../helpers/claw.js';
+import { FIXTURE_REPO, ROOT, runClaw, tempDir, type ClawResult } from '../helpers/claw.js';
 import { openMotoAccount, seedFleet, type MotoAccount } from '../helpers/moto-account.js';
 
 // Every bad input: one clear line naming the problem (plus a hint), the right exit
@@ -24,6 +24,12 @@ function brokenRepo(instances: string | null, config?: string): string {
   if (instances !== null) writeFileSync(join(dir, 'nix/instances.json'), instances);
   if (config !== undefined) writeFileSync(join(dir, 'claw.config.json'), config);
   return dir;
+}
+/** A runbook file of its own: the fixture runbook with `edit` applied, or the text given. */
+function runbookFile(name: string, edit: (fixture: string) => string): string {
+  const file = join(tempDir('claw-runbook-'), name);
+  writeFileSync(file, edit(readFileSync(join(ROOT, 'fixtures/runbooks/orchestrator-to-vm.yaml'), 'utf8')));
+  return file;
 }
 const withEntry = (key: string, entry: Record<string, unknown>) => JSON.stringify({ ...registry, [key]: entry }, null, 2);
 const one = registry['clawdinator-1']!;
@@ -96,6 +102,19 @@ const cases: Case[] = [
   { name: 'tui --interval 0', args: ['--sandbox', 'tui', '--interval', '0'], exit: 2, stderr: /^error: --interval 0: expected seconds between 1 and 3600/ },
   { name: 'doctor --ami-max-age that is no duration', args: ['--sandbox', 'doctor', '--ami-max-age', 'forever'], exit: 2, stderr: /^error: --ami-max-age forever: not a duration/ },
   { name: 'a runbook that does not exist', args: ['--sandbox', 'migrate', 'plan', '/nonexistent.yaml'], exit: 2, stderr: /^error: runbook \/nonexistent\.yaml: no such file/ },
+  {
+    name: 'a runbook that is not YAML', args: ['--sandbox', 'migrate', 'plan', runbookFile('broken.yaml', () => 'name: x\nphases:\n  - id: A\n    steps: [\n')], exit: 2,
+    stderr: /^error: \S+\/broken\.yaml:5:1: invalid YAML: .*\nhint: fix the runbook/m,
+  },
+  {
+    name: 'a runbook step given as a shell string', args: ['--sandbox', 'migrate', 'run', runbookFile('shell.yaml', (f) => f.replace('argv: [tofu, version]', 'argv: "tofu version; rm -rf /"')), '--yes'], exit: 2,
+    stderr: /^error: \S+\/shell\.yaml:\d+:\d+: preflight check pre-tofu › argv: must be a list of arguments, like \[systemctl, status, sshd\] \(no shell\)$/m,
+  },
+  { name: 'doctor stacks --stack-prefix with shell metacharacters', args: ['--sandbox', 'doctor', 'stacks', '--stack-prefix', 'a;rm -rf /'], exit: 2, stderr: /^error: --stack-prefix "a;rm -rf \/": not the start of a stack name\nhint: / },
+  { name: 'doctor stacks --stalled-after that is no duration', args: ['--sandbox', 'doctor', 'stacks', '--stalled-after', '5x'], exit: 2, stderr: /^error: --stalled-after 5x: not a duration$/m },
+  { name: 'doctor stacks --stack (an option of claw doctor)', args: ['--sandbox', 'doctor', 'stacks', '--stack', 'lab'], exit: 2, stderr: /^error: --stack is an option of claw doctor \(backup freshness\), not of claw doctor stacks\nhint: .*--stack-prefix/ },
+  // Sandbox only: `claw sandbox faults` concerns the simulated account alone.
+  { name: 'sandbox faults --rate above 1', args: ['--sandbox', 'sandbox', 'faults', '--rate', '2'], exit: 2, stderr: /^error: --rate "2": expected a fraction above 0 and at most 1/, moto: false },
 ];
 
 /** One clear line naming the problem (plus a hint), the exit code, nothing on stdout, no stack trace. */
