@@ -16,6 +16,8 @@ function amount(done: number, unit: 'bytes' | 'items' | 'percent'): string {
 export function textProgressSink(write: (line: string) => void, now: () => number = Date.now, everyMs = 2_000): EventSink {
   const started = new Map<string, number>();
   const lastShown = new Map<string, number>();
+  // A finished count is shown once: a sync repeats its last counts when it finishes.
+  const completeShown = new Set<string>();
   return {
     emit(e: ClawEvent) {
       switch (e.type) {
@@ -23,6 +25,7 @@ export function textProgressSink(write: (line: string) => void, now: () => numbe
           return write(`plan: ${e.summary}`);
         case 'step-started':
           started.set(e.step, now());
+          completeShown.delete(e.step);
           return write(`${e.step}: started${e.detail ? ` (${e.detail})` : ''}`);
         case 'step-finished':
           return write(`${e.step}: ${e.outcome}${e.detail ? ` (${e.detail})` : ''}`);
@@ -32,6 +35,8 @@ export function textProgressSink(write: (line: string) => void, now: () => numbe
           const t = now();
           const complete = e.total !== undefined && e.done >= e.total;
           if (!complete && t - (lastShown.get(e.step) ?? 0) < everyMs) return;
+          if (complete && completeShown.has(e.step)) return;
+          if (complete) completeShown.add(e.step);
           lastShown.set(e.step, t);
           let line = `${e.step}: ${amount(e.done, e.unit)}${e.total !== undefined ? ` of ${amount(e.total, e.unit)}` : ''}`;
           const since = started.get(e.step);

@@ -45,13 +45,15 @@ describe('plain sync progress', () => {
     expect(s.bytesLines().at(-1)).toBe('upload bytes: 10.0 MiB of 102400.0 MiB, 1.0 MiB/s, ETA 28h27m');
   });
 
-  it('a finished transfer has no ETA', () => {
+  it('a finished transfer has no ETA, and its last counts show once', () => {
     const s = plainSync(4 * MiB);
     s.at(3_000);
     s.progress.bytes(4 * MiB);
+    s.at(3_500);
     s.progress.fileDone(true);
     s.progress.finish(false);
-    expect(s.bytesLines().at(-1)).toBe('upload bytes: 4.0 MiB of 4.0 MiB, 1.3 MiB/s');
+    expect(s.bytesLines()).toEqual(['upload bytes: 4.0 MiB of 4.0 MiB, 1.3 MiB/s']);
+    expect(new Set(s.lines).size).toBe(s.lines.length);
   });
 });
 
