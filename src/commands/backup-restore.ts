@@ -5,18 +5,20 @@ import { PollMeter } from '../aws/run-command.js';
 import { checkMaxDelete, parseS3Url } from '../aws/sync.js';
 import { BACKUP_POLL_BUDGET, parseBackupTarget, SANDBOX_POLL_BUDGET, snapshotPrefix } from '../core/backup.js';
 import {
-  checkRestoreSource, isNoop, latestOf, preRestoreStamp, requireNonEmptySource, requireSnapshot, snapshotOf, touchesExisting, undoHint, type BackupSyncStep,
+  checkRestoreSource, isNoop, latestOf, requireNonEmptySource, requireSnapshot, snapshotOf, touchesExisting, undoHint,
 } from '../core/backup-sync.js';
 import { UsageError } from '../core/errors.js';
 import { describeLocation, type SyncLocation } from '../core/sync-location.js';
 import { resolveBackupBucket, type BucketOptions } from './backup-common.js';
 import { bucketFlag, parseMaxDelete } from './backup-flags.js';
-import { confirmIf, planIn, report, runSteps, showPlan, type SyncFlags } from './backup-sync.js';
+import { earlierRunJson, loadMarker, overwriteNotes, planOverwrite, runOverwrite } from './backup-overwrite.js';
+import { confirmIf, planIn, report, showPlan, type SyncFlags } from './backup-sync.js';
 import { renderSyncOutcome } from '../ui/backup-sync-text.js';
 import type { Context } from './context.js';
 
 // `claw backup restore`: a snapshot (or any s3:// prefix) synced server-side into latest/.
-// Before latest/ is overwritten it is itself kept as a snapshot, so a restore can be undone;
+// Before latest/ is overwritten it is itself kept as a snapshot, so a restore can be undone
+// (under the unfinished-overwrite marker: backup-overwrite.ts);
 // --restart then has the host pull latest/ to disk and restart openclaw.service.
 
 export interface RestoreOptions extends BucketOptions, SyncFlags {
@@ -36,7 +38,7 @@ export async function restore(ctx: Context, opts: RestoreOptions): Promise<void>
   const bucket = await resolveBackupBucket(ctx, opts);
   if (fromUrl) checkRestoreSource(fromUrl, bucket.name);
   const { s3, ec2 } = await ctx.clients();
-  const listing = await readBackupListing(s3, bucket);
+  const [listing, found] = await Promise.all([readBackupListing(s3, bucket), loadMarker(ctx, bucket)]);
   const source: SyncLocation = fromUrl ?? snapshotOf(bucket.name, requireSnapshot(listing, opts.snapshot!));
   // The host is found before anything changes: a wrong name stops here.
   const host: BackupHost | undefined = wantedHost ? await findBackupHost(ec2, wantedHost) : undefined;
@@ -44,30 +46,30 @@ export async function restore(ctx: Context, opts: RestoreOptions): Promise<void>
   const main = await planIn(ctx, bucket, source, latestOf(bucket.name), { delete: opts.delete });
   requireNonEmptySource(main);
   checkMaxDelete(main, maxDelete);
-  const steps: BackupSyncStep[] = [];
-  let kept: string | undefined;
-  if (!isNoop(main) && listing.latest.objects > 0) {
-    kept = preRestoreStamp(ctx.now(), listing);
-    steps.push({ id: 'keep-latest', title: `keep latest/ as snapshots/${kept}/`, plan: await planIn(ctx, bucket, latestOf(bucket.name), snapshotOf(bucket.name, kept)) });
-  }
-  const shortSource = source.kind === 's3' && source.bucket === bucket.name ? source.prefix : describeLocation(source);
-  steps.push({ id: 'restore', title: `restore ${shortSource} into latest/`, plan: main });
-
-  const flag = bucketFlag(opts);
-  const json = { bucket: bucket.name, source: describeLocation(source), keptAs: kept ? snapshotPrefix(kept) : null, restart: host ? { host: host.host, instanceId: host.instanceId } : null };
-  if (isNoop(main)) {
-    if (opts.json) ctx.print(JSON.stringify({ mode: opts.dryRun ? 'dry-run' : 'run', ...json, steps: [], outcomes: [] }, null, 2));
+  const restartJson = host ? { host: host.host, instanceId: host.instanceId } : null;
+  // An earlier run that stopped part-way is finished even when latest/ already matches: it may not have restarted the host.
+  if (isNoop(main) && !found) {
+    if (opts.json) ctx.print(JSON.stringify({ mode: opts.dryRun ? 'dry-run' : 'run', bucket: bucket.name, source: describeLocation(source), keptAs: null, earlierRun: null, restart: restartJson, steps: [], outcomes: [] }, null, 2));
     else ctx.print(`latest/ already matches ${describeLocation(source)}: nothing to restore${host ? ', so nothing to restart' : ''}`);
     return;
   }
-  if (showPlan(ctx, steps, opts, { restart: host, json })) return;
+  const shortSource = source.kind === 's3' && source.bucket === bucket.name ? source.prefix : describeLocation(source);
+  const plan = await planOverwrite(ctx, bucket, { main, step: { id: 'restore', title: `restore ${shortSource} into latest/` }, listing, found });
+  const kept = plan.decision.keptAs ?? undefined;
+
+  const flag = bucketFlag(opts);
+  const json = { bucket: bucket.name, source: describeLocation(source), keptAs: kept ? snapshotPrefix(kept) : null, earlierRun: earlierRunJson(bucket, plan), restart: restartJson };
+  if (showPlan(ctx, plan.steps, opts, { restart: host, json, notes: overwriteNotes(plan) })) return;
   if (!host) ctx.log.warn("the host's backup timer syncs its disk to latest/ every 20 minutes and will overwrite this restore; use --restart HOST to load it on the host now");
   await confirmIf(ctx, touchesExisting(main) || host !== undefined, `Overwrite s3://${bucket.name}/latest/ with ${describeLocation(source)}${host ? ` and restart openclaw on ${host.host}` : ''}?`, opts.yes);
 
-  const undo = kept ? `undo with: ${undoHint(flag, kept)}` : undefined;
-  const result = await runSteps(ctx, steps, (step) =>
-    step.id === 'keep-latest' ? 'latest/ was not touched; run the same restore again' : `run the same restore again to finish${undo ? `, or ${undo}` : ''}`,
-  );
+  // Restoring the kept copy itself is the undo: there is nothing to go back to after it.
+  const undo = kept && !(source.kind === 's3' && source.bucket === bucket.name && source.prefix === snapshotPrefix(kept)) ? `undo with: ${undoHint(flag, kept)}` : undefined;
+  const result = await runOverwrite(ctx, bucket, plan, {
+    command: 'restore',
+    source: describeLocation(source),
+    onFailure: (step) => step.id === 'keep-latest' ? 'latest/ was not touched; run the same restore again' : `run the same restore again to finish${undo ? `, or ${undo}` : ''}`,
+  });
   const closing = [`latest/ now matches ${describeLocation(source)}`, ...(undo ? [undo] : [])];
   if (!host) return report(ctx, opts, result, { json, closing });
   // The restore in S3 is done: say so before the host step, whose failure is its own.

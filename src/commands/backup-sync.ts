@@ -50,8 +50,13 @@ export async function planIn(ctx: Context, bucket: BackupBucket, src: SyncLocati
 }
 
 /** Print the plan (text mode) and report whether this is a dry run (which prints its JSON). */
-export function showPlan(ctx: Context, steps: readonly BackupSyncStep[], flags: SyncFlags, extra: { restart?: RestartLine | undefined; json: object }): boolean {
-  if (!flags.json) ctx.print(renderSyncSteps(steps, { objects: Boolean(flags.objects), restart: extra.restart, paint: ctx.paint }));
+export function showPlan(
+  ctx: Context,
+  steps: readonly BackupSyncStep[],
+  flags: SyncFlags,
+  extra: { restart?: RestartLine | undefined; json: object; notes?: readonly string[] | undefined },
+): boolean {
+  if (!flags.json) ctx.print(renderSyncSteps(steps, { objects: Boolean(flags.objects), restart: extra.restart, paint: ctx.paint, notes: extra.notes }));
   if (!flags.dryRun) return false;
   if (flags.json) ctx.print(JSON.stringify({ mode: 'dry-run', ...extra.json, steps: steps.map(stepJson) }, null, 2));
   else ctx.log.info('dry run: nothing changed');

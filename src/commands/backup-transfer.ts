@@ -4,18 +4,20 @@ import { readBackupListing } from '../aws/backup.js';
 import { checkMaxDelete } from '../aws/sync.js';
 import { snapshotPrefix } from '../core/backup.js';
 import {
-  checkStamp, isEmptySource, isNoop, latestOf, preRestoreStamp, requireNonEmptySource, requireSnapshot, snapshotOf, touchesExisting, undoHint, type BackupSyncStep,
+  checkStamp, isEmptySource, isNoop, latestOf, requireNonEmptySource, requireSnapshot, snapshotOf, touchesExisting, undoHint, type BackupSyncStep,
 } from '../core/backup-sync.js';
 import { UsageError } from '../core/errors.js';
 import { describeLocation, type SyncLocation } from '../core/sync-location.js';
 import { resolveBackupBucket, type BucketOptions } from './backup-common.js';
 import { bucketFlag, parseMaxDelete } from './backup-flags.js';
+import { earlierRunJson, loadMarker, overwriteNotes, planOverwrite, runOverwrite } from './backup-overwrite.js';
 import { confirmIf, planIn, report, runSteps, showPlan, type SyncFlags } from './backup-sync.js';
 import type { Context } from './context.js';
 
 // `claw backup pull` (a snapshot or latest/ to a local directory) and `claw backup push`
-// (a local directory to latest/, keeping the current latest/ as a snapshot first), both
-// on the sync engine: only what differs moves, and running again resumes.
+// (a local directory to latest/, keeping the current latest/ as a snapshot first, under
+// the unfinished-overwrite marker: backup-overwrite.ts), both on the sync engine: only
+// what differs moves, and running again resumes.
 
 export interface PullOptions extends BucketOptions, SyncFlags {
   snapshot?: string;
@@ -71,23 +73,21 @@ export async function push(ctx: Context, opts: PushOptions): Promise<void> {
   const main = await planIn(ctx, bucket, { kind: 'local', dir }, latestOf(bucket.name), { delete: opts.delete });
   requireNonEmptySource(main);
   checkMaxDelete(main, maxDelete);
+  const found = await loadMarker(ctx, bucket);
   const json0 = { bucket: bucket.name, source: dir, destination: describeLocation(latestOf(bucket.name)) };
-  // Nothing to change costs the listing of latest/ alone.
-  if (isNoop(main)) return nothingToDo(ctx, opts, { ...json0, keptAs: null }, `latest/ already matches ${dir}: nothing to push`);
+  // Nothing to change (and no earlier run to finish) costs the listing of latest/ and the marker's read.
+  if (isNoop(main) && !found) return nothingToDo(ctx, opts, { ...json0, keptAs: null, earlierRun: null }, `latest/ already matches ${dir}: nothing to push`);
   const listing = await readBackupListing(s3, bucket);
-  const steps: BackupSyncStep[] = [];
-  let kept: string | undefined;
-  if (listing.latest.objects > 0) {
-    kept = preRestoreStamp(ctx.now(), listing);
-    steps.push({ id: 'keep-latest', title: `keep latest/ as snapshots/${kept}/`, plan: await planIn(ctx, bucket, latestOf(bucket.name), snapshotOf(bucket.name, kept)) });
-  }
-  steps.push({ id: 'push', title: `push ${dir} into latest/`, plan: main });
-  const json = { ...json0, keptAs: kept ? snapshotPrefix(kept) : null };
-  if (showPlan(ctx, steps, opts, { json })) return;
+  const plan = await planOverwrite(ctx, bucket, { main, step: { id: 'push', title: `push ${dir} into latest/` }, listing, found });
+  const kept = plan.decision.keptAs ?? undefined;
+  const json = { ...json0, keptAs: kept ? snapshotPrefix(kept) : null, earlierRun: earlierRunJson(bucket, plan) };
+  if (showPlan(ctx, plan.steps, opts, { json, notes: overwriteNotes(plan) })) return;
   await confirmIf(ctx, touchesExisting(main), `Overwrite s3://${bucket.name}/latest/ with ${dir}?`, opts.yes);
   const undo = kept ? `undo with: ${undoHint(bucketFlag(opts), kept)}` : undefined;
-  const result = await runSteps(ctx, steps, (step) =>
-    step.id === 'keep-latest' ? 'latest/ was not touched; run the same push again' : `run the same push again to finish${undo ? `, or ${undo}` : ''}`,
-  );
+  const result = await runOverwrite(ctx, bucket, plan, {
+    command: 'push',
+    source: dir,
+    onFailure: (step) => step.id === 'keep-latest' ? 'latest/ was not touched; run the same push again' : `run the same push again to finish${undo ? `, or ${undo}` : ''}`,
+  });
   report(ctx, opts, result, { json, closing: [`latest/ now matches ${dir}`, ...(undo ? [undo] : [])] });
 }

@@ -1,7 +1,10 @@
 import { readBackupListing } from '../aws/backup.js';
+import { readOverwriteMarker } from '../aws/backup-marker.js';
 import { assessStatus, type BackupListing } from '../core/backup.js';
+import { unfinishedOverwrite } from '../core/backup-overwrite.js';
 import { renderBackupStatus, renderSnapshotList } from '../ui/backup-text.js';
 import { resolveBackupBucket, type BucketOptions } from './backup-common.js';
+import { bucketFlag } from './backup-flags.js';
 import type { Context } from './context.js';
 
 // `claw backup status` and `claw backup list`: reads of the backup bucket.
@@ -16,8 +19,9 @@ function warnUnparsable(ctx: Context, listing: BackupListing): void {
 
 export async function status(ctx: Context, opts: ReadOptions): Promise<void> {
   const bucket = await resolveBackupBucket(ctx, opts);
-  const listing = await readBackupListing((await ctx.clients()).s3, bucket);
-  const report = assessStatus(listing, ctx.now());
+  const { s3 } = await ctx.clients();
+  const [listing, marker] = await Promise.all([readBackupListing(s3, bucket), readOverwriteMarker(s3, bucket)]);
+  const report = assessStatus(listing, ctx.now(), unfinishedOverwrite(marker, bucketFlag(opts)));
   // Stale is a finding, not a failure: exit 0, called out in the text.
   if (opts.json) ctx.print(JSON.stringify(report, null, 2));
   else ctx.print(renderBackupStatus(report, ctx.paint));

@@ -29,8 +29,9 @@ describe('claw --sandbox backup', () => {
     expect(r.exitCode).toBe(0);
     expect(r.stderr).toBe('');
     const doc = JSON.parse(r.stdout);
-    expect(Object.keys(doc)).toEqual(['bucket', 'checkedAt', 'latest', 'snapshots', 'unparsable']);
+    expect(Object.keys(doc)).toEqual(['bucket', 'checkedAt', 'latest', 'snapshots', 'unparsable', 'unfinishedOverwrite']);
     expect(doc.bucket).toBe(BUCKET);
+    expect(doc.unfinishedOverwrite).toBeNull();
     expect(doc.latest).toMatchObject({ state: 'fresh', objects: 4, intervalMinutes: 20, staleAfterMinutes: 40 });
     expect(doc.latest.ageSeconds).toBeGreaterThanOrEqual(600);
     expect(doc.latest.ageSeconds).toBeLessThan(900);
