@@ -109,7 +109,7 @@ export function explainAwsError(error: unknown, target: AwsTarget): ClawError | 
   const endpoint = target.endpointUrl ?? `the ${target.region} endpoint`;
   const net = networkFailure(err);
   if (net?.dropped) {
-    return new RemoteError(`the connection to ${endpoint} was dropped during ${err.clawCall ? where : 'an AWS call'} (${net.code})`, 'usually transient (the endpoint answered, then hung up): run the command again; if it keeps happening, look for a proxy or firewall cutting connections');
+    return new RemoteError(`the connection to ${endpoint} was dropped during ${err.clawCall ? where : 'an AWS call'} (${net.code})`, 'usually transient (the endpoint was reached, then the connection was cut): run the command again; if it keeps happening, look for a proxy or firewall cutting connections');
   }
   if (net) return new RemoteError(`cannot reach ${endpoint} (${net.code} on ${where})`, target.endpointUrl ? 'is the endpoint running? check --endpoint-url / AWS_ENDPOINT_URL' : 'check the network');
   if (err.name === 'TimeoutError') return new RemoteError(`${where} timed out`, 'check the network and try again');
