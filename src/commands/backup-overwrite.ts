@@ -34,6 +34,20 @@ export async function loadMarker(ctx: Context, bucket: BackupBucket): Promise<Fo
   return state.kind === 'found' ? state : undefined;
 }
 
+/**
+ * A pull of latest/ while a push or restore is unfinished gets a mix that never existed:
+ * said once on stderr, with where the state before it is. The pull itself goes on.
+ */
+export async function warnIfPartWritten(ctx: Context, bucket: BackupBucket): Promise<void> {
+  const state = await readOverwriteMarker((await ctx.clients()).s3, bucket);
+  if (state.kind === 'unreadable') return ctx.log.warn(`${markerUrl(bucket)} is not a marker claw can read (${state.reason}): latest/ may be part-written; see claw backup status`);
+  if (state.kind === 'none') return;
+  const m = state.marker;
+  if (!m.keepFinished) return; // latest/ was not touched yet
+  const before = m.keptAs === null ? 'it was empty before' : `the state before it is snapshots/${m.keptAs}/ (--snapshot ${m.keptAs})`;
+  ctx.log.warn(`latest/ is part-written: a ${m.command} from ${m.source} by ${m.by} stopped part-way; ${before}; see claw backup status`);
+}
+
 export interface OverwritePlan {
   steps: BackupSyncStep[];
   decision: OverwriteDecision;

@@ -10,7 +10,7 @@ import { UsageError } from '../core/errors.js';
 import { describeLocation, type SyncLocation } from '../core/sync-location.js';
 import { resolveBackupBucket, type BucketOptions } from './backup-common.js';
 import { bucketFlag, parseMaxDelete } from './backup-flags.js';
-import { earlierRunJson, loadMarker, overwriteNotes, planOverwrite, runOverwrite } from './backup-overwrite.js';
+import { earlierRunJson, loadMarker, overwriteNotes, planOverwrite, runOverwrite, warnIfPartWritten } from './backup-overwrite.js';
 import { confirmIf, planIn, report, runSteps, showPlan, type SyncFlags } from './backup-sync.js';
 import type { Context } from './context.js';
 
@@ -52,6 +52,7 @@ export async function pull(ctx: Context, opts: PullOptions): Promise<void> {
   const { s3 } = await ctx.clients();
   const source: SyncLocation = opts.snapshot === undefined ? latestOf(bucket.name) : snapshotOf(bucket.name, opts.snapshot);
   const plan = await planIn(ctx, bucket, source, { kind: 'local', dir }, { delete: opts.delete });
+  if (opts.snapshot === undefined) await warnIfPartWritten(ctx, bucket);
   // An empty source is refused; for a snapshot, the listing says which ones there are.
   if (isEmptySource(plan) && opts.snapshot !== undefined) requireSnapshot(await readBackupListing(s3, bucket), opts.snapshot);
   requireNonEmptySource(plan);

@@ -125,6 +125,10 @@ suite('a stopped backup push / restore, run again (moto behind a fault proxy)', 
     expect(await b.keys(MARKER)).toEqual([MARKER]);
 
     await expectUnfinished(b, { command: 'push', keptAs: t1!, keepFinished: true });
+    // A pull of latest/ meanwhile gets the mix: it says so, and where the state before is.
+    const pulled = await b.claw(['pull', '--stack', b.stack, '--to', await localDir({})]);
+    expect(pulled.exitCode, pulled.stderr).toBe(0);
+    expect(pulled.stderr).toMatch(new RegExp(`^warning: latest/ is part-written: a push from \\S+ by \\S+ stopped part-way; the state before it is snapshots/${t1}/ \\(--snapshot ${t1}\\); see claw backup status$`, 'm'));
 
     // The plan says so, in text and JSON, and changes nothing.
     const dry = await b.claw(['push', '--stack', b.stack, '--from', dirB, '--delete', '--dry-run']);
@@ -210,5 +214,23 @@ suite('a stopped backup push / restore, run again (moto behind a fault proxy)', 
     expect(await b.remote(`snapshots/${t1}/`)).toEqual(digests(B));
     expect(await b.remote('latest/')).toEqual(digests(A));
     expect(await b.keys('claw/')).toEqual([]);
+  });
+
+  it('a marker claw cannot read: push and restore refuse (exit 3) and change nothing; status shows it with the fix', async () => {
+    const b = await newBucket();
+    await b.seed('latest/', tree('a', 2));
+    await s3.send(new PutObjectCommand({ Bucket: b.bucket, Key: MARKER, Body: 'hand-written' }));
+    const dir = await localDir(tree('b', 2));
+    const push = await b.claw(['push', '--stack', b.stack, '--from', dir, '--yes']);
+    expect(push.exitCode).toBe(3);
+    expect(push.stderr).toMatch(new RegExp(`^error: s3://${b.bucket}/claw/unfinished-overwrite\\.json is not a marker claw can read \\(not JSON\\); nothing was changed$`, 'm'));
+    await b.seed('snapshots/2026-01-05-00-00/', tree('c', 1));
+    const restore = await b.claw(['restore', '--stack', b.stack, '--snapshot', '2026-01-05-00-00', '--yes']);
+    expect(restore.exitCode).toBe(3);
+    expect(restore.stderr).toMatch(/is not a marker claw can read \(not JSON\); nothing was changed$/m);
+    expect(await b.keys('')).toEqual([MARKER, 'latest/workspace/0.md', 'latest/workspace/1.md', 'snapshots/2026-01-05-00-00/workspace/0.md']);
+    const status = await b.claw(['status', '--stack', b.stack]);
+    expect(status.exitCode).toBe(0);
+    expect(status.stdout).toMatch(/^overwrite +UNREADABLE MARKER: not JSON\n +fix: look at claw\/unfinished-overwrite\.json and remove it only when no push or restore of latest\/ stopped part-way/m);
   });
 });
