@@ -1,4 +1,6 @@
 import { readBackupListing, type BackupBucket } from '../aws/backup.js';
+import { readOverwriteMarker } from '../aws/backup-marker.js';
+import { unfinishedOverwrite } from '../core/backup-overwrite.js';
 import { bucketExists } from '../aws/bootstrap.js';
 import type { Ec2Api, S3Api, StsApi } from '../aws/clients.js';
 import { imageExists } from '../aws/ami-inventory.js';
@@ -102,8 +104,12 @@ export async function checkLock(s3: S3Api, bucket: string, now: Date, isStale: (
 /** latest/ of a stack's backup bucket is fresh. */
 export async function checkBackup(s3: S3Api, stack: string, bucket: BackupBucket, now: Date): Promise<CheckResult> {
   const id = `backup:${stack}`;
-  const status = assessStatus(await readBackupListing(s3, bucket), now);
+  const [listing, marker] = await Promise.all([readBackupListing(s3, bucket), readOverwriteMarker(s3, bucket)]);
+  const status = assessStatus(listing, now, unfinishedOverwrite(marker, `--stack ${stack}`));
   const where = `backup ${stack} (s3://${bucket.name}/latest/)`;
+  // A push or restore stopped part-way: latest/ is a mix that never existed on the host.
+  const u = status.unfinishedOverwrite;
+  if (u) return fail(id, u.readable ? `${where} is part-written: a ${u.command} started ${u.startedAt} by ${u.by} stopped part-way` : `${where}: unreadable claw/unfinished-overwrite.json (${u.reason})`, u.fix);
   if (status.latest.state === 'empty') return fail(id, `${where} is empty`, `check ${BACKUP_UNIT} on the host, or run claw backup now <host> --stack ${stack}`);
   const minutes = Math.floor((status.latest.ageSeconds ?? 0) / 60);
   if (status.latest.state === 'stale') {

@@ -31,6 +31,10 @@ describe('claw --sandbox backup restore, stopped and run again', () => {
     const status = await claw('status', '--stack', 'lab', '--json');
     expect(JSON.parse(status.stdout).unfinishedOverwrite).toMatchObject({ readable: true, command: 'restore', keptAs: t1, keepFinished: true, source: `s3://${BUCKET}/snapshots/${older}/` });
     expect((await claw('status', '--stack', 'lab')).stdout).toMatch(/^overwrite +UNFINISHED restore from /m);
+    // claw doctor fails the stack's backup check with the same fix.
+    const doctor = await runClaw(['--sandbox', 'doctor', '--stack', 'lab', '--json'], { env: { CLAW_HOME: home } });
+    const check = (JSON.parse(doctor.stdout) as { checks: { id: string; status: string; summary: string; fix: string | null }[] }).checks.find((c) => c.id === 'backup:lab');
+    expect(check).toMatchObject({ status: 'fail', summary: expect.stringMatching(/latest\/\) is part-written: a restore started \S+ by \S+ stopped part-way$/), fix: expect.stringContaining(`--snapshot ${t1} --delete`) });
 
     const again = await claw('restore', '--stack', 'lab', '--snapshot', older, '--yes', '--json');
     expect(again.exitCode, again.stderr).toBe(0);
@@ -40,5 +44,7 @@ describe('claw --sandbox backup restore, stopped and run again', () => {
     const s3 = (await sandbox()).clients.s3;
     expect((await s3.listObjectsV2({ Bucket: BUCKET, Prefix: 'claw/' })).Contents ?? []).toEqual([]);
     expect(JSON.parse((await claw('status', '--stack', 'lab', '--json')).stdout).unfinishedOverwrite).toBeNull();
+    const after = JSON.parse((await runClaw(['--sandbox', 'doctor', '--stack', 'lab', '--json'], { env: { CLAW_HOME: home } })).stdout) as { checks: { id: string; status: string }[] };
+    expect(after.checks.find((c) => c.id === 'backup:lab')?.status).toBe('ok');
   });
 });
