@@ -16,7 +16,7 @@ export function registerBackup(program: Command, withContext: WithContext): void
   backup
     .command('status')
     .summary("latest/'s age against the 20-minute timer, and the snapshots")
-    .description("The newest object in latest/ and its age against the host's 20-minute timer (fresh up to 40 minutes, stale beyond), the number and total size of snapshots, and the newest snapshot. Exit 0 even when stale.")
+    .description("The newest object in latest/ and its age against the host's 20-minute timer (fresh up to 40 minutes, stale beyond), the number and total size of snapshots, and the newest snapshot. A push or restore of latest/ that stopped part-way is shown with its fix. Exit 0 even when stale.")
     .option('--stack <name>', BUCKET_HELP)
     .option('--bucket <name>', 'use this bucket instead of the pattern')
     .option('--json', 'print one JSON document')
@@ -83,7 +83,7 @@ export function registerBackup(program: Command, withContext: WithContext): void
     backup
       .command('restore')
       .summary('sync a snapshot into latest/ (server-side), keeping latest/ first')
-      .description("Sync a snapshot (--snapshot STAMP) or any prefix (--from s3://bucket/prefix/) into latest/ with server-side copies. Before latest/ is overwritten it is itself kept as snapshots/<now>/, so the restore can be undone. --restart HOST then runs openclaw-s3-restore.service and restarts openclaw.service on the host through SSM; without it the host's next backup (every 20 minutes) overwrites latest/ again.")
+      .description("Sync a snapshot (--snapshot STAMP) or any prefix (--from s3://bucket/prefix/) into latest/ with server-side copies. Before latest/ is overwritten it is itself kept as snapshots/<now>/, so the restore can be undone. --restart HOST then runs openclaw-s3-restore.service and restarts openclaw.service on the host through SSM; without it the host's next backup (every 20 minutes) overwrites latest/ again. If an earlier push or restore stopped part-way (its marker claw/unfinished-overwrite.json is in the bucket), latest/ is not kept again: the undo stays the snapshot kept before that earlier run.")
       .option('--snapshot <stamp>', 'the snapshot to restore (UTC YYYY-MM-DD-HH-MM; claw backup list)')
       .option('--from <url>', 'restore from this S3 prefix instead (s3://bucket/prefix/)')
       .option('--restart <host>', "then load latest/ on the host and restart openclaw.service (Name tag or instance id)"),
@@ -112,7 +112,7 @@ export function registerBackup(program: Command, withContext: WithContext): void
     backup
       .command('push')
       .summary('upload a local directory into latest/, keeping latest/ first')
-      .description('Sync a local directory into latest/: only what differs is uploaded (sha256 kept in object metadata). The current latest/ is first kept as snapshots/<now>/, so a push can be undone with restore. Asks before overwriting or deleting objects.')
+      .description('Sync a local directory into latest/: only what differs is uploaded (sha256 kept in object metadata). The current latest/ is first kept as snapshots/<now>/, so a push can be undone with restore; after a push or restore that stopped part-way it is not kept again (the undo stays the snapshot kept before that run). Asks before overwriting or deleting objects.')
       .option('--from <dir>', 'the local directory to upload'),
   )
     .addHelpText('after', '\nExamples:\n  $ claw backup push --stack lab --from ./openclaw-state --dry-run\n  $ claw backup push --stack lab --from ./openclaw-state --delete --yes')
