@@ -1,9 +1,9 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { z } from 'zod';
 import { UsageError } from '../core/errors.js';
 import { describeIssue, parseJsonText } from '../core/json-text.js';
+import { readTextIfExists, writeJsonAtomic } from './json-file.js';
 
 // Fault injection settings of the sandbox account: `<home>/sandbox/faults.json`, beside
 // state.json but never inside it, so resetting faults never touches the account and the
@@ -34,13 +34,8 @@ export const sandboxFaultsPath = (home: string): string => join(home, 'sandbox',
 
 /** The settings, or undefined when fault injection is off (no file). */
 export async function readFaults(file: string): Promise<FaultSettings | undefined> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
+  const text = await readTextIfExists(file);
+  if (text === undefined) return undefined;
   const parsed = faultSettings.safeParse(parseJsonText(text, file, FIX));
   if (!parsed.success) {
     const { path, message } = describeIssue(parsed.error.issues[0]!);
@@ -51,15 +46,7 @@ export async function readFaults(file: string): Promise<FaultSettings | undefine
 
 /** Written to a temp file and renamed, so a reader never sees half of it. */
 export async function writeFaults(file: string, settings: FaultSettings): Promise<void> {
-  await mkdir(dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  try {
-    await writeFile(tmp, `${JSON.stringify(faultSettings.parse(settings), null, 1)}\n`, { encoding: 'utf8', mode: 0o600, flag: 'wx' });
-    await rename(tmp, file);
-  } catch (err) {
-    await unlink(tmp).catch(() => undefined);
-    throw err;
-  }
+  await writeJsonAtomic(file, faultSettings.parse(settings));
 }
 
 export async function removeFaults(file: string): Promise<boolean> {

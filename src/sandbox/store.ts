@@ -1,12 +1,11 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm, unlink } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { UsageError } from '../core/errors.js';
 import { describeIssue, parseJsonText } from '../core/json-text.js';
+import { readTextIfExists, writeJsonAtomic } from './json-file.js';
 import { STATE_VERSION, sandboxState, type SandboxState } from './state.js';
 
-// The state file: `<home>/sandbox/state.json`, written atomically (temp file in the same
-// directory, fsync, rename, fsync of the directory) so a crash never leaves half a file.
+// The state file: `<home>/sandbox/state.json`, written atomically (json-file.ts).
 
 const RESET_HINT = 'run `claw sandbox reset` to reseed the sandbox';
 
@@ -16,13 +15,8 @@ export function sandboxStatePath(home: string): string {
 
 /** The parsed state, or undefined when the file does not exist yet. */
 export async function readState(file: string): Promise<SandboxState | undefined> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
+  const text = await readTextIfExists(file);
+  if (text === undefined) return undefined;
   const raw = parseJsonText(text, file, RESET_HINT);
   const version = (raw as { version?: unknown } | null)?.version;
   if (version !== STATE_VERSION) {
@@ -37,31 +31,7 @@ export async function readState(file: string): Promise<SandboxState | undefined>
 }
 
 export async function writeStateAtomic(file: string, state: SandboxState): Promise<void> {
-  const dir = dirname(file);
-  await mkdir(dir, { recursive: true });
-  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  const handle = await open(tmp, 'wx', 0o600);
-  try {
-    await handle.writeFile(`${JSON.stringify(state, null, 1)}\n`, 'utf8');
-    await handle.sync();
-  } catch (err) {
-    await handle.close();
-    await unlink(tmp).catch(() => undefined);
-    throw err;
-  }
-  await handle.close();
-  try {
-    await rename(tmp, file);
-  } catch (err) {
-    await unlink(tmp).catch(() => undefined);
-    throw err;
-  }
-  // Make the rename itself durable. Not every platform can fsync a directory.
-  const dirHandle = await open(dir, 'r').catch(() => undefined);
-  if (dirHandle) {
-    await dirHandle.sync().catch(() => undefined);
-    await dirHandle.close();
-  }
+  await writeJsonAtomic(file, state);
 }
 
 export async function removeState(file: string): Promise<void> {
