@@ -1,5 +1,5 @@
 import type { DescribeInstancesCommandInput } from '@aws-sdk/client-ec2';
-import { UsageError } from '../core/errors.js';
+import { RemoteError, UsageError } from '../core/errors.js';
 import { ACTIVE_STATES, latestImage } from '../core/fleet.js';
 import { parseTagPair } from '../core/patterns.js';
 import type { Ec2Api } from './clients.js';
@@ -35,7 +35,11 @@ export async function imagesInUse(ec2: Ec2Api, imageIds: readonly string[]): Pro
       'DescribeInstances',
     );
     for (const inst of reservations.flatMap((r) => r.Instances ?? [])) {
-      if (!inst.ImageId || !inst.InstanceId) continue;
+      // Asked by image id, every answer names one of them; a record without its ids is a
+      // broken answer, and guessing "not in use" from it would delete what runs (fail closed).
+      if (!inst.ImageId || !inst.InstanceId) {
+        throw new RemoteError(`DescribeInstances answered an instance without ${inst.InstanceId ? 'an image id' : 'an instance id'}${inst.ImageId ? ` (image ${inst.ImageId})` : ''}: refusing to guess which AMIs are in use`);
+      }
       const who = tagMap(inst.Tags).Name ?? inst.InstanceId;
       inUse.set(inst.ImageId, [...(inUse.get(inst.ImageId) ?? []), who].sort());
     }

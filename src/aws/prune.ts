@@ -1,21 +1,29 @@
 import type { DescribeSnapshotsCommandInput } from '@aws-sdk/client-ec2';
 import type { EventSink } from '../core/events.js';
 import type { PrunePlan } from '../core/retention.js';
-import { imageExists, imagesInUse } from './ami-inventory.js';
+import { imageExists } from './ami-inventory.js';
 import type { Ec2Api } from './clients.js';
 import { collectPages } from './paginate.js';
-import { PRUNED_FROM_TAG, type JournalEntry, type PruneJournal } from './prune-journal.js';
+import { describeKeepReasons, keepReasonsNow } from './prune-guard.js';
+import { PRUNED_FROM_TAG, type Journal, type JournalEntry, type PruneJournal, type PruneRules } from './prune-journal.js';
 
-// Executes exactly a shown prune plan. Guards are re-checked right before each
-// destructive call; "not found" answers count as already gone.
+// Executes exactly a shown prune plan, and finishes one that was interrupted. Every guard
+// of the plan is re-read right before each DeregisterImage (in apply and in resume); an
+// image a guard now holds is kept and reported. "Not found" answers count as already gone.
 
-export type ImageOutcome = 'pruned' | 'already-gone' | 'skipped-in-use' | 'left-registered';
+export type ImageOutcome = 'pruned' | 'already-gone' | 'kept' | 'left-registered';
 export type SnapshotOutcome = 'deleted' | 'already-gone' | 'kept';
 
 export interface PruneResult {
   images: { imageId: string; outcome: ImageOutcome; detail?: string }[];
   snapshots: { snapshotId: string; outcome: SnapshotOutcome; detail?: string }[];
   freedGiB: number;
+}
+
+export interface PruneDeps {
+  journal: PruneJournal;
+  events: EventSink;
+  now: () => Date;
 }
 
 const GONE_IMAGE = ['InvalidAMIID.NotFound', 'InvalidAMIID.Unavailable'];
@@ -43,7 +51,7 @@ async function deleteSnapshotSafely(ec2: Ec2Api, snapshotId: string): Promise<{ 
   } catch (err) {
     if (errName(err) === 'InvalidSnapshot.NotFound') return { outcome: 'already-gone' };
     if (errName(err) === 'InvalidSnapshot.InUse') {
-      await untag(ec2, snapshotId);
+      await untag(ec2, [snapshotId]);
       const by = /ami-[0-9a-f]+/.exec((err as Error).message)?.[0];
       return { outcome: 'kept', detail: `still used by ${by ?? 'another AMI'}` };
     }
@@ -51,15 +59,17 @@ async function deleteSnapshotSafely(ec2: Ec2Api, snapshotId: string): Promise<{ 
   }
 }
 
-async function untag(ec2: Ec2Api, snapshotId: string): Promise<void> {
-  await ec2.deleteTags({ Resources: [snapshotId], Tags: [{ Key: PRUNED_FROM_TAG }] }).catch((err: unknown) => {
-    if (errName(err) !== 'InvalidSnapshot.NotFound') throw err;
-  });
+async function untag(ec2: Ec2Api, snapshotIds: readonly string[]): Promise<void> {
+  for (const snapshotId of snapshotIds) {
+    await ec2.deleteTags({ Resources: [snapshotId], Tags: [{ Key: PRUNED_FROM_TAG }] }).catch((err: unknown) => {
+      if (errName(err) !== 'InvalidSnapshot.NotFound') throw err;
+    });
+  }
 }
 
-/** Mark the snapshots (tag + journal) so that whatever happens next, a resume can finish. */
+/** Mark the snapshots (journal stage + tag) so that whatever happens next, a resume can finish. */
 async function markPending(ec2: Ec2Api, journal: PruneJournal, entry: JournalEntry): Promise<void> {
-  await journal.put(entry);
+  await journal.put({ ...entry, stage: 'pending' });
   if (entry.snapshotIds.length) {
     await ec2.createTags({ Resources: entry.snapshotIds, Tags: [{ Key: PRUNED_FROM_TAG, Value: entry.imageId }] }).catch((err: unknown) => {
       if (errName(err) !== 'InvalidSnapshot.NotFound') throw err;
@@ -67,91 +77,105 @@ async function markPending(ec2: Ec2Api, journal: PruneJournal, entry: JournalEnt
   }
 }
 
-async function finishSnapshots(ec2: Ec2Api, entry: JournalEntry, result: PruneResult, sizes: ReadonlyMap<string, number>, events: EventSink): Promise<void> {
+async function finishSnapshots(ec2: Ec2Api, entry: Pick<JournalEntry, 'snapshotIds' | 'sizes'>, result: PruneResult, events: EventSink): Promise<void> {
   for (const snapshotId of entry.snapshotIds) {
     events.emit({ type: 'step-started', step: `delete ${snapshotId}` });
     const { outcome, detail } = await deleteSnapshotSafely(ec2, snapshotId);
     result.snapshots.push({ snapshotId, outcome, ...(detail ? { detail } : {}) });
-    if (outcome === 'deleted') result.freedGiB += sizes.get(snapshotId) ?? 0;
+    if (outcome === 'deleted') result.freedGiB += entry.sizes[snapshotId] ?? 0;
     events.emit({ type: 'step-finished', step: `delete ${snapshotId}`, outcome: outcome === 'kept' ? 'skipped' : 'ok', detail: detail ?? outcome });
   }
 }
 
-export async function applyPrune(
-  ec2: Ec2Api,
-  plan: PrunePlan,
-  deps: { journal: PruneJournal; events: EventSink; sizes: ReadonlyMap<string, number>; now: () => Date },
-): Promise<PruneResult> {
+/**
+ * One journaled image to its end: tag its snapshots, re-read every guard, then
+ * deregister it and delete its snapshots, or keep it (untagged, out of the journal)
+ * when a guard now holds. An entry already deregistered only has its snapshots left.
+ */
+async function finishImage(ec2: Ec2Api, entry: JournalEntry, rules: PruneRules, deps: PruneDeps, result: PruneResult, resumed: boolean): Promise<void> {
+  const step = `deregister ${entry.imageId}`;
+  deps.events.emit({ type: 'step-started', step, detail: entry.name ?? undefined });
+  if (entry.stage === 'deregistered') {
+    result.images.push({ imageId: entry.imageId, outcome: 'pruned', detail: 'deregistered by the interrupted run' });
+    deps.events.emit({ type: 'step-finished', step, outcome: 'ok', detail: 'done before' });
+  } else {
+    await markPending(ec2, deps.journal, entry);
+    const reasons = await keepReasonsNow(ec2, rules, entry.imageId, deps.now());
+    if (reasons.length) {
+      await untag(ec2, entry.snapshotIds);
+      await deps.journal.remove(entry.imageId);
+      const detail = describeKeepReasons(reasons, rules);
+      result.images.push({ imageId: entry.imageId, outcome: 'kept', detail });
+      deps.events.emit({ type: 'step-finished', step, outcome: 'skipped', detail: `kept: ${detail}` });
+      return;
+    }
+    const outcome = await deregister(ec2, entry.imageId);
+    await deps.journal.put({ ...entry, stage: 'deregistered' });
+    result.images.push({ imageId: entry.imageId, outcome: outcome === 'deregistered' ? 'pruned' : 'already-gone', ...(resumed ? { detail: 'finished by --resume' } : {}) });
+    deps.events.emit({ type: 'step-finished', step, outcome: 'ok', detail: outcome });
+  }
+  await finishSnapshots(ec2, entry, result, deps.events);
+  await deps.journal.remove(entry.imageId);
+}
+
+/** Journal the whole plan, then carry it out image by image, oldest first. */
+export async function applyPrune(ec2: Ec2Api, plan: PrunePlan, rules: PruneRules, deps: PruneDeps & { sizes: ReadonlyMap<string, number> }): Promise<PruneResult> {
   const result: PruneResult = { images: [], snapshots: [], freedGiB: 0 };
   const deletable = new Set(plan.snapshotsToDelete);
+  const at = deps.now().toISOString();
   // Oldest first: an interrupted run has removed the least valuable images.
-  for (const image of plan.images.filter((i) => i.action === 'prune').reverse()) {
-    const step = `deregister ${image.imageId}`;
-    deps.events.emit({ type: 'step-started', step, detail: image.name ?? undefined });
-    const users = (await imagesInUse(ec2, [image.imageId])).get(image.imageId);
-    if (users?.length) {
-      result.images.push({ imageId: image.imageId, outcome: 'skipped-in-use', detail: `now used by ${users.join(', ')}` });
-      deps.events.emit({ type: 'step-finished', step, outcome: 'skipped', detail: `became in use: ${users.join(', ')}` });
-      continue;
-    }
-    const entry: JournalEntry = { imageId: image.imageId, name: image.name, snapshotIds: image.snapshotIds.filter((s) => deletable.has(s)), stage: 'pending', at: deps.now().toISOString() };
-    await markPending(ec2, deps.journal, entry);
-    const outcome = await deregister(ec2, image.imageId);
-    await deps.journal.put({ ...entry, stage: 'deregistered' });
-    result.images.push({ imageId: image.imageId, outcome: outcome === 'deregistered' ? 'pruned' : 'already-gone' });
-    deps.events.emit({ type: 'step-finished', step, outcome: 'ok', detail: outcome });
-    await finishSnapshots(ec2, entry, result, deps.sizes, deps.events);
-    await deps.journal.remove(image.imageId);
-  }
+  const entries = plan.images.filter((i) => i.action === 'prune').reverse().map((image): JournalEntry => {
+    const snapshotIds = image.snapshotIds.filter((s) => deletable.has(s));
+    return { imageId: image.imageId, name: image.name, snapshotIds, sizes: Object.fromEntries(snapshotIds.map((s) => [s, deps.sizes.get(s) ?? 0])), stage: 'planned', at };
+  });
+  await deps.journal.begin(rules, entries);
+  for (const entry of entries) await finishImage(ec2, entry, rules, deps, result, false);
   return result;
 }
 
-/**
- * Finish an interrupted prune: every journal entry, plus snapshots tagged as pruned
- * whose image is gone (a journal on another machine). An image still registered is
- * deregistered only when this journal holds it and nothing runs it.
- */
-export async function resumePrune(
-  ec2: Ec2Api,
-  deps: { journal: PruneJournal; events: EventSink },
-): Promise<PruneResult> {
-  const result: PruneResult = { images: [], snapshots: [], freedGiB: 0 };
-  const entries = new Map((await deps.journal.entries()).map((e) => [e.imageId, e]));
+/** What a resume would do: the journal's unfinished plan, and pruned-tagged snapshots of images no journal here holds. */
+export interface ResumePlan {
+  journal: Journal | undefined;
+  /** Image id -> its snapshots tagged `clawdinator:pruned-from` (the image's entry is not in this journal). */
+  orphans: Map<string, { snapshotIds: string[]; sizes: Record<string, number> }>;
+}
+
+export async function planResume(ec2: Ec2Api, journal: PruneJournal): Promise<ResumePlan> {
+  const j = await journal.load();
+  const journaled = new Set(j?.entries.map((e) => e.imageId));
   const tagged = await collectPages(
     (input: DescribeSnapshotsCommandInput) => ec2.describeSnapshots(input),
     { OwnerIds: ['self'], Filters: [{ Name: 'tag-key', Values: [PRUNED_FROM_TAG] }], MaxResults: 1000 },
     (out) => out.Snapshots,
     'DescribeSnapshots',
   );
-  const sizes = new Map(tagged.map((snap) => [snap.SnapshotId ?? '', snap.VolumeSize ?? 0] as const));
-  const orphans = new Map<string, string[]>();
+  const orphans: ResumePlan['orphans'] = new Map();
   for (const snap of tagged) {
     const from = snap.Tags?.find((t) => t.Key === PRUNED_FROM_TAG)?.Value;
-    if (snap.SnapshotId && from && !entries.has(from)) orphans.set(from, [...(orphans.get(from) ?? []), snap.SnapshotId]);
+    if (!snap.SnapshotId || !from || journaled.has(from)) continue;
+    const o = orphans.get(from) ?? { snapshotIds: [], sizes: {} };
+    o.snapshotIds.push(snap.SnapshotId);
+    o.sizes[snap.SnapshotId] = snap.VolumeSize ?? 0;
+    orphans.set(from, o);
   }
-  for (const [imageId, snapshotIds] of orphans) {
+  return { journal: j, orphans };
+}
+
+/**
+ * Finish an interrupted prune as it was planned: every journal entry (planned ones
+ * too), each with its guards re-read first, plus snapshots tagged as pruned whose image
+ * is gone (a journal on another machine). A still-registered image no journal here holds
+ * is left alone.
+ */
+export async function resumePrune(ec2: Ec2Api, plan: ResumePlan, deps: PruneDeps): Promise<PruneResult> {
+  const result: PruneResult = { images: [], snapshots: [], freedGiB: 0 };
+  for (const [imageId, orphan] of plan.orphans) {
     if (await imageExists(ec2, imageId)) {
-      result.images.push({ imageId, outcome: 'left-registered', detail: `no journal here for it; its snapshots ${snapshotIds.join(', ')} stay` });
+      result.images.push({ imageId, outcome: 'left-registered', detail: `no journal here for it; its snapshots ${orphan.snapshotIds.join(', ')} stay` });
       continue;
     }
-    await finishSnapshots(ec2, { imageId, name: null, snapshotIds, stage: 'deregistered', at: '' }, result, sizes, deps.events);
+    await finishSnapshots(ec2, orphan, result, deps.events);
   }
-  for (const entry of entries.values()) {
-    if (entry.stage === 'pending' && (await imageExists(ec2, entry.imageId))) {
-      const users = (await imagesInUse(ec2, [entry.imageId])).get(entry.imageId);
-      if (users?.length) {
-        for (const s of entry.snapshotIds) await untag(ec2, s);
-        await deps.journal.remove(entry.imageId);
-        result.images.push({ imageId: entry.imageId, outcome: 'skipped-in-use', detail: `now used by ${users.join(', ')}` });
-        continue;
-      }
-      result.images.push({ imageId: entry.imageId, outcome: (await deregister(ec2, entry.imageId)) === 'deregistered' ? 'pruned' : 'already-gone' });
-    } else {
-      result.images.push({ imageId: entry.imageId, outcome: 'pruned', detail: 'deregistered by the interrupted run' });
-    }
-    await deps.journal.put({ ...entry, stage: 'deregistered' });
-    await finishSnapshots(ec2, entry, result, sizes, deps.events);
-    await deps.journal.remove(entry.imageId);
-  }
+  if (plan.journal) for (const entry of plan.journal.entries) await finishImage(ec2, entry, plan.journal.rules, deps, result, true);
   return result;
 }

@@ -1,12 +1,13 @@
-import { applyPrune, resumePrune, type PruneResult } from '../aws/prune.js';
-import { pruneJournal } from '../aws/prune-journal.js';
+import { applyPrune, planResume, resumePrune, type PruneResult } from '../aws/prune.js';
+import { pruneJournal, type PruneJournal, type PruneRules } from '../aws/prune-journal.js';
+import { parseAccountId } from '../core/backup.js';
 import { parseDuration, parsePositiveInt } from '../core/duration.js';
 import { explainAwsError } from '../aws/errors.js';
 import { ClawError, RefusedError, RemoteError, UsageError } from '../core/errors.js';
 import { SNAPSHOT_USD_PER_GB_MONTH, type PrunePlan } from '../core/retention.js';
-import { renderPrunePlan, renderPruneResult } from '../ui/ami-text.js';
+import { renderPrunePlan, renderPruneResult, renderResumePlan } from '../ui/ami-text.js';
 import { confirmOrRefuse } from '../ui/confirm.js';
-import { loadInventory, retentionPlan } from './ami-common.js';
+import { amiOverride, loadInventory, retentionPlan } from './ami-common.js';
 import type { Context } from './context.js';
 
 export interface PruneOptions {
@@ -19,10 +20,11 @@ export interface PruneOptions {
   ami?: string;
 }
 
-/** One journal per account target, so a sandbox prune never resumes against AWS. */
-function journalFor(ctx: Context) {
-  const where = ctx.sandbox ? 'sandbox' : ctx.target.endpointUrl ? new URL(ctx.target.endpointUrl).host : (ctx.target.profile ?? 'default');
-  return pruneJournal(ctx.home, `${where}.${ctx.target.region}`);
+/** The journal of the account the credentials reach (from STS) and the region: never another account's. */
+async function journalFor(ctx: Context): Promise<PruneJournal> {
+  const { sts } = await ctx.clients();
+  const account = parseAccountId((await sts.getCallerIdentity({})).Account);
+  return pruneJournal(ctx.home, { account: ctx.sandbox ? `sandbox-${account}` : account, region: ctx.target.region });
 }
 
 const planJson = (mode: 'dry-run' | 'apply', plan: PrunePlan) => ({
@@ -34,18 +36,30 @@ const planJson = (mode: 'dry-run' | 'apply', plan: PrunePlan) => ({
   monthlySavingsUsd: plan.monthlySavingsUsd,
 });
 
+const lockOptions = (ctx: Context, command: string) => ({ command, now: ctx.now(), warn: (line: string) => ctx.log.warn(line) });
+
 export async function run(ctx: Context, opts: PruneOptions): Promise<void> {
-  if (opts.resume && (opts.keep !== undefined || opts.minAge !== undefined)) {
-    throw new UsageError('--resume finishes the interrupted prune as planned; it takes no --keep or --min-age');
+  if (opts.resume && (opts.keep !== undefined || opts.minAge !== undefined || opts.ami !== undefined)) {
+    throw new UsageError('--resume finishes the interrupted prune as planned; it takes no --keep, --min-age or --ami', 'run claw ami prune --resume alone');
   }
   const keep = parsePositiveInt(opts.keep ?? String(ctx.config.values.amiKeep), '--keep');
   const minAgeMs = opts.minAge === undefined ? undefined : parseDuration(opts.minAge, '--min-age');
-  const journal = journalFor(ctx);
-  const pending = await journal.entries();
-  if (opts.resume) return resume(ctx, journal, pending.length, opts);
+  const override = amiOverride(ctx, opts.ami);
+  const journal = await journalFor(ctx);
+  // One prune at a time per account and region here: a second one refuses, naming the first.
+  const held = opts.apply || opts.resume ? await journal.lock(lockOptions(ctx, opts.resume ? 'ami prune --resume' : 'ami prune --apply')) : undefined;
+  try {
+    if (opts.resume) return await resume(ctx, journal, opts);
+    await prune(ctx, journal, opts, { keep, minAgeMs: minAgeMs ?? null, amiTag: ctx.config.values.amiTag, override: override ?? null });
+  } finally {
+    await held?.release();
+  }
+}
 
+async function prune(ctx: Context, journal: PruneJournal, opts: PruneOptions, rules: PruneRules): Promise<void> {
+  const pending = (await journal.load())?.entries ?? [];
   const inv = await loadInventory(ctx, opts.ami);
-  const plan = retentionPlan(ctx, inv, keep, minAgeMs);
+  const plan = retentionPlan(ctx, inv, rules.keep, rules.minAgeMs ?? undefined);
   if (pending.length) {
     const msg = `an interrupted prune left ${pending.length} image(s) unfinished (${pending.map((p) => p.imageId).join(', ')})`;
     if (opts.apply) throw new RefusedError(msg, 'finish it first: claw ami prune --resume');
@@ -66,7 +80,7 @@ export async function run(ctx: Context, opts: PruneOptions): Promise<void> {
   const sizes = new Map(inv.images.flatMap((i) => i.snapshots.map((s) => [s.snapshotId, s.sizeGiB] as const)));
   let result: PruneResult;
   try {
-    result = await applyPrune((await ctx.clients()).ec2, plan, { journal, events: ctx.events, sizes, now: ctx.now });
+    result = await applyPrune((await ctx.clients()).ec2, plan, rules, { journal, events: ctx.events, sizes, now: ctx.now });
   } catch (err) {
     throw await stoppedPrune(ctx, journal, err);
   }
@@ -74,25 +88,32 @@ export async function run(ctx: Context, opts: PruneOptions): Promise<void> {
 }
 
 /**
- * A prune that stopped part-way (AWS failed) with an image journaled says how to finish
+ * A prune that stopped part-way (AWS failed) with images journaled says how to finish
  * it: running the same apply again is refused until --resume has.
  */
-async function stoppedPrune(ctx: Context, journal: ReturnType<typeof journalFor>, err: unknown): Promise<unknown> {
+async function stoppedPrune(ctx: Context, journal: PruneJournal, err: unknown): Promise<unknown> {
   const explained = err instanceof ClawError ? err : explainAwsError(err, ctx.target);
   if (!(explained instanceof RemoteError)) return err;
-  const pending = await journal.entries().catch(() => []);
+  const pending = (await journal.load().catch(() => undefined))?.entries ?? [];
   if (pending.length === 0) return err;
   return new RemoteError(explained.message, `the prune stopped part-way (${pending.map((p) => p.imageId).join(', ')} unfinished); finish it with: claw ami prune --resume`, { cause: err });
 }
 
-async function resume(ctx: Context, journal: ReturnType<typeof journalFor>, pending: number, opts: PruneOptions): Promise<void> {
-  ctx.log.info(`plan: finish the interrupted prune: ${pending} journal entr${pending === 1 ? 'y' : 'ies'} in ${journal.file}, and snapshots tagged as pruned whose image is gone`);
-  await confirmOrRefuse('Finish the interrupted prune?', { stderr: ctx.io.stderr, stdinIsTTY: ctx.io.stdinIsTTY, signal: ctx.io.signal }, opts.yes);
+async function resume(ctx: Context, journal: PruneJournal, opts: PruneOptions): Promise<void> {
   const { ec2 } = await ctx.clients();
-  const result = await resumePrune(ec2, { journal, events: ctx.events });
-  if (!result.images.length && !result.snapshots.length && !opts.json) {
-    ctx.print('nothing to resume: no interrupted prune');
+  const plan = await planResume(ec2, journal);
+  if (!plan.journal && plan.orphans.size === 0) {
+    if (opts.json) ctx.print(JSON.stringify({ mode: 'resume', result: { images: [], snapshots: [], freedGiB: 0, monthlySavingsUsd: 0 } }, null, 2));
+    else ctx.print('nothing to resume: no interrupted prune');
     return;
+  }
+  (opts.json ? ctx.log.info : ctx.print)(renderResumePlan(plan, journal.file));
+  await confirmOrRefuse('Finish the interrupted prune?', { stderr: ctx.io.stderr, stdinIsTTY: ctx.io.stdinIsTTY, signal: ctx.io.signal }, opts.yes);
+  let result: PruneResult;
+  try {
+    result = await resumePrune(ec2, plan, { journal, events: ctx.events, now: ctx.now });
+  } catch (err) {
+    throw await stoppedPrune(ctx, journal, err);
   }
   report(ctx, result, opts.json ? { mode: 'resume' } : undefined);
 }

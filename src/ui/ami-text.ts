@@ -1,5 +1,5 @@
 import type { TaggedImage } from '../aws/images.js';
-import type { PruneResult } from '../aws/prune.js';
+import type { PruneResult, ResumePlan } from '../aws/prune.js';
 import type { PlannedImage, PrunePlan } from '../core/retention.js';
 import { SNAPSHOT_USD_PER_GB_MONTH } from '../core/retention.js';
 import { formatAge, shortSha } from './format.js';
@@ -68,6 +68,29 @@ export function renderPruneResult(result: PruneResult): string {
   ];
   const pruned = result.images.filter((i) => i.outcome === 'pruned' || i.outcome === 'already-gone').length;
   const deleted = result.snapshots.filter((s) => s.outcome === 'deleted').length;
-  lines.push('', `pruned ${pruned} images and ${deleted} snapshots; ${savings(result.freedGiB).replace(/^frees/, 'freed')}`);
+  const kept = result.images.filter((i) => i.outcome === 'kept').length;
+  const keptNote = kept ? `; kept ${kept} image${kept === 1 ? '' : 's'} a guard now holds` : '';
+  lines.push('', `pruned ${pruned} images and ${deleted} snapshots${keptNote}; ${savings(result.freedGiB).replace(/^frees/, 'freed')}`);
+  return lines.join('\n');
+}
+
+/** What `ami prune --resume` will do, before it asks. */
+export function renderResumePlan(plan: ResumePlan, file: string): string {
+  const lines: string[] = [];
+  const j = plan.journal;
+  if (j) {
+    const rules = [`keep ${j.rules.keep}`, ...(j.rules.minAgeMs !== null ? [`min-age ${Math.round(j.rules.minAgeMs / 3_600_000)}h`] : []), ...(j.rules.override ? [`latest ${j.rules.override.imageId}`] : [])];
+    lines.push(`plan: finish the interrupted prune (${rules.join(', ')}) journaled in ${file}:`);
+    for (const e of j.entries) {
+      const snaps = e.snapshotIds.join(', ') || 'no snapshots';
+      lines.push(e.stage === 'deregistered'
+        ? `  ${e.imageId}${e.name ? ` (${e.name})` : ''}: already deregistered; delete ${snaps}`
+        : `  ${e.imageId}${e.name ? ` (${e.name})` : ''}: deregister and delete ${snaps}, unless a guard (newest-N, in use, preserved, min-age, latest) now keeps it`);
+    }
+  }
+  for (const [imageId, o] of plan.orphans) {
+    lines.push(`  snapshots tagged as pruned from ${imageId}: delete ${o.snapshotIds.join(', ')} if ${imageId} is gone (else left alone)`);
+  }
+  if (!j) lines.unshift('plan: finish an interrupted prune from another machine (no journal here):');
   return lines.join('\n');
 }

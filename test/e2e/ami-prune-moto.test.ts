@@ -1,10 +1,11 @@
-import { CreateImageCommand, CreateTagsCommand, DescribeImagesCommand, DescribeSnapshotsCommand, EC2Client, RunInstancesCommand } from '@aws-sdk/client-ec2';
-import { randomBytes } from 'node:crypto';
+import { RunInstancesCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { FIXTURE_REPO, runClaw, tempDir } from '../helpers/claw.js';
+import { FIXTURE_REPO, runClaw } from '../helpers/claw.js';
 import { startFaultProxy } from '../helpers/fault-proxy.js';
+import { openMotoAccount, type MotoAccount } from '../helpers/moto-account.js';
+import { amiHistory, amiState, type AmiHistory } from '../helpers/ami-history.js';
 
 // `claw ami list | latest | preserve | prune` from the built binary against moto. Each
 // test builds its own AMI history under a tag of its own, so tests never see each other.
@@ -13,42 +14,24 @@ const endpoint = inject('motoEndpoint');
 const suite = endpoint ? describe : describe.skip;
 if (!endpoint) console.warn(`SKIPPED ami prune moto e2e: ${inject('motoSkipReason')}`);
 
-const creds = { AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_REGION: 'eu-central-1' };
+/** An account of this file's own: a resume finishes every pruned-tagged snapshot of its account. */
+let account: MotoAccount;
 let ec2: EC2Client;
 
-interface History { tag: string; images: string[]; snapshots: string[]; home: string }
-
-/** N AMIs, oldest first (one second apart: CreationDate has second resolution), under a fresh tag. */
-async function history(n: number): Promise<History> {
-  const tag = `clawdinator-${randomBytes(4).toString('hex')}`;
-  const base = (await ec2.send(new RunInstancesCommand({ ImageId: 'ami-03cf127a', MinCount: 1, MaxCount: 1 }))).Instances![0]!.InstanceId!;
-  const images: string[] = [];
-  for (let i = 0; i < n; i++) {
-    if (i) await new Promise((r) => setTimeout(r, 1_050));
-    const id = (await ec2.send(new CreateImageCommand({ InstanceId: base, Name: `${tag}-${i}` }))).ImageId!;
-    await ec2.send(new CreateTagsCommand({ Resources: [id], Tags: [{ Key: tag, Value: 'true' }] }));
-    images.push(id);
-  }
-  const described = await ec2.send(new DescribeImagesCommand({ ImageIds: images }));
-  const snapshots = images.map((id) => described.Images!.find((i) => i.ImageId === id)!.BlockDeviceMappings![0]!.Ebs!.SnapshotId!);
-  return { tag, images, snapshots, home: tempDir('claw-prune-') };
-}
+type History = AmiHistory;
+const history = (n: number) => amiHistory(ec2, n);
 
 const claw = (h: History, args: string[], endpointUrl = endpoint!) =>
-  runClaw([...args, '--repo', FIXTURE_REPO], { env: { ...creds, AWS_ENDPOINT_URL: endpointUrl, CLAW_AMI_TAG: `${h.tag}=true`, CLAW_HOME: join(h.home, '.claw') } });
+  runClaw([...args, '--repo', FIXTURE_REPO], { env: { ...account.env, AWS_ENDPOINT_URL: endpointUrl, CLAW_AMI_TAG: `${h.tag}=true`, CLAW_HOME: join(h.home, '.claw') } });
 
-async function existing(h: History) {
-  const images = await ec2.send(new DescribeImagesCommand({ Owners: ['self'], Filters: [{ Name: `tag:${h.tag}`, Values: ['true'] }] }));
-  const snaps = await ec2.send(new DescribeSnapshotsCommand({ SnapshotIds: undefined, OwnerIds: ['self'] }));
-  const live = new Set((snaps.Snapshots ?? []).map((s) => s.SnapshotId));
-  return { images: (images.Images ?? []).map((i) => i.ImageId).sort(), snapshots: h.snapshots.filter((s) => live.has(s)) };
-}
+const existing = (h: History) => amiState(ec2, h);
 
 suite('claw ami against moto', () => {
-  beforeAll(() => {
-    ec2 = new EC2Client({ endpoint: endpoint!, region: 'eu-central-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+  beforeAll(async () => {
+    account = await openMotoAccount(endpoint!);
+    ec2 = account.ec2;
   });
-  afterAll(() => ec2?.destroy());
+  afterAll(() => account?.destroy());
 
   it('list, latest and preserve: newest first, markers and users', async () => {
     const h = await history(3);

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -31,6 +31,18 @@ export const tempDir = (prefix = 'claw-test-') => mkdtempSync(join(tmpdir(), pre
  * AWS_* from the developer's machine leaks in, HOME and CLAW_HOME are temp dirs.
  */
 export function runClaw(args: string[], opts: RunOptions = {}): Promise<ClawResult> {
+  return spawnClaw(args, opts).done;
+}
+
+export interface RunningClaw {
+  child: ChildProcessWithoutNullStreams;
+  /** What it has printed so far. */
+  output(): { stdout: string; stderr: string };
+  done: Promise<ClawResult>;
+}
+
+/** Start the built bin/claw and hand back the process (to kill it, or to watch its output) and its end. */
+export function spawnClaw(args: string[], opts: RunOptions = {}): RunningClaw {
   if (!existsSync(join(ROOT, 'dist', 'cli.js'))) throw new Error('dist/cli.js is missing: run `npm run build` first');
   const home = opts.env?.HOME ?? tempDir('claw-home-');
   const env: Record<string, string> = {
@@ -46,16 +58,16 @@ export function runClaw(args: string[], opts: RunOptions = {}): Promise<ClawResu
     if (v === undefined) delete env[k];
     else env[k] = v;
   }
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), BIN, ...args], {
-      cwd: opts.cwd ?? home,
-      env,
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), BIN, ...args], {
+    cwd: opts.cwd ?? home,
+    env,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const done = new Promise<ClawResult>((resolvePromise, reject) => {
     const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 30_000);
     if (opts.interruptAfterMs !== undefined) setTimeout(() => child.kill('SIGINT'), opts.interruptAfterMs).unref();
     child.on('error', reject);
@@ -63,6 +75,7 @@ export function runClaw(args: string[], opts: RunOptions = {}): Promise<ClawResu
       clearTimeout(timer);
       resolvePromise({ stdout, stderr, exitCode: code });
     });
-    child.stdin.end(opts.input ?? '');
   });
+  child.stdin.end(opts.input ?? '');
+  return { child, output: () => ({ stdout, stderr }), done };
 }

@@ -38,6 +38,12 @@ export type Fault =
   | 'drop'
   /** Forward, then close the connection instead of answering (AWS did it; the answer was lost). */
   | 'drop-after'
+  /** Accept the request and never answer nor forward it (a silent endpoint). */
+  | 'hang'
+  /** Forward once `until` settles (a test decides when the request reaches AWS). */
+  | { until: Promise<unknown> }
+  /** Forward, then answer with the body rewritten (an intercepting proxy, a wrong endpoint). */
+  | { rewrite: (body: string) => string }
   | undefined;
 
 export interface FaultProxy {
@@ -111,8 +117,13 @@ export function exhaustedCalls(seen: readonly SeenRequest[], tries: number): See
   return [...calls.values()].filter((c) => c.length >= tries && c.every((r) => r.fault !== undefined && !r.fault.startsWith('delay')));
 }
 
-const describe = (fault: Exclude<Fault, undefined>): string =>
-  typeof fault === 'string' ? fault : 'delayMs' in fault ? `delay ${fault.delayMs}ms` : `${fault.status} ${fault.code}`;
+const describe = (fault: Exclude<Fault, undefined>): string => {
+  if (typeof fault === 'string') return fault;
+  if ('delayMs' in fault) return `delay ${fault.delayMs}ms`;
+  if ('until' in fault) return 'held';
+  if ('rewrite' in fault) return 'rewritten';
+  return `${fault.status} ${fault.code}`;
+};
 
 export async function startFaultProxy(target: string, decide: (req: SeenRequest) => Fault): Promise<FaultProxy> {
   const upstream = new URL(target);
@@ -136,6 +147,7 @@ export async function startFaultProxy(target: string, decide: (req: SeenRequest)
       const fault = decide(seenReq);
       if (fault) seenReq.fault = describe(fault);
       if (fault === 'drop') return void req.socket.destroy();
+      if (fault === 'hang') return;
       if (fault === 'throttle') return renderError(res, protocol, { ...THROTTLE[protocol], message: 'Rate exceeded (injected)' });
       if (typeof fault === 'object' && 'status' in fault) return renderError(res, protocol, fault);
       const forward = () => {
@@ -148,6 +160,18 @@ export async function startFaultProxy(target: string, decide: (req: SeenRequest)
               up.on('end', () => req.socket.destroy());
               return;
             }
+            if (typeof fault === 'object' && 'rewrite' in fault) {
+              const parts: Buffer[] = [];
+              up.on('data', (c: Buffer) => parts.push(c));
+              up.on('end', () => {
+                const text = fault.rewrite(Buffer.concat(parts).toString('utf8'));
+                const headers = { ...up.headers, 'content-length': String(Buffer.byteLength(text)) };
+                delete headers['transfer-encoding'];
+                res.writeHead(up.statusCode ?? 502, headers);
+                res.end(text);
+              });
+              return;
+            }
             res.writeHead(up.statusCode ?? 502, up.headers);
             up.pipe(res);
           },
@@ -156,6 +180,7 @@ export async function startFaultProxy(target: string, decide: (req: SeenRequest)
         fwd.end(raw);
       };
       if (typeof fault === 'object' && 'delayMs' in fault) setTimeout(forward, fault.delayMs);
+      else if (typeof fault === 'object' && 'until' in fault) void fault.until.then(forward, forward);
       else forward();
     });
   });
