@@ -1,5 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import { InterruptedError, RemoteError, UsageError, type ClawError } from '../core/errors.js';
+import { redactUrl } from '../core/redact.js';
 
 export interface AwsTarget {
   region: string;
@@ -106,13 +107,17 @@ export function explainAwsError(error: unknown, target: AwsTarget): ClawError | 
   if (DENIED.has(err.name)) return new RemoteError(`not allowed: ${where} (${err.name})`, 'the role or user needs that permission');
   if (THROTTLED.has(err.name)) return new RemoteError(`AWS kept throttling ${where} after retries (${err.name})`, 'try again in a minute');
 
-  const endpoint = target.endpointUrl ?? `the ${target.region} endpoint`;
+  const endpoint = target.endpointUrl ? redactUrl(target.endpointUrl) : `the ${target.region} endpoint`;
   const net = networkFailure(err);
   if (net?.dropped) {
     return new RemoteError(`the connection to ${endpoint} was dropped during ${err.clawCall ? where : 'an AWS call'} (${net.code})`, 'usually transient (the endpoint was reached, then the connection was cut): run the command again; if it keeps happening, look for a proxy or firewall cutting connections');
   }
   if (net) return new RemoteError(`cannot reach ${endpoint} (${net.code} on ${where})`, target.endpointUrl ? 'is the endpoint running? check --endpoint-url / AWS_ENDPOINT_URL' : 'check the network');
-  if (err.name === 'TimeoutError') return new RemoteError(`${where} timed out`, 'check the network and try again');
+  if (err.name === 'TimeoutError') {
+    const idle = /after (\d+) ms of inactivity/.exec(msg);
+    const within = idle ? ` (no answer within ${Number(idle[1]) / 1000}s${(err.$metadata as { attempts?: number } | undefined)?.attempts ? `, ${(err.$metadata as { attempts?: number }).attempts} tries` : ''})` : '';
+    return new RemoteError(`${where} at ${endpoint} timed out${within}`, 'the endpoint accepted the connection but did not answer: check the network, --endpoint-url and any proxy; CLAW_REQUEST_TIMEOUT sets the wait');
+  }
   const bodyless = bodylessStatus(err);
   if (bodyless !== undefined) return explainBodyless(bodyless, where, err.clawCall?.service);
   if (err.$metadata !== undefined) {

@@ -1,5 +1,7 @@
 import { UPLOAD_PART_SIZE } from '../core/upload.js';
-import type { AwsClients, CloudFormationApi, Ec2Api, S3Api, SsmApi, StsApi } from './clients.js';
+import { redactUrl } from '../core/redact.js';
+import { checkAnswers } from './answers.js';
+import type { AwsClients, CloudFormationApi, Ec2Api, S3Api, ServiceName, SsmApi, StsApi } from './clients.js';
 
 export interface AwsSettings {
   region: string;
@@ -12,6 +14,15 @@ export interface AwsSettings {
   maxAttempts?: number | undefined;
   /** Sockets per client; raised to match a concurrent transfer (the SDK's default is 50). */
   maxSockets?: number | undefined;
+  /** Seconds to wait for a connection (default 10). */
+  connectTimeout?: number | undefined;
+  /** Seconds a request may go without a byte of answer before it fails, and is retried (default 60). */
+  requestTimeout?: number | undefined;
+}
+
+/** The endpoint a service's requests go to, as it may be shown (a password in the URL redacted). */
+export function endpointLabel(s: Pick<AwsSettings, 'endpointUrl' | 'region'>, service: ServiceName): string {
+  return s.endpointUrl ? redactUrl(s.endpointUrl) : `https://${service}.${s.region}.amazonaws.com`;
 }
 
 // Adaptive retry backs off under throttling; 5 attempts (config maxAttempts) keeps a
@@ -41,7 +52,13 @@ export function createSdkClients(s: AwsSettings): AwsClients {
     retryMode: 'adaptive',
     credentials: await credentials(),
     ...(s.endpointUrl ? { endpoint: s.endpointUrl } : {}),
-    ...(s.maxSockets ? { requestHandler: { httpAgent: { keepAlive: true, maxSockets: s.maxSockets }, httpsAgent: { keepAlive: true, maxSockets: s.maxSockets } } } : {}),
+    // Every request has a connection and an idle timeout: an endpoint that accepts the
+    // connection and never answers fails (TimeoutError, retried like other transient errors).
+    requestHandler: {
+      connectionTimeout: (s.connectTimeout ?? 10) * 1000,
+      socketTimeout: (s.requestTimeout ?? 60) * 1000,
+      ...(s.maxSockets ? { httpAgent: { keepAlive: true, maxSockets: s.maxSockets }, httpsAgent: { keepAlive: true, maxSockets: s.maxSockets } } : {}),
+    },
   });
   const opts = { abortSignal: s.signal };
 
@@ -129,5 +146,5 @@ export function createSdkClients(s: AwsSettings): AwsClients {
     listExports: async (i) => { const { m, c } = await cloudformation(); return c.send(new m.ListExportsCommand(i), opts); },
     listImports: async (i) => { const { m, c } = await cloudformation(); return c.send(new m.ListImportsCommand(i), opts); },
   };
-  return { ec2: ec2Api, s3: s3Api, ssm: ssmApi, sts: stsApi, cloudformation: cloudformationApi };
+  return checkAnswers({ ec2: ec2Api, s3: s3Api, ssm: ssmApi, sts: stsApi, cloudformation: cloudformationApi }, (service) => endpointLabel(s, service));
 }

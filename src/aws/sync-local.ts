@@ -7,6 +7,7 @@ import type { EventSink } from '../core/events.js';
 import { mapBounded } from '../core/pool.js';
 import { isPartialName } from '../core/sync-location.js';
 import { compareUtf8, type SyncEntry } from '../core/sync-plan.js';
+import { escapeField } from '../core/terminal-text.js';
 
 // The local side of a sync: list a directory tree as keys, hash a file in one pass,
 // delete files. Symlinks are not followed (a link out of the tree would sync what the
@@ -67,7 +68,7 @@ export async function listLocal(dir: string, o: { concurrency: number; events?: 
         // A link may point at a directory: protect both the key and everything under it.
         out.skipped.push(key, `${key}/`);
         const what = d.isSymbolicLink() ? 'a symbolic link (not followed)' : 'not a regular file';
-        o.events?.emit({ type: 'warning', message: `skipped ${full}: ${what}` });
+        o.events?.emit({ type: 'warning', message: `skipped ${escapeField(full)}: ${what}` });
       }
     }
     const entries = await mapBounded(files, o.concurrency, async (full) => {

@@ -17,6 +17,7 @@ import type { S3Api } from './clients.js';
 import { hashFile, listLocal, localPath } from './sync-local.js';
 import { listS3 } from './sync-remote.js';
 import type { SyncOptions } from './sync.js';
+import { escapeField } from '../core/terminal-text.js';
 
 // Planning: list both sides at once, pair the keys, and settle every pair present on
 // both sides from the listing (S3 to S3) or from one read of the local file (MD5 and
@@ -45,7 +46,7 @@ async function listSide(s3: S3Api, loc: SyncLocation, role: 'source' | 'destinat
     if (problem === undefined) kept.push(e);
     else {
       skipped.push(e.key);
-      o.events?.emit({ type: 'warning', message: `skipped s3://${loc.bucket}/${loc.prefix}${e.key}: the key has ${problem}, so it cannot be a local file` });
+      o.events?.emit({ type: 'warning', message: `skipped s3://${loc.bucket}/${loc.prefix}${escapeField(e.key)}: the key has ${problem}, so it cannot be a local file` });
     }
   }
   return { entries: kept, skipped, stalePartials: [] };

@@ -8,6 +8,7 @@ import { describeLocation, type SyncLocation } from '../core/sync-location.js';
 import { renderSyncOutcome, renderSyncSteps, requestsLine, type RestartLine, type StepOutcome } from '../ui/backup-sync-text.js';
 import { confirmOrRefuse } from '../ui/confirm.js';
 import type { Context } from './context.js';
+import { escapeField } from '../core/terminal-text.js';
 
 // What restore, pull and push share: show the plan of sync steps, stop there on a dry
 // run, ask when something existing is overwritten or deleted, then carry out exactly
@@ -81,7 +82,7 @@ export async function runSteps(ctx: Context, steps: readonly BackupSyncStep[], o
     const r: SyncResult = await executeSync(s3, step.plan, { concurrency: ctx.config.values.syncConcurrency, signal: ctx.io.signal, events: ctx.events });
     out.outcomes.push({ id: step.id, title: step.title, transferred: r.transferred.count, bytes: r.transferred.bytes, deleted: r.deleted, failures: r.failures, deletesSkipped: r.deletesSkipped });
     if (r.failures.length > 0) {
-      const shown = r.failures.slice(0, 5).map((f) => `\n  ${f.op} ${f.key}: ${f.message}`).join('');
+      const shown = r.failures.slice(0, 5).map((f) => `\n  ${f.op} ${escapeField(f.key)}: ${escapeField(f.message)}`).join('');
       const more = r.failures.length > 5 ? `\n  ... and ${r.failures.length - 5} more` : '';
       const skipped = r.deletesSkipped ? `\n  ${r.deletesSkipped}` : '';
       throw new RemoteError(`${step.title}: ${r.failures.length} of ${step.plan.transfers.length + step.plan.deletes.length} operations failed${shown}${more}${skipped}`, onFailure(step));

@@ -9,6 +9,8 @@ import { clawHome, fixturesDir } from '../nix/paths.js';
 import { loadRegistry, locateRepo, requireRepo, type RepoInfo } from '../nix/repo.js';
 import { inkProgressSink, type ClosableSink } from '../ui/progress-ink.js';
 import { textProgressSink } from '../ui/progress-text.js';
+import { redactUrls } from '../core/redact.js';
+import { terminalSafe } from '../core/terminal-text.js';
 import { styler, type Styler } from '../ui/style.js';
 
 /** What src/cli.ts hands down: the process, read once, so nothing below reads globals. */
@@ -67,6 +69,12 @@ function wantsColor(stream: NodeJS.WriteStream, opts: GlobalOptions, env: Proces
   return Boolean(stream.isTTY) && (typeof stream.hasColors !== 'function' || stream.hasColors());
 }
 
+/** What every SDK client of this invocation is made with: where, how many tries, which timeouts. */
+export function sdkSettings(ctx: Pick<Context, 'config' | 'target'>) {
+  const v = ctx.config.values;
+  return { ...ctx.target, maxAttempts: v.maxAttempts, connectTimeout: v.connectTimeout, requestTimeout: v.requestTimeout };
+}
+
 export function createContext(opts: GlobalOptions, io: ProcessIo): Context {
   const sandbox = Boolean(opts.sandbox);
   const repo = locateRepo({
@@ -81,11 +89,16 @@ export function createContext(opts: GlobalOptions, io: ProcessIo): Context {
   const config = loadConfig({ repo, flags, env: io.env });
   const home = clawHome(io.env);
   const errPaint = styler(wantsColor(io.stderr, opts, io.env));
+  const outPaint = styler(wantsColor(io.stdout, opts, io.env));
+  // Every human-readable line leaves through these two: control characters from outside
+  // made visible, a password inside a URL redacted.
+  const toStderr = (text: string) => io.stderr.write(terminalSafe(redactUrls(text), errPaint.enabled));
+  const toStdout = (text: string) => io.stdout.write(terminalSafe(redactUrls(text), outPaint.enabled));
   const log: Logger = {
-    info: (line) => io.stderr.write(`${line}\n`),
-    warn: (line) => io.stderr.write(`${errPaint('yellow', 'warning:')} ${line}\n`),
+    info: (line) => toStderr(`${line}\n`),
+    warn: (line) => toStderr(`${errPaint('yellow', 'warning:')} ${line}\n`),
     debug: (line) => {
-      if (opts.verbose) io.stderr.write(`${errPaint('gray', line)}\n`);
+      if (opts.verbose) toStderr(`${errPaint('gray', line)}\n`);
     },
   };
   const target: AwsTarget = { region: config.values.region, profile: config.values.profile, endpointUrl: config.values.endpointUrl };
@@ -101,7 +114,7 @@ export function createContext(opts: GlobalOptions, io: ProcessIo): Context {
     } else {
       const { createSdkClients } = await import('../aws/sdk-clients.js');
       // Sockets to match the sync engine's concurrency (each large file has parts in flight too).
-      raw = createSdkClients({ ...target, signal: io.signal, maxAttempts: config.values.maxAttempts, maxSockets: Math.max(50, config.values.syncConcurrency * 4) });
+      raw = createSdkClients({ ...sdkSettings({ config, target }), signal: io.signal, maxSockets: Math.max(50, config.values.syncConcurrency * 4) });
     }
     return instrument(raw, (c) => {
       const kind = `${c.service}.${c.operation}`;
@@ -112,7 +125,7 @@ export function createContext(opts: GlobalOptions, io: ProcessIo): Context {
 
   const progress: ClosableSink = io.stderr.isTTY
     ? inkProgressSink(io.stderr)
-    : { ...textProgressSink((line) => io.stderr.write(`${line}\n`)), close: async () => {} };
+    : { ...textProgressSink((line) => toStderr(`${line}\n`)), close: async () => {} };
 
   return {
     io,
@@ -122,13 +135,13 @@ export function createContext(opts: GlobalOptions, io: ProcessIo): Context {
     home,
     target,
     log,
-    paint: styler(wantsColor(io.stdout, opts, io.env)),
+    paint: outPaint,
     now: () => new Date(),
     registry: () => (registry ??= loadRegistry(requireRepo(repo), io.cwd)),
     clients: () => (clients ??= makeClients()),
     requests: () => Object.fromEntries([...requests].sort(([a], [b]) => a.localeCompare(b))),
     events: progress,
     close: () => progress.close(),
-    print: (text) => io.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
+    print: (text) => toStdout(text.endsWith('\n') ? text : `${text}\n`),
   };
 }

@@ -4,6 +4,7 @@ import { HISTORY_PREFIX } from '../core/history.js';
 import { findHost } from '../core/registry.js';
 import { renderHistory } from '../ui/history-text.js';
 import type { Context } from './context.js';
+import { escapeField } from '../core/terminal-text.js';
 
 export const DEFAULT_HISTORY_LIMIT = 20;
 
@@ -23,7 +24,7 @@ export async function run(ctx: Context, host: string | undefined, opts: HistoryO
   const bucket = ctx.config.values.bootstrapBucket;
   const s3 = (await ctx.clients()).s3;
   const page = await readHistory(s3, bucket, { host, limit, now: ctx.now() });
-  for (const s of page.skipped) ctx.log.warn(`skipped s3://${bucket}/${s.key}: ${s.reason}`);
+  for (const s of page.skipped) ctx.log.warn(`skipped s3://${bucket}/${escapeField(s.key)}: ${s.reason}`);
   if (opts.json) {
     ctx.print(JSON.stringify({ bucket, prefix: HISTORY_PREFIX, host: host ?? null, records: page.records }, null, 2));
     return;

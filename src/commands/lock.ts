@@ -6,7 +6,7 @@ import { RefusedError } from '../core/errors.js';
 import { LOCK_KEY, decideRelease, describeLock, refusalMessage, type LockRecord } from '../core/lock.js';
 import { confirmOrRefuse } from '../ui/confirm.js';
 import { lockStatusDocument, renderLockStatus } from '../ui/lock-text.js';
-import type { Context } from './context.js';
+import { sdkSettings, type Context } from './context.js';
 
 // `claw lock status | release`, and what a deploy needs to take the lock as this
 // operator: who we are, whether a lock's holder is a dead process on this machine, and
@@ -45,7 +45,7 @@ export function staleHere(me: string): (lock: LockRecord) => boolean {
 export async function cleanupS3(ctx: Context): Promise<S3Api> {
   if (ctx.sandbox) return (await ctx.clients()).s3;
   const { createSdkClients } = await import('../aws/sdk-clients.js');
-  const raw = createSdkClients({ region: ctx.target.region, profile: ctx.target.profile, endpointUrl: ctx.target.endpointUrl });
+  const raw = createSdkClients(sdkSettings(ctx));
   return instrument(raw, (c) => ctx.log.debug(`aws ${c.service}.${c.operation} ${c.durationMs.toFixed(0)}ms ${c.ok ? 'ok' : 'failed'} (cleanup)`)).s3;
 }
 

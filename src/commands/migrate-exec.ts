@@ -51,7 +51,7 @@ export interface DepsOptions {
 }
 
 export function driverDeps(ctx: Context, l: LoadedRunbook, opts: DepsOptions): DriverDeps {
-  const err = (line: string) => ctx.io.stderr.write(`${line}\n`);
+  const err = (line: string) => ctx.log.info(line);
   const tty = Boolean(ctx.io.stderr.isTTY);
   const paint = styler(tty && (ctx.io.env.NO_COLOR ?? '') === '');
   return {

@@ -123,7 +123,7 @@ export async function replace(ctx: Context, rawTarget: string | undefined, opts:
 
 async function execute(ctx: Context, plan: ReplacePlan, bin: string, opts: ReplaceOptions): Promise<void> {
   const { env, dropped } = tofuEnv(ctx.io.env, { sandbox: ctx.sandbox });
-  const echo = (line: string) => ctx.io.stderr.write(`tofu: ${line}\n`);
+  const echo = (line: string) => ctx.log.info(`tofu: ${line}`);
   const base: TofuOptions = { bin, env, log: (l) => ctx.log.debug(l), onLine: echo };
 
   const { s3, options } = await deployLockOptions(ctx, { target: `replace ${plan.target.all ? 'all' : plan.target.hosts.join(',')}`, rev: plan.amiId });

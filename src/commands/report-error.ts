@@ -1,5 +1,7 @@
 import { explainAwsError, type AwsTarget } from '../aws/errors.js';
 import { ClawError, InterruptedError } from '../core/errors.js';
+import { redactUrls } from '../core/redact.js';
+import { terminalSafe } from '../core/terminal-text.js';
 
 /**
  * The one top-level handler: one clear line (plus a hint) on stderr, a stack trace only
@@ -7,7 +9,8 @@ import { ClawError, InterruptedError } from '../core/errors.js';
  */
 export function reportError(err: unknown, opts: { stderr: NodeJS.WritableStream; verbose: boolean; target: AwsTarget | undefined }): number {
   const known = err instanceof ClawError ? err : explainAwsError(err, opts.target ?? { region: '?' });
-  const write = (line: string) => opts.stderr.write(`${line}\n`);
+  // A message can carry text from outside (a key, a holder, an endpoint): made safe to show.
+  const write = (line: string) => opts.stderr.write(`${terminalSafe(redactUrls(line))}\n`);
   if (known) {
     write(known instanceof InterruptedError ? 'interrupted' : `error: ${known.message}`);
     if (known.hint) write(`hint: ${known.hint}`);

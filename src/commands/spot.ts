@@ -20,7 +20,7 @@ import {
 } from '../core/spot.js';
 import { fixturesDir } from '../nix/paths.js';
 import { renderSpot } from '../ui/spot-text.js';
-import type { Context } from './context.js';
+import { sdkSettings, type Context } from './context.js';
 
 export interface SpotOptions {
   instanceTypes?: string[];
@@ -54,7 +54,7 @@ async function regionalEc2(ctx: Context, regions: readonly string[]): Promise<{ 
     return regions.map((region) => ({ region, ec2: instrument(sandbox.clientsFor(region), log(region)).ec2 }));
   }
   const { createSdkClients } = await import('../aws/sdk-clients.js');
-  return regions.map((region) => ({ region, ec2: instrument(createSdkClients({ ...ctx.target, region, signal: ctx.io.signal, maxAttempts: ctx.config.values.maxAttempts }), log(region)).ec2 }));
+  return regions.map((region) => ({ region, ec2: instrument(createSdkClients({ ...sdkSettings(ctx), region, signal: ctx.io.signal }), log(region)).ec2 }));
 }
 
 const NOT_ENABLED = new Set(['OptInRequired', 'AuthFailure', 'UnrecognizedClientException', 'InvalidClientTokenId']);

@@ -3,6 +3,8 @@ import { readFleet } from '../aws/fleet.js';
 import { UsageError } from '../core/errors.js';
 import { buildStatus, type StatusReport } from '../core/fleet.js';
 import { renderStatus } from '../ui/status-text.js';
+import { redactUrls } from '../core/redact.js';
+import { terminalSafe } from '../core/terminal-text.js';
 import type { Context } from './context.js';
 
 export interface StatusOptions {
@@ -61,7 +63,8 @@ async function watch(ctx: Context, seconds: number, render: (r: StatusReport) =>
     } else {
       const stale = error && last ? ctx.paint('red', ` STALE since ${last.at.toISOString().slice(11, 19)}: ${error}`) : error ? ctx.paint('red', ` ${error}`) : '';
       const header = ctx.paint('dim', `claw status --watch · every ${seconds}s · ${stamp} · Ctrl-C to quit`) + stale;
-      ctx.io.stdout.write(`${tty ? '\x1b[H\x1b[2J' : '\n'}${header}\n\n${last?.text ?? ''}\n`);
+      // The screen clear is claw's own; the rest is made safe like every other output.
+      ctx.io.stdout.write(`${tty ? '\x1b[H\x1b[2J' : '\n'}${terminalSafe(redactUrls(`${header}\n\n${last?.text ?? ''}`), ctx.paint.enabled)}\n`);
     }
     try {
       await sleep(seconds * 1000, undefined, { signal: ctx.io.signal });

@@ -3,7 +3,10 @@ import { relative } from 'node:path';
 import { parseStack } from '../core/backup.js';
 import type { Outcome } from '../core/dashboard-refresh.js';
 import { RemoteError, UsageError } from '../core/errors.js';
+import { displayableEvent } from '../core/events.js';
 import { LOCK_KEY } from '../core/lock.js';
+import { redactUrl, redactUrls } from '../core/redact.js';
+import { displayable } from '../core/terminal-text.js';
 import type { DashboardDeps } from '../ui/dashboard/deps.js';
 import type { Where } from '../ui/dashboard/header.js';
 import { lockStatusDocument } from '../ui/lock-text.js';
@@ -37,7 +40,7 @@ function where(ctx: Context): Where {
   const region = ctx.config.values.region;
   const target = ctx.sandbox
     ? `SANDBOX ${region}`
-    : [ctx.config.values.profile ? `profile ${ctx.config.values.profile}` : undefined, region, ctx.config.values.endpointUrl ? `at ${ctx.config.values.endpointUrl}` : undefined].filter(Boolean).join(' · ');
+    : [ctx.config.values.profile ? `profile ${ctx.config.values.profile}` : undefined, region, ctx.config.values.endpointUrl ? `at ${redactUrl(ctx.config.values.endpointUrl)}` : undefined].filter(Boolean).join(' · ');
   const root = ctx.repo?.root;
   let repo = '-';
   if (root) {
@@ -48,14 +51,24 @@ function where(ctx: Context): Where {
   return { target, sandbox: ctx.sandbox, repo };
 }
 
+/**
+ * The dashboard's services. Everything they answer is drawn field by field, so it is made
+ * safe first: control characters from outside (tags, keys, host output, a lock holder)
+ * shown as escapes, passwords in URLs redacted.
+ */
 export function dashboardDeps(ctx: Context, read: DashboardReader, stack: string | undefined): DashboardDeps {
+  const safe = <T>(v: T): T => displayable(v, redactUrls);
   return {
-    refresh: read,
-    planDeploy: (host, rev) => planDeploy(ctx, host, rev),
-    runDeploy: (o) => runDeploy(ctx, o),
-    spot: () => spotLines(ctx),
-    backup: (host) => backupNow(ctx, host, stack),
-    describe: (err) => describeError(err, ctx),
+    refresh: async (o) => safe(await read(o)),
+    // planText stays as the deploy prints it: the deploy compares it with its own plan.
+    planDeploy: async (host, rev) => {
+      const p = await planDeploy(ctx, host, rev);
+      return { ...p, text: safe(p.text.split('\n')).join('\n') };
+    },
+    runDeploy: async (o) => safe(await runDeploy(ctx, { ...o, emit: (e) => o.emit(displayableEvent(e)) })),
+    spot: async () => safe(await spotLines(ctx)),
+    backup: async (host) => safe(await backupNow(ctx, host, stack)),
+    describe: (err) => safe(describeError(err, ctx)),
     now: () => ctx.now().getTime(),
   };
 }

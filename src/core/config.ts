@@ -45,6 +45,10 @@ export const DEFAULTS = {
   doctorStacks: [] as string[],
   /** Tries per AWS request, the first included (the SDK backs off between them); as the aws CLI's AWS_MAX_ATTEMPTS. */
   maxAttempts: 5,
+  /** Seconds to wait for a connection to an AWS endpoint (as the aws CLI's --cli-connect-timeout). */
+  connectTimeout: 10,
+  /** Seconds an AWS request may wait with no answer (no byte) before it is retried (as --cli-read-timeout). */
+  requestTimeout: 60,
 };
 
 export type ConfigKey = keyof typeof DEFAULTS;
@@ -91,6 +95,8 @@ const fields = {
   amiMaxAgeDays: z.number().int('must be an integer').min(1, 'must be at least 1').max(3650, 'must be at most 3650'),
   doctorStacks: z.array(z.string().regex(/^[a-z0-9-]{1,40}$/, 'is not a stack name (lower-case letters, digits, -)')),
   maxAttempts: z.number().int('must be an integer').min(1, 'must be at least 1').max(20, 'must be at most 20'),
+  connectTimeout: z.number().int('must be a whole number of seconds').min(1, 'must be at least 1 (seconds)').max(600, 'must be at most 600 (seconds)'),
+  requestTimeout: z.number().int('must be a whole number of seconds').min(1, 'must be at least 1 (seconds)').max(3600, 'must be at most 3600 (seconds)'),
 } satisfies Record<ConfigKey, z.ZodType>;
 
 const fileSchema = z.strictObject(Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, v.optional()])) as {
@@ -130,6 +136,8 @@ export const ENV_NAMES: Record<ConfigKey, string[]> = {
   amiMaxAgeDays: ['CLAW_AMI_MAX_AGE_DAYS'],
   doctorStacks: ['CLAW_DOCTOR_STACKS'],
   maxAttempts: ['CLAW_MAX_ATTEMPTS', 'AWS_MAX_ATTEMPTS'],
+  connectTimeout: ['CLAW_CONNECT_TIMEOUT'],
+  requestTimeout: ['CLAW_REQUEST_TIMEOUT'],
 };
 
 /** Flags that set a config key. */
@@ -146,9 +154,11 @@ export interface ConfigInputs {
   file?: { text: string; path: string };
 }
 
+const NUMERIC_KEYS = new Set<ConfigKey>(['amiKeep', 'lifecycleDays', 'syncConcurrency', 'amiMaxAgeDays', 'maxAttempts', 'connectTimeout', 'requestTimeout']);
+
 function fromEnvString(key: ConfigKey, raw: string): unknown {
   if (key === 'canaryOrder' || key === 'bootstrapRequiredSecrets' || key === 'spotInstanceTypes' || key === 'doctorStacks') return raw.split(',').map((s) => s.trim()).filter(Boolean);
-  if (key === 'amiKeep' || key === 'lifecycleDays' || key === 'syncConcurrency' || key === 'amiMaxAgeDays' || key === 'maxAttempts') return /^-?\d+$/.test(raw.trim()) ? Number(raw) : raw;
+  if (NUMERIC_KEYS.has(key)) return /^-?\d+$/.test(raw.trim()) ? Number(raw) : raw;
   return raw;
 }
 
@@ -156,7 +166,8 @@ function check(key: ConfigKey, value: unknown, origin: string): unknown {
   const r = fields[key].safeParse(value);
   if (r.success) return r.data;
   const { message } = describeIssue(r.error.issues[0]!);
-  throw new UsageError(`${origin}: ${key} ${message} (got ${JSON.stringify(value)})`, `see "claw config" and the README's configuration reference`);
+  const example = DEFAULTS[key] === undefined ? '' : `, e.g. ${Array.isArray(DEFAULTS[key]) ? DEFAULTS[key].join(',') : String(DEFAULTS[key])} (the default)`;
+  throw new UsageError(`${origin}: ${key} ${message} (got ${JSON.stringify(value)})`, `fix ${origin.replace(/^(environment|flag) /, '')}${example}; see "claw config" and the README's configuration reference`);
 }
 
 function describeOrigin(v: ResolvedValue): string {

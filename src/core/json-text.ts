@@ -73,10 +73,13 @@ export function parseJsonText(text: string, file: string, fix: string): unknown 
 }
 
 /** One line for the first zod issue: `path: message`. */
+const EXPECTED: Record<string, string> = { number: 'a number', int: 'a whole number', string: 'text (a string)', boolean: 'true or false', array: 'a list', object: 'an object' };
+
 export function describeIssue(issue: z.core.$ZodIssue): { path: string; message: string } {
   const path = issue.path.map(String).join('.');
   let message = issue.message;
   if (issue.code === 'invalid_type' && /received undefined/.test(issue.message)) message = 'is missing';
+  else if (issue.code === 'invalid_type' && /^Invalid input/.test(issue.message)) message = `must be ${EXPECTED[String(issue.expected)] ?? String(issue.expected)}`;
   else if (issue.code === 'unrecognized_keys') message = `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
   return { path, message };
 }

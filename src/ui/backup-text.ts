@@ -4,6 +4,7 @@ import { formatBytes as formatSize } from '../core/bytes.js';
 import { formatAge } from './format.js';
 import type { Styler } from './style.js';
 import { renderTable } from './table.js';
+import { escapeField } from '../core/terminal-text.js';
 
 // `claw backup status | list | prune | now` as plain text. JSON shapes live with the commands.
 
@@ -88,7 +89,7 @@ export function renderBackupPruneResult(result: BackupPruneResult): string {
     if (s.found === 0) return `${s.prefix}: already gone`;
     return `${s.prefix}: deleted ${s.deleted} of ${plural(s.found, 'object')} (${formatSize(s.bytes)})`;
   });
-  for (const f of result.failed.slice(0, 20)) lines.push(`failed: ${f.key}: ${f.code}${f.message ? ` (${f.message})` : ''}`);
+  for (const f of result.failed.slice(0, 20)) lines.push(`failed: ${escapeField(f.key)}: ${f.code}${f.message ? ` (${f.message})` : ''}`);
   if (result.failed.length > 20) lines.push(`failed: ... and ${result.failed.length - 20} more`);
   const done = result.snapshots.filter((s) => s.found > 0 && s.deleted === s.found).length;
   lines.push('', `deleted ${plural(done, 'snapshot')}: ${contents(result.deletedObjects, result.deletedBytes)}${result.failed.length ? `; ${plural(result.failed.length, 'object')} could not be deleted` : ''}`);

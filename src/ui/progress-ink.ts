@@ -1,4 +1,4 @@
-import type { ClawEvent, EventSink } from '../core/events.js';
+import { displayableEvent, type ClawEvent, type EventSink } from '../core/events.js';
 import { emptyModel, reduceProgress, type ProgressModel } from './progress-model.js';
 
 export interface ClosableSink extends EventSink {
@@ -29,7 +29,7 @@ export function inkProgressSink(stream: NodeJS.WriteStream, now: () => number = 
 
   return {
     emit(e: ClawEvent) {
-      model = reduceProgress(model, e, now());
+      model = reduceProgress(model, displayableEvent(e), now());
       starting ??= start();
       redraw?.();
     },

@@ -177,17 +177,17 @@ const importsBackends: Record<string, () => Promise<ImportsBackend>> = {
     // Every CloudFormationClient of this file is mocked while this backend is open,
     // including the one claw's createSdkClients makes: its code path runs, AWS does not.
     const mock = mockClient(CloudFormationClient);
-    mock.on(ListStacksCommand).callsFake((i: { NextToken?: string }) => ({ $metadata: { httpStatusCode: 200 }, ...materialise(recorded.listStacks[i.NextToken ? 1 : 0]!) }));
+    mock.on(ListStacksCommand).callsFake((i: { NextToken?: string }) => ({ $metadata: { httpStatusCode: 200, requestId: 'recorded' }, ...materialise(recorded.listStacks[i.NextToken ? 1 : 0]!) }));
     mock.on(DescribeStackEventsCommand).callsFake((i: { StackName: string }) => {
       const name = Object.keys(recorded.describeStackEvents).find((n) => i.StackName === n || i.StackName.includes(`:stack/${n}/`));
       if (!name) throw new CloudFormationServiceException({ name: 'ValidationError', $fault: 'client', $metadata: { httpStatusCode: 400 }, message: `Stack [${i.StackName}] does not exist` });
-      return { $metadata: { httpStatusCode: 200 }, StackEvents: materialise(recorded.describeStackEvents[name]!) };
+      return { $metadata: { httpStatusCode: 200, requestId: 'recorded' }, StackEvents: materialise(recorded.describeStackEvents[name]!) };
     });
-    mock.on(ListExportsCommand).resolves({ $metadata: { httpStatusCode: 200 }, ...materialise(recorded.listExports) });
+    mock.on(ListExportsCommand).resolves({ $metadata: { httpStatusCode: 200, requestId: 'recorded' }, ...materialise(recorded.listExports) });
     mock.on(ListImportsCommand).callsFake((i: { ExportName: string }) => {
       const imports = recorded.listImports[i.ExportName];
       if (!imports) throw new CloudFormationServiceException({ name: 'ValidationError', $fault: 'client', $metadata: { httpStatusCode: 400 }, message: `Export '${i.ExportName}' is not imported by any stack.` });
-      return { $metadata: { httpStatusCode: 200 }, Imports: imports };
+      return { $metadata: { httpStatusCode: 200, requestId: 'recorded' }, Imports: imports };
     });
     const clients = createSdkClients({ region: 'eu-west-1', endpointUrl: 'http://127.0.0.1:9', credentials: { accessKeyId: 't', secretAccessKey: 't' }, maxAttempts: 1 });
     return {

@@ -78,11 +78,11 @@ const importBackends: Record<string, () => Promise<ImportBackend>> = {
       }
       answers = [...(scenario === 'completes' ? recorded.describeUntilCompleted : recorded.describeUntilDeleted)];
       const first = scenario === 'completes' ? recorded.importSnapshot : { ...recorded.describeUntilDeleted[0]!, SnapshotTaskDetail: { ...recorded.describeUntilDeleted[0]!.SnapshotTaskDetail, Progress: '2' } };
-      return { $metadata: { httpStatusCode: 200 }, ...first };
+      return { $metadata: { httpStatusCode: 200, requestId: 'recorded' }, ...first };
     });
     mock.on(DescribeImportSnapshotTasksCommand).callsFake(() => {
       const next = answers.length > 1 ? answers.shift()! : answers[0]!;
-      return { $metadata: { httpStatusCode: 200 }, ImportSnapshotTasks: [next] };
+      return { $metadata: { httpStatusCode: 200, requestId: 'recorded' }, ImportSnapshotTasks: [next] };
     });
     const clients = createSdkClients({ region: 'eu-central-1', endpointUrl: 'http://127.0.0.1:9', credentials: { accessKeyId: 't', secretAccessKey: 't' }, maxAttempts: 1 });
     const user = recorded.importSnapshot.SnapshotTaskDetail!.UserBucket!;

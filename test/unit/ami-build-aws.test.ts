@@ -33,6 +33,8 @@ const image: LocalImage = { path: join(dir, 'nixos.img'), format: 'raw', size: 4
 writeFileSync(image.path, Buffer.alloc(image.size, 1));
 const tagsOf = (list: { Key?: string; Value?: string }[] | undefined): Record<string, string> => Object.fromEntries((list ?? []).map((t) => [t.Key, t.Value]));
 const failure = <T>(p: Promise<unknown>): Promise<T> => p.then(() => expect.fail('expected a failure'), (e: unknown) => e as T);
+/** What every AWS answer carries (claw refuses one without a request id). */
+const META = { httpStatusCode: 200, requestId: 'fake' };
 const awsError = (name: string, message: string) => Object.assign(new Error(message), { name, $fault: 'client', $metadata: { httpStatusCode: 400 } });
 
 /** EC2 as far as the build uses it. Each describe of a task by id advances it one script step. */
@@ -43,10 +45,10 @@ function fakeEc2(script: { Status: string; Progress?: string; StatusMessage?: st
   const mock = mockClient(EC2Client);
   mock.on(ImportSnapshotCommand).callsFake((i) => {
     const same = tasks.find((t) => t.token === i.ClientToken);
-    if (same) return { ImportTaskId: same.ImportTaskId };
+    if (same) return { $metadata: META, ImportTaskId: same.ImportTaskId };
     const id = `import-snap-${String(tasks.length + 1).padStart(17, '0')}`;
     tasks.push({ ImportTaskId: id, token: i.ClientToken, step: -1, Tags: i.TagSpecifications?.[0]?.Tags, SnapshotTaskDetail: { Status: 'active', Progress: '0' } });
-    return { ImportTaskId: id };
+    return { $metadata: META, ImportTaskId: id };
   });
   mock.on(DescribeImportSnapshotTasksCommand).callsFake((i) => {
     const picked = i.ImportTaskIds ? tasks.filter((t) => i.ImportTaskIds.includes(t.ImportTaskId)) : tasks;
@@ -56,22 +58,22 @@ function fakeEc2(script: { Status: string; Progress?: string; StatusMessage?: st
       if (snap && !snapshots.has(snap)) snapshots.set(snap, {});
       t.SnapshotTaskDetail = { ...s, ...(snap && { SnapshotId: snap }) };
     }
-    return { ImportSnapshotTasks: picked.map(({ token: _t, step: _s, ...t }) => structuredClone(t)) };
+    return { $metadata: META, ImportSnapshotTasks: picked.map(({ token: _t, step: _s, ...t }) => structuredClone(t)) };
   });
   mock.on(DescribeSnapshotsCommand).callsFake((i) => {
     const id = i.SnapshotIds[0];
     if (!snapshots.has(id)) throw awsError('InvalidSnapshot.NotFound', `The snapshot '${id}' does not exist.`);
-    return { Snapshots: [{ SnapshotId: id }] };
+    return { $metadata: META, Snapshots: [{ SnapshotId: id }] };
   });
   mock.on(DescribeImagesCommand).callsFake((i) => {
     const [f] = i.Filters;
     const match = (img: Image) => (f.Name === 'name' ? f.Values.includes(img.Name) : f.Values.includes(tagsOf(img.Tags)[f.Name.slice(4)]));
-    return { Images: structuredClone(images.filter(match)) };
+    return { $metadata: META, Images: structuredClone(images.filter(match)) };
   });
   mock.on(RegisterImageCommand).callsFake((i) => {
     const id = `ami-${String(images.length + 1).padStart(17, '0')}`;
     images.push({ ImageId: id, Name: i.Name, State: 'available', RootDeviceName: i.RootDeviceName, BlockDeviceMappings: i.BlockDeviceMappings, Tags: i.TagSpecifications?.[0]?.Tags ?? [] });
-    return { ImageId: id };
+    return { $metadata: META, ImageId: id };
   });
   mock.on(CreateTagsCommand).callsFake((i) => {
     const id = i.Resources[0];
@@ -79,7 +81,7 @@ function fakeEc2(script: { Status: string; Progress?: string; StatusMessage?: st
     if (img) img.Tags = Object.entries({ ...tagsOf(img.Tags), ...tagsOf(i.Tags) }).map(([Key, Value]) => ({ Key, Value }));
     else if (snapshots.has(id)) snapshots.set(id, { ...snapshots.get(id), ...tagsOf(i.Tags) });
     else throw awsError('InvalidID', `no ${id}`);
-    return {};
+    return { $metadata: META };
   });
   return { mock, tasks, images, snapshots };
 }
