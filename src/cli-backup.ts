@@ -98,7 +98,7 @@ export function registerBackup(program: Command, withContext: WithContext): void
     backup
       .command('pull')
       .summary('download latest/ or a snapshot to a local directory')
-      .description('Sync latest/ (or --snapshot STAMP) into a local directory: only what differs is downloaded, each file is verified and written under a temporary name first, and running again resumes. Asks before overwriting or deleting local files.')
+      .description('Sync latest/ (or --snapshot STAMP) into a local directory: only what differs is downloaded, each file is verified in its own temporary folder (DIR/.claw-tmp) and then renamed into place, never through a symbolic link, and running again resumes. Asks before overwriting or deleting local files.')
       .option('--snapshot <stamp>', 'pull this snapshot instead of latest/')
       .option('--to <dir>', 'the local directory (created when missing)'),
   )
@@ -112,8 +112,9 @@ export function registerBackup(program: Command, withContext: WithContext): void
     backup
       .command('push')
       .summary('upload a local directory into latest/, keeping latest/ first')
-      .description('Sync a local directory into latest/: only what differs is uploaded (sha256 kept in object metadata). The current latest/ is first kept as snapshots/<now>/, so a push can be undone with restore; after a push or restore that stopped part-way it is not kept again (the undo stays the snapshot kept before that run). Asks before overwriting or deleting objects.')
-      .option('--from <dir>', 'the local directory to upload'),
+      .description('Sync a local directory into latest/: only what differs is uploaded (the sha256 of the bytes sent kept in object metadata, a Content-Type guessed from the name), symbolic links followed as `aws s3 sync` does (a loop is skipped). The current latest/ is first kept as snapshots/<now>/, so a push can be undone with restore; after a push or restore that stopped part-way it is not kept again (the undo stays the snapshot kept before that run). Asks before overwriting or deleting objects.')
+      .option('--from <dir>', 'the local directory to upload')
+      .option('--no-follow-symlinks', 'skip symbolic links instead of uploading what they point at (as `aws s3 sync --no-follow-symlinks`)'),
   )
     .addHelpText('after', '\nExamples:\n  $ claw backup push --stack lab --from ./openclaw-state --dry-run\n  $ claw backup push --stack lab --from ./openclaw-state --delete --yes')
     .action(async (opts: object, cmd: Command) => {

@@ -103,6 +103,7 @@ export interface UploadInput {
   Body: Readable | Uint8Array;
   ContentLength?: number;
   Metadata?: Record<string, string>;
+  ContentType?: string;
   /** Parts in flight for this one upload (default 4). Parts are always UPLOAD_PART_SIZE. */
   queueSize?: number;
   /** Bytes sent so far and the total, as parts complete. */

@@ -2,6 +2,7 @@ import { InterruptedError, UsageError } from '../core/errors.js';
 import { mapBounded } from '../core/pool.js';
 import { describeLocation, localKeyProblem, type SyncLocation } from '../core/sync-location.js';
 import {
+  blockedKeys,
   buildPlan,
   compareDigest,
   compareRemote,
@@ -27,17 +28,19 @@ interface Side {
   entries: SyncEntry[];
   /** Keys (or "dir/" prefixes) the listing left out: never deleted on the other side. */
   skipped: string[];
-  stalePartials: string[];
+  /** A local destination: what each skipped key is (nothing is written through it). */
+  skippedWhy: Map<string, string>;
+  staleTemp: string[];
 }
 
 async function listSide(s3: S3Api, loc: SyncLocation, role: 'source' | 'destination', other: SyncLocation, o: SyncOptions): Promise<Side> {
   if (loc.kind === 'local') {
-    const l = await listLocal(loc.dir, { concurrency: o.concurrency, events: o.events });
+    const l = await listLocal(loc.dir, { concurrency: o.concurrency, events: o.events, role, followSymlinks: o.followSymlinks });
     if (!l.exists && role === 'source') throw new UsageError(`${loc.dir} does not exist`, 'give an existing directory to sync from');
-    return { entries: l.entries, skipped: l.skipped, stalePartials: l.stalePartials };
+    return { entries: l.entries, skipped: l.skipped, skippedWhy: l.skippedWhy, staleTemp: l.staleTemp };
   }
   const entries = await listS3(s3, loc.bucket, loc.prefix, o.listPageSize);
-  if (role !== 'source' || other.kind !== 'local') return { entries, skipped: [], stalePartials: [] };
+  if (role !== 'source' || other.kind !== 'local') return { entries, skipped: [], skippedWhy: new Map(), staleTemp: [] };
   // Keys that cannot be files under the directory (traversal, "//", claw's temp names) are left out.
   const kept: SyncEntry[] = [];
   const skipped: string[] = [];
@@ -49,7 +52,7 @@ async function listSide(s3: S3Api, loc: SyncLocation, role: 'source' | 'destinat
       o.events?.emit({ type: 'warning', message: `skipped s3://${loc.bucket}/${loc.prefix}${escapeField(e.key)}: the key has ${problem}, so it cannot be a local file` });
     }
   }
-  return { entries: kept, skipped, stalePartials: [] };
+  return { entries: kept, skipped, skippedWhy: new Map(), staleTemp: [] };
 }
 
 /** List both sides and decide: the plan executeSync carries out (and a dry run shows). */
@@ -84,7 +87,7 @@ export async function planSync(s3: S3Api, src: SyncLocation, dst: SyncLocation, 
     try {
       let verdict: Verdict = 'changed';
       for (const partSizes of h.passes) {
-        verdict = compareDigest(h.remote, await hashFile(localPath(localDir!, h.local.key), h.local.size, partSizes));
+        verdict = compareDigest(h.remote, await hashFile(localPath(localDir!, h.local.key), h.local.size, partSizes, { follow: op === 'upload' && o.followSymlinks !== false }));
         if (verdict === 'unchanged') break;
       }
       verdicts.set(h.local.key, verdict);
@@ -93,16 +96,27 @@ export async function planSync(s3: S3Api, src: SyncLocation, dst: SyncLocation, 
       verdicts.set(h.local.key, 'changed');
     }
   });
-  const local = src.kind === 'local' ? source : destination;
+  // A download never writes where a key cannot be a file (a file/folder clash in S3, a link in the way).
+  const blocked = op === 'download' ? blockedKeys(source.entries.map((e) => e.key), { files: new Set(destination.entries.map((e) => e.key)), skippedWhy: destination.skippedWhy }) : [];
+  // One line per cause (a clash names all its keys), not one per key.
+  const byReason = new Map<string, string[]>();
+  for (const b of blocked) byReason.set(b.reason, [...(byReason.get(b.reason) ?? []), b.key]);
+  for (const [reason, keys] of byReason) {
+    const shown = keys.slice(0, 5).map((k) => `${describeLocation(src)}${k}`).join(', ') + (keys.length > 5 ? ` and ${keys.length - 5} more` : '');
+    o.events?.emit({ type: 'warning', message: `not pulled: ${escapeField(shown)}: ${escapeField(reason)}` });
+  }
   const plan = buildPlan({
     source: src,
     destination: dst,
     pairing,
     verdicts,
     delete: Boolean(o.delete),
-    skipped: source.skipped,
-    stalePartials: local.stalePartials,
+    // What either side could not list is left alone on the other (a destination link is never deleted through).
+    skipped: [...source.skipped, ...destination.skipped],
+    staleTemp: destination.staleTemp,
+    blocked,
   });
+  if (src.kind === 'local' && o.followSymlinks === false) plan.followSymlinks = false;
   o.events?.emit({ type: 'planned', summary: describePlan(plan) });
   return plan;
 }

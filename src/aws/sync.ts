@@ -6,6 +6,7 @@ import { checkMaxDelete, summarizePlan, transferOp, type SyncPlan, type SyncTran
 import type { S3Api } from './clients.js';
 import { copyS3Object, type CopyOptions } from './sync-copy.js';
 import { localPath, removeLocal } from './sync-local.js';
+import { openTempArea, removeStaleRuns, type TempArea } from './sync-temp.js';
 import { SyncProgress, syncSteps } from './sync-progress.js';
 import { deleteS3 } from './sync-remote.js';
 import { downloadObject, PARTS_IN_FLIGHT, uploadFile, type TransferIo } from './sync-transfer.js';
@@ -33,6 +34,8 @@ export interface SyncOptions extends CopyOptions {
   events?: EventSink | undefined;
   /** Keys per ListObjectsV2 page (default 1000, S3's largest): a knob for tests of the pagination. */
   listPageSize?: number | undefined;
+  /** A local source follows symbolic links (default true, as `aws s3 sync`); a local destination never does. */
+  followSymlinks?: boolean | undefined;
 }
 
 export interface SyncFailure {
@@ -55,14 +58,14 @@ const messageOf = (err: unknown): string => {
   return err.name && err.name !== 'Error' && !first.startsWith(err.name) ? `${err.name}: ${first}` : first;
 };
 
-function transferOne(s3: S3Api, plan: SyncPlan, t: SyncTransfer, io: TransferIo, o: SyncOptions): Promise<number> {
+function transferOne(s3: S3Api, plan: SyncPlan, t: SyncTransfer, io: TransferIo, o: SyncOptions, temp: () => Promise<TempArea>): Promise<number> {
   const { source: src, destination: dst } = plan;
-  if (src.kind === 'local' && dst.kind === 's3') return uploadFile(io, localPath(src.dir, t.key), dst.bucket, dst.prefix + t.key, t.size);
+  if (src.kind === 'local' && dst.kind === 's3') return uploadFile(io, localPath(src.dir, t.key), dst.bucket, dst.prefix + t.key, t.size, { follow: plan.followSymlinks !== false });
   if (src.kind === 's3' && dst.kind === 'local') {
     // The plan never holds such keys; a hand-made one must not write outside the directory either.
     const problem = localKeyProblem(t.key);
     if (problem) return Promise.reject(new Error(`not written: the key has ${problem}`));
-    return downloadObject(io, src.bucket, src.prefix + t.key, localPath(dst.dir, t.key));
+    return downloadObject(io, src.bucket, src.prefix + t.key, { root: dst.dir, key: t.key, temp });
   }
   if (src.kind === 's3' && dst.kind === 's3') {
     return copyS3Object(io, { bucket: src.bucket, key: src.prefix + t.key }, { bucket: dst.bucket, key: dst.prefix + t.key }, t.size, o, t.etag);
@@ -71,15 +74,14 @@ function transferOne(s3: S3Api, plan: SyncPlan, t: SyncTransfer, io: TransferIo,
   return Promise.reject(new Error('unreachable'));
 }
 
-async function removeStalePartials(plan: SyncPlan, events: EventSink | undefined): Promise<void> {
-  const local = [plan.source, plan.destination].find((l): l is Extract<SyncLocation, { kind: 'local' }> => l.kind === 'local');
-  if (!local) return;
-  for (const rel of plan.stalePartials ?? []) {
-    try {
-      await removeLocal(local.dir, rel);
-    } catch (err) {
-      events?.emit({ type: 'warning', message: `could not remove the leftover temporary file ${localPath(local.dir, rel)}: ${messageOf(err)}` });
-    }
+/** The temporary folders of killed pulls the plan showed (only ever inside claw's own `.claw-tmp`). */
+async function removeStaleTemp(plan: SyncPlan, events: EventSink | undefined): Promise<void> {
+  const dst = plan.destination;
+  if (dst.kind !== 'local' || !plan.staleTemp?.length) return;
+  try {
+    await removeStaleRuns(dst.dir, plan.staleTemp);
+  } catch (err) {
+    events?.emit({ type: 'warning', message: `could not remove the temporary folders of a killed pull in ${dst.dir}: ${messageOf(err)}` });
   }
 }
 
@@ -126,21 +128,35 @@ export async function executeSync(s3: S3Api, plan: SyncPlan, o: SyncOptions): Pr
   const interrupted = (done: number) =>
     new InterruptedError(`sync interrupted after ${done} of ${plan.transfers.length} transfers; nothing was deleted; run the same sync again to finish`);
   if (o.signal?.aborted) throw interrupted(0);
-  await removeStalePartials(plan, o.events);
+  await removeStaleTemp(plan, o.events);
+  // This run's temporary folder, made on the first download and removed at the end.
+  let area: Promise<TempArea> | undefined;
+  const temp = () => (area ??= openTempArea((plan.destination as Extract<SyncLocation, { kind: 'local' }>).dir));
+  try {
+    return await transferAndDelete(s3, plan, o, temp);
+  } finally {
+    if (area) await area.then((a) => a.finish(), () => undefined);
+  }
+}
+
+async function transferAndDelete(s3: S3Api, plan: SyncPlan, o: SyncOptions, temp: () => Promise<TempArea>): Promise<SyncResult> {
+  const interrupted = (done: number) =>
+    new InterruptedError(`sync interrupted after ${done} of ${plan.transfers.length} transfers; nothing was deleted; run the same sync again to finish`);
 
   const summary = summarizePlan(plan);
   const progress = new SyncProgress(o.events, transferOp(plan.source, plan.destination), summary.transfer.count, summary.transfer.bytes);
   // Multipart uploads at once: their parts in flight add up to about `concurrency`.
   const large = limiter(Math.floor(o.concurrency / PARTS_IN_FLIGHT));
   const io: TransferIo = { s3, signal: o.signal, onBytes: (n) => progress.bytes(n), large };
-  const result: SyncResult = { transferred: { count: 0, bytes: 0 }, deleted: 0, failures: [] };
+  // Keys the plan refused to write are failures of the run: it exits 1 naming them, and deletes nothing.
+  const result: SyncResult = { transferred: { count: 0, bytes: 0 }, deleted: 0, failures: (plan.blocked ?? []).map((b) => ({ key: b.key, op: 'download', message: `not written: ${b.reason}` })) };
   progress.start();
   await forEachBounded(
     plan.transfers,
     Math.max(1, o.concurrency),
     async (t) => {
       try {
-        const bytes = await transferOne(s3, plan, t, io, o);
+        const bytes = await transferOne(s3, plan, t, io, o, temp);
         result.transferred.count++;
         result.transferred.bytes += bytes;
         progress.fileDone(true);

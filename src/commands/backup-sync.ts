@@ -31,6 +31,8 @@ export const stepJson = (s: BackupSyncStep) => ({
   summary: summarizePlan(s.plan),
   transfers: s.plan.transfers,
   deletes: s.plan.deletes,
+  refused: s.plan.blocked ?? [],
+  removeTemporary: s.plan.staleTemp ?? [],
 });
 
 /** Options for planSync: its warnings reach the operator; its own plan line does not (the steps are shown instead). */
@@ -40,10 +42,10 @@ export function planningOptions(ctx: Context) {
 }
 
 /** planSync within the backup bucket: a missing bucket is named the way the command found it (--stack, pattern). */
-export async function planIn(ctx: Context, bucket: BackupBucket, src: SyncLocation, dst: SyncLocation, o: { delete?: boolean } = {}): Promise<SyncPlan> {
+export async function planIn(ctx: Context, bucket: BackupBucket, src: SyncLocation, dst: SyncLocation, o: { delete?: boolean; followSymlinks?: boolean } = {}): Promise<SyncPlan> {
   const { s3 } = await ctx.clients();
   try {
-    return await planSync(s3, src, dst, { ...planningOptions(ctx), delete: Boolean(o.delete) });
+    return await planSync(s3, src, dst, { ...planningOptions(ctx), delete: Boolean(o.delete), ...(o.followSymlinks === false ? { followSymlinks: false } : {}) });
   } catch (err) {
     if (err instanceof NoSuchBucketError && err.bucket === bucket.name) throw missingBackupBucket(bucket);
     throw err;

@@ -28,6 +28,8 @@ export interface PullOptions extends BucketOptions, SyncFlags {
 export interface PushOptions extends BucketOptions, SyncFlags {
   from?: string;
   delete?: boolean;
+  /** commander's --no-follow-symlinks: false. */
+  followSymlinks?: boolean;
 }
 
 async function localDir(ctx: Context, raw: string | undefined, flag: '--to' | '--from'): Promise<string> {
@@ -71,7 +73,7 @@ export async function push(ctx: Context, opts: PushOptions): Promise<void> {
   const dir = await localDir(ctx, opts.from, '--from');
   const bucket = await resolveBackupBucket(ctx, opts);
   const { s3 } = await ctx.clients();
-  const main = await planIn(ctx, bucket, { kind: 'local', dir }, latestOf(bucket.name), { delete: opts.delete });
+  const main = await planIn(ctx, bucket, { kind: 'local', dir }, latestOf(bucket.name), { delete: opts.delete, followSymlinks: opts.followSymlinks !== false });
   requireNonEmptySource(main);
   checkMaxDelete(main, maxDelete);
   const found = await loadMarker(ctx, bucket);

@@ -1,4 +1,4 @@
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { dirname, relative, resolve } from 'node:path';
 import { InterruptedError, RefusedError, UsageError } from '../core/errors.js';
 import { parseRunbook } from '../core/runbook-parse.js';
@@ -10,6 +10,7 @@ import { confirmOrRefuse } from '../ui/confirm.js';
 import { shellWords } from '../core/runbook-view.js';
 import { describeChanges as describeDiff } from '../ui/migrate-text.js';
 import type { Context } from './context.js';
+import { readRegularFileSync } from '../nix/regular-file.js';
 
 // What every `claw migrate` subcommand starts with: the runbook file read and validated,
 // its hash, where its state lives, and the state as last written.
@@ -41,7 +42,8 @@ export async function loadRunbook(ctx: Context, fileArg: string | undefined): Pr
   });
   if (!info.isFile()) throw new UsageError(`runbook ${fileArg}: not a file`, 'pass the path of a runbook YAML file');
   if (info.size > MAX_RUNBOOK_BYTES) throw new UsageError(`runbook ${fileArg}: larger than 1 MiB`, 'a runbook is a plan, not data');
-  const text = await readFile(file, 'utf8');
+  // The checks above were on the path; this one is on what is read (a FIFO swapped in since never blocks).
+  const text = readRegularFileSync(file, { what: 'runbook', maxBytes: MAX_RUNBOOK_BYTES });
   const rb = parseRunbook(text, shown);
   const hash = runbookHash(text);
   const store = runbookStore(file, rb.name, ctx.home);

@@ -53,7 +53,8 @@ export function touchesExisting(plan: SyncPlan): boolean {
   return plan.deletes.length > 0 || plan.transfers.some((t) => t.reason === 'changed');
 }
 
-export const isNoop = (plan: SyncPlan): boolean => plan.transfers.length === 0 && plan.deletes.length === 0;
+/** Nothing to move, delete, clean up or refuse. */
+export const isNoop = (plan: SyncPlan): boolean => plan.transfers.length === 0 && plan.deletes.length === 0 && !plan.blocked?.length && !plan.staleTemp?.length;
 
 /**
  * A source with nothing in it is refused outright: with --delete it would empty the

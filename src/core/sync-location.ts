@@ -6,8 +6,8 @@ import { BUCKET_RE, S3_PREFIX_RE } from './patterns.js';
 
 export type SyncLocation = { kind: 'local'; dir: string } | { kind: 's3'; bucket: string; prefix: string };
 
-/** A download writes `<name>.claw-partial-<random>` beside the file and renames it when complete. */
-export const PARTIAL_MARKER = '.claw-partial-';
+/** claw's own folder at the top of a pull's target, where downloads land before they are renamed into place. */
+export const TEMP_DIR = '.claw-tmp';
 
 /**
  * `s3://bucket` or `s3://bucket/prefix[/]` as a location; the prefix always ends in "/"
@@ -40,21 +40,18 @@ export function describeLocation(loc: SyncLocation): string {
 
 /**
  * Why an S3 key cannot become a local file under the destination directory (path
- * traversal, empty or dot segments, a name claw uses for its temporary files), or
- * undefined when it can.
+ * traversal, empty or dot segments, claw's temporary folder), or undefined when it can.
  */
 export function localKeyProblem(key: string): string | undefined {
   if (key === '') return 'an empty name';
   if (key.includes('\0')) return 'a NUL character';
   if (key.startsWith('/')) return 'a leading "/"';
   if (key.endsWith('/')) return 'a trailing "/" on a non-empty object';
-  for (const segment of key.split('/')) {
+  const segments = key.split('/');
+  for (const segment of segments) {
     if (segment === '') return 'an empty path segment ("//")';
     if (segment === '.' || segment === '..') return `a "${segment}" path segment`;
-    if (segment.includes(PARTIAL_MARKER)) return `"${PARTIAL_MARKER}" in its name (claw's temporary files)`;
   }
+  if (segments[0] === TEMP_DIR) return `"${TEMP_DIR}" at the top, the name of claw's temporary folder`;
   return undefined;
 }
-
-/** Is this file name one of claw's temporary download files? */
-export const isPartialName = (name: string): boolean => name.includes(PARTIAL_MARKER);

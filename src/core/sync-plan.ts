@@ -36,8 +36,12 @@ export interface SyncPlan {
   transfers: SyncTransfer[];
   deletes: { key: string; size: number }[];
   unchanged: { count: number; bytes: number };
-  /** Temporary files of a killed download (relative paths under the local side), removed when the plan runs. */
-  stalePartials?: string[] | undefined;
+  /** Temporary folders of killed pulls (relative paths under the local destination), removed when the plan runs. */
+  staleTemp?: string[] | undefined;
+  /** A local source listed without following symbolic links (--no-follow-symlinks): the uploads do not follow one either. */
+  followSymlinks?: false | undefined;
+  /** Source keys that cannot be written here (a file and a folder of one name, a link in the way): not transferred, each a failure of the run. */
+  blocked?: { key: string; reason: string }[] | undefined;
 }
 
 /**
@@ -136,7 +140,9 @@ export interface PlanInput {
   delete: boolean;
   /** Keys (or "dir/" prefixes) the source listing skipped: their destination side is left alone. */
   skipped?: readonly string[];
-  stalePartials?: readonly string[];
+  staleTemp?: readonly string[];
+  /** Source keys refused at the destination (see blockedKeys): left out of the transfers. */
+  blocked?: readonly { key: string; reason: string }[];
 }
 
 export function buildPlan(p: PlanInput): SyncPlan {
@@ -154,15 +160,61 @@ export function buildPlan(p: PlanInput): SyncPlan {
     }
   }
   const entry = (e: SyncEntry, reason: SyncTransfer['reason']): SyncTransfer => ({ key: e.key, size: e.size, op, reason, ...(op === 'copy' && e.etag !== undefined && { etag: e.etag }) });
-  for (const e of p.pairing.sourceOnly) transfers.push(entry(e, 'new'));
-  for (const e of changed.values()) transfers.push(entry(e, 'changed'));
+  const blocked = new Set((p.blocked ?? []).map((b) => b.key));
+  for (const e of p.pairing.sourceOnly) if (!blocked.has(e.key)) transfers.push(entry(e, 'new'));
+  for (const e of changed.values()) if (!blocked.has(e.key)) transfers.push(entry(e, 'changed'));
   transfers.sort((a, b) => compareUtf8(a.key, b.key));
   const deletes = p.delete
     ? p.pairing.destinationOnly.filter((e) => !isShadowed(e.key, p.skipped ?? [])).map((e) => ({ key: e.key, size: e.size }))
     : [];
   const plan: SyncPlan = { source: p.source, destination: p.destination, transfers, deletes, unchanged };
-  if (p.stalePartials && p.stalePartials.length > 0) plan.stalePartials = [...p.stalePartials].sort(compareUtf8);
+  if (p.staleTemp && p.staleTemp.length > 0) plan.staleTemp = [...p.staleTemp].sort(compareUtf8);
+  if (p.blocked && p.blocked.length > 0) plan.blocked = [...p.blocked].sort((a, b) => compareUtf8(a.key, b.key));
   return plan;
+}
+
+/**
+ * Which keys of a download's source cannot become files under the destination:
+ * - a key that is also a folder in the source (`pa` and `pa/b`): a local path cannot be
+ *   both, so the whole group is refused, reported once, never retried into EISDIR;
+ * - a key at or under something of the destination's that is not a real folder (a
+ *   symbolic link, a FIFO), or under a file of the destination (`pa` is a file here).
+ * `destinationSkipped` is the destination listing's skipped keys with what each is.
+ */
+export function blockedKeys(
+  sourceKeys: readonly string[],
+  destination: { files: ReadonlySet<string>; skippedWhy: ReadonlyMap<string, string> },
+): { key: string; reason: string }[] {
+  const keys = new Set(sourceKeys);
+  const out = new Map<string, string>();
+  const parents = (key: string) => {
+    const parts = key.split('/');
+    return parts.slice(1).map((_, i) => parts.slice(0, i + 1).join('/'));
+  };
+  for (const key of sourceKeys) {
+    for (const parent of parents(key)) {
+      if (keys.has(parent)) {
+        const reason = `both an object and a folder in the source (${parent} and ${parent}/...): a local path cannot be both`;
+        out.set(parent, reason);
+        out.set(key, reason);
+      }
+    }
+  }
+  for (const key of sourceKeys) {
+    if (out.has(key)) continue;
+    for (const at of [...parents(key), key]) {
+      const why = destination.skippedWhy.get(at);
+      if (why !== undefined) {
+        out.set(key, `${at} here is ${why.replace(/ \(not followed\)$/, '')}: claw never writes through it`);
+        break;
+      }
+      if (at !== key && destination.files.has(at)) {
+        out.set(key, `${at} is a file here, not a folder`);
+        break;
+      }
+    }
+  }
+  return [...out].map(([key, reason]) => ({ key, reason }));
 }
 
 export interface Tally {
@@ -207,6 +259,8 @@ export function describePlan(plan: SyncPlan): string {
   const parts = [`${op} ${s.transfer.count} (${formatBytes(s.transfer.bytes)}; ${s.new} new, ${s.changed} changed)`];
   if (plan.deletes.length > 0) parts.push(`delete ${s.delete.count} (${formatBytes(s.delete.bytes)})`);
   parts.push(`${s.unchanged.count} unchanged (${formatBytes(s.unchanged.bytes)})`);
+  if (plan.blocked?.length) parts.push(`${plan.blocked.length} refused (cannot be written here)`);
+  if (plan.staleTemp?.length) parts.push(`remove ${plan.staleTemp.length} temporary folder${plan.staleTemp.length === 1 ? '' : 's'} of a killed pull (${plan.staleTemp.join(', ')})`);
   return `${describeLocation(plan.source)} -> ${describeLocation(plan.destination)}: ${parts.join(', ')}`;
 }
 

@@ -1,7 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { CONFIG_FILE, resolveConfig, type ConfigKey, type ResolvedConfig } from '../core/config.js';
 import { UsageError } from '../core/errors.js';
+import { readRegularFileSync } from './regular-file.js';
 import type { RepoInfo } from './repo.js';
 
 /** Read claw.config.json at the repo root (when present) and resolve flags > env > file > defaults. */
@@ -15,8 +16,9 @@ export function loadConfig(opts: {
     const path = join(opts.repo.root, CONFIG_FILE);
     if (existsSync(path)) {
       try {
-        file = { text: readFileSync(path, 'utf8'), path: CONFIG_FILE };
+        file = { text: readRegularFileSync(path, { what: 'the config file', maxBytes: 1024 * 1024 }), path: CONFIG_FILE };
       } catch (err) {
+        if (err instanceof UsageError) throw err;
         throw new UsageError(`${CONFIG_FILE}: cannot read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
       }
     }

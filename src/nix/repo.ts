@@ -1,7 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { UsageError } from '../core/errors.js';
 import { parseRegistry, type Registry } from '../core/registry.js';
+import { readRegularFileSync } from './regular-file.js';
 
 export const REGISTRY_PATH = join('nix', 'instances.json');
 
@@ -36,14 +37,18 @@ export function locateRepo(opts: { repoFlag?: string; cwd: string; sandboxFixtur
   return undefined;
 }
 
+/** A registry of thousands of hosts is a few MiB; anything far larger is not one. */
+export const REGISTRY_MAX_BYTES = 16 * 1024 * 1024;
+
 /** Read and validate nix/instances.json; every failure is one UsageError line naming the file. */
 export function loadRegistry(repo: RepoInfo, cwd: string): Registry {
   const path = join(repo.root, REGISTRY_PATH);
   const shown = relative(cwd, path) || path;
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readRegularFileSync(path, { what: 'the registry', maxBytes: REGISTRY_MAX_BYTES });
   } catch (err) {
+    if (err instanceof UsageError) throw err;
     const code = (err as NodeJS.ErrnoException).code ?? 'error';
     throw new UsageError(`${shown}: cannot read (${code})`, 'check the file exists and is readable');
   }

@@ -130,7 +130,7 @@ export function uploadOps(world: SandboxWorld): Pick<S3Api, 'upload'> {
         ...(parts.kept && { bodyBase64: Buffer.concat(parts.kept).toString('base64') }),
         // A single part goes up as PutObject, which the SDK sends as application/octet-stream;
         // CreateMultipartUpload sends no type, so S3's default shows (see headObject).
-        ...(single && { contentType: 'application/octet-stream' }),
+        ...(input.ContentType !== undefined ? { contentType: input.ContentType } : single && { contentType: 'application/octet-stream' }),
         ...(input.Metadata !== undefined && { metadata: lowerCaseMetadata(input.Metadata) }),
       };
       bucket.objects = [...bucket.objects.filter((o) => o.key !== input.Key), record];

@@ -3,6 +3,7 @@ import type { BackupSyncStep } from '../core/backup-sync.js';
 import { formatBytes, summarizePlan, transferOp, type SyncPlan } from '../core/sync-plan.js';
 import { describeLocation } from '../core/sync-location.js';
 import type { Styler } from './style.js';
+import { escapeField } from '../core/terminal-text.js';
 
 // restore / pull / push: the plan (steps, counts, bytes, and each object on request) and
 // the outcome, as plain text. The JSON shapes live with the commands.
@@ -13,14 +14,23 @@ function counts(plan: SyncPlan): string {
   const parts = [`${op} ${s.transfer.count} (${formatBytes(s.transfer.bytes)}; ${s.new} new, ${s.changed} changed)`];
   if (s.delete.count > 0) parts.push(`delete ${s.delete.count} (${formatBytes(s.delete.bytes)})`);
   parts.push(`${s.unchanged.count} unchanged`);
+  if (plan.blocked?.length) parts.push(`${plan.blocked.length} refused (cannot be written here)`);
   return parts.join(', ');
+}
+
+/** What the plan does besides its transfers: clean up after a killed pull, keys it refuses. */
+function extraLines(plan: SyncPlan): string[] {
+  const out: string[] = [];
+  if (plan.staleTemp?.length) out.push(`     remove ${plan.staleTemp.length} temporary folder${plan.staleTemp.length === 1 ? '' : 's'} of a killed pull (${plan.staleTemp.join(', ')})`);
+  for (const b of plan.blocked ?? []) out.push(`     refused: ${escapeField(b.key)}: ${escapeField(b.reason)}`);
+  return out;
 }
 
 function objectLines(plan: SyncPlan): string[] {
   const op = transferOp(plan.source, plan.destination);
   return [
-    ...plan.transfers.map((t) => `       ${op.padEnd(8)} ${t.reason.padEnd(7)} ${t.key}  ${formatBytes(t.size)}`),
-    ...plan.deletes.map((d) => `       ${'delete'.padEnd(8)} ${'gone'.padEnd(7)} ${d.key}  ${formatBytes(d.size)}`),
+    ...plan.transfers.map((t) => `       ${op.padEnd(8)} ${t.reason.padEnd(7)} ${escapeField(t.key)}  ${formatBytes(t.size)}`),
+    ...plan.deletes.map((d) => `       ${'delete'.padEnd(8)} ${'gone'.padEnd(7)} ${escapeField(d.key)}  ${formatBytes(d.size)}`),
   ];
 }
 
@@ -51,6 +61,7 @@ export function renderSyncSteps(
     lines.push(`  ${i + 1}. ${step.title}`);
     lines.push(`     ${describeLocation(plan.source)} -> ${describeLocation(plan.destination)}`);
     lines.push(`     ${counts(plan)}`);
+    lines.push(...extraLines(plan));
     if (o.objects) lines.push(...objectLines(plan));
   });
   if (o.restart) {

@@ -1,11 +1,13 @@
 import { readdir, unlink, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { executeSync, planSync, type SyncLocation, type SyncOptions } from '../../src/aws/sync.js';
 import { InterruptedError, RefusedError, UsageError } from '../../src/core/errors.js';
 import type { ClawEvent } from '../../src/core/events.js';
+import { openTempArea } from '../../src/aws/sync-temp.js';
 import { motoEndpoint } from './backends.js';
-import { bucketTree, bytesOf, localTree, md5, md5Tree, MiB, openSyncWorld, putRaw, syncClient, watched, writeTree, type SyncWorld } from './sync-helpers.js';
+import { bucketTree, bytesOf, localTree, md5, md5Tree, MiB, openSyncWorld, putRaw, syncClient, watched, type SyncWorld } from './sync-helpers.js';
 
 // The sync engine's safety rules against moto 5.2.1: --delete never after an error in
 // the same run, --max-delete refuses before anything changes, the dry-run plan is
@@ -16,7 +18,8 @@ const moto = motoEndpoint();
 if (!moto.endpoint) console.warn(`!! SKIPPED: the sync engine's safety rules against moto: ${moto.reason}`);
 
 const opts = (o: Partial<SyncOptions> = {}): SyncOptions => ({ concurrency: 8, ...o });
-const partials = async (dir: string) => (await readdir(dir, { recursive: true })).filter((n) => String(n).includes('.claw-partial-'));
+/** What claw's temporary folder holds: nothing once a run is over. */
+const partials = async (dir: string) => (await readdir(dir, { recursive: true })).filter((n) => String(n).startsWith('.claw-tmp'));
 
 describe.skipIf(!moto.endpoint)('sync engine safety against moto', () => {
   let world: SyncWorld;
@@ -125,22 +128,29 @@ describe.skipIf(!moto.endpoint)('sync engine safety against moto', () => {
     expect([md5('the good old version'), md5(big)]).toContain(mid['big.img']);
     expect(Object.keys(mid).length).toBeLessThan(21);
 
-    // A run killed outright leaves its temporary file: the next run removes it, never as a key.
-    await writeFile(join(dir, 'big.img.claw-partial-0123456789ab'), 'half');
+    // A run killed outright leaves its temporary folder (its pid dead on this host): the next
+    // run's plan shows it, removes it, and never takes it for a key; a user's file that only
+    // looks like a temporary one is the user's and stays.
+    const killed = await openTempArea(dir);
+    await writeFile(killed.file(), 'half');
+    const [run] = (await readdir(join(dir, '.claw-tmp'))).filter((n) => n.startsWith('run-'));
+    await writeFile(join(dir, '.claw-tmp', run!, 'owner.json'), JSON.stringify({ pid: 2 ** 22 + 1, host: hostname(), startedAt: new Date().toISOString() }));
+    await writeFile(join(dir, 'big.img.claw-partial-0123456789ab'), 'mine');
     const again = await planSync(world.s3, src, { kind: 'local', dir }, opts());
-    expect(again.stalePartials).toEqual(['big.img.claw-partial-0123456789ab']);
-    expect(again.transfers.map((t) => t.key)).not.toContain('big.img.claw-partial-0123456789ab');
+    expect(again.staleTemp).toEqual([`.claw-tmp/${run}`]);
+    expect(again.transfers.map((t) => t.key).filter((k) => k.startsWith('.claw-tmp'))).toEqual([]);
     expect((await executeSync(world.s3, again, opts())).failures).toEqual([]);
     expect(await partials(dir)).toEqual([]);
-    expect(await localTree(dir)).toEqual(await bucketTree(world.s3, bucket));
+    const { 'big.img.claw-partial-0123456789ab': mine, ...tree } = await localTree(dir);
+    expect(mine).toBe(md5('mine'));
+    expect(tree).toEqual(await bucketTree(world.s3, bucket));
     expect((await planSync(world.s3, src, { kind: 'local', dir }, opts())).transfers).toEqual([]);
   });
 
-  it('resume after an interrupted upload: nothing deleted, stale temp files never uploaded, a re-run converges', async () => {
-    const files: Record<string, string | Uint8Array> = { 'big.bin': bytesOf(17 * MiB, 9) };
+  it('resume after an interrupted upload: nothing deleted, a user file named like a temporary one uploaded like any other, a re-run converges', async () => {
+    const files: Record<string, string | Uint8Array> = { 'big.bin': bytesOf(17 * MiB, 9), 'f/0.txt.claw-partial-deadbeefdead': 'mine' };
     for (let i = 0; i < 30; i++) files[`f/${i}.txt`] = `file ${i}`;
     const dir = await world.dir(files);
-    await writeTree(dir, { 'f/0.txt.claw-partial-deadbeefdead': 'junk' });
     const bucket = await world.bucket();
     await putRaw(world.raw, bucket, 'obsolete', 'o');
     const controller = new AbortController();
@@ -155,7 +165,7 @@ describe.skipIf(!moto.endpoint)('sync engine safety against moto', () => {
     const src: SyncLocation = { kind: 'local', dir };
     const dst: SyncLocation = { kind: 's3', bucket, prefix: '' };
     const plan = await planSync(w.s3, src, dst, opts({ concurrency: 2, delete: true }));
-    expect(plan.transfers).toHaveLength(31);
+    expect(plan.transfers).toHaveLength(32);
     const err = await executeSync(w.s3, plan, opts({ concurrency: 2, signal: controller.signal, events: { emit: (e) => sink.emit(e) } })).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InterruptedError);
     expect(done).toBeGreaterThanOrEqual(3);

@@ -190,7 +190,7 @@ describe.skipIf(!moto.endpoint)('sync engine against moto', () => {
     expect(again.ops).toEqual(['ListObjectsV2']);
   });
 
-  it('symlinks are skipped with a warning and their keys never deleted; S3 keys that cannot be local files are skipped', async () => {
+  it('with followSymlinks false (--no-follow-symlinks) symlinks are skipped with a warning and their keys never deleted; S3 keys that cannot be local files are skipped', async () => {
     const dir = await world.dir({ 'real/file': 'real', outside: 'o' });
     await symlink(join(dir, 'outside'), join(dir, 'file-link'));
     await symlink(join(dir, 'real'), join(dir, 'dir-link'));
@@ -198,7 +198,7 @@ describe.skipIf(!moto.endpoint)('sync engine against moto', () => {
     await putRaw(world.raw, bucket, 'file-link', 'uploaded before it became a link');
     await putRaw(world.raw, bucket, 'dir-link/x', 'under the linked directory');
     const sink = events();
-    const up = await planSync(world.s3, { kind: 'local', dir }, { kind: 's3', bucket, prefix: '' }, { concurrency: 4, delete: true, events: sink });
+    const up = await planSync(world.s3, { kind: 'local', dir }, { kind: 's3', bucket, prefix: '' }, { concurrency: 4, delete: true, events: sink, followSymlinks: false });
     expect(up.transfers.map((t) => t.key)).toEqual(['outside', 'real/file']);
     expect(up.deletes).toEqual([]);
     expect(sink.events.filter((e) => e.type === 'warning')).toEqual([
@@ -208,14 +208,15 @@ describe.skipIf(!moto.endpoint)('sync engine against moto', () => {
 
     await putRaw(world.raw, bucket, 'dl/ok', 'fine');
     await putRaw(world.raw, bucket, 'dl/a//b', 'empty segment');
-    await putRaw(world.raw, bucket, 'dl/x.claw-partial-abc', 'looks like a temp file');
+    await putRaw(world.raw, bucket, 'dl/.claw-tmp/x', 'claw\'s temporary folder name');
+    await putRaw(world.raw, bucket, 'dl/x.claw-partial-abc', 'a file of the user\'s');
     const out = await world.dir();
     const down = events();
     const plan = await planSync(world.s3, { kind: 's3', bucket, prefix: 'dl/' }, { kind: 'local', dir: out }, { concurrency: 4, events: down });
-    expect(plan.transfers.map((t) => t.key)).toEqual(['ok']);
+    expect(plan.transfers.map((t) => t.key)).toEqual(['ok', 'x.claw-partial-abc']);
     expect(down.events.filter((e) => e.type === 'warning').map((e) => (e as { message: string }).message)).toEqual([
+      `skipped s3://${bucket}/dl/.claw-tmp/x: the key has ".claw-tmp" at the top, the name of claw's temporary folder, so it cannot be a local file`,
       `skipped s3://${bucket}/dl/a//b: the key has an empty path segment ("//"), so it cannot be a local file`,
-      `skipped s3://${bucket}/dl/x.claw-partial-abc: the key has ".claw-partial-" in its name (claw's temporary files), so it cannot be a local file`,
     ]);
   });
 

@@ -58,7 +58,7 @@ const cases: Case[] = [
   { name: 'key differs from host', args: ['--sandbox', 'status', '--repo', brokenRepo(withEntry('clawdinator-9', { ...one }))], exit: 2, stderr: /entry "clawdinator-9": key differs from its host "clawdinator-1"/ },
   { name: 'duplicate host', args: ['--sandbox', 'status', '--repo', brokenRepo(`{"clawdinator-1": ${JSON.stringify(one)},\n"clawdinator-1": ${JSON.stringify(one)}}`)], exit: 2, stderr: /instances\.json:2:1: duplicate key "clawdinator-1"/ },
   { name: 'registry that is a list', args: ['--sandbox', 'status', '--repo', brokenRepo('[]')], exit: 2, stderr: /instances\.json: expected an object of hosts/ },
-  { name: 'unreadable registry', args: ['--sandbox', 'status', '--repo', (() => { const d = brokenRepo(null); rmSync(join(d, 'nix/instances.json')); mkdirSync(join(d, 'nix/instances.json')); return d; })()], exit: 2, stderr: /instances\.json: cannot read \(EISDIR\)/ },
+  { name: 'unreadable registry', args: ['--sandbox', 'status', '--repo', (() => { const d = brokenRepo(null); rmSync(join(d, 'nix/instances.json')); mkdirSync(join(d, 'nix/instances.json')); return d; })()], exit: 2, stderr: /^error: the registry \S+instances\.json is a directory, not a regular file$/m },
   { name: 'config with an unknown key', args: ['--sandbox', 'status', '--repo', brokenRepo(null, '{"regoin": "eu-west-1"}')], exit: 2, stderr: /claw\.config\.json: unknown key "regoin"/ },
   { name: 'config keep of zero', args: ['--sandbox', 'status', '--repo', brokenRepo(null, '{"amiKeep": 0}')], exit: 2, stderr: /claw\.config\.json: amiKeep must be at least 1/ },
   { name: 'config that is not JSON', args: ['--sandbox', 'config', '--repo', brokenRepo(null, 'region=eu')], exit: 2, stderr: /claw\.config\.json:1:1: invalid JSON/ },

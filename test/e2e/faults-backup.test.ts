@@ -148,7 +148,7 @@ async function scenario(tries: number | undefined, files: number): Promise<Runs[
   const pulled = await tempTree({});
   await backup('pull', '--stack', stack, '--to', pulled, '--delete', '--yes');
   expect(await localTree(pulled)).toEqual(wantA);
-  expect((await readdir(pulled, { recursive: true })).filter((n) => String(n).includes('.claw-partial-'))).toEqual([]);
+  expect((await readdir(pulled, { recursive: true })).filter((n) => String(n).startsWith('.claw-tmp'))).toEqual([]);
   // No multipart upload (or copy) a fault interrupted is left behind holding parts. (One
   // whose CreateMultipartUpload answer was lost, and so was never known to claw, may stay
   // empty: S3 bills no storage for it, and only a lifecycle rule could clean it.)
