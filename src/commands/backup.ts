@@ -21,7 +21,7 @@ export async function status(ctx: Context, opts: ReadOptions): Promise<void> {
   const bucket = await resolveBackupBucket(ctx, opts);
   const { s3 } = await ctx.clients();
   const [listing, marker] = await Promise.all([readBackupListing(s3, bucket), readOverwriteMarker(s3, bucket)]);
-  const report = assessStatus(listing, ctx.now(), unfinishedOverwrite(marker, bucketFlag(opts)));
+  const report = assessStatus(listing, ctx.now(), unfinishedOverwrite(marker, bucketFlag(opts), ctx.now()));
   // Stale is a finding, not a failure: exit 0, called out in the text.
   if (opts.json) ctx.print(JSON.stringify(report, null, 2));
   else ctx.print(renderBackupStatus(report, ctx.paint));

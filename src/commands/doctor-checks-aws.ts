@@ -105,7 +105,7 @@ export async function checkLock(s3: S3Api, bucket: string, now: Date, isStale: (
 export async function checkBackup(s3: S3Api, stack: string, bucket: BackupBucket, now: Date): Promise<CheckResult> {
   const id = `backup:${stack}`;
   const [listing, marker] = await Promise.all([readBackupListing(s3, bucket), readOverwriteMarker(s3, bucket)]);
-  const status = assessStatus(listing, now, unfinishedOverwrite(marker, `--stack ${stack}`));
+  const status = assessStatus(listing, now, unfinishedOverwrite(marker, `--stack ${stack}`, now));
   const where = `backup ${stack} (s3://${bucket.name}/latest/)`;
   // A push or restore stopped part-way: latest/ is a mix that never existed on the host.
   const u = status.unfinishedOverwrite;

@@ -14,7 +14,7 @@ import { resolveBackupBucket } from './backup-common.js';
 import type { Context } from './context.js';
 import { checkBackup, checkCredentials, checkFleet, checkImagesBucket, checkLatestAmi, checkLock, checkRegion } from './doctor-checks-aws.js';
 import { checkRegistry, checkRepo, checkSecrets, checkTofu, checkTool } from './doctor-checks-local.js';
-import { staleHere, operatorIdentity } from './lock.js';
+import { staleHere } from './lock.js';
 
 // `claw doctor`: the preflight checklist. Every check runs at once over one shared set
 // of AWS clients (the fleet is read once for three of them); each ends as ok / warn /
@@ -87,7 +87,7 @@ export async function runChecks(ctx: Context, opts: DoctorOptions): Promise<Chec
       const snapshot = await readFleetOnce(c);
       return checkFleet(ctx.registry(), snapshot, ssmWhy);
     }),
-    check(['lock'], 'deploy lock', async () => checkLock((await aws()).s3, v.bootstrapBucket, now, staleHere(operatorIdentity(ctx)))),
+    check(['lock'], 'deploy lock', async () => checkLock((await aws()).s3, v.bootstrapBucket, now, staleHere(ctx.home))),
     check(['tool:nix'], 'nix', () => checkTool('nix', 'nix', { pkg: 'nix-bin', signal })),
     check(['tool:git'], 'git', () => checkTool('git', 'git', { pkg: 'git', signal })),
     check(['tool:tofu'], 'tofu', () => checkTofu(root(), v.infraDir, v.tofuBin, signal)),

@@ -6,6 +6,7 @@ import { RefusedError } from '../core/errors.js';
 import { LOCK_KEY, decideRelease, describeLock, refusalMessage, type LockRecord } from '../core/lock.js';
 import { confirmOrRefuse } from '../ui/confirm.js';
 import { lockStatusDocument, renderLockStatus } from '../ui/lock-text.js';
+import { deadLocalRun, startLocalRun } from '../nix/local-runs.js';
 import { sdkSettings, type Context } from './context.js';
 
 // `claw lock status | release`, and what a deploy needs to take the lock as this
@@ -25,20 +26,13 @@ export function operatorIdentity(ctx: Pick<Context, 'io'>): string {
   return `${clean(user)}@${clean(hostname())}`.slice(0, 200);
 }
 
-/** Is `pid` a live process on this machine? EPERM means alive (someone else's). */
-export function processAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** A lock held by this operator on this machine by a process that is gone (a kill -9, a crash). */
-export function staleHere(me: string): (lock: LockRecord) => boolean {
-  return (lock) => lock.holder === me && lock.pid !== process.pid && !processAlive(lock.pid);
+/**
+ * A lock left by a claw that died on this machine (a kill -9, a crash): its run id is one
+ * this machine recorded (src/nix/local-runs.ts) and that process is gone. The holder's
+ * user@host and pid alone never decide it: another machine may carry the same name.
+ */
+export function staleHere(home: string): (lock: LockRecord) => boolean {
+  return (lock) => lock.pid !== process.pid && deadLocalRun(home, lock.id);
 }
 
 /** An S3 client not bound to the Ctrl-C signal: for releasing the lock after an abort. */
@@ -55,9 +49,14 @@ export async function cleanupS3(ctx: Context): Promise<S3Api> {
  */
 export async function deployLockOptions(ctx: Context, o: { target: string; rev: string; ttlMs?: number }): Promise<{ s3: S3Api; options: DeployLockOptions }> {
   const me = operatorIdentity(ctx);
+  // Recorded before the lock is taken, forgotten when claw exits (the lock is released by
+  // then); a claw killed outright leaves the record, which is how its lock is known as stale.
+  const run = startLocalRun(ctx.home, 'deploy lock', ctx.now());
+  process.once('exit', run.end);
   return {
     s3: (await ctx.clients()).s3,
     options: {
+      id: run.id,
       bucket: ctx.config.values.bootstrapBucket,
       holder: me,
       pid: process.pid,
@@ -65,7 +64,7 @@ export async function deployLockOptions(ctx: Context, o: { target: string; rev: 
       rev: o.rev,
       ttlMs: o.ttlMs,
       now: () => ctx.now(),
-      isStale: staleHere(me),
+      isStale: staleHere(ctx.home),
       signal: ctx.io.signal,
       cleanupS3: await cleanupS3(ctx),
       events: ctx.events,
@@ -92,8 +91,7 @@ export async function release(ctx: Context, opts: { force?: boolean; yes?: boole
   const s3 = (await ctx.clients()).s3;
   const state = await readLock(s3, place);
   const now = ctx.now();
-  const me = operatorIdentity(ctx);
-  const stale = state.kind === 'held' && staleHere(me)(state.lock);
+  const stale = state.kind === 'held' && staleHere(ctx.home)(state.lock);
   const decision = decideRelease(state, { now, force: Boolean(opts.force), stale });
   const where = `s3://${place.bucket}/${place.key}`;
   const done = (released: boolean, line: string) =>

@@ -32,8 +32,32 @@ export const overwriteMarkerSchema = z.object({
   keptAs: stamp.nullable(),
   /** false: latest/ is not touched yet (the copy into keptAs may be partial). */
   keepFinished: z.boolean(),
+  /** Renewed while the run is alive (every MARKER_HEARTBEAT_MS); a marker without it counts from updatedAt. */
+  heartbeatAt: iso.optional(),
+  /** How long after its last heartbeat the run is presumed dead. */
+  leaseSeconds: z.number().int().min(10).max(3600).optional(),
+  /** Written by a run that stopped on an error: no longer live, whatever its heartbeat. */
+  stoppedAt: iso.optional(),
 }).refine((m) => m.keptAs !== null || m.keepFinished, 'keptAs: null needs keepFinished: true (nothing to keep)');
 export type OverwriteMarker = z.infer<typeof overwriteMarkerSchema>;
+
+/** A run renews its marker this often while it writes. */
+export const MARKER_HEARTBEAT_MS = 30_000;
+/** ...and is presumed dead this long after its last renewal (four missed heartbeats). */
+export const MARKER_LEASE_SECONDS = 120;
+
+/**
+ * Is the marker a running push's or restore's? Renewed within its lease and not marked
+ * stopped. (A run that died on this machine is told apart by its run id: local-runs.ts.)
+ */
+export function markerLive(m: OverwriteMarker, now: Date): boolean {
+  if (m.stoppedAt !== undefined) return false;
+  const beat = Date.parse(m.heartbeatAt ?? m.updatedAt);
+  return now.getTime() - beat < (m.leaseSeconds ?? MARKER_LEASE_SECONDS) * 1000;
+}
+
+/** When a live marker's run is presumed dead, if it stops renewing it. */
+export const markerExpiresAt = (m: OverwriteMarker): Date => new Date(Date.parse(m.heartbeatAt ?? m.updatedAt) + (m.leaseSeconds ?? MARKER_LEASE_SECONDS) * 1000);
 
 export type MarkerState =
   | { kind: 'none' }
@@ -115,12 +139,20 @@ export function markerForRun(o: {
     keptAs: o.keepPlanned && o.decision.keep ? o.decision.keep.into : o.decision.keptAs,
     // Nothing to copy (latest/ empty, or the copy already done): the next write is latest/.
     keepFinished: !o.keepPlanned,
+    heartbeatAt: at,
+    leaseSeconds: MARKER_LEASE_SECONDS,
   };
 }
 
+/** The marker renewed by its live run. */
+export const markerHeartbeat = (m: OverwriteMarker, now: Date): OverwriteMarker => ({ ...m, heartbeatAt: now.toISOString() });
+
+/** The marker of a run that stopped on an error: not live, so the next run need not wait for the lease. */
+export const markerStopped = (m: OverwriteMarker, now: Date): OverwriteMarker => ({ ...m, stoppedAt: now.toISOString() });
+
 /** The marker once the keep is done: latest/ is written next. */
 export const markerAfterKeep = (m: OverwriteMarker, decision: OverwriteDecision, now: Date): OverwriteMarker =>
-  ({ ...m, keptAs: decision.keptAs, keepFinished: true, updatedAt: now.toISOString() });
+  ({ ...m, keptAs: decision.keptAs, keepFinished: true, updatedAt: now.toISOString(), heartbeatAt: now.toISOString() });
 
 export const keptPrefix = (m: Pick<OverwriteMarker, 'keptAs'>): string | null => (m.keptAs === null ? null : snapshotPrefix(m.keptAs));
 
@@ -136,11 +168,15 @@ export function unfinishedFix(m: OverwriteMarker, bucketFlag: string): string {
 }
 
 /** What `claw backup status` says about the marker it read. */
-export function unfinishedOverwrite(state: MarkerState, bucketFlag: string): UnfinishedOverwrite | null {
+export function unfinishedOverwrite(state: MarkerState, bucketFlag: string, now: Date = new Date()): UnfinishedOverwrite | null {
   if (state.kind === 'none') return null;
   if (state.kind === 'unreadable') {
     return { readable: false, reason: state.reason, fix: `look at ${OVERWRITE_MARKER_KEY} and remove it only when no push or restore of latest/ stopped part-way; until then claw backup push and restore refuse to run` };
   }
   const { command, source, by, startedAt, updatedAt, keptAs, keepFinished } = state.marker;
-  return { readable: true, command, source, by, startedAt, updatedAt, keptAs, keepFinished, fix: unfinishedFix(state.marker, bucketFlag) };
+  const live = markerLive(state.marker, now);
+  const fix = live
+    ? `wait for it to finish; if that claw was killed, it counts as stopped after ${markerExpiresAt(state.marker).toISOString()} (then: ${unfinishedFix(state.marker, bucketFlag)})`
+    : unfinishedFix(state.marker, bucketFlag);
+  return { readable: true, command, source, by, startedAt, updatedAt, keptAs, keepFinished, live, fix };
 }

@@ -219,6 +219,8 @@ export type UnfinishedOverwrite =
       /** The snapshot that holds latest/ as it was before (a partial copy while keepFinished is false); null: latest/ was empty. */
       keptAs: string | null;
       keepFinished: boolean;
+      /** The run is alive (it renewed the marker within its lease): it is writing now, not stopped. */
+      live: boolean;
       /** What to do, with the commands. */
       fix: string;
     }

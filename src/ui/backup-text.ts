@@ -22,6 +22,7 @@ function untouchedLine(entries: readonly UnparsableEntry[]): string {
 function overwriteRows(u: UnfinishedOverwrite, now: Date, paint: Styler): string[][] {
   if (!u.readable) return [['overwrite', `${paint('yellow', 'UNREADABLE MARKER')}: ${u.reason}`], ['', `fix: ${u.fix}`]];
   const what = `${u.command} from ${u.source} by ${u.by}, started ${utc(u.startedAt)} (${formatAge(u.startedAt, now)} ago)`;
+  if (u.live) return [['overwrite', `${paint('cyan', 'RUNNING')} ${what}: it is writing latest/ now`], ['', `fix: ${u.fix}`]];
   const where = !u.keepFinished
     ? `it stopped while keeping latest/ as snapshots/${u.keptAs}/ (a partial copy); latest/ is not touched yet`
     : u.keptAs === null

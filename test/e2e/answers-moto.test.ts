@@ -104,7 +104,7 @@ suite('answers without their result, and silent endpoints (moto behind a proxy)'
 
     it('status', { timeout: 30_000 }, async () => {
       const from = proxy.seen.length;
-      expectTimedOut(await hanging(['status']), 'ec2 DescribeInstances');
+      expectTimedOut(await hanging(['status']), 'ec2 Describe(Instances|Images)');
       expect(proxy.seen.slice(from).filter((r) => r.action === 'DescribeInstances').length).toBeGreaterThanOrEqual(2);
     });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { groupSnapshots, summarizeLatest } from '../../src/core/backup.js';
 import {
-  decideOverwrite, markerAfterKeep, markerForRun, OVERWRITE_MARKER_KEY, parseMarker, unfinishedFix, unfinishedOverwrite, type OverwriteMarker,
+  decideOverwrite, MARKER_LEASE_SECONDS, markerAfterKeep, markerForRun, markerLive, OVERWRITE_MARKER_KEY, parseMarker, unfinishedFix, unfinishedOverwrite, type OverwriteMarker,
 } from '../../src/core/backup-overwrite.js';
 import { planBackupPrune } from '../../src/core/backup-retention.js';
 import { earlierRunLine } from '../../src/ui/backup-sync-text.js';
@@ -77,14 +77,17 @@ describe('what a push or restore keeps before it overwrites latest/', () => {
     const now = new Date('2026-11-23T15:40:30Z');
     const first = decideOverwrite({ marker: null, latestHasObjects: true, freshStamp: FRESH });
     const written = markerForRun({ previous: null, decision: first, run: 'r2', command: 'restore', source: 's3://b/snapshots/x/', by: 'a@b', now, keepPlanned: true });
-    expect(written).toEqual({ version: 1, run: 'r2', command: 'restore', source: 's3://b/snapshots/x/', by: 'a@b', startedAt: now.toISOString(), updatedAt: now.toISOString(), keptAs: FRESH, keepFinished: false });
+    expect(written).toEqual({
+      version: 1, run: 'r2', command: 'restore', source: 's3://b/snapshots/x/', by: 'a@b', startedAt: now.toISOString(), updatedAt: now.toISOString(), keptAs: FRESH, keepFinished: false,
+      heartbeatAt: now.toISOString(), leaseSeconds: MARKER_LEASE_SECONDS,
+    });
     const later = new Date('2026-11-23T15:41:00Z');
-    expect(markerAfterKeep(written, first, later)).toEqual({ ...written, keepFinished: true, updatedAt: later.toISOString() });
+    expect(markerAfterKeep(written, first, later)).toEqual({ ...written, keepFinished: true, updatedAt: later.toISOString(), heartbeatAt: later.toISOString() });
 
     const prev = marker({ keepFinished: true });
     const again = decideOverwrite({ marker: prev, latestHasObjects: true, freshStamp: FRESH });
     expect(markerForRun({ previous: prev, decision: again, run: 'r3', command: 'push', source: '/other', by: 'c@d', now, keepPlanned: false }))
-      .toEqual({ ...prev, run: 'r3', source: '/other', by: 'c@d', updatedAt: now.toISOString() });
+      .toEqual({ ...prev, run: 'r3', source: '/other', by: 'c@d', updatedAt: now.toISOString(), heartbeatAt: now.toISOString(), leaseSeconds: MARKER_LEASE_SECONDS });
 
     // Finishing a copy into a latest/ that has since been emptied: the marker names the copy while it runs, nothing after.
     const unfinished = marker({ keepFinished: false });
@@ -114,10 +117,21 @@ describe('what status says about an unfinished overwrite', () => {
 
   it('none, readable or unreadable', () => {
     expect(unfinishedOverwrite({ kind: 'none' }, '--stack lab')).toBeNull();
-    expect(unfinishedOverwrite({ kind: 'found', marker: marker(), etag: '"e"' }, '--stack lab')).toEqual({
+    expect(unfinishedOverwrite({ kind: 'found', marker: marker(), etag: '"e"' }, '--stack lab', new Date('2026-11-23T15:00:00Z'))).toEqual({
       readable: true, command: 'push', source: '/home/op/state', by: 'op@laptop', startedAt: '2026-11-23T14:02:10.000Z', updatedAt: '2026-11-23T14:02:10.000Z',
-      keptAs: T1, keepFinished: true, fix: unfinishedFix(marker(), '--stack lab'),
+      keptAs: T1, keepFinished: true, live: false, fix: unfinishedFix(marker(), '--stack lab'),
     });
     expect(unfinishedOverwrite({ kind: 'unreadable', etag: '"e"', reason: 'not JSON' }, '')).toMatchObject({ readable: false, reason: 'not JSON', fix: /remove it only when no push or restore/ });
+  });
+
+  it('a marker renewed within its lease is a live run: status says to wait, naming when it counts as stopped', () => {
+    const m = { ...marker(), heartbeatAt: '2026-11-23T14:30:00.000Z', leaseSeconds: 120 };
+    expect(markerLive(m, new Date('2026-11-23T14:31:59Z'))).toBe(true);
+    expect(markerLive(m, new Date('2026-11-23T14:32:00Z'))).toBe(false);
+    expect(markerLive({ ...m, stoppedAt: '2026-11-23T14:30:01.000Z' }, new Date('2026-11-23T14:30:02Z'))).toBe(false);
+    // An older claw's marker (no heartbeat) counts from updatedAt.
+    expect(markerLive(marker(), new Date('2026-11-23T14:03:00Z'))).toBe(true);
+    expect(unfinishedOverwrite({ kind: 'found', marker: m, etag: '"e"' }, '--stack lab', new Date('2026-11-23T14:31:00Z')))
+      .toMatchObject({ live: true, fix: expect.stringMatching(/^wait for it to finish; if that claw was killed, it counts as stopped after 2026-11-23T14:32:00.000Z/) });
   });
 });
