@@ -118,7 +118,7 @@ export async function listLocal(dir: string, o: ListOptions): Promise<LocalListi
         throw unreadable(f.full, err);
       }
     });
-    out.entries.push(...entries);
+    for (const e of entries) out.entries.push(e);
     for (const sub of subdirs) await walk(sub.full, `${sub.key}/`, [...ancestors, sub.real]);
   };
   await walk(dir, '', [await realpath(dir).catch(() => dir)]);

@@ -178,7 +178,7 @@ async function transferAndDelete(s3: S3Api, plan: SyncPlan, o: SyncOptions, temp
     } else {
       const d = await deleteAll(s3, plan, o);
       result.deleted = d.deleted;
-      result.failures.push(...d.failures);
+      for (const f of d.failures) result.failures.push(f);
       if (o.signal?.aborted) throw new InterruptedError(`sync interrupted while deleting (${d.deleted} of ${plan.deletes.length} deleted); run the same sync again to finish`);
     }
   }

@@ -31,7 +31,7 @@ export interface LifecycleReport {
  * call at all) when nothing would change.
  */
 export async function run(ctx: Context, opts: LifecycleOptions): Promise<void> {
-  const days = opts.days === undefined ? ctx.config.values.lifecycleDays : parsePositiveInt(opts.days, '--days', 3650);
+  const days = opts.days === undefined ? ctx.config.values.lifecycleDays : parsePositiveInt(opts.days, '--days', 3650, 30);
   const bucket = ctx.config.values.imagesBucket;
   const s3 = (await ctx.clients()).s3;
 

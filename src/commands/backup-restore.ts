@@ -5,7 +5,7 @@ import { PollMeter } from '../aws/run-command.js';
 import { checkMaxDelete, parseS3Url } from '../aws/sync.js';
 import { BACKUP_POLL_BUDGET, parseBackupTarget, SANDBOX_POLL_BUDGET, snapshotPrefix } from '../core/backup.js';
 import {
-  checkRestoreSource, isNoop, latestOf, requireNonEmptySource, requireSnapshot, snapshotOf, touchesExisting, undoHint,
+  checkRestoreSource, isNoop, refuseNestedSnapshots, latestOf, requireNonEmptySource, requireSnapshot, snapshotOf, touchesExisting, undoHint,
 } from '../core/backup-sync.js';
 import { UsageError } from '../core/errors.js';
 import { describeLocation, type SyncLocation } from '../core/sync-location.js';
@@ -45,6 +45,7 @@ export async function restore(ctx: Context, opts: RestoreOptions): Promise<void>
 
   const main = await planIn(ctx, bucket, source, latestOf(bucket.name), { delete: opts.delete });
   requireNonEmptySource(main);
+  if (fromUrl) refuseNestedSnapshots(main);
   checkMaxDelete(main, maxDelete);
   const restartJson = host ? { host: host.host, instanceId: host.instanceId } : null;
   // An earlier run that stopped part-way is finished even when latest/ already matches: it may not have restarted the host.

@@ -16,6 +16,7 @@ import { renderDeployPlan, renderDeployResult, type DeployReport, type HostRepor
 import type { Context } from './context.js';
 import { evalHosts, recordHistory, resolveInstances, uploadBootstrap, type HostInstance } from './deploy-steps.js';
 import { cleanupS3, deployLockOptions, operatorIdentity } from './lock.js';
+import { parsePositiveInt } from '../core/duration.js';
 
 // `claw deploy <target>`: validate everything, show the plan, then run exactly it:
 // eval -> bootstrap -> lock -> re-check hosts -> canary rollout -> tags + history ->
@@ -51,8 +52,7 @@ export function parsePollBudget(raw: string | undefined, sandbox = false): PollB
 
 function parseParallel(raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined;
-  if (!/^\d{1,4}$/.test(raw) || Number(raw) < 1) throw new UsageError(`--parallel ${JSON.stringify(raw)} is not a whole number of at least 1`);
-  return Number(raw);
+  return parsePositiveInt(raw, '--parallel', 1000, 2);
 }
 
 export const targetLabel = (t: DeployTarget) => (t.all ? 'all' : t.hosts.join(','));

@@ -19,7 +19,7 @@ export interface HistoryOptions {
  * deploys yet; records that cannot be read are skipped with a warning naming them.
  */
 export async function run(ctx: Context, host: string | undefined, opts: HistoryOptions): Promise<void> {
-  const limit = opts.limit === undefined ? DEFAULT_HISTORY_LIMIT : parsePositiveInt(opts.limit, '--limit', 10_000);
+  const limit = opts.limit === undefined ? DEFAULT_HISTORY_LIMIT : parsePositiveInt(opts.limit, '--limit', 10_000, 20);
   if (host !== undefined) findHost(ctx.registry(), host);
   const bucket = ctx.config.values.bootstrapBucket;
   const s3 = (await ctx.clients()).s3;

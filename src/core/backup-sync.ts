@@ -1,4 +1,4 @@
-import { formatStamp, LATEST_PREFIX, parseStamp, snapshotPrefix, type BackupListing } from './backup.js';
+import { formatStamp, LATEST_PREFIX, parseStamp, snapshotPrefix, SNAPSHOTS_PREFIX, type BackupListing } from './backup.js';
 import { UsageError } from './errors.js';
 import type { SyncPlan } from './sync-plan.js';
 import { describeLocation, type SyncLocation } from './sync-location.js';
@@ -74,6 +74,20 @@ export function checkRestoreSource(src: SyncLocation, bucket: string): void {
   if (src.kind !== 's3') return;
   if (src.bucket === bucket && (src.prefix === '' || src.prefix.startsWith(LATEST_PREFIX) || LATEST_PREFIX.startsWith(src.prefix))) {
     throw new UsageError(`--from ${describeLocation(src)} overlaps latest/ of the same bucket`, 'restore from a snapshot (--snapshot STAMP) or another prefix');
+  }
+  if (src.bucket === bucket && SNAPSHOTS_PREFIX.startsWith(src.prefix)) {
+    throw new UsageError(`--from ${describeLocation(src)} holds every snapshot, not one: restoring it would nest them all under latest/`, 'restore one snapshot: --snapshot STAMP (claw backup list shows them)');
+  }
+}
+
+/**
+ * A restore source that holds snapshots (another backup bucket's root or snapshots/,
+ * found in its keys) would nest them under latest/: refused before anything changes.
+ */
+export function refuseNestedSnapshots(plan: SyncPlan): void {
+  const nested = plan.transfers.find((t) => /^(.+\/)?snapshots\/\d{4}-\d{2}-\d{2}-\d{2}-\d{2}\//.test(t.key));
+  if (nested) {
+    throw new UsageError(`--from ${describeLocation(plan.source)} holds snapshots (${nested.key}): restoring it would nest them under latest/`, 'point --from at one snapshot (its snapshots/STAMP/ prefix), or use --snapshot STAMP for this bucket');
   }
 }
 

@@ -13,10 +13,11 @@ export function parseDuration(raw: string, flag: string): number {
   return total;
 }
 
-/** A strictly positive integer flag, e.g. --keep. */
-export function parsePositiveInt(raw: string, flag: string, max = 1_000_000): number {
-  if (!/^\d+$/.test(raw.trim()) || Number(raw) < 1 || Number(raw) > max) {
-    throw new UsageError(`${flag} ${raw}: expected a whole number from 1 to ${max}`);
-  }
-  return Number(raw);
+/** A strictly positive integer flag, e.g. --keep: out of range is said as such, with an example. */
+export function parsePositiveInt(raw: string, flag: string, max = 1_000_000, example = 3): number {
+  const hint = `give a whole number from 1 to ${max}, e.g. ${flag} ${example}`;
+  if (!/^\d+$/.test(raw.trim())) throw new UsageError(`${flag} ${raw}: expected a whole number from 1 to ${max}`, hint);
+  const n = Number(raw);
+  if (n < 1 || n > max) throw new UsageError(`${flag} ${raw}: expected a whole number from 1 to ${max}${n > max ? ` (${raw} is more)` : ''}`, hint);
+  return n;
 }

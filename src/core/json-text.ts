@@ -28,30 +28,57 @@ const REASONS: Record<string, string> = {
   InvalidCharacter: 'invalid character in string',
 };
 
-function firstDuplicateKey(node: Node | undefined): Node | undefined {
-  if (!node) return undefined;
-  if (node.type === 'object') {
-    const seen = new Set<string>();
-    for (const prop of node.children ?? []) {
-      const key = prop.children?.[0];
-      if (key && typeof key.value === 'string') {
-        if (seen.has(key.value)) return key;
-        seen.add(key.value);
+function firstDuplicateKey(root: Node | undefined): Node | undefined {
+  // Depth first, in document order, without recursion.
+  const stack: Node[] = root ? [root] : [];
+  while (stack.length) {
+    const node = stack.pop()!;
+    if (node.type === 'object') {
+      const seen = new Set<string>();
+      for (const prop of node.children ?? []) {
+        const key = prop.children?.[0];
+        if (key && typeof key.value === 'string') {
+          if (seen.has(key.value)) return key;
+          seen.add(key.value);
+        }
       }
     }
-  }
-  for (const child of node.children ?? []) {
-    const dup = firstDuplicateKey(child);
-    if (dup) return dup;
+    for (const child of [...(node.children ?? [])].reverse()) stack.push(child);
   }
   return undefined;
 }
 
+/** Deeper than any file claw reads needs: a limit that keeps the parsers (which recurse) far from the stack's end. */
+export const MAX_JSON_DEPTH = 64;
+
+/** The offset where nesting first goes deeper than `max`, or -1 (a scan that never recurses). */
+export function tooDeepAt(text: string, max: number): number {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > max) return i;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return -1;
+}
+
 /**
  * Strict JSON with a message that names the file, line and column; duplicate keys
- * (which JSON.parse silently collapses to the last one) are errors too.
+ * (which JSON.parse silently collapses to the last one) are errors too, and so is
+ * nesting deeper than MAX_JSON_DEPTH.
  */
 export function parseJsonText(text: string, file: string, fix: string): unknown {
+  const deep = tooDeepAt(text, MAX_JSON_DEPTH);
+  if (deep >= 0) {
+    const { line, column } = lineColumn(text, deep);
+    throw new UsageError(`${file}:${line}:${column}: nested more than ${MAX_JSON_DEPTH} levels deep`, fix);
+  }
   const errors: ParseError[] = [];
   const tree = parseTree(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
   const first = errors[0];

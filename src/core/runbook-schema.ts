@@ -58,7 +58,12 @@ const duration = z
   .string(msg('is not a duration (like 90s, 30m, 2h)'))
   .regex(DURATION_RE, 'is not a duration (like 90s, 30m, 2h)')
   .transform(durationMs)
-  .refine((ms) => ms > 0, 'must be more than 0');
+  .refine((ms) => ms > 0, 'must be more than 0')
+  // claw waits with one timer, whose longest wait is 2^31 - 1 ms (24.8 days).
+  .refine((ms) => ms <= MAX_DURATION_MS, 'must be at most 24d (claw waits with one timer)');
+
+/** The longest timeout or interval a runbook may ask for. */
+export const MAX_DURATION_MS = 24 * 86_400_000;
 
 const text = (what: string) => z.string(msg(`must be ${what}`)).trim().min(1, `must be ${what}`);
 const id = z.string(msg('must be an id')).regex(RUNBOOK_ID_RE, "is not a valid id (letters, digits, '.', '_' and '-', starting with a letter or digit, at most 64)");
