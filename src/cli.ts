@@ -39,11 +39,15 @@ const io: ProcessIo = {
 };
 
 let interrupts = 0;
-process.on('SIGINT', () => {
-  // First Ctrl-C cancels in-flight work cleanly; a second one leaves at once.
-  if (++interrupts > 1) process.exit(130);
-  controller.abort();
-});
+// Ctrl-C, a terminal closing (SIGHUP) and a polite kill (SIGTERM) all stop claw the same
+// way: in-flight work is cancelled cleanly (a runbook step's process group is stopped and
+// the state says so); a second signal leaves at once.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.on(signal, () => {
+    if (++interrupts > 1) process.exit(130);
+    controller.abort();
+  });
+}
 // A closed pipe (claw status | head) is not an error.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);

@@ -1,9 +1,10 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { ClawError, InterruptedError } from '../core/errors.js';
+import { hostname } from 'node:os';
+import { ClawError, InterruptedError, RefusedError } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
 import type { Cursor, RollbackPlan } from '../core/runbook-plan.js';
 import type { ManualStep, Phase, Runbook, Step } from '../core/runbook-schema.js';
-import { approve, begin, fail, finishRollback, interrupt, pause, phaseRolledBack, startRollback, succeed, type RunbookState } from '../core/runbook-state.js';
+import { approve, begin, fail, finishRollback, interrupt, pause, phaseRolledBack, recordProcess, startRollback, succeed, type RunbookState } from '../core/runbook-state.js';
 import type { StepResult } from '../nix/runbook-exec.js';
 
 // Runs planned steps one by one, writing the state before and after each: `running`
@@ -22,7 +23,7 @@ export interface DriverDeps {
   logFile(stepId: string): string;
   now(): Date;
   /** Runs a command step (run, check, wait, ssm); output lines go to `output`. */
-  runStep(step: Exclude<Step, ManualStep>, phase: Phase | undefined, output: (line: string) => void): Promise<StepResult>;
+  runStep(step: Exclude<Step, ManualStep>, phase: Phase | undefined, output: (line: string) => void, onProcess: (pid: number) => void): Promise<StepResult>;
   /** Before the first step of a disruptive phase: resolves, or throws (refused, interrupted). */
   confirmPhase(phase: Phase): Promise<void>;
   /** A manual step reached: true when the operator confirmed it done (on a terminal). */
@@ -62,13 +63,38 @@ function openLog(file: string, header: string) {
 
 const label = (item: Cursor) => `${item.phase.id}/${item.step.id}`;
 
+/** Is a process group alive on this machine (EPERM: it is, just not ours)? */
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 async function runOne(d: DriverDeps, state: RunbookState, item: DriveItem): Promise<RunbookState> {
   const step = item.step as Exclude<Step, ManualStep>;
   if (item.status === 'running' || item.status === 'interrupted') {
+    // A claw killed outright left its step's command running: never start a second copy beside it.
+    const p = state.steps[step.id]?.process;
+    if (p && p.host === hostname() && groupAlive(p.pid)) {
+      throw new RefusedError(
+        `step ${label(item)} is still running from an earlier claw: process group ${p.pid} on this machine (started ${state.steps[step.id]?.startedAt ?? 'earlier'})`,
+        `wait for it to finish, or stop it (kill -TERM -- -${p.pid}), then ${d.resumeHint}`,
+      );
+    }
     d.info(`step ${label(item)} was interrupted mid-way last time; running it again`);
   }
   let next = begin(d.rb, state, step.id, d.now());
   await d.save(next);
+  // The command's process group goes into the state as soon as it exists.
+  let recorded: Promise<void> = Promise.resolve();
+  const onProcess = (pid: number) => {
+    next = recordProcess(next, step.id, { pid, host: hostname() }, d.now());
+    const snapshot = next;
+    recorded = recorded.then(() => d.save(snapshot));
+  };
   const attempt = next.steps[step.id]!.attempts;
   const log = openLog(d.logFile(step.id), `=== ${d.now().toISOString()} attempt ${attempt}: ${step.kind} ${step.id} ===`);
   const output = (line: string) => {
@@ -79,8 +105,10 @@ async function runOne(d: DriverDeps, state: RunbookState, item: DriveItem): Prom
   d.events.emit({ type: 'step-started', step: label(item), detail: step.title ?? step.kind });
   let result: StepResult;
   try {
-    result = await d.runStep(step, item.phase, output);
+    result = await d.runStep(step, item.phase, output, onProcess);
+    await recorded;
   } catch (err) {
+    await recorded.catch(() => undefined);
     const interrupted = err instanceof InterruptedError || (err as Error).name === 'AbortError';
     log.line(interrupted ? '=== interrupted ===' : `=== error: ${(err as Error).message.split('\n')[0]} ===`);
     log.close();

@@ -59,10 +59,10 @@ export function driverDeps(ctx: Context, l: LoadedRunbook, opts: DepsOptions): D
     save: (state) => l.store.save(state),
     logFile: (id) => l.store.logFile(id),
     now: () => ctx.now(),
-    runStep: (step: Exclude<Step, ManualStep>, _phase: Phase | undefined, output) =>
+    runStep: (step: Exclude<Step, ManualStep>, _phase: Phase | undefined, output, onProcess) =>
       step.kind === 'ssm'
         ? ssmStep(ctx, l, step, output)
-        : runLocalStep({ step, baseDir: l.baseDir, signal: ctx.io.signal, output, debug: (line) => ctx.log.debug(line) }),
+        : runLocalStep({ step, baseDir: l.baseDir, signal: ctx.io.signal, output, onProcess, debug: (line) => ctx.log.debug(line) }),
     async confirmPhase(phase) {
       const question = `Phase ${phase.id} (${phase.title}) is disruptive. Run it now?`;
       if (!opts.yes && !ctx.io.stdinIsTTY) {

@@ -8,7 +8,8 @@ import { allSteps, type Phase, type Runbook, type Step } from './runbook-schema.
 //
 // Step status:  pending -> running -> done | failed | interrupted
 //               pending -> waiting (a manual step paused) -> done (approved)
-// A step found `running` was cut off mid-way (claw was killed): it runs again.
+// A step found `running` was cut off mid-way (claw was killed): it runs again, unless its
+// process group is still alive on this machine (then the run refuses, naming it).
 
 export const STEP_STATUSES = ['pending', 'running', 'interrupted', 'done', 'failed', 'waiting'] as const;
 export type StepStatus = (typeof STEP_STATUSES)[number];
@@ -22,6 +23,8 @@ const stepRecordSchema = z.object({
   error: z.string().optional(),
   note: z.string().optional(),
   approvedAt: z.string().optional(),
+  /** The local command's process group while it runs (pgid = pid) and the machine it runs on. */
+  process: z.object({ pid: z.number().int().positive(), host: z.string() }).optional(),
 });
 export type StepRecord = z.infer<typeof stepRecordSchema>;
 
@@ -211,4 +214,10 @@ export function acceptChanges(rb: Runbook, state: RunbookState, o: { hash: strin
 
 export function stepLabel(step: Step): string {
   return step.title ? `${step.id} (${step.title})` : step.id;
+}
+
+/** The step's command started: its process group is recorded (saved before the command can get far). */
+export function recordProcess(state: RunbookState, stepId: string, process: { pid: number; host: string }, now: Date): RunbookState {
+  const prev = recordOf(state, stepId);
+  return put(state, stepId, { ...prev, process }, now);
 }

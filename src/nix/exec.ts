@@ -19,6 +19,8 @@ export interface RunOptions {
   onStderrLine?: (line: string) => void;
   /** Each stdout line as it arrives; stdout is still collected. */
   onStdoutLine?: (line: string) => void;
+  /** The child's pid once it started: it leads its own process group (pgid = pid). */
+  onSpawn?: (pid: number) => void;
 }
 
 export interface RunResult {
@@ -88,7 +90,9 @@ export async function run(cmd: string, args: readonly string[], opts: RunOptions
   // Lazy: the CLI must not load execa at start-up.
   const { execa } = await import('execa');
   const started = performance.now();
-  const result = await execa(cmd, [...args], {
+  // killDescendants: the child leads a process group of its own, and a stop (Ctrl-C,
+  // timeout) signals that whole group, never leaving a grandchild running.
+  const child = execa(cmd, [...args], {
     shell: false,
     reject: false,
     cwd: opts.cwd,
@@ -107,6 +111,8 @@ export async function run(cmd: string, args: readonly string[], opts: RunOptions
     }),
     stripFinalNewline: true,
   });
+  if (child.pid !== undefined) opts.onSpawn?.(child.pid);
+  const result = await child;
   const durationMs = Math.round(performance.now() - started);
   const outcome = result.failed ? (result.exitCode !== undefined ? `exit ${result.exitCode}` : (result.signal ?? result.code ?? 'failed')) : 'exit 0';
   opts.log?.(`exec ${shown} (${outcome}, ${durationMs} ms)`);

@@ -25,6 +25,8 @@ export interface LocalStepInput {
   baseDir: string;
   signal: AbortSignal;
   output(line: string): void;
+  /** The command's process group (its pid) once it started, for the state: a killed claw's step is found running. */
+  onProcess?(pid: number): void;
   debug?(line: string): void;
   /** Tests: a clock and a sleep that do not wait. */
   now?(): number;
@@ -59,6 +61,7 @@ async function attempt(input: LocalStepInput, timeoutMs: number | undefined): Pr
       ...(timeoutMs !== undefined ? { timeoutMs } : {}),
       onStdoutLine: (l) => input.output(l),
       onStderrLine: (l) => input.output(l),
+      ...(input.onProcess ? { onSpawn: input.onProcess } : {}),
       ...(input.debug ? { log: input.debug } : {}),
     });
     return { ok: true, exitCode: 0 };
