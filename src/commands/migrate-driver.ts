@@ -5,6 +5,7 @@ import type { EventSink } from '../core/events.js';
 import type { Cursor, RollbackPlan } from '../core/runbook-plan.js';
 import type { ManualStep, Phase, Runbook, Step } from '../core/runbook-schema.js';
 import { approve, begin, fail, finishRollback, interrupt, pause, phaseRolledBack, recordProcess, startRollback, succeed, type RunbookState } from '../core/runbook-state.js';
+import { groupAlive } from '../nix/file-lock.js';
 import type { StepResult } from '../nix/runbook-exec.js';
 
 // Runs planned steps one by one, writing the state before and after each: `running`
@@ -62,16 +63,6 @@ function openLog(file: string, header: string) {
 }
 
 const label = (item: Cursor) => `${item.phase.id}/${item.step.id}`;
-
-/** Is a process group alive on this machine (EPERM: it is, just not ours)? */
-function groupAlive(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 async function runOne(d: DriverDeps, state: RunbookState, item: DriveItem): Promise<RunbookState> {
   const step = item.step as Exclude<Step, ManualStep>;

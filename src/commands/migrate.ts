@@ -5,7 +5,7 @@ import { nextAction, type NextAction } from '../core/runbook-plan.js';
 import { findStep } from '../core/runbook-schema.js';
 import { approve, recordOf } from '../core/runbook-state.js';
 import { runbookView, statusView, type StatusView } from '../core/runbook-view.js';
-import { pidAlive } from '../nix/file-lock.js';
+import { groupAlive, pidAlive } from '../nix/file-lock.js';
 import { renderRunbook, renderStatus } from '../ui/migrate-text.js';
 import type { Context } from './context.js';
 import { currentState, loadRunbook, migrateCommand, withRunbookLock, type LoadedRunbook } from './migrate-common.js';
@@ -35,6 +35,10 @@ function nextText(ctx: Context, l: LoadedRunbook, next: NextAction): { command: 
       return { command: cmd, text: `waiting for operator: ${next.step} (phase ${next.phase}); once done: ${cmd} [--note TEXT], then ${then}` };
     }
     case 'run': {
+      const p = next.reason === 'rerun' ? l.state?.steps[next.step]?.process : undefined;
+      if (p && p.host === hostname() && groupAlive(p.pid)) {
+        return { command: null, text: `step ${next.phase}/${next.step} is still running from an earlier claw (process group ${p.pid}): wait for it to finish, or stop it (kill -TERM -- -${p.pid}), then: ${run}` };
+      }
       const why = { start: 'start at', resume: 'resume at', retry: 'retry the failed step', rerun: 're-run the interrupted step' }[next.reason];
       return { command: run, text: `${why} ${next.phase}/${next.step}: ${run}` };
     }

@@ -36,6 +36,16 @@ export function pidAlive(pid: number): boolean {
   }
 }
 
+/** Is a process group (a runbook step's, pgid = its leader's pid) still alive on this machine? */
+export function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 function parseInfo(text: string): LockInfo | undefined {
   try {
     const v = JSON.parse(text) as Partial<LockInfo>;

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { groupAlive } from '../../src/nix/file-lock.js';
 import { BIN, ROOT, runClaw, tempDir } from '../helpers/claw.js';
 
 // `claw migrate` from the built binary, on runbooks of local commands (run, check, wait,
@@ -207,7 +208,14 @@ phases:
 
     child.kill('SIGKILL');
     expect((await exited).signal).toBe('SIGKILL');
-    expect((b.state()!.steps as Record<string, { status: string }>).s2!.status).toBe('running');
+    const s2 = (b.state()!.steps as Record<string, { status: string; process?: { pid: number } }>).s2!;
+    expect(s2.status).toBe('running');
+
+    // The step's command outlived claw (a group of its own): status says so, a run refuses (test/e2e/migrate-kill.test.ts).
+    const during = await b.claw(['migrate', 'status', 'rb.yaml']);
+    expect(during.stdout).toMatch(new RegExp(`^next: step A/s2 is still running from an earlier claw \\(process group ${s2.process!.pid}\\): wait for it to finish, or stop it`, 'm'));
+    process.kill(-s2.process!.pid, 'SIGKILL');
+    for (let i = 0; i < 200 && groupAlive(s2.process!.pid); i++) await new Promise((r) => setTimeout(r, 20));
 
     const status = await b.claw(['migrate', 'status', 'rb.yaml']);
     expect(status.stdout).toMatch(/stale lock: pid \d+ \(claw migrate run\) is no longer running/);
