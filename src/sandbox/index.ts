@@ -11,6 +11,8 @@ import { seedState } from './seed.js';
 import { createSsm } from './ssm.js';
 import { createSts } from './sts.js';
 import type { SandboxState } from './state.js';
+import { stat } from 'node:fs/promises';
+import { stateLock } from './state-lock.js';
 import { readState, removeState, sandboxStatePath, writeStateAtomic } from './store.js';
 import type { SandboxWorld } from './world.js';
 
@@ -47,19 +49,49 @@ export interface Sandbox {
   save(): Promise<void>;
 }
 
-function build(state: SandboxState, file: string, now: () => Date): Sandbox {
+/** What identifies the file as last read or written: another process's write changes it. */
+const signature = async (file: string) => {
+  const st = await stat(file).catch(() => undefined);
+  return st ? `${st.ino}:${st.size}:${st.mtimeMs}` : undefined;
+};
+
+function build(state: SandboxState, file: string, now: () => Date, known: string | undefined): Sandbox {
   let chain: Promise<void> = Promise.resolve();
+  // The file as this process last read or wrote it: anything else is another process's write.
+  let seen = known;
   const world: SandboxWorld = {
     state,
     now,
     // Writes run one after another, so the last mutation's state is the one on disk.
     persist: () => {
-      const write = chain.catch(() => undefined).then(() => writeStateAtomic(file, state));
+      const snapshot = world.state;
+      const write = chain.catch(() => undefined).then(async () => {
+        await writeStateAtomic(file, snapshot);
+        seen = await signature(file);
+      });
       chain = write;
       return write;
     },
   };
-  const clients: AwsClients = { ec2: createEc2(world), s3: createS3(world), ssm: createSsm(world), sts: createSts(world), cloudformation: createCloudFormation(world) };
+  const lock = stateLock(`${file}.lock`);
+  // Every call: under the lock, the account as on disk (re-read only when another process
+  // wrote it since), the call, its writes finished, then the lock released.
+  const guarded = async <T>(fn: () => Promise<T>): Promise<T> =>
+    lock.run(async () => {
+      await chain.catch(() => undefined);
+      const onDisk = await signature(file);
+      if (onDisk !== undefined && onDisk !== seen) {
+        world.state = (await readState(file)) ?? world.state;
+        seen = onDisk;
+      }
+      try {
+        return await fn();
+      } finally {
+        await chain.catch(() => undefined);
+      }
+    });
+  const raw: AwsClients = { ec2: createEc2(world), s3: createS3(world), ssm: createSsm(world), sts: createSts(world), cloudformation: createCloudFormation(world) };
+  const clients = lockedClients(raw, guarded);
   return {
     clients,
     clientsFor: (region) => clientsInRegion(clients, state.region, region),
@@ -70,9 +102,21 @@ function build(state: SandboxState, file: string, now: () => Date): Sandbox {
 }
 
 async function seedInto(file: string, opts: SandboxOptions, now: () => Date): Promise<SandboxState> {
-  const state = seedState(await loadFixture(opts.seedDir), now());
-  await writeStateAtomic(file, state);
-  return state;
+  // Seeded under the lock: two first runs at once seed the account once.
+  return stateLock(`${file}.lock`).run(async () => {
+    const existing = await readState(file);
+    if (existing) return existing;
+    const state = seedState(await loadFixture(opts.seedDir), now());
+    await writeStateAtomic(file, state);
+    return state;
+  });
+}
+
+/** Each method of each client run through `guard`. */
+function lockedClients(clients: AwsClients, guard: <T>(fn: () => Promise<T>) => Promise<T>): AwsClients {
+  const wrap = <T extends object>(api: T): T =>
+    Object.fromEntries(Object.entries(api).map(([name, fn]) => [name, (...args: unknown[]) => guard(() => (fn as (...a: unknown[]) => Promise<unknown>).apply(api, args))])) as T;
+  return { ec2: wrap(clients.ec2), s3: wrap(clients.s3), ssm: wrap(clients.ssm), sts: wrap(clients.sts), cloudformation: wrap(clients.cloudformation) };
 }
 
 /** Open the sandbox, seeding it from `seedDir` when no state exists yet. */
@@ -82,7 +126,7 @@ export async function openSandbox(opts: SandboxOptions): Promise<Sandbox> {
   // Read first: an invalid faults.json stops the command before the account is touched.
   const faulty = opts.faults !== false && (await readFaults(sandboxFaultsPath(opts.home))) !== undefined;
   const state = (await readState(file)) ?? (await seedInto(file, opts, now));
-  const sandbox = build(state, file, now);
+  const sandbox = build(state, file, now, await signature(file));
   return faulty ? withFaults(sandbox, opts) : sandbox;
 }
 
@@ -107,11 +151,13 @@ export async function resetSandbox(opts: SandboxOptions): Promise<Sandbox> {
   const file = sandboxStatePath(opts.home);
   // Load the fixture first: a broken seed must not cost the operator the old state.
   const state = seedState(await loadFixture(opts.seedDir), now());
-  await removeState(file);
-  await writeStateAtomic(file, state);
+  await stateLock(`${file}.lock`).run(async () => {
+    await removeState(file);
+    await writeStateAtomic(file, state);
+  });
   // A fresh account is a well-behaved one: fault injection is cleared too.
   await removeFaults(sandboxFaultsPath(opts.home));
-  return build(state, file, now);
+  return build(state, file, now, await signature(file));
 }
 
 export type { SandboxAdmin, RunInstanceOptions, RegisterManagedInstanceOptions, SeedBody } from './admin.js';
