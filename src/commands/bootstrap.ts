@@ -1,4 +1,4 @@
-import { AGE_SECRETS_PREFIX, bucketExists, getBundle, headBundle, putBundle, readS3Secrets } from '../aws/bootstrap.js';
+import { AGE_SECRETS_PREFIX, bucketExists, getBundle, putBundle, readS3Secrets, remoteBundle } from '../aws/bootstrap.js';
 import type { S3Api } from '../aws/clients.js';
 import {
   AGEKEY_FILE, BUNDLE_KINDS, bundleKey, checkDownloaded, checkSecretsEntries, checkSeedsEntries, parseTarget,
@@ -14,6 +14,8 @@ import type { Context } from './context.js';
 export interface UploadOptions {
   dryRun?: boolean;
   fromS3?: boolean;
+  /** Upload every bundle again, whatever S3 holds. */
+  force?: boolean;
   json?: boolean;
 }
 
@@ -68,8 +70,8 @@ export interface UploadPlan {
   bodies: Map<string, Bundle>;
 }
 
-/** Build every target's bundles, check them as `verify` would, and compare checksums with S3. */
-export async function planUpload(ctx: Context, hosts: readonly HostEntry[], fromS3: boolean): Promise<UploadPlan & { s3: S3Api }> {
+/** Build every target's bundles, check them as `verify` would, and compare them with what S3 really holds. */
+export async function planUpload(ctx: Context, hosts: readonly HostEntry[], fromS3: boolean, force = false): Promise<UploadPlan & { s3: S3Api }> {
   const registry = ctx.registry();
   const rules = bundleRules(ctx);
   const { s3, bucket } = await openBucket(ctx, 'nothing uploaded');
@@ -82,9 +84,9 @@ export async function planUpload(ctx: Context, hosts: readonly HostEntry[], from
     const built = await buildBundle(secretsTarFiles(secrets, include));
     const violations = [...checkSecretsEntries(host, registry, rules, built.entries), ...seedViolations];
     const local = { secrets: built, 'repo-seeds': seeds };
-    const [rs, rr] = await Promise.all(BUNDLE_KINDS.map((k) => headBundle(s3, bucket, bundleKey(host, k))));
+    const [rs, rr] = await Promise.all(BUNDLE_KINDS.map((k) => remoteBundle(s3, bucket, bundleKey(host, k))));
     for (const k of BUNDLE_KINDS) bodies.set(bundleKey(host, k), local[k]);
-    const plan = planHost(host, local, { secrets: rs!, 'repo-seeds': rr! }, violations);
+    const plan = planHost(host, local, { secrets: rs!, 'repo-seeds': rr! }, violations, force);
     return { ...plan, files: built.entries.filter((e) => e.type === 'file').map((e) => e.path) };
   }));
   return { s3, bucket, secrets, plans, bodies };
@@ -115,7 +117,7 @@ function refuse(plans: readonly HostPlan[], dryRun: boolean): void {
 /** `claw bootstrap upload <target>`: the plan, then the uploads it lists (none with --dry-run). */
 export async function upload(ctx: Context, target: string, opts: UploadOptions): Promise<void> {
   const hosts = parseTarget(target, ctx.registry());
-  const plan = await planUpload(ctx, hosts, Boolean(opts.fromS3));
+  const plan = await planUpload(ctx, hosts, Boolean(opts.fromS3), Boolean(opts.force));
   const { bucket, plans, secrets } = plan;
   if (!opts.json) ctx.print(renderUploadPlan(bucket, secrets, plans, ctx.paint));
 
@@ -147,7 +149,7 @@ async function verifyBundle(s3: S3Api, bucket: string, host: HostEntry, kind: Bu
 }
 
 /** `claw bootstrap verify <target>`: download both bundles of each host and check them. */
-export async function verify(ctx: Context, target: string, opts: { json?: boolean }): Promise<void> {
+export async function verify(ctx: Context, target: string, opts: { json?: boolean; fromS3?: boolean }): Promise<void> {
   const registry = ctx.registry();
   const hosts = parseTarget(target, registry);
   const rules = bundleRules(ctx);
@@ -164,6 +166,22 @@ export async function verify(ctx: Context, target: string, opts: { json?: boolea
   const failed = results.filter((r) => !r.ok);
   if (failed.length) {
     const what = failed.map((r) => `${r.host} (${r.bundles.flatMap((b) => b.violations).map((v) => v.message).join('; ')})`).join(', ');
-    throw new RefusedError(`bootstrap bundles failed verification: ${what}`, `re-upload with: claw bootstrap upload ${failed.map((r) => r.host).join(',')}`);
+    throw new RefusedError(`bootstrap bundles failed verification: ${what}`, `re-upload with: ${reuploadCommand(ctx, failed.map((r) => r.host), await secretsFromS3(ctx, s3, bucket, opts.fromS3))}`);
   }
+}
+
+/**
+ * Where the secrets of a re-upload come from: --from-s3 when verify was told so, or when
+ * the repo has none but s3://<bucket>/age-secrets/ does (the hint must work as printed).
+ */
+async function secretsFromS3(ctx: Context, s3: S3Api, bucket: string, flag: boolean | undefined): Promise<boolean> {
+  if (flag !== undefined) return flag;
+  const inRepo = await readRepoSecrets(requireRepo(ctx.repo).root).then((s) => s.files.size > 0, () => false);
+  if (inRepo) return false;
+  return (await s3.listObjectsV2({ Bucket: bucket, Prefix: AGE_SECRETS_PREFIX, MaxKeys: 1 })).KeyCount !== 0;
+}
+
+/** The upload that repairs what verify found, as it can be pasted: --force, since S3 may claim the right checksum over the wrong bytes. */
+function reuploadCommand(ctx: Context, hosts: readonly string[], fromS3: boolean): string {
+  return ['claw', ...(ctx.sandbox ? ['--sandbox'] : []), 'bootstrap', 'upload', hosts.join(','), ...(fromS3 ? ['--from-s3'] : []), '--force'].join(' ');
 }

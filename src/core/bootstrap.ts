@@ -184,19 +184,25 @@ export function checkSeedsEntries(registry: Registry, entries: readonly EntryNam
   return out;
 }
 
-export type RemoteBundle = { exists: false } | { exists: true; sha256: string | undefined };
+/** What S3 holds for a bundle: its sha256 metadata and the sha256 of the bytes it really holds. */
+export type RemoteBundle = { exists: false } | { exists: true; sha256: string | undefined; bodySha256: string };
 export type BundleAction = 'create' | 'update' | 'unchanged' | 'refused';
 export interface BundlePlan { bundle: BundleKind; key: string; sha256: string; size: number; remoteSha256: string | null; action: BundleAction; reason: string }
 export interface HostPlan { host: string; prefix: string; action: 'upload' | 'unchanged' | 'refused'; bundles: BundlePlan[]; violations: Violation[] }
 
 export const bundleKey = (host: HostEntry, bundle: BundleKind) => `${host.bootstrapPrefix.replace(/\/+$/, '')}/${BUNDLE_FILE[bundle]}`;
 
-/** What to do with each of a host's bundles: all refused on any violation, else by checksum. */
+/**
+ * What to do with each of a host's bundles: all refused on any violation, else by what
+ * S3 really holds (its bytes, not only the metadata that claims them) against a fresh
+ * build; `force` uploads every one again.
+ */
 export function planHost(
   host: HostEntry,
   local: Record<BundleKind, { sha256: string; size: number }>,
   remote: Record<BundleKind, RemoteBundle>,
   violations: readonly Violation[],
+  force = false,
 ): HostPlan {
   const bundles = BUNDLE_KINDS.map((bundle): BundlePlan => {
     const { sha256, size } = local[bundle];
@@ -205,7 +211,9 @@ export function planHost(
     const own = violations.filter((v) => v.bundle === bundle);
     if (violations.length) return { ...base, action: 'refused', reason: own.length ? own.map((v) => v.message).join('; ') : 'the other bundle is refused' };
     if (!r.exists) return { ...base, action: 'create', reason: 'not in S3 yet' };
-    if (r.sha256 === sha256) return { ...base, action: 'unchanged', reason: 'same sha256' };
+    if (force) return { ...base, action: 'update', reason: 'forced (--force)' };
+    if (r.bodySha256 === sha256 && r.sha256 === sha256) return { ...base, action: 'unchanged', reason: 'same sha256' };
+    if (r.bodySha256 !== sha256 && r.sha256 === sha256) return { ...base, action: 'update', reason: 'the object\'s bytes do not match its sha256 metadata' };
     return { ...base, action: 'update', reason: r.sha256 ? 'content changed' : 'the object has no sha256 metadata' };
   });
   const action = violations.length ? 'refused' : bundles.every((b) => b.action === 'unchanged') ? 'unchanged' : 'upload';

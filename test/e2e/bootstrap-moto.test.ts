@@ -84,7 +84,8 @@ suite('claw bootstrap against moto', () => {
     expect(second.stdout).toMatch(/^ {2}clawdinator-2 +secrets\.tar\.zst +unchanged /m);
     expect(second.stdout).toContain('nothing to upload: every bundle is unchanged (6)');
     expect(count(second, 's3.PutObject')).toBe(0);
-    expect(count(second, 's3.HeadObject')).toBe(6);
+    // What S3 holds is read, not only its metadata: one GetObject per bundle.
+    expect(count(second, 's3.GetObject')).toBe(6);
   });
 
   it('--dry-run prints the plan and uploads nothing; --json is one document', async () => {
@@ -142,11 +143,20 @@ suite('claw bootstrap against moto', () => {
     expect(r.stdout).toMatch(/^ {2}clawdinator-babelfish +secrets\.tar\.zst +FAILED .*secrets\/clawdinator-discord-token-1\.age is the Discord token of clawdinator-1, not clawdinator-babelfish's/m);
     expect(r.stdout).toContain('3 hosts verified: 1 ok, 2 failed');
     expect(r.stderr).toMatch(/^error: bootstrap bundles failed verification: clawdinator-2 \(.*\), clawdinator-babelfish \(.*\)$/m);
-    expect(r.stderr).toContain('hint: re-upload with: claw bootstrap upload clawdinator-2,clawdinator-babelfish');
+    expect(r.stderr).toContain('hint: re-upload with: claw bootstrap upload clawdinator-2,clawdinator-babelfish --force');
     const json = await claw(bucket, ['bootstrap', 'verify', 'all', '--json']);
     expect(json.exitCode).toBe(3);
     expect(JSON.parse(json.stdout).ok).toBe(false);
     noMarker(r, json);
+
+    // Without --force, upload sees the tampered bytes (not only the metadata that claims them) and repairs them.
+    const plain = await claw(bucket, ['bootstrap', 'upload', 'clawdinator-2']);
+    expect(plain.exitCode, plain.stderr).toBe(0);
+    expect(plain.stdout).toMatch(/^ {2}clawdinator-2 +secrets\.tar\.zst +update .*the object's bytes do not match its sha256 metadata$/m);
+    // The hint, run exactly as printed, repairs the rest.
+    const hint = /^hint: re-upload with: claw (.*)$/m.exec(r.stderr)![1]!.split(' ');
+    expect((await claw(bucket, hint)).exitCode).toBe(0);
+    expect((await claw(bucket, ['bootstrap', 'verify', 'all'])).exitCode).toBe(0);
 
     const empty = await newBucket();
     const missing = await claw(empty, ['bootstrap', 'verify', 'clawdinator-1']);
@@ -200,11 +210,23 @@ suite('claw bootstrap against moto', () => {
     const doc = JSON.parse(r.stdout);
     expect(doc).toMatchObject({ secretsFrom: `s3://${bucket}/age-secrets/`, agekeyFrom: 'nix/keys/clawdinator.agekey' });
     expect(doc.hosts[0].files).toEqual(['clawdinator.agekey', 'secrets/clawdinator-discord-token-1.age', 'secrets/shared-api-key.age']);
-    // Only what clawdinator-1's bundle takes is downloaded: not the other token, not the GitHub App key.
-    expect(count(r, 's3.GetObject')).toBe(2);
+    // Only what clawdinator-1's bundle takes is downloaded (not the other token, not the GitHub App key), then its two bundles are read to compare.
+    expect(calls(r).filter((c) => c === 's3.GetObject')).toHaveLength(4);
     noMarker(r);
     const v = await claw(bucket, ['bootstrap', 'verify', 'clawdinator-1']);
     expect(v.exitCode).toBe(0);
+
+    // A repo without secrets of its own: verify's hint names --from-s3, and works as printed.
+    const noSecrets = repoCopy((root) => rmSync(join(root, 'nix/age-secrets'), { recursive: true }));
+    const key = 'bootstrap/clawdinator-1/secrets.tar.zst';
+    const good = await get(bucket, key);
+    await put(bucket, key, Buffer.concat([Buffer.from(good.body), Buffer.from('x')]), good.sha256);
+    const failed = await claw(bucket, ['bootstrap', 'verify', 'clawdinator-1'], noSecrets);
+    expect(failed.exitCode).toBe(3);
+    expect(failed.stderr).toContain('hint: re-upload with: claw bootstrap upload clawdinator-1 --from-s3 --force');
+    const printed = /^hint: re-upload with: claw (.*)$/m.exec(failed.stderr)![1]!.split(' ');
+    expect((await claw(bucket, printed, noSecrets)).exitCode).toBe(0);
+    expect((await claw(bucket, ['bootstrap', 'verify', 'clawdinator-1'], noSecrets)).exitCode).toBe(0);
 
     const none = await claw(await newBucket(), ['bootstrap', 'upload', 'all', '--from-s3']);
     expect(none.exitCode).toBe(2);

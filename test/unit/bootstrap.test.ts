@@ -145,17 +145,24 @@ describe('planHost', () => {
   const local = { secrets: { sha256: 'aa', size: 10 }, 'repo-seeds': { sha256: 'bb', size: 20 } };
 
   it('create when missing, unchanged when the sha256 matches, update when it differs or is absent', () => {
-    const p = planHost(h1, local, { secrets: { exists: false }, 'repo-seeds': { exists: true, sha256: 'bb' } }, []);
+    const p = planHost(h1, local, { secrets: { exists: false }, 'repo-seeds': { exists: true, sha256: 'bb', bodySha256: 'bb' } }, []);
     expect(p.bundles.map((b) => [b.key, b.action, b.reason])).toEqual([
       ['bootstrap/clawdinator-1/secrets.tar.zst', 'create', 'not in S3 yet'],
       ['bootstrap/clawdinator-1/repo-seeds.tar.zst', 'unchanged', 'same sha256'],
     ]);
     expect(p.action).toBe('upload');
-    const q = planHost(h1, local, { secrets: { exists: true, sha256: 'old' }, 'repo-seeds': { exists: true, sha256: undefined } }, []);
+    const q = planHost(h1, local, { secrets: { exists: true, sha256: 'old', bodySha256: 'old' }, 'repo-seeds': { exists: true, sha256: undefined, bodySha256: 'bb' } }, []);
     expect(q.bundles.map((b) => [b.action, b.reason, b.remoteSha256])).toEqual([['update', 'content changed', 'old'], ['update', 'the object has no sha256 metadata', null]]);
-    const r = planHost(h1, local, { secrets: { exists: true, sha256: 'aa' }, 'repo-seeds': { exists: true, sha256: 'bb' } }, []);
+    const r = planHost(h1, local, { secrets: { exists: true, sha256: 'aa', bodySha256: 'aa' }, 'repo-seeds': { exists: true, sha256: 'bb', bodySha256: 'bb' } }, []);
     expect(r.action).toBe('unchanged');
     expect(planCounts([p, q, r])).toEqual({ upload: 3, unchanged: 3, refused: 0 });
+  });
+
+  it('metadata claiming the right sha256 over other bytes is an update (what verify reports is what upload repairs); --force uploads all', () => {
+    const lying = planHost(h1, local, { secrets: { exists: true, sha256: 'aa', bodySha256: 'tampered' }, 'repo-seeds': { exists: true, sha256: 'bb', bodySha256: 'bb' } }, []);
+    expect(lying.bundles.map((b) => [b.action, b.reason])).toEqual([['update', "the object's bytes do not match its sha256 metadata"], ['unchanged', 'same sha256']]);
+    const forced = planHost(h1, local, { secrets: { exists: true, sha256: 'aa', bodySha256: 'aa' }, 'repo-seeds': { exists: true, sha256: 'bb', bodySha256: 'bb' } }, [], true);
+    expect(forced.bundles.map((b) => [b.action, b.reason])).toEqual([['update', 'forced (--force)'], ['update', 'forced (--force)']]);
   });
 
   it('a violation refuses both of the host\'s bundles', () => {
