@@ -1,14 +1,17 @@
 import { parseStamp, snapshotPrefix, type SnapshotSummary, type UnparsableEntry } from './backup.js';
 
-// The tiered retention of backup snapshots (openclaw-lab), by age = now − snapshot time:
-//   age < 24 h        keep the earliest snapshot of each UTC hour
-//   24 h ≤ age ≤ 7 d  keep the earliest of each UTC day   (the 00:00 one when the timer is aligned)
-//   7 d < age ≤ 30 d  keep the earliest of each UTC Friday (Friday 00:00 when aligned)
-//   older             delete
-// "Earliest" is over every snapshot of that hour/day in the bucket: real timers drift, so
-// the first one stands in for the aligned one. Guards: the newest snapshot is always kept
-// (a stalled timer must not lead to deleting them all), a snapshot in the future (clock
-// skew) is kept, and only snapshots/<stamp>/ prefixes are ever planned (never latest/).
+// The tiered retention of backup snapshots, as upstream's s3_snapshot_lifecycle.py decides
+// it (openclaw-lab, ec2-spot/templates), by age = now - snapshot time:
+//   age < 24 h         keep the earliest snapshot of each clock hour (among those under 24 h)
+//   24 h <= age < 7 d  keep every snapshot taken in the 00 UTC hour (a 20-minute timer: three)
+//   7 d <= age < 30 d  keep every snapshot in the 00 UTC hour of a Friday
+//   age >= 30 d        delete
+// Deliberately safer than upstream: the newest snapshot that is not in the future is always
+// kept (a stalled timer must not lead to deleting them all); a snapshot stamped in the
+// future (clock skew) is left alone, and so is anything under snapshots/ that is not a
+// strict stamp (upstream deletes those); a day (or Friday) with no 00-hour snapshot keeps
+// its first, so a timer that drifted past midnight still leaves one a day. Only
+// snapshots/<stamp>/ prefixes are ever planned, never latest/.
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -25,8 +28,8 @@ export interface SnapshotVerdict {
   ageMs: number;
   tier: RetentionTier;
   action: 'keep' | 'delete';
-  /** Why it is kept: its tier's rule, the newest guard or the clock-skew guard. */
-  keptBy: 'tier' | 'newest' | 'future' | null;
+  /** Why it is kept: its tier's rule, claw's one-a-day fallback, the newest guard or the clock-skew guard. */
+  keptBy: 'tier' | 'first-of-day' | 'newest' | 'future' | null;
   reason: string;
 }
 
@@ -34,19 +37,6 @@ export function ordinal(n: number): string {
   const teen = n % 100 >= 11 && n % 100 <= 13;
   const suffix = teen ? 'th' : ({ 1: 'st', 2: 'nd', 3: 'rd' } as Record<number, string>)[n % 10] ?? 'th';
   return `${n}${suffix}`;
-}
-
-/** Position (1-based) of each stamp within its group, by time; stamps sorted ascending. */
-function ranks(sorted: readonly { stamp: string }[], key: (stamp: string) => string): Map<string, number> {
-  const seen = new Map<string, number>();
-  const out = new Map<string, number>();
-  for (const s of sorted) {
-    const k = key(s.stamp);
-    const n = (seen.get(k) ?? 0) + 1;
-    seen.set(k, n);
-    out.set(s.stamp, n);
-  }
-  return out;
 }
 
 const hourOf = (stamp: string) => stamp.slice(0, 13);
@@ -60,36 +50,49 @@ export function retentionVerdicts(stamps: readonly string[], now: Date): Snapsho
     return { stamp, t: t.getTime() };
   });
   parsed.sort((a, b) => a.t - b.t);
-  const byHour = ranks(parsed, hourOf);
-  const byDay = ranks(parsed, dayOf);
-  const newest = parsed.at(-1)?.stamp;
+  const at = now.getTime();
+  // Newest means newest not in the future: a skewed clock's stamp must not take its place.
+  const newest = parsed.filter((p) => p.t <= at).at(-1)?.stamp;
+  // Per day: its first snapshot, and whether it has one in the 00 UTC hour.
+  const firstOfDay = new Map<string, string>();
+  const hasMidnight = new Set<string>();
+  for (const p of parsed) {
+    if (!firstOfDay.has(dayOf(p.stamp))) firstOfDay.set(dayOf(p.stamp), p.stamp);
+    if (new Date(p.t).getUTCHours() === 0) hasMidnight.add(dayOf(p.stamp));
+  }
+  // The hour rule counts only snapshots under 24 h (as upstream): in the hour that straddles
+  // now - 24 h, the older one falls to the day rule and the younger one is its hour's first.
+  const seenHours = new Map<string, number>();
 
   const verdicts = parsed.map(({ stamp, t }): SnapshotVerdict => {
-    const ageMs = now.getTime() - t;
+    const ageMs = at - t;
     const base = { stamp, time: new Date(t).toISOString(), ageMs };
     const keep = (tier: RetentionTier, reason: string, keptBy: SnapshotVerdict['keptBy'] = 'tier'): SnapshotVerdict => ({ ...base, tier, action: 'keep', keptBy, reason: `kept: ${reason}` });
     const drop = (tier: RetentionTier, reason: string): SnapshotVerdict =>
       // The newest is kept whatever its tier says, and says what the tier would have done.
       stamp === newest ? keep(tier, `newest snapshot, always kept (else: ${reason})`, 'newest') : { ...base, tier, action: 'delete', keptBy: null, reason: `delete: ${reason}` };
+    const day = dayOf(stamp);
+    const midnight = new Date(t).getUTCHours() === 0;
+    /** The 00-hour rule of the day and Friday tiers, with claw's one-a-day fallback. */
+    const dailyRule = (tier: 'day' | 'friday', what: string, span: string): SnapshotVerdict => {
+      if (midnight) return keep(tier, `taken in the 00 UTC hour of ${what} (${span})`);
+      if (!hasMidnight.has(day) && firstOfDay.get(day) === stamp) return keep(tier, `first of ${what}, which has no 00 UTC snapshot (${span}; claw keeps one)`, 'first-of-day');
+      return drop(tier, `not in the 00 UTC hour of ${what} (${span})`);
+    };
 
-    if (ageMs < 0) return keep('future', 'in the future (clock skew?)', 'future');
+    if (ageMs < 0) return keep('future', 'stamped in the future (clock skew?): left alone', 'future');
     if (ageMs < HOUR_TIER_MS) {
-      const n = byHour.get(stamp)!;
-      const what = `of hour ${stamp.slice(11, 13)}:00 (< 24 h)`;
+      const n = (seenHours.get(hourOf(stamp)) ?? 0) + 1;
+      seenHours.set(hourOf(stamp), n);
+      const what = `of hour ${stamp.slice(11, 13)}:00 on ${day} (< 24 h)`;
       return n === 1 ? keep('hour', `first ${what}`) : drop('hour', `${ordinal(n)} ${what}`);
     }
-    if (ageMs <= DAY_TIER_MS) {
-      const n = byDay.get(stamp)!;
-      const what = `of day ${dayOf(stamp)} (≤ 7 d)`;
-      return n === 1 ? keep('day', `first ${what}`) : drop('day', `${ordinal(n)} ${what}`);
+    if (ageMs < DAY_TIER_MS) return dailyRule('day', day, '24 h to 7 d');
+    if (ageMs < FRIDAY_TIER_MS) {
+      if (new Date(t).getUTCDay() !== FRIDAY) return drop('friday', `${day} is not a Friday (7 d to 30 d)`);
+      return dailyRule('friday', `Friday ${day}`, '7 d to 30 d');
     }
-    if (ageMs <= FRIDAY_TIER_MS) {
-      if (new Date(t).getUTCDay() !== FRIDAY) return drop('friday', `not a Friday, ${dayOf(stamp)} (≤ 30 d)`);
-      const n = byDay.get(stamp)!;
-      const what = `of Friday ${dayOf(stamp)} (≤ 30 d)`;
-      return n === 1 ? keep('friday', `first ${what}`) : drop('friday', `${ordinal(n)} ${what}`);
-    }
-    return drop('expired', 'older than 30 d');
+    return drop('expired', '30 d or older');
   });
   return verdicts.reverse();
 }

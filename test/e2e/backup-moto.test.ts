@@ -80,12 +80,12 @@ suite('claw backup against moto', () => {
     const dry = await claw('prune', '--stack', stack);
     expect(dry.exitCode).toBe(0);
     const row = (stamp: string) => dry.stdout.split('\n').find((l) => l.startsWith(stamp))!.replace(/ {2,}/g, ' | ');
-    expect(row(stamps.newest)).toMatch(/\| keep \| first of hour \d\d:00 \(< 24 h\)$/);
-    expect(row(stamps.firstOfHour)).toMatch(/\| keep \| first of hour \d\d:00 \(< 24 h\)$/);
-    expect(row(stamps.secondOfHour)).toMatch(/\| delete \| 2nd of hour \d\d:00 \(< 24 h\)$/);
-    expect(row(stamps.firstOfDay)).toMatch(/\| keep \| first of day \S+ \(≤ 7 d\)$/);
-    expect(row(stamps.secondOfDay)).toMatch(/\| delete \| 2nd of day \S+ \(≤ 7 d\)$/);
-    expect(row(stamps.expired)).toMatch(/\| delete \| older than 30 d$/);
+    expect(row(stamps.newest)).toMatch(/\| keep \| first of hour \d\d:00 on \S+ \(< 24 h\)$/);
+    expect(row(stamps.firstOfHour)).toMatch(/\| keep \| first of hour \d\d:00 on \S+ \(< 24 h\)$/);
+    expect(row(stamps.secondOfHour)).toMatch(/\| delete \| 2nd of hour \d\d:00 on \S+ \(< 24 h\)$/);
+    expect(row(stamps.firstOfDay)).toMatch(/\| keep \| taken in the 00 UTC hour of \S+ \(24 h to 7 d\)$/);
+    expect(row(stamps.secondOfDay)).toMatch(/\| delete \| not in the 00 UTC hour of \S+ \(24 h to 7 d\)$/);
+    expect(row(stamps.expired)).toMatch(/\| delete \| 30 d or older$/);
     expect(dry.stdout).toMatch(/^1 prefix under snapshots\/ is not a snapshot \(never touched\): snapshots\/manual\/$/m);
     expect(dry.stdout).toMatch(/^plan: delete 3 of 6 snapshots \(6 objects, [\d.]+ B\), keep 3; latest\/ is never touched$/m);
 
@@ -93,6 +93,25 @@ suite('claw backup against moto', () => {
     expect(refused.exitCode).toBe(3);
     expect(refused.stderr).toMatch(/^error: refusing without a terminal: Delete 3 snapshots \(6 objects\)/m);
     expect(await list()).toEqual(keys);
+  });
+
+  it('a snapshot stamped in the future (clock skew) never takes the newest\'s place: the real newest is kept', async () => {
+    const stack = `e2e-${randomUUID().slice(0, 8)}`;
+    const bucket = `openclaw-lab-backup-${stack}-123456789012`;
+    await s3.send(new CreateBucketCommand({ Bucket: bucket, CreateBucketConfiguration: { LocationConstraint: 'eu-central-1' } }));
+    // A stalled timer: the real newest is 40 days old (its tier deletes it), and a skewed clock wrote one two days ahead.
+    const real = formatStamp(new Date(floorTo(Date.now() - 40 * DAY, DAY)));
+    const older = formatStamp(new Date(floorTo(Date.now() - 41 * DAY, DAY)));
+    const future = formatStamp(new Date(floorTo(Date.now() + 2 * DAY, HOUR)));
+    for (const st of [real, older, future]) await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `snapshots/${st}/openclaw.sqlite`, Body: st }));
+    const r = await claw('prune', '--stack', stack, '--json');
+    expect(r.exitCode, r.stderr).toBe(0);
+    const plan = JSON.parse(r.stdout) as { snapshots: { stamp: string; action: string; keptBy: string | null }[] };
+    expect(Object.fromEntries(plan.snapshots.map((x) => [x.stamp, [x.action, x.keptBy]]))).toEqual({
+      [future]: ['keep', 'future'],
+      [real]: ['keep', 'newest'],
+      [older]: ['delete', null],
+    });
   });
 
   it('prune --apply --yes deletes exactly the planned snapshots; latest/ and the rest are untouched', async () => {

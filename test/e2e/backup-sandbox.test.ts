@@ -74,7 +74,7 @@ describe('claw --sandbox backup', () => {
     const dry = await claw('prune', '--stack', 'lab');
     expect(dry.exitCode).toBe(0);
     expect(dry.stdout).toMatch(/^SNAPSHOT +AGE +OBJECTS +SIZE +ACTION +REASON$/m);
-    for (const reason of [/keep +first of hour \d\d:00 \(< 24 h\)$/m, /keep +first of day \S+ \(≤ 7 d\)$/m, /keep +first of Friday \S+ \(≤ 30 d\)$/m, /delete +older than 30 d$/m]) expect(dry.stdout).toMatch(reason);
+    for (const reason of [/keep +first of hour \d\d:00 on \S+ \(< 24 h\)$/m, /keep +taken in the 00 UTC hour of \S+ \(24 h to 7 d\)$/m, /keep +taken in the 00 UTC hour of Friday \S+ \(7 d to 30 d\)$/m, /delete +30 d or older$/m]) expect(dry.stdout).toMatch(reason);
     expect(dry.stdout).toMatch(/^plan: delete \d+ of \d+ snapshots \(\d+ objects, [\d.]+ (B|KiB|MiB|GiB)\), keep \d+; latest\/ is never touched$/m);
     expect(dry.stderr).toBe('dry run: nothing changed; run again with --apply to delete\n');
     const untouched = digest();

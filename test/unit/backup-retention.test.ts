@@ -13,69 +13,126 @@ const now = new Date('2026-11-23T10:37:00.000Z');
 const stampAgo = (ms: number) => formatStamp(new Date(now.getTime() - ms));
 const verdictOf = (stamps: string[], stamp: string) => retentionVerdicts(stamps, now).find((v) => v.stamp === stamp)!;
 
-describe('retention tiers (examples)', () => {
-  it('< 24 h: the first of each UTC hour, with its reason', () => {
+describe('retention tiers, as upstream s3_snapshot_lifecycle.py', () => {
+  it('< 24 h: the earliest snapshot of each clock hour, with its reason', () => {
     const stamps = ['2026-11-23-10-00', '2026-11-23-10-20', '2026-11-23-09-00', '2026-11-23-09-20', '2026-11-23-09-40', '2026-11-23-10-30'];
     const v = Object.fromEntries(retentionVerdicts(stamps, now).map((x) => [x.stamp, [x.action, x.reason]]));
     expect(v).toEqual({
-      '2026-11-23-10-30': ['keep', 'kept: newest snapshot, always kept (else: 3rd of hour 10:00 (< 24 h))'],
-      '2026-11-23-10-20': ['delete', 'delete: 2nd of hour 10:00 (< 24 h)'],
-      '2026-11-23-10-00': ['keep', 'kept: first of hour 10:00 (< 24 h)'],
-      '2026-11-23-09-40': ['delete', 'delete: 3rd of hour 09:00 (< 24 h)'],
-      '2026-11-23-09-20': ['delete', 'delete: 2nd of hour 09:00 (< 24 h)'],
-      '2026-11-23-09-00': ['keep', 'kept: first of hour 09:00 (< 24 h)'],
+      '2026-11-23-10-30': ['keep', 'kept: newest snapshot, always kept (else: 3rd of hour 10:00 on 2026-11-23 (< 24 h))'],
+      '2026-11-23-10-20': ['delete', 'delete: 2nd of hour 10:00 on 2026-11-23 (< 24 h)'],
+      '2026-11-23-10-00': ['keep', 'kept: first of hour 10:00 on 2026-11-23 (< 24 h)'],
+      '2026-11-23-09-40': ['delete', 'delete: 3rd of hour 09:00 on 2026-11-23 (< 24 h)'],
+      '2026-11-23-09-20': ['delete', 'delete: 2nd of hour 09:00 on 2026-11-23 (< 24 h)'],
+      '2026-11-23-09-00': ['keep', 'kept: first of hour 09:00 on 2026-11-23 (< 24 h)'],
     });
   });
 
-  it('24 h to 7 d: the first of each UTC day; a drifting timer keeps its earliest of the day', () => {
-    const stamps = ['2026-11-20-00-00', '2026-11-20-14-00', '2026-11-19-00-03', '2026-11-19-01-00', '2026-11-23-10-00'];
-    expect(verdictOf(stamps, '2026-11-20-00-00').reason).toBe('kept: first of day 2026-11-20 (≤ 7 d)');
-    expect(verdictOf(stamps, '2026-11-20-14-00').reason).toBe('delete: 2nd of day 2026-11-20 (≤ 7 d)');
-    expect(verdictOf(stamps, '2026-11-19-00-03')).toMatchObject({ action: 'keep', tier: 'day', reason: 'kept: first of day 2026-11-19 (≤ 7 d)' });
-    expect(verdictOf(stamps, '2026-11-19-01-00').action).toBe('delete');
+  it('the clock hour that straddles now - 24 h: the older one falls to the day rule, the younger is its hour\'s first (kept)', () => {
+    // now 10:37: 2026-11-22 10:20 is 24 h 17 min old, 10:40 is 23 h 57 min old.
+    const stamps = ['2026-11-22-00-00', '2026-11-22-10-20', '2026-11-22-10-40', '2026-11-23-10-00'];
+    expect(verdictOf(stamps, '2026-11-22-10-20')).toMatchObject({ tier: 'day', action: 'delete' });
+    expect(verdictOf(stamps, '2026-11-22-10-40')).toMatchObject({ tier: 'hour', action: 'keep', reason: 'kept: first of hour 10:00 on 2026-11-22 (< 24 h)' });
   });
 
-  it('the tier edges: exactly 24 h is the day tier, exactly 7 d still the day tier, exactly 30 d still the Friday tier', () => {
-    const at24h = stampAgo(DAY); // 2026-11-22-10-37
-    const at7d = stampAgo(7 * DAY); // 2026-11-16-10-37, a Monday
-    const at30d = '2026-10-24-10-37'; // a Saturday, exactly 30 d
-    expect(stampAgo(30 * DAY)).toBe(at30d);
-    const stamps = [at24h, at7d, at30d, '2026-11-23-10-00'];
-    expect(verdictOf(stamps, at24h)).toMatchObject({ tier: 'day', action: 'keep' });
-    expect(verdictOf(stamps, at7d)).toMatchObject({ tier: 'day', action: 'keep' });
-    expect(verdictOf(stamps, at30d)).toMatchObject({ tier: 'friday', action: 'delete', reason: 'delete: not a Friday, 2026-10-24 (≤ 30 d)' });
-    expect(verdictOf(stamps, stampAgo(DAY - MIN))).toBeUndefined();
-    expect(verdictOf([...stamps, stampAgo(DAY - MIN)], stampAgo(DAY - MIN)).tier).toBe('hour');
-    expect(verdictOf([...stamps, stampAgo(7 * DAY + MIN)], stampAgo(7 * DAY + MIN)).tier).toBe('friday');
-    expect(verdictOf([...stamps, stampAgo(30 * DAY + MIN)], stampAgo(30 * DAY + MIN))).toMatchObject({ tier: 'expired', reason: 'delete: older than 30 d' });
+  it('24 h to 7 d: every snapshot of the 00 UTC hour (a 20-minute timer makes three), none of the others', () => {
+    const stamps = ['2026-11-20-00-00', '2026-11-20-00-20', '2026-11-20-00-40', '2026-11-20-01-00', '2026-11-20-14-00', '2026-11-23-10-00'];
+    for (const m of ['00', '20', '40']) expect(verdictOf(stamps, `2026-11-20-00-${m}`)).toMatchObject({ tier: 'day', action: 'keep', keptBy: 'tier', reason: 'kept: taken in the 00 UTC hour of 2026-11-20 (24 h to 7 d)' });
+    expect(verdictOf(stamps, '2026-11-20-01-00')).toMatchObject({ action: 'delete', reason: 'delete: not in the 00 UTC hour of 2026-11-20 (24 h to 7 d)' });
+    expect(verdictOf(stamps, '2026-11-20-14-00').action).toBe('delete');
   });
 
-  it('7 d to 30 d: the first of each UTC Friday; other days go', () => {
-    const stamps = ['2026-11-13-00-00', '2026-11-13-06-00', '2026-11-12-00-00', '2026-10-30-00-00', '2026-10-23-00-00', '2026-11-23-10-00'];
+  it('7 d to 30 d: every snapshot in the 00 UTC hour of a Friday; other days and hours go', () => {
+    const stamps = ['2026-11-13-00-00', '2026-11-13-00-20', '2026-11-13-06-00', '2026-11-12-00-00', '2026-10-30-00-40', '2026-10-23-00-00', '2026-11-23-10-00'];
     const v = Object.fromEntries(retentionVerdicts(stamps, now).map((x) => [x.stamp, x.reason]));
-    expect(v['2026-11-13-00-00']).toBe('kept: first of Friday 2026-11-13 (≤ 30 d)');
-    expect(v['2026-11-13-06-00']).toBe('delete: 2nd of Friday 2026-11-13 (≤ 30 d)');
-    expect(v['2026-11-12-00-00']).toBe('delete: not a Friday, 2026-11-12 (≤ 30 d)');
-    expect(v['2026-10-30-00-00']).toBe('kept: first of Friday 2026-10-30 (≤ 30 d)');
-    expect(v['2026-10-23-00-00']).toBe('delete: older than 30 d');
+    expect(v['2026-11-13-00-00']).toBe('kept: taken in the 00 UTC hour of Friday 2026-11-13 (7 d to 30 d)');
+    expect(v['2026-11-13-00-20']).toBe('kept: taken in the 00 UTC hour of Friday 2026-11-13 (7 d to 30 d)');
+    expect(v['2026-11-13-06-00']).toBe('delete: not in the 00 UTC hour of Friday 2026-11-13 (7 d to 30 d)');
+    expect(v['2026-11-12-00-00']).toBe('delete: 2026-11-12 is not a Friday (7 d to 30 d)');
+    expect(v['2026-10-30-00-40']).toBe('kept: taken in the 00 UTC hour of Friday 2026-10-30 (7 d to 30 d)');
+    expect(v['2026-10-23-00-00']).toBe('delete: 30 d or older');
   });
 
-  it('a stalled timer: the newest is kept even past 30 d; a snapshot in the future is kept', () => {
+  it('the bounds: exactly 24 h is past the hour rule, exactly 7 d falls to the Friday tier, exactly 30 d is deleted; a minute either side', () => {
+    // 2026-11-22 00:xx (24 h .. 34 h old): day tier; 2026-11-16 is a Monday; 2026-10-24 a Saturday, 2026-11-13 / 10-23 Fridays.
+    const tiers = (stamps: string[]) => Object.fromEntries(retentionVerdicts([...stamps, '2026-11-22-00-00', '2026-11-23-10-36'], now).map((x) => [x.stamp, [x.tier, x.action]]));
+    expect(tiers([stampAgo(DAY - MIN), stampAgo(DAY), stampAgo(DAY + MIN)])).toMatchObject({
+      [stampAgo(DAY - MIN)]: ['hour', 'keep'], // 23:59 old: the first of its hour under 24 h
+      [stampAgo(DAY)]: ['day', 'delete'], // exactly 24 h: not in the 00 hour
+      [stampAgo(DAY + MIN)]: ['day', 'delete'],
+    });
+    // At 00:xx UTC seven days back, the same instant either side of 7 d: midnight now 00:30.
+    const at = new Date('2026-11-20T00:30:00Z'); // a Friday 00:30
+    const sevenD = (ms: number) => retentionVerdicts([formatStamp(new Date(at.getTime() - ms)), formatStamp(at)], at).find((x) => x.stamp !== formatStamp(at))!;
+    expect(sevenD(7 * DAY - MIN)).toMatchObject({ tier: 'day', action: 'keep' }); // Friday 11-13 00:31: 6 d 23:59
+    expect(sevenD(7 * DAY)).toMatchObject({ tier: 'friday', action: 'keep' }); // exactly 7 d: the Friday tier, a Friday 00:30
+    expect(sevenD(7 * DAY + MIN)).toMatchObject({ tier: 'friday', action: 'keep' });
+    const thirty = (ms: number) => retentionVerdicts([formatStamp(new Date(at.getTime() - ms)), formatStamp(at)], at).find((x) => x.stamp !== formatStamp(at))!;
+    // 30 d before Friday 2026-11-20 00:30 is Wednesday 10-21; use a Friday midnight: 10-23 00:30 is 28 d.
+    expect(thirty(28 * DAY)).toMatchObject({ tier: 'friday', action: 'keep' });
+    const fri = new Date('2026-11-22T00:30:00Z'); // Sunday; 30 d before: Friday 2026-10-23 00:30
+    const around30 = (ms: number) => retentionVerdicts([formatStamp(new Date(fri.getTime() - ms)), formatStamp(fri)], fri).find((x) => x.stamp !== formatStamp(fri))!;
+    expect(around30(30 * DAY - MIN)).toMatchObject({ tier: 'friday', action: 'keep' }); // Friday 10-23 00:31
+    expect(around30(30 * DAY)).toMatchObject({ tier: 'expired', action: 'delete', reason: 'delete: 30 d or older' });
+    expect(around30(30 * DAY + MIN)).toMatchObject({ tier: 'expired', action: 'delete' });
+  });
+
+  it('claw\'s extra: a day (or Friday) with no 00-hour snapshot keeps its first; with one, the rest go', () => {
+    const stamps = ['2026-11-19-00-03', '2026-11-19-01-00', '2026-11-18-02-10', '2026-11-18-05-00', '2026-11-13-03-00', '2026-11-13-04-00', '2026-11-23-10-00'];
+    expect(verdictOf(stamps, '2026-11-19-00-03')).toMatchObject({ action: 'keep', keptBy: 'tier' });
+    expect(verdictOf(stamps, '2026-11-19-01-00').action).toBe('delete');
+    expect(verdictOf(stamps, '2026-11-18-02-10')).toMatchObject({ action: 'keep', keptBy: 'first-of-day', reason: 'kept: first of 2026-11-18, which has no 00 UTC snapshot (24 h to 7 d; claw keeps one)' });
+    expect(verdictOf(stamps, '2026-11-18-05-00').action).toBe('delete');
+    expect(verdictOf(stamps, '2026-11-13-03-00')).toMatchObject({ tier: 'friday', action: 'keep', keptBy: 'first-of-day' });
+    expect(verdictOf(stamps, '2026-11-13-04-00').action).toBe('delete');
+  });
+
+  it('a stalled timer: the newest is kept even past 30 d; a snapshot in the future is left alone and never takes the newest\'s place', () => {
     const v = retentionVerdicts(['2026-09-01-00-00', '2026-09-02-00-00', '2026-11-23-12-00'], now);
     expect(v.map((x) => [x.stamp, x.action, x.keptBy])).toEqual([
       ['2026-11-23-12-00', 'keep', 'future'],
-      ['2026-09-02-00-00', 'delete', null],
+      ['2026-09-02-00-00', 'keep', 'newest'],
       ['2026-09-01-00-00', 'delete', null],
     ]);
-    const stalled = retentionVerdicts(['2026-09-01-00-00', '2026-09-02-00-00'], now);
-    expect(stalled[0]).toMatchObject({ stamp: '2026-09-02-00-00', action: 'keep', keptBy: 'newest', reason: 'kept: newest snapshot, always kept (else: older than 30 d)' });
-    expect(stalled[1]!.action).toBe('delete');
+    const skewed = retentionVerdicts(['2026-11-23-09-00', '2026-11-23-09-20', '2026-11-24-09-00'], now);
+    expect(skewed.map((x) => [x.stamp, x.action, x.keptBy])).toEqual([
+      ['2026-11-24-09-00', 'keep', 'future'],
+      ['2026-11-23-09-20', 'keep', 'newest'],
+      ['2026-11-23-09-00', 'keep', 'tier'],
+    ]);
   });
 
   it('ordinals', () => {
     expect([1, 2, 3, 4, 11, 12, 13, 21, 22, 101, 111].map(ordinal)).toEqual(['1st', '2nd', '3rd', '4th', '11th', '12th', '13th', '21st', '22nd', '101st', '111th']);
   });
 });
+
+/**
+ * Upstream's decision (openclaw-lab ec2-spot/templates/s3_snapshot_lifecycle.py,
+ * calculate_snapshots_to_keep), transcribed as the oracle: sorted ascending; under 24 h
+ * the first per clock hour among those under 24 h; under 7 d hour 0; under 30 d Friday
+ * and hour 0; else delete. (Future stamps have a negative age: the hour rule.)
+ */
+function upstreamKeeps(stamps: readonly string[], at: Date): Set<string> {
+  const entries = [...new Set(stamps)].map((s) => ({ s, t: Date.parse(`${s.slice(0, 10)}T${s.slice(11, 13)}:${s.slice(14, 16)}:00Z`) })).sort((a, b) => a.t - b.t);
+  const keep = new Set<string>();
+  const seen = new Set<string>();
+  for (const { s, t } of entries) {
+    const age = at.getTime() - t;
+    const d = new Date(t);
+    if (age < DAY) {
+      const k = s.slice(0, 13);
+      if (!seen.has(k)) {
+        seen.add(k);
+        keep.add(s);
+      }
+    } else if (age < 7 * DAY) {
+      if (d.getUTCHours() === 0) keep.add(s);
+    } else if (age < 30 * DAY) {
+      if (d.getUTCDay() === 5 && d.getUTCHours() === 0) keep.add(s);
+    }
+  }
+  return keep;
+}
 
 describe('planBackupPrune', () => {
   it('carries counts and bytes per snapshot and in total; unparsable prefixes are untouched', () => {
@@ -110,11 +167,24 @@ const seriesArb = fc.tuple(fc.integer({ min: 0, max: 60 * 24 * 40 }), fc.integer
 const anyStamps = fc.oneof(fc.array(stampArb, { maxLength: 120 }), seriesArb);
 
 describe('retention properties (fixed clock)', () => {
-  it('the newest snapshot is always kept', () => {
+  it('the newest snapshot not in the future is always kept', () => {
     fc.assert(fc.property(anyStamps.filter((s) => s.length > 0), (stamps) => {
       const v = retentionVerdicts(stamps, now);
-      expect(v[0]!.action).toBe('keep');
-      expect(v[0]!.stamp).toBe([...stamps].sort().at(-1));
+      const newest = v.find((x) => x.ageMs >= 0);
+      if (newest) expect(newest.action).toBe('keep');
+      for (const x of v.filter((y) => y.ageMs < 0)) expect(x).toMatchObject({ action: 'keep', keptBy: 'future' });
+    }));
+  });
+
+  it('equals upstream wherever claw adds nothing: every decision but the newest, the future and the first-of-day fallback', () => {
+    fc.assert(fc.property(anyStamps, (stamps) => {
+      const upstream = upstreamKeeps(stamps, now);
+      for (const v of retentionVerdicts(stamps, now)) {
+        if (v.keptBy === 'newest' || v.keptBy === 'future' || v.keptBy === 'first-of-day') continue;
+        expect(v.action, `${v.stamp}: ${v.reason}`).toBe(upstream.has(v.stamp) ? 'keep' : 'delete');
+      }
+      // And claw never deletes what upstream keeps.
+      for (const v of retentionVerdicts(stamps, now)) if (upstream.has(v.stamp)) expect(v.action).toBe('keep');
     }));
   });
 
@@ -122,7 +192,7 @@ describe('retention properties (fixed clock)', () => {
     fc.assert(fc.property(anyStamps, (stamps) => {
       for (const v of retentionVerdicts(stamps, now)) {
         if (v.action === 'keep') {
-          expect(v.reason).toMatch(/^kept: (first of (hour \d\d:00 \(< 24 h\)|day \S+ \(≤ 7 d\)|Friday \S+ \(≤ 30 d\))|newest snapshot, always kept \(else: .+\)|in the future \(clock skew\?\))$/);
+          expect(v.reason).toMatch(/^kept: (first of hour \d\d:00 on \S+ \(< 24 h\)|taken in the 00 UTC hour of (Friday )?\S+ \((24 h to 7 d|7 d to 30 d)\)|first of (Friday )?\S+, which has no 00 UTC snapshot \(.+; claw keeps one\)|newest snapshot, always kept \(else: .+\)|stamped in the future \(clock skew\?\): left alone)$/);
           expect(v.keptBy).not.toBeNull();
         } else {
           expect(v.reason).toMatch(/^delete: /);
@@ -141,24 +211,26 @@ describe('retention properties (fixed clock)', () => {
     }));
   });
 
-  it('at most 24 + 7 + 5 + 1 kept (snapshots in the future aside)', () => {
-    fc.assert(fc.property(fc.oneof(fc.array(pastStampArb, { maxLength: 300 }), seriesArb), (stamps) => {
-      const kept = retentionVerdicts(stamps, now).filter((v) => v.action === 'keep' && v.keptBy !== 'future');
-      expect(kept.length).toBeLessThanOrEqual(24 + 7 + 5 + 1);
+  it('a 20-minute timer keeps at most 24 + 3 a day for 7 days + 3 a Friday for 5 + the newest', () => {
+    fc.assert(fc.property(seriesArb, (stamps) => {
+      const aligned = stamps.filter((s) => Number(s.slice(14, 16)) % 20 === 0);
+      const kept = retentionVerdicts(aligned, now).filter((v) => v.action === 'keep' && v.keptBy !== 'future');
+      expect(kept.length).toBeLessThanOrEqual(24 + 3 * 7 + 3 * 5 + 1);
     }));
   });
 
-  it('a dense 20-minute series over 45 days keeps one per hour, day and Friday', () => {
+  it('a dense 20-minute series over 45 days keeps one per hour, the three 00-hour ones a day, and of a Friday', () => {
     const stamps = Array.from({ length: (45 * DAY) / (20 * MIN) }, (_, i) => formatStamp(new Date(Date.parse('2026-11-23T10:20:00Z') - i * 20 * MIN)));
     const v = retentionVerdicts(stamps, now);
     const kept = v.filter((x) => x.action === 'keep');
     const byTier = (t: string) => kept.filter((x) => x.tier === t && x.keptBy === 'tier').length;
-    // Hours 11:00 yesterday .. 10:00 today; days 11-17 .. 11-22 (11-16's 00:00 is past 7 d
-    // and not a Friday); Fridays 11-13, 11-06, 10-30; and the newest, 10:20 (2nd of its hour).
-    expect([byTier('hour'), byTier('day'), byTier('friday')]).toEqual([24, 6, 3]);
-    expect(kept.filter((x) => x.tier === 'day').map((x) => x.stamp.slice(11))).toEqual(Array(6).fill('00-00'));
+    // Hours: 10:40 yesterday (its hour's first under 24 h), 11:00 .. 23:00, 00:00 .. 10:00 today = 25; days 11-17 ..
+    // 11-22 at 00:00, 00:20, 00:40 = 18 (11-16 is past 7 d, a Monday); Fridays 11-13, 11-06,
+    // 10-30 = 9; and the newest, 10:20 (2nd of its hour).
+    expect([byTier('hour'), byTier('day'), byTier('friday')]).toEqual([25, 18, 9]);
+    expect(new Set(kept.filter((x) => x.tier === 'day').map((x) => x.stamp.slice(11)))).toEqual(new Set(['00-00', '00-20', '00-40']));
     expect(kept.filter((x) => x.keptBy === 'newest').map((x) => x.stamp)).toEqual(['2026-11-23-10-20']);
-    expect(kept).toHaveLength(34);
+    expect(kept).toHaveLength(53);
   });
 
   it('nothing outside snapshots/<stamp>/ is ever planned for deletion', () => {
