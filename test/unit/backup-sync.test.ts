@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { BackupListing, SnapshotSummary } from '../../src/core/backup.js';
 import {
-  checkRestoreSource, isNoop, preRestoreStamp, requireNonEmptySource, requireSnapshot, touchesExisting, undoHint,
+  checkRestoreSource, isNoop, refuseNestedSnapshots, preRestoreStamp, requireNonEmptySource, requireSnapshot, touchesExisting, undoHint,
 } from '../../src/core/backup-sync.js';
 import { UsageError } from '../../src/core/errors.js';
 import type { SyncPlan } from '../../src/core/sync-plan.js';
@@ -61,6 +61,14 @@ describe('restore / pull / push plans', () => {
     expect(() => checkRestoreSource(s3('b-1', ''), 'b-1')).toThrow(UsageError);
     expect(() => checkRestoreSource(s3('b-1', 'snapshots/2026-11-23-10-00/'), 'b-1')).not.toThrow();
     expect(() => checkRestoreSource(s3('other-bucket', 'latest/'), 'b-1')).not.toThrow();
+    expect(() => checkRestoreSource(s3('b-1', 'snapshots/'), 'b-1')).toThrow(/holds every snapshot, not one/);
+  });
+
+  it('refuses a source that holds snapshots (another bucket\'s root or snapshots/): they would nest under latest/', () => {
+    const from = (keys: string[]) => plan({ transfers: keys.map((key) => ({ key, size: 1, op: 'copy' as const, reason: 'new' as const })) });
+    expect(() => refuseNestedSnapshots(from(['latest/a', 'snapshots/2026-11-23-10-00/a']))).toThrow(/holds snapshots \(snapshots\/2026-11-23-10-00\/a\)/);
+    expect(() => refuseNestedSnapshots(from(['2026-11-23-10-00/a', 'x/snapshots/2026-11-23-10-00/b']))).toThrow(UsageError);
+    expect(() => refuseNestedSnapshots(from(['openclaw.sqlite', 'snapshots-old/x', 'snapshots/manual/x']))).not.toThrow();
   });
 
   it('undoes by restoring the kept copy exactly', () => {
