@@ -157,7 +157,6 @@ describe('planBackupPrune', () => {
 const WINDOW = 45 * DAY;
 /** Snapshot instants from 45 days back to 2 hours ahead, at minute resolution; mostly in the past. */
 const stampArb = fc.integer({ min: -2 * 60, max: WINDOW / MIN }).map((minutesAgo) => stampAgo(minutesAgo * MIN));
-const pastStampArb = fc.integer({ min: 0, max: WINDOW / MIN }).map((minutesAgo) => stampAgo(minutesAgo * MIN));
 /** Aligned series like a real timer: every 20 min for a while, plus random extras. */
 const seriesArb = fc.tuple(fc.integer({ min: 0, max: 60 * 24 * 40 }), fc.integer({ min: 0, max: 400 }), fc.array(stampArb, { maxLength: 40 }))
   .map(([startMinutesAgo, count, extra]) => {
