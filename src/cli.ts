@@ -17,11 +17,6 @@ import { packageVersion } from './nix/paths.js';
 // The one commander program. Only commander is loaded at start-up: each action
 // imports its command module (and through it the SDK or Ink) when it runs.
 
-const major = Number(process.versions.node.split('.')[0]);
-if (major < 22) {
-  process.stderr.write(`error: claw needs Node.js 22 or newer (this is ${process.version})\nhint: see the README's requirements\n`);
-  process.exit(2);
-}
 
 // V8's on-disk code cache makes every later start (and the SDK's hundreds of modules) cheaper.
 enableCompileCache();
