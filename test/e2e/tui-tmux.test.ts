@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BIN, tempDir } from '../helpers/claw.js';
@@ -27,8 +27,9 @@ function openDashboard(args = '', size = { cols: 140, rows: 40 }): TmuxSession &
   const name = `claw-tui-${randomBytes(3).toString('hex')}`;
   const cmd = `cd ${dir} && env CLAW_HOME=${dir}/.claw HOME=${dir} ${process.execPath} ${BIN} --sandbox tui ${args}; echo "EXIT=$?"; sleep 60`;
   session = startTmux(name, cmd, size);
-  const resize = (cols: number, rows: number) => void execFileSync('tmux', ['resize-window', '-t', name, '-x', String(cols), '-y', String(rows)]);
-  return { ...session, resize };
+  const s = session;
+  const resize = (cols: number, rows: number) => s.tmux('resize-window', '-t', name, '-x', String(cols), '-y', String(rows));
+  return { ...s, resize };
 }
 
 async function press(s: TmuxSession, ...keys: string[]): Promise<void> {

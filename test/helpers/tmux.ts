@@ -1,4 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 
 // Drive a real terminal: run a command in a detached tmux session, read the screen.
 
@@ -9,15 +10,23 @@ export function tmuxAvailable(): boolean {
 export interface TmuxSession {
   screen(): string;
   keys(...keys: string[]): void;
+  /** Any other tmux command, on this session's server. */
+  tmux(...args: string[]): void;
   kill(): void;
 }
 
+/**
+ * Each session on a tmux server of its own (-L, a private socket): sessions of test files
+ * running at once never share a server, whose default one a test could end for another.
+ */
 export function startTmux(name: string, command: string, size = { cols: 140, rows: 40 }): TmuxSession {
-  execFileSync('tmux', ['new-session', '-d', '-s', name, '-x', String(size.cols), '-y', String(size.rows), command]);
+  const socket = ['-L', `claw-test-${name}-${process.pid}-${randomBytes(4).toString('hex')}`];
+  execFileSync('tmux', [...socket, '-f', '/dev/null', 'new-session', '-d', '-s', name, '-x', String(size.cols), '-y', String(size.rows), command]);
   return {
-    screen: () => execFileSync('tmux', ['capture-pane', '-p', '-t', name], { encoding: 'utf8' }),
-    keys: (...keys) => void execFileSync('tmux', ['send-keys', '-t', name, ...keys]),
-    kill: () => void spawnSync('tmux', ['kill-session', '-t', name]),
+    screen: () => execFileSync('tmux', [...socket, 'capture-pane', '-p', '-t', name], { encoding: 'utf8' }),
+    keys: (...keys) => void execFileSync('tmux', [...socket, 'send-keys', '-t', name, ...keys]),
+    tmux: (...args) => void execFileSync('tmux', [...socket, ...args]),
+    kill: () => void spawnSync('tmux', [...socket, 'kill-server']),
   };
 }
 

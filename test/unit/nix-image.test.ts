@@ -34,6 +34,15 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const failure = <T>(p: Promise<unknown>): Promise<T> => p.then(() => expect.fail('expected a failure'), (e: unknown) => e as T);
 const sha = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
 
+/** Is there a `nixbld` group (nix's default build-users-group)? */
+function nixbldGroupExists(): boolean {
+  try {
+    return readFileSync('/etc/group', 'utf8').split('\n').some((l) => l.startsWith('nixbld:'));
+  } catch {
+    return false;
+  }
+}
+
 describe.skipIf(!hasNix)('nix build of the fixture image', () => {
   let repo: string;
   let opts: ImageBuildOptions;
@@ -47,7 +56,13 @@ describe.skipIf(!hasNix)('nix build of the fixture image', () => {
       // A chroot store builds in nix's sandbox: the fixture's builder needs /bin/sh and
       // its libraries there. No substituters: offline, and no cache.nixos.org retries.
       store: join(tmp, 'store'),
-      nixOptions: { substituters: '', 'extra-sandbox-paths': ['/bin/sh', '/lib', '/lib64', '/usr/lib'].filter(existsSync).join(' ') },
+      nixOptions: {
+        substituters: '',
+        'extra-sandbox-paths': ['/bin/sh', '/lib', '/lib64', '/usr/lib'].filter(existsSync).join(' '),
+        // Debian's nix-bin creates no nixbld group for its default build-users-group: without
+        // one, root builds as itself (the sandbox still applies).
+        ...(nixbldGroupExists() ? {} : { 'build-users-group': '' }),
+      },
       env: { HOME: home, XDG_CACHE_HOME: join(home, '.cache') },
       onLine: (l) => lines.push(l),
     };
