@@ -16,6 +16,7 @@ export function registerAmi(program: Command, withContext: WithContext): void {
     .description('Tagged AMIs, newest first: id, name, creation date, age, snapshot size, provenance, which hosts run it, latest/preserved markers.')
     .option('--keep <n>', 'add the keep-or-prune verdict for a prune keeping the newest N')
     .option('--ami <id>', 'treat this AMI as the latest (as a deploy would)')
+    .option('--wide', 'every column, whatever the terminal width')
     .option('--json', 'print one JSON document')
     .addHelpText('after', '\nExamples:\n  $ claw ami list\n  $ claw ami list --keep 3 --json')
     .action(async (opts: object, cmd: Command) => {

@@ -24,6 +24,7 @@ function toFleetInstance(i: Instance): FleetInstance {
     imageId: i.ImageId,
     launchTime: i.LaunchTime ? new Date(i.LaunchTime).toISOString() : undefined,
     rev: tags[REV_TAG],
+    publicIp: i.PublicIpAddress,
     tags,
   };
 }

@@ -2,9 +2,9 @@ import { parsePositiveInt } from '../core/duration.js';
 import { PRESERVE_TAG } from '../core/retention.js';
 import { renderAmiList, type AmiRow } from '../ui/ami-text.js';
 import { loadInventory, retentionPlan } from './ami-common.js';
-import type { Context } from './context.js';
+import { terminalWidth, type Context } from './context.js';
 
-export async function list(ctx: Context, opts: { keep?: string; json?: boolean; ami?: string }): Promise<void> {
+export async function list(ctx: Context, opts: { keep?: string; json?: boolean; ami?: string; wide?: boolean }): Promise<void> {
   const keep = opts.keep === undefined ? undefined : parsePositiveInt(opts.keep, '--keep');
   const inv = await loadInventory(ctx, opts.ami);
   const plan = keep === undefined ? undefined : retentionPlan(ctx, inv, keep, undefined);
@@ -38,7 +38,7 @@ export async function list(ctx: Context, opts: { keep?: string; json?: boolean; 
     }, null, 2));
     return;
   }
-  ctx.print(renderAmiList(rows, ctx.now(), ctx.paint, keep !== undefined));
+  ctx.print(renderAmiList(rows, ctx.now(), ctx.paint, keep !== undefined, opts.wide ? undefined : terminalWidth(ctx)));
 }
 
 export async function latest(ctx: Context, opts: { json?: boolean; ami?: string }): Promise<void> {

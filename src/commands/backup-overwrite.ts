@@ -7,6 +7,7 @@ import {
   type MarkerState, type OverwriteDecision, type OverwriteMarker,
 } from '../core/backup-overwrite.js';
 import { deadLocalRun, startLocalRun } from '../nix/local-runs.js';
+import { retryTransient } from '../aws/transient.js';
 import { isNoop, latestOf, preRestoreStamp, snapshotOf, type BackupSyncStep, type BackupSyncStepId } from '../core/backup-sync.js';
 import { ClawError, RefusedError, RemoteError } from '../core/errors.js';
 import type { SyncPlan } from '../core/sync-plan.js';
@@ -200,8 +201,9 @@ export async function runOverwrite(
   } catch (err) {
     await writer.stopHeartbeat();
     if (writer.lost()) throw new RefusedError(`another run took ${markerUrl(bucket)} over while this ${o.command} was writing; it stopped where it was`, 'see claw backup status; run again once that run is over');
-    // Best effort: marked stopped, the next run need not wait for the lease to run out.
-    await writer.write(markerStopped(writer.current().marker, ctx.now())).catch(() => undefined);
+    // Best effort (tried again through transient faults): marked stopped, the next run need
+    // not wait for the lease to run out; on this machine its run id tells it anyway.
+    await retryTransient(() => writer.write(markerStopped(writer.current().marker, ctx.now()))).catch(() => undefined);
     throw err;
   }
   await writer.stopHeartbeat();

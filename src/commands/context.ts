@@ -7,6 +7,7 @@ import type { Registry } from '../core/registry.js';
 import { loadConfig } from '../nix/config.js';
 import { clawHome, fixturesDir } from '../nix/paths.js';
 import { loadRegistry, locateRepo, requireRepo, type RepoInfo } from '../nix/repo.js';
+import { ensureSandboxRepo } from '../nix/sandbox-repo.js';
 import { inkProgressSink, type ClosableSink } from '../ui/progress-ink.js';
 import { textProgressSink } from '../ui/progress-text.js';
 import { redactUrls } from '../core/redact.js';
@@ -69,6 +70,9 @@ function wantsColor(stream: NodeJS.WriteStream, opts: GlobalOptions, env: Proces
   return Boolean(stream.isTTY) && (typeof stream.hasColors !== 'function' || stream.hasColors());
 }
 
+/** The terminal's width when stdout is one (tables fit it), else undefined (full width). */
+export const terminalWidth = (ctx: Pick<Context, 'io'>): number | undefined => (ctx.io.stdout.isTTY && ctx.io.stdout.columns ? ctx.io.stdout.columns : undefined);
+
 /** What every SDK client of this invocation is made with: where, how many tries, which timeouts. */
 export function sdkSettings(ctx: Pick<Context, 'config' | 'target'>) {
   const v = ctx.config.values;
@@ -77,17 +81,18 @@ export function sdkSettings(ctx: Pick<Context, 'config' | 'target'>) {
 
 export function createContext(opts: GlobalOptions, io: ProcessIo): Context {
   const sandbox = Boolean(opts.sandbox);
+  const home = clawHome(io.env);
   const repo = locateRepo({
     cwd: io.cwd,
     ...(opts.repo !== undefined ? { repoFlag: opts.repo } : {}),
-    ...(sandbox ? { sandboxFixture: fixturesDir('clawdinators') } : {}),
+    // Outside a repo the sandbox has its own: a git checkout of the sample under $CLAW_HOME.
+    ...(sandbox ? { sandboxFixture: () => ensureSandboxRepo(home, fixturesDir('clawdinators')).root } : {}),
   });
   const flags: Partial<Record<ConfigKey, string>> = {};
   if (opts.region !== undefined) flags.region = opts.region;
   if (opts.profile !== undefined) flags.profile = opts.profile;
   if (opts.endpointUrl !== undefined) flags.endpointUrl = opts.endpointUrl;
   const config = loadConfig({ repo, flags, env: io.env });
-  const home = clawHome(io.env);
   const errPaint = styler(wantsColor(io.stderr, opts, io.env));
   const outPaint = styler(wantsColor(io.stdout, opts, io.env));
   // Every human-readable line leaves through these two: control characters from outside

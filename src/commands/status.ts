@@ -5,10 +5,11 @@ import { buildStatus, type StatusReport } from '../core/fleet.js';
 import { renderStatus } from '../ui/status-text.js';
 import { redactUrls } from '../core/redact.js';
 import { terminalSafe } from '../core/terminal-text.js';
-import type { Context } from './context.js';
+import { terminalWidth, type Context } from './context.js';
 
 export interface StatusOptions {
   json?: boolean;
+  wide?: boolean;
   watch?: boolean;
   interval?: string;
 }
@@ -31,7 +32,8 @@ function parseInterval(raw: string | undefined): number {
 export async function run(ctx: Context, opts: StatusOptions): Promise<void> {
   const interval = parseInterval(opts.interval);
   if (opts.interval !== undefined && !opts.watch) throw new UsageError('--interval only applies with --watch');
-  const render = (report: StatusReport) => (opts.json ? JSON.stringify(report, null, opts.watch ? 0 : 2) : renderStatus(report, ctx.now(), ctx.paint));
+  const render = (report: StatusReport) =>
+    opts.json ? JSON.stringify(report, null, opts.watch ? 0 : 2) : renderStatus(report, ctx.now(), ctx.paint, { width: terminalWidth(ctx), wide: Boolean(opts.wide) });
   if (!opts.watch) {
     ctx.print(render(await fleetStatus(ctx)));
     return;

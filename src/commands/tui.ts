@@ -46,7 +46,7 @@ function where(ctx: Context): Where {
   if (root) {
     const rel = relative(ctx.io.cwd, root);
     const home = relative(homedir(), root);
-    repo = ctx.repo?.via === 'sandbox-fixture' ? 'fixtures/clawdinators (sample)' : rel === '' ? '.' : !rel.startsWith('..') ? rel : !home.startsWith('..') ? `~/${home}` : root;
+    repo = ctx.repo?.via === 'sandbox-fixture' ? 'the sandbox\'s sample repo' : rel === '' ? '.' : !rel.startsWith('..') ? rel : !home.startsWith('..') ? `~/${home}` : root;
   }
   return { target, sandbox: ctx.sandbox, repo };
 }

@@ -14,7 +14,21 @@ export interface FleetInstance {
   launchTime: string | undefined;
   /** The `clawdinator:rev` tag: the git SHA last deployed. */
   rev: string | undefined;
+  /** Only while running (EC2 releases it when the instance stops). */
+  publicIp?: string | undefined;
   tags: Record<string, string>;
+}
+
+/** One instance of a host, as status lists each when a host has several. */
+export interface InstanceSummary {
+  instanceId: string;
+  state: string;
+  instanceType: string | null;
+  availabilityZone: string | null;
+  imageId: string | null;
+  launchTime: string | null;
+  publicIp: string | null;
+  ssmPing: SsmPing;
 }
 
 export interface FleetImage {
@@ -43,6 +57,9 @@ export interface HostStatus {
   instanceId: string | null;
   /** Every active instance named for this host (more than one is drift). */
   instanceIds: string[];
+  /** Each of them, newest first (the first is the one the other fields describe). */
+  instances: InstanceSummary[];
+  publicIp: string | null;
   state: string;
   instanceType: string | null;
   desiredInstanceType: string;
@@ -65,6 +82,8 @@ export interface UnregisteredInstance {
   availabilityZone: string | null;
   imageId: string | null;
   launchTime: string | null;
+  publicIp: string | null;
+  ssmPing: SsmPing;
 }
 
 export interface StatusReport {
@@ -97,6 +116,11 @@ function ping(snapshot: FleetSnapshot, instanceId: string): SsmPing {
   return snapshot.ssm.get(instanceId) ?? 'not-managed';
 }
 
+const summary = (i: FleetInstance, snapshot: FleetSnapshot): InstanceSummary => ({
+  instanceId: i.instanceId, state: i.state, instanceType: i.instanceType ?? null, availabilityZone: i.availabilityZone ?? null,
+  imageId: i.imageId ?? null, launchTime: i.launchTime ?? null, publicIp: i.publicIp ?? null, ssmPing: ping(snapshot, i.instanceId),
+});
+
 export function buildStatus(registry: Registry, snapshot: FleetSnapshot): StatusReport {
   const ordered = sortImagesNewestFirst(snapshot.images);
   const latest = ordered[0]?.imageId ?? null;
@@ -112,7 +136,7 @@ export function buildStatus(registry: Registry, snapshot: FleetSnapshot): Status
     if (!inst) {
       drift.push({ kind: 'missing-instance', message: `no instance tagged Name=${entry.host}` });
       return {
-        host: entry.host, instanceId: null, instanceIds: [], state: 'missing', instanceType: null,
+        host: entry.host, instanceId: null, instanceIds: [], instances: [], publicIp: null, state: 'missing', instanceType: null,
         desiredInstanceType: entry.instanceType, availabilityZone: null, imageId: null, imageIsLatest: null,
         imagesBehind: null, launchTime: null, rev: null, ssmPing: 'unknown', drift,
       };
@@ -142,6 +166,8 @@ export function buildStatus(registry: Registry, snapshot: FleetSnapshot): Status
       host: entry.host,
       instanceId: inst.instanceId,
       instanceIds: mine.map((i) => i.instanceId),
+      instances: mine.map((i) => summary(i, snapshot)),
+      publicIp: inst.publicIp ?? null,
       state: inst.state,
       instanceType: inst.instanceType ?? null,
       desiredInstanceType: entry.instanceType,
@@ -162,6 +188,7 @@ export function buildStatus(registry: Registry, snapshot: FleetSnapshot): Status
     .map((i) => ({
       instanceId: i.instanceId, name: i.name ?? null, state: i.state, instanceType: i.instanceType ?? null,
       availabilityZone: i.availabilityZone ?? null, imageId: i.imageId ?? null, launchTime: i.launchTime ?? null,
+      publicIp: i.publicIp ?? null, ssmPing: ping(snapshot, i.instanceId),
     }));
 
   return { hosts, unregistered, latestImageId: latest };

@@ -1,6 +1,8 @@
 // The one child-process wrapper (DESIGN §2): argv arrays only, never a shell; an
 // AbortSignal kills the whole process tree; one debug line per call; typed failures.
 import { access } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import type { execaSync as ExecaSyncFn } from 'execa';
 import { ClawError, InterruptedError } from '../core/errors.js';
 
 export interface RunOptions {
@@ -146,4 +148,21 @@ async function exists(path: string): Promise<boolean> {
     () => true,
     () => false,
   );
+}
+
+type ExecaSync = typeof ExecaSyncFn;
+
+/**
+ * The same rules, synchronously: for the few one-time steps that run while the context
+ * is built (seeding the sandbox's sample repo). Throws ExecError or ToolMissingError.
+ */
+export function runSync(cmd: string, args: readonly string[], opts: Pick<RunOptions, 'cwd' | 'env' | 'log'> = {}): string {
+  // Loaded here, not at start-up (Node 22 requires an ES module synchronously).
+  const { execaSync } = createRequire(import.meta.url)('execa') as { execaSync: ExecaSync };
+  const result = execaSync(cmd, [...args], { shell: false, reject: false, cwd: opts.cwd, env: opts.env, extendEnv: true, stdin: 'ignore', stripFinalNewline: true });
+  opts.log?.(`exec ${displayCommand(cmd, args)} (${result.failed ? (result.exitCode ?? result.code ?? 'failed') : 'exit 0'})`);
+  if (!result.failed) return String(result.stdout);
+  if (result.code === 'ENOENT') throw new ToolMissingError(cmd);
+  const stderr = String(result.stderr ?? '');
+  throw new ExecError(`\`${cmd}\` failed${result.exitCode !== undefined ? ` with exit code ${result.exitCode}` : ''}: ${keyLine(stderr) ?? ''}`, displayCommand(cmd, args), result.exitCode, result.signal, tail(stderr), stderr);
 }

@@ -23,7 +23,7 @@ export function discoverRepo(start: string): string | undefined {
   }
 }
 
-export function locateRepo(opts: { repoFlag?: string; cwd: string; sandboxFixture?: string }): RepoInfo | undefined {
+export function locateRepo(opts: { repoFlag?: string; cwd: string; sandboxFixture?: () => string }): RepoInfo | undefined {
   if (opts.repoFlag !== undefined) {
     const root = resolve(opts.cwd, opts.repoFlag);
     if (!existsSync(join(root, REGISTRY_PATH))) {
@@ -33,7 +33,7 @@ export function locateRepo(opts: { repoFlag?: string; cwd: string; sandboxFixtur
   }
   const found = discoverRepo(opts.cwd);
   if (found) return { root: found, via: 'discovered' };
-  if (opts.sandboxFixture) return { root: opts.sandboxFixture, via: 'sandbox-fixture' };
+  if (opts.sandboxFixture) return { root: opts.sandboxFixture(), via: 'sandbox-fixture' };
   return undefined;
 }
 

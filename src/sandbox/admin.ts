@@ -26,6 +26,7 @@ export interface RunInstanceOptions {
   launchTime?: Date;
   tags?: Record<string, string>;
   privateIpAddress?: string;
+  publicIpAddress?: string;
 }
 
 export interface RegisterManagedInstanceOptions {
@@ -89,6 +90,7 @@ export function createAdmin(world: SandboxWorld): SandboxAdmin {
         availabilityZone: opts.availabilityZone ?? `${state.region}a`,
         launchTime: (opts.launchTime ?? world.now()).toISOString(),
         ...(opts.privateIpAddress !== undefined && { privateIpAddress: opts.privateIpAddress }),
+        ...(opts.publicIpAddress !== undefined && { publicIpAddress: opts.publicIpAddress }),
         tags: { ...opts.tags },
       });
       await world.persist();

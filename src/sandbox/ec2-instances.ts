@@ -31,6 +31,7 @@ function toInstance(i: InstanceRecord, image: ImageRecord | undefined): Instance
     State: { Code: INSTANCE_STATE_CODES[i.state], Name: i.state },
     Placement: { AvailabilityZone: i.availabilityZone, Tenancy: 'default' },
     ...(i.privateIpAddress !== undefined && i.state !== 'terminated' && { PrivateIpAddress: i.privateIpAddress }),
+    ...(i.publicIpAddress !== undefined && (i.state === 'running' || i.state === 'pending') && { PublicIpAddress: i.publicIpAddress }),
     Architecture: (image?.architecture ?? 'x86_64') as Instance['Architecture'],
     RootDeviceName: image?.rootDeviceName ?? '/dev/xvda',
     RootDeviceType: 'ebs',

@@ -50,6 +50,7 @@ const instanceEntry = z.strictObject({
   state: z.enum(INSTANCE_STATES),
   ago,
   privateIpAddress: z.string().optional(),
+  publicIpAddress: z.string().optional(),
   tags,
 });
 

@@ -24,6 +24,7 @@ function seedInstances(fx: SeedFixture, now: Date, imageIds: Set<string>): Insta
       availabilityZone: e.availabilityZone,
       launchTime: iso(ago(now, e.ago)),
       ...(e.privateIpAddress !== undefined && { privateIpAddress: e.privateIpAddress }),
+      ...(e.publicIpAddress !== undefined && { publicIpAddress: e.publicIpAddress }),
       tags: { ...e.tags },
     };
   });

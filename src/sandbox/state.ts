@@ -38,6 +38,8 @@ export const instanceRecord = z.strictObject({
   availabilityZone: z.string(),
   launchTime: isoTime,
   privateIpAddress: z.string().optional(),
+  /** Released while the instance is stopped, as EC2 does: only answered for a running one. */
+  publicIpAddress: z.string().optional(),
   tags,
 });
 export type InstanceRecord = z.infer<typeof instanceRecord>;

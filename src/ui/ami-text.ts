@@ -4,7 +4,7 @@ import type { PlannedImage, PrunePlan } from '../core/retention.js';
 import { SNAPSHOT_USD_PER_GB_MONTH } from '../core/retention.js';
 import { formatAge, shortSha } from './format.js';
 import type { Styler } from './style.js';
-import { renderTable } from './table.js';
+import { renderFitted, renderTable, type FitColumn } from './table.js';
 
 export interface AmiRow {
   image: TaggedImage;
@@ -16,8 +16,15 @@ export interface AmiRow {
 
 const gib = (n: number) => `${n} GiB`;
 
-export function renderAmiList(rows: AmiRow[], now: Date, paint: Styler, withVerdict: boolean): string {
-  const headers = ['IMAGE', 'NAME', 'CREATED', 'AGE', 'SIZE', 'SOURCE', 'GIT', 'USED BY', 'MARKS', ...(withVerdict ? ['VERDICT'] : [])];
+/** Dropped first to last to fit a terminal: the image, who uses it, its marks and the verdict always stay. */
+const AMI_COLUMNS: FitColumn[] = [
+  { title: 'IMAGE' }, { title: 'NAME', drop: 2 }, { title: 'CREATED', drop: 3 }, { title: 'AGE', drop: 5 }, { title: 'SIZE', drop: 4 },
+  { title: 'SOURCE', drop: 1 }, { title: 'GIT', drop: 6 }, { title: 'USED BY' }, { title: 'MARKS' },
+];
+
+/** `claw ami list`: fitted to `width` (a terminal's) unless undefined or --wide. */
+export function renderAmiList(rows: AmiRow[], now: Date, paint: Styler, withVerdict: boolean, width?: number): string {
+  const columns = [...AMI_COLUMNS, ...(withVerdict ? [{ title: 'VERDICT' }] : [])];
   const table = rows.map((r) => {
     const marks = [r.latest ? paint('green', 'latest') : '', r.preserved ? paint('cyan', 'preserved') : ''].filter(Boolean).join(',');
     const v = r.verdict;
@@ -34,7 +41,7 @@ export function renderAmiList(rows: AmiRow[], now: Date, paint: Styler, withVerd
       ...(withVerdict && v ? [v.action === 'keep' ? paint('green', `keep (${v.reasons.join(', ')})`) : paint('yellow', 'prune')] : []),
     ];
   });
-  return rows.length ? renderTable(headers, table) : 'no AMIs carry the AMI tag in this account and region';
+  return rows.length ? renderFitted(columns, table, width) : 'no AMIs carry the AMI tag in this account and region';
 }
 
 export function renderPrunePlan(plan: PrunePlan, paint: Styler): string {

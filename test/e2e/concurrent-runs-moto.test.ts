@@ -144,7 +144,7 @@ describe('a deploy killed outright on this machine (sandbox)', () => {
     const home = tempDir('claw-home-');
     mkdirSync(join(home, '.claw'), { recursive: true });
     const env = { HOME: home, CLAW_HOME: join(home, '.claw') };
-    const run = spawnClaw(['--sandbox', 'deploy', 'clawdinator-1', '--rev', '0123456789abcdef0123456789abcdef01234567', '--yes'], { env });
+    const run = spawnClaw(['--sandbox', 'deploy', 'clawdinator-1', '--yes'], { env });
     for (;;) {
       if (/deploy clawdinator-1: started \(sending\)/.test(run.output().stderr)) break;
       const exited = await Promise.race([run.done.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 50))]);

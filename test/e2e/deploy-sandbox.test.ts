@@ -104,6 +104,7 @@ describe('claw deploy (sandbox)', { timeout: 90_000 }, () => {
 
   it('a host SSM cannot reach is refused before anything is sent', async () => {
     const s = await sandboxFor(g);
+    await s.sbx.admin.setPingStatus(IDS.bf, 'ConnectionLost');
     const r = await s.claw(deployArgs('all'));
     expect(r.exitCode).toBe(3);
     expect(r.stderr).toMatch(/^error: SSM cannot reach clawdinator-babelfish \(i-0c9a2b4d6e8f10a37: connection-lost\)/m);

@@ -6,7 +6,7 @@ import { CreateBucketCommand, GetObjectCommand, ListMultipartUploadsCommand, Lis
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { randomFaults, startFaultProxy, type Fault, type FaultProxy, type SeenRequest } from '../helpers/fault-proxy.js';
 import { expectAbsorbed, untilDone, type Runs } from '../helpers/fault-runs.js';
-import { runClaw } from '../helpers/claw.js';
+import { runClaw, tempDir } from '../helpers/claw.js';
 
 // backup push / restore / pull from the built binary with 20 % of all requests meeting a
 // fault between claw and moto (HTTP 500, 503, throttling, latency, a connection dropped
@@ -39,7 +39,13 @@ afterAll(async () => {
 });
 
 /** `tries` per AWS request (AWS_MAX_ATTEMPTS), or claw's default (5). */
-const env = (tries?: number) => ({ AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_ENDPOINT_URL: proxy.endpoint, AWS_REGION: 'eu-central-1', AWS_MAX_ATTEMPTS: tries === undefined ? undefined : String(tries) });
+// The operator re-runs on the same machine (one HOME, so one CLAW_HOME): a stopped push's
+// marker is known there as a dead run's, even when the fault also took the "stopped" write.
+const operatorHome = tempDir('claw-faults-home-');
+const env = (tries?: number) => ({
+  AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_ENDPOINT_URL: proxy.endpoint, AWS_REGION: 'eu-central-1',
+  AWS_MAX_ATTEMPTS: tries === undefined ? undefined : String(tries), HOME: operatorHome,
+});
 const md5 = (b: Buffer | Uint8Array) => createHash('md5').update(b).digest('hex');
 
 async function tempTree(files: Record<string, Buffer | string>): Promise<string> {

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { groupAlive } from '../../src/nix/file-lock.js';
+import { openSandbox } from '../../src/sandbox/index.js';
 import { BIN, ROOT, runClaw, tempDir } from '../helpers/claw.js';
 
 // `claw migrate` from the built binary, on runbooks of local commands (run, check, wait,
@@ -347,6 +348,9 @@ phases:
         host: clawdinator-babelfish
         commands: [systemctl is-active clawdinator]
 `);
+    // babelfish's SSM connection cut in the sandbox account before the run.
+    const sbx = await openSandbox({ home: join(b.home, '.claw'), seedDir: join(ROOT, 'fixtures', 'sandbox') });
+    await sbx.admin.setPingStatus('i-0c9a2b4d6e8f10a37', 'ConnectionLost');
     const r = await b.claw(['--sandbox', 'migrate', 'run', 'rb.yaml']);
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toMatch(/^error: step A\/a-lost failed \(SSM cannot reach clawdinator-babelfish \(i-[0-9a-f]+: connection-lost\)\)$/m);

@@ -38,15 +38,15 @@ describe.skipIf(!available)('progress in a real terminal', () => {
   it('claw deploy draws each host live and leaves its outcome', async () => {
     const dir = tempDir();
     const name = `claw-tty-${randomBytes(3).toString('hex')}`;
-    const rev = '0123456789abcdef0123456789abcdef01234567';
-    const cmd = `cd ${dir} && env CLAW_HOME=${dir}/.claw HOME=${dir} ${process.execPath} ${BIN} --sandbox deploy clawdinator-1,clawdinator-2 --rev ${rev} --no-eval --yes; echo "EXIT=$?"; sleep 60`;
+    // The sandbox's own repo: HEAD is deployed (on its simulated remote).
+    const cmd = `cd ${dir} && env CLAW_HOME=${dir}/.claw HOME=${dir} ${process.execPath} ${BIN} --sandbox deploy clawdinator-1,clawdinator-2 --no-eval --yes; echo "EXIT=$?"; sleep 60`;
     const session = startTmux(name, cmd);
     try {
       const screen = await waitForScreen(session, (s) => s.includes('EXIT='), 40_000);
       expect(screen).toContain('EXIT=0');
       expect(screen).toMatch(/^deploy clawdinator-1: ok/m);
       expect(screen).toMatch(/^deploy clawdinator-2: ok/m);
-      expect(screen).toContain(`deploy of ${rev} succeeded on clawdinator-1,clawdinator-2`);
+      expect(screen).toMatch(/deploy of [0-9a-f]{40} succeeded on clawdinator-1,clawdinator-2/);
       expect(screen).not.toContain('deploy clawdinator-1: started');
     } finally {
       session.kill();

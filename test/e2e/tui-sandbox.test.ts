@@ -20,7 +20,8 @@ describe('claw tui without a terminal', () => {
     const doc = JSON.parse(r.stdout);
     expect(Object.keys(doc)).toEqual(['account', 'head', 'lock', 'fleet', 'retention', 'history', 'errors']);
     expect(doc.account).toBe('123456789012');
-    expect(doc.head).toEqual({ rev: null, note: 'not a git checkout' });
+    // The sandbox's own sample repo is a git checkout: its HEAD is what `d` deploys by default.
+    expect(doc.head).toEqual({ rev: expect.stringMatching(/^[0-9a-f]{40}$/), note: 'HEAD' });
     expect(doc.lock).toMatchObject({ state: 'free', key: 'claw/deploy.lock' });
     expect(doc.fleet.hosts.map((h: { host: string }) => h.host)).toEqual(['clawdinator-1', 'clawdinator-2', 'clawdinator-babelfish']);
     expect(doc.fleet.unregistered.map((u: { name: string }) => u.name)).toEqual(['clawdinator-scratch']);

@@ -18,7 +18,6 @@ if (available && !nix) {
   console.warn('SKIPPED claw tui deploy test: nix is not installed (a deploy evaluates the host first)');
 }
 
-const REV = '0123456789abcdef0123456789abcdef01234567';
 let session: TmuxSession | undefined;
 afterEach(() => session?.kill());
 
@@ -53,9 +52,9 @@ describe.skipIf(!available)('claw tui in a real terminal', () => {
     const s = openDashboard();
     let screen = await firstFrame(s);
     for (const host of ['clawdinator-1', 'clawdinator-2', 'clawdinator-babelfish', 'clawdinator-scratch']) expect(hostLine(screen, host)).toBeDefined();
-    expect(hostLine(screen, 'clawdinator-1')).toMatch(/^> clawdinator-1 +i-[0-9a-f]{17} +running +t3\.large +eu-central-1a +latest +e3b1c5d7 +online +ok$/);
-    expect(hostLine(screen, 'clawdinator-babelfish')).toMatch(/1 behind .*connection-lost +ami-behind$/);
-    expect(hostLine(screen, 'clawdinator-scratch')).toMatch(/stopped .* unregistered$/);
+    expect(hostLine(screen, 'clawdinator-1')).toMatch(/^> clawdinator-1 +i-[0-9a-f]{17} +running +t3\.large +eu-central-1a +latest +e3b1c5d7 !=HEAD +online +ok$/);
+    expect(hostLine(screen, 'clawdinator-babelfish')).toMatch(/1 behind .*online +ami-behind$/);
+    expect(hostLine(screen, 'clawdinator-scratch')).toMatch(/stopped .* connection-lost +unregistered$/);
     expect(screen).toContain('SANDBOX eu-central-1');
     expect(screen).toContain('lock free');
 
@@ -68,7 +67,7 @@ describe.skipIf(!available)('claw tui in a real terminal', () => {
     await press(s, 'Enter');
     screen = await waitForScreen(s, (x) => x.includes('tags ('));
     expect(screen).toContain('clawdinator-babelfish  (in nix/instances.json)');
-    expect(screen).toMatch(/^SSM +connection-lost$/m);
+    expect(screen).toMatch(/^SSM +online$/m);
     expect(screen).toMatch(/^ {2}Name = clawdinator-babelfish$/m);
 
     await press(s, 'Escape');
@@ -102,24 +101,21 @@ describe.skipIf(!available)('claw tui in a real terminal', () => {
     for (const l of lines) expect(l.length).toBeLessThanOrEqual(90);
   }, 90_000);
 
-  it.skipIf(!nix)('d deploys the selected host: rev, plan, confirm, live rollout, then the table shows it', async () => {
+  it.skipIf(!nix)('d deploys the selected host at the default rev (HEAD of the sandbox\'s own repo): plan, confirm, live rollout, then the table shows it', async () => {
     const s = openDashboard();
-    await firstFrame(s);
+    const head = /HEAD ([0-9a-f]{12})/.exec(await firstFrame(s))![1]!;
     await press(s, 'd');
-    await waitForScreen(s, (x) => x.includes('the repo has no HEAD to deploy'));
-    s.keys(REV);
-    await press(s, 'Enter');
-    let screen = await waitForScreen(s, (x) => x.includes(`Deploy clawdinator-1 to ${REV}?`));
-    expect(screen).toMatch(/canary +clawdinator-1 +i-[0-9a-f]{17} +e3b1c5d7f9a2 -> 0123456789ab/);
+    let screen = await waitForScreen(s, (x) => new RegExp(`Deploy clawdinator-1 to ${head}[0-9a-f]{28}\\?`).test(x));
+    expect(screen).toMatch(new RegExp(`canary +clawdinator-1 +i-[0-9a-f]{17} +e3b1c5d7f9a2 -> ${head}`));
     await press(s, 'y');
-    screen = await waitForScreen(s, (x) => x.includes('0123456789ab: succeeded') || x.includes('0123456789ab: failed'), 60_000);
-    expect(screen).toContain('deploy clawdinator-1 -> 0123456789ab: succeeded');
+    screen = await waitForScreen(s, (x) => x.includes(`${head}: succeeded`) || x.includes(`${head}: failed`), 60_000);
+    expect(screen).toContain(`deploy clawdinator-1 -> ${head}: succeeded`);
     expect(screen).toMatch(/^deploy clawdinator-1: ok/m);
-    expect(screen).toContain(`deploy of ${REV} succeeded on clawdinator-1`);
+    expect(screen).toMatch(new RegExp(`deploy of ${head}[0-9a-f]{28} succeeded on clawdinator-1`));
     await press(s, 'Escape');
-    screen = await waitForScreen(s, (x) => /clawdinator-1 +01234567 +success/.test(x));
-    expect(screen).toMatch(/ago +clawdinator-1 +01234567 +success /);
-    expect(hostLine(screen, 'clawdinator-1')).toMatch(/ 01234567 /);
+    screen = await waitForScreen(s, (x) => new RegExp(`clawdinator-1 +${head.slice(0, 8)} +success`).test(x));
+    expect(screen).toMatch(new RegExp(`ago +clawdinator-1 +${head.slice(0, 8)} +success `));
+    expect(hostLine(screen, 'clawdinator-1')).toMatch(new RegExp(` ${head.slice(0, 8)} `));
     await press(s, 'q');
     expect(await waitForScreen(s, (x) => x.includes('EXIT='))).toContain('EXIT=0');
   }, 90_000);

@@ -27,7 +27,8 @@ describe('buildStatus', () => {
     expect(r.hosts).toEqual([{
       host: 'h1', instanceId: 'i-1', instanceIds: ['i-1'], state: 'running', instanceType: 't3.large', desiredInstanceType: 't3.large',
       availabilityZone: 'eu-central-1a', imageId: 'ami-new', imageIsLatest: true, imagesBehind: 0, launchTime: '2026-11-01T00:00:00.000Z',
-      rev: 'a'.repeat(40), ssmPing: 'online', drift: [],
+      rev: 'a'.repeat(40), ssmPing: 'online', drift: [], publicIp: null,
+      instances: [{ instanceId: 'i-1', state: 'running', instanceType: 't3.large', availabilityZone: 'eu-central-1a', imageId: 'ami-new', launchTime: '2026-11-01T00:00:00.000Z', publicIp: null, ssmPing: 'online' }],
     }]);
     expect(r.unregistered).toEqual([]);
   });
@@ -44,6 +45,7 @@ describe('buildStatus', () => {
     ]));
     expect(r.hosts[0]!.instanceId).toBe('i-b');
     expect(r.hosts[0]!.instanceIds).toEqual(['i-b', 'i-a']);
+    expect(r.hosts[0]!.instances.map((i) => [i.instanceId, i.launchTime])).toEqual([['i-b', '2026-11-02T00:00:00.000Z'], ['i-a', '2026-10-01T00:00:00.000Z']]);
     expect(r.hosts[0]!.drift).toEqual([{ kind: 'multiple-instances', message: '2 instances: i-b, i-a' }]);
   });
 

@@ -88,6 +88,7 @@ describe('SSM Run Command API in the sandbox', () => {
   });
 
   it('a host that is not Online never runs it: Pending, then Failed / Undeliverable', async () => {
+    await sb.admin.setPingStatus(BABELFISH, 'ConnectionLost');
     const sent = await send([BABELFISH], ['echo hi']);
     const r = await readToEnd(sb.clients.ssm, sent.Command!.CommandId!, BABELFISH);
     expect(r.seen).toEqual(['InvocationDoesNotExist', 'Pending', 'Pending', 'Failed']);

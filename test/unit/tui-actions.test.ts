@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +21,9 @@ function sandboxContext(): Context {
   return createContext({ sandbox: true }, { env: { CLAW_HOME: home, HOME: home }, cwd: home, stdout: mute, stderr: mute, stdinIsTTY: false, signal: new AbortController().signal });
 }
 
+/** HEAD of the sandbox's own sample repo (a git checkout under CLAW_HOME). */
+const sandboxHead = (ctx: Context) => execFileSync('git', ['-C', join(ctx.home, 'sandbox', 'repo'), 'rev-parse', 'HEAD'], { encoding: 'utf8' }).trim();
+
 describe('claw tui services on the sandbox', () => {
   it('reads the dashboard in one batch: fleet, AMIs a prune would remove, lock, history, HEAD, account, backups', async () => {
     const ctx = sandboxContext();
@@ -27,7 +31,7 @@ describe('claw tui services on the sandbox', () => {
     const r = await read({ account: true });
     expect(r.fleet.ok && r.fleet.value.report.hosts.map((h) => h.host)).toEqual(['clawdinator-1', 'clawdinator-2', 'clawdinator-babelfish']);
     expect(r.retention.ok && r.retention.value.images.filter((i) => i.action === 'prune')).toHaveLength(2);
-    expect(r).toMatchObject({ lock: { ok: true, value: { kind: 'free' } }, history: { ok: true, value: [] }, head: { ok: true, value: { rev: null } }, account: { ok: true, value: '123456789012' } });
+    expect(r).toMatchObject({ lock: { ok: true, value: { kind: 'free' } }, history: { ok: true, value: [] }, head: { ok: true, value: { rev: sandboxHead(ctx), note: 'HEAD' } }, account: { ok: true, value: '123456789012' } });
     expect(r.backup).toMatchObject({ ok: true, value: { stack: 'lab', hosts: [expect.objectContaining({ name: 'openclaw-lab' })] } });
     // One batch: instances (fleet, OpenClaw, AMIs in use), AMIs, SSM, lock, history, the
     // bucket's latest/ (the history lists 7 d, 90 d, then all back while it has fewer
@@ -44,14 +48,16 @@ describe('claw tui services on the sandbox', () => {
 
   it('plans a deploy as `claw deploy --dry-run` does, and refuses to run a plan other than the one shown', async () => {
     const ctx = sandboxContext();
-    const plan = await planDeploy(ctx, 'clawdinator-1', REV);
-    expect(plan.sha).toBe(REV);
-    expect(plan.planText).toMatch(/^deploy: clawdinator-1\nrev: {4}0123456789abcdef0123456789abcdef01234567 /);
-    expect(plan.planText).toMatch(/canary +clawdinator-1 +i-0a3f5c9e2b7d41c08 +e3b1c5d7f9a2 -> 0123456789ab/);
-    expect(plan.text.split('\n')[0]).toMatch(/^warning: .* not a git checkout: not checking that 0123456789abcdef0123456789abcdef01234567 is on the remote/);
+    // The default rev: HEAD of the sandbox's own repo, found on its simulated remote.
+    const head = sandboxHead(ctx);
+    const plan = await planDeploy(ctx, 'clawdinator-1', undefined);
+    expect(plan.sha).toBe(head);
+    expect(plan.planText).toMatch(new RegExp(`^deploy: clawdinator-1\nrev: {4}${head} \\(HEAD, on origin refs/heads/main\\)`));
+    expect(plan.planText).toMatch(new RegExp(`canary +clawdinator-1 +i-0a3f5c9e2b7d41c08 +e3b1c5d7f9a2 -> ${head.slice(0, 12)}`));
+    expect(plan.text).toBe(plan.planText); // no warning
 
     const events: ClawEvent[] = [];
-    const out = await runDeploy(ctx, { host: 'clawdinator-1', sha: REV, planText: `${plan.planText}\n(something else)`, signal: new AbortController().signal, emit: (e) => events.push(e) });
+    const out = await runDeploy(ctx, { host: 'clawdinator-1', sha: head, planText: `${plan.planText}\n(something else)`, signal: new AbortController().signal, emit: (e) => events.push(e) });
     expect(out).toMatchObject({ status: 'failed', message: 'the plan changed since it was shown (the fleet or the rev moved); nothing was done', result: [] });
     expect(events.filter((e) => e.type !== 'warning')).toEqual([]);
     const sandbox = await openSandbox({ home: ctx.home, seedDir: SEED });
@@ -61,7 +67,9 @@ describe('claw tui services on the sandbox', () => {
 
   it('a plan that cannot be made is the deploy\'s own error', async () => {
     await expect(planDeploy(sandboxContext(), 'clawdinator-9', REV)).rejects.toThrow(/unknown host "clawdinator-9"/);
-    await expect(planDeploy(sandboxContext(), 'clawdinator-babelfish', REV)).rejects.toThrow(/SSM cannot reach clawdinator-babelfish/);
+    const ctx = sandboxContext();
+    await (await openSandbox({ home: ctx.home, seedDir: SEED })).admin.setPingStatus('i-0c9a2b4d6e8f10a37', 'ConnectionLost');
+    await expect(planDeploy(ctx, 'clawdinator-babelfish', undefined)).rejects.toThrow(/SSM cannot reach clawdinator-babelfish/);
   });
 
   it('spot prices as `claw spot prices` prints them; backup now of the OpenClaw host', async () => {
