@@ -61,7 +61,7 @@ describe('status and ami list as tables', () => {
       session = startTmux(`claw-layout-${randomBytes(3).toString('hex')}`, cmd, { cols, rows: 60 });
       const screen = await waitForScreen(session, (x) => x.includes('EXIT='), 30_000);
       const [status, amis, wide] = screen.split('===\n');
-      const tables = [...status!.split('\n').filter((l) => /^(HOST|clawdinator-|  clawdinator-scratch|  NAME)/.test(l)), ...amis!.split('\n').filter((l) => /^(IMAGE|ami-)/.test(l))];
+      const tables = [...status!.split('\n').filter((l) => /^(HOST|clawdinator-| {2}clawdinator-scratch| {2}NAME)/.test(l)), ...amis!.split('\n').filter((l) => /^(IMAGE|ami-)/.test(l))];
       expect(tables.length).toBeGreaterThan(10);
       // tmux wraps a longer line onto the next one: every table line ends within the width, none wrapped.
       for (const l of tables) expect(l.length, l).toBeLessThanOrEqual(cols);
