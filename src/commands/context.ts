@@ -4,6 +4,7 @@ import { instrument } from '../aws/instrument.js';
 import type { ConfigKey, ResolvedConfig } from '../core/config.js';
 import type { EventSink } from '../core/events.js';
 import type { Registry } from '../core/registry.js';
+import type { TofuRunner } from '../nix/tofu.js';
 import { loadConfig } from '../nix/config.js';
 import { clawHome, fixturesDir } from '../nix/paths.js';
 import { loadRegistry, locateRepo, requireRepo, type RepoInfo } from '../nix/repo.js';
@@ -55,6 +56,8 @@ export interface Context {
   registry(): Registry;
   /** AWS clients (or the sandbox account), created on first use. */
   clients(): Promise<AwsClients>;
+  /** The sandbox only: OpenTofu simulated against the simulated account (replace without an infra directory). */
+  simulatedTofu?: (() => Promise<TofuRunner>) | undefined;
   /** AWS calls made so far through clients(), by "service.Operation" (a multipart upload counts once). */
   requests(): Record<string, number>;
   /** Progress of long operations: Ink on a terminal, plain lines on stderr otherwise. */
@@ -144,6 +147,15 @@ export function createContext(opts: GlobalOptions, io: ProcessIo): Context {
     now: () => new Date(),
     registry: () => (registry ??= loadRegistry(requireRepo(repo), io.cwd)),
     clients: () => (clients ??= makeClients()),
+    ...(sandbox
+      ? {
+          simulatedTofu: async () => {
+            const [{ openSandbox }, { simulatedTofu }] = await Promise.all([import('../sandbox/index.js'), import('../sandbox/tofu.js')]);
+            const sbx = await openSandbox({ home, seedDir: fixturesDir('sandbox'), faults: false });
+            return simulatedTofu(sbx, loadRegistry(requireRepo(repo), io.cwd));
+          },
+        }
+      : {}),
     requests: () => Object.fromEntries([...requests].sort(([a], [b]) => a.localeCompare(b))),
     events: progress,
     close: () => progress.close(),

@@ -65,8 +65,10 @@ export async function checkTool(tool: string, bin: string, o: { pkg?: string; hi
 }
 
 /** tofu is needed only where claw replace is set up: the repo has the infra folder. */
-export async function checkTofu(root: string, infraDir: string, bin: string, signal?: AbortSignal): Promise<CheckResult> {
-  if (!(await exists(join(root, infraDir)))) return ok('tool:tofu', `tofu: not needed (no ${infraDir} in the repo, so no claw replace)`);
+export async function checkTofu(root: string, infraDir: string, bin: string, signal?: AbortSignal, sandbox = false): Promise<CheckResult> {
+  if (!(await exists(join(root, infraDir)))) {
+    return ok('tool:tofu', sandbox ? `tofu: not needed (no ${infraDir} in the repo: claw replace simulates it against the sandbox account)` : `tofu: not needed (no ${infraDir} in the repo, so no claw replace)`);
+  }
   return checkTool('tofu', bin, { hint: TOFU_INSTALL_HINT, ...(signal ? { signal } : {}) });
 }
 

@@ -90,7 +90,7 @@ export async function runChecks(ctx: Context, opts: DoctorOptions): Promise<Chec
     check(['lock'], 'deploy lock', async () => checkLock((await aws()).s3, v.bootstrapBucket, now, staleHere(ctx.home))),
     check(['tool:nix'], 'nix', () => checkTool('nix', 'nix', { pkg: 'nix-bin', signal })),
     check(['tool:git'], 'git', () => checkTool('git', 'git', { pkg: 'git', signal })),
-    check(['tool:tofu'], 'tofu', () => checkTofu(root(), v.infraDir, v.tofuBin, signal)),
+    check(['tool:tofu'], 'tofu', () => checkTofu(root(), v.infraDir, v.tofuBin, signal, ctx.sandbox)),
     check(['repo'], 'git checkout', () => checkRepo(root(), signal)),
     ...stacks.map((stack) => check([`backup:${stack}`], `backup ${stack}`, async () => {
       const bucket = await resolveBackupBucket(ctx, { stack });

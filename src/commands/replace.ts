@@ -7,7 +7,7 @@ import { resolveDeployTarget, type DeployTarget } from '../core/deploy-target.js
 import { InterruptedError, RefusedError, RemoteError, UsageError } from '../core/errors.js';
 import { describeChange, planReplace, reviewPlan, shellLine, summarizeReview, type PlanReview, type ReplacePlan } from '../core/replace.js';
 import { requireRepo } from '../nix/repo.js';
-import { runTofu, tofuEnv, type TofuOptions } from '../nix/tofu.js';
+import { runTofu as realTofu, tofuEnv, type TofuOptions, type TofuRunner } from '../nix/tofu.js';
 import { confirmOrRefuse, type ConfirmIo } from '../ui/confirm.js';
 import { amiOverride, loadInventory } from './ami-common.js';
 import type { Context } from './context.js';
@@ -28,25 +28,29 @@ type ReplaceKey = 'infraDir' | 'tofuBin' | 'tofuAmiVar' | 'tofuRegionVar';
 
 const setting = (ctx: Context, key: ReplaceKey): string => ctx.config.values[key];
 
-/** The OpenTofu root module: config infraDir, relative to the repo root. */
-export function infraDirOf(ctx: Context): string {
+/**
+ * The OpenTofu root module: config infraDir, relative to the repo root. On the sandbox a
+ * repo without one (the sample) gets the simulated infrastructure: `simulated` true.
+ */
+export function infraDirOf(ctx: Context): { dir: string; simulated: boolean } {
   const raw = setting(ctx, 'infraDir');
   const dir = resolve(requireRepo(ctx.repo).root, raw);
   if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) {
+    if (ctx.sandbox && ctx.simulatedTofu) return { dir, simulated: true };
     throw new UsageError(`infra directory ${dir} does not exist (config key infraDir, ${JSON.stringify(raw)})`, 'set infraDir in claw.config.json (or CLAW_INFRA_DIR) to the OpenTofu directory that declares aws_instance.clawdinator');
   }
-  return dir;
+  return { dir, simulated: false };
 }
 
 const targetLabel = (t: DeployTarget) => (t.all ? `all (${t.hosts.length} hosts: ${t.hosts.join(', ')})` : t.hosts.join(', '));
 
-export function renderPlan(plan: ReplacePlan, bin: string, why: string, dryRun: boolean): string {
+export function renderPlan(plan: ReplacePlan, bin: string, why: string, dryRun: boolean, simulated = false): string {
   const { target } = plan;
   const how = target.all ? 'a plain apply: every instance whose AMI differs is replaced' : 'one -replace per host';
   return [
     `replace: ${targetLabel(target)} (${how})`,
     `ami:     ${plan.amiId}, ${why}`,
-    `infra:   ${plan.infraDir}`,
+    `infra:   ${plan.infraDir}${simulated ? ' (not in the sample repo: OpenTofu is simulated against the sandbox account)' : ''}`,
     'claw runs exactly:',
     `  1. ${shellLine(bin, plan.plan)}`,
     `  2. ${shellLine(bin, plan.show)}`,
@@ -89,7 +93,8 @@ export async function replace(ctx: Context, rawTarget: string | undefined, opts:
   // Names first (shell metacharacters, unknown hosts, a bot replacing itself), then the AMI flag: nothing runs before.
   const target = resolveDeployTarget({ target: rawTarget, caller: opts.caller ?? ctx.config.values.caller, registry: ctx.registry() });
   amiOverride(ctx, opts.ami);
-  const infraDir = infraDirOf(ctx);
+  const infra = infraDirOf(ctx);
+  const infraDir = infra.dir;
   const bin = setting(ctx, 'tofuBin');
   const inv = await loadInventory(ctx, opts.ami);
   if (!inv.latest) {
@@ -107,7 +112,7 @@ export async function replace(ctx: Context, rawTarget: string | undefined, opts:
       regionVar: setting(ctx, 'tofuRegionVar'),
       region: ctx.config.values.region,
     });
-    ctx.print(renderPlan(plan, bin, ami.why, Boolean(opts.dryRun)));
+    ctx.print(renderPlan(plan, bin, ami.why, Boolean(opts.dryRun), infra.simulated));
     if (opts.dryRun) {
       ctx.print('dry run: nothing was run (the plan file is a new temporary directory on a real run)');
       return;
@@ -115,13 +120,15 @@ export async function replace(ctx: Context, rawTarget: string | undefined, opts:
     const question = `Replace ${targetLabel(target)} (instances are destroyed and recreated from ${ami.imageId})?`;
     // Without a terminal and without --yes: refuse before anything runs.
     if (!opts.yes && !ctx.io.stdinIsTTY) await confirm(ctx, question, false);
-    await execute(ctx, plan, bin, opts);
+    await execute(ctx, plan, bin, opts, infra.simulated);
   } finally {
     if (workDir) await rm(workDir, { recursive: true, force: true });
   }
 }
 
-async function execute(ctx: Context, plan: ReplacePlan, bin: string, opts: ReplaceOptions): Promise<void> {
+async function execute(ctx: Context, plan: ReplacePlan, bin: string, opts: ReplaceOptions, simulate: boolean): Promise<void> {
+  const simulated = simulate && ctx.simulatedTofu ? await ctx.simulatedTofu() : undefined;
+  const runTofu: TofuRunner = simulated ?? realTofu;
   const { env, dropped } = tofuEnv(ctx.io.env, { sandbox: ctx.sandbox });
   const echo = (line: string) => ctx.log.info(`tofu: ${line}`);
   const base: TofuOptions = { bin, env, log: (l) => ctx.log.debug(l), onLine: echo };
@@ -131,7 +138,7 @@ async function execute(ctx: Context, plan: ReplacePlan, bin: string, opts: Repla
   const review = await withDeployLock(s3, options, async (lock) => {
     const cliArgs = dropped.filter((k) => k.startsWith('TF_CLI_ARGS'));
     if (cliArgs.length) ctx.log.warn(`not passing ${cliArgs.join(', ')} to tofu: claw runs only the arguments it showed`);
-    if (ctx.sandbox) ctx.log.warn('sandbox: tofu runs without AWS credentials, so it cannot reach a real account; the sandbox instances do not change');
+    if (ctx.sandbox && !simulated) ctx.log.warn('sandbox: tofu runs without AWS credentials, so it cannot reach a real account; the sandbox instances do not change');
     ctx.log.info(`running: ${shellLine(bin, plan.plan)}`);
     await runTofu(plan.plan, { ...base, signal: lock.signal });
     const shown = await runTofu(plan.show, { ...base, signal: lock.signal, onLine: (l, s) => (s === 'stderr' ? echo(l) : undefined) });

@@ -69,6 +69,9 @@ export function tofuKeyLine(lines: readonly string[]): string | undefined {
   return line && line.length > 240 ? `${line.slice(0, 239)}…` : line;
 }
 
+/** What runs tofu: the binary (runTofu), or the sandbox's simulated infrastructure. */
+export type TofuRunner = (args: readonly string[], opts: TofuOptions) => Promise<RunResult>;
+
 /** Run `tofu <args>`; a non-zero exit is a TofuError with tofu's last lines. */
 export async function runTofu(args: readonly string[], opts: TofuOptions): Promise<RunResult> {
   const recent: string[] = [];

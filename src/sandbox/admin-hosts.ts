@@ -2,7 +2,7 @@ import { defaultHost } from './host.js';
 import { hostOf } from './ssm-commands.js';
 import type { Service } from './host-lines.js';
 import type { HostRecord, ServiceStateName } from './state-ssm.js';
-import type { SandboxWorld } from './world.js';
+import { liveState, type SandboxWorld } from './world.js';
 
 // SandboxAdmin's controls over the simulated hosts behind SSM Run Command (the deploy
 // lane's scenarios). One-shot faults apply to the next switch (or command) on that
@@ -34,7 +34,7 @@ export interface HostAdmin {
 }
 
 export function createHostAdmin(world: SandboxWorld): HostAdmin {
-  const { state } = world;
+  const state = liveState(world);
   const check = (instanceId: string) => {
     const known = state.managedInstances.some((m) => m.instanceId === instanceId) || state.instances.some((i) => i.instanceId === instanceId);
     if (!known) throw new Error(`sandbox admin: no instance ${instanceId}`);

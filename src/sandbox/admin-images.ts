@@ -1,7 +1,7 @@
 import { DEFAULT_FAILURE_MESSAGE } from './ec2-import.js';
 import { newId } from './ids.js';
 import type { ImageStateName } from './state.js';
-import type { SandboxWorld } from './world.js';
+import { liveState, type SandboxWorld } from './world.js';
 
 // SandboxAdmin's side of AMIs, snapshots and VM import: images and snapshots as they
 // would be after earlier builds, and the account's conditions an import depends on.
@@ -49,7 +49,7 @@ export interface ImageAdmin {
 }
 
 export function createImageAdmin(world: SandboxWorld): ImageAdmin {
-  const { state } = world;
+  const state = liveState(world);
   return {
     async registerImage(opts) {
       const imageId = newId('ami');

@@ -12,7 +12,7 @@ import type {
   SandboxState,
   SpotPriceRecord,
 } from './state.js';
-import type { SandboxWorld } from './world.js';
+import { liveState, type SandboxWorld } from './world.js';
 
 // Operations on the simulated account that claw itself never calls (the account's
 // side of the world): used by tests and by `claw sandbox` to set up scenarios. Every
@@ -48,6 +48,8 @@ export interface SandboxAdmin extends ImageAdmin, HostAdmin {
   state(): SandboxState;
   runInstance(opts: RunInstanceOptions): Promise<string>;
   setInstanceState(instanceId: string, state: InstanceStateName): Promise<void>;
+  /** Change an instance's type in place (as a stop, modify, start would). */
+  setInstanceType(instanceId: string, instanceType: string): Promise<void>;
   /** Add or replace tags on an instance, image or snapshot. */
   tagResource(resourceId: string, tags: Record<string, string>): Promise<void>;
   createBucket(name: string, opts?: { region?: string; creationDate?: Date }): Promise<void>;
@@ -62,7 +64,7 @@ export interface SandboxAdmin extends ImageAdmin, HostAdmin {
 }
 
 export function createAdmin(world: SandboxWorld): SandboxAdmin {
-  const { state } = world;
+  const state = liveState(world);
   const bucket = (name: string) => {
     const b = state.buckets.find((x) => x.name === name);
     if (!b) throw new Error(`sandbox admin: no bucket ${name}`);
@@ -77,7 +79,7 @@ export function createAdmin(world: SandboxWorld): SandboxAdmin {
   return {
     ...createImageAdmin(world),
     ...createHostAdmin(world),
-    state: () => structuredClone(state),
+    state: () => structuredClone(world.state),
 
     async runInstance(opts) {
       const instanceId = newId('i');
@@ -99,6 +101,11 @@ export function createAdmin(world: SandboxWorld): SandboxAdmin {
 
     async setInstanceState(instanceId, next) {
       instance(instanceId).state = next;
+      await world.persist();
+    },
+
+    async setInstanceType(instanceId, instanceType) {
+      instance(instanceId).instanceType = instanceType;
       await world.persist();
     },
 

@@ -5,7 +5,7 @@ import { awsError, okMetadata, rejectUnsupported, SandboxUnsupportedError } from
 import { checkKey, lowerCaseMetadata, noSuchBucket } from './s3-common.js';
 import { contentMd5 } from './s3-content.js';
 import type { ObjectRecord, SandboxState } from './state.js';
-import type { SandboxWorld } from './world.js';
+import { liveState, type SandboxWorld } from './world.js';
 
 // Server-side copies: CopyObject here, the multipart copy (create, UploadPartCopy,
 // complete, abort) in s3-multipart.ts. A copy keeps its source's content in the form the
@@ -83,7 +83,7 @@ export function copiedRecord(
 }
 
 export function copyOps(world: SandboxWorld): Pick<S3Api, 'copyObject'> {
-  const { state } = world;
+  const state = liveState(world);
   return {
     async copyObject(input: CopyObjectCommandInput): Promise<CopyObjectCommandOutput> {
       rejectUnsupported('S3 CopyObject', input, ['Bucket', 'Key', 'CopySource', 'CopySourceIfMatch', 'MetadataDirective', 'Metadata', 'ContentType']);

@@ -16,7 +16,7 @@ import { checkKey, lowerCaseMetadata, noSuchBucket } from './s3-common.js';
 import { contentMd5, joinContent, rangeContent } from './s3-content.js';
 import { copySource, MAX_COPY_SOURCE } from './s3-copy.js';
 import type { MultipartUploadRecord, ObjectRecord, UploadPartRecord } from './state.js';
-import type { SandboxWorld } from './world.js';
+import { liveState, type SandboxWorld } from './world.js';
 
 // The multipart copy (what copies over 5 GiB need): CreateMultipartUpload, UploadPartCopy
 // of byte ranges, CompleteMultipartUpload with S3's checks (parts ascending, ETags
@@ -48,7 +48,7 @@ function copyRange(range: string | undefined, size: number): [number, number] {
 }
 
 export function multipartOps(world: SandboxWorld): Pick<S3Api, 'createMultipartUpload' | 'uploadPartCopy' | 'completeMultipartUpload' | 'abortMultipartUpload'> {
-  const { state } = world;
+  const state = liveState(world);
   const bucketOf = (name: string | undefined) => {
     const bucket = state.buckets.find((b) => b.name === name);
     if (!bucket) throw noSuchBucket(name);

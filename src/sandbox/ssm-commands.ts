@@ -14,7 +14,7 @@ import { decodeToken, encodeToken, requestFingerprint } from './paging.js';
 import type { SandboxState } from './state.js';
 import type { CommandRecord, HostRecord, InvocationResult } from './state-ssm.js';
 import { invocationView, listView, NO_NOTIFICATIONS, PLUGIN_NAME, read } from './ssm-invocations.js';
-import type { SandboxWorld } from './world.js';
+import { liveState, type SandboxWorld } from './world.js';
 
 // SSM Run Command over the sandbox: SendCommand runs AWS-RunShellScript on the
 // simulated hosts (host.ts) at once; GetCommandInvocation and ListCommandInvocations
@@ -89,7 +89,7 @@ function execute(state: SandboxState, instanceId: string, commands: string[], no
 }
 
 export function commandOps(world: SandboxWorld): Pick<SsmApi, 'sendCommand' | 'getCommandInvocation' | 'listCommandInvocations'> {
-  const { state } = world;
+  const state = liveState(world);
   const find = (commandId: string | undefined) => state.ssmCommands.find((c) => c.commandId === commandId);
 
   return {

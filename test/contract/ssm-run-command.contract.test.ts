@@ -40,6 +40,7 @@ const rcBackends: Record<string, () => Promise<RcBackend>> = {
       prepare: async (s) => {
         await sb.admin.setServiceState(ONE, s === 'failed' ? 'inactive' : 'active');
         if (s === 'agentRestart') await sb.admin.agentRestartOnNextSwitch(ONE);
+        if (s === 'undeliverable') await sb.admin.setPingStatus(BABELFISH, 'ConnectionLost');
       },
       close: () => rm(home, { recursive: true, force: true }),
     };

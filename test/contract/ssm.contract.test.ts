@@ -41,13 +41,14 @@ function recordedPage(n: number): DescribeInstanceInformationCommandOutput {
   };
 }
 
+/** The recorded account's fleet (its babelfish lost its connection). */
 const FLEET: Record<string, string> = {
   'i-0a3f5c9e2b7d41c08': 'Online',
   'i-0b6e8d1f4a2c73e59': 'Online',
   'i-0c9a2b4d6e8f10a37': 'ConnectionLost',
 };
-/** The sandbox seed also has the OpenClaw lab host, which the recorded account does not. */
-const SEEDED = { ...FLEET, 'i-07e1a3c5b9d2f4068': 'Online' };
+/** The sandbox seed: its fleet all online, the stopped unregistered instance's agent lost, and the OpenClaw lab host. */
+const SEEDED = { ...FLEET, 'i-0c9a2b4d6e8f10a37': 'Online', 'i-0d1c3e5a7b9f20c46': 'ConnectionLost', 'i-07e1a3c5b9d2f4068': 'Online' };
 
 async function allInformation(ssm: SsmApi, input: { MaxResults?: number; Filters?: { Key: string; Values: string[] }[] } = {}) {
   return collectPages(async (token) => {
@@ -141,8 +142,8 @@ describe('SSM sandbox only (moto does not implement DescribeInstanceInformation)
   beforeAll(async () => {
     home = await mkdtemp(join(tmpdir(), 'claw-contract-ssm-'));
     sandbox = await openSandbox({ home, seedDir: SEED_DIR });
-    // Six more than the seed's four, so pages of 5 and the default page of 10 both matter.
-    for (let n = 0; n < 6; n++) {
+    // Five more than the seed's five, so pages of 5 and the default page of 10 both matter.
+    for (let n = 0; n < 5; n++) {
       await sandbox.admin.registerManagedInstance({ instanceId: `i-0aaaaaaaaaaaaaa${n}0`, pingStatus: n % 2 ? 'Inactive' : 'Online' });
     }
   });
@@ -152,12 +153,12 @@ describe('SSM sandbox only (moto does not implement DescribeInstanceInformation)
     const out = await sandbox.clients.ssm.describeInstanceInformation({
       Filters: [{ Key: 'InstanceIds', Values: ['i-0c9a2b4d6e8f10a37', 'i-0e2d4f6a8c0b31d55'] }],
     });
-    expect(out.InstanceInformationList?.map((i) => [i.InstanceId, i.PingStatus])).toEqual([['i-0c9a2b4d6e8f10a37', 'ConnectionLost']]);
+    expect(out.InstanceInformationList?.map((i) => [i.InstanceId, i.PingStatus])).toEqual([['i-0c9a2b4d6e8f10a37', 'Online']]);
   });
 
   it('PingStatus filter', async () => {
     const pages = await allInformation(sandbox.clients.ssm, { Filters: [{ Key: 'PingStatus', Values: ['Inactive'] }] });
-    expect(pages.flat().map((i) => i.InstanceId)).toEqual(['i-0aaaaaaaaaaaaaa10', 'i-0aaaaaaaaaaaaaa30', 'i-0aaaaaaaaaaaaaa50']);
+    expect(pages.flat().map((i) => i.InstanceId)).toEqual(['i-0aaaaaaaaaaaaaa10', 'i-0aaaaaaaaaaaaaa30']);
   });
 
   it('MaxResults 5 pages 10 instances as 5 + 5; without MaxResults AWS pages at 10', async () => {

@@ -41,7 +41,7 @@ describe('claw --sandbox doctor', () => {
     expect(r.stdout).toContain('fail  ssm            SSM does not reach clawdinator-babelfish (connection-lost) — fix: check the instance is running and its amazon-ssm-agent is up');
     expect(r.stdout).toContain('warn  host-amis      clawdinator-babelfish runs an AMI 1 behind latest — fix: replace it to move to the latest AMI: claw replace clawdinator-babelfish');
     expect(r.stdout).toContain(`ok    lock           deploy lock is free (s3://${BUCKET}/claw/deploy.lock)`);
-    expect(r.stdout).toContain('ok    tool:tofu      tofu: not needed (no infra/opentofu/aws in the repo, so no claw replace)');
+    expect(r.stdout).toContain('ok    tool:tofu      tofu: not needed (no infra/opentofu/aws in the repo: claw replace simulates it against the sandbox account)');
     expect(lines.at(-1)).toMatch(/^14 checks: \d+ ok, \d+ warnings?, \d+ failed$/);
     // nix and git are real binaries: where one is missing its line fails too (CI installs both).
     expect(r.stderr).toMatch(/^error: \d+ of 14 checks failed: ssm(, tool:(nix|git))*\nhint: each failed line above says how to fix it\n$/);

@@ -163,12 +163,30 @@ describe('claw --sandbox replace (fake tofu)', () => {
     expect(r.stderr).toContain('hint: install OpenTofu');
   });
 
-  it('a missing infra directory is bad input naming the config key', async () => {
-    const { claw, calls } = setup();
-    const r = await claw(['clawdinator-1', '--yes', '--repo', FIXTURE_REPO]);
+  it('against AWS a missing infra directory is bad input naming the config key (nothing asked of AWS)', async () => {
+    const { calls, env } = setup();
+    const r = await runClaw(['replace', 'clawdinator-1', '--yes', '--repo', FIXTURE_REPO], { env: { ...env, AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y', AWS_ENDPOINT_URL: 'http://127.0.0.1:9' } });
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toContain(`error: infra directory ${join(FIXTURE_REPO, 'infra/opentofu/aws')} does not exist (config key infraDir`);
     expect(calls()).toEqual([]);
+  });
+
+  it('on the sandbox without an infra directory (its sample repo) OpenTofu is simulated: the instance is replaced from the AMI, as status and the dashboard show', async () => {
+    const home = join(tempDir('claw-replace-sim-'), '.claw');
+    const env = { CLAW_HOME: home };
+    const r = await runClaw(['--sandbox', 'replace', 'clawdinator-babelfish', '--yes'], { env });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^infra: {3}\S+\/sandbox\/repo\/infra\/opentofu\/aws \(not in the sample repo: OpenTofu is simulated against the sandbox account\)$/m);
+    expect(r.stdout).toContain(`tofu's plan: 1 to replace\n  aws_instance.clawdinator["clawdinator-babelfish"]: replace (destroy, then create)`);
+    expect(r.stderr).toMatch(/^tofu: aws_instance\.clawdinator\["clawdinator-babelfish"\]: Destroying\.\.\. \[id=i-0c9a2b4d6e8f10a37\]$/m);
+    expect(r.stderr).toContain('tofu: Apply complete! Resources: 1 added, 0 changed, 1 destroyed.');
+    expect(r.stdout).toContain(`replaced clawdinator-babelfish with ${latest}`);
+    const status = JSON.parse((await runClaw(['--sandbox', 'status', '--json'], { env })).stdout) as { hosts: { host: string; instanceId: string; imageId: string; imageIsLatest: boolean; ssmPing: string; drift: unknown[] }[] };
+    const bf = status.hosts.find((h) => h.host === 'clawdinator-babelfish')!;
+    expect(bf).toMatchObject({ imageId: latest, imageIsLatest: true, ssmPing: 'online', drift: [] });
+    expect(bf.instanceId).not.toBe('i-0c9a2b4d6e8f10a37');
+    const dashboard = JSON.parse((await runClaw(['--sandbox', 'tui', '--json'], { env })).stdout) as { fleet: { hosts: { host: string; instanceId: string }[] } };
+    expect(dashboard.fleet.hosts.find((h) => h.host === 'clawdinator-babelfish')!.instanceId).toBe(bf.instanceId);
   });
 
   it.each([['x;reboot'], ['$(id)'], ['clawdinator-1;reboot'], ['`id`'], ['clawdinator-1 all'], ['aws_instance.clawdinator["x"]'], ['-rf']])(
