@@ -79,14 +79,17 @@ async function locateImage(ctx: Context, opts: AmiBuildOptions, format: ImageFor
   if (opts.host !== undefined) findHost(ctx.registry(), opts.host);
   const attr = imageAttrPath({ host: opts.host, imageAttribute: ctx.config.values.imageAttribute });
   const nixOpts: ImageBuildOptions = { signal: ctx.io.signal, log: (l) => ctx.log.debug(l), ...hooks.nix };
+  // The sandbox simulates the build (no nix daemon needed) unless a test hands real nix options.
+  const simulated = ctx.sandbox && ctx.simulatedNix && !hooks.nix ? await ctx.simulatedNix() : undefined;
   if (opts.dryRun) {
-    const out = await builtImageOutput(repo.root, attr, nixOpts);
+    const out = simulated ? await simulated.built(repo.root, attr) : await builtImageOutput(repo.root, attr, nixOpts);
     return out === undefined ? { installable: imageInstallable(repo.root, attr) } : { file: await findImageFile(out, format), built: false };
   }
   const installable = imageInstallable(repo.root, attr);
   ctx.events.emit({ type: 'step-started', step: 'build', detail: `nix build ${installable}` });
   try {
-    const out = await buildImage(repo.root, attr, { ...nixOpts, onLine: (line) => ctx.log.info(`build: ${line}`) });
+    const onLine = (line: string) => ctx.log.info(`build: ${line}`);
+    const out = simulated ? await simulated.build(repo.root, attr, onLine) : await buildImage(repo.root, attr, { ...nixOpts, onLine });
     const file = await findImageFile(out, format);
     ctx.events.emit({ type: 'step-finished', step: 'build', outcome: 'ok', detail: file.path });
     return { file, built: true };

@@ -5,6 +5,7 @@ import type { ConfigKey, ResolvedConfig } from '../core/config.js';
 import type { EventSink } from '../core/events.js';
 import type { Registry } from '../core/registry.js';
 import type { TofuRunner } from '../nix/tofu.js';
+import type { SimulatedNix } from '../sandbox/image-build.js';
 import { loadConfig } from '../nix/config.js';
 import { clawHome, fixturesDir } from '../nix/paths.js';
 import { loadRegistry, locateRepo, requireRepo, type RepoInfo } from '../nix/repo.js';
@@ -58,6 +59,8 @@ export interface Context {
   clients(): Promise<AwsClients>;
   /** The sandbox only: OpenTofu simulated against the simulated account (replace without an infra directory). */
   simulatedTofu?: (() => Promise<TofuRunner>) | undefined;
+  /** The sandbox only: the NixOS image build simulated (ami build needs no nix daemon there). */
+  simulatedNix?: (() => Promise<SimulatedNix>) | undefined;
   /** AWS calls made so far through clients(), by "service.Operation" (a multipart upload counts once). */
   requests(): Record<string, number>;
   /** Progress of long operations: Ink on a terminal, plain lines on stderr otherwise. */
@@ -154,6 +157,7 @@ export function createContext(opts: GlobalOptions, io: ProcessIo): Context {
             const sbx = await openSandbox({ home, seedDir: fixturesDir('sandbox'), faults: false });
             return simulatedTofu(sbx, loadRegistry(requireRepo(repo), io.cwd));
           },
+          simulatedNix: async () => (await import('../sandbox/image-build.js')).simulatedNix(home),
         }
       : {}),
     requests: () => Object.fromEntries([...requests].sort(([a], [b]) => a.localeCompare(b))),

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { openSandbox } from '../../src/sandbox/index.js';
 import { SEED_DIR } from '../contract/backends.js';
@@ -8,6 +8,9 @@ import { runClaw, tempDir } from '../helpers/claw.js';
 
 // `claw --sandbox ami build --image FILE` from the built binary: plan, progress, the
 // JSON result, resume, and the failures an operator sees. One sandbox per test.
+
+/** git's path (the test needs it; the sandbox repo is a real checkout). */
+const gitPath = (process.env.PATH ?? '').split(delimiter).map((d) => join(d, 'git')).find((p) => existsSync(p));
 
 const BUCKET = 'clawdinator-images-eu1-20260107165216';
 
@@ -87,5 +90,31 @@ describe('claw --sandbox ami build', () => {
     expect(r.stderr).toMatch(message);
     expect(r.exitCode).toBe(2);
     expect((await sandbox()).admin.state().importTasks).toEqual([]);
+  });
+  it('without --image the sandbox simulates the nix build: no nix on PATH, an AMI registered, a re-run reuses it', async () => {
+    // PATH holds git and nothing else: no nix, no daemon, no nixbld group needed.
+    const bin = join(home, 'bin');
+    mkdirSync(bin);
+    if (!gitPath) throw new Error('git is not on PATH');
+    symlinkSync(gitPath, join(bin, 'git'));
+    const env = { HOME: home, PATH: bin };
+    const run = (args: string[]) => runClaw(['--sandbox', 'ami', 'build', ...args], { env, cwd: home, timeoutMs: 60_000 });
+
+    const plan = await run(['--dry-run']);
+    expect(plan.stderr).not.toMatch(/nix: not found|ENOENT/);
+    expect(plan.exitCode).toBe(0);
+    expect(plan.stdout).toMatch(/build/);
+
+    const first = await run(['--yes', '--json']);
+    expect(first.stderr).toMatch(/simulated/);
+    expect(first.exitCode).toBe(0);
+    const out = JSON.parse(first.stdout) as { imageId: string; name: string };
+    expect(out.imageId).toMatch(/^ami-/);
+    const image = (await sandbox()).admin.state().images.find((i) => i.imageId === out.imageId)!;
+    expect(image.tags).toMatchObject({ clawdinator: 'true', 'artifact-kind': 'ami' });
+
+    const again = await run(['--yes', '--json']);
+    expect(again.exitCode).toBe(0);
+    expect((JSON.parse(again.stdout) as { imageId: string }).imageId).toBe(out.imageId);
   });
 });
