@@ -6,7 +6,7 @@ import {
 } from '../core/rollout.js';
 import {
   healthCommands, parseHealthOutput, parsePollOutput, parseRevisionOutput, parseSwitchOutput, pollCommands,
-  revisionCommands, ssmComment, switchCommands, tailLines, type FlakeBase,
+  DEPLOY_RECORD_DIR, recordCommands, ssmComment, switchCommands, tailLines, type FlakeBase,
 } from '../core/ssm-script.js';
 import type { SsmApi } from './clients.js';
 import { PollBudgetExceeded, runCommand, sleep as realSleep, type CommandResult, type PollMeter, type Sleep } from './run-command.js';
@@ -97,8 +97,8 @@ const lostResult = (r: CommandResult) => r.responseCode === -1 || both(r).trim()
  * clawdinator is active and that the running revision is `rev`.
  */
 export async function switchHost(i: SwitchHostInput): Promise<HostRun> {
-  // Only the switch changes the host; the other scripts read, so sending one again is safe.
-  const run = (kind: 'switch' | 'poll' | 'health' | 'revision', commands: string[]) =>
+  // Only the switch changes the system; the others read (record rewrites two small files), so sending one again is safe.
+  const run = (kind: 'switch' | 'poll' | 'health' | 'record', commands: string[]) =>
     runCommand({ ssm: i.ssm, instanceId: i.instanceId, commands, comment: ssmComment(kind, i.host, i.rev), meter: i.meter, signal: i.signal, sleep: i.sleep, retrySend: kind !== 'switch' });
   let log: string[] = [];
   try {
@@ -127,8 +127,15 @@ export async function switchHost(i: SwitchHostInput): Promise<HostRun> {
     i.report('verifying', log.at(-1));
     const health = parseHealthOutput((await run('health', healthCommands())).stdout);
     if (!health.healthy) return { ok: false, reason: `clawdinator is ${health.state} after the switch`, outputTail: log.slice(-TAIL) };
-    const revision = parseRevisionOutput((await run('revision', revisionCommands())).stdout, i.rev);
-    if (revision.status === 'missing') return { ok: false, reason: 'the host has no /run/current-system/configurationRevision after the switch', outputTail: log.slice(-TAIL) };
+    // As upstream: a good switch with the service up is recorded on the host, then its revision is checked.
+    const recorded = await run('record', recordCommands(i.rev));
+    if (recorded.status !== 'Success') {
+      return { ok: false, reason: `could not record the switch in ${DEPLOY_RECORD_DIR} (${recorded.status}, exit ${recorded.responseCode})`, outputTail: tailLines(both(recorded), TAIL) };
+    }
+    const revision = parseRevisionOutput(recorded.stdout, i.rev);
+    if (revision.status === 'missing') {
+      return { ok: false, reason: 'the host reports no configurationRevision after the switch (neither /run/current-system/configurationRevision nor nixos-version --json)', outputTail: log.slice(-TAIL) };
+    }
     if (revision.status === 'mismatch') return { ok: false, reason: `the host runs revision ${revision.actual}, not ${i.rev}`, outputTail: log.slice(-TAIL) };
     return { ok: true };
   } catch (err) {

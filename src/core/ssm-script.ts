@@ -20,14 +20,27 @@ import { UsageError } from './errors.js';
 //   if [ -n "$running" ]; then echo "claw: another switch is running: $running" >&2; exit 75; fi
 //   systemctl stop 'claw-switch-*' 2>/dev/null || true
 //   systemctl reset-failed 'claw-switch-*' 2>/dev/null || true
-//   systemd-run --unit {unit} --remain-after-exit --setenv=HOME=/root --setenv=PATH=/run/current-system/sw/bin /run/current-system/sw/bin/nixos-rebuild switch --accept-flake-config --flake '{flake}'
+//   systemd-run --unit {unit} --remain-after-exit --setenv=HOME=/root --setenv=PATH=/run/current-system/sw/bin
+//     '--setenv=NIX_CONFIG=experimental-features = nix-command flakes'
+//     /run/current-system/sw/bin/nixos-rebuild switch --accept-flake-config --flake '{flake}'   (one line)
 // poll (pollCommands): unit state, then the unit's last 20 log lines after a marker line.
 //   systemctl show -p LoadState,ActiveState,SubState,Result,ExecMainStatus {unit}
 //   echo '--- claw-switch log ---'
 //   journalctl -u {unit} -n 20 --no-pager -o cat 2>/dev/null || true
 // health (healthCommands):     systemctl is-active clawdinator || true
-// revision (revisionCommands): cat /run/current-system/configurationRevision 2>/dev/null || true
 // ('|| true' keeps the invocation Success so the answer is read from stdout.)
+// record (recordCommands), sent once the switch succeeded and clawdinator is active, as
+// upstream's remote-fleet-switch-host.sh does after its switch: the switch's time and rev
+// recorded on the host, then the running revision, from the file and from
+// `nixos-version --json` (a stock NixOS host has only the latter); claw picks, in that
+// order, in parseRevisionOutput (no shell logic on the host):
+//   set -eu
+//   install -d -m 0755 /var/lib/clawd/deploy
+//   date -Is > /var/lib/clawd/deploy/last-switch.time
+//   echo {rev} > /var/lib/clawd/deploy/last-switch.rev
+//   echo "configurationRevision=$(cat /run/current-system/configurationRevision 2>/dev/null || true)"
+//   echo '--- nixos-version --json ---'
+//   nixos-version --json 2>/dev/null || true
 // backup (backupCommands): the host's own backup unit (a oneshot: `start` returns when the
 // sync to latest/ and the snapshot are done, non-zero when it failed), then its outcome.
 // restore (restoreCommands): the host's restore unit (latest/ -> disk), then the app restarted
@@ -39,6 +52,11 @@ export const SSM_OUTPUT_LIMIT = 24_000;
 export const SSM_COMMENT_MAX = 100;
 export const LOG_MARKER = '--- claw-switch log ---';
 export const SWITCH_BUSY_EXIT = 75;
+export const NIXOS_VERSION_MARKER = '--- nixos-version --json ---';
+/** Where the host keeps its record of the last good switch (upstream's paths). */
+export const DEPLOY_RECORD_DIR = '/var/lib/clawd/deploy';
+/** The switch's environment: flakes on, as upstream's remote script exports it. */
+export const SWITCH_NIX_CONFIG = 'experimental-features = nix-command flakes';
 
 export const TEMPLATES = {
   switch: [
@@ -48,7 +66,7 @@ export const TEMPLATES = {
     `if [ -n "$running" ]; then echo "claw: another switch is running: $running" >&2; exit ${SWITCH_BUSY_EXIT}; fi`,
     "systemctl stop 'claw-switch-*' 2>/dev/null || true",
     "systemctl reset-failed 'claw-switch-*' 2>/dev/null || true",
-    "systemd-run --unit {unit} --remain-after-exit --setenv=HOME=/root --setenv=PATH=/run/current-system/sw/bin /run/current-system/sw/bin/nixos-rebuild switch --accept-flake-config --flake '{flake}'",
+    `systemd-run --unit {unit} --remain-after-exit --setenv=HOME=/root --setenv=PATH=/run/current-system/sw/bin '--setenv=NIX_CONFIG=${SWITCH_NIX_CONFIG}' /run/current-system/sw/bin/nixos-rebuild switch --accept-flake-config --flake '{flake}'`,
   ],
   poll: [
     'systemctl show -p LoadState,ActiveState,SubState,Result,ExecMainStatus {unit}',
@@ -56,7 +74,15 @@ export const TEMPLATES = {
     'journalctl -u {unit} -n 20 --no-pager -o cat 2>/dev/null || true',
   ],
   health: ['systemctl is-active clawdinator || true'],
-  revision: ['cat /run/current-system/configurationRevision 2>/dev/null || true'],
+  record: [
+    'set -eu',
+    `install -d -m 0755 ${DEPLOY_RECORD_DIR}`,
+    `date -Is > ${DEPLOY_RECORD_DIR}/last-switch.time`,
+    `echo {rev} > ${DEPLOY_RECORD_DIR}/last-switch.rev`,
+    'echo "configurationRevision=$(cat /run/current-system/configurationRevision 2>/dev/null || true)"',
+    `echo '${NIXOS_VERSION_MARKER}'`,
+    'nixos-version --json 2>/dev/null || true',
+  ],
   backup: [
     'set -eu',
     'systemctl start openclaw-s3-backup.service',
@@ -100,7 +126,7 @@ export function flakeRef(t: SwitchTarget): string {
 }
 
 function fill(kind: CommandKind, vars: Record<string, string>): string[] {
-  return TEMPLATES[kind].map((line) => line.replace(/\{(unit|flake)\}/g, (_, k: string) => vars[k]!));
+  return TEMPLATES[kind].map((line) => line.replace(/\{(unit|flake|rev)\}/g, (_, k: string) => vars[k]!));
 }
 
 export function switchCommands(t: SwitchTarget): string[] {
@@ -112,8 +138,8 @@ export function pollCommands(rev: FullSha): string[] {
 export function healthCommands(): string[] {
   return [...TEMPLATES.health];
 }
-export function revisionCommands(): string[] {
-  return [...TEMPLATES.revision];
+export function recordCommands(rev: FullSha): string[] {
+  return fill('record', { rev: asFullSha(rev) });
 }
 export function backupCommands(): string[] {
   return [...TEMPLATES.backup];
@@ -136,7 +162,7 @@ export type RecognizedCommand =
   | { kind: 'switch'; host: HostId; rev: FullSha; flakeBase: FlakeBase }
   | { kind: 'poll'; rev: FullSha }
   | { kind: 'health' }
-  | { kind: 'revision' }
+  | { kind: 'record'; rev: FullSha }
   | { kind: 'backup' }
   | { kind: 'restore' };
 
@@ -145,7 +171,6 @@ export function recognizeCommands(commands: readonly string[]): RecognizedComman
   const same = (built: readonly string[]) => built.length === commands.length && built.every((l, i) => l === commands[i]);
   const attempt = (f: () => RecognizedCommand | undefined) => { try { return f(); } catch { return undefined; } };
   if (same(TEMPLATES.health)) return { kind: 'health' };
-  if (same(TEMPLATES.revision)) return { kind: 'revision' };
   if (same(TEMPLATES.backup)) return { kind: 'backup' };
   if (same(TEMPLATES.restore)) return { kind: 'restore' };
   const flake = /--flake '(.+)\/([0-9a-f]{40})#([a-z0-9-]+)'$|--flake '(.+)\?rev=([0-9a-f]{40})#([a-z0-9-]+)'$/.exec(commands.at(-1) ?? '');
@@ -155,6 +180,8 @@ export function recognizeCommands(commands: readonly string[]): RecognizedComman
       return same(switchCommands(t)) ? { kind: 'switch', ...t } : undefined;
     });
   }
+  const recorded = /^echo ([0-9a-f]{40}) > /.exec(commands[3] ?? '');
+  if (recorded) return attempt(() => { const rev = asFullSha(recorded[1]!); return same(recordCommands(rev)) ? { kind: 'record', rev } : undefined; });
   const unit = /^systemctl show -p \S+ claw-switch-([0-9a-f]{40})$/.exec(commands[0] ?? '');
   if (unit) return attempt(() => { const rev = asFullSha(unit[1]!); return same(pollCommands(rev)) ? { kind: 'poll', rev } : undefined; });
   return undefined;
@@ -231,11 +258,35 @@ export function parseHealthOutput(stdout: string): HealthCheck {
   return { healthy: state === 'active', state };
 }
 
-export type RevisionCheck = { status: 'equal' } | { status: 'mismatch'; actual: string } | { status: 'missing' };
+export type RevisionCheck = { status: 'equal'; source: RevisionSource } | { status: 'mismatch'; actual: string; source: RevisionSource } | { status: 'missing' };
+/** Where the running revision was read: the file, or `nixos-version --json` when the file was empty or absent. */
+export type RevisionSource = 'file' | 'nixos-version';
 
+/** configurationRevision from `nixos-version --json` (one JSON object), or '' when it has none. */
+function nixosVersionRevision(text: string): string {
+  const json = text.trim();
+  try {
+    const parsed: unknown = JSON.parse(json);
+    const rev = parsed !== null && typeof parsed === 'object' ? (parsed as Record<string, unknown>).configurationRevision : undefined;
+    return typeof rev === 'string' ? rev.trim() : '';
+  } catch {
+    // Not JSON (cut, or an old nixos-version): the field as upstream's sed finds it.
+    return /"configurationRevision"\s*:\s*"([^"]*)"/.exec(json)?.[1]?.trim() ?? '';
+  }
+}
+
+/**
+ * The record command's answer: the revision file first, then `nixos-version --json`'s
+ * configurationRevision when the file is empty or absent (upstream's order).
+ */
 export function parseRevisionOutput(stdout: string, expected: FullSha): RevisionCheck {
-  const actual = stdout.trim();
+  const markerAt = stdout.indexOf(NIXOS_VERSION_MARKER);
+  const head = markerAt === -1 ? stdout : stdout.slice(0, markerAt);
+  const fromFile = /^configurationRevision=(.*)$/m.exec(head)?.[1]?.trim() ?? '';
+  const fromVersion = fromFile === '' && markerAt !== -1 ? nixosVersionRevision(stdout.slice(markerAt + NIXOS_VERSION_MARKER.length)) : '';
+  const actual = fromFile || fromVersion;
   if (actual === '') return { status: 'missing' };
-  if (actual === asFullSha(expected)) return { status: 'equal' };
-  return { status: 'mismatch', actual: cleanLine(actual.split('\n')[0]!, 80) };
+  const source: RevisionSource = fromFile ? 'file' : 'nixos-version';
+  if (actual === asFullSha(expected)) return { status: 'equal', source };
+  return { status: 'mismatch', actual: cleanLine(actual.split('\n')[0]!, 80), source };
 }

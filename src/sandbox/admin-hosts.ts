@@ -11,8 +11,10 @@ import { liveState, type SandboxWorld } from './world.js';
 export interface HostAdmin {
   /** The host as the simulation holds it (a copy; the defaults when nothing touched it yet). */
   host(instanceId: string): HostRecord;
-  /** What /run/current-system/configurationRevision holds (null: no such file). */
+  /** The running system's configurationRevision (null: none, so no revision file either). */
   setHostRev(instanceId: string, rev: string | null): Promise<void>;
+  /** false: the host writes no /run/current-system/configurationRevision; only `nixos-version --json` reports the revision. */
+  setRevisionFile(instanceId: string, present: boolean): Promise<void>;
   /** `systemctl is-active clawdinator` (or `openclaw`, on an OpenClaw host) answers this from now on. */
   setServiceState(instanceId: string, state: ServiceStateName, service?: Service): Promise<void>;
   /** The next switch runs, then fails with `message` in its journal; the revision stays. */
@@ -53,6 +55,7 @@ export function createHostAdmin(world: SandboxWorld): HostAdmin {
       return structuredClone(state.hosts.find((h) => h.instanceId === instanceId) ?? defaultHost(instanceId));
     },
     setHostRev: (id, rev) => change(id, (h) => void (h.currentRev = rev)),
+    setRevisionFile: (id, present) => change(id, (h) => void (h.revisionFile = present)),
     setServiceState: (id, s, service = 'clawdinator') => change(id, (h) => void (h[service] = s)),
     failNextSwitch: (id, message) => change(id, (h) => void (h.failNextSwitch = { message })),
     agentRestartOnNextSwitch: (id) => change(id, (h) => void (h.agentRestartOnNextSwitch = true)),

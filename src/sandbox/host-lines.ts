@@ -19,7 +19,8 @@ export type Op =
   | { kind: 'errexit' }
   | { kind: 'echo'; text: string }
   | { kind: 'busy-guard'; rev: string; busyExit: number }
-  | { kind: 'switch'; rev: string; host: string; command: string }
+  /** nixConfig: the NIX_CONFIG the unit runs with (--setenv), if any. */
+  | { kind: 'switch'; rev: string; host: string; command: string; nixConfig: string | undefined }
   | { kind: 'show'; rev: string; props: string[] }
   | { kind: 'stop' | 'reset-failed'; rev: string | '*' }
   /** `unit`: the journal's unit name, without `.service`. */
@@ -29,6 +30,13 @@ export type Op =
   | { kind: 'oneshot-show'; unit: LaneUnit; props: string[] }
   | { kind: 'restart'; service: 'openclaw' }
   | { kind: 'cat-revision' }
+  /** `echo "configurationRevision=$(cat /run/current-system/configurationRevision 2>/dev/null || true)"` */
+  | { kind: 'echo-revision' }
+  | { kind: 'nixos-version' }
+  /** The record of the last switch under /var/lib/clawd/deploy (`install -d`, then its two files). */
+  | { kind: 'record-dir' }
+  | { kind: 'record-time' }
+  | { kind: 'record-rev'; rev: string }
   | { kind: 'unknown'; line: string };
 
 export interface Step {
@@ -62,6 +70,11 @@ const SIMPLE: [RegExp, (m: RegExpExecArray) => Op][] = [
   [new RegExp(`^systemctl start ${LANE}$`), (m) => ({ kind: 'oneshot-start', unit: m[1] as LaneUnit })],
   [/^systemctl restart openclaw(?:\.service)?$/, () => ({ kind: 'restart', service: 'openclaw' })],
   [/^cat \/run\/current-system\/configurationRevision$/, () => ({ kind: 'cat-revision' })],
+  [/^echo "configurationRevision=\$\(cat \/run\/current-system\/configurationRevision 2>\/dev\/null \|\| true\)"$/, () => ({ kind: 'echo-revision' })],
+  [/^nixos-version --json$/, () => ({ kind: 'nixos-version' })],
+  [/^install -d -m 0755 \/var\/lib\/clawd\/deploy$/, () => ({ kind: 'record-dir' })],
+  [/^date -Is > \/var\/lib\/clawd\/deploy\/last-switch\.time$/, () => ({ kind: 'record-time' })],
+  [new RegExp(`^echo (${REV}) > /var/lib/clawd/deploy/last-switch\\.rev$`), (m) => ({ kind: 'record-rev', rev: m[1]! })],
 ];
 
 function show(list: string, make: (props: string[]) => Op): Op {
@@ -73,7 +86,18 @@ function show(list: string, make: (props: string[]) => Op): Op {
 
 const FLAKE_GITHUB = new RegExp(`^github:[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/(${REV})#([a-z0-9-]+)$`);
 const FLAKE_GIT_HTTPS = new RegExp(`^git\\+https://[A-Za-z0-9.-]+(?::\\d{1,5})?(?:/[A-Za-z0-9._~-]+)+\\?rev=(${REV})#([a-z0-9-]+)$`);
-const SETENV = /^--setenv=[A-Z_][A-Z0-9_]*=[A-Za-z0-9_.:/@%+=,-]*$/;
+/** A value may hold spaces only inside single quotes (the tokenizer keeps a quoted word whole). */
+const SETENV = /^--setenv=([A-Z_][A-Z0-9_]*)=([A-Za-z0-9_.:/@%+=, -]*)$/;
+
+/** Words split on spaces; a single-quoted stretch is one word, its quotes removed (no escapes, as sh). */
+function words(line: string): string[] | undefined {
+  const out: string[] = [];
+  for (const m of line.matchAll(/(?:[^\s']+|'[^']*')+|(\S)/g)) {
+    if (m[1] !== undefined) return undefined; // an unmatched quote
+    out.push(m[0].replace(/'/g, ''));
+  }
+  return out;
+}
 const NIXOS_REBUILD = ['nixos-rebuild', '/run/current-system/sw/bin/nixos-rebuild'];
 
 /**
@@ -83,26 +107,28 @@ const NIXOS_REBUILD = ['nixos-rebuild', '/run/current-system/sw/bin/nixos-rebuil
  * property) is not simulated.
  */
 function parseSwitch(line: string): Op | undefined {
-  const t = line.split(' ');
-  if (t[0] !== 'systemd-run') return undefined;
+  const t = words(line);
+  if (t?.[0] !== 'systemd-run') return undefined;
   let unitRev: string | undefined;
   let remain = false;
+  const env: Record<string, string> = {};
   let i = 1;
   for (; i < t.length && t[i]!.startsWith('--'); i++) {
     const tok = t[i]!;
     const unit = new RegExp(`^(?:--unit=)?${UNIT}$`);
+    const setenv = SETENV.exec(tok);
     if (tok === '--unit' && unit.test(t[i + 1] ?? '')) unitRev = unit.exec(t[++i]!)![1];
     else if (tok.startsWith('--unit=') && unit.test(tok)) unitRev = unit.exec(tok)![1];
     else if (tok === '--remain-after-exit' || tok === '--property=RemainAfterExit=yes') remain = true;
-    else if (!SETENV.test(tok)) return undefined;
+    else if (setenv) env[setenv[1]!] = setenv[2]!;
+    else return undefined;
   }
   const rest = t.slice(i);
   if (unitRev === undefined || !remain || rest.length !== 5 || !NIXOS_REBUILD.includes(rest[0]!)) return undefined;
   if (rest[1] !== 'switch' || rest[2] !== '--accept-flake-config' || rest[3] !== '--flake') return undefined;
-  const ref = /^'([^']*)'$/.exec(rest[4]!)?.[1] ?? rest[4]!;
-  const m = FLAKE_GITHUB.exec(ref) ?? FLAKE_GIT_HTTPS.exec(ref);
+  const m = FLAKE_GITHUB.exec(rest[4]!) ?? FLAKE_GIT_HTTPS.exec(rest[4]!);
   if (!m || m[1] !== unitRev || !HOSTNAME_RE.test(m[2]!)) return undefined;
-  return { kind: 'switch', rev: unitRev, host: m[2]!, command: rest.join(' ').replace(/'/g, '') };
+  return { kind: 'switch', rev: unitRev, host: m[2]!, command: rest.join(' '), nixConfig: env.NIX_CONFIG };
 }
 
 function parseLine(line: string): Step {

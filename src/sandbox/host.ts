@@ -27,6 +27,14 @@ export interface LineResult {
 }
 
 const unitName = (rev: string) => `claw-switch-${rev}`;
+const NIXOS_VERSION = '25.05.20260101.0123abc (Warbler)';
+const NIXPKGS_REV = '0123abc4567def8901234abc5678def901234abc';
+
+/** The revision file's content, or null when this system has none (absent, or a stock NixOS host that never writes it). */
+const revisionFile = (host: HostRecord) => (host.revisionFile === false ? null : host.currentRev);
+
+/** `date -Is` in UTC: seconds, and the offset spelled out. */
+const dateIs = (now: Date) => `${now.toISOString().slice(0, 19)}+00:00`;
 
 /** A host with nothing deployed by claw yet: no revision file, the service running. */
 export function defaultHost(instanceId: string): HostRecord {
@@ -49,13 +57,22 @@ function complete(host: HostRecord, unit: UnitRecord): void {
   log(host, unit.name, 'activating the configuration...', 'setting up /etc...', 'reloading user units for root...', 'restarting sysinit-reactivation.target', 'Done. The new configuration is active.');
 }
 
+/** NIX_CONFIG turns on both features a flake switch needs. */
+function flakesEnabled(nixConfig: string | undefined): boolean {
+  const features = [...(nixConfig ?? '').matchAll(/^\s*(?:extra-)?experimental-features\s*=\s*(.*)$/gm)].flatMap((m) => m[1]!.trim().split(/\s+/));
+  return features.includes('nix-command') && features.includes('flakes');
+}
+
 function startSwitch(host: HostRecord, op: Extract<Op, { kind: 'switch' }>, hostName: string | undefined): LineResult {
   const name = unitName(op.rev);
   if (host.units.some((u) => u.name === name)) {
     return { err: `Failed to start transient service unit: Unit ${name}.service was already loaded or has a fragment file.\n`, code: 1 };
   }
   let failure: string | undefined;
-  if (hostName !== undefined && hostName !== op.host) {
+  if (!flakesEnabled(op.nixConfig)) {
+    // The sandbox hosts' nix.conf leaves flakes off: only the unit's NIX_CONFIG turns them on.
+    failure = "experimental Nix feature 'nix-command' is disabled; add '--extra-experimental-features nix-command' to enable it";
+  } else if (hostName !== undefined && hostName !== op.host) {
     failure = `this is ${hostName}: the sandbox does not switch it to the configuration of ${op.host}`;
   } else if (host.failNextSwitch) {
     failure = host.failNextSwitch.message;
@@ -142,9 +159,24 @@ function runOp(host: HostRecord, op: Op, env: HostEnv): LineResult {
       return restartOpenclaw(host);
     case 'cat-revision':
       // Written with `echo -n`: no trailing newline.
-      return host.currentRev === null
+      return revisionFile(host) === null
         ? { err: 'cat: /run/current-system/configurationRevision: No such file or directory\n', code: 1 }
-        : { out: host.currentRev, code: 0 };
+        : { out: host.currentRev!, code: 0 };
+    case 'echo-revision':
+      return { out: `configurationRevision=${revisionFile(host) ?? ''}\n`, code: 0 };
+    case 'nixos-version':
+      return { out: `${JSON.stringify({ ...(host.currentRev !== null && { configurationRevision: host.currentRev }), nixosVersion: NIXOS_VERSION, nixpkgsRevision: NIXPKGS_REV })}\n`, code: 0 };
+    case 'record-dir':
+      host.deployRecord = { ...host.deployRecord };
+      return { code: 0 };
+    case 'record-time':
+    case 'record-rev': {
+      const file = `/var/lib/clawd/deploy/last-switch.${op.kind === 'record-time' ? 'time' : 'rev'}`;
+      if (!host.deployRecord) return { err: `sh: 1: cannot create ${file}: Directory nonexistent\n`, code: 2 };
+      if (op.kind === 'record-time') host.deployRecord.time = dateIs(env.now);
+      else host.deployRecord.rev = op.rev;
+      return { code: 0 };
+    }
     case 'unknown':
       return { err: `sandbox: command not simulated: ${op.line}\n`, code: 127, stop: true };
   }

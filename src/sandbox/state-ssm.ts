@@ -25,8 +25,12 @@ export type UnitRecord = z.infer<typeof unitRecord>;
 
 export const hostRecord = z.strictObject({
   instanceId: z.string(),
-  /** What /run/current-system/configurationRevision holds; null: the file does not exist. */
+  /** The running system's configurationRevision (/run/current-system/configurationRevision, nixos-version --json); null: none. */
   currentRev: z.string().nullable(),
+  /** false: the system writes no /run/current-system/configurationRevision (stock NixOS: only nixos-version --json tells). */
+  revisionFile: z.boolean().optional(),
+  /** /var/lib/clawd/deploy after `install -d`: the last good switch's time (`date -Is`) and rev, as recorded there. */
+  deployRecord: z.strictObject({ time: z.string().optional(), rev: z.string().optional() }).optional(),
   /** `systemctl is-active clawdinator`. */
   clawdinator: z.enum(SERVICE_STATES).default('active'),
   /** Loaded claw-switch units. */

@@ -114,7 +114,7 @@ describe('spot price history on the sandbox (AWS semantics)', () => {
         const out = await b.clients.ec2.describeInstanceTypes({ MaxResults: 5, NextToken: token });
         return { items: out.InstanceTypes ?? [], next: out.NextToken };
       });
-      expect(pages.flat().map((t) => t.InstanceType)).toEqual(['m8g.large', 'm8g.medium', 'r7g.medium', 't4g.medium', 't4g.small']);
+      expect(pages.flat().map((t) => t.InstanceType)).toEqual(['m8g.large', 'm8g.medium', 'r7g.medium', 't3.large', 't3.medium', 't3.small', 't4g.medium', 't4g.small']);
       expect(b.sandbox!.clientsFor('eu-central-1').ec2).toBe(b.clients.ec2);
       const far = b.sandbox!.clientsFor('us-east-1').ec2;
       const denied = await far.describeSpotPriceHistory({ StartTime: new Date() }).catch((e: unknown) => e as Error & { $metadata: { httpStatusCode: number } });

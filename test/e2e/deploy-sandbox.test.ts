@@ -102,6 +102,28 @@ describe('claw deploy (sandbox)', { timeout: 90_000 }, () => {
     expect(doc(r.stdout).hosts[0]!.reason).toBe(`the host runs revision ${'f'.repeat(40)}, not ${g.head}`);
   });
 
+
+  it('a stock NixOS host (no revision file, nixos-version --json knows the revision) deploys; the switch is recorded on the host', async () => {
+    const s = await sandboxFor(g);
+    await s.sbx.admin.setRevisionFile(IDS.c1, false);
+    const r = await s.claw(deployArgs('clawdinator-1'));
+    expect(r.exitCode, r.stdout + r.stderr).toBe(0);
+    expect(doc(r.stdout).hosts[0]).toMatchObject({ status: 'succeeded', reason: null });
+    const host = (await s.open()).admin.host(IDS.c1);
+    // As upstream's remote script: last-switch.time (date -Is) and last-switch.rev after the good switch.
+    expect(host.deployRecord).toEqual({ time: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00$/), rev: g.head });
+    // The switch ran with flakes on in NIX_CONFIG, in the unit's environment (one argv word).
+    const commands = (await s.sent(IDS.c1)).flatMap((c) => c.parameters.commands ?? []);
+    expect(commands.find((l) => l.startsWith('systemd-run'))).toContain(`'--setenv=NIX_CONFIG=experimental-features = nix-command flakes'`);
+  });
+
+  it('a host reporting no revision at all fails, naming both places it looked', async () => {
+    const s = await sandboxFor(g);
+    await s.sbx.admin.revisionMismatchOnNextSwitch(IDS.c1, '');
+    const r = await s.claw(deployArgs('clawdinator-1'));
+    expect(r.exitCode).toBe(1);
+    expect(doc(r.stdout).hosts[0]!.reason).toMatch(/no configurationRevision .*\/run\/current-system\/configurationRevision.*nixos-version --json/);
+  });
   it('a host SSM cannot reach is refused before anything is sent', async () => {
     const s = await sandboxFor(g);
     await s.sbx.admin.setPingStatus(IDS.bf, 'ConnectionLost');

@@ -22,7 +22,7 @@ const switchLines = (rev = REV, host = 'clawdinator-1') => [
   'set -eu',
   `systemctl stop 'claw-switch-*' 2>/dev/null || true`,
   `systemctl reset-failed 'claw-switch-*' 2>/dev/null || true`,
-  `systemd-run --unit ${unit(rev)} --remain-after-exit --setenv=HOME=/root --setenv=PATH=/run/current-system/sw/bin /run/current-system/sw/bin/nixos-rebuild switch --accept-flake-config --flake 'github:openclaw/clawdinators/${rev}#${host}'`,
+  `systemd-run --unit ${unit(rev)} --remain-after-exit --setenv=HOME=/root --setenv=PATH=/run/current-system/sw/bin '--setenv=NIX_CONFIG=experimental-features = nix-command flakes' /run/current-system/sw/bin/nixos-rebuild switch --accept-flake-config --flake 'github:openclaw/clawdinators/${rev}#${host}'`,
 ];
 const pollLines = (rev = REV) => [
   `systemctl show -p LoadState,ActiveState,SubState,Result,ExecMainStatus ${unit(rev)}`,

@@ -12,7 +12,7 @@ import {
   parseRevisionOutput,
   parseSwitchOutput,
   pollCommands,
-  revisionCommands,
+  recordCommands,
   switchCommands,
 } from '../../src/core/ssm-script.js';
 import { openSandbox, SandboxUnsupportedError, type Sandbox } from '../../src/sandbox/index.js';
@@ -41,7 +41,7 @@ const send = (ids: string[], commands: string[]) => sb.clients.ssm.sendCommand({
 const stdoutOf = async (commands: string[], id = ONE) => (await runToEnd(sb.clients.ssm, id, commands)).out.StandardOutputContent!;
 
 describe("claw's deploy scripts (src/core/ssm-script.ts) on the simulated host", () => {
-  it('switch, polls, health and revision parse to a successful deploy', async () => {
+  it('switch, polls, health and record parse to a successful deploy, recorded on the host', async () => {
     const target = { host: asHostId('clawdinator-1'), rev: REV, flakeBase: asFlakeBase('github:openclaw/clawdinators') };
     const started = (await runToEnd(sb.clients.ssm, ONE, switchCommands(target))).out;
     expect(parseSwitchOutput(`${started.StandardOutputContent}${started.StandardErrorContent}`)).toEqual({ status: 'started' });
@@ -50,7 +50,26 @@ describe("claw's deploy scripts (src/core/ssm-script.ts) on the simulated host",
     expect(done).toMatchObject({ state: 'succeeded', exitStatus: 0 });
     expect(done.log.at(-1)).toBe('Done. The new configuration is active.');
     expect(parseHealthOutput(await stdoutOf(healthCommands()))).toEqual({ healthy: true, state: 'active' });
-    expect(parseRevisionOutput(await stdoutOf(revisionCommands()), REV)).toEqual({ status: 'equal' });
+    expect(parseRevisionOutput(await stdoutOf(recordCommands(REV)), REV)).toEqual({ status: 'equal', source: 'file' });
+    expect(sb.admin.host(ONE).deployRecord).toEqual({ time: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00$/), rev: REV });
+  });
+
+  it('a host without the revision file answers through nixos-version --json', async () => {
+    await sb.admin.setHostRev(ONE, REV);
+    await sb.admin.setRevisionFile(ONE, false);
+    expect(await stdoutOf(['cat /run/current-system/configurationRevision 2>/dev/null || true'])).toBe('');
+    expect(parseRevisionOutput(await stdoutOf(recordCommands(REV)), REV)).toEqual({ status: 'equal', source: 'nixos-version' });
+  });
+
+  it('a switch without flakes turned on in NIX_CONFIG fails as nix does', async () => {
+    const target = { host: asHostId('clawdinator-1'), rev: REV, flakeBase: asFlakeBase('github:openclaw/clawdinators') };
+    const without = switchCommands(target).map((l) => l.replace(/ '--setenv=NIX_CONFIG=[^']*'/, ''));
+    expect(without.at(-1)).not.toContain('NIX_CONFIG');
+    await runToEnd(sb.clients.ssm, ONE, without);
+    await stdoutOf(pollCommands(REV));
+    const failed = parsePollOutput(await stdoutOf(pollCommands(REV)));
+    expect(failed.state).toBe('failed');
+    expect(failed.log.join('\n')).toMatch(/experimental Nix feature 'nix-command' is disabled/);
   });
 
   it('a failing switch parses as failed with its journal; a second switch while one runs is busy', async () => {

@@ -52,6 +52,8 @@ describe('switch template under /bin/sh', () => {
       'systemctl|stop|claw-switch-*|',
       'systemctl|reset-failed|claw-switch-*|',
       `systemd-run|--unit|${UNIT}|--remain-after-exit|--setenv=HOME=/root|--setenv=PATH=/run/current-system/sw/bin|`
+      // NIX_CONFIG reaches systemd-run as one argument, spaces and all.
+      + '--setenv=NIX_CONFIG=experimental-features = nix-command flakes|'
       + `/run/current-system/sw/bin/nixos-rebuild|switch|--accept-flake-config|--flake|github:openclaw/clawdinators/${REV}#clawdinator-1|`,
     ]);
   });

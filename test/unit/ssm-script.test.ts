@@ -5,7 +5,7 @@ import { UsageError } from '../../src/core/errors.js';
 import { FULL_SHA_RE, HOSTNAME_RE } from '../../src/core/patterns.js';
 import {
   LOG_MARKER, SSM_OUTPUT_LIMIT, TEMPLATES, asFlakeBase, flakeRef, healthCommands, parseHealthOutput, parsePollOutput,
-  parseRevisionOutput, parseSwitchOutput, pollCommands, recognizeCommands, revisionCommands, ssmComment, switchCommands,
+  NIXOS_VERSION_MARKER, parseRevisionOutput, parseSwitchOutput, pollCommands, recognizeCommands, recordCommands, ssmComment, switchCommands,
   type FlakeBase,
 } from '../../src/core/ssm-script.js';
 
@@ -20,6 +20,7 @@ describe('command builders', () => {
     expect(cmds).toHaveLength(TEMPLATES.switch.length);
     expect(cmds.at(-1)).toBe(
       `systemd-run --unit ${UNIT} --remain-after-exit --setenv=HOME=/root --setenv=PATH=/run/current-system/sw/bin `
+      + `'--setenv=NIX_CONFIG=experimental-features = nix-command flakes' `
       + `/run/current-system/sw/bin/nixos-rebuild switch --accept-flake-config --flake 'github:openclaw/clawdinators/${REV}#clawdinator-1'`,
     );
     expect(cmds[2]).toBe(`if [ "$running" = ${UNIT}.service ]; then echo 'claw: ${UNIT} already running'; exit 0; fi`);
@@ -37,21 +38,30 @@ describe('command builders', () => {
     }
   });
 
-  it('poll, health and revision are fixed templates', () => {
+  it('poll, health and record are fixed templates (record: the rev only)', () => {
     expect(pollCommands(REV)).toEqual([
       `systemctl show -p LoadState,ActiveState,SubState,Result,ExecMainStatus ${UNIT}`,
       `echo '${LOG_MARKER}'`,
       `journalctl -u ${UNIT} -n 20 --no-pager -o cat 2>/dev/null || true`,
     ]);
     expect(healthCommands()).toEqual(['systemctl is-active clawdinator || true']);
-    expect(revisionCommands()).toEqual(['cat /run/current-system/configurationRevision 2>/dev/null || true']);
+    expect(recordCommands(REV)).toEqual([
+      'set -eu',
+      'install -d -m 0755 /var/lib/clawd/deploy',
+      'date -Is > /var/lib/clawd/deploy/last-switch.time',
+      `echo ${REV} > /var/lib/clawd/deploy/last-switch.rev`,
+      'echo "configurationRevision=$(cat /run/current-system/configurationRevision 2>/dev/null || true)"',
+      `echo '${NIXOS_VERSION_MARKER}'`,
+      'nixos-version --json 2>/dev/null || true',
+    ]);
+    expect(() => recordCommands('HEAD; reboot' as FullSha)).toThrow(UsageError);
   });
 
   it('the comment names the full rev and stays within 100 characters', () => {
     expect(ssmComment('switch', HOST, REV)).toBe(`claw switch ${REV} clawdinator-1`);
     const long = 'h'.repeat(63) as HostId;
-    expect(ssmComment('revision', long, REV)).toHaveLength(100);
-    expect(ssmComment('revision', long, REV)).toContain(REV);
+    expect(ssmComment('record', long, REV)).toHaveLength(100);
+    expect(ssmComment('record', long, REV)).toContain(REV);
   });
 
   it('recognizes exactly what it builds, and nothing altered', () => {
@@ -61,7 +71,8 @@ describe('command builders', () => {
     expect(recognizeCommands(switchCommands({ host: HOST, rev: REV, flakeBase: git }))).toEqual({ kind: 'switch', host: HOST, rev: REV, flakeBase: git });
     expect(recognizeCommands(pollCommands(REV))).toEqual({ kind: 'poll', rev: REV });
     expect(recognizeCommands(healthCommands())).toEqual({ kind: 'health' });
-    expect(recognizeCommands(revisionCommands())).toEqual({ kind: 'revision' });
+    expect(recognizeCommands(recordCommands(REV))).toEqual({ kind: 'record', rev: REV });
+    expect(recognizeCommands([...recordCommands(REV), 'reboot'])).toBeUndefined();
     expect(recognizeCommands([...sw.slice(0, -1), `${sw.at(-1)}; reboot`])).toBeUndefined();
     expect(recognizeCommands(['reboot', ...sw.slice(1)])).toBeUndefined();
     expect(recognizeCommands([...pollCommands(REV), 'reboot'])).toBeUndefined();
@@ -169,12 +180,29 @@ describe('output parsers', () => {
     expect(parseHealthOutput('')).toEqual({ healthy: false, state: 'unknown' });
   });
 
-  it('revision: equal, mismatch (shown cleaned), missing', () => {
-    expect(parseRevisionOutput(`${REV}\n`, REV)).toEqual({ status: 'equal' });
-    expect(parseRevisionOutput(`${'b'.repeat(40)}\n`, REV)).toEqual({ status: 'mismatch', actual: 'b'.repeat(40) });
-    expect(parseRevisionOutput(`${REV}-dirty\n`, REV)).toEqual({ status: 'mismatch', actual: `${REV}-dirty` });
-    expect(parseRevisionOutput('\x1b[31mevil\x07\n', REV)).toEqual({ status: 'mismatch', actual: 'evil' });
+  const answer = (file: string, version: string | undefined) =>
+    `configurationRevision=${file}\n${version === undefined ? '' : `${NIXOS_VERSION_MARKER}\n${version}\n`}`;
+  const versionJson = (rev?: string) => JSON.stringify({ ...(rev && { configurationRevision: rev }), nixosVersion: '25.05.20260101.abc (Warbler)' });
+
+  it('revision from the file: equal, mismatch (shown cleaned), missing', () => {
+    expect(parseRevisionOutput(answer(REV, versionJson()), REV)).toEqual({ status: 'equal', source: 'file' });
+    expect(parseRevisionOutput(answer('b'.repeat(40), versionJson()), REV)).toEqual({ status: 'mismatch', actual: 'b'.repeat(40), source: 'file' });
+    expect(parseRevisionOutput(answer(`${REV}-dirty`, versionJson()), REV)).toEqual({ status: 'mismatch', actual: `${REV}-dirty`, source: 'file' });
+    expect(parseRevisionOutput(answer('\x1b[31mevil\x07', versionJson()), REV)).toEqual({ status: 'mismatch', actual: 'evil', source: 'file' });
+    expect(parseRevisionOutput(answer('', versionJson()), REV)).toEqual({ status: 'missing' });
     expect(parseRevisionOutput('', REV)).toEqual({ status: 'missing' });
-    expect(() => parseRevisionOutput(REV, 'HEAD' as FullSha)).toThrow(UsageError);
+    expect(() => parseRevisionOutput(answer(REV, undefined), 'HEAD' as FullSha)).toThrow(UsageError);
+  });
+
+  it('revision from nixos-version --json only when the file is empty or absent (upstream order)', () => {
+    // A stock NixOS host with system.configurationRevision: no file, nixos-version knows it.
+    expect(parseRevisionOutput(answer('', versionJson(REV)), REV)).toEqual({ status: 'equal', source: 'nixos-version' });
+    expect(parseRevisionOutput(answer('', versionJson('c'.repeat(40))), REV)).toEqual({ status: 'mismatch', actual: 'c'.repeat(40), source: 'nixos-version' });
+    // The file wins over nixos-version when both speak.
+    expect(parseRevisionOutput(answer('d'.repeat(40), versionJson(REV)), REV)).toEqual({ status: 'mismatch', actual: 'd'.repeat(40), source: 'file' });
+    // Not JSON (cut, or older): the field as upstream's sed would find it; nothing there is missing.
+    expect(parseRevisionOutput(answer('', `{"configurationRevision":"${REV}","nixosVersion":"25`), REV)).toEqual({ status: 'equal', source: 'nixos-version' });
+    expect(parseRevisionOutput(answer('', 'nixos-version: unrecognized option'), REV)).toEqual({ status: 'missing' });
+    expect(parseRevisionOutput(answer('', '{"configurationRevision": 42}'), REV)).toEqual({ status: 'missing' });
   });
 });
