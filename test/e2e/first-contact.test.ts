@@ -1,5 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, symlinkSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BIN, runClaw, tempDir } from '../helpers/claw.js';
 import { startTmux, tmuxAvailable, waitForScreen, type TmuxSession } from '../helpers/tmux.js';
@@ -72,4 +74,33 @@ describe.skipIf(!tty || !nix)('the four usages, as typed, on a fresh sandbox', (
     s.keys('q');
     expect(await waitForScreen(s, (x) => x.includes('EXIT='))).toContain('EXIT=0');
   }, 120_000);
+});
+
+/** This machine's PATH as one folder of links, without nix: a fresh machine before `apt-get install nix-bin`. */
+function pathWithoutNix(home: string): string {
+  const dir = join(home, 'path-without-nix');
+  mkdirSync(dir);
+  for (const from of (process.env.PATH ?? '').split(delimiter).filter((d) => d && existsSync(d))) {
+    for (const name of readdirSync(from)) {
+      if (name.startsWith('nix')) continue;
+      try {
+        symlinkSync(join(from, name), join(dir, name));
+      } catch {
+        // The first folder on PATH holding a name wins, as for the shell.
+      }
+    }
+  }
+  return dir;
+}
+
+describe('without nix on the machine', () => {
+  it('claw --sandbox deploy clawdinator-babelfish --yes: the eval is simulated (and says so), the deploy succeeds', async () => {
+    const home = tempDir('claw-first-nonix-');
+    const env = { HOME: home, CLAW_HOME: `${home}/.claw`, PATH: pathWithoutNix(home) };
+    expect(spawnSync('nix', ['--version'], { env }).error).toBeDefined();
+    const r = await runClaw(['--sandbox', 'deploy', 'clawdinator-babelfish', '--yes'], { env, cwd: home, timeoutMs: 60_000 });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr).toContain('warning: sandbox: nix is not installed here, so the eval is simulated');
+    expect(r.stdout).toMatch(/deploy of [0-9a-f]{40} succeeded on clawdinator-babelfish: 1 succeeded/);
+  });
 });
