@@ -51,8 +51,8 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
 let verbose = false;
 let target: AwsTarget | undefined;
 
-async function withContext(cmd: Command, body: (ctx: Context) => Promise<void> | void): Promise<void> {
-  const globals = cmd.optsWithGlobals<GlobalOptions>();
+async function withContext(cmd: Command, body: (ctx: Context) => Promise<void> | void, force: Partial<GlobalOptions> = {}): Promise<void> {
+  const globals = { ...cmd.optsWithGlobals<GlobalOptions>(), ...force };
   verbose = Boolean(globals.verbose);
   if (!globals.sandbox && ['1', 'true'].includes(io.env.CLAW_SANDBOX ?? '')) globals.sandbox = true;
   const { createContext } = await import('./commands/context.js');
@@ -150,6 +150,18 @@ sandbox
   .action(async (opts: object, cmd: Command) => {
     const { faults } = await import('./commands/sandbox-faults.js');
     await withContext(cmd, (ctx) => faults(ctx, opts));
+  });
+
+sandbox
+  .command('tool')
+  .summary("a tool runbook steps call, simulated against the sandbox (tofu, aws, ssh)")
+  .description("Run the sandbox's stand-in for tofu, aws or ssh: what `claw --sandbox migrate run` puts first on its steps' PATH, so a runbook runs start to finish against the simulated account and never reaches AWS, a real tofu state or a real host. tofu: version, plan, show, apply (-auto-approve, -var=ami_id=, -target=), destroy -target=; aws: sts get-caller-identity; ssh: the hosts of fixtures/sandbox/ssh.json. Ends with the tool's own exit status.")
+  .argument('<tool>', 'tofu, aws or ssh')
+  .argument('[args...]', "the tool's arguments, after --")
+  .addHelpText('after', '\nExamples:\n  $ claw sandbox tool tofu -- version\n  $ claw sandbox tool ssh -- orchestrator-pi true\n  $ claw sandbox tool aws -- sts get-caller-identity')
+  .action(async (name: string, args: string[], _opts: object, cmd: Command) => {
+    const { tool } = await import('./commands/sandbox-tool.js');
+    await withContext(cmd, (ctx) => tool(ctx, name, args), { sandbox: true });
   });
 
 try {

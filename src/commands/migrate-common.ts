@@ -1,11 +1,15 @@
 import { stat } from 'node:fs/promises';
-import { dirname, relative, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { InterruptedError, RefusedError, UsageError } from '../core/errors.js';
 import { parseRunbook } from '../core/runbook-parse.js';
 import type { Runbook } from '../core/runbook-schema.js';
 import { acceptChanges, diffRunbook, emptyState, recordOf, runbookHash, stepHashes, type RunbookDiff, type RunbookState } from '../core/runbook-state.js';
 import type { HeldLock } from '../nix/file-lock.js';
+import { fixturesDir } from '../nix/paths.js';
+import { discoverRepo } from '../nix/repo.js';
 import { runbookStore, type RunbookStore } from '../nix/runbook-store.js';
+import { ensureSandboxRepo } from '../nix/sandbox-repo.js';
 import { confirmOrRefuse } from '../ui/confirm.js';
 import { shellWords } from '../core/runbook-view.js';
 import { describeChanges as describeDiff } from '../ui/migrate-text.js';
@@ -26,6 +30,8 @@ export interface LoadedRunbook {
   shown: string;
   /** Relative `cwd`s of steps start here. */
   baseDir: string;
+  /** On the sandbox, when the runbook's own folder is in no clawdinators repo: the steps run in the sandbox's repo instead. */
+  rehomed: boolean;
   store: RunbookStore;
   state: RunbookState | undefined;
   /** The runbook changed since the state was written (hash differs). */
@@ -46,10 +52,24 @@ export async function loadRunbook(ctx: Context, fileArg: string | undefined): Pr
   const text = readRegularFileSync(file, { what: 'runbook', maxBytes: MAX_RUNBOOK_BYTES });
   const rb = parseRunbook(text, shown);
   const hash = runbookHash(text);
-  const store = runbookStore(file, rb.name, ctx.home);
+  const store = runbookStore(file, rb.name, ctx.home, { sandbox: ctx.sandbox });
   const state = await store.load();
   const changed = state !== undefined && state.hash !== hash;
-  return { rb, hash, file, shown, baseDir: dirname(file), store, state, changed, diff: changed ? diffRunbook(state, stepHashes(rb)) : undefined };
+  const base = baseDirOf(ctx, file);
+  return { rb, hash, file, shown, ...base, store, state, changed, diff: changed ? diffRunbook(state, stepHashes(rb)) : undefined };
+}
+
+/**
+ * Relative `cwd`s start in the runbook's folder. On the sandbox, a runbook that lives in
+ * no clawdinators repo (the sample in claw's own fixtures/runbooks/, written to live in
+ * one as runbooks/<file>) runs as if it lived in the sandbox's repo: its runbooks/ folder.
+ */
+function baseDirOf(ctx: Context, file: string): { baseDir: string; rehomed: boolean } {
+  const own = dirname(file);
+  if (!ctx.sandbox || discoverRepo(own) !== undefined) return { baseDir: own, rehomed: false };
+  const repo = ensureSandboxRepo(ctx.home, fixturesDir('clawdinators'));
+  const inRepo = join(repo.root, 'runbooks');
+  return { baseDir: existsSync(inRepo) ? inRepo : repo.root, rehomed: true };
 }
 
 /** `claw [--sandbox] migrate <verb> <file> ...` as the operator can paste it. */

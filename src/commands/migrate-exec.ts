@@ -5,7 +5,10 @@ import { findHost } from '../core/registry.js';
 import type { ManualStep, Phase, SsmStep, Step } from '../core/runbook-schema.js';
 import { DEFAULT_POLL_BUDGET, type PollBudget } from '../core/rollout-poll.js';
 import { loadRegistry, requireRepo } from '../nix/repo.js';
+import { join } from 'node:path';
+import { packageRoot } from '../nix/paths.js';
 import { runLocalStep, type StepResult } from '../nix/runbook-exec.js';
+import { writeShims } from '../nix/runbook-shims.js';
 import { askYesNo } from '../ui/migrate-prompt.js';
 import { renderManual } from '../ui/migrate-text.js';
 import { textProgressSink } from '../ui/progress-text.js';
@@ -50,7 +53,17 @@ export interface DepsOptions {
   resumeHint: string;
 }
 
+/** The shims first on every local step's PATH (claw; on the sandbox tofu, aws, ssh too), written once per run. */
+function stepPath(ctx: Context, l: LoadedRunbook): () => Promise<{ dir: string; inheritedPath: string | undefined }> {
+  let written: Promise<string> | undefined;
+  return async () => {
+    written ??= writeShims(join(l.store.dir, 'bin'), { node: process.execPath, claw: join(packageRoot(), 'bin', 'claw'), home: ctx.home, sandbox: ctx.sandbox });
+    return { dir: await written, inheritedPath: ctx.io.env.PATH };
+  };
+}
+
 export function driverDeps(ctx: Context, l: LoadedRunbook, opts: DepsOptions): DriverDeps {
+  const pathPrefix = stepPath(ctx, l);
   const err = (line: string) => ctx.log.info(line);
   const tty = Boolean(ctx.io.stderr.isTTY);
   const paint = styler(tty && (ctx.io.env.NO_COLOR ?? '') === '');
@@ -59,10 +72,10 @@ export function driverDeps(ctx: Context, l: LoadedRunbook, opts: DepsOptions): D
     save: (state) => l.store.save(state),
     logFile: (id) => l.store.logFile(id),
     now: () => ctx.now(),
-    runStep: (step: Exclude<Step, ManualStep>, _phase: Phase | undefined, output, onProcess) =>
+    runStep: async (step: Exclude<Step, ManualStep>, _phase: Phase | undefined, output, onProcess) =>
       step.kind === 'ssm'
         ? ssmStep(ctx, l, step, output)
-        : runLocalStep({ step, baseDir: l.baseDir, signal: ctx.io.signal, output, onProcess, debug: (line) => ctx.log.debug(line) }),
+        : runLocalStep({ step, baseDir: l.baseDir, pathPrefix: await pathPrefix(), signal: ctx.io.signal, output, onProcess, debug: (line) => ctx.log.debug(line) }),
     async confirmPhase(phase) {
       const question = `Phase ${phase.id} (${phase.title}) is disruptive. Run it now?`;
       if (!opts.yes && !ctx.io.stdinIsTTY) {

@@ -59,6 +59,10 @@ export async function runMigrate(ctx: Context, fileArg: string | undefined, opts
       return;
     }
     ctx.print(renderRunPlan(runPlanView(p), ctx.paint));
+    if (ctx.sandbox) {
+      const where = l.rehomed ? `; its steps run in the sandbox's repo (${l.baseDir})` : '';
+      ctx.log.info(`sandbox: ${l.shown} runs against the simulated account${where}; claw, tofu, aws and ssh in its steps are the sandbox's (progress in ${l.store.dir})`);
+    }
     warnUnknownHosts(ctx, p);
     const deps = driverDeps(ctx, l, { yes: opts.yes, resumeHint });
 

@@ -1,5 +1,5 @@
 import { explainAwsError, type AwsTarget } from '../aws/errors.js';
-import { ClawError, InterruptedError } from '../core/errors.js';
+import { ClawError, InterruptedError, ToolExit } from '../core/errors.js';
 import { redactUrls } from '../core/redact.js';
 import { terminalSafe } from '../core/terminal-text.js';
 
@@ -8,6 +8,7 @@ import { terminalSafe } from '../core/terminal-text.js';
  * with --verbose, and the exit code of the error's class. Returns the exit code.
  */
 export function reportError(err: unknown, opts: { stderr: NodeJS.WritableStream; verbose: boolean; target: AwsTarget | undefined }): number {
+  if (err instanceof ToolExit) return err.exitCode;
   const known = err instanceof ClawError ? err : explainAwsError(err, opts.target ?? { region: '?' });
   // A message can carry text from outside (a key, a holder, an endpoint): made safe to show.
   const write = (line: string) => opts.stderr.write(`${terminalSafe(redactUrls(line))}\n`);

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fixturesDir } from '../nix/paths.js';
 import { removeSandboxRepo } from '../nix/sandbox-repo.js';
@@ -7,15 +7,17 @@ import type { Context } from './context.js';
 
 export async function reset(ctx: Context, opts: { yes?: boolean; dryRun?: boolean }): Promise<void> {
   const seedDir = fixturesDir('sandbox');
-  const plan = `reset the sandbox account: replace ${join(ctx.home, 'sandbox')} with a fresh copy seeded from ${seedDir} (its sample git repo and remote too)`;
+  const plan = `reset the sandbox account: replace ${join(ctx.home, 'sandbox')} with a fresh copy seeded from ${seedDir} (its sample git repo and remote, runbook progress and simulated image builds too)`;
   ctx.log.info(`plan: ${plan}`);
   if (opts.dryRun) return;
   await confirmOrRefuse('Reset the sandbox account?', { stderr: ctx.io.stderr, stdinIsTTY: ctx.io.stdinIsTTY, signal: ctx.io.signal }, opts.yes);
   const { resetSandbox, sandboxFaultsPath } = await import('../sandbox/index.js');
   const hadFaults = existsSync(sandboxFaultsPath(ctx.home));
   const state = (await resetSandbox({ home: ctx.home, seedDir })).admin.state();
-  // The sample repo and its remote start again from the fixture (made anew on next use).
+  // The sample repo and its remote start again from the fixture (made anew on next use),
+  // and with them the runbook rehearsals and the simulated image builds.
   removeSandboxRepo(ctx.home);
+  for (const dir of ['runbooks', 'nix-store']) rmSync(join(ctx.home, 'sandbox', dir), { recursive: true, force: true });
   const running = state.instances.filter((i) => i.state === 'running').length;
   ctx.print(`sandbox reset: ${state.instances.length} instances (${running} running), ${state.images.length} AMIs, ${state.buckets.length} buckets seeded from ${seedDir}${hadFaults ? '; fault injection off' : ''}`);
 }

@@ -34,4 +34,11 @@ export class InterruptedError extends ClawError {
   }
 }
 
+/** A tool claw stands in for (the sandbox's tofu, aws, ssh) ended with its own status; it already said why. */
+export class ToolExit extends ClawError {
+  constructor(readonly exitCode: number) {
+    super(`exit status ${exitCode}`);
+  }
+}
+
 export const EXIT = { ok: 0, remote: 1, usage: 2, refused: 3, interrupted: 130 } as const;

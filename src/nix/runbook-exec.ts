@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { resolve } from 'node:path';
+import { delimiter, resolve } from 'node:path';
 import { ClawError, InterruptedError } from '../core/errors.js';
 import type { CommandStep } from '../core/runbook-schema.js';
 import { shellWords } from '../core/runbook-view.js';
@@ -23,6 +23,8 @@ export interface LocalStepInput {
   step: CommandStep;
   /** The runbook file's folder: relative `cwd`s start here. */
   baseDir: string;
+  /** Put first on the step's PATH (runbook-shims.ts), before the step's own PATH or `inheritedPath`. */
+  pathPrefix?: { dir: string; inheritedPath: string | undefined } | undefined;
   signal: AbortSignal;
   output(line: string): void;
   /** The command's process group (its pid) once it started, for the state: a killed claw's step is found running. */
@@ -54,9 +56,11 @@ async function attempt(input: LocalStepInput, timeoutMs: number | undefined): Pr
   const { step } = input;
   const [cmd, ...args] = step.argv as [string, ...string[]];
   try {
+    const prefix = input.pathPrefix;
+    const path = prefix ? [prefix.dir, step.env.PATH ?? prefix.inheritedPath].filter(Boolean).join(delimiter) : undefined;
     await run(cmd, args, {
       cwd: resolve(input.baseDir, step.cwd ?? '.'),
-      env: step.env,
+      env: path === undefined ? step.env : { ...step.env, PATH: path },
       signal: input.signal,
       ...(timeoutMs !== undefined ? { timeoutMs } : {}),
       onStdoutLine: (l) => input.output(l),

@@ -8,7 +8,7 @@ import { readJsonFile, writeJsonAtomic } from './state-file.js';
 
 // Where a runbook's progress lives: `.claw/runbooks/<name>/` at the root of the git repo
 // holding the runbook file (so the state travels with the plan it belongs to), else
-// `$CLAW_HOME/runbooks/<name>/`. state.json is written atomically (temp file, fsync,
+// `$CLAW_HOME/runbooks/<name>/`; on the sandbox `$CLAW_HOME/sandbox/runbooks/<name>/`. state.json is written atomically (temp file, fsync,
 // rename); logs/<step>.log gets each step's output; `lock` admits one writer.
 
 export interface RunbookStore {
@@ -35,9 +35,14 @@ export function findGitRoot(start: string): string | undefined {
   }
 }
 
-export function runbookStore(runbookFile: string, name: string, home: string): RunbookStore {
-  const gitRoot = findGitRoot(dirname(resolve(runbookFile)));
-  const base = gitRoot ? join(gitRoot, '.claw') : home;
+/**
+ * On the sandbox (`sandbox: true`) the progress of every runbook lives in
+ * `$CLAW_HOME/sandbox/runbooks/<name>/`: a rehearsal never marks steps done in the repo
+ * where the real run will keep its state, and a sandbox reset starts it over.
+ */
+export function runbookStore(runbookFile: string, name: string, home: string, opts: { sandbox?: boolean } = {}): RunbookStore {
+  const gitRoot = opts.sandbox ? undefined : findGitRoot(dirname(resolve(runbookFile)));
+  const base = gitRoot ? join(gitRoot, '.claw') : opts.sandbox ? join(home, 'sandbox') : home;
   const dir = join(base, 'runbooks', name);
   const stateFile = join(dir, 'state.json');
   const logDir = join(dir, 'logs');

@@ -1,5 +1,5 @@
 import { cpSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { ExecError, runSync, ToolMissingError } from './exec.js';
 
 // The sandbox's clawdinators repo: a real git checkout of the sample repo under
@@ -67,6 +67,9 @@ function seed(home: string, fixture: string): void {
   try {
     const git = (cwd: string, ...args: string[]) => runSync('git', args, { cwd, env: GIT_ENV });
     cpSync(fixture, work, { recursive: true });
+    // The sample runbooks beside the sample repo were written to live in it, as runbooks/.
+    const runbooks = join(dirname(fixture), 'runbooks');
+    if (existsSync(runbooks)) cpSync(runbooks, join(work, 'runbooks'), { recursive: true });
     git(dir, 'init', '--quiet', '--bare', '--initial-branch=main', bare);
     git(work, 'init', '--quiet', '--initial-branch=main');
     git(work, 'add', '--all');

@@ -92,6 +92,19 @@ const s3File = z.strictObject({
   ),
 });
 
+/** The simulated host behind an instance (or an ssh host): what it runs and has on disk. */
+const hostSeed = z.strictObject({
+  /** The revision it runs (absent or null: none, so no revision file). */
+  currentRev: z.string().regex(/^[0-9a-f]{40}$/).nullable().optional(),
+  /** An OpenClaw host: the bucket its backup and restore units use. */
+  backupBucket: z.string().optional(),
+  /** /var/lib/clawdinator/workspace exists. */
+  workspace: z.boolean().optional(),
+  /** Files in /var/lib/clawdinator/secrets. */
+  secretFiles: z.number().int().nonnegative().optional(),
+});
+export type SeedHost = z.infer<typeof hostSeed>;
+
 const ssmFile = z.strictObject({
   managedInstances: z.array(
     z.strictObject({
@@ -108,15 +121,15 @@ const ssmFile = z.strictObject({
        * The simulated host behind it (Run Command): the revision it runs now (absent: no
        * revision file) and, for an OpenClaw host, the bucket its backup units use.
        */
-      host: z
-        .strictObject({
-          currentRev: z.string().regex(/^[0-9a-f]{40}$/).nullable().optional(),
-          backupBucket: z.string().optional(),
-        })
-        .optional(),
+      host: hostSeed.optional(),
     }),
   ),
+  /** By Name tag: what the simulated host behind a new instance of that name has (its NixOS config's backup lane). */
+  profiles: z.record(z.string(), z.strictObject({ backupBucket: z.string().optional() })).optional(),
 });
+
+/** Hosts reached over ssh (sandbox `ssh`, in runbooks): a name and the simulated host. */
+const sshFile = z.strictObject({ hosts: z.array(z.strictObject({ name: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/), host: hostSeed })) });
 
 const spotFile = z.strictObject({
   instanceTypes: z.array(
@@ -142,6 +155,7 @@ export type SeedEc2 = z.infer<typeof ec2File>;
 export type SeedS3 = z.infer<typeof s3File>;
 export type SeedSsm = z.infer<typeof ssmFile>;
 export type SeedSpot = z.infer<typeof spotFile>;
+export type SeedSsh = z.infer<typeof sshFile>;
 export type SeedSeries = z.infer<typeof seriesEntry>;
 export type SeedImage = z.infer<typeof imageEntry>;
 
@@ -152,17 +166,21 @@ export interface SeedFixture {
   ssm: SeedSsm;
   spot: SeedSpot;
   cloudformation: SeedCloudFormation;
+  ssh: SeedSsh;
 }
 
 export const SEED_FILES = ['account.json', 'ec2.json', 's3.json', 'ssm.json', 'spot.json', 'cloudformation.json'] as const;
+/** Seed files that may be absent (nothing of that kind then). */
+export const OPTIONAL_SEED_FILES = ['ssh.json'] as const;
 
-async function loadFile<T>(dir: string, name: string, schema: z.ZodType<T>): Promise<T> {
+async function loadFile<T>(dir: string, name: string, schema: z.ZodType<T>, absent?: T): Promise<T> {
   const file = join(dir, name);
   const fix = `fix the sandbox seed in ${dir}`;
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
+    if (absent !== undefined && (err as NodeJS.ErrnoException).code === 'ENOENT') return absent;
     throw new UsageError(`sandbox seed file ${file} cannot be read: ${(err as Error).message}`, fix);
   }
   const parsed = schema.safeParse(parseJsonText(text, file, fix));
@@ -174,13 +192,14 @@ async function loadFile<T>(dir: string, name: string, schema: z.ZodType<T>): Pro
 }
 
 export async function loadFixture(dir: string): Promise<SeedFixture> {
-  const [account, ec2, s3, ssm, spot, cloudformation] = await Promise.all([
+  const [account, ec2, s3, ssm, spot, cloudformation, ssh] = await Promise.all([
     loadFile(dir, 'account.json', accountFile),
     loadFile(dir, 'ec2.json', ec2File),
     loadFile(dir, 's3.json', s3File),
     loadFile(dir, 'ssm.json', ssmFile),
     loadFile(dir, 'spot.json', spotFile),
     loadFile(dir, 'cloudformation.json', cloudformationFile),
+    loadFile(dir, 'ssh.json', sshFile, { hosts: [] }),
   ]);
-  return { account, ec2, s3, ssm, spot, cloudformation };
+  return { account, ec2, s3, ssm, spot, cloudformation, ssh };
 }

@@ -71,6 +71,8 @@ export function startOneshot(host: HostRecord, unit: LaneUnit, env: HostEnv): Li
     };
   }
   const lines = unit === 'openclaw-s3-backup' ? backup(bucket, env.now) : restore(bucket);
+  // The restore puts latest/ on disk: the workspace is there when latest/ held something.
+  if (unit === 'openclaw-s3-restore' && bucket.objects.some((o) => o.key.startsWith(LATEST))) host.workspace = true;
   host.oneshots[unit] = { result: 'success', execMainStatus: 0 };
   log(host, unit, ...lines, `${unit}.service: Deactivated successfully.`, `Finished ${unit}.service - ${DESCRIPTION[unit]}.`);
   return { code: 0 };
@@ -83,12 +85,6 @@ export function oneshotProperties(host: HostRecord, unit: LaneUnit): Record<'Res
   return last?.result === 'exit-code'
     ? { Result: 'exit-code', ExecMainStatus: String(last.execMainStatus), LoadState: 'loaded', ActiveState: 'failed', SubState: 'failed' }
     : { Result: 'success', ExecMainStatus: '0', LoadState: 'loaded', ActiveState: 'inactive', SubState: 'dead' };
-}
-
-export function restartOpenclaw(host: HostRecord): LineResult {
-  if (host.backupBucket === undefined) return notFound('restart', 'openclaw');
-  host.openclaw = 'active';
-  return { code: 0 };
 }
 
 /** `systemctl is-active`: the state and exit 0 when active, 3 otherwise (also for a unit that does not exist). */

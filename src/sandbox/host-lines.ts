@@ -13,6 +13,8 @@ const GLOB = "'claw-switch-\\*'";
 const LANE = '(openclaw-s3-backup|openclaw-s3-restore)(?:\\.service)?';
 export type LaneUnit = 'openclaw-s3-backup' | 'openclaw-s3-restore';
 export type Service = 'clawdinator' | 'openclaw';
+export const DISABLE_UNITS = ['clawdinator.service', 'openclaw.service', 'openclaw-s3-backup.timer'] as const;
+export type DisableUnit = (typeof DISABLE_UNITS)[number];
 
 export type Op =
   | { kind: 'noop' }
@@ -28,7 +30,16 @@ export type Op =
   | { kind: 'is-active'; service: Service }
   | { kind: 'oneshot-start'; unit: LaneUnit }
   | { kind: 'oneshot-show'; unit: LaneUnit; props: string[] }
-  | { kind: 'restart'; service: 'openclaw' }
+  | { kind: 'service'; verb: 'start' | 'stop' | 'restart'; service: Service }
+  /** `systemctl disable --now UNIT...`: each stopped and no longer started at boot. */
+  | { kind: 'disable-now'; units: DisableUnit[] }
+  /** `systemd-run --on-active=N systemctl reboot`: the host reboots (the sandbox does it at once). */
+  | { kind: 'reboot' }
+  /** The OpenClaw workspace, /var/lib/clawdinator/workspace (`test -d`, `rm -rf`). */
+  | { kind: 'workspace-test' | 'workspace-remove' }
+  /** `find /var/lib/clawdinator/secrets -type f -exec shred -u {} +`: every secret file shredded. */
+  | { kind: 'secrets-shred' }
+  | { kind: 'true' }
   | { kind: 'cat-revision' }
   /** `echo "configurationRevision=$(cat /run/current-system/configurationRevision 2>/dev/null || true)"` */
   | { kind: 'echo-revision' }
@@ -68,7 +79,13 @@ const SIMPLE: [RegExp, (m: RegExpExecArray) => Op][] = [
   [new RegExp(`^journalctl -u ${LANE} -n ([1-9]\\d{0,3}) --no-pager -o cat$`), (m) => ({ kind: 'journal', unit: m[1]!, lines: Number(m[2]) })],
   [/^systemctl is-active (clawdinator|openclaw)(?:\.service)?$/, (m) => ({ kind: 'is-active', service: m[1] as Service })],
   [new RegExp(`^systemctl start ${LANE}$`), (m) => ({ kind: 'oneshot-start', unit: m[1] as LaneUnit })],
-  [/^systemctl restart openclaw(?:\.service)?$/, () => ({ kind: 'restart', service: 'openclaw' })],
+  [/^systemctl (start|stop|restart) (clawdinator|openclaw)(?:\.service)?$/, (m) => ({ kind: 'service', verb: m[1] as 'start' | 'stop' | 'restart', service: m[2] as Service })],
+  [/^systemctl disable --now((?: [a-z0-9.-]+)+)$/, (m) => disableNow(m[1]!.trim().split(' '))],
+  [/^systemd-run --on-active=\d{1,5} systemctl reboot$/, () => ({ kind: 'reboot' })],
+  [/^test -d \/var\/lib\/clawdinator\/workspace$/, () => ({ kind: 'workspace-test' })],
+  [/^rm -rf \/var\/lib\/clawdinator\/workspace$/, () => ({ kind: 'workspace-remove' })],
+  [/^find \/var\/lib\/clawdinator\/secrets -type f -exec shred -u '?\{\}'? \+$/, () => ({ kind: 'secrets-shred' })],
+  [/^true$/, () => ({ kind: 'true' })],
   [/^cat \/run\/current-system\/configurationRevision$/, () => ({ kind: 'cat-revision' })],
   [/^echo "configurationRevision=\$\(cat \/run\/current-system\/configurationRevision 2>\/dev\/null \|\| true\)"$/, () => ({ kind: 'echo-revision' })],
   [/^nixos-version --json$/, () => ({ kind: 'nixos-version' })],
@@ -76,6 +93,11 @@ const SIMPLE: [RegExp, (m: RegExpExecArray) => Op][] = [
   [/^date -Is > \/var\/lib\/clawd\/deploy\/last-switch\.time$/, () => ({ kind: 'record-time' })],
   [new RegExp(`^echo (${REV}) > /var/lib/clawd/deploy/last-switch\\.rev$`), (m) => ({ kind: 'record-rev', rev: m[1]! })],
 ];
+
+function disableNow(units: string[]): Op {
+  const known = (u: string): u is DisableUnit => (DISABLE_UNITS as readonly string[]).includes(u);
+  return units.every(known) ? { kind: 'disable-now', units: units.filter(known) } : { kind: 'unknown', line: '' };
+}
 
 function show(list: string, make: (props: string[]) => Op): Op {
   const props = list.split(',');

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { isActive, oneshotProperties, restartOpenclaw, startOneshot, type HostEnv } from './host-backup.js';
+import { isActive, oneshotProperties, startOneshot, type HostEnv } from './host-backup.js';
 import { parseScript, SHOW_PROPERTIES, type Op } from './host-lines.js';
+import { disableNow, reboot, serviceVerb, shredSecrets, workspace } from './host-services.js';
 import type { HostRecord, UnitRecord } from './state-ssm.js';
 
 // The simulated host behind a managed instance: runs the lines host-lines.ts
@@ -155,8 +156,19 @@ function runOp(host: HostRecord, op: Op, env: HostEnv): LineResult {
       return startOneshot(host, op.unit, env);
     case 'oneshot-show':
       return showProperties(oneshotProperties(host, op.unit), op.props);
-    case 'restart':
-      return restartOpenclaw(host);
+    case 'service':
+      return serviceVerb(host, op.verb, op.service);
+    case 'disable-now':
+      return disableNow(host, op.units);
+    case 'reboot':
+      return reboot(host);
+    case 'workspace-test':
+    case 'workspace-remove':
+      return workspace(host, op.kind);
+    case 'secrets-shred':
+      return shredSecrets(host);
+    case 'true':
+      return { code: 0 };
     case 'cat-revision':
       // Written with `echo -n`: no trailing newline.
       return revisionFile(host) === null

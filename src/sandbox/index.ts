@@ -8,6 +8,7 @@ import { loadFixture } from './fixture.js';
 import { clientsInRegion } from './regions.js';
 import { createS3 } from './s3.js';
 import { seedState } from './seed.js';
+import { createSsh, type SshHosts } from './ssh.js';
 import { createSsm } from './ssm.js';
 import { createSts } from './sts.js';
 import type { SandboxState } from './state.js';
@@ -43,6 +44,8 @@ export interface Sandbox {
   /** The clients as seen from another region: the account answers in its own region only (OptInRequired elsewhere). */
   clientsFor(region: string): AwsClients;
   admin: SandboxAdmin;
+  /** The hosts outside the account, over ssh (runbook steps on the sandbox). */
+  ssh: SshHosts;
   /** Where the state is persisted. */
   statePath: string;
   /** Persist the state (mutating calls already do). */
@@ -92,10 +95,12 @@ function build(state: SandboxState, file: string, now: () => Date, known: string
     });
   const raw: AwsClients = { ec2: createEc2(world), s3: createS3(world), ssm: createSsm(world), sts: createSts(world), cloudformation: createCloudFormation(world) };
   const clients = lockedClients(raw, guarded);
+  const ssh = createSsh(world);
   return {
     clients,
     clientsFor: (region) => clientsInRegion(clients, state.region, region),
     admin: createAdmin(world),
+    ssh: { run: (name, command) => guarded(() => ssh.run(name, command)) },
     statePath: file,
     save: world.persist,
   };

@@ -1,4 +1,4 @@
-import type { SeedFixture, SeedSeries } from './fixture.js';
+import type { SeedFixture, SeedHost, SeedSeries } from './fixture.js';
 import { defaultHost } from './host.js';
 import { etagOf, syntheticEtag } from './ids.js';
 import { generatedEtag } from './s3-content.js';
@@ -82,11 +82,21 @@ function seedBuckets(fx: SeedFixture, now: Date, sources: SourceObject[]): Bucke
   return buckets;
 }
 
-function seedHost(instanceId: string, h: { currentRev?: string | null | undefined; backupBucket?: string | undefined }, fx: SeedFixture): HostRecord {
-  if (h.backupBucket !== undefined && !fx.s3.buckets.some((b) => b.name === h.backupBucket)) {
-    throw seedError('ssm.json', `host ${instanceId} backs up to bucket ${h.backupBucket}, which s3.json does not define`);
+function seedHost(id: string, h: SeedHost, fx: SeedFixture, file = 'ssm.json'): HostRecord {
+  checkBucket(h.backupBucket, `host ${id}`, fx, file);
+  return {
+    ...defaultHost(id),
+    currentRev: h.currentRev ?? null,
+    ...(h.backupBucket !== undefined && { backupBucket: h.backupBucket }),
+    ...(h.workspace !== undefined && { workspace: h.workspace }),
+    ...(h.secretFiles !== undefined && { secretFiles: h.secretFiles }),
+  };
+}
+
+function checkBucket(bucket: string | undefined, who: string, fx: SeedFixture, file: string): void {
+  if (bucket !== undefined && !fx.s3.buckets.some((b) => b.name === bucket)) {
+    throw seedError(file, `${who} backs up to bucket ${bucket}, which s3.json does not define`);
   }
-  return { ...defaultHost(instanceId), currentRev: h.currentRev ?? null, ...(h.backupBucket !== undefined && { backupBucket: h.backupBucket }) };
 }
 
 export function seedState(fx: SeedFixture, now: Date): SandboxState {
@@ -110,6 +120,10 @@ export function seedState(fx: SeedFixture, now: Date): SandboxState {
   });
   unique('ssm.json', 'managed instance', managedInstances.map((m) => m.instanceId));
   const hosts = fx.ssm.managedInstances.flatMap((m) => (m.host ? [seedHost(m.instanceId, m.host, fx)] : []));
+  const hostProfiles = fx.ssm.profiles ?? {};
+  for (const [name, p] of Object.entries(hostProfiles)) checkBucket(p.backupBucket, `profile ${name}`, fx, 'ssm.json');
+  unique('ssh.json', 'host', fx.ssh.hosts.map((h) => h.name));
+  const sshHosts = fx.ssh.hosts.map((h) => ({ name: h.name, host: seedHost(h.name, h.host, fx, 'ssh.json') }));
   const spotPrices = fx.spot.spotPrices.flatMap((s) =>
     s.points.map((p) => ({
       instanceType: s.instanceType,
@@ -135,6 +149,8 @@ export function seedState(fx: SeedFixture, now: Date): SandboxState {
     multipartUploads: [],
     managedInstances,
     hosts,
+    hostProfiles,
+    sshHosts,
     ssmCommands: [],
     spotPrices,
     instanceTypes: fx.spot.instanceTypes.map((t) => ({ ...t })),

@@ -30,7 +30,10 @@ const invocationMissing = () => awsError('InvocationDoesNotExist', 'UnknownError
 export function hostOf(state: SandboxState, instanceId: string): HostRecord {
   let host = state.hosts.find((h) => h.instanceId === instanceId);
   if (!host) {
-    host = defaultHost(instanceId);
+    // A new instance's host is what its NixOS config (its Name's profile) makes it.
+    const name = state.instances.find((i) => i.instanceId === instanceId)?.tags.Name;
+    const profile = name === undefined ? undefined : state.hostProfiles[name];
+    host = { ...defaultHost(instanceId), ...(profile?.backupBucket !== undefined && { backupBucket: profile.backupBucket }) };
     state.hosts.push(host);
   }
   return host;

@@ -43,6 +43,14 @@ export const hostRecord = z.strictObject({
   openclaw: z.enum(SERVICE_STATES).default('active'),
   /** The last outcome of each oneshot unit that ran (openclaw-s3-backup, openclaw-s3-restore). */
   oneshots: z.record(z.string(), z.strictObject({ result: z.enum(['success', 'exit-code']), execMainStatus: z.number().int() })).default({}),
+  /** Units `systemctl disable --now` turned off: not started again by a reboot. */
+  disabled: z.array(z.string()).optional(),
+  /** Reboots so far (`systemd-run --on-active=N systemctl reboot`). */
+  reboots: z.number().int().nonnegative().optional(),
+  /** /var/lib/clawdinator/workspace exists (an OpenClaw restore of a non-empty latest/ makes it). */
+  workspace: z.boolean().optional(),
+  /** Files in /var/lib/clawdinator/secrets (absent: no such folder). */
+  secretFiles: z.number().int().nonnegative().optional(),
   /** Every switch stays running for this many `systemctl show` polls (default 1). */
   switchDurationPolls: z.number().int().nonnegative().optional(),
   // One-shot faults, consumed by the next switch (or the next command) on this host.

@@ -237,6 +237,10 @@ export const sandboxState = z.strictObject({
   // Run Command (the deploy lane); defaults keep older state files readable.
   /** The simulated host behind each managed instance (created on first use when absent). */
   hosts: z.array(hostRecord).default([]),
+  /** What a host's NixOS config gives the simulated host behind a new instance, by its Name tag (an OpenClaw host's backup bucket). */
+  hostProfiles: z.record(z.string(), z.strictObject({ backupBucket: z.string().optional() })).default({}),
+  /** Hosts outside the account, reached over ssh (a runbook's old host); each is a simulated host like those behind SSM. */
+  sshHosts: z.array(z.strictObject({ name: z.string(), host: hostRecord })).default([]),
   /** Commands sent with SendCommand, with their invocations. */
   ssmCommands: z.array(commandRecord).default([]),
   spotPrices: z.array(spotPriceRecord),

@@ -48,7 +48,7 @@ const FLEET: Record<string, string> = {
   'i-0c9a2b4d6e8f10a37': 'ConnectionLost',
 };
 /** The sandbox seed: its fleet all online, the stopped unregistered instance's agent lost, and the OpenClaw lab host. */
-const SEEDED = { ...FLEET, 'i-0c9a2b4d6e8f10a37': 'Online', 'i-0d1c3e5a7b9f20c46': 'ConnectionLost', 'i-07e1a3c5b9d2f4068': 'Online' };
+const SEEDED = { ...FLEET, 'i-0c9a2b4d6e8f10a37': 'Online', 'i-03b5d7f9a1c2e4068': 'Online', 'i-0d1c3e5a7b9f20c46': 'ConnectionLost', 'i-07e1a3c5b9d2f4068': 'Online' };
 
 async function allInformation(ssm: SsmApi, input: { MaxResults?: number; Filters?: { Key: string; Values: string[] }[] } = {}) {
   return collectPages(async (token) => {
@@ -142,8 +142,8 @@ describe('SSM sandbox only (moto does not implement DescribeInstanceInformation)
   beforeAll(async () => {
     home = await mkdtemp(join(tmpdir(), 'claw-contract-ssm-'));
     sandbox = await openSandbox({ home, seedDir: SEED_DIR });
-    // Five more than the seed's five, so pages of 5 and the default page of 10 both matter.
-    for (let n = 0; n < 5; n++) {
+    // Four more than the seed's six, so pages of 5 and the default page of 10 both matter.
+    for (let n = 0; n < 4; n++) {
       await sandbox.admin.registerManagedInstance({ instanceId: `i-0aaaaaaaaaaaaaa${n}0`, pingStatus: n % 2 ? 'Inactive' : 'Online' });
     }
   });

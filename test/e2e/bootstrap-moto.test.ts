@@ -53,7 +53,7 @@ suite('claw bootstrap against moto', () => {
   });
   afterAll(() => s3?.destroy());
 
-  it('upload all: the plan, six PutObjects with sha256 metadata; a second upload is unchanged and puts nothing', async () => {
+  it('upload all: the plan, eight PutObjects with sha256 metadata; a second upload is unchanged and puts nothing', async () => {
     const bucket = await newBucket();
     const first = await claw(bucket, ['bootstrap', 'upload', 'all', '--verbose']);
     expect(first.exitCode).toBe(0);
@@ -62,9 +62,9 @@ suite('claw bootstrap against moto', () => {
       expect(first.stdout).toMatch(new RegExp(`^ {2}${h} +secrets\\.tar\\.zst +create +[0-9a-f]{12} +\\d+ B, 2 secrets; not in S3 yet$`, 'm'));
       expect(first.stdout).toMatch(new RegExp(`^ {2}${h} +repo-seeds\\.tar\\.zst +create `, 'm'));
     }
-    expect(first.stdout).toContain('plan: 6 bundles to upload, 0 unchanged');
-    expect(first.stdout).toContain('uploaded 6 bundles, 0 unchanged');
-    expect(count(first, 's3.PutObject')).toBe(6);
+    expect(first.stdout).toContain('plan: 8 bundles to upload, 0 unchanged');
+    expect(first.stdout).toContain('uploaded 8 bundles, 0 unchanged');
+    expect(count(first, 's3.PutObject')).toBe(8);
     for (const h of HOSTS) {
       for (const f of ['secrets.tar.zst', 'repo-seeds.tar.zst']) {
         const o = await get(bucket, `bootstrap/${h}/${f}`);
@@ -82,10 +82,10 @@ suite('claw bootstrap against moto', () => {
     const second = await claw(bucket, ['bootstrap', 'upload', 'all', '--verbose']);
     expect(second.exitCode).toBe(0);
     expect(second.stdout).toMatch(/^ {2}clawdinator-2 +secrets\.tar\.zst +unchanged /m);
-    expect(second.stdout).toContain('nothing to upload: every bundle is unchanged (6)');
+    expect(second.stdout).toContain('nothing to upload: every bundle is unchanged (8)');
     expect(count(second, 's3.PutObject')).toBe(0);
     // What S3 holds is read, not only its metadata: one GetObject per bundle.
-    expect(count(second, 's3.GetObject')).toBe(6);
+    expect(count(second, 's3.GetObject')).toBe(8);
   });
 
   it('--dry-run prints the plan and uploads nothing; --json is one document', async () => {
@@ -110,7 +110,7 @@ suite('claw bootstrap against moto', () => {
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toMatch(/^ {2}clawdinator-1 +secrets\.tar\.zst +update +[0-9a-f]{12} +\d+ B, 2 secrets; content changed$/m);
     expect(r.stdout).toMatch(/^ {2}clawdinator-1 +repo-seeds\.tar\.zst +unchanged /m);
-    expect(count(r, 's3.PutObject')).toBe(3);
+    expect(count(r, 's3.PutObject')).toBe(4);
   });
 
   it('verify: both bundles of each host ok; a tampered body, a foreign token and a missing bundle fail (exit 3)', async () => {
@@ -118,7 +118,7 @@ suite('claw bootstrap against moto', () => {
     expect((await claw(bucket, ['bootstrap', 'upload', 'all'])).exitCode).toBe(0);
     const ok = await claw(bucket, ['bootstrap', 'verify', 'all', '--json', '--verbose']);
     expect(ok.exitCode).toBe(0);
-    expect(count(ok, 's3.GetObject')).toBe(6);
+    expect(count(ok, 's3.GetObject')).toBe(8);
     const doc = JSON.parse(ok.stdout);
     expect(doc).toMatchObject({ bucket, ok: true });
     expect(doc.hosts[1]).toMatchObject({ host: 'clawdinator-2', ok: true });
@@ -141,7 +141,7 @@ suite('claw bootstrap against moto', () => {
     expect(r.stdout).toMatch(/^ {2}clawdinator-1 +secrets\.tar\.zst +ok /m);
     expect(r.stdout).toMatch(/^ {2}clawdinator-2 +secrets\.tar\.zst +FAILED .*the body does not match its sha256 metadata/m);
     expect(r.stdout).toMatch(/^ {2}clawdinator-babelfish +secrets\.tar\.zst +FAILED .*secrets\/clawdinator-discord-token-1\.age is the Discord token of clawdinator-1, not clawdinator-babelfish's/m);
-    expect(r.stdout).toContain('3 hosts verified: 1 ok, 2 failed');
+    expect(r.stdout).toContain('4 hosts verified: 2 ok, 2 failed');
     expect(r.stderr).toMatch(/^error: bootstrap bundles failed verification: clawdinator-2 \(.*\), clawdinator-babelfish \(.*\)$/m);
     expect(r.stderr).toContain('hint: re-upload with: claw bootstrap upload clawdinator-2,clawdinator-babelfish --force');
     const json = await claw(bucket, ['bootstrap', 'verify', 'all', '--json']);
@@ -170,9 +170,9 @@ suite('claw bootstrap against moto', () => {
     const r = await claw(bucket, ['bootstrap', 'upload', 'all', '--verbose'], repo);
     expect(r.exitCode).toBe(3);
     expect(r.stdout).toMatch(/^ {2}clawdinator-2 +secrets\.tar\.zst +refused +[0-9a-f]{12} +secrets\/clawdinator-discord-token-2\.age \(clawdinator-2's own Discord token\) is missing$/m);
-    expect(r.stdout).toContain('plan: 4 bundles to upload, 0 unchanged, 1 host refused');
+    expect(r.stdout).toContain('plan: 6 bundles to upload, 0 unchanged, 1 host refused');
     expect(r.stderr).toMatch(/^error: refused the bootstrap upload for clawdinator-2 \(secrets\/clawdinator-discord-token-2\.age \(clawdinator-2's own Discord token\) is missing\)$/m);
-    expect(count(r, 's3.PutObject')).toBe(4);
+    expect(count(r, 's3.PutObject')).toBe(6);
     expect(await exists(bucket, 'bootstrap/clawdinator-1/secrets.tar.zst')).toBe(true);
     expect(await exists(bucket, 'bootstrap/clawdinator-2/secrets.tar.zst')).toBe(false);
     expect(await exists(bucket, 'bootstrap/clawdinator-2/repo-seeds.tar.zst')).toBe(false);
@@ -196,7 +196,7 @@ suite('claw bootstrap against moto', () => {
       expect(r.stdout + r.stderr).toContain('leak/clawdinator-discord-token-1.age is a Discord token; repo seeds go to every host');
     }
     expect(runs[2]!.stderr).toMatch(/^error: dry run: would refuse the bootstrap upload for clawdinator-1 /m);
-    expect(JSON.parse(runs[1]!.stdout).counts).toEqual({ upload: 0, unchanged: 0, refused: 3 });
+    expect(JSON.parse(runs[1]!.stdout).counts).toEqual({ upload: 0, unchanged: 0, refused: 4 });
     noMarker(...runs);
   });
 

@@ -15,31 +15,31 @@ describe('claw --sandbox bootstrap', () => {
     const first = await claw('upload', 'all', '--verbose');
     expect(first.exitCode).toBe(0);
     expect(first.stdout).toMatch(/^ {2}clawdinator-1 +secrets\.tar\.zst +update +[0-9a-f]{12} +\d+ B, 2 secrets; the object has no sha256 metadata$/m);
-    expect(calls(first, 's3.PutObject')).toBe(6);
+    expect(calls(first, 's3.PutObject')).toBe(8);
 
     const again = await claw('upload', 'all', '--verbose');
     expect(again.exitCode).toBe(0);
-    expect(again.stdout).toContain('nothing to upload: every bundle is unchanged (6)');
+    expect(again.stdout).toContain('nothing to upload: every bundle is unchanged (8)');
     expect(calls(again, 's3.PutObject')).toBe(0);
 
     // The seeded age-secrets/ hold the same files as the repo: the same bytes, so unchanged.
     const fromS3 = await claw('upload', 'all', '--from-s3', '--verbose');
     expect(fromS3.exitCode).toBe(0);
     expect(fromS3.stdout).toContain('secrets from s3://clawdinator-images-eu1-20260107165216/age-secrets/');
-    expect(fromS3.stdout).toContain('nothing to upload: every bundle is unchanged (6)');
+    expect(fromS3.stdout).toContain('nothing to upload: every bundle is unchanged (8)');
     expect(calls(fromS3, 's3.PutObject')).toBe(0);
 
     const verified = await claw('verify', 'all', '--json');
     expect(verified.exitCode).toBe(0);
     const doc = JSON.parse(verified.stdout);
     expect(doc.ok).toBe(true);
-    expect(doc.hosts.map((h: { host: string; ok: boolean }) => [h.host, h.ok])).toEqual([['clawdinator-1', true], ['clawdinator-2', true], ['clawdinator-babelfish', true]]);
+    expect(doc.hosts.map((h: { host: string; ok: boolean }) => [h.host, h.ok])).toEqual([['clawdinator-1', true], ['clawdinator-2', true], ['clawdinator-babelfish', true], ['clawdinator-3', true]]);
   });
 
   it('an unknown host is bad input naming the known hosts; nothing is read', async () => {
-    const r = await runClaw(['--sandbox', 'bootstrap', 'upload', 'clawdinator-3', '--verbose'], { env: { CLAW_HOME: `${tempDir()}/.claw` } });
+    const r = await runClaw(['--sandbox', 'bootstrap', 'upload', 'clawdinator-9', '--verbose'], { env: { CLAW_HOME: `${tempDir()}/.claw` } });
     expect(r.exitCode).toBe(2);
-    expect(r.stderr).toContain('error: unknown host "clawdinator-3"');
+    expect(r.stderr).toContain('error: unknown host "clawdinator-9"');
     expect(r.stderr).toContain('hint: known hosts: clawdinator-1, clawdinator-2, clawdinator-babelfish');
     expect(r.stderr).not.toMatch(/^aws /m);
   });

@@ -16,14 +16,14 @@ const deployArgs = (target: string, ...more: string[]) => ['deploy', target, '--
 const doc = (stdout: string) => JSON.parse(stdout) as { outcome: string; firstFailure: string | null; hosts: { host: string; status: string; reason: string | null; outputTail: string[]; timedOut: boolean }[] };
 
 describe('claw deploy (sandbox)', { timeout: 90_000 }, () => {
-  it('happy path: all three hosts in canary order, tags, history, lock free', async () => {
+  it('happy path: all four hosts in canary order, tags, history, lock free', async () => {
     const s = await sandboxFor(g);
     await s.sbx.admin.setPingStatus(IDS.bf, 'Online');
     const r = await s.claw(deployArgs('all'));
     expect(r.exitCode, r.stderr).toBe(0);
     const d = doc(r.stdout);
     expect(d.outcome).toBe('succeeded');
-    expect(d.hosts.map((h) => [h.host, h.status])).toEqual([['clawdinator-1', 'succeeded'], ['clawdinator-2', 'succeeded'], ['clawdinator-babelfish', 'succeeded']]);
+    expect(d.hosts.map((h) => [h.host, h.status])).toEqual([['clawdinator-1', 'succeeded'], ['clawdinator-2', 'succeeded'], ['clawdinator-babelfish', 'succeeded'], ['clawdinator-3', 'succeeded']]);
     expect(r.stderr).toMatch(/deploy clawdinator-1: ok[\s\S]*deploy clawdinator-2: started[\s\S]*deploy clawdinator-babelfish: ok/);
     const sbx = await s.open();
     for (const id of Object.values(IDS)) expect(sbx.admin.host(id).currentRev).toBe(g.head);
@@ -32,7 +32,7 @@ describe('claw deploy (sandbox)', { timeout: 90_000 }, () => {
     expect(Date.parse(inst.tags['clawdinator:deployed-at']!)).toBeGreaterThan(Date.now() - 120_000);
     const hist = JSON.parse((await s.claw(['history', '--json'])).stdout) as { records: { host: string; rev: string; result: string; previousRev: string | null }[] };
     expect(hist.records.map((x) => [x.host, x.result, x.rev]).sort()).toEqual(
-      ['clawdinator-1', 'clawdinator-2', 'clawdinator-babelfish'].map((h) => [h, 'success', g.head]));
+      ['clawdinator-1', 'clawdinator-2', 'clawdinator-3', 'clawdinator-babelfish'].map((h) => [h, 'success', g.head]));
     expect(hist.records.find((x) => x.host === 'clawdinator-babelfish')!.previousRev).toBe('7c2e9a4f1b3d5e6a8c0f2b4d6e8a0c2e4f6a8b0d');
     expect(JSON.parse((await s.claw(['lock', 'status', '--json'])).stdout)).toMatchObject({ state: 'free' });
   });
@@ -53,14 +53,15 @@ describe('claw deploy (sandbox)', { timeout: 90_000 }, () => {
     expect(JSON.parse((await s.claw(['lock', 'status', '--json'])).stdout)).toMatchObject({ state: 'free' });
   });
 
-  it('second host fails: the third is untouched', async () => {
+  it('second host fails: the later ones are untouched', async () => {
     const s = await sandboxFor(g);
     await s.sbx.admin.setPingStatus(IDS.bf, 'Online');
     await s.sbx.admin.failNextSwitch(IDS.c2, 'disk full');
     const r = await s.claw(deployArgs('all'));
     expect(r.exitCode).toBe(1);
-    expect(doc(r.stdout).hosts.map((h) => h.status)).toEqual(['succeeded', 'failed', 'skipped']);
+    expect(doc(r.stdout).hosts.map((h) => h.status)).toEqual(['succeeded', 'failed', 'skipped', 'skipped']);
     expect(await s.sent(IDS.bf)).toHaveLength(0);
+    expect(await s.sent(IDS.c3)).toHaveLength(0);
     const tags = (await s.open()).admin.state().instances;
     expect(tags.find((i) => i.instanceId === IDS.c1)!.tags['clawdinator:rev']).toBe(g.head);
     expect(tags.find((i) => i.instanceId === IDS.c2)!.tags['clawdinator:rev']).not.toBe(g.head);

@@ -48,7 +48,7 @@ suite('claw doctor against moto', () => {
     });
     expect(r.by.lock).toMatchObject({ status: 'fail', summary: `deploy lock: bucket s3://doctor-boot-${run} does not exist (config key bootstrapBucket)` });
     expect(r.by.ami).toMatchObject({ status: 'fail', summary: `no AMI tagged clawdinator-${run}=true`, fix: 'build and register one: claw ami build' });
-    expect(r.by.instances).toMatchObject({ status: 'fail', summary: 'no instance: clawdinator-1, clawdinator-2, clawdinator-babelfish' });
+    expect(r.by.instances).toMatchObject({ status: 'fail', summary: 'no instance: clawdinator-1, clawdinator-2, clawdinator-babelfish, clawdinator-3' });
     expect(r.by.secrets).toMatchObject({ status: 'ok' }); // all in the fixture's nix/age-secrets/, so S3 is not asked
     expect(r.stderr).toMatch(/^error: \d+ of 14 checks failed: images-bucket, ami, instances, lock/);
   });

@@ -36,7 +36,7 @@ describe('claw --sandbox doctor', () => {
     const ids = lines.filter((l) => /^(ok|warn|fail) /.test(l)).map((l) => l.split(/\s+/)[1]);
     expect(ids).toEqual(['credentials', 'region', 'registry', 'secrets', 'images-bucket', 'ami', 'instances', 'ssm', 'host-amis', 'lock', 'tool:nix', 'tool:git', 'tool:tofu', 'repo']);
     expect(r.stdout).toMatch(/^ok {4}credentials {4}account 123456789012 as arn:aws:iam::123456789012:user\/sandbox-operator$/m);
-    expect(r.stdout).toMatch(/^ok {4}registry {7}\S*sandbox\/repo\/nix\/instances\.json: 3 hosts, each with its nix\/hosts\/<host>\.nix$/m);
+    expect(r.stdout).toMatch(/^ok {4}registry {7}\S*sandbox\/repo\/nix\/instances\.json: 4 hosts, each with its nix\/hosts\/<host>\.nix$/m);
     expect(r.stdout).toMatch(/^ok {4}ami {12}latest AMI ami-0e4b7d2c9a1f35b60 \(clawdinator-nixos-\d{14}\) is 2d old$/m);
     expect(r.stdout).toContain('fail  ssm            SSM does not reach clawdinator-babelfish (connection-lost) — fix: check the instance is running and its amazon-ssm-agent is up');
     expect(r.stdout).toContain('warn  host-amis      clawdinator-babelfish runs an AMI 1 behind latest — fix: replace it to move to the latest AMI: claw replace clawdinator-babelfish');

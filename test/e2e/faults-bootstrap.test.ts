@@ -17,7 +17,7 @@ const endpoint = inject('motoEndpoint');
 const suite = endpoint ? describe : describe.skip;
 if (!endpoint) console.warn(`SKIPPED faults-bootstrap e2e: ${inject('motoSkipReason')}`);
 
-const HOSTS = ['clawdinator-1', 'clawdinator-2', 'clawdinator-babelfish'];
+const HOSTS = ['clawdinator-1', 'clawdinator-2', 'clawdinator-babelfish', 'clawdinator-3'];
 const run = randomBytes(4).toString('hex');
 const faults = randomFaults({ rate: 0.2, seed: 31337 });
 let proxy: FaultProxy;
@@ -37,7 +37,7 @@ async function newBucket(): Promise<string> {
   return bucket;
 }
 
-/** Straight from moto: exactly the six bundles, each whole, each secrets bundle with its own host's token only. */
+/** Straight from moto: exactly the eight bundles, each whole, each secrets bundle with its own host's token only. */
 async function expectCompleteBundles(bucket: string): Promise<void> {
   const keys = ((await s3.send(new ListObjectsV2Command({ Bucket: bucket }))).Contents ?? []).map((o) => o.Key).sort();
   expect(keys).toEqual(HOSTS.flatMap((h) => [`bootstrap/${h}/repo-seeds.tar.zst`, `bootstrap/${h}/secrets.tar.zst`]).sort());
@@ -62,7 +62,7 @@ async function expectCompleteBundles(bucket: string): Promise<void> {
   const again = await claw(bucket, ['bootstrap', 'upload', 'all']);
   faults.enabled = true;
   expect(again.exitCode, again.stderr).toBe(0);
-  expect(again.stdout).toContain('nothing to upload: every bundle is unchanged (6)');
+  expect(again.stdout).toContain('nothing to upload: every bundle is unchanged (8)');
 }
 
 suite('bootstrap upload under 20 % injected faults (moto behind a faulty proxy)', () => {
@@ -75,7 +75,7 @@ suite('bootstrap upload under 20 % injected faults (moto behind a faulty proxy)'
     await proxy?.close();
   });
 
-  it('with the default 5 tries per request the SDK absorbs the faults: one run uploads all six bundles, complete', async () => {
+  it('with the default 5 tries per request the SDK absorbs the faults: one run uploads all eight bundles, complete', async () => {
     const bucket = await newBucket();
     const from = proxy.seen.length;
     const injected = faults.injected();
@@ -83,7 +83,7 @@ suite('bootstrap upload under 20 % injected faults (moto behind a faulty proxy)'
       const bucketI = i === 0 ? bucket : await newBucket();
       const runs = await untilDone('bootstrap upload all', () => claw(bucketI, ['bootstrap', 'upload', 'all']));
       expectAbsorbed(runs, proxy, from);
-      if (runs.stops.length === 0) expect(runs.done.stdout).toContain('uploaded 6 bundles, 0 unchanged');
+      if (runs.stops.length === 0) expect(runs.done.stdout).toContain('uploaded 8 bundles, 0 unchanged');
       await expectCompleteBundles(bucketI);
     }
     expect(faults.injected()).toBeGreaterThan(injected);
@@ -101,7 +101,7 @@ suite('bootstrap upload under 20 % injected faults (moto behind a faulty proxy)'
       for (let v = 0; v < 3; v++) {
         const r = await claw(bucket, ['bootstrap', 'verify', 'all'], 1);
         if (r.exitCode !== 0) expectCleanStop(r, 'bootstrap verify all');
-        else expect(r.stdout).toContain('3 hosts verified: 3 ok');
+        else expect(r.stdout).toContain('4 hosts verified: 4 ok');
       }
     }
     expect(stops).toBeGreaterThan(0);

@@ -17,7 +17,7 @@ import { FAST, IDS, gitRepo, sandboxFor, type GitRepo } from '../helpers/deploy-
 // touched a host after one that failed. The account is inspected with faults off.
 
 const BUCKET = 'clawdinator-images-eu1-20260107165216';
-const ORDER = [IDS.c1, IDS.c2, IDS.bf];
+const ORDER = [IDS.c1, IDS.c2, IDS.bf, IDS.c3];
 const MAX_RUNS = 8;
 
 type Status = 'succeeded' | 'failed' | 'skipped';
@@ -126,7 +126,7 @@ describe('claw --sandbox deploy under 20 % injected faults', { timeout: 60_000 }
     }
     const sbx = await clean(s.home);
     for (const id of ORDER) expect(sbx.admin.host(id).currentRev).toBe(g.head);
-    expect(sbx.admin.state().instances.filter((i) => ORDER.includes(i.instanceId as never)).map((i) => i.tags['clawdinator:rev'])).toEqual([g.head, g.head, g.head]);
+    expect(sbx.admin.state().instances.filter((i) => ORDER.includes(i.instanceId as never)).map((i) => i.tags['clawdinator:rev'])).toEqual([g.head, g.head, g.head, g.head]);
     expect(await readLock(sbx.clients.s3, { bucket: BUCKET })).toEqual({ kind: 'free' });
 
     // One record per host and run that reached the rollout, with the run's result; nothing else.
@@ -144,18 +144,18 @@ describe('claw --sandbox deploy under 20 % injected faults', { timeout: 60_000 }
     const r = await s.claw(deployArgs());
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/^warning: sandbox injects faults into 20 % of AWS requests \(up to 5 tries per call; seed 5, run 0;/m);
-    expect(parseReport(r.stdout)!.hosts.map((h) => h.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
+    expect(parseReport(r.stdout)!.hosts.map((h) => h.status)).toEqual(['succeeded', 'succeeded', 'succeeded', 'succeeded']);
     const sbx = await clean(s.home);
     for (const id of ORDER) expect(sbx.admin.host(id).currentRev).toBe(g.head);
     expect(await readLock(sbx.clients.s3, { bucket: BUCKET })).toEqual({ kind: 'free' });
-    expect((await readHistory(sbx.clients.s3, BUCKET)).records.map((x) => x.result)).toEqual(['success', 'success', 'success']);
+    expect((await readHistory(sbx.clients.s3, BUCKET)).records.map((x) => x.result)).toEqual(['success', 'success', 'success', 'success']);
   });
 
   it('status and backup push under faults: each run completes or stops cleanly; a re-run finishes; nothing lost', async () => {
     const s = await sandboxFor(g);
     expect((await s.claw(['sandbox', 'faults', '--rate', '0.2', '--attempts', '2', '--seed', '77'])).exitCode).toBe(0);
     const status = JSON.parse((await untilDone(s.claw, ['status', '--json'])).stdout) as { hosts: { host: string }[] };
-    expect(status.hosts.map((h) => h.host)).toEqual(['clawdinator-1', 'clawdinator-2', 'clawdinator-babelfish']);
+    expect(status.hosts.map((h) => h.host)).toEqual(['clawdinator-1', 'clawdinator-2', 'clawdinator-babelfish', 'clawdinator-3']);
 
     // A push is a hundred requests: with one retry each it rarely gets through; with the
     // SDK's five tries it completes (the sync engine's own fault handling is

@@ -65,7 +65,7 @@ suite('status under 20 % injected faults (moto behind a faulty proxy)', () => {
     expect(clean.exitCode, clean.stderr).toBe(0);
     baseline = clean.stdout;
     expect(JSON.parse(baseline).hosts.map((h: { host: string; drift: { kind: string }[] }) => [h.host, h.drift.map((d) => d.kind)])).toEqual([
-      ['clawdinator-1', []], ['clawdinator-2', ['ami-behind']], ['clawdinator-babelfish', ['missing-instance']],
+      ['clawdinator-1', []], ['clawdinator-2', ['ami-behind']], ['clawdinator-babelfish', ['missing-instance']], ['clawdinator-3', ['missing-instance']],
     ]);
     before = await motoState();
   });

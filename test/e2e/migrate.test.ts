@@ -355,7 +355,7 @@ phases:
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toMatch(/^error: step A\/a-lost failed \(SSM cannot reach clawdinator-babelfish \(i-[0-9a-f]+: connection-lost\)\)$/m);
     expect(r.stderr).toMatch(/fix the cause, then claw --sandbox migrate run rb\.yaml starts again at a-lost$/m);
-    const log = readFileSync(join(b.home, '.claw/runbooks/demo/logs/a-health.log'), 'utf8');
+    const log = readFileSync(join(b.home, '.claw/sandbox/runbooks/demo/logs/a-health.log'), 'utf8');
     expect(log).toMatch(/ssm: clawdinator-1 is i-[0-9a-f]+; sending 2 command lines\nhello from the host\nactive\n=== done in/);
   });
 });

@@ -80,7 +80,7 @@ describe('claw --sandbox replace (fake tofu)', () => {
     expect(plan!.argv.some((a) => a.startsWith('-replace'))).toBe(false);
     expect(plan!.argv).toContain(`-var=ami_id=${latest}`);
     expect(apply!.argv[1]).toBe('apply');
-    expect(r.stdout).toContain('tofu\'s plan: 3 to replace');
+    expect(r.stdout).toContain('tofu\'s plan: 4 to replace');
   });
 
   it('all with nothing to change: no apply', async () => {

@@ -115,10 +115,10 @@ suite('claw replace with terraform and the AWS provider against moto', () => {
   it('all with --ami: a plain apply creates every registered instance', async () => {
     const r = await claw('all', '--ami', older, '--yes');
     expect(r.exitCode, r.stderr).toBe(0);
-    expect(r.stdout).toContain("tofu's plan: 3 to create");
-    expect(r.stderr).toContain('tofu: Apply complete! Resources: 3 added, 0 changed, 0 destroyed.');
+    expect(r.stdout).toContain("tofu's plan: 4 to create");
+    expect(r.stderr).toContain('tofu: Apply complete! Resources: 4 added, 0 changed, 0 destroyed.');
     const now = await instances();
-    expect(Object.keys(now).sort()).toEqual(['clawdinator-1', 'clawdinator-2', 'clawdinator-babelfish']);
+    expect(Object.keys(now).sort()).toEqual(['clawdinator-1', 'clawdinator-2', 'clawdinator-3', 'clawdinator-babelfish']);
     expect(Object.values(now).every((i) => i.ami === older)).toBe(true);
   }, 180_000);
 

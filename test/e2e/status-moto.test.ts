@@ -85,7 +85,7 @@ suite('claw status against moto', () => {
     expect(r.stdout).toMatch(new RegExp(`^clawdinator-1\\s+${ids.one}\\s+running\\s+t3\\.large\\s+eu-central-1[a-c]\\s+${ids.new} latest\\s+abababababab`, 'm'));
     expect(r.stdout).toMatch(/^ {2}clawdinator-babelfish: no instance tagged Name=clawdinator-babelfish$/m);
     expect(r.stdout).toMatch(new RegExp(`^ {2}clawdinator-scratch\\s+${ids.stray}\\s+stopped`, 'm'));
-    expect(r.stdout).toMatch(/^3 hosts, 2 with drift, 1 unregistered; latest AMI ami-/m);
+    expect(r.stdout).toMatch(/^4 hosts, 3 with drift, 1 unregistered; latest AMI ami-/m);
   });
 
   it('logs each AWS call with --verbose: one call of each kind for the whole fleet', async () => {

@@ -15,7 +15,7 @@ describe('claw --sandbox status', () => {
     // The SSM problem of the seed: the stopped, unregistered instance's agent is not reached.
     expect(r.stdout).toMatch(/^ {2}NAME\s+INSTANCE\s+STATE\s+TYPE\s+AZ\s+AMI\s+SSM$/m);
     expect(r.stdout).toMatch(/^ {2}clawdinator-scratch\s+i-[0-9a-f]{17}\s+stopped\s+.*\s+connection-lost$/m);
-    expect(r.stdout).toMatch(/^3 hosts, 1 with drift, 1 unregistered; latest AMI ami-[0-9a-f]{17}$/m);
+    expect(r.stdout).toMatch(/^4 hosts, 1 with drift, 1 unregistered; latest AMI ami-[0-9a-f]{17}$/m);
     expect(r.stdout).not.toContain('bastion');
   });
 
@@ -25,7 +25,7 @@ describe('claw --sandbox status', () => {
     expect(r.stdout).not.toContain('\u001b[');
     const out = JSON.parse(r.stdout);
     expect(Object.keys(out).sort()).toEqual(['hosts', 'latestImageId', 'unregistered']);
-    expect(out.hosts.map((h: { host: string }) => h.host)).toEqual(['clawdinator-1', 'clawdinator-2', 'clawdinator-babelfish']);
+    expect(out.hosts.map((h: { host: string }) => h.host)).toEqual(['clawdinator-1', 'clawdinator-2', 'clawdinator-babelfish', 'clawdinator-3']);
     for (const h of out.hosts) {
       expect(Object.keys(h)).toEqual(expect.arrayContaining(['host', 'instanceId', 'instances', 'state', 'instanceType', 'desiredInstanceType', 'availabilityZone', 'publicIp', 'imageId', 'imageIsLatest', 'launchTime', 'rev', 'ssmPing', 'drift']));
     }
@@ -39,7 +39,7 @@ describe('claw --sandbox status', () => {
     expect(r.exitCode).toBe(0);
     const frames = r.stdout.split('claw status --watch · every 1s').length - 1;
     expect(frames).toBeGreaterThanOrEqual(2);
-    expect(r.stdout).toContain('3 hosts, 1 with drift');
+    expect(r.stdout).toContain('4 hosts, 1 with drift');
   });
 
   it('--watch --json prints one JSON document per refresh', async () => {
@@ -47,7 +47,7 @@ describe('claw --sandbox status', () => {
     expect(r.exitCode).toBe(0);
     const docs = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { hosts: unknown[] });
     expect(docs.length).toBeGreaterThanOrEqual(2);
-    for (const d of docs) expect(d.hosts).toHaveLength(3);
+    for (const d of docs) expect(d.hosts).toHaveLength(4);
   });
 
   it('--verbose logs each sandbox call to stderr, results stay on stdout', async () => {

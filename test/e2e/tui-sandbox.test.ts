@@ -10,7 +10,7 @@ describe('claw tui without a terminal', () => {
     expect(r.exitCode).toBe(0);
     expect(r.stderr).toBe('claw tui: the dashboard needs a terminal (stdin and stdout); here is `claw status` once instead\n');
     expect(r.stdout).toMatch(/^HOST\s+INSTANCE\s+STATE\s+TYPE\s+AZ\s+AMI\s+REV\s+UP\s+SSM\s+DRIFT$/m);
-    expect(r.stdout).toMatch(/^3 hosts, 1 with drift, 1 unregistered; latest AMI ami-[0-9a-f]{17}$/m);
+    expect(r.stdout).toMatch(/^4 hosts, 1 with drift, 1 unregistered; latest AMI ami-[0-9a-f]{17}$/m);
   });
 
   it('--json prints one refresh of the dashboard: account, HEAD, lock, fleet, retention, history', async () => {
@@ -23,7 +23,7 @@ describe('claw tui without a terminal', () => {
     // The sandbox's own sample repo is a git checkout: its HEAD is what `d` deploys by default.
     expect(doc.head).toEqual({ rev: expect.stringMatching(/^[0-9a-f]{40}$/), note: 'HEAD' });
     expect(doc.lock).toMatchObject({ state: 'free', key: 'claw/deploy.lock' });
-    expect(doc.fleet.hosts.map((h: { host: string }) => h.host)).toEqual(['clawdinator-1', 'clawdinator-2', 'clawdinator-babelfish']);
+    expect(doc.fleet.hosts.map((h: { host: string }) => h.host)).toEqual(['clawdinator-1', 'clawdinator-2', 'clawdinator-babelfish', 'clawdinator-3']);
     expect(doc.fleet.unregistered.map((u: { name: string }) => u.name)).toEqual(['clawdinator-scratch']);
     expect(doc.retention.keep).toBe(6);
     expect(doc.retention.images.filter((i: { action: string }) => i.action === 'prune')).toHaveLength(2);

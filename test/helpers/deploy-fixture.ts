@@ -7,7 +7,7 @@ import { FIXTURE_REPO, ROOT, runClaw, tempDir, type ClawResult } from './claw.js
 // A git copy of fixtures/clawdinators with a local bare `origin` (two pushed commits),
 // and one sandbox account per test, opened from the test between claw runs.
 
-export const IDS = { c1: 'i-0a3f5c9e2b7d41c08', c2: 'i-0b6e8d1f4a2c73e59', bf: 'i-0c9a2b4d6e8f10a37' } as const;
+export const IDS = { c1: 'i-0a3f5c9e2b7d41c08', c2: 'i-0b6e8d1f4a2c73e59', bf: 'i-0c9a2b4d6e8f10a37', c3: 'i-03b5d7f9a1c2e4068' } as const;
 export const FAST = ['--poll-budget', 'initial=5,max=20,timeout=20000,calls=2000'];
 
 export const git = (cwd: string, ...args: string[]) =>

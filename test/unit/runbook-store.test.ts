@@ -43,6 +43,17 @@ describe('runbook store location', () => {
     expect(store.stateFile).toBe(join(home, 'runbooks', 'demo', 'state.json'));
   });
 
+  it('on the sandbox uses $CLAW_HOME/sandbox/runbooks/<name>, even for a runbook inside a git repo (a rehearsal never marks the real run done)', async () => {
+    const repo = tempDir('claw-store-sbx-');
+    mkdirSync(join(repo, '.git'));
+    const home = join(repo, 'home');
+    const store = runbookStore(join(repo, 'rb.yaml'), 'demo', home, { sandbox: true });
+    expect(store.gitRoot).toBeUndefined();
+    expect(store.stateFile).toBe(join(home, 'sandbox', 'runbooks', 'demo', 'state.json'));
+    await store.save(emptyState(rb, { file: 'rb.yaml', hash: 'h', now: new Date(0) }));
+    expect(existsSync(join(repo, '.claw'))).toBe(false);
+  });
+
   it('reads back what it wrote; a leftover temp file from a kill does not matter; a foreign file is a clear error', async () => {
     const dir = tempDir('claw-store-rw-');
     const store = runbookStore(join(dir, 'rb.yaml'), 'demo', join(dir, 'home'));

@@ -165,13 +165,14 @@ describe('line shapes', () => {
     ['journalctl -u openclaw-s3-restore.service -n 5 --no-pager -o cat', 0],
     ['systemctl restart openclaw', 0],
     ['systemctl is-active openclaw', 0],
+    ['systemctl start openclaw.service', 0],
+    ['systemctl stop openclaw', 0],
   ])('%s is simulated (exit %i)', async (line, code) => {
     const out = await run(LAB, [line]);
     expect(out.ResponseCode).toBe(code);
   });
 
   it.each([
-    'systemctl start openclaw.service',
     'systemctl start openclaw-s3-backup.timer',
     'systemctl restart openclaw-s3-backup.service',
     'systemctl show -p Result,MainPID openclaw-s3-backup.service',

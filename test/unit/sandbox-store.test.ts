@@ -46,7 +46,7 @@ describe('seeding from fixtures/sandbox', () => {
     const fleet = instancesOf(await sb.clients.ec2.describeInstances({ Filters: [{ Name: 'tag:app', Values: ['clawdinator'] }] }));
     const byName = (name: string) => fleet.filter((i) => tag(i.Tags, 'Name') === name);
     expect(fleet.map((i) => tag(i.Tags, 'Name')).sort()).toEqual([
-      'clawdinator-1', 'clawdinator-2', 'clawdinator-2', 'clawdinator-babelfish', 'clawdinator-scratch',
+      'clawdinator-1', 'clawdinator-2', 'clawdinator-2', 'clawdinator-3', 'clawdinator-babelfish', 'clawdinator-scratch',
     ]);
     expect(fleet.some((i) => tag(i.Tags, 'Name') === 'bastion')).toBe(false);
     expect(fleet.some((i) => tag(i.Tags, 'Name') === 'openclaw-lab')).toBe(false);
@@ -82,6 +82,7 @@ describe('seeding from fixtures/sandbox', () => {
       [one.InstanceId!]: 'Online',
       [two.InstanceId!]: 'Online',
       [babel.InstanceId!]: 'Online',
+      'i-03b5d7f9a1c2e4068': 'Online',
       // The seed's SSM problem: the stopped, unregistered instance's agent is not reached.
       [byName('clawdinator-scratch')[0]!.InstanceId!]: 'ConnectionLost',
       'i-07e1a3c5b9d2f4068': 'Online', // openclaw-lab
@@ -147,7 +148,7 @@ describe('seeding from fixtures/sandbox', () => {
   it('seeds a bootstrap pair per host in the images bucket', async () => {
     const sb = await open();
     expect(await keys(sb, IMAGES, 'bootstrap/')).toEqual(
-      ['clawdinator-1', 'clawdinator-2', 'clawdinator-babelfish'].flatMap((h) => [
+      ['clawdinator-1', 'clawdinator-2', 'clawdinator-3', 'clawdinator-babelfish'].flatMap((h) => [
         `bootstrap/${h}/repo-seeds.tar.zst`,
         `bootstrap/${h}/secrets.tar.zst`,
       ]),

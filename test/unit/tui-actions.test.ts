@@ -29,7 +29,7 @@ describe('claw tui services on the sandbox', () => {
     const ctx = sandboxContext();
     const read = dashboardReader(ctx, { stack: 'lab' });
     const r = await read({ account: true });
-    expect(r.fleet.ok && r.fleet.value.report.hosts.map((h) => h.host)).toEqual(['clawdinator-1', 'clawdinator-2', 'clawdinator-babelfish']);
+    expect(r.fleet.ok && r.fleet.value.report.hosts.map((h) => h.host)).toEqual(['clawdinator-1', 'clawdinator-2', 'clawdinator-babelfish', 'clawdinator-3']);
     expect(r.retention.ok && r.retention.value.images.filter((i) => i.action === 'prune')).toHaveLength(2);
     expect(r).toMatchObject({ lock: { ok: true, value: { kind: 'free' } }, history: { ok: true, value: [] }, head: { ok: true, value: { rev: sandboxHead(ctx), note: 'HEAD' } }, account: { ok: true, value: '123456789012' } });
     expect(r.backup).toMatchObject({ ok: true, value: { stack: 'lab', hosts: [expect.objectContaining({ name: 'openclaw-lab' })] } });
