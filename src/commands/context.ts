@@ -9,7 +9,7 @@ import type { SimulatedNix } from '../sandbox/image-build.js';
 import { loadConfig } from '../nix/config.js';
 import { clawHome, fixturesDir } from '../nix/paths.js';
 import { loadRegistry, locateRepo, requireRepo, type RepoInfo } from '../nix/repo.js';
-import { ensureSandboxRepo } from '../nix/sandbox-repo.js';
+import { ensureSandboxRepo, sandboxSeedRevs } from '../nix/sandbox-repo.js';
 import { inkProgressSink, type ClosableSink } from '../ui/progress-ink.js';
 import { textProgressSink } from '../ui/progress-text.js';
 import { redactUrls } from '../core/redact.js';
@@ -17,6 +17,14 @@ import { terminalSafe } from '../core/terminal-text.js';
 import { styler, type Styler } from '../ui/style.js';
 
 /** What src/cli.ts hands down: the process, read once, so nothing below reads globals. */
+/**
+ * How claw opens the sandbox account: its seed, and, asked only when it seeds, the
+ * commits of the sandbox's own sample repo that the seeded hosts run.
+ */
+export function sandboxAccount(home: string): { home: string; seedDir: string; revs: () => Record<string, string> | undefined } {
+  return { home, seedDir: fixturesDir('sandbox'), revs: () => sandboxSeedRevs(home, fixturesDir('clawdinators')) };
+}
+
 export interface ProcessIo {
   env: Record<string, string | undefined>;
   cwd: string;
@@ -121,7 +129,7 @@ export function createContext(opts: GlobalOptions, io: ProcessIo): Context {
     let raw: AwsClients;
     if (sandbox) {
       const { openSandbox } = await import('../sandbox/index.js');
-      raw = (await openSandbox({ home, seedDir: fixturesDir('sandbox'), onFaults: log.warn })).clients;
+      raw = (await openSandbox({ ...sandboxAccount(home), onFaults: log.warn })).clients;
     } else {
       const { createSdkClients } = await import('../aws/sdk-clients.js');
       // Sockets to match the sync engine's concurrency (each large file has parts in flight too).
@@ -154,7 +162,7 @@ export function createContext(opts: GlobalOptions, io: ProcessIo): Context {
       ? {
           simulatedTofu: async () => {
             const [{ openSandbox }, { simulatedTofu }] = await Promise.all([import('../sandbox/index.js'), import('../sandbox/tofu.js')]);
-            const sbx = await openSandbox({ home, seedDir: fixturesDir('sandbox'), faults: false });
+            const sbx = await openSandbox({ ...sandboxAccount(home), faults: false });
             return simulatedTofu(sbx, loadRegistry(requireRepo(repo), io.cwd));
           },
           simulatedNix: async () => (await import('../sandbox/image-build.js')).simulatedNix(home),

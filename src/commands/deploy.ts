@@ -61,6 +61,8 @@ export interface PipelineInput {
   verb: 'deploy' | 'rollback';
   target: DeployTarget;
   rev: RevInput | undefined;
+  /** Where the rev came from when claw chose it (a rollback's history), for the plan. */
+  revWhy?: string;
   plan: RolloutPlan;
   opts: DeployOptions;
 }
@@ -71,14 +73,14 @@ export async function runPipeline(ctx: Context, p: PipelineInput): Promise<void>
   const flakeBase = asFlakeBase(ctx.config.values.flakeBase);
   const budget = parsePollBudget(opts.pollBudget, ctx.sandbox);
   const repo = requireRepo(ctx.repo).root;
-  const resolved = await resolveRev(repo, p.rev, { signal: ctx.io.signal, log: (l) => ctx.log.debug(l) });
+  const resolved = await resolveRev(repo, p.rev, { signal: ctx.io.signal, log: (l) => ctx.log.debug(l), flag: p.verb === 'rollback' ? '--to' : '--rev' });
   checkRemote(ctx, resolved);
   const rev = resolved.sha;
   const hosts = await resolveInstances(ctx, target.hosts);
   const label = targetLabel(target);
   const planText = renderDeployPlan({
     verb: p.verb, targetLabel: target.all ? `all (${target.hosts.join(', ')})` : target.hosts.join(', '), rev,
-    revNote: `${resolved.asked === rev ? 'as given' : resolved.asked}, ${resolved.remote.checked ? `on ${resolved.remote.name} ${resolved.remote.ref}` : `not checked: ${resolved.remote.why}`}`,
+    revNote: `${p.revWhy ?? (resolved.asked === rev ? 'as given' : resolved.asked)}, ${resolved.remote.checked ? `on ${resolved.remote.name} ${resolved.remote.ref}` : `not checked: ${resolved.remote.why}`}`,
     flakeExample: flakeRef({ host: p.plan.batches[0]![0]!, rev, flakeBase }), eval: opts.eval !== false, bootstrap: opts.bootstrap !== false,
     bucket: ctx.config.values.bootstrapBucket, plan: p.plan, hosts,
   });

@@ -8,8 +8,9 @@ import { parsePollBudget, runPipeline, type DeployOptions } from './deploy.js';
 import { resolveInstances } from './deploy-steps.js';
 
 // `claw rollback <target> [--to SHA]`: deploy, through the same pipeline, the rev each
-// host ran before its current one (its newest earlier successful deploy in the S3
-// history; "current" is the instance's clawdinator:rev tag). Hosts whose previous revs
+// host ran before its current one (from the S3 history: what ran before the deploy that
+// put the current rev there, else its newest earlier successful deploy; "current" is the
+// instance's clawdinator:rev tag). Hosts whose previous revs
 // differ are refused rather than rolled back in several passes: one pipeline run is
 // one rev, one lock, one canary order, and the operator picks the groups.
 
@@ -44,5 +45,7 @@ export async function rollback(ctx: Context, rawTarget: string | undefined, opts
       `roll back each group on its own, e.g. "claw rollback ${previous.filter((p) => p.to === revs[0]).map((p) => p.host).join(',')}", or pass --to SHA`,
     );
   }
-  await runPipeline(ctx, { verb: 'rollback', target, rev: { kind: 'sha', sha: asFullSha(revs[0]!) }, plan, opts: pipeline });
+  const currents = [...new Set(previous.map((p) => p.current?.slice(0, 12) ?? 'an untagged rev'))].join(', ');
+  const revWhy = `the rev before ${currents}, from the deploy history`;
+  await runPipeline(ctx, { verb: 'rollback', target, rev: { kind: 'sha', sha: asFullSha(revs[0]!) }, revWhy, plan, opts: pipeline });
 }

@@ -1,6 +1,5 @@
 import { ToolExit, UsageError } from '../core/errors.js';
-import { fixturesDir } from '../nix/paths.js';
-import type { Context } from './context.js';
+import { sandboxAccount, type Context } from './context.js';
 
 // `claw sandbox tool <tofu|aws|ssh> -- ARGS`: the tools a runbook step calls, simulated
 // against the sandbox account (a runbook on the sandbox finds them first on its PATH).
@@ -10,7 +9,7 @@ import type { Context } from './context.js';
 export const SANDBOX_TOOLS = ['tofu', 'aws', 'ssh'] as const;
 export type SandboxTool = (typeof SANDBOX_TOOLS)[number];
 
-const openAccount = async (ctx: Context) => (await import('../sandbox/index.js')).openSandbox({ home: ctx.home, seedDir: fixturesDir('sandbox'), faults: false });
+const openAccount = async (ctx: Context) => (await import('../sandbox/index.js')).openSandbox({ ...sandboxAccount(ctx.home), faults: false });
 
 export async function tool(ctx: Context, name: string, args: string[]): Promise<void> {
   const out = (text: string) => ctx.io.stdout.write(text);

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { fixturesDir } from '../nix/paths.js';
 import { removeSandboxRepo } from '../nix/sandbox-repo.js';
 import { confirmOrRefuse } from '../ui/confirm.js';
-import type { Context } from './context.js';
+import { sandboxAccount, type Context } from './context.js';
 
 export async function reset(ctx: Context, opts: { yes?: boolean; dryRun?: boolean }): Promise<void> {
   const seedDir = fixturesDir('sandbox');
@@ -13,11 +13,11 @@ export async function reset(ctx: Context, opts: { yes?: boolean; dryRun?: boolea
   await confirmOrRefuse('Reset the sandbox account?', { stderr: ctx.io.stderr, stdinIsTTY: ctx.io.stdinIsTTY, signal: ctx.io.signal }, opts.yes);
   const { resetSandbox, sandboxFaultsPath } = await import('../sandbox/index.js');
   const hadFaults = existsSync(sandboxFaultsPath(ctx.home));
-  const state = (await resetSandbox({ home: ctx.home, seedDir })).admin.state();
-  // The sample repo and its remote start again from the fixture (made anew on next use),
-  // and with them the runbook rehearsals and the simulated image builds.
+  // The sample repo and its remote start again from the fixture (the seeded hosts run its
+  // commits), and with them the runbook rehearsals and the simulated image builds.
   removeSandboxRepo(ctx.home);
   for (const dir of ['runbooks', 'nix-store']) rmSync(join(ctx.home, 'sandbox', dir), { recursive: true, force: true });
+  const state = (await resetSandbox(sandboxAccount(ctx.home))).admin.state();
   const running = state.instances.filter((i) => i.state === 'running').length;
   ctx.print(`sandbox reset: ${state.instances.length} instances (${running} running), ${state.images.length} AMIs, ${state.buckets.length} buckets seeded from ${seedDir}${hadFaults ? '; fault injection off' : ''}`);
 }

@@ -18,9 +18,8 @@ import {
   type PricePoint,
   type SpotProblem,
 } from '../core/spot.js';
-import { fixturesDir } from '../nix/paths.js';
 import { renderSpot } from '../ui/spot-text.js';
-import { sdkSettings, type Context } from './context.js';
+import { sandboxAccount, sdkSettings, type Context } from './context.js';
 
 export interface SpotOptions {
   instanceTypes?: string[];
@@ -50,7 +49,7 @@ async function regionalEc2(ctx: Context, regions: readonly string[]): Promise<{ 
     ctx.log.debug(`aws ${region} ${c.service}.${c.operation} ${c.durationMs.toFixed(0)}ms ${c.ok ? 'ok' : 'failed'}`);
   if (ctx.sandbox) {
     const { openSandbox } = await import('../sandbox/index.js');
-    const sandbox = await openSandbox({ home: ctx.home, seedDir: fixturesDir('sandbox'), onFaults: ctx.log.warn });
+    const sandbox = await openSandbox({ ...sandboxAccount(ctx.home), onFaults: ctx.log.warn });
     return regions.map((region) => ({ region, ec2: instrument(sandbox.clientsFor(region), log(region)).ec2 }));
   }
   const { createSdkClients } = await import('../aws/sdk-clients.js');

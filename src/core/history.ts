@@ -90,16 +90,21 @@ export function filterHistory(records: readonly HistoryRecord[], o: { host?: str
 }
 
 /**
- * The rev a rollback of `host` goes back to. Among the host's successful deploys
- * (newest first): when `currentRev` is among them, the newest success older than its
- * newest one with another rev; otherwise the newest success with another rev. Never
- * `currentRev`, never a failed or skipped deploy, never another host's. Undefined
- * when there is nothing to go back to. `currentRev` defaults to the newest success.
+ * The rev a rollback of `host` goes back to. When `currentRev` came from a successful
+ * deploy, the rev the host ran right before it (that record's `previousRev`: after a
+ * single deploy, what was there before claw ever deployed). Otherwise, among the host's
+ * successful deploys (newest first): the newest success older than the current rev's
+ * newest one with another rev, or, when `currentRev` never succeeded here, the newest
+ * success with another rev. Never `currentRev`, never a failed or skipped deploy, never
+ * another host's. Undefined when there is nothing to go back to. `currentRev` defaults to
+ * the newest success.
  */
 export function previousSuccessfulRev(records: readonly HistoryRecord[], host: string, currentRev?: string | null): string | undefined {
   const successes = filterHistory(records, { host }).filter((r) => r.result === 'success');
   const current = currentRev ?? successes[0]?.rev;
   if (current === undefined) return undefined;
   const at = successes.findIndex((r) => r.rev === current);
+  const before = at === -1 ? null : successes[at]!.previousRev;
+  if (before !== null && before !== current) return before;
   return successes.slice(at === -1 ? 0 : at + 1).find((r) => r.rev !== current)?.rev;
 }

@@ -53,10 +53,14 @@ export interface ResolvedRev {
  * is accepted and the remote cannot be checked (`remote.checked` false: the caller
  * decides). Inside one, a rev that no branch or tag of `remote` contains is refused.
  */
-export async function resolveRev(repoDir: string, input: RevInput | undefined, opts: GitOptions & { remote?: string } = {}): Promise<ResolvedRev> {
+export async function resolveRev(repoDir: string, input: RevInput | undefined, opts: GitOptions & { remote?: string; flag?: '--rev' | '--to' } = {}): Promise<ResolvedRev> {
   const asked = input === undefined ? 'HEAD' : input.kind === 'sha' ? input.sha : input.name;
+  const flag = opts.flag ?? '--rev';
   if (!(await isCheckoutRoot(repoDir, opts))) {
-    if (input?.kind !== 'sha') throw new UsageError(`${repoDir} is not a git checkout: --rev needs a full 40-hex SHA there`, 'run claw in the clawdinators checkout (or --repo DIR), or pass --rev <full sha>');
+    if (input?.kind !== 'sha') {
+      const what = input === undefined ? `the default rev (HEAD) needs a git checkout` : `${flag} ${shown(asked)} needs a full 40-hex SHA there`;
+      throw new UsageError(`${repoDir} is not a git checkout: ${what}`, `run claw in the clawdinators checkout (or --repo DIR), or pass ${flag} <full sha>`);
+    }
     return { sha: input.sha, asked, remote: { checked: false, why: `${repoDir} is not a git checkout` } };
   }
   const sha = await localCommit(repoDir, asked, opts);

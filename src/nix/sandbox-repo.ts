@@ -51,6 +51,24 @@ export function ensureSandboxRepo(home: string, fixture: string): SandboxRepo {
   }
 }
 
+/** The sample repo's tags of the revs the seeded hosts run (fixtures/sandbox `{rev:<name>}`). */
+export const SEED_REV_TAGS = { fleet: 'sample/fleet-rev', babelfish: 'sample/babelfish-rev' } as const;
+export type SeedRevs = Record<keyof typeof SEED_REV_TAGS, string>;
+
+/** The full SHAs of the seeded hosts' revs in the sandbox's repo (made if missing); undefined without git. */
+export function sandboxSeedRevs(home: string, fixture: string): SeedRevs | undefined {
+  const repo = ensureSandboxRepo(home, fixture);
+  if (repo.fallback) return undefined;
+  const sha = (tag: string) => runSync('git', ['rev-parse', '--verify', '--quiet', `${tag}^{commit}`], { cwd: repo.root, env: GIT_ENV }).trim();
+  try {
+    return { fleet: sha(SEED_REV_TAGS.fleet), babelfish: sha(SEED_REV_TAGS.babelfish) };
+  } catch (err) {
+    // A repo an older claw made has no such tags: the seed's own revs then.
+    if (err instanceof ExecError) return undefined;
+    throw err;
+  }
+}
+
 /** Remove the sandbox's repo and remote (a reset seeds them again). */
 export function removeSandboxRepo(home: string): void {
   rmSync(sandboxRepoDir(home), { recursive: true, force: true });
@@ -66,17 +84,28 @@ function seed(home: string, fixture: string): void {
   const bare = join(dir, `remote.git.tmp-${tag}`);
   try {
     const git = (cwd: string, ...args: string[]) => runSync('git', args, { cwd, env: GIT_ENV });
+    const commit = (date: string, message: string, ...more: string[]) =>
+      runSync('git', ['-c', 'commit.gpgsign=false', 'commit', '--quiet', '--no-verify', ...more, '-m', message], { cwd: work, env: { ...GIT_ENV, GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date } });
     cpSync(fixture, work, { recursive: true });
-    // The sample runbooks beside the sample repo were written to live in it, as runbooks/.
-    const runbooks = join(dirname(fixture), 'runbooks');
-    if (existsSync(runbooks)) cpSync(runbooks, join(work, 'runbooks'), { recursive: true });
     git(dir, 'init', '--quiet', '--bare', '--initial-branch=main', bare);
     git(work, 'init', '--quiet', '--initial-branch=main');
     git(work, 'add', '--all');
-    git(work, '-c', 'commit.gpgsign=false', 'commit', '--quiet', '--no-verify', '-m', 'clawdinators: the sample fleet (claw sandbox)');
+    // The seeded hosts run these two older commits (their clawdinator:rev tags), so a
+    // rollback right after the first deploy finds its rev in the repo and on the remote.
+    commit('2025-11-28T10:00:00Z', 'clawdinators: the sample fleet (claw sandbox)');
+    git(work, 'tag', SEED_REV_TAGS.babelfish);
+    commit('2025-12-05T09:00:00Z', 'clawdinator: rebuild the fleet (claw sandbox)', '--allow-empty');
+    git(work, 'tag', SEED_REV_TAGS.fleet);
+    // The sample runbooks beside the sample repo were written to live in it, as runbooks/.
+    const runbooks = join(dirname(fixture), 'runbooks');
+    if (existsSync(runbooks)) {
+      cpSync(runbooks, join(work, 'runbooks'), { recursive: true });
+      git(work, 'add', 'runbooks');
+    }
+    commit('2026-01-01T00:00:00Z', 'runbooks: move the orchestrator onto clawdinator-3 (claw sandbox)', '--allow-empty');
     claim(bare, sandboxRemoteDir(home));
     git(work, 'remote', 'add', 'origin', sandboxRemoteDir(home));
-    git(work, 'push', '--quiet', 'origin', 'main');
+    git(work, 'push', '--quiet', '--tags', 'origin', 'main');
     git(work, 'branch', '--quiet', '--set-upstream-to=origin/main');
     claim(work, sandboxRepoDir(home));
   } catch (err) {

@@ -173,7 +173,24 @@ export const SEED_FILES = ['account.json', 'ec2.json', 's3.json', 'ssm.json', 's
 /** Seed files that may be absent (nothing of that kind then). */
 export const OPTIONAL_SEED_FILES = ['ssh.json'] as const;
 
-async function loadFile<T>(dir: string, name: string, schema: z.ZodType<T>, absent?: T): Promise<T> {
+/**
+ * The revs the seeded hosts run, `{rev:<name>}` in the seed files: claw passes the
+ * commits of the sandbox's own repo (so a rollback finds them there); these otherwise.
+ */
+export const DEFAULT_SEED_REVS: Readonly<Record<string, string>> = {
+  fleet: 'e3b1c5d7f9a24680bd13579ace02468bdf13579a',
+  babelfish: '7c2e9a4f1b3d5e6a8c0f2b4d6e8a0c2e4f6a8b0d',
+};
+
+function fillRevs(text: string, file: string, revs: Readonly<Record<string, string>>): string {
+  return text.replace(/\{rev:([a-z-]+)\}/g, (_, name: string) => {
+    const rev = revs[name];
+    if (rev === undefined || !/^[0-9a-f]{40}$/.test(rev)) throw new UsageError(`${file}: {rev:${name}} names no seed rev (known: ${Object.keys(revs).join(', ')})`, 'fix the sandbox seed');
+    return rev;
+  });
+}
+
+async function loadFile<T>(dir: string, name: string, schema: z.ZodType<T>, absent?: T, revs: Readonly<Record<string, string>> = DEFAULT_SEED_REVS): Promise<T> {
   const file = join(dir, name);
   const fix = `fix the sandbox seed in ${dir}`;
   let text: string;
@@ -183,7 +200,7 @@ async function loadFile<T>(dir: string, name: string, schema: z.ZodType<T>, abse
     if (absent !== undefined && (err as NodeJS.ErrnoException).code === 'ENOENT') return absent;
     throw new UsageError(`sandbox seed file ${file} cannot be read: ${(err as Error).message}`, fix);
   }
-  const parsed = schema.safeParse(parseJsonText(text, file, fix));
+  const parsed = schema.safeParse(parseJsonText(fillRevs(text, file, revs), file, fix));
   if (!parsed.success) {
     const { path, message } = describeIssue(parsed.error.issues[0]!);
     throw new UsageError(`${file}: ${path ? `${path}: ` : ''}${message}`, fix);
@@ -191,12 +208,12 @@ async function loadFile<T>(dir: string, name: string, schema: z.ZodType<T>, abse
   return parsed.data;
 }
 
-export async function loadFixture(dir: string): Promise<SeedFixture> {
+export async function loadFixture(dir: string, revs: Readonly<Record<string, string>> = DEFAULT_SEED_REVS): Promise<SeedFixture> {
   const [account, ec2, s3, ssm, spot, cloudformation, ssh] = await Promise.all([
     loadFile(dir, 'account.json', accountFile),
-    loadFile(dir, 'ec2.json', ec2File),
+    loadFile(dir, 'ec2.json', ec2File, undefined, revs),
     loadFile(dir, 's3.json', s3File),
-    loadFile(dir, 'ssm.json', ssmFile),
+    loadFile(dir, 'ssm.json', ssmFile, undefined, revs),
     loadFile(dir, 'spot.json', spotFile),
     loadFile(dir, 'cloudformation.json', cloudformationFile),
     loadFile(dir, 'ssh.json', sshFile, { hosts: [] }),

@@ -37,6 +37,8 @@ export interface SandboxOptions {
    * "warning:" prefix). Default: not told (the caller owns the process's streams).
    */
   onFaults?: (message: string) => void;
+  /** The revs the seed's `{rev:<name>}` stand for, asked only when seeding (default: the seed's own, DEFAULT_SEED_REVS). */
+  revs?: () => Readonly<Record<string, string>> | undefined;
 }
 
 export interface Sandbox {
@@ -111,7 +113,7 @@ async function seedInto(file: string, opts: SandboxOptions, now: () => Date): Pr
   return stateLock(`${file}.lock`).run(async () => {
     const existing = await readState(file);
     if (existing) return existing;
-    const state = seedState(await loadFixture(opts.seedDir), now());
+    const state = seedState(await loadFixture(opts.seedDir, opts.revs?.()), now());
     await writeStateAtomic(file, state);
     return state;
   });
@@ -155,7 +157,7 @@ export async function resetSandbox(opts: SandboxOptions): Promise<Sandbox> {
   const now = opts.now ?? (() => new Date());
   const file = sandboxStatePath(opts.home);
   // Load the fixture first: a broken seed must not cost the operator the old state.
-  const state = seedState(await loadFixture(opts.seedDir), now());
+  const state = seedState(await loadFixture(opts.seedDir, opts.revs?.()), now());
   await stateLock(`${file}.lock`).run(async () => {
     await removeState(file);
     await writeStateAtomic(file, state);

@@ -52,7 +52,7 @@ describe.skipIf(!available)('claw tui in a real terminal', () => {
     const s = openDashboard();
     let screen = await firstFrame(s);
     for (const host of ['clawdinator-1', 'clawdinator-2', 'clawdinator-babelfish', 'clawdinator-scratch']) expect(hostLine(screen, host)).toBeDefined();
-    expect(hostLine(screen, 'clawdinator-1')).toMatch(/^> clawdinator-1 +i-[0-9a-f]{17} +running +t3\.large +eu-central-1a +latest +e3b1c5d7 !=HEAD +online +ok$/);
+    expect(hostLine(screen, 'clawdinator-1')).toMatch(/^> clawdinator-1 +i-[0-9a-f]{17} +running +t3\.large +eu-central-1a +latest +[0-9a-f]{8} !=HEAD +online +ok$/);
     expect(hostLine(screen, 'clawdinator-babelfish')).toMatch(/1 behind .*online +ami-behind$/);
     expect(hostLine(screen, 'clawdinator-scratch')).toMatch(/stopped .* connection-lost +unregistered$/);
     expect(screen).toContain('SANDBOX eu-central-1');
@@ -106,7 +106,7 @@ describe.skipIf(!available)('claw tui in a real terminal', () => {
     const head = /HEAD ([0-9a-f]{12})/.exec(await firstFrame(s))![1]!;
     await press(s, 'd');
     let screen = await waitForScreen(s, (x) => new RegExp(`Deploy clawdinator-1 to ${head}[0-9a-f]{28}\\?`).test(x));
-    expect(screen).toMatch(new RegExp(`canary +clawdinator-1 +i-[0-9a-f]{17} +e3b1c5d7f9a2 -> ${head}`));
+    expect(screen).toMatch(new RegExp(`canary +clawdinator-1 +i-[0-9a-f]{17} +[0-9a-f]{12} -> ${head}`));
     await press(s, 'y');
     screen = await waitForScreen(s, (x) => x.includes(`${head}: succeeded`) || x.includes(`${head}: failed`), 60_000);
     expect(screen).toContain(`deploy clawdinator-1 -> ${head}: succeeded`);

@@ -96,6 +96,20 @@ describe('previousSuccessfulRev', () => {
     expect(previousSuccessfulRev([], 'h', A)).toBeUndefined();
   });
 
+  it('right after one deploy: the rev the host ran before it (the record says so), not "nothing"', () => {
+    const X = sha('e');
+    expect(previousSuccessfulRev([rec('h', B, 1, 'success', { previousRev: X })], 'h', B)).toBe(X);
+    expect(previousSuccessfulRev([rec('h', B, 1, 'success', { previousRev: X })], 'h')).toBe(X);
+    // The record of the current rev's newest success speaks, whatever older successes say.
+    expect(previousSuccessfulRev([rec('h', A, 1), rec('h', B, 2, 'success', { previousRev: C })], 'h', B)).toBe(C);
+    // A redeploy of the same rev says nothing new: the older successes decide.
+    expect(previousSuccessfulRev([rec('h', A, 1), rec('h', B, 2, 'success', { previousRev: B })], 'h', B)).toBe(A);
+    // A failed deploy's previousRev is not a rollback target.
+    expect(previousSuccessfulRev([rec('h', B, 1, 'failed', { previousRev: X })], 'h', B)).toBeUndefined();
+    // The current rev never succeeded here: its records do not name what came before.
+    expect(previousSuccessfulRev([rec('h', A, 1, 'success', { previousRev: X })], 'h', C)).toBe(A);
+  });
+
   it('after a rollback (A, B, A) the previous of A is B: the success just older than the newest A', () => {
     expect(previousSuccessfulRev([rec('h', A, 1), rec('h', B, 2), rec('h', A, 3)], 'h', A)).toBe(B);
     expect(previousSuccessfulRev([rec('h', A, 1), rec('h', B, 2), rec('h', B, 3)], 'h', B)).toBe(A);

@@ -53,7 +53,9 @@ describe('claw tui services on the sandbox', () => {
     const plan = await planDeploy(ctx, 'clawdinator-1', undefined);
     expect(plan.sha).toBe(head);
     expect(plan.planText).toMatch(new RegExp(`^deploy: clawdinator-1\nrev: {4}${head} \\(HEAD, on origin refs/heads/main\\)`));
-    expect(plan.planText).toMatch(new RegExp(`canary +clawdinator-1 +i-0a3f5c9e2b7d41c08 +e3b1c5d7f9a2 -> ${head.slice(0, 12)}`));
+    // The seeded fleet runs an older commit of that repo (tagged sample/fleet-rev).
+    const fleet = execFileSync('git', ['-C', join(ctx.home, 'sandbox', 'repo'), 'rev-parse', 'sample/fleet-rev^{commit}'], { encoding: 'utf8' }).trim();
+    expect(plan.planText).toMatch(new RegExp(`canary +clawdinator-1 +i-0a3f5c9e2b7d41c08 +${fleet.slice(0, 12)} -> ${head.slice(0, 12)}`));
     expect(plan.text).toBe(plan.planText); // no warning
 
     const events: ClawEvent[] = [];
@@ -62,7 +64,7 @@ describe('claw tui services on the sandbox', () => {
     expect(events.filter((e) => e.type !== 'warning')).toEqual([]);
     const sandbox = await openSandbox({ home: ctx.home, seedDir: SEED });
     const inst = sandbox.admin.state().instances.find((i) => i.instanceId === 'i-0a3f5c9e2b7d41c08');
-    expect(inst?.tags['clawdinator:rev']).toBe('e3b1c5d7f9a24680bd13579ace02468bdf13579a');
+    expect(inst?.tags['clawdinator:rev']).toBe(fleet);
   });
 
   it('a plan that cannot be made is the deploy\'s own error', async () => {
