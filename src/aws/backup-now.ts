@@ -1,5 +1,5 @@
 import type { DescribeInstancesCommandInput, Instance } from '@aws-sdk/client-ec2';
-import { parseBackupUnitOutput, type BackupTarget, type BackupUnitOutcome } from '../core/backup.js';
+import { BACKUP_UNIT, OPENCLAW_TAG, parseBackupUnitOutput, type BackupTarget, type BackupUnitOutcome } from '../core/backup.js';
 import { asHostId, type HostId } from '../core/deploy-target.js';
 import { RefusedError, RemoteError, UsageError } from '../core/errors.js';
 import { HOSTNAME_RE } from '../core/patterns.js';
@@ -24,7 +24,13 @@ export interface BackupHost {
 const describe = (i: Instance) => `${i.InstanceId ?? '?'} ${i.State?.Name ?? '?'}`;
 
 /** Exactly one pending|running instance; otherwise an error naming what was found. */
-export async function findBackupHost(ec2: Ec2Api, wanted: BackupTarget): Promise<BackupHost> {
+/**
+ * The one pending or running instance `wanted` names, which must be an OpenClaw host
+ * (tagged app=openclaw, and stack=<stack> when the stack is known): only those have the
+ * backup lane's units, so anything else is refused before a command is sent, naming the
+ * stack's OpenClaw hosts.
+ */
+export async function findBackupHost(ec2: Ec2Api, wanted: BackupTarget, stack?: string): Promise<BackupHost> {
   const byId = wanted.kind === 'instance-id';
   const raw = wanted.value;
   let found: Instance[];
@@ -44,9 +50,26 @@ export async function findBackupHost(ec2: Ec2Api, wanted: BackupTarget): Promise
     throw new RefusedError(`${byId ? what : `an ${what}`}: ${why} (found ${found.map(describe).join(', ')})`, usable.length ? 'name the one to back up by its instance id' : 'start the instance first; nothing was sent');
   }
   const one = usable[0]!;
-  const name = tagMap(one.Tags).Name;
-  const host = name !== undefined && HOSTNAME_RE.test(name) ? name : one.InstanceId!;
+  const tags = tagMap(one.Tags);
+  const host = tags.Name !== undefined && HOSTNAME_RE.test(tags.Name) ? tags.Name : one.InstanceId!;
+  const openclaw = tags[OPENCLAW_TAG.key] === OPENCLAW_TAG.value;
+  if (!openclaw || (stack !== undefined && tags.stack !== stack)) {
+    const why = !openclaw ? `it is not an OpenClaw host (no tag ${OPENCLAW_TAG.key}=${OPENCLAW_TAG.value})` : `it is an OpenClaw host of stack ${tags.stack ?? '(none)'}, not ${stack}`;
+    const others = await openclawHosts(ec2, stack);
+    const of = stack === undefined ? '' : ` of stack ${stack}`;
+    throw new RefusedError(
+      `${host} (${one.InstanceId}) has no ${BACKUP_UNIT}: ${why}; nothing was sent`,
+      others.length ? `the OpenClaw hosts${of}: ${others.join(', ')}` : `no pending or running instance is tagged ${OPENCLAW_TAG.key}=${OPENCLAW_TAG.value}${stack === undefined ? '' : ` and stack=${stack}`}`,
+    );
+  }
   return { host: asHostId(host), instanceId: one.InstanceId!, state: one.State!.Name! };
+}
+
+/** The names of the pending or running OpenClaw hosts (of `stack`, when given). */
+async function openclawHosts(ec2: Ec2Api, stack: string | undefined): Promise<string[]> {
+  const filters = [{ Name: `tag:${OPENCLAW_TAG.key}`, Values: [OPENCLAW_TAG.value] }, { Name: 'instance-state-name', Values: [...USABLE] }, ...(stack === undefined ? [] : [{ Name: 'tag:stack', Values: [stack] }])];
+  const reservations = await collectPages((i: DescribeInstancesCommandInput) => ec2.describeInstances(i), { Filters: filters }, (out) => out.Reservations, 'DescribeInstances');
+  return reservations.flatMap((r) => r.Instances ?? []).map((i) => tagMap(i.Tags).Name ?? i.InstanceId!).sort();
 }
 
 export interface BackupRun extends BackupUnitOutcome {

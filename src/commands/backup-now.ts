@@ -1,7 +1,7 @@
 import { readBackupListing } from '../aws/backup.js';
 import { BackupUnitFailed, findBackupHost, runBackupUnit } from '../aws/backup-now.js';
 import { PollMeter } from '../aws/run-command.js';
-import { BACKUP_POLL_BUDGET, BACKUP_UNIT, parseBackupTarget, SANDBOX_POLL_BUDGET } from '../core/backup.js';
+import { BACKUP_POLL_BUDGET, BACKUP_UNIT, parseBackupTarget, parseStack, SANDBOX_POLL_BUDGET } from '../core/backup.js';
 import { renderBackupNow, type BackupNowReport } from '../ui/backup-text.js';
 import { resolveBackupBucket, type BucketOptions } from './backup-common.js';
 import type { Context } from './context.js';
@@ -18,7 +18,7 @@ export async function now(ctx: Context, rawHost: string, opts: NowOptions): Prom
   const wanted = parseBackupTarget(rawHost);
   const bucket = await resolveBackupBucket(ctx, opts);
   const { ec2, ssm, s3 } = await ctx.clients();
-  const target = await findBackupHost(ec2, wanted);
+  const target = await findBackupHost(ec2, wanted, opts.stack === undefined ? undefined : parseStack(opts.stack));
   // Read before sending: a missing bucket stops here, and "new" needs a before.
   const before = (await readBackupListing(s3, bucket)).snapshots[0] ?? null;
   const plan = `start ${BACKUP_UNIT} on ${target.host} (${target.instanceId}), then look for its snapshot in s3://${bucket.name}/snapshots/`;

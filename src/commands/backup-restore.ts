@@ -3,7 +3,7 @@ import { findBackupHost, type BackupHost } from '../aws/backup-now.js';
 import { runRestoreUnit, type RestoreRun } from '../aws/backup-restore.js';
 import { PollMeter } from '../aws/run-command.js';
 import { checkMaxDelete, parseS3Url } from '../aws/sync.js';
-import { BACKUP_POLL_BUDGET, parseBackupTarget, SANDBOX_POLL_BUDGET, snapshotPrefix } from '../core/backup.js';
+import { BACKUP_POLL_BUDGET, parseBackupTarget, parseStack, SANDBOX_POLL_BUDGET, snapshotPrefix } from '../core/backup.js';
 import {
   checkRestoreSource, isNoop, refuseNestedSnapshots, latestOf, requireNonEmptySource, requireSnapshot, snapshotOf, touchesExisting, undoHint,
 } from '../core/backup-sync.js';
@@ -41,7 +41,7 @@ export async function restore(ctx: Context, opts: RestoreOptions): Promise<void>
   const [listing, found] = await Promise.all([readBackupListing(s3, bucket), loadMarker(ctx, bucket)]);
   const source: SyncLocation = fromUrl ?? snapshotOf(bucket.name, requireSnapshot(listing, opts.snapshot!));
   // The host is found before anything changes: a wrong name stops here.
-  const host: BackupHost | undefined = wantedHost ? await findBackupHost(ec2, wantedHost) : undefined;
+  const host: BackupHost | undefined = wantedHost ? await findBackupHost(ec2, wantedHost, opts.stack === undefined ? undefined : parseStack(opts.stack)) : undefined;
 
   const main = await planIn(ctx, bucket, source, latestOf(bucket.name), { delete: opts.delete });
   requireNonEmptySource(main);

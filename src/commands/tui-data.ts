@@ -8,7 +8,7 @@ import { readLock } from '../aws/lock.js';
 import { pingInstances } from '../aws/ssm-ping.js';
 import type { Outcome } from '../core/dashboard-refresh.js';
 import { listPrefix, type BackupBucket } from '../aws/backup.js';
-import { LATEST_PREFIX, summarizeLatest } from '../core/backup.js';
+import { LATEST_PREFIX, OPENCLAW_TAG, summarizeLatest } from '../core/backup.js';
 import type { BackupData, FleetData, HeadData, RefreshResult } from '../core/dashboard-state.js';
 import { ClawError } from '../core/errors.js';
 import { buildStatus, sortImagesNewestFirst, type FleetInstance, type SsmPing } from '../core/fleet.js';
@@ -28,7 +28,6 @@ import type { Context } from './context.js';
 
 export const HISTORY_LIMIT = 8;
 /** OpenClaw hosts carry app=openclaw (and stack=NAME), not the fleet's tag. */
-const OPENCLAW_TAG = { key: 'app', value: 'openclaw' };
 
 /** One line for the banner: claw's own message, the AWS explanation, or the error's first line. */
 export function describeError(err: unknown, ctx: Pick<Context, 'target'>): string {

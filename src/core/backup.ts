@@ -11,6 +11,8 @@ import type { PollBudget } from './rollout-poll.js';
 export const LATEST_PREFIX = 'latest/';
 export const SNAPSHOTS_PREFIX = 'snapshots/';
 export const BACKUP_UNIT = 'openclaw-s3-backup.service';
+/** The OpenClaw hosts of a stack, the ones with the backup lane's units, carry this tag and `stack=<stack>`. */
+export const OPENCLAW_TAG = { key: 'app', value: 'openclaw' } as const;
 /** The host's timer interval; latest/ is stale beyond two of them. */
 export const BACKUP_INTERVAL_MS = 20 * 60_000;
 export const STALE_AFTER_MS = 2 * BACKUP_INTERVAL_MS;

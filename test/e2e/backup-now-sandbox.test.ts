@@ -80,12 +80,21 @@ describe('claw --sandbox backup now', () => {
     expect(r.stderr).toMatch(/^hint: the host's journal has the rest: journalctl -u openclaw-s3-backup\.service$/m);
   });
 
-  it('a host without the unit fails with systemd\'s answer; unknown and stopped hosts are refused before anything is sent', async () => {
-    const { claw, digest } = sandboxHome();
-    const noUnit = await claw('now', 'clawdinator-1', '--stack', 'lab');
-    expect(noUnit.exitCode).toBe(1);
-    expect(noUnit.stderr).toMatch(/failed: the command ended Failed, exit 5\n {2}Failed to start openclaw-s3-backup\.service: Unit openclaw-s3-backup\.service not found\./);
+  it('a clawdinator (no backup unit), another stack\'s host, unknown and stopped hosts are refused before anything is sent', async () => {
+    const { claw, digest, sandbox } = sandboxHome();
+    await claw('list', '--stack', 'lab');
     const before = digest();
+    const commands = async () => (await sandbox()).admin.state().ssmCommands.length;
+    const noUnit = await claw('now', 'clawdinator-1', '--stack', 'lab');
+    expect(noUnit.exitCode).toBe(3);
+    expect(noUnit.stderr).toBe(
+      'error: clawdinator-1 (i-0a3f5c9e2b7d41c08) has no openclaw-s3-backup.service: it is not an OpenClaw host (no tag app=openclaw); nothing was sent\n'
+      + 'hint: the OpenClaw hosts of stack lab: openclaw-lab\n',
+    );
+    const otherStack = await claw('now', 'openclaw-lab', '--stack', 'orchestrator');
+    expect(otherStack.exitCode).toBe(3);
+    expect(otherStack.stderr).toMatch(/^error: openclaw-lab \(i-[0-9a-f]{17}\) has no openclaw-s3-backup\.service: it is an OpenClaw host of stack lab, not orchestrator; nothing was sent$/m);
+    expect(await commands()).toBe(0);
     const unknown = await claw('now', 'openclaw-nope', '--stack', 'lab');
     expect(unknown.exitCode).toBe(2);
     expect(unknown.stderr).toMatch(/^error: no instance named openclaw-nope in this account and region\n/);
@@ -93,5 +102,16 @@ describe('claw --sandbox backup now', () => {
     expect(stopped.exitCode).toBe(3);
     expect(stopped.stderr).toMatch(/^error: an instance named clawdinator-scratch: none is pending or running \(found i-0d1c3e5a7b9f20c46 stopped\)\n/);
     expect(digest()).toBe(before);
+  });
+
+  it('an OpenClaw host whose unit is missing after all fails with systemd\'s answer', async () => {
+    const { claw, sandbox } = sandboxHome();
+    await claw('list', '--stack', 'lab');
+    const sbx = await sandbox();
+    const lab = sbx.admin.state().instances.find((i) => i.tags.Name === 'openclaw-lab')!.instanceId;
+    await sbx.admin.setBackupBucket(lab, null);
+    const r = await claw('now', 'openclaw-lab', '--stack', 'lab');
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toMatch(/failed: the command ended Failed, exit 5\n {2}Failed to start openclaw-s3-backup\.service: Unit openclaw-s3-backup\.service not found\./);
   });
 });
