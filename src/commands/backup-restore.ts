@@ -9,6 +9,7 @@ import {
 } from '../core/backup-sync.js';
 import { UsageError } from '../core/errors.js';
 import { describeLocation, type SyncLocation } from '../core/sync-location.js';
+import { closingLine } from '../core/sync-plan.js';
 import { resolveBackupBucket, type BucketOptions } from './backup-common.js';
 import { bucketFlag, parseMaxDelete } from './backup-flags.js';
 import { earlierRunJson, loadMarker, overwriteNotes, planOverwrite, runOverwrite } from './backup-overwrite.js';
@@ -51,7 +52,7 @@ export async function restore(ctx: Context, opts: RestoreOptions): Promise<void>
   // An earlier run that stopped part-way is finished even when latest/ already matches: it may not have restarted the host.
   if (isNoop(main) && !found) {
     if (opts.json) ctx.print(JSON.stringify({ mode: opts.dryRun ? 'dry-run' : 'run', bucket: bucket.name, source: describeLocation(source), keptAs: null, earlierRun: null, restart: restartJson, steps: [], outcomes: [] }, null, 2));
-    else ctx.print(`latest/ already matches ${describeLocation(source)}: nothing to restore${host ? ', so nothing to restart' : ''}`);
+    else ctx.print(`${closingLine('latest/', describeLocation(source), main, 'already')}: nothing to restore${host ? ', so nothing to restart' : ''}`);
     return;
   }
   const shortSource = source.kind === 's3' && source.bucket === bucket.name ? source.prefix : describeLocation(source);
@@ -71,7 +72,7 @@ export async function restore(ctx: Context, opts: RestoreOptions): Promise<void>
     source: describeLocation(source),
     onFailure: (step) => step.id === 'keep-latest' ? 'latest/ was not touched; run the same restore again' : `run the same restore again to finish${undo ? `, or ${undo}` : ''}`,
   });
-  const closing = [`latest/ now matches ${describeLocation(source)}`, ...(undo ? [undo] : [])];
+  const closing = [closingLine('latest/', describeLocation(source), main), ...(undo ? [undo] : [])];
   if (!host) return report(ctx, opts, result, { json, closing });
   // The restore in S3 is done: say so before the host step, whose failure is its own.
   if (!opts.json) ctx.print(renderSyncOutcome(result.outcomes, closing));

@@ -31,6 +31,8 @@ export const stepJson = (s: BackupSyncStep) => ({
   summary: summarizePlan(s.plan),
   transfers: s.plan.transfers,
   deletes: s.plan.deletes,
+  /** Only at the destination, left there without --delete. */
+  left: s.plan.left ?? [],
   refused: s.plan.blocked ?? [],
   removeTemporary: s.plan.staleTemp ?? [],
 });

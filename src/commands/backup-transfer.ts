@@ -8,6 +8,7 @@ import {
 } from '../core/backup-sync.js';
 import { UsageError } from '../core/errors.js';
 import { describeLocation, type SyncLocation } from '../core/sync-location.js';
+import { closingLine } from '../core/sync-plan.js';
 import { resolveBackupBucket, type BucketOptions } from './backup-common.js';
 import { bucketFlag, parseMaxDelete } from './backup-flags.js';
 import { earlierRunJson, loadMarker, overwriteNotes, planOverwrite, runOverwrite, warnIfPartWritten } from './backup-overwrite.js';
@@ -60,12 +61,12 @@ export async function pull(ctx: Context, opts: PullOptions): Promise<void> {
   requireNonEmptySource(plan);
   checkMaxDelete(plan, maxDelete);
   const json = { bucket: bucket.name, source: describeLocation(source), destination: dir };
-  if (isNoop(plan)) return nothingToDo(ctx, opts, json, `${dir} already matches ${describeLocation(source)}: nothing to pull`);
+  if (isNoop(plan)) return nothingToDo(ctx, opts, json, `${closingLine(dir, describeLocation(source), plan, 'already')}: nothing to pull`);
   const steps: BackupSyncStep[] = [{ id: 'pull', title: `pull ${describeLocation(source)}`, plan }];
   if (showPlan(ctx, steps, opts, { json })) return;
   await confirmIf(ctx, touchesExisting(plan), `Overwrite or delete files in ${dir}?`, opts.yes);
   const result = await runSteps(ctx, steps, () => 'run the same pull again to finish: what arrived intact is kept, partial files never replace good ones');
-  report(ctx, opts, result, { json, closing: [`${dir} now matches ${describeLocation(source)}`] });
+  report(ctx, opts, result, { json, closing: [closingLine(dir, describeLocation(source), plan)] });
 }
 
 export async function push(ctx: Context, opts: PushOptions): Promise<void> {
@@ -79,7 +80,7 @@ export async function push(ctx: Context, opts: PushOptions): Promise<void> {
   const found = await loadMarker(ctx, bucket);
   const json0 = { bucket: bucket.name, source: dir, destination: describeLocation(latestOf(bucket.name)) };
   // Nothing to change (and no earlier run to finish) costs the listing of latest/ and the marker's read.
-  if (isNoop(main) && !found) return nothingToDo(ctx, opts, { ...json0, keptAs: null, earlierRun: null }, `latest/ already matches ${dir}: nothing to push`);
+  if (isNoop(main) && !found) return nothingToDo(ctx, opts, { ...json0, keptAs: null, earlierRun: null }, `${closingLine('latest/', dir, main, 'already')}: nothing to push`);
   const listing = await readBackupListing(s3, bucket);
   const plan = await planOverwrite(ctx, bucket, { main, step: { id: 'push', title: `push ${dir} into latest/` }, listing, found });
   const kept = plan.decision.keptAs ?? undefined;
@@ -92,5 +93,5 @@ export async function push(ctx: Context, opts: PushOptions): Promise<void> {
     source: dir,
     onFailure: (step) => step.id === 'keep-latest' ? 'latest/ was not touched; run the same push again' : `run the same push again to finish${undo ? `, or ${undo}` : ''}`,
   });
-  report(ctx, opts, result, { json, closing: [`latest/ now matches ${dir}`, ...(undo ? [undo] : [])] });
+  report(ctx, opts, result, { json, closing: [closingLine('latest/', dir, main), ...(undo ? [undo] : [])] });
 }

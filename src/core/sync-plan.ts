@@ -35,6 +35,8 @@ export interface SyncPlan {
   destination: SyncLocation;
   transfers: SyncTransfer[];
   deletes: { key: string; size: number }[];
+  /** Only at the destination and left there (no --delete): what --delete would remove. */
+  left?: { key: string; size: number }[] | undefined;
   unchanged: { count: number; bytes: number };
   /** Temporary folders of killed pulls (relative paths under the local destination), removed when the plan runs. */
   staleTemp?: string[] | undefined;
@@ -164,10 +166,10 @@ export function buildPlan(p: PlanInput): SyncPlan {
   for (const e of p.pairing.sourceOnly) if (!blocked.has(e.key)) transfers.push(entry(e, 'new'));
   for (const e of changed.values()) if (!blocked.has(e.key)) transfers.push(entry(e, 'changed'));
   transfers.sort((a, b) => compareUtf8(a.key, b.key));
-  const deletes = p.delete
-    ? p.pairing.destinationOnly.filter((e) => !isShadowed(e.key, p.skipped ?? [])).map((e) => ({ key: e.key, size: e.size }))
-    : [];
+  const extra = p.pairing.destinationOnly.filter((e) => !isShadowed(e.key, p.skipped ?? [])).map((e) => ({ key: e.key, size: e.size }));
+  const deletes = p.delete ? extra : [];
   const plan: SyncPlan = { source: p.source, destination: p.destination, transfers, deletes, unchanged };
+  if (!p.delete && extra.length > 0) plan.left = extra;
   if (p.staleTemp && p.staleTemp.length > 0) plan.staleTemp = [...p.staleTemp].sort(compareUtf8);
   if (p.blocked && p.blocked.length > 0) plan.blocked = [...p.blocked].sort((a, b) => compareUtf8(a.key, b.key));
   return plan;
@@ -259,6 +261,7 @@ export function describePlan(plan: SyncPlan): string {
   const parts = [`${op} ${s.transfer.count} (${formatBytes(s.transfer.bytes)}; ${s.new} new, ${s.changed} changed)`];
   if (plan.deletes.length > 0) parts.push(`delete ${s.delete.count} (${formatBytes(s.delete.bytes)})`);
   parts.push(`${s.unchanged.count} unchanged (${formatBytes(s.unchanged.bytes)})`);
+  if (plan.left?.length) parts.push(`${plan.left.length} only at the destination, left there (--delete would remove them)`);
   if (plan.blocked?.length) parts.push(`${plan.blocked.length} refused (cannot be written here)`);
   if (plan.staleTemp?.length) parts.push(`remove ${plan.staleTemp.length} temporary folder${plan.staleTemp.length === 1 ? '' : 's'} of a killed pull (${plan.staleTemp.join(', ')})`);
   return `${describeLocation(plan.source)} -> ${describeLocation(plan.destination)}: ${parts.join(', ')}`;
@@ -272,4 +275,18 @@ export function checkMaxDelete(plan: SyncPlan, maxDelete: number | undefined): v
     `would delete ${plan.deletes.length} ${what}, more than --max-delete ${maxDelete}; nothing was changed`,
     `check that ${describeLocation(plan.source)} is complete, then run again with --max-delete ${plan.deletes.length} (or without --delete)`,
   );
+}
+
+/**
+ * The closing line of a sync into `where`: it matches the source only when nothing was
+ * left there that the source lacks; otherwise exactly what is true, and what --delete
+ * would have removed (at most 5 keys named).
+ */
+export function closingLine(where: string, source: string, plan: SyncPlan | undefined, when: 'now' | 'already' = 'now'): string {
+  const left = plan?.left ?? [];
+  if (left.length === 0) return `${where} ${when} matches ${source}`;
+  const names = left.slice(0, 5).map((l) => l.key).join(', ') + (left.length > 5 ? ` and ${left.length - 5} more` : '');
+  const n = `${left.length} object${left.length === 1 ? '' : 's'}`;
+  const would = when === 'now' ? 'would have removed' : 'would remove';
+  return `${where} ${when} holds everything in ${source}; ${n} not in it remain${left.length === 1 ? 's' : ''} (${names}): --delete ${would} ${left.length === 1 ? 'it' : 'them'}`;
 }

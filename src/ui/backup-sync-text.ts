@@ -15,6 +15,7 @@ function counts(plan: SyncPlan): string {
   if (s.delete.count > 0) parts.push(`delete ${s.delete.count} (${formatBytes(s.delete.bytes)})`);
   parts.push(`${s.unchanged.count} unchanged`);
   if (plan.blocked?.length) parts.push(`${plan.blocked.length} refused (cannot be written here)`);
+  if (plan.left?.length) parts.push(`${plan.left.length} not in the source left as ${plan.left.length === 1 ? 'it is' : 'they are'} (--delete would delete ${plan.left.length === 1 ? 'it' : 'them'})`);
   return parts.join(', ');
 }
 
@@ -31,6 +32,7 @@ function objectLines(plan: SyncPlan): string[] {
   return [
     ...plan.transfers.map((t) => `       ${op.padEnd(8)} ${t.reason.padEnd(7)} ${escapeField(t.key)}  ${formatBytes(t.size)}`),
     ...plan.deletes.map((d) => `       ${'delete'.padEnd(8)} ${'gone'.padEnd(7)} ${escapeField(d.key)}  ${formatBytes(d.size)}`),
+    ...(plan.left ?? []).map((d) => `       ${'leave'.padEnd(8)} ${'extra'.padEnd(7)} ${escapeField(d.key)}  ${formatBytes(d.size)}`),
   ];
 }
 

@@ -54,6 +54,26 @@ describe('claw --sandbox backup restore / pull', () => {
     expect(again.stdout).toBe(`latest/ already matches s3://${BUCKET}/snapshots/${older}/: nothing to restore, so nothing to restart\n`);
   });
 
+  it('without --delete it says exactly what is true: what latest/ holds, what is still there, what --delete would remove', async () => {
+    const { claw, sandbox, stamps } = sandboxHome();
+    const older = (await stamps())[3]!;
+    // latest/ has config/openclaw.json, which the snapshots lack.
+    const dry = await claw('restore', '--stack', 'lab', '--snapshot', older, '--dry-run', '--objects');
+    expect(dry.stdout).toContain('copy 3 (');
+    expect(dry.stdout).toContain('0 unchanged, 1 not in the source left as it is (--delete would delete it)');
+    expect(dry.stdout).toMatch(/ {7}leave {4}extra {3}config\/openclaw\.json/);
+    const json = JSON.parse((await claw('restore', '--stack', 'lab', '--snapshot', older, '--dry-run', '--json')).stdout) as { steps: { id: string; left: { key: string }[] }[] };
+    expect(json.steps.find((st) => st.id === 'restore')!.left.map((l) => l.key)).toEqual(['config/openclaw.json']);
+    const r = await claw('restore', '--stack', 'lab', '--snapshot', older, '--yes');
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).not.toContain('now matches');
+    expect(r.stdout).toContain(`latest/ now holds everything in s3://${BUCKET}/snapshots/${older}/; 1 object not in it remains (config/openclaw.json): --delete would have removed it\n`);
+    const keys = ((await (await sandbox()).clients.s3.listObjectsV2({ Bucket: BUCKET, Prefix: 'latest/' })).Contents ?? []).map((o) => o.Key);
+    expect(keys).toContain('latest/config/openclaw.json');
+    const again = await claw('restore', '--stack', 'lab', '--snapshot', older, '--yes');
+    expect(again.stdout).toBe(`latest/ already holds everything in s3://${BUCKET}/snapshots/${older}/; 1 object not in it remains (config/openclaw.json): --delete would remove it: nothing to restore\n`);
+  });
+
   it("a failing restore unit on the host: exit 1 with its output, latest/ restored", async () => {
     const { claw, sandbox, stamps } = sandboxHome();
     const older = (await stamps())[2]!;

@@ -16,12 +16,14 @@ import { backupCommands } from '../../src/core/ssm-script.js';
 const unexpected = (name: string) => async () => { throw new Error(`unexpected call: ${name}`); };
 const awsError = (name: string, message = name) => Object.assign(new Error(message), { name, $metadata: { httpStatusCode: 400 } });
 
-function fakeEc2(instances: Instance[], o: { notFound?: boolean } = {}) {
+function fakeEc2(instances: Instance[], o: { notFound?: boolean; openclaw?: Instance[] } = {}) {
   const calls: DescribeInstancesCommandInput[] = [];
   const ec2 = {
     async describeInstances(input: DescribeInstancesCommandInput) {
       calls.push(input);
       if (o.notFound) throw awsError('InvalidInstanceID.NotFound', `The instance ID '${input.InstanceIds?.[0]}' does not exist`);
+      // The listing of the OpenClaw hosts (a refusal names them).
+      if (input.Filters?.some((f) => f.Name === 'tag:app')) return { $metadata: {}, Reservations: [{ Instances: o.openclaw ?? [] }] };
       return { $metadata: {}, Reservations: [{ Instances: instances }] };
     },
   } as Partial<Ec2Api>;
@@ -31,8 +33,9 @@ function fakeEc2(instances: Instance[], o: { notFound?: boolean } = {}) {
   return { ec2: ec2 as Ec2Api, calls };
 }
 
-const inst = (id: string, state: string, name?: string): Instance => ({
-  InstanceId: id, State: { Name: state as 'running' }, Tags: name ? [{ Key: 'Name', Value: name }] : [],
+/** An OpenClaw host of stack lab unless `tags` says otherwise. */
+const inst = (id: string, state: string, name?: string, tags: Record<string, string> = { app: 'openclaw', stack: 'lab' }): Instance => ({
+  InstanceId: id, State: { Name: state as 'running' }, Tags: [...(name ? [{ Key: 'Name', Value: name }] : []), ...Object.entries(tags).map(([Key, Value]) => ({ Key, Value }))],
 });
 
 describe('findBackupHost', () => {
@@ -44,6 +47,7 @@ describe('findBackupHost', () => {
 
   it('takes an instance id; its Name tag names it in the comment, else the id does', async () => {
     const { ec2, calls } = fakeEc2([inst('i-0aaaaaaaaaaaaaaa2', 'pending')]);
+    // (the fake's instance has no Name, only the OpenClaw tags)
     expect(await findBackupHost(ec2, parseBackupTarget('i-0aaaaaaaaaaaaaaa2'))).toEqual({ host: 'i-0aaaaaaaaaaaaaaa2', instanceId: 'i-0aaaaaaaaaaaaaaa2', state: 'pending' });
     expect(calls).toEqual([{ InstanceIds: ['i-0aaaaaaaaaaaaaaa2'] }]);
   });
@@ -64,6 +68,20 @@ describe('findBackupHost', () => {
     const two = await findBackupHost(fakeEc2([inst('i-0aaaaaaaaaaaaaaa1', 'running', 'openclaw-lab'), inst('i-0aaaaaaaaaaaaaaa2', 'pending', 'openclaw-lab')]).ec2, parseBackupTarget('openclaw-lab')).catch((e: unknown) => e);
     expect(two).toBeInstanceOf(RefusedError);
     expect((two as Error).message).toBe('an instance named openclaw-lab: 2 are pending or running (found i-0aaaaaaaaaaaaaaa1 running, i-0aaaaaaaaaaaaaaa2 pending)');
+  });
+
+  it('a host that is not an OpenClaw host of the stack has no backup unit: refused before anything is sent, naming the stack\'s hosts', async () => {
+    const lab = inst('i-0aaaaaaaaaaaaaaa3', 'running', 'openclaw-lab');
+    const clawdinator = inst('i-0aaaaaaaaaaaaaaa1', 'running', 'clawdinator-1', { app: 'clawdinator' });
+    const err = await findBackupHost(fakeEc2([clawdinator], { openclaw: [lab] }).ec2, parseBackupTarget('clawdinator-1'), 'lab').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RefusedError);
+    expect((err as RefusedError).message).toBe('clawdinator-1 (i-0aaaaaaaaaaaaaaa1) has no openclaw-s3-backup.service: it is not an OpenClaw host (no tag app=openclaw); nothing was sent');
+    expect((err as RefusedError).hint).toBe('the OpenClaw hosts of stack lab: openclaw-lab');
+    const other = await findBackupHost(fakeEc2([lab]).ec2, parseBackupTarget('openclaw-lab'), 'prod').catch((e: unknown) => e);
+    expect((other as RefusedError).message).toContain('it is an OpenClaw host of stack lab, not prod');
+    expect((other as RefusedError).hint).toBe('no pending or running instance is tagged app=openclaw and stack=prod');
+    // Without a stack (--bucket), any OpenClaw host will do.
+    expect(await findBackupHost(fakeEc2([lab]).ec2, parseBackupTarget('openclaw-lab'))).toMatchObject({ host: 'openclaw-lab' });
   });
 
   it('a target is an instance id or a host name; anything else is a usage error', () => {

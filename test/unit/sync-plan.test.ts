@@ -9,6 +9,7 @@ import { localKeyProblem, parseS3Url, type SyncLocation } from '../../src/core/s
 import {
   buildPlan,
   checkMaxDelete,
+  closingLine,
   compareDigest,
   compareRemote,
   compareUtf8,
@@ -210,6 +211,15 @@ describe('the plan', () => {
   it('without --delete nothing is deleted; what the source skipped (a symlink) is never deleted', () => {
     expect(plan(false).deletes).toEqual([]);
     expect(plan(true, ['link', 'link/']).deletes).toEqual([{ key: 'gone', size: 9 }]);
+  });
+  it('without --delete the plan names what stays that the source lacks, and the closing line says so instead of "matches"', () => {
+    expect(plan(false).left).toEqual([{ key: 'gone', size: 9 }, { key: 'link/inside', size: 1 }]);
+    expect(plan(true).left).toBeUndefined();
+    expect(plan(false, ['link', 'link/']).left).toEqual([{ key: 'gone', size: 9 }]);
+    expect(describePlan(plan(false))).toContain('2 only at the destination, left there (--delete would remove them)');
+    expect(closingLine('latest/', '/data', plan(false))).toBe('latest/ now holds everything in /data; 2 objects not in it remain (gone, link/inside): --delete would have removed them');
+    expect(closingLine('latest/', '/data', plan(false, ['link', 'link/']), 'already')).toBe('latest/ already holds everything in /data; 1 object not in it remains (gone): --delete would remove it');
+    expect(closingLine('latest/', '/data', plan(true))).toBe('latest/ now matches /data');
   });
   it('the op follows the sides; local to local is a usage error', () => {
     expect(transferOp(s3a, local)).toBe('download');
