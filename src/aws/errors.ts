@@ -105,7 +105,13 @@ export function explainAwsError(error: unknown, target: AwsTarget): ClawError | 
   if (EXPIRED.has(err.name)) return new RemoteError(`AWS credentials expired (${where})`, `refresh them, e.g. aws sso login${profile}`);
   if (REJECTED.has(err.name)) return new RemoteError(`AWS rejected the credentials (${err.name} on ${where})`, 'check the access key, profile and account');
   if (DENIED.has(err.name)) return new RemoteError(`not allowed: ${where} (${err.name})`, 'the role or user needs that permission');
-  if (THROTTLED.has(err.name)) return new RemoteError(`AWS kept throttling ${where} after retries (${err.name})`, 'try again in a minute');
+  if (THROTTLED.has(err.name)) {
+    // The SDK says how many tries it made: "after retries" only when there were some.
+    const attempts = (err as { $metadata?: { attempts?: unknown } }).$metadata?.attempts;
+    const tries = typeof attempts === 'number' && Number.isInteger(attempts) && attempts >= 1 ? attempts : undefined;
+    if (tries === 1) return new RemoteError(`AWS throttled ${where} (${err.name}; 1 try, no retries)`, 'try again in a minute, or allow retries (AWS_MAX_ATTEMPTS, default 5)');
+    return new RemoteError(`AWS kept throttling ${where} ${tries === undefined ? `after retries (${err.name})` : `(${err.name}; ${tries} tries)`}`, 'try again in a minute');
+  }
 
   const endpoint = target.endpointUrl ? redactUrl(target.endpointUrl) : `the ${target.region} endpoint`;
   const net = networkFailure(err);

@@ -5,6 +5,8 @@ export interface CallRecord {
   operation: string;
   durationMs: number;
   ok: boolean;
+  /** What answered instead, when not ok: the error's name and HTTP status, if any. */
+  error?: { name: string; status: number | undefined } | undefined;
 }
 
 const pascal = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
@@ -23,6 +25,7 @@ export function instrument(clients: AwsClients, onCall: (call: CallRecord) => vo
         return async (...args: unknown[]) => {
           const start = performance.now();
           let ok = false;
+          let error: CallRecord['error'];
           try {
             const out = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
             ok = true;
@@ -31,9 +34,12 @@ export function instrument(clients: AwsClients, onCall: (call: CallRecord) => vo
             if (err && typeof err === 'object' && !('clawCall' in err)) {
               Object.defineProperty(err, 'clawCall', { value: { service, operation }, enumerable: false });
             }
+            const e = err as { name?: unknown; $metadata?: { httpStatusCode?: unknown } } | undefined;
+            const status = e?.$metadata?.httpStatusCode;
+            error = { name: typeof e?.name === 'string' ? e.name : 'Error', status: typeof status === 'number' ? status : undefined };
             throw err;
           } finally {
-            onCall({ service, operation, durationMs: performance.now() - start, ok });
+            onCall({ service, operation, durationMs: performance.now() - start, ok, error });
           }
         };
       },
@@ -45,4 +51,14 @@ export function instrument(clients: AwsClients, onCall: (call: CallRecord) => vo
     sts: wrap('sts', clients.sts),
     cloudformation: wrap('cloudformation', clients.cloudformation),
   };
+}
+
+/** A 404 for a key or object that is simply not there: an answer ("nothing there"), not a failure. */
+export const isAbsentAnswer = (e: CallRecord['error']) => e !== undefined && e.status === 404 && ['NoSuchKey', 'NotFound'].includes(e.name);
+
+/** The outcome word of a --verbose call line: ok, the 404 that means "not there", or failed with why. */
+export function callOutcome(c: CallRecord): string {
+  if (c.ok) return 'ok';
+  if (isAbsentAnswer(c.error)) return `404 ${c.error!.name} (not there)`;
+  return c.error ? `failed: ${c.error.name}${c.error.status !== undefined ? ` (HTTP ${c.error.status})` : ''}` : 'failed';
 }

@@ -1,6 +1,6 @@
 import type { AwsClients } from '../aws/clients.js';
 import type { AwsTarget } from '../aws/errors.js';
-import { instrument } from '../aws/instrument.js';
+import { callOutcome, instrument } from '../aws/instrument.js';
 import type { ConfigKey, ResolvedConfig } from '../core/config.js';
 import type { EventSink } from '../core/events.js';
 import type { Registry } from '../core/registry.js';
@@ -138,7 +138,7 @@ export function createContext(opts: GlobalOptions, io: ProcessIo): Context {
     return instrument(raw, (c) => {
       const kind = `${c.service}.${c.operation}`;
       requests.set(kind, (requests.get(kind) ?? 0) + 1);
-      log.debug(`aws ${kind} ${c.durationMs.toFixed(0)}ms ${c.ok ? 'ok' : 'failed'}`);
+      log.debug(`aws ${kind} ${c.durationMs.toFixed(0)}ms ${callOutcome(c)}`);
     });
   };
 

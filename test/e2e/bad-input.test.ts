@@ -67,6 +67,8 @@ const cases: Case[] = [
   { name: 'config keep of zero', args: ['--sandbox', 'status', '--repo', brokenRepo(null, '{"amiKeep": 0}')], exit: 2, stderr: /claw\.config\.json: amiKeep must be at least 1/ },
   { name: 'config that is not JSON', args: ['--sandbox', 'config', '--repo', brokenRepo(null, 'region=eu')], exit: 2, stderr: /claw\.config\.json:1:1: invalid JSON/ },
   { name: 'environment keep that is not a number', args: ['--sandbox', 'status'], env: { CLAW_AMI_KEEP: 'abc' }, exit: 2, stderr: /environment CLAW_AMI_KEEP: amiKeep/ },
+  // Named with its source and the form it takes, never zod's raw "expected number, received string".
+  { name: 'CLAW_AMI_KEEP=three', args: ['--sandbox', 'ami', 'prune'], env: { CLAW_AMI_KEEP: 'three' }, exit: 2, stderr: /^error: environment CLAW_AMI_KEEP: amiKeep must be a number \(got "three"\)\nhint: fix CLAW_AMI_KEEP, e\.g\. 6 \(the default\)/m },
   { name: 'environment tag without =', args: ['--sandbox', 'status'], env: { CLAW_INSTANCE_TAG: 'app' }, exit: 2, stderr: /instanceTag must be key=value/ },
   { name: '--repo without a registry', args: ['--sandbox', 'status', '--repo', '/nonexistent'], exit: 2, stderr: /--repo \/nonexistent: no nix\/instances\.json there/ },
   { name: 'outside a repo', args: ['status'], exit: 2, stderr: /not in a clawdinators repo/, moto: { outsideRepo: true } },

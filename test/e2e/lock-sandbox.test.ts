@@ -19,6 +19,14 @@ async function sandbox() {
 }
 
 describe('claw --sandbox lock', () => {
+  it('--verbose on a free lock: its GetObject is logged as the 404 that means "not there", not as a failure', async () => {
+    const { claw } = await sandbox();
+    const r = await claw('status', '--verbose');
+    expect(r.exitCode).toBe(0);
+    expect(r.stderr).toMatch(/^aws s3\.GetObject \d+ms 404 NoSuchKey \(not there\)$/m);
+    expect(r.stderr).not.toMatch(/failed/);
+  });
+
   it('status and release of a lock taken by a deploy', async () => {
     const { sbx, claw } = await sandbox();
     expect((await claw('status')).stdout).toBe(`free: no deploy holds the lock (s3://${BUCKET}/claw/deploy.lock)\n`);

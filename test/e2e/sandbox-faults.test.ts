@@ -32,7 +32,7 @@ describe('claw sandbox faults', { timeout: 60_000 }, () => {
       expect(r.stderr.match(new RegExp(WARNING.source, 'gm'))).toHaveLength(1);
       runs.push(WARNING.exec(r.stderr)![1]!);
       if (r.exitCode === 0) expect(JSON.parse(r.stdout)).toHaveProperty('state');
-      else expect(r.stderr).toMatch(/^error: (s3 GetObject failed: \w+ \(HTTP 50[03]\)|AWS kept throttling s3 GetObject after retries)/m);
+      else expect(r.stderr).toMatch(/^error: (s3 GetObject failed: \w+ \(HTTP 50[03]\)|AWS throttled s3 GetObject \(\w+; 1 try, no retries\))/m);
     }
     expect(runs).toEqual(['0', '1']);
     expect(JSON.parse((await s.claw('sandbox', 'faults', '--json')).stdout)).toMatchObject({ enabled: true, rate: 0.2, attempts: 1, seed: 7, nextRun: 2 });
@@ -47,6 +47,21 @@ describe('claw sandbox faults', { timeout: 60_000 }, () => {
     const quiet = await s.claw('--sandbox', 'lock', 'status');
     expect(quiet.exitCode).toBe(0);
     expect(quiet.stderr).not.toMatch(/warning/);
+  });
+
+  it('a throttled call says how many tries there were: with --attempts 1 never "after retries"', async () => {
+    const s = fresh();
+    expect((await s.claw('sandbox', 'faults', '--rate', '1', '--attempts', '1', '--seed', '1')).exitCode).toBe(0);
+    const one = await s.claw('--sandbox', 'status');
+    expect(one.exitCode).toBe(1);
+    expect(one.stderr).toMatch(/^error: AWS throttled ec2 DescribeInstances \(RequestLimitExceeded; 1 try, no retries\)\nhint: try again in a minute, or allow retries/m);
+    expect(one.stderr).not.toContain('after retries');
+    // Faults that strike every try of three: the error counts them.
+    expect((await s.claw('sandbox', 'faults', '--rate', '1', '--attempts', '3', '--seed', '2')).exitCode).toBe(0);
+    const three = await s.claw('--sandbox', 'status');
+    expect(three.exitCode).toBe(1);
+    expect(three.stderr).toMatch(/^error: (AWS kept throttling ec2 \w+ \(RequestLimitExceeded; 3 tries\)|ec2 \w+ failed: \w+ \(HTTP 50[03]\))/m);
+    expect(three.stderr).not.toContain('after retries');
   });
 
   it('without --seed a random one is chosen and shown; reset clears fault injection', async () => {

@@ -66,7 +66,19 @@ describe('an error answer without a body (S3 HEAD)', () => {
   it('an error with a code keeps its code and message', () => {
     const e = awsError('ServiceUnavailable', 'Service is unable to handle request.', 503);
     expect(explainAwsError(e, { region })!.message).toBe('AWS failed: ServiceUnavailable (HTTP 503): Service is unable to handle request.');
-    expect(explainAwsError(awsError('SlowDown', 'Please reduce your request rate.', 503), { region })!.message).toBe('AWS kept throttling AWS after retries (SlowDown)');
+  });
+
+  it('throttling says how many tries there were: "after retries" only when there were some', () => {
+    const slow = (attempts: number | undefined) => {
+      const e = awsError('SlowDown', 'Please reduce your request rate.', 503);
+      if (attempts === undefined) delete (e.$metadata as { attempts?: number }).attempts;
+      else e.$metadata.attempts = attempts;
+      return explainAwsError(e, { region })!;
+    };
+    expect(slow(1).message).toBe('AWS throttled AWS (SlowDown; 1 try, no retries)');
+    expect(slow(1).hint).toBe('try again in a minute, or allow retries (AWS_MAX_ATTEMPTS, default 5)');
+    expect(slow(5).message).toBe('AWS kept throttling AWS (SlowDown; 5 tries)');
+    expect(slow(undefined).message).toBe('AWS kept throttling AWS after retries (SlowDown)');
   });
 });
 

@@ -144,7 +144,7 @@ describe('errors look like the SDK\'s to claw', () => {
       expect(isPreconditionFailed(e) || isMissingKey(e)).toBe(false);
       const explained = explainAwsError(e, { region: 'eu-central-1' });
       expect(explained).toBeInstanceOf(RemoteError);
-      expect(explained!.message).toMatch(e.name === 'SlowDown' ? /^AWS kept throttling s3 PutObject after retries \(SlowDown\)$/ : /^s3 PutObject failed: \w+ \(HTTP 50[03]\): /);
+      expect(explained!.message).toMatch(e.name === 'SlowDown' ? /^AWS (throttled s3 PutObject \(SlowDown; 1 try, no retries\)|kept throttling s3 PutObject \(SlowDown; \d+ tries\))$/ : /^s3 PutObject failed: \w+ \(HTTP 50[03]\): /);
     }
   });
 

@@ -124,7 +124,7 @@ describe('a deploy host under transient faults', () => {
     { describeError: (err) => explainAwsError(err, { region: 'eu-central-1' })?.message ?? String(err) });
     expect(calls).toHaveLength(1);
     expect(r.hosts.map((h) => [h.status, h.reason])).toEqual([
-      ['failed', 'AWS kept throttling ssm SendCommand after retries (ThrottlingException)'],
+      ['failed', 'AWS throttled ssm SendCommand (ThrottlingException; 1 try, no retries)'],
       ['skipped', 'not started: h1 failed'],
     ]);
 
