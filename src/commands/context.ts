@@ -69,6 +69,11 @@ export interface Context {
   simulatedTofu?: (() => Promise<TofuRunner>) | undefined;
   /** The sandbox only: the NixOS image build simulated (ami build needs no nix daemon there). */
   simulatedNix?: (() => Promise<SimulatedNix>) | undefined;
+  /**
+   * The sandbox only, for a long-lived process (each dashboard refresh): a new fault run,
+   * so `claw sandbox faults` set meanwhile applies from the next call; the faults now on, or null.
+   */
+  sandboxRun?: (() => Promise<{ rate: number; attempts: number; seed: number } | null>) | undefined;
   /** AWS calls made so far through clients(), by "service.Operation" (a multipart upload counts once). */
   requests(): Record<string, number>;
   /** Progress of long operations: Ink on a terminal, plain lines on stderr otherwise. */
@@ -124,12 +129,15 @@ export function createContext(opts: GlobalOptions, io: ProcessIo): Context {
 
   let registry: Registry | undefined;
   let clients: Promise<AwsClients> | undefined;
+  let account: { newRun(): void } | undefined;
   const requests = new Map<string, number>();
   const makeClients = async (): Promise<AwsClients> => {
     let raw: AwsClients;
     if (sandbox) {
       const { openSandbox } = await import('../sandbox/index.js');
-      raw = (await openSandbox({ ...sandboxAccount(home), onFaults: log.warn })).clients;
+      const sbx = await openSandbox({ ...sandboxAccount(home), onFaults: (m) => log.warn(m) });
+      account = sbx;
+      raw = sbx.clients;
     } else {
       const { createSdkClients } = await import('../aws/sdk-clients.js');
       // Sockets to match the sync engine's concurrency (each large file has parts in flight too).
@@ -166,6 +174,12 @@ export function createContext(opts: GlobalOptions, io: ProcessIo): Context {
             return simulatedTofu(sbx, loadRegistry(requireRepo(repo), io.cwd));
           },
           simulatedNix: async () => (await import('../sandbox/image-build.js')).simulatedNix(home),
+          sandboxRun: async () => {
+            account?.newRun();
+            const { readFaults, sandboxFaultsPath } = await import('../sandbox/faults-store.js');
+            const f = await readFaults(sandboxFaultsPath(home));
+            return f ? { rate: f.rate, attempts: f.attempts, seed: f.seed } : null;
+          },
         }
       : {}),
     requests: () => Object.fromEntries([...requests].sort(([a], [b]) => a.localeCompare(b))),

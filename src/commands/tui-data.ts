@@ -129,6 +129,8 @@ export function dashboardReader(ctx: Context, o: { stack?: string | undefined } 
     });
   };
   return async ({ account }) => {
+    // Each refresh is a new sandbox run: faults set or cleared meanwhile apply from now on.
+    const faults = ctx.sandboxRun ? await ctx.sandboxRun().catch(() => null) : undefined;
     const clients = ctx.clients();
     const bootstrap = ctx.config.values.bootstrapBucket;
     const fleetRead = clients.then((c) => readFleetAndAmis(ctx, c, o.stack));
@@ -145,6 +147,6 @@ export function dashboardReader(ctx: Context, o: { stack?: string | undefined } 
       account ? settle(clients.then((c) => c.sts.getCallerIdentity({})).then((id) => id.Account ?? '?'), ctx) : Promise.resolve(undefined),
       o.stack === undefined ? Promise.resolve(undefined) : settle(backup(), ctx),
     ]);
-    return { fleet, retention: ret, lock, history, head, account: acct, backup: bk };
+    return { fleet, retention: ret, lock, history, head, account: acct, backup: bk, ...(faults !== undefined && { faults }) };
   };
 }

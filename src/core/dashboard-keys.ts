@@ -63,9 +63,12 @@ function tableKey(s: DashboardState, k: KeyPress): Step {
   if (k.escape) return step(s.filter ? withRows(s, s.rows, '', s.sort) : s);
   switch (k.input) {
     case '/':
-      return step({ ...s, mode: { kind: 'filter' } });
+      return step({ ...s, mode: { kind: 'filter', before: s.selectedKey } });
     case 's':
-      return step(withRows(s, s.rows, s.filter, nextSortKey(s.sort)));
+      // The next column, in its natural order.
+      return step(withRows(s, s.rows, s.filter, nextSortKey(s.sort), false));
+    case 'S':
+      return step(withRows(s, s.rows, s.filter, s.sort, !s.sortReversed));
     case 'r':
       return s.refresh.inFlight ? step(flash(s, 'refreshing already')) : step(s, { kind: 'refresh' });
     case 'd':
@@ -84,9 +87,10 @@ function tableKey(s: DashboardState, k: KeyPress): Step {
   return step(s);
 }
 
-function filterKey(s: DashboardState, k: KeyPress): Step {
+function filterKey(s: DashboardState & { mode: { kind: 'filter'; before: string | null } }, k: KeyPress): Step {
   if (k.enter) return step(back(s));
-  if (k.escape) return step(back(withRows(s, s.rows, '', s.sort)));
+  // Esc cancels the filter: no filter, and the host that was selected before it.
+  if (k.escape) return step(back(withRows({ ...s, selectedKey: s.mode.before ?? s.selectedKey }, s.rows, '', s.sort)));
   if (k.up || k.down) return step(movement(s, k)!);
   if (k.backspace) return step(withRows(s, s.rows, s.filter.slice(0, -1), s.sort));
   const typed = printable(k);
@@ -140,7 +144,7 @@ export function update(s: DashboardState, msg: Msg): Step {
     case 'table':
       return tableKey(s, k);
     case 'filter':
-      return filterKey(s, k);
+      return filterKey({ ...s, mode }, k);
     case 'rev':
       return revKey({ ...s, mode }, k);
     case 'confirm':

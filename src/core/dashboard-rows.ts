@@ -215,12 +215,14 @@ const COMPARE: Record<SortKey, (a: FleetRow, b: FleetRow) => number> = {
   drift: (a, b) => b.drift.length - a.drift.length || driftLabel(a).localeCompare(driftLabel(b)),
 };
 
-export function sortRows(rows: readonly FleetRow[], key: SortKey): FleetRow[] {
+/** Sorted by `key` (ties by host, then row key: a total order); `reversed` is that order backwards. */
+export function sortRows(rows: readonly FleetRow[], key: SortKey, reversed = false): FleetRow[] {
   const cmp = COMPARE[key];
-  return [...rows].sort((a, b) => cmp(a, b) || a.host.localeCompare(b.host) || a.key.localeCompare(b.key));
+  const sorted = [...rows].sort((a, b) => cmp(a, b) || a.host.localeCompare(b.host) || a.key.localeCompare(b.key));
+  return reversed ? sorted.reverse() : sorted;
 }
 
 /** What the table shows: filtered, then sorted. */
-export function visibleRows(rows: readonly FleetRow[], filter: string, sort: SortKey): FleetRow[] {
-  return sortRows(filterRows(rows, filter), sort);
+export function visibleRows(rows: readonly FleetRow[], filter: string, sort: SortKey, reversed = false): FleetRow[] {
+  return sortRows(filterRows(rows, filter), sort, reversed);
 }

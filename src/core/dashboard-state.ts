@@ -48,14 +48,20 @@ export interface RefreshResult {
   account?: Outcome<string> | undefined;
   /** Only with a backup stack. */
   backup?: Outcome<BackupData> | undefined;
+  /** The sandbox's fault injection as this refresh met it (null: off; absent: not the sandbox). */
+  faults?: SandboxFaults | null | undefined;
 }
+
+/** `claw sandbox faults` while on: the header says so. */
+export interface SandboxFaults { rate: number; attempts: number; seed: number }
 
 /** `text` is what the dialog shows (warnings and the plan); `planText` the plan alone, which the deploy must print again. */
 export type PlanStatus = { status: 'loading' } | { status: 'ready'; text: string; planText: string; sha: string } | { status: 'error'; message: string };
 
 export type Mode =
   | { kind: 'table' }
-  | { kind: 'filter' }
+  /** Typing a filter; `before`: the row selected when it started (Esc goes back to it). */
+  | { kind: 'filter'; before: string | null }
   | { kind: 'detail' }
   | { kind: 'help' }
   | { kind: 'rev'; host: string; text: string }
@@ -91,6 +97,10 @@ export interface DashboardState {
   selectedKey: string | null;
   filter: string;
   sort: SortKey;
+  /** `S`: the sort column's order reversed. */
+  sortReversed: boolean;
+  /** The sandbox's fault injection at the last refresh (null: off, or not the sandbox). */
+  faults: SandboxFaults | null;
   /** A short notice in the footer until `until`. */
   flash: { text: string; until: number } | null;
   /** Rows the table can show at once (set by the view), and the first one shown. */
@@ -162,7 +172,7 @@ export const FLASH_MS = 4_000;
 
 export function initialState(o: { intervalMs: number; readonly: boolean; now: number }): DashboardState {
   return {
-    intervalMs: o.intervalMs, readonly: o.readonly, now: o.now, mode: { kind: 'table' }, selectedKey: null, filter: '', sort: 'host',
+    intervalMs: o.intervalMs, readonly: o.readonly, now: o.now, mode: { kind: 'table' }, selectedKey: null, filter: '', sort: 'host', sortReversed: false, faults: null,
     flash: null, pageSize: 10, top: 0, fleet: emptySection(), retention: emptySection(), lock: emptySection(), history: emptySection(),
     head: emptySection(), backup: emptySection(), account: null, refresh: idleClock(), rows: [], visible: [], rollout: null, tails: {}, spot: null, backingUp: null,
   };
@@ -182,14 +192,15 @@ export function scrolled(s: DashboardState): DashboardState {
 }
 
 /** Recompute the visible rows and keep the selection on the same row, or the nearest one. */
-export function withRows(s: DashboardState, rows: FleetRow[], filter: string, sort: SortKey): DashboardState {
-  const visible = visibleRows(rows, filter, sort);
+export function withRows(s: DashboardState, rows: FleetRow[], filter: string, sort: SortKey, sortReversed = s.sortReversed): DashboardState {
+  const visible = visibleRows(rows, filter, sort, sortReversed);
   let selectedKey = s.selectedKey;
-  if (!visible.some((r) => r.key === selectedKey)) {
+  // Nothing shown (a filter that matches nothing): the selection waits, unchanged, for rows to come back.
+  if (visible.length > 0 && !visible.some((r) => r.key === selectedKey)) {
     const was = Math.max(0, s.visible.findIndex((r) => r.key === selectedKey));
     selectedKey = visible[Math.min(was, visible.length - 1)]?.key ?? null;
   }
-  return scrolled({ ...s, rows, filter, sort, visible, selectedKey });
+  return scrolled({ ...s, rows, filter, sort, sortReversed, visible, selectedKey });
 }
 
 /** Move the selection by `delta` rows within the visible ones (clamped). */
@@ -215,6 +226,7 @@ function applyRefresh(s: DashboardState, at: number, r: RefreshResult): Dashboar
     lock: mergeSection(s.lock, r.lock, at),
     history: mergeSection(s.history, r.history, at),
     account: r.account?.ok ? r.account.value : s.account,
+    faults: r.faults === undefined ? s.faults : r.faults,
     refresh: finishRefresh(s.refresh, at, errors),
   };
   // Rows change only with a good read (fleet, HEAD, backups): a failure keeps the last good rows.
@@ -268,4 +280,13 @@ export function updateData(s: DashboardState, msg: Exclude<Msg, { type: 'key' }>
     case 'notice':
       return none(flash(s, msg.text));
   }
+}
+
+/**
+ * When the newest data on screen was read: the latest time any section was read well
+ * (null: nothing yet). A refresh that partly failed still brought what it brought.
+ */
+export function newestRead(s: Pick<DashboardState, 'fleet' | 'retention' | 'lock' | 'history' | 'head' | 'backup'>): number | null {
+  const times = [s.fleet, s.retention, s.lock, s.history, s.head, s.backup].map((x) => x.at).filter((t): t is number => t !== null);
+  return times.length ? Math.max(...times) : null;
 }

@@ -24,7 +24,7 @@ export interface FaultPlan {
 }
 
 export interface FaultLayerOptions {
-  /** Once, on the first call: the plan for this process, or undefined to inject nothing. */
+  /** On the first call (and the first after each renew): the plan for this run, or undefined to inject nothing. */
   start: () => Promise<FaultPlan | undefined>;
   /** Waits out the latency of a failed try (default: a timer). */
   sleep?: (ms: number) => Promise<void>;
@@ -33,6 +33,8 @@ export interface FaultLayerOptions {
 export interface FaultLayer {
   /** The same clients, every service's every method behind the fault layer. */
   wrap(clients: AwsClients): AwsClients;
+  /** A new run for a long-lived process (each dashboard refresh): the next call asks `start` again. */
+  renew(): void;
 }
 
 export interface Draw {
@@ -100,6 +102,10 @@ export function createFaultLayer(o: FaultLayerOptions): FaultLayer {
     });
 
   return {
+    renew: () => {
+      plan = undefined;
+      counts.clear();
+    },
     wrap: (clients) =>
       Object.fromEntries(Object.entries(clients).map(([service, api]) => [service, wrapApi(service, api as object)])) as unknown as AwsClients,
   };

@@ -3,7 +3,7 @@ import { createAdmin, type SandboxAdmin } from './admin.js';
 import { createCloudFormation } from './cloudformation.js';
 import { createEc2 } from './ec2.js';
 import { createFaultLayer, faultWarning } from './faults.js';
-import { readFaults, removeFaults, sandboxFaultsPath, takeRun } from './faults-store.js';
+import { removeFaults, sandboxFaultsPath, takeRun } from './faults-store.js';
 import { loadFixture } from './fixture.js';
 import { clientsInRegion } from './regions.js';
 import { createS3 } from './s3.js';
@@ -52,6 +52,11 @@ export interface Sandbox {
   statePath: string;
   /** Persist the state (mutating calls already do). */
   save(): Promise<void>;
+  /**
+   * For a long-lived process (the dashboard, each refresh): the next call reads the
+   * `claw sandbox faults` settings again, as a new run. A no-op when opened with faults false.
+   */
+  newRun(): void;
 }
 
 /** What identifies the file as last read or written: another process's write changes it. */
@@ -105,6 +110,7 @@ function build(state: SandboxState, file: string, now: () => Date, known: string
     ssh: { run: (name, command) => guarded(() => ssh.run(name, command)) },
     statePath: file,
     save: world.persist,
+    newRun: () => {},
   };
 }
 
@@ -131,10 +137,10 @@ export async function openSandbox(opts: SandboxOptions): Promise<Sandbox> {
   const now = opts.now ?? (() => new Date());
   const file = sandboxStatePath(opts.home);
   // Read first: an invalid faults.json stops the command before the account is touched.
-  const faulty = opts.faults !== false && (await readFaults(sandboxFaultsPath(opts.home))) !== undefined;
   const state = (await readState(file)) ?? (await seedInto(file, opts, now));
   const sandbox = build(state, file, now, await signature(file));
-  return faulty ? withFaults(sandbox, opts) : sandbox;
+  // Always behind the layer (unless asked not to): faults turned on while a process runs apply from its next run.
+  return opts.faults === false ? sandbox : withFaults(sandbox, opts);
 }
 
 /** The sandbox with every client call behind the fault layer (src/sandbox/faults.ts). */
@@ -149,7 +155,7 @@ function withFaults(sandbox: Sandbox, opts: SandboxOptions): Sandbox {
       return plan;
     },
   });
-  return { ...sandbox, clients: layer.wrap(sandbox.clients), clientsFor: (region) => layer.wrap(sandbox.clientsFor(region)) };
+  return { ...sandbox, clients: layer.wrap(sandbox.clients), clientsFor: (region) => layer.wrap(sandbox.clientsFor(region)), newRun: () => layer.renew() };
 }
 
 /** Delete the state and seed it again (relative times resolved against the clock now). */

@@ -17,7 +17,9 @@ export function renderSpot(rows: readonly SpotRow[], o: { window?: string | unde
     cells.push(r.cheapest ? o.paint('green', '* cheapest') : '');
     return r.cheapest ? cells.map((c, i) => (i === 1 ? o.paint('bold', c) : c)) : cells;
   });
-  const table = renderTable(headers, body);
+  // Counts and prices right-aligned: their digits line up (the AZ, type and mark stay left).
+  const right = new Set(headers.map((_, i) => i).filter((i) => i >= 2 && i < headers.length - 1));
+  const table = renderTable(headers, body, { right });
   const note = o.window ? `\nmonthly = hourly × 730; mean is time-weighted over the last ${o.window}` : '\nmonthly = hourly × 730';
   return table + note;
 }

@@ -2,15 +2,20 @@ import { escapeCell } from '../core/terminal-text.js';
 import { visibleLength } from './style.js';
 
 /** A plain, aligned text table (two spaces between columns, no trailing blanks). */
-export function renderTable(headers: string[], rawRows: string[][]): string {
+/**
+ * A plain table: columns two spaces apart, left-aligned, but `right` ones (numbers, so
+ * their digits line up) right-aligned, titles included.
+ */
+export function renderTable(headers: string[], rawRows: string[][], o: { right?: ReadonlySet<number> } = {}): string {
   // Cells hold data from outside (tags, keys): one line each, control characters shown as escapes.
   const rows = rawRows.map((r) => r.map(escapeCell));
   // A loop, not Math.max(...rows): a spread of a few hundred thousand rows overflows the stack.
   const widths = headers.map((h) => visibleLength(h));
   for (const r of rows) for (let i = 0; i < widths.length; i++) widths[i] = Math.max(widths[i]!, visibleLength(r[i] ?? ''));
+  const fill = (c: string, i: number) => ' '.repeat(Math.max(0, widths[i]! - visibleLength(c)));
   const line = (cells: string[]) =>
     cells
-      .map((c, i) => (i === cells.length - 1 ? c : c + ' '.repeat(widths[i]! - visibleLength(c))))
+      .map((c, i) => (o.right?.has(i) ? fill(c, i) + c : i === cells.length - 1 ? c : c + fill(c, i)))
       .join('  ')
       .trimEnd();
   return [line(headers), ...rows.map(line)].join('\n');

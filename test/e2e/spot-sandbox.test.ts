@@ -19,6 +19,12 @@ describe('claw --sandbox spot prices', () => {
     expect(lines).toHaveLength(1 + 15 + 1);
     expect(lines.filter((l) => l.endsWith('* cheapest'))).toHaveLength(5);
     expect(lines.at(-1)).toBe('monthly = hourly × 730');
+    // Numbers right-aligned: each ends where its title ends, so the digits line up.
+    for (const title of ['VCpus', 'MemoryMiB', 'PriceUSD/hr', 'PriceUSD/mo']) {
+      const end = lines[0]!.indexOf(title) + title.length;
+      for (const row of lines.slice(1, -1)) expect(row.slice(0, end), `${title} in ${row}`).toMatch(/\d$/);
+      for (const row of lines.slice(1, -1)) expect(row[end] ?? ' ', `${title} in ${row}`).toBe(' ');
+    }
   });
 
   it('--json: the documented document; --sort type', async () => {

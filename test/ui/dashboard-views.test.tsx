@@ -30,7 +30,7 @@ describe('dashboard views', () => {
     expect(lines.join('\n')).not.toContain('AMI retention');
     expect(lines[14]).toMatch(/^j\/k move · Enter detail/);
     // the least telling columns give way; host, state and drift stay
-    expect(lines[3]).toBe('  HOST                   STATE    AMI       DRIFT');
+    expect(lines[3]).toBe('  HOST↑                  STATE    AMI       DRIFT');
     expect(lines[6]).toBe('  clawdinator-babelfish  running  1 behind  instance-type,a…');
     expect(layout(15, false)).toEqual({ banner: 0, table: 12, panels: 0, main: 12 });
   });
@@ -61,6 +61,28 @@ describe('dashboard views', () => {
     expect(text).toContain('cannot deploy clawdinator-1: the deploy lock is held by bob@ci (pid 7), deploying all');
     expect(text).toContain('Esc back');
     expect(text).not.toContain('y deploy');
+  });
+
+  it('the deploy dialog wraps a long message inside its box: every word shown, nothing past the edge', () => {
+    const message = 'SSM cannot reach clawdinator-1 (i-0a3f5c9e2b7d41c08: connection-lost); the SSM agent must be online on every target: leave the host out of the target or repair its agent. Nothing was sent';
+    const s = fold(loaded(), key('d'), { type: 'plan-failed', host: 'clawdinator-1', message });
+    const lines = frame(s, 60, 24);
+    for (const l of lines) expect(l.length).toBeLessThanOrEqual(60);
+    // The box's lines, borders and padding off, put back together: the whole message.
+    const inside = lines.filter((l) => l.startsWith('│')).map((l) => l.slice(2, -2).trim());
+    expect(inside.join(' ')).toBe(`cannot deploy clawdinator-1: ${message} Esc back`);
+    expect(inside.length).toBeGreaterThan(3);
+  });
+
+  it('the table header marks the sort column and its direction; S reverses it', () => {
+    const s = fold(loaded(), key('s'), key('S'));
+    const lines = frame(s);
+    const text = lines.join('\n');
+    expect(text).toContain('sort: state ↓');
+    expect(text).toMatch(/^ {2}HOST {2,}(INSTANCE {2,})?STATE↓ /m);
+    const hosts = lines.filter((l) => /^[> ] clawdinator-/.test(l)).map((l) => l.slice(2).split(' ')[0]);
+    // running rows after the stopped one, reversed: the natural order (state, then host) backwards.
+    expect(hosts).toEqual(['clawdinator-scratch', 'clawdinator-babelfish', 'clawdinator-2', 'clawdinator-1']);
   });
 
   it('shows a failed rollout with its outcome, and the failing output tail in the host detail', () => {

@@ -36,8 +36,9 @@ describe('claw tui dashboard', () => {
     const f = await ui.frame((x) => x.includes('clawdinator-scratch'));
     expect(f).toContain('claw · SANDBOX eu-central-1 · account 123456789012 · repo fixtures/clawdinators · HEAD e3b1c5d7f9a2');
     expect(f).toContain('lock free · refreshed 12:00:00Z · every 10s');
-    expect(f).toContain('Fleet: 3 hosts, 1 unregistered · sort: host');
-    expect(f).toMatch(/^ {2}HOST {19}INSTANCE {13}STATE {4}TYPE {8}AZ {13}AMI {7}REV {14}SSM {14}DRIFT$/m);
+    expect(f).toContain('Fleet: 3 hosts, 1 unregistered · sort: host ↑');
+    // The sort column carries its direction (↑ natural order).
+    expect(f).toMatch(/^ {2}HOST↑ {18}INSTANCE {13}STATE {4}TYPE {8}AZ {13}AMI {7}REV {14}SSM {14}DRIFT$/m);
     expect(f).toMatch(/^> clawdinator-1 +i-0a3f5c9e2b7d41c08 +running +t3\.large +eu-central-1a +latest +e3b1c5d7 =HEAD +online +ok$/m);
     expect(f).toMatch(/^ {2}clawdinator-babelfish +i-0c9a2b4d6e8f10a37 +running +t3\.medium! +eu-central-1a +1 behind +7c2e9a4f !=HEAD +connection-lost +instance-type,ami-behind$/m);
     expect(f).toMatch(/^ {2}clawdinator-scratch +i-0d1c3e5a7b9f20c46 +stopped +t3\.large +eu-central-1a +2 behind +- +online +unregistered$/m);
@@ -45,7 +46,7 @@ describe('claw tui dashboard', () => {
     expect(f).toContain('a prune would remove 1 (8 GiB, $0.40/mo):');
     expect(f).toMatch(/ami-07d2f4a6c8e0b1357 {2}16d old {2}clawdinator-nixos-20261107080000/);
     expect(f).toMatch(/3h ago {2}clawdinator-1 {2}e3b1c5d7 {2}success {2}alice@laptop/);
-    expect(f.split('\n').at(-1)).toBe('j/k move · Enter detail · / filter · s sort · r refresh · d deploy · b backup · p spot · ? help · q quit');
+    expect(f.split('\n').at(-1)).toBe('j/k move · Enter detail · / filter · s/S sort · r refresh · d deploy · b backup · p spot · ? help · q quit');
     expect(f.split('\n')).toHaveLength(30);
   });
 
@@ -151,12 +152,42 @@ describe('claw tui dashboard', () => {
     await ui.press('r');
     const f = await ui.frame((x) => x.includes('refresh failed'));
     expect(f).toContain('! refresh failed: cannot reach https://ec2.eu-central-1.amazonaws.com · STALE: showing data from 12:00:00Z (30s old) · retrying in 20s');
-    expect(f).toContain('Fleet: 3 hosts, 1 unregistered · sort: host STALE 30s');
+    expect(f).toContain('Fleet: 3 hosts, 1 unregistered · sort: host ↑ STALE 30s');
     expect(f).toContain('AMI retention (keep newest 1) STALE 30s');
     expect(f).toContain('Recent deploys STALE 30s');
     expect(f).toMatch(/^> clawdinator-1 +i-0a3f5c9e2b7d41c08 +running/m);
     expect(f).toContain('refreshed 12:00:00Z · every 10s');
     expect(f.split('\n')).toHaveLength(30);
+  });
+
+  it('a first refresh that partly failed: the rows it read are on screen, and the header says it was partly read (never "no good refresh yet")', async () => {
+    const partial = { ...goodRefresh(), lock: { ok: false as const, error: 'throttled' }, history: { ok: false as const, error: 'throttled' } };
+    const deps = fakeDeps({ refresh: sequence(partial, failedRefresh('throttled')) });
+    const ui = open(deps);
+    let f = await ui.frame((x) => x.includes('clawdinator-scratch') && x.includes('refresh failed'));
+    expect(f).toContain('lock ? · partly refreshed 12:00:00Z · every 10s');
+    expect(f).toContain('! refresh failed: throttled · STALE: showing data from 12:00:00Z (0s old)');
+    expect(f).not.toMatch(/no good refresh yet|no data yet/);
+    deps.clock.now += 30_000;
+    await ui.press('r');
+    f = await ui.frame((x) => x.includes('(30s old)'));
+    expect(f).toContain('Fleet: 3 hosts, 1 unregistered · sort: host ↑ STALE 30s');
+    expect(f).toContain('partly refreshed 12:00:00Z');
+    expect(f).not.toMatch(/no good refresh yet|no data yet/);
+  });
+
+  it('the header says when the sandbox injects faults, from the refresh that met them', async () => {
+    const on = { ...goodRefresh(), faults: { rate: 0.2, attempts: 1, seed: 7 } };
+    const deps = fakeDeps({ refresh: sequence(goodRefresh(), on, { ...goodRefresh(), faults: null }) });
+    const ui = open(deps);
+    let f = await ui.frame((x) => x.includes('clawdinator-scratch'));
+    expect(f).not.toContain('FAULTS');
+    await ui.press('r');
+    f = await ui.frame((x) => x.includes('FAULTS'));
+    expect(f).toContain(' · FAULTS ON: 20 % of requests fail, no retries (seed 7)');
+    await ui.press('r');
+    f = await ui.frame((x) => !x.includes('FAULTS'));
+    expect(f).toContain('lock free · refreshed');
   });
 
   it('never crashes on a refresh that fails from the start: says so and shows no data as data', async () => {

@@ -70,6 +70,34 @@ describe('dashboard keys and state', () => {
     expect(run(s, '/', 'q', 's').state).toMatchObject({ filter: 'qs', sort: 'host' });
   });
 
+  it('Esc on a filter goes back to the host selected before it; a filter that matches nothing keeps the selection', () => {
+    const s = run(loaded(), 'j', 'j').state;
+    expect(s.selectedKey).toBe('clawdinator-babelfish');
+    // Typing moves the selection onto what matches...
+    const typing = run(s, '/', 's', 'c', 'r').state;
+    expect(typing.selectedKey).toBe('i:i-0d1c3e5a7b9f20c46');
+    // ...and Esc cancels the filter and the move.
+    expect(run(typing, { input: '', escape: true }).state).toMatchObject({ mode: { kind: 'table' }, filter: '', selectedKey: 'clawdinator-babelfish' });
+    const none = run(s, '/', 'z', 'z', 'z').state;
+    expect(none.visible).toEqual([]);
+    expect(none.selectedKey).toBe('clawdinator-babelfish');
+    expect(run(none, { input: '', backspace: true }, { input: '', backspace: true }, { input: '', backspace: true }).state.selectedKey).toBe('clawdinator-babelfish');
+    expect(run(none, { input: '', escape: true }).state.selectedKey).toBe('clawdinator-babelfish');
+    // Enter keeps the filter and the row it selected; Esc in the table then clears the filter, keeping that row.
+    const kept = run(typing, { input: '\r', enter: true }).state;
+    expect(run(kept, { input: '', escape: true }).state).toMatchObject({ filter: '', selectedKey: 'i:i-0d1c3e5a7b9f20c46' });
+  });
+
+  it('S reverses the sort; s moves to the next column in its natural order', () => {
+    const s = loaded();
+    const rev = run(s, 'S').state;
+    expect(rev.sortReversed).toBe(true);
+    expect(rev.visible.map((r) => r.host)).toEqual([...s.visible.map((r) => r.host)].reverse());
+    expect(rev.selectedKey).toBe(s.selectedKey);
+    expect(run(rev, 'S').state.visible.map((r) => r.host)).toEqual(s.visible.map((r) => r.host));
+    expect(run(rev, 's').state).toMatchObject({ sort: 'state', sortReversed: false });
+  });
+
   it('cycles the sort column with s', () => {
     const s = run(loaded(), 's').state;
     expect(s.sort).toBe('state');

@@ -52,13 +52,30 @@ describe('openSandbox with fault injection', () => {
     expect((await readFaults(sandboxFaultsPath(home)))!.runs).toBe(0);
   });
 
-  it('an invalid faults.json stops the open with a UsageError naming the file and the fix', async () => {
+  it('an invalid faults.json stops the first call with a UsageError naming the file and the fix', async () => {
     await writeFaults(sandboxFaultsPath(home), settings());
     await writeFile(sandboxFaultsPath(home), JSON.stringify({ ...settings(), rate: 2 }));
-    const err = (await openSandbox({ home, seedDir: SEED_DIR }).then(() => undefined, (e: unknown) => e)) as UsageError;
+    // The settings are read at the first call of each run (a dashboard renews its run on each refresh).
+    const sbx = await openSandbox({ home, seedDir: SEED_DIR });
+    const err = (await sbx.clients.s3.headBucket({ Bucket: IMAGES }).then(() => undefined, (e: unknown) => e)) as UsageError;
     expect(err).toBeInstanceOf(UsageError);
     expect(err.message).toBe(`${sandboxFaultsPath(home)}: invalid sandbox fault settings: rate: Too big: expected number to be <=1`);
     expect(err.hint).toMatch(/claw sandbox faults --off/);
+  });
+
+  it('a long-lived process: faults set after the open apply from its next run, and clearing them too', async () => {
+    const sbx = await openSandbox({ home, seedDir: SEED_DIR });
+    await sbx.clients.s3.headBucket({ Bucket: IMAGES });
+    await writeFaults(sandboxFaultsPath(home), { ...settings(), rate: 1, attempts: 1 });
+    // The run in progress keeps what it started with...
+    await sbx.clients.s3.headBucket({ Bucket: IMAGES });
+    // ...the next one meets the faults...
+    sbx.newRun();
+    await expect(sbx.clients.s3.headBucket({ Bucket: IMAGES })).rejects.toThrow();
+    // ...and once they are off, the one after does not.
+    await rm(sandboxFaultsPath(home));
+    sbx.newRun();
+    await sbx.clients.s3.headBucket({ Bucket: IMAGES });
   });
 
   it('resetSandbox clears fault injection', async () => {

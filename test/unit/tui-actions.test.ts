@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -7,7 +8,8 @@ import { createContext, type Context } from '../../src/commands/context.js';
 import { backupNow, planDeploy, runDeploy, spotLines } from '../../src/commands/tui-actions.js';
 import { dashboardReader } from '../../src/commands/tui-data.js';
 import type { ClawEvent } from '../../src/core/events.js';
-import { openSandbox } from '../../src/sandbox/index.js';
+import { writeFaults } from '../../src/sandbox/faults-store.js';
+import { openSandbox, sandboxFaultsPath } from '../../src/sandbox/index.js';
 
 // The dashboard's services on the simulated account, through the same pipeline as the
 // commands, with nothing written to the terminal (the streams here throw if written to).
@@ -25,6 +27,22 @@ function sandboxContext(): Context {
 const sandboxHead = (ctx: Context) => execFileSync('git', ['-C', join(ctx.home, 'sandbox', 'repo'), 'rev-parse', 'HEAD'], { encoding: 'utf8' }).trim();
 
 describe('claw tui services on the sandbox', () => {
+  it('sandbox faults set while the dashboard runs apply from its next refresh, which reports them; cleared, the one after is clean', async () => {
+    const ctx = sandboxContext();
+    const read = dashboardReader(ctx);
+    const clean = await read({ account: false });
+    expect(clean.faults).toBeNull();
+    expect(clean.fleet.ok).toBe(true);
+    await writeFaults(sandboxFaultsPath(ctx.home), { version: 1, rate: 1, seed: 3, attempts: 1, runs: 0 });
+    const faulty = await read({ account: false });
+    expect(faulty.faults).toEqual({ rate: 1, attempts: 1, seed: 3 });
+    expect(faulty.fleet.ok).toBe(false);
+    await rm(sandboxFaultsPath(ctx.home));
+    const again = await read({ account: false });
+    expect(again.faults).toBeNull();
+    expect(again.fleet.ok).toBe(true);
+  });
+
   it('reads the dashboard in one batch: fleet, AMIs a prune would remove, lock, history, HEAD, account, backups', async () => {
     const ctx = sandboxContext();
     const read = dashboardReader(ctx, { stack: 'lab' });

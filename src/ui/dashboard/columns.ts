@@ -56,7 +56,8 @@ const MARK = 2; // the selection marker
 
 export function layoutColumns(rows: readonly FleetRow[], now: number, width: number): Column[] {
   let ids = ORDER.filter((id) => id !== 'backup' || hasBackups(rows));
-  const widthOf = new Map<ColumnId, number>(ids.map((id) => [id, id === 'backup' ? 8 : id.length])); // `123d ago` at most
+  // `123d ago` at most; a title has room for the sort arrow after it.
+  const widthOf = new Map<ColumnId, number>(ids.map((id) => [id, id === 'backup' ? 8 : id.length + 1]));
   for (const r of rows) for (const id of ids) widthOf.set(id, Math.max(widthOf.get(id)!, CELL[id](r, now).text.length));
   const needed = (cols: ColumnId[]) => MARK + cols.filter((id) => id !== 'drift').reduce((n, id) => n + widthOf.get(id)! + GAP.length, 0) + Math.min(widthOf.get('drift')!, DRIFT_ROOM);
   for (const id of DROP) {
@@ -69,5 +70,11 @@ export function layoutColumns(rows: readonly FleetRow[], now: number, width: num
 export const pad = (text: string, width: number): string => (text.length >= width ? text : text + ' '.repeat(width - text.length));
 
 /** The header line of the table, aligned with the rows (after the two-character selection marker). */
-export const headerLine = (columns: readonly Column[]): string =>
-  `  ${columns.map((c, i) => (i === columns.length - 1 ? c.title : pad(c.title, c.width))).join(GAP)}`;
+export const headerLine = (columns: readonly Column[], sort?: { key: string; reversed: boolean }): string =>
+  `  ${columns
+    .map((c) => (c.id === sort?.key ? `${c.title}${sortArrow(sort.reversed)}` : c.title))
+    .map((t, i) => (i === columns.length - 1 ? t : pad(t, columns[i]!.width)))
+    .join(GAP)}`;
+
+/** ↑ in the column's natural order (A to Z, most drift first), ↓ reversed (S). */
+export const sortArrow = (reversed: boolean): string => (reversed ? '↓' : '↑');

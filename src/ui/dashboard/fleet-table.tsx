@@ -46,10 +46,13 @@ export interface FleetTableProps {
   now: number;
   /** Shown instead of rows when there are none. */
   empty: string;
+  /** The sort column and direction, marked in the column header (primitives: the table is memoised). */
+  sortKey: string;
+  sortReversed: boolean;
 }
 
 /** The column header and the rows that fit; only those are rendered, however large the fleet. */
-export const FleetTable = memo(function FleetTable({ rows, selectedKey, top, height, width, now, empty }: FleetTableProps) {
+export const FleetTable = memo(function FleetTable({ rows, selectedKey, top, height, width, now, empty, sortKey, sortReversed }: FleetTableProps) {
   // Widths follow the rows and the terminal, not the clock: only the backup ages move with it.
   const columns = useMemo(() => layoutColumns(rows, now, width), [rows, width]);
   const clock = columns.some((c) => c.id === 'backup') ? now : 0;
@@ -57,7 +60,7 @@ export const FleetTable = memo(function FleetTable({ rows, selectedKey, top, hei
   return (
     <Box flexDirection="column" height={height} overflow="hidden">
       <Text wrap="truncate-end" bold>
-        {headerLine(columns)}
+        {headerLine(columns, { key: sortKey, reversed: sortReversed })}
       </Text>
       {shown.length === 0 ? <Text wrap="truncate-end">{`  ${empty}`}</Text> : null}
       {shown.map((r) => (

@@ -8,7 +8,7 @@ function hints(s: DashboardState): string {
   const act = s.readonly ? '' : ' · d deploy · b backup';
   switch (s.mode.kind) {
     case 'table':
-      return `j/k move · Enter detail · / filter · s sort · r refresh${act} · p spot · ? help · q quit`;
+      return `j/k move · Enter detail · / filter · s/S sort · r refresh${act} · p spot · ? help · q quit`;
     case 'detail':
       return `Esc back · j/k next host${act} · q quit`;
     case 'confirm':

@@ -8,6 +8,7 @@ export const HELP: [string, string][] = [
   ['Esc', 'back; in the table, clear the filter'],
   ['/', 'filter the hosts (every word must match somewhere in the row); Enter keeps it'],
   ['s', 'sort by the next column (host, state, type, az, ami, rev, ssm, drift)'],
+  ['S', 'reverse the sort (↑ natural order, ↓ reversed; the column header shows which)'],
   ['r', 'refresh now'],
   ['d', 'deploy the selected host: shows the plan, asks, then the live rollout'],
   ['b', 'back up the selected host now, where that applies'],

@@ -1,8 +1,9 @@
 import { Box, Text } from 'ink';
 import { formatAgo, staleness } from '../../core/dashboard-refresh.js';
-import { selectedRow, type DashboardState } from '../../core/dashboard-state.js';
+import { newestRead, selectedRow, type DashboardState } from '../../core/dashboard-state.js';
 import { ConfirmDeploy, RevPrompt } from './confirm.js';
 import { Detail } from './detail.js';
+import { sortArrow } from './columns.js';
 import { FleetTable } from './fleet-table.js';
 import { Footer } from './footer.js';
 import { ErrorBanner, Header, type Where } from './header.js';
@@ -46,7 +47,7 @@ function TableTitle({ state }: { state: DashboardState }) {
   const counts = state.fleet.value ? `: ${count('host')} hosts, ${count('unregistered')} unregistered${backups}` : '';
   return (
     <Text wrap="truncate-end" bold>
-      {`Fleet${counts} · sort: ${state.sort}${filtered}`}
+      {`Fleet${counts} · sort: ${state.sort} ${sortArrow(state.sortReversed)}${filtered}`}
       {st.stale ? <Text color={tone('red')}>{` STALE${st.ageMs !== null ? ` ${formatAgo(st.ageMs)}` : ''}`}</Text> : null}
     </Text>
   );
@@ -74,9 +75,9 @@ function Main({ state, width, l }: { state: DashboardState; width: number; l: La
     case 'help':
       return <Help height={l.main} readonly={state.readonly} />;
     case 'rev':
-      return <RevPrompt host={mode.host} text={mode.text} note={state.head.value?.note ?? 'unknown'} height={Math.min(l.main, 5)} />;
+      return <RevPrompt host={mode.host} text={mode.text} note={state.head.value?.note ?? 'unknown'} height={l.main} width={width} />;
     case 'confirm':
-      return <ConfirmDeploy host={mode.host} plan={mode.plan} height={l.main} />;
+      return <ConfirmDeploy host={mode.host} plan={mode.plan} height={l.main} width={width} />;
     case 'rollout':
       if (state.rollout) return <RolloutView rollout={state.rollout} now={state.now} height={l.main} />;
       break;
@@ -89,7 +90,7 @@ function Main({ state, width, l }: { state: DashboardState; width: number; l: La
   return (
     <Box flexDirection="column" height={l.main}>
       <TableTitle state={state} />
-      <FleetTable rows={state.visible} selectedKey={state.selectedKey} top={state.top} height={l.table - 1} width={width} now={state.now} empty={emptyText(state)} />
+      <FleetTable rows={state.visible} selectedKey={state.selectedKey} top={state.top} height={l.table - 1} width={width} now={state.now} empty={emptyText(state)} sortKey={state.sort} sortReversed={state.sortReversed} />
       {l.panels > 0 ? (
         <Box flexDirection="row" height={l.panels}>
           <RetentionPanel section={state.retention} now={state.now} intervalMs={state.intervalMs} width={half} height={l.panels} />
@@ -111,8 +112,8 @@ export function DashboardScreen({ state, where, width, height }: ScreenProps) {
   const l = layout(height, state.refresh.errors.length > 0);
   return (
     <Box flexDirection="column" width={width} height={height} overflow="hidden">
-      <Header where={where} account={state.account} head={state.head} lock={state.lock} refresh={state.refresh} now={state.now} intervalMs={state.intervalMs} readonly={state.readonly} />
-      <ErrorBanner refresh={state.refresh} now={state.now} intervalMs={state.intervalMs} />
+      <Header where={where} account={state.account} head={state.head} lock={state.lock} refresh={state.refresh} now={state.now} intervalMs={state.intervalMs} readonly={state.readonly} faults={state.faults} dataAt={newestRead(state)} />
+      <ErrorBanner refresh={state.refresh} now={state.now} intervalMs={state.intervalMs} dataAt={newestRead(state)} />
       <Main state={state} width={width} l={l} />
       <Footer state={state} />
     </Box>
