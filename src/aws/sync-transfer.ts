@@ -7,7 +7,8 @@ import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { SHA256_METADATA } from '../core/bootstrap.js';
 import { ContentHasher, parseEtag } from '../core/etag.js';
-import { contentTypeFor } from '../core/content-type.js';
+import { contentTypeFor, S3_DEFAULT_CONTENT_TYPE } from '../core/content-type.js';
+import { machineMimeTypes } from '../nix/mime-types.js';
 import { openRegular } from '../nix/regular-file.js';
 import { safeLocalPath } from './sync-local.js';
 import type { TempArea } from './sync-temp.js';
@@ -59,8 +60,8 @@ export interface UploadOptions {
  * completes (aborted: nothing stored). Answers the bytes sent.
  */
 export async function uploadFile(io: TransferIo, path: string, bucket: string, key: string, plannedSize: number, o: UploadOptions = { follow: true }): Promise<number> {
-  const contentType = contentTypeFor(key);
-  const typed = contentType ? { ContentType: contentType } : {};
+  // As the aws CLI: its guess from the name, else what S3 stores for an upload that names none.
+  const typed = { ContentType: contentTypeFor(key, await machineMimeTypes()) ?? S3_DEFAULT_CONTENT_TYPE };
   if (plannedSize < UPLOAD_PART_SIZE) {
     for (let attempt = 1; ; attempt++) {
       const { handle, stats } = await openRegular(path, { follow: o.follow });

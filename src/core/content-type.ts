@@ -1,8 +1,10 @@
 // The Content-Type an upload gets from its name, as the aws CLI guesses it (Python's
-// mimetypes.guess_type()[0] with its built-in table): the host's own timer syncs with
-// `aws s3 sync`, and a push from claw must store the same objects. A compression suffix
+// mimetypes.guess_type()[0]: its built-in table, then the machine's mime.types files):
+// the host's own timer syncs with `aws s3 sync`, and a push from claw must store the
+// same objects. A compression suffix
 // (.gz, .bz2, .xz, .br, .Z) is an encoding, so `a.tar.gz` is application/x-tar and `a.gz`
-// gets none; no match means no Content-Type (S3 then stores its default).
+// gets none; no match means S3's own default, binary/octet-stream (claw names it: the SDK
+// would send application/octet-stream otherwise).
 
 const TYPES: Record<string, string> = {
   '.js': 'application/javascript', '.mjs': 'application/javascript', '.json': 'application/json', '.webmanifest': 'application/manifest+json',
@@ -45,8 +47,34 @@ const extOf = (name: string): string => {
   return dot <= 0 ? '' : name.slice(dot);
 };
 
-/** The Content-Type of an object named `key`, or undefined when the name says nothing. */
-export function contentTypeFor(key: string): string | undefined {
+/** What S3 stores when an upload names no type, as it does for the aws CLI's uploads of unknown names. */
+export const S3_DEFAULT_CONTENT_TYPE = 'binary/octet-stream';
+
+/**
+ * The machine's mime.types files (Python's mimetypes.knownfiles, read in that order, a
+ * later line winning), which the aws CLI adds to its built-in table: `type ext ext...`.
+ */
+export const MIME_TYPES_FILES = [
+  '/etc/mime.types', '/etc/httpd/mime.types', '/etc/httpd/conf/mime.types', '/etc/apache/mime.types', '/etc/apache2/mime.types',
+  '/usr/local/etc/httpd/conf/mime.types', '/usr/local/lib/netscape/mime.types', '/usr/local/etc/mime.types',
+] as const;
+
+/** The extensions a mime.types file maps, `.ext` -> type (comments and blank lines skipped). */
+export function parseMimeTypes(text: string, into: Record<string, string> = {}): Record<string, string> {
+  for (const raw of text.split('\n')) {
+    const words = raw.replace(/#.*/, '').trim().split(/\s+/).filter(Boolean);
+    if (words.length < 2) continue;
+    const [type, ...exts] = words;
+    for (const ext of exts) into[`.${ext}`] = type!;
+  }
+  return into;
+}
+
+/**
+ * The Content-Type of an object named `key`, or undefined when the name says nothing;
+ * `machine` is what the machine's mime.types files add (see MIME_TYPES_FILES).
+ */
+export function contentTypeFor(key: string, machine: Readonly<Record<string, string>> = {}): string | undefined {
   let name = key.slice(key.lastIndexOf('/') + 1);
   let ext = extOf(name);
   while (SUFFIXES[ext] !== undefined) {
@@ -58,5 +86,6 @@ export function contentTypeFor(key: string): string | undefined {
     ext = extOf(name);
   }
   if (ext === '') return undefined;
-  return TYPES[ext] ?? TYPES[ext.toLowerCase()];
+  const lookup = (e: string) => machine[e] ?? TYPES[e];
+  return lookup(ext) ?? lookup(ext.toLowerCase());
 }

@@ -155,7 +155,13 @@ function withFaults(sandbox: Sandbox, opts: SandboxOptions): Sandbox {
       return plan;
     },
   });
-  return { ...sandbox, clients: layer.wrap(sandbox.clients), clientsFor: (region) => layer.wrap(sandbox.clientsFor(region)), newRun: () => layer.renew() };
+  const clients = layer.wrap(sandbox.clients);
+  // The account's own region answers with the same clients, as without faults.
+  const clientsFor = (region: string) => {
+    const raw = sandbox.clientsFor(region);
+    return raw === sandbox.clients ? clients : layer.wrap(raw);
+  };
+  return { ...sandbox, clients, clientsFor, newRun: () => layer.renew() };
 }
 
 /** Delete the state and seed it again (relative times resolved against the clock now). */

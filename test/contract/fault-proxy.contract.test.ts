@@ -82,7 +82,9 @@ suite('fault proxy (moto behind it)', () => {
       const err = await failure(c.call(1));
       expect(err.name).toBe(c.throttle.name);
       expect(err.$metadata?.httpStatusCode).toBe(c.throttle.status);
-      expect(explainAwsError(err, target)?.message).toMatch(new RegExp(`^AWS kept throttling .*\\(${c.throttle.name}\\)$`));
+      // One try allowed here: claw says so rather than "after retries".
+      expect(err.$metadata?.attempts).toBe(1);
+      expect(explainAwsError(err, target)?.message).toMatch(new RegExp(`^AWS throttled .*\\(${c.throttle.name}; 1 try, no retries\\)$`));
     });
 
     it('throttling is retried: the second try succeeds, and the proxy sees both tries of the one call', async () => {

@@ -224,6 +224,62 @@ suite('backup push and pull: the local side under attack (moto)', () => {
   });
 });
 
+// The host's own timer syncs with `aws s3 sync`: a claw push of the same tree must give
+// the same objects (keys, bytes, Content-Type), symbolic links followed as the CLI does.
+const AWS_CLI = '/usr/bin/aws';
+const awsCli = existsSync(AWS_CLI);
+if (!awsCli && process.env.CI === 'true') throw new Error(`${AWS_CLI} (Debian's awscli, v2) is required under CI=true: .ci/run installs it`);
+if (!awsCli) console.warn(`SKIPPED push vs aws s3 sync: ${AWS_CLI} is missing (sudo apt-get install awscli)`);
+
+(endpoint && awsCli ? describe : describe.skip)('backup push next to aws s3 sync (the host timer\'s tool), on one tree (moto)', () => {
+  let moto: MotoAccount;
+  beforeAll(async () => {
+    moto = await openMotoAccount(endpoint!);
+  });
+  afterAll(() => moto?.destroy());
+
+  it('the same keys, bytes and Content-Types; symbolic links to files and folders followed alike', async () => {
+    const src = tempDir('claw-vs-aws-');
+    const outside = tempDir('claw-vs-aws-out-');
+    mkdirSync(join(src, 'workspace', 'notes'), { recursive: true });
+    writeFileSync(join(src, 'openclaw.sqlite'), randomBytes(70_000));
+    writeFileSync(join(src, 'workspace', 'AGENTS.md'), '# agents\n');
+    writeFileSync(join(src, 'workspace', 'notes', 'day.txt'), 'today\n');
+    writeFileSync(join(src, 'config.json'), '{"gateway":{"port":18789}}\n');
+    writeFileSync(join(src, 'page.html'), '<p>hi</p>');
+    writeFileSync(join(src, 'blob.unknownext'), 'x');
+    writeFileSync(join(outside, 'shared.yaml'), 'a: 1\n');
+    symlinkSync(outside, join(src, 'linked-dir'));
+    symlinkSync(join(src, 'config.json'), join(src, 'config-link.json'));
+
+    const bucketOf = async (name: string) => {
+      await moto.s3.send(new CreateBucketCommand({ Bucket: name, CreateBucketConfiguration: { LocationConstraint: 'eu-central-1' } }));
+      return name;
+    };
+    const viaAws = await bucketOf(`claw-vs-aws-a-${randomBytes(3).toString('hex')}`);
+    const viaClaw = await bucketOf(`claw-vs-aws-c-${randomBytes(3).toString('hex')}`);
+    // AWS_CA_BUNDLE unset and no pager: moto is plain http, and nothing may wait on a terminal.
+    execFileSync(AWS_CLI, ['s3', 'sync', src, `s3://${viaAws}/latest/`, '--endpoint-url', endpoint!, '--no-progress', '--only-show-errors'], {
+      env: { PATH: process.env.PATH ?? '', HOME: src, ...moto.env, AWS_DEFAULT_REGION: 'eu-central-1', AWS_PAGER: '', AWS_CA_BUNDLE: '' },
+    });
+    const r = await runClaw(['backup', 'push', '--bucket', viaClaw, '--from', src, '--yes', '--repo', FIXTURE_REPO], { env: moto.env, timeoutMs: 60_000 });
+    expect(r.exitCode, r.stderr).toBe(0);
+
+    const objects = async (bucket: string) => {
+      const listed = ((await moto.s3.send(new ListObjectsV2Command({ Bucket: bucket }))).Contents ?? []).map((o) => o.Key!).sort();
+      return Promise.all(listed.map(async (key) => {
+        const o = await moto.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+        const body = Buffer.from(await o.Body!.transformToByteArray());
+        return { key, sha256: createHash('sha256').update(body).digest('hex'), contentType: o.ContentType };
+      }));
+    };
+    const theirs = await objects(viaAws);
+    expect(theirs.map((o) => o.key)).toContain('latest/linked-dir/shared.yaml');
+    expect(theirs.map((o) => o.key)).toContain('latest/config-link.json');
+    expect(await objects(viaClaw)).toEqual(theirs);
+  });
+});
+
 describe('the registry as a FIFO or a link to /dev/zero', () => {
   it.each([
     ['a FIFO', (p: string) => execFileSync('mkfifo', [p]), 'a FIFO (named pipe)'],
