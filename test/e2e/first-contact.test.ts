@@ -104,3 +104,13 @@ describe('without nix on the machine', () => {
     expect(r.stdout).toMatch(/deploy of [0-9a-f]{40} succeeded on clawdinator-babelfish: 1 succeeded/);
   });
 });
+
+describe('what a new user tripped on', () => {
+  it('ami prune --resume with nothing to resume says so and exits 0, asking nothing (no terminal, no --yes)', async () => {
+    const home = tempDir('claw-first-resume-');
+    const r = await runClaw(['--sandbox', 'ami', 'prune', '--resume'], { env: { HOME: home, CLAW_HOME: `${home}/.claw` }, cwd: home });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toBe('nothing to resume: no interrupted prune\n');
+    expect(r.stderr).not.toMatch(/\?|refus|--yes/);
+  });
+});
