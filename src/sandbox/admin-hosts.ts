@@ -23,6 +23,8 @@ export interface HostAdmin {
   agentRestartOnNextSwitch(instanceId: string): Promise<void>;
   /** Every switch on this host stays running for `polls` `systemctl show` polls (default 1). */
   slowSwitch(instanceId: string, polls: number): Promise<void>;
+  /** Every switch running on this host ends at its next `systemctl show` poll (it and later switches take `polls` again: 1). */
+  finishSwitches(instanceId: string): Promise<void>;
   /** The next switch succeeds but installs a system whose configurationRevision is `rev`. */
   revisionMismatchOnNextSwitch(instanceId: string, rev: string): Promise<void>;
   /** The next command sent to this host hangs until it ends TimedOut (ExecutionTimedOut), running nothing. */
@@ -63,6 +65,11 @@ export function createHostAdmin(world: SandboxWorld): HostAdmin {
       if (!Number.isInteger(polls) || polls < 0) throw new Error(`sandbox admin: slowSwitch polls must be a whole number >= 0, not ${polls}`);
       return change(id, (h) => void (h.switchDurationPolls = polls));
     },
+    finishSwitches: (id) =>
+      change(id, (h) => {
+        delete h.switchDurationPolls;
+        for (const u of h.units) if (u.state === 'running') u.pollsLeft = 0;
+      }),
     revisionMismatchOnNextSwitch: (id, rev) => change(id, (h) => void (h.revisionMismatchOnNextSwitch = rev)),
     timeOutNextCommand: (id) => change(id, (h) => void (h.timeOutNextCommand = true)),
     setBackupBucket: (id, bucket) =>

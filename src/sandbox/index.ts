@@ -53,6 +53,11 @@ export interface Sandbox {
   /** Persist the state (mutating calls already do). */
   save(): Promise<void>;
   /**
+   * Run `fn` (admin calls) under the account's cross-process lock, on the account as on
+   * disk: for changing the account while claw processes are working on it.
+   */
+  exclusive<T>(fn: () => Promise<T>): Promise<T>;
+  /**
    * For a long-lived process (the dashboard, each refresh): the next call reads the
    * `claw sandbox faults` settings again, as a new run. A no-op when opened with faults false.
    */
@@ -110,6 +115,7 @@ function build(state: SandboxState, file: string, now: () => Date, known: string
     ssh: { run: (name, command) => guarded(() => ssh.run(name, command)) },
     statePath: file,
     save: world.persist,
+    exclusive: guarded,
     newRun: () => {},
   };
 }
