@@ -1,7 +1,7 @@
 import { readBackupListing } from '../aws/backup.js';
 import { BackupUnitFailed, findBackupHost, runBackupUnit } from '../aws/backup-now.js';
 import { PollMeter } from '../aws/run-command.js';
-import { BACKUP_POLL_BUDGET, BACKUP_UNIT, parseBackupTarget, parseStack, SANDBOX_POLL_BUDGET } from '../core/backup.js';
+import { BACKUP_POLL_BUDGET, BACKUP_UNIT, isNewSnapshot, parseBackupTarget, parseStack, SANDBOX_POLL_BUDGET } from '../core/backup.js';
 import { renderBackupNow, type BackupNowReport } from '../ui/backup-text.js';
 import { resolveBackupBucket, type BucketOptions } from './backup-common.js';
 import type { Context } from './context.js';
@@ -41,7 +41,7 @@ export async function now(ctx: Context, rawHost: string, opts: NowOptions): Prom
   ctx.events.emit({ type: 'step-finished', step, outcome: 'ok', detail: `command ${run.commandId}` });
 
   const after = (await readBackupListing(s3, bucket)).snapshots[0] ?? null;
-  const isNew = after !== null && (before === null || Date.parse(after.time) > Date.parse(before.time));
+  const isNew = isNewSnapshot(before, after);
   const report: BackupNowReport = { host: target.host, instanceId: target.instanceId, bucket: bucket.name, snapshot: isNew ? after : null, isNew, previous: before };
   if (!isNew) ctx.log.warn(`${BACKUP_UNIT} succeeded but no snapshot newer than ${before?.stamp ?? '(none)'} appeared in s3://${bucket.name}/snapshots/`);
   if (opts.json) {

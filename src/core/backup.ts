@@ -125,6 +125,18 @@ export interface SnapshotSummary {
   lastModified: string;
 }
 
+/**
+ * Whether `after` (the newest snapshot once a backup ran) is the run's own: a later stamp
+ * than the newest before it, or the same minute's snapshot written again (a second backup
+ * in one minute copies into the same folder, so its objects are newer).
+ */
+export function isNewSnapshot(before: SnapshotSummary | null, after: SnapshotSummary | null): boolean {
+  if (after === null) return false;
+  if (before === null) return true;
+  if (Date.parse(after.time) > Date.parse(before.time)) return true;
+  return after.stamp === before.stamp && Date.parse(after.lastModified) > Date.parse(before.lastModified);
+}
+
 /** Something under snapshots/ that is not `<stamp>/...`: reported, never touched. */
 export interface UnparsableEntry {
   prefix: string;

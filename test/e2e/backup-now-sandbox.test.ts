@@ -33,28 +33,34 @@ describe('claw --sandbox backup now', () => {
   });
 
   it('starts the unit through SSM, waits, and reports the new snapshot', async () => {
-    const { claw, sandbox } = sandboxHome();
-    // In minute HH:00 the seed's newest hourly snapshot has this minute's stamp: drop it, so
-    // the run's snapshot is newer whatever the clock says.
-    const sbx = await sandbox();
-    const thisMinute = formatStamp(new Date());
-    const listed = (await sbx.clients.s3.listObjectsV2({ Bucket: BUCKET, Prefix: 'snapshots/' })).Contents ?? [];
-    const sameMinute = listed.filter((o) => o.Key!.slice('snapshots/'.length, 'snapshots/'.length + 16) >= thisMinute).map((o) => ({ Key: o.Key! }));
-    if (sameMinute.length) await sbx.clients.s3.deleteObjects({ Bucket: BUCKET, Delete: { Objects: sameMinute } });
+    const { claw } = sandboxHome();
     const before = JSON.parse((await claw('list', '--stack', 'lab', '--json')).stdout) as { snapshots: { stamp: string }[] };
     const r = await claw('now', 'openclaw-lab', '--stack', 'lab', '--json');
     expect(r.exitCode).toBe(0);
     expect(r.stderr).toMatch(/^plan: start openclaw-s3-backup\.service on openclaw-lab .*\nbackup openclaw-lab: started \(openclaw-s3-backup\.service via SSM Run Command\)\nbackup openclaw-lab: ok \(command \S+\)\n$/);
     const doc = JSON.parse(r.stdout);
     expect(doc).toMatchObject({ mode: 'run', host: 'openclaw-lab', bucket: BUCKET, isNew: true, unit: { result: 'success', exitStatus: 0 }, previous: { stamp: before.snapshots[0]!.stamp } });
-    expect(doc.snapshot.stamp > before.snapshots[0]!.stamp).toBe(true);
+    expect(doc.snapshot.stamp >= before.snapshots[0]!.stamp).toBe(true);
     expect(doc.snapshot.objects).toBeGreaterThan(0);
     const after = JSON.parse((await claw('list', '--stack', 'lab', '--json')).stdout) as { snapshots: { stamp: string }[] };
     expect(after.snapshots[0]!.stamp).toBe(doc.snapshot.stamp);
 
     const text = await claw('now', 'openclaw-lab', '--stack', 'lab');
     expect(text.exitCode).toBe(0);
-    expect(text.stdout).toMatch(/^openclaw-s3-backup\.service on openclaw-lab \(i-[0-9a-f]{17}\): succeeded\n(new snapshot \S+: \d+ objects, .* \(s3:\/\/openclaw-lab-backup-lab-123456789012\/snapshots\/\S+\/\)|no new snapshot in s3:\/\/\S+: the newest is still \S+, from before the run)\n$/);
+    expect(text.stdout).toMatch(/^openclaw-s3-backup\.service on openclaw-lab \(i-[0-9a-f]{17}\): succeeded\nnew snapshot \S+: \d+ objects, .* \(s3:\/\/openclaw-lab-backup-lab-123456789012\/snapshots\/\S+\/\)\n$/);
+  });
+
+  it("a backup in the minute of the newest snapshot writes that snapshot again: it is the run's new snapshot", async () => {
+    const { claw, sandbox } = sandboxHome();
+    // As when the hourly timer ran this minute: the newest snapshot has this minute's stamp.
+    const thisMinute = formatStamp(new Date());
+    await (await sandbox()).admin.putObject(BUCKET, `snapshots/${thisMinute}/manifest.json`, '{}');
+    const r = await claw('now', 'openclaw-lab', '--stack', 'lab', '--json');
+    expect(r.exitCode).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc).toMatchObject({ isNew: true, previous: { stamp: thisMinute } });
+    expect(doc.snapshot.stamp >= thisMinute).toBe(true);
+    expect(r.stderr).not.toMatch(/warning/);
   });
 
   it('says so when no snapshot newer than the newest before the run appears', async () => {

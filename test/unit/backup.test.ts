@@ -5,6 +5,7 @@ import {
   backupBucketName,
   formatStamp,
   groupSnapshots,
+  isNewSnapshot,
   parseAccountId,
   parseBackupUnitOutput,
   parseBucketName,
@@ -143,5 +144,23 @@ describe('poll budgets of backup now', () => {
     expect(s.delaysMs.reduce((a, b) => a + b, 0)).toBe(30 * 60_000);
     expect(s.delaysMs.length).toBeLessThanOrEqual(BACKUP_POLL_BUDGET.maxCalls);
     expect(pollSchedule(SANDBOX_POLL_BUDGET).delaysMs.slice(0, 4).reduce((a, b) => a + b, 0)).toBeLessThan(1_000);
+  });
+});
+
+describe('isNewSnapshot', () => {
+  const snap = (stamp: string, lastModified: string) => ({ stamp, prefix: `snapshots/${stamp}/`, time: `${stamp.slice(0, 10)}T${stamp.slice(11, 13)}:${stamp.slice(14, 16)}:00.000Z`, objects: 1, bytes: 1, lastModified });
+  const before = snap('2026-12-07-15-00', '2026-12-07T15:00:05.000Z');
+  it('a later stamp is new; none after the run is not; the first snapshot ever is', () => {
+    expect(isNewSnapshot(before, snap('2026-12-07-15-01', '2026-12-07T15:01:02.000Z'))).toBe(true);
+    expect(isNewSnapshot(before, null)).toBe(false);
+    expect(isNewSnapshot(null, before)).toBe(true);
+  });
+  it('the same minute written again is new; the same objects untouched are not', () => {
+    expect(isNewSnapshot(before, snap('2026-12-07-15-00', '2026-12-07T15:00:41.000Z'))).toBe(true);
+    expect(isNewSnapshot(before, before)).toBe(false);
+  });
+  it('an older stamp (a future-dated snapshot stays the newest) is not new', () => {
+    const ahead = snap('2026-12-07-17-00', '2026-12-07T15:00:05.000Z');
+    expect(isNewSnapshot(ahead, ahead)).toBe(false);
   });
 });
