@@ -3,7 +3,8 @@ import { RemoteError, UsageError } from '../core/errors.js';
 import { ACTIVE_STATES, latestImage } from '../core/fleet.js';
 import { parseTagPair } from '../core/patterns.js';
 import type { Ec2Api } from './clients.js';
-import { listTaggedImages, type TaggedImage } from './images.js';
+import type { TaggedImage } from '../core/fleet.js';
+import { listTaggedImages } from './images.js';
 import { tagMap } from './instances.js';
 import { chunk, collectPages } from './paginate.js';
 

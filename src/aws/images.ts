@@ -1,16 +1,10 @@
 import type { DescribeImagesCommandInput, Image } from '@aws-sdk/client-ec2';
-import type { FleetImage } from '../core/fleet.js';
+import type { TaggedImage } from '../core/fleet.js';
 import { RemoteError } from '../core/errors.js';
 import type { Ec2Api } from './clients.js';
 import { tagMap } from './instances.js';
 import { collectPages } from './paginate.js';
 
-export interface TaggedImage extends FleetImage {
-  tags: Record<string, string>;
-  snapshotIds: string[];
-  /** EBS snapshots behind the image, with the volume size each was taken from. */
-  snapshots: { snapshotId: string; sizeGiB: number }[];
-}
 
 function toTaggedImage(img: Image): TaggedImage {
   if (!img.ImageId || !img.CreationDate || Number.isNaN(Date.parse(img.CreationDate))) {

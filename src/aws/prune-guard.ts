@@ -1,7 +1,7 @@
 import { PRESERVE_TAG, planRetention } from '../core/retention.js';
 import { imageExists, readAmiInventory } from './ami-inventory.js';
 import type { Ec2Api } from './clients.js';
-import type { PruneRules } from './prune-journal.js';
+import type { PruneRules } from '../core/prune-journal.js';
 
 // The guards of a prune plan, read again from EC2 right before a destructive call:
 // newest-N, in use, preserved, min-age and latest are decided by the same pure rules as

@@ -5,20 +5,13 @@ import { imageExists } from './ami-inventory.js';
 import type { Ec2Api } from './clients.js';
 import { collectPages } from './paginate.js';
 import { describeKeepReasons, keepReasonsNow } from './prune-guard.js';
-import { PRUNED_FROM_TAG, type Journal, type JournalEntry, type PruneJournal, type PruneRules } from './prune-journal.js';
+import { PRUNED_FROM_TAG, type JournalEntry, type PruneJournal, type PruneResult, type PruneRules, type ResumePlan, type SnapshotOutcome } from '../core/prune-journal.js';
 
 // Executes exactly a shown prune plan, and finishes one that was interrupted. Every guard
 // of the plan is re-read right before each DeregisterImage (in apply and in resume); an
 // image a guard now holds is kept and reported. "Not found" answers count as already gone.
 
-export type ImageOutcome = 'pruned' | 'already-gone' | 'kept' | 'left-registered';
-export type SnapshotOutcome = 'deleted' | 'already-gone' | 'kept';
 
-export interface PruneResult {
-  images: { imageId: string; outcome: ImageOutcome; detail?: string }[];
-  snapshots: { snapshotId: string; outcome: SnapshotOutcome; detail?: string }[];
-  freedGiB: number;
-}
 
 export interface PruneDeps {
   journal: PruneJournal;
@@ -134,11 +127,6 @@ export async function applyPrune(ec2: Ec2Api, plan: PrunePlan, rules: PruneRules
 }
 
 /** What a resume would do: the journal's unfinished plan, and pruned-tagged snapshots of images no journal here holds. */
-export interface ResumePlan {
-  journal: Journal | undefined;
-  /** Image id -> its snapshots tagged `clawdinator:pruned-from` (the image's entry is not in this journal). */
-  orphans: Map<string, { snapshotIds: string[]; sizes: Record<string, number> }>;
-}
 
 export async function planResume(ec2: Ec2Api, journal: PruneJournal): Promise<ResumePlan> {
   const j = await journal.load();

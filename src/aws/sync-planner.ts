@@ -1,4 +1,5 @@
 import { InterruptedError, UsageError } from '../core/errors.js';
+import type { EventSink } from '../core/events.js';
 import { mapBounded } from '../core/pool.js';
 import { describeLocation, localKeyProblem, type SyncLocation } from '../core/sync-location.js';
 import {
@@ -15,9 +16,9 @@ import {
   type Verdict,
 } from '../core/sync-plan.js';
 import type { S3Api } from './clients.js';
-import { hashFile, listLocal, localPath } from './sync-local.js';
+import { hashFile, listLocal, localPath } from '../fs/sync-local.js';
 import { listS3 } from './sync-remote.js';
-import type { SyncOptions } from './sync.js';
+import type { CopyOptions } from './sync-copy.js';
 import { escapeField } from '../core/terminal-text.js';
 
 // Planning: list both sides at once, pair the keys, and settle every pair present on
@@ -53,6 +54,22 @@ async function listSide(s3: S3Api, loc: SyncLocation, role: 'source' | 'destinat
     }
   }
   return { entries: kept, skipped, skippedWhy: new Map(), staleTemp: [] };
+}
+
+export interface SyncOptions extends CopyOptions {
+  /** Plan deletes of destination entries absent from the source (read by planSync; executeSync does what the plan says). */
+  delete?: boolean | undefined;
+  /** Refuse (before doing anything) a plan with more deletes than this. */
+  maxDelete?: number | undefined;
+  /** Objects in flight at once (files hashed at once while planning). */
+  concurrency: number;
+  /** Stops scheduling; in-flight downloads stop at once, other requests with the SDK client's own signal. */
+  signal?: AbortSignal | undefined;
+  events?: EventSink | undefined;
+  /** Keys per ListObjectsV2 page (default 1000, S3's largest): a knob for tests of the pagination. */
+  listPageSize?: number | undefined;
+  /** A local source follows symbolic links (default true, as `aws s3 sync`); a local destination never does. */
+  followSymlinks?: boolean | undefined;
 }
 
 /** List both sides and decide: the plan executeSync carries out (and a dry run shows). */

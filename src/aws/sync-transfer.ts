@@ -8,10 +8,10 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { SHA256_METADATA } from '../core/bootstrap.js';
 import { ContentHasher, parseEtag } from '../core/etag.js';
 import { contentTypeFor, S3_DEFAULT_CONTENT_TYPE } from '../core/content-type.js';
-import { machineMimeTypes } from '../nix/mime-types.js';
-import { openRegular } from '../nix/regular-file.js';
-import { safeLocalPath } from './sync-local.js';
-import type { TempArea } from './sync-temp.js';
+import { machineMimeTypes } from '../fs/mime-types.js';
+import { openRegular } from '../fs/regular-file.js';
+import { safeLocalPath } from '../fs/sync-local.js';
+import type { TempArea } from '../fs/sync-temp.js';
 import { UPLOAD_PART_SIZE } from '../core/upload.js';
 import type { S3Api } from './clients.js';
 

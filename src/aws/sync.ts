@@ -4,9 +4,10 @@ import { forEachBounded, limiter } from '../core/pool.js';
 import { localKeyProblem, type SyncLocation } from '../core/sync-location.js';
 import { checkMaxDelete, summarizePlan, transferOp, type SyncPlan, type SyncTransfer } from '../core/sync-plan.js';
 import type { S3Api } from './clients.js';
-import { copyS3Object, type CopyOptions } from './sync-copy.js';
-import { localPath, removeLocal } from './sync-local.js';
-import { openTempArea, removeStaleRuns, type TempArea } from './sync-temp.js';
+import { copyS3Object } from './sync-copy.js';
+import type { SyncOptions } from './sync-planner.js';
+import { localPath, removeLocal } from '../fs/sync-local.js';
+import { openTempArea, removeStaleRuns, type TempArea } from '../fs/sync-temp.js';
 import { SyncProgress, syncSteps } from './sync-progress.js';
 import { deleteS3 } from './sync-remote.js';
 import { downloadObject, PARTS_IN_FLIGHT, uploadFile, type TransferIo } from './sync-transfer.js';
@@ -17,26 +18,7 @@ import { downloadObject, PARTS_IN_FLIGHT, uploadFile, type TransferIo } from './
 // once, and deletes only when every transfer succeeded. Running it again after an
 // interruption resumes: what was done is unchanged by then.
 
-export { parseS3Url, describeLocation, type SyncLocation } from '../core/sync-location.js';
-export { summarizePlan, describePlan, checkMaxDelete, formatBytes, type SyncEntry, type SyncPlan, type SyncTransfer, type PlanSummary } from '../core/sync-plan.js';
-export { planSync } from './sync-planner.js';
-export { syncSteps } from './sync-progress.js';
 
-export interface SyncOptions extends CopyOptions {
-  /** Plan deletes of destination entries absent from the source (read by planSync; executeSync does what the plan says). */
-  delete?: boolean | undefined;
-  /** Refuse (before doing anything) a plan with more deletes than this. */
-  maxDelete?: number | undefined;
-  /** Objects in flight at once (files hashed at once while planning). */
-  concurrency: number;
-  /** Stops scheduling; in-flight downloads stop at once, other requests with the SDK client's own signal. */
-  signal?: AbortSignal | undefined;
-  events?: EventSink | undefined;
-  /** Keys per ListObjectsV2 page (default 1000, S3's largest): a knob for tests of the pagination. */
-  listPageSize?: number | undefined;
-  /** A local source follows symbolic links (default true, as `aws s3 sync`); a local destination never does. */
-  followSymlinks?: boolean | undefined;
-}
 
 export interface SyncFailure {
   key: string;

@@ -1,5 +1,7 @@
-import { applyPrune, planResume, resumePrune, type PruneResult } from '../aws/prune.js';
-import { pruneJournal, type PruneJournal, type PruneRules } from '../aws/prune-journal.js';
+import { applyPrune, planResume, resumePrune } from '../aws/prune.js';
+import type { PruneResult } from '../core/prune-journal.js';
+import type { PruneJournal, PruneRules } from '../core/prune-journal.js';
+import { pruneJournal } from '../nix/prune-journal.js';
 import { parseAccountId } from '../core/backup.js';
 import { parseDuration, parsePositiveInt } from '../core/duration.js';
 import { explainAwsError } from '../aws/errors.js';

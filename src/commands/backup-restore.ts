@@ -2,7 +2,8 @@ import { readBackupListing } from '../aws/backup.js';
 import { findBackupHost, type BackupHost } from '../aws/backup-now.js';
 import { runRestoreUnit, type RestoreRun } from '../aws/backup-restore.js';
 import { PollMeter } from '../aws/run-command.js';
-import { checkMaxDelete, parseS3Url } from '../aws/sync.js';
+import { parseS3Url } from '../core/sync-location.js';
+import { checkMaxDelete } from '../core/sync-plan.js';
 import { BACKUP_POLL_BUDGET, parseBackupTarget, parseStack, SANDBOX_POLL_BUDGET, snapshotPrefix } from '../core/backup.js';
 import {
   checkRestoreSource, isNoop, refuseNestedSnapshots, latestOf, requireNonEmptySource, requireSnapshot, snapshotOf, touchesExisting, undoHint,

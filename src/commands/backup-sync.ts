@@ -1,5 +1,7 @@
 import { missingBackupBucket, type BackupBucket } from '../aws/backup.js';
-import { executeSync, planSync, summarizePlan, type SyncFailure, type SyncPlan, type SyncResult } from '../aws/sync.js';
+import { executeSync, type SyncFailure, type SyncResult } from '../aws/sync.js';
+import { planSync } from '../aws/sync-planner.js';
+import { summarizePlan, type SyncPlan } from '../core/sync-plan.js';
 import { NoSuchBucketError } from '../aws/sync-remote.js';
 import type { BackupSyncStep } from '../core/backup-sync.js';
 import { RemoteError } from '../core/errors.js';

@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { readBackupListing } from '../aws/backup.js';
-import { checkMaxDelete } from '../aws/sync.js';
+import { checkMaxDelete } from '../core/sync-plan.js';
 import { snapshotPrefix } from '../core/backup.js';
 import {
   checkStamp, isEmptySource, isNoop, latestOf, requireNonEmptySource, requireSnapshot, snapshotOf, touchesExisting, undoHint, type BackupSyncStep,

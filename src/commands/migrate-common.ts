@@ -5,7 +5,7 @@ import { InterruptedError, RefusedError, UsageError } from '../core/errors.js';
 import { parseRunbook } from '../core/runbook-parse.js';
 import type { Runbook } from '../core/runbook-schema.js';
 import { acceptChanges, diffRunbook, emptyState, recordOf, runbookHash, stepHashes, type RunbookDiff, type RunbookState } from '../core/runbook-state.js';
-import type { HeldLock } from '../nix/file-lock.js';
+import type { HeldLock } from '../fs/file-lock.js';
 import { fixturesDir } from '../nix/paths.js';
 import { discoverRepo } from '../nix/repo.js';
 import { runbookStore, type RunbookStore } from '../nix/runbook-store.js';
@@ -14,7 +14,7 @@ import { confirmOrRefuse } from '../ui/confirm.js';
 import { shellWords } from '../core/runbook-view.js';
 import { describeChanges as describeDiff } from '../ui/migrate-text.js';
 import type { Context } from './context.js';
-import { readRegularFileSync } from '../nix/regular-file.js';
+import { readRegularFileSync } from '../fs/regular-file.js';
 
 // What every `claw migrate` subcommand starts with: the runbook file read and validated,
 // its hash, where its state lives, and the state as last written.

@@ -5,7 +5,7 @@ import { nextAction, type NextAction } from '../core/runbook-plan.js';
 import { findStep } from '../core/runbook-schema.js';
 import { approve, recordOf } from '../core/runbook-state.js';
 import { runbookView, statusView, type StatusView } from '../core/runbook-view.js';
-import { groupAlive, pidAlive } from '../nix/file-lock.js';
+import { groupAlive, pidAlive } from '../fs/file-lock.js';
 import { renderRunbook, renderStatus } from '../ui/migrate-text.js';
 import type { Context } from './context.js';
 import { currentState, loadRunbook, migrateCommand, withRunbookLock, type LoadedRunbook } from './migrate-common.js';

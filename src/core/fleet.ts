@@ -37,6 +37,14 @@ export interface FleetImage {
   creationDate: string;
 }
 
+/** An AMI as DescribeImages has it, with its tags and the snapshots behind it. */
+export interface TaggedImage extends FleetImage {
+  tags: Record<string, string>;
+  snapshotIds: string[];
+  /** EBS snapshots behind the image, with the volume size each was taken from. */
+  snapshots: { snapshotId: string; sizeGiB: number }[];
+}
+
 export type SsmPing = 'online' | 'connection-lost' | 'inactive' | 'not-managed' | 'unknown';
 
 export type DriftKind =

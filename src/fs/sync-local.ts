@@ -7,7 +7,7 @@ import type { EventSink } from '../core/events.js';
 import { mapBounded } from '../core/pool.js';
 import { compareUtf8, type SyncEntry } from '../core/sync-plan.js';
 import { escapeField } from '../core/terminal-text.js';
-import { fileKind, openRegular } from '../nix/regular-file.js';
+import { fileKind, openRegular } from './regular-file.js';
 import { foreignTemp, inspectTemp, TEMP_DIR } from './sync-temp.js';
 
 // The local side of a sync: list a directory tree as keys, hash a file in one pass,

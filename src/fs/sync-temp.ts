@@ -4,8 +4,8 @@ import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
 import { RefusedError } from '../core/errors.js';
 import { TEMP_DIR } from '../core/sync-location.js';
-import { pidAlive } from '../nix/file-lock.js';
-import { openRegular } from '../nix/regular-file.js';
+import { pidAlive } from './file-lock.js';
+import { openRegular } from './regular-file.js';
 
 // Where downloads land before they are verified and renamed into place: a folder of
 // claw's own at the top of the pull's target, `.claw-tmp/`, marked as claw's, with one

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { CONFIG_FILE, resolveConfig, type ConfigKey, type ResolvedConfig } from '../core/config.js';
 import { UsageError } from '../core/errors.js';
-import { readRegularFileSync } from './regular-file.js';
+import { readRegularFileSync } from '../fs/regular-file.js';
 import type { RepoInfo } from './repo.js';
 
 /** Read claw.config.json at the repo root (when present) and resolve flags > env > file > defaults. */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pidAlive } from './file-lock.js';
+import { pidAlive } from '../fs/file-lock.js';
 
 // Runs of claw on this machine that hold something shared (the deploy lock, a backup
 // bucket's unfinished-overwrite marker) get a random id, recorded with their pid under

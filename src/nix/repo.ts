@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { UsageError } from '../core/errors.js';
 import { parseRegistry, type Registry } from '../core/registry.js';
-import { readRegularFileSync } from './regular-file.js';
+import { readRegularFileSync } from '../fs/regular-file.js';
 
 export const REGISTRY_PATH = join('nix', 'instances.json');
 

@@ -3,8 +3,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { UsageError } from '../core/errors.js';
 import { stateSchema, type RunbookState } from '../core/runbook-state.js';
-import { acquireFileLock, type HeldLock, type LockOptions } from './file-lock.js';
-import { readJsonFile, writeJsonAtomic } from './state-file.js';
+import { acquireFileLock, type HeldLock, type LockOptions } from '../fs/file-lock.js';
+import { readJsonFile, writeJsonAtomic } from '../fs/json-file.js';
 
 // Where a runbook's progress lives: `.claw/runbooks/<name>/` at the root of the git repo
 // holding the runbook file (so the state travels with the plan it belongs to), else

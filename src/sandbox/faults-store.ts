@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { UsageError } from '../core/errors.js';
 import { describeIssue, parseJsonText } from '../core/json-text.js';
-import { readTextIfExists, writeJsonAtomic } from './json-file.js';
+import { readTextIfExists, writeJsonAtomic } from '../fs/json-file.js';
 
 // Fault injection settings of the sandbox account: `<home>/sandbox/faults.json`, beside
 // state.json but never inside it, so resetting faults never touches the account and the

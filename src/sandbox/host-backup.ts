@@ -1,5 +1,4 @@
-import type { LineResult } from './host.js';
-import type { LaneUnit, Service } from './host-lines.js';
+import type { LaneUnit, LineResult, Service } from './host-lines.js';
 import { copiedRecord } from './s3-copy.js';
 import type { BucketRecord } from './state.js';
 import type { HostRecord } from './state-ssm.js';

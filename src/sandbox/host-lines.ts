@@ -1,5 +1,15 @@
 import { HOSTNAME_RE } from '../core/patterns.js';
 
+/** What one line of a host script did. */
+export interface LineResult {
+  out?: string;
+  err?: string;
+  code: number;
+  /** Stop the script here with `code` (exit, a busy guard). */
+  stop?: boolean;
+  lost?: boolean;
+}
+
 // Recognises the lines of an AWS-RunShellScript `commands` parameter that the sandbox
 // host simulates. Nothing here interprets shell: each pattern is a fixed line shape
 // with a documented meaning (fixtures/sandbox/README.md, "Run Command simulation").

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { LineResult } from './host.js';
-import type { DisableUnit, Service } from './host-lines.js';
+import type { DisableUnit, LineResult, Service } from './host-lines.js';
 import type { HostRecord } from './state-ssm.js';
 
 // The simulated host's services and files beyond the deploy and backup lanes, for

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { isActive, oneshotProperties, startOneshot, type HostEnv } from './host-backup.js';
-import { parseScript, SHOW_PROPERTIES, type Op } from './host-lines.js';
+import { parseScript, SHOW_PROPERTIES, type LineResult, type Op } from './host-lines.js';
 import { disableNow, reboot, serviceVerb, shredSecrets, workspace } from './host-services.js';
 import type { HostRecord, UnitRecord } from './state-ssm.js';
 
@@ -18,14 +18,6 @@ export interface RunOutcome {
   lost: boolean;
 }
 
-export interface LineResult {
-  out?: string;
-  err?: string;
-  code: number;
-  /** Stop the script here with `code` (exit, a busy guard). */
-  stop?: boolean;
-  lost?: boolean;
-}
 
 const unitName = (rev: string) => `claw-switch-${rev}`;
 const NIXOS_VERSION = '25.05.20260101.0123abc (Warbler)';

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import type { SeedAccount } from './fixture.js';
 import { fill, iso, seedError, unique } from './seed-images.js';
 import { EVENT_STATUSES, STACK_STATUSES, type StackEventRecord, type StackRecord } from './state-cloudformation.js';
 import { AGO_RE, ago } from './time.js';
@@ -50,7 +49,7 @@ function stableUuid(...parts: string[]): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 }
 
-export function seedStacks(file: SeedCloudFormation, account: SeedAccount, now: Date): StackRecord[] {
+export function seedStacks(file: SeedCloudFormation, account: { accountId: string; region: string }, now: Date): StackRecord[] {
   const vars = { account: account.accountId, region: account.region };
   const stacks = file.stacks.map((s): StackRecord => {
     const stackId = `arn:aws:cloudformation:${account.region}:${account.accountId}:stack/${s.name}/${stableUuid(s.name, s.created)}`;

@@ -2,7 +2,7 @@ import { mkdir, open, readFile, stat, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RefusedError } from '../core/errors.js';
-import { pidAlive } from '../nix/file-lock.js';
+import { pidAlive } from '../fs/file-lock.js';
 
 // The sandbox account is one JSON file shared by every claw process on the machine: each
 // call reads, changes and writes it under this lock (a file created exclusively, holding

@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UsageError } from '../core/errors.js';
 import { describeIssue, parseJsonText } from '../core/json-text.js';
-import { readTextIfExists, writeJsonAtomic } from './json-file.js';
+import { readTextIfExists, writeJsonAtomic } from '../fs/json-file.js';
 import { STATE_VERSION, sandboxState, type SandboxState } from './state.js';
 
 // The state file: `<home>/sandbox/state.json`, written atomically (json-file.ts).
@@ -31,7 +31,7 @@ export async function readState(file: string): Promise<SandboxState | undefined>
 }
 
 export async function writeStateAtomic(file: string, state: SandboxState): Promise<void> {
-  await writeJsonAtomic(file, state);
+  await writeJsonAtomic(file, state, 1);
 }
 
 export async function removeState(file: string): Promise<void> {

@@ -1,5 +1,5 @@
-import type { TaggedImage } from '../aws/images.js';
-import type { PruneResult, ResumePlan } from '../aws/prune.js';
+import type { TaggedImage } from '../core/fleet.js';
+import type { PruneResult, ResumePlan } from '../core/prune-journal.js';
 import type { PlannedImage, PrunePlan } from '../core/retention.js';
 import { SNAPSHOT_USD_PER_GB_MONTH } from '../core/retention.js';
 import { formatAge, shortSha } from './format.js';

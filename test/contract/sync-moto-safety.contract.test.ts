@@ -2,10 +2,12 @@ import { readdir, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { executeSync, planSync, type SyncLocation, type SyncOptions } from '../../src/aws/sync.js';
+import { executeSync } from '../../src/aws/sync.js';
+import { planSync, type SyncOptions } from '../../src/aws/sync-planner.js';
+import type { SyncLocation } from '../../src/core/sync-location.js';
 import { InterruptedError, RefusedError, UsageError } from '../../src/core/errors.js';
 import type { ClawEvent } from '../../src/core/events.js';
-import { openTempArea } from '../../src/aws/sync-temp.js';
+import { openTempArea } from '../../src/fs/sync-temp.js';
 import { motoEndpoint } from './backends.js';
 import { bucketTree, bytesOf, localTree, md5, md5Tree, MiB, openSyncWorld, putRaw, syncClient, watched, type SyncWorld } from './sync-helpers.js';
 

@@ -1,7 +1,9 @@
 import { stat, symlink, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { executeSync, planSync, type SyncLocation, type SyncOptions } from '../../src/aws/sync.js';
+import { executeSync } from '../../src/aws/sync.js';
+import { planSync, type SyncOptions } from '../../src/aws/sync-planner.js';
+import type { SyncLocation } from '../../src/core/sync-location.js';
 import type { S3Api } from '../../src/aws/clients.js';
 import { motoEndpoint } from './backends.js';
 import { bucketTree, bytesOf, events, localTree, md5, md5Tree, MiB, openSyncWorld, putRaw, sha256, watched, type SyncWorld } from './sync-helpers.js';

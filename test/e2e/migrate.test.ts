@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { groupAlive } from '../../src/nix/file-lock.js';
+import { groupAlive } from '../../src/fs/file-lock.js';
 import { openSandbox } from '../../src/sandbox/index.js';
 import { BIN, ROOT, runClaw, tempDir } from '../helpers/claw.js';
 

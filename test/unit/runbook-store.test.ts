@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { RefusedError, UsageError } from '../../src/core/errors.js';
 import { emptyState } from '../../src/core/runbook-state.js';
 import type { Runbook } from '../../src/core/runbook-schema.js';
-import { acquireFileLock } from '../../src/nix/file-lock.js';
+import { acquireFileLock } from '../../src/fs/file-lock.js';
 import { findGitRoot, runbookStore } from '../../src/nix/runbook-store.js';
 import { tempDir } from '../helpers/claw.js';
 

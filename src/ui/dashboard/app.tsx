@@ -63,14 +63,17 @@ export function DashboardApp({ deps, where, intervalMs, readonly, color, signal,
   const clockTimer = useRef<{ timer: NodeJS.Timeout; due: number } | undefined>(undefined);
   const deploying = useRef<AbortController | undefined>(undefined);
   const live = useRef(true);
+  // The effect runner and the clock are plain functions of refs and props that never
+  // change; dispatch and the timers reach them through this ref, set after each render.
+  const act = useRef<{ run(e: Effect): void; tickAfter(delay: number): void; schedule(): void }>(undefined as never);
 
   const dispatch = useCallback((msg: Msg) => {
     if (!live.current) return;
     const { state: next, effects } = update(ref.current, msg);
     ref.current = next;
     setState(next);
-    for (const e of effects) run(e);
-    tickAfter(nextTickMs(next));
+    for (const e of effects) act.current.run(e);
+    act.current.tickAfter(nextTickMs(next));
   }, []);
 
   // One timer for the clock: set for the next moment a time label on screen changes.
@@ -85,12 +88,12 @@ export function DashboardApp({ deps, where, intervalMs, readonly, color, signal,
     clockTimer.current = { timer: handle, due };
   };
 
-  const schedule = useCallback(() => {
+  const schedule = () => {
     clearTimeout(timer.current);
     const r = ref.current.refresh;
     const due = (r.lastAttemptAt ?? deps.now()) + nextDelayMs(intervalMs, r.failures);
-    timer.current = setTimeout(() => run({ kind: 'refresh' }), Math.max(0, due - deps.now()));
-  }, []);
+    timer.current = setTimeout(() => act.current.run({ kind: 'refresh' }), Math.max(0, due - deps.now()));
+  };
 
   const run = (e: Effect): void => {
     const fail = (err: unknown) => deps.describe(err);
@@ -109,7 +112,7 @@ export function DashboardApp({ deps, where, intervalMs, readonly, color, signal,
           })
           .then((result) => {
             dispatch({ type: 'refreshed', at: deps.now(), result });
-            if (live.current) schedule();
+            if (live.current) act.current.schedule();
           });
         return;
       }
@@ -155,22 +158,29 @@ export function DashboardApp({ deps, where, intervalMs, readonly, color, signal,
   };
 
   useEffect(() => {
-    run({ kind: 'refresh' });
-    const stop = () => run({ kind: 'quit' });
-    signal?.addEventListener('abort', stop, { once: true });
+    act.current = { run, tickAfter, schedule };
+  });
+
+  useEffect(() => {
+    act.current.run({ kind: 'refresh' });
     return () => {
       live.current = false;
       clearTimeout(clockTimer.current?.timer);
       clearTimeout(timer.current);
       deploying.current?.abort();
-      signal?.removeEventListener('abort', stop);
     };
   }, []);
+
+  useEffect(() => {
+    const stop = () => act.current.run({ kind: 'quit' });
+    signal?.addEventListener('abort', stop, { once: true });
+    return () => signal?.removeEventListener('abort', stop);
+  }, [signal]);
 
   const pageSize = Math.max(1, layout(rows, state.refresh.errors.length > 0).table - 2);
   useEffect(() => {
     if (pageSize !== ref.current.pageSize) dispatch({ type: 'viewport', pageSize });
-  }, [pageSize]);
+  }, [pageSize, dispatch]);
 
   useInput((input, key) => {
     for (const k of keyPresses(input, key)) dispatch({ type: 'key', key: k });

@@ -1,5 +1,5 @@
 import { Box, Text } from 'ink';
-import { memo, useMemo } from 'react';
+import { memo, useMemo, useRef } from 'react';
 import type { FleetRow } from '../../core/dashboard-rows.js';
 import { styler } from '../style.js';
 import { GAP, headerLine, layoutColumns, pad, rowCells, type Column } from './columns.js';
@@ -53,8 +53,11 @@ export interface FleetTableProps {
 
 /** The column header and the rows that fit; only those are rendered, however large the fleet. */
 export const FleetTable = memo(function FleetTable({ rows, selectedKey, top, height, width, now, empty, sortKey, sortReversed }: FleetTableProps) {
-  // Widths follow the rows and the terminal, not the clock: only the backup ages move with it.
-  const columns = useMemo(() => layoutColumns(rows, now, width), [rows, width]);
+  // Widths follow the rows and the terminal, not the clock: they are laid out with the
+  // clock of the refresh that brought the rows; only the backup ages move with it.
+  const laidOut = useRef({ rows, width, now });
+  if (laidOut.current.rows !== rows || laidOut.current.width !== width) laidOut.current = { rows, width, now };
+  const columns = useMemo(() => layoutColumns(rows, laidOut.current.now, width), [rows, width]);
   const clock = columns.some((c) => c.id === 'backup') ? now : 0;
   const shown = rows.slice(top, top + Math.max(0, height - 1));
   return (
