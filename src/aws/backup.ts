@@ -12,6 +12,7 @@ import { prefixesToDelete, type BackupPrunePlan, type BackupPruneResult, type De
 import { RemoteError, UsageError } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
 import type { S3Api } from './clients.js';
+import { isNoSuchBucket } from './s3-errors.js';
 import { chunk, collectPages } from './paginate.js';
 
 // The backup bucket over S3: one paginated listing of snapshots/ and one of latest/
@@ -33,7 +34,6 @@ export function missingBackupBucket(bucket: BackupBucket): UsageError {
   );
 }
 
-const isNoSuchBucket = (err: unknown) => (err as Error | undefined)?.name === 'NoSuchBucket';
 
 /** Every object under `prefix`, following continuation tokens (via collectPages' loop guard). */
 export async function listPrefix(s3: S3Api, bucket: BackupBucket, prefix: string): Promise<BackupObject[]> {

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { SHA256_METADATA, type RemoteBundle } from '../core/bootstrap.js';
 import { RemoteError } from '../core/errors.js';
 import type { S3Api } from './clients.js';
+import { isMissingBucket, isMissingKey } from './s3-errors.js';
 
 // The bootstrap bucket through the narrow S3 interface: does it exist, what checksum
 // does a bundle carry, put one with its checksum, get one back, and read the shared
@@ -10,13 +11,6 @@ import type { S3Api } from './clients.js';
 /** The prefix `--from-s3` reads secrets from. */
 export const AGE_SECRETS_PREFIX = 'age-secrets/';
 
-const codeOf = (err: unknown): string | undefined => {
-  if (!(err instanceof Error)) return undefined;
-  const code = (err as Error & { Code?: unknown }).Code;
-  return typeof code === 'string' ? code : err.name;
-};
-const statusOf = (err: unknown) => (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-const isNotFound = (err: unknown, ...codes: string[]) => codes.includes(codeOf(err) ?? '') || statusOf(err) === 404;
 
 /** false when the bucket does not exist (any other failure is thrown as it is). */
 export async function bucketExists(s3: S3Api, bucket: string): Promise<boolean> {
@@ -24,7 +18,7 @@ export async function bucketExists(s3: S3Api, bucket: string): Promise<boolean> 
     await s3.headBucket({ Bucket: bucket });
     return true;
   } catch (err) {
-    if (isNotFound(err, 'NotFound', 'NoSuchBucket')) return false;
+    if (isMissingBucket(err)) return false;
     throw err;
   }
 }
@@ -62,7 +56,7 @@ export async function getBundle(s3: S3Api, bucket: string, key: string): Promise
     if (!out.Body) throw new RemoteError(`s3 GetObject s3://${bucket}/${key} returned no body`);
     return { exists: true, body: await out.Body.transformToByteArray(), sha256: out.Metadata?.[SHA256_METADATA] };
   } catch (err) {
-    if (isNotFound(err, 'NoSuchKey', 'NotFound')) return { exists: false };
+    if (isMissingKey(err)) return { exists: false };
     throw err;
   }
 }

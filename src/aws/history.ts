@@ -12,7 +12,8 @@ import {
 } from '../core/history.js';
 import { mapBounded } from '../core/pool.js';
 import type { S3Api } from './clients.js';
-import { isMissingKey, isPreconditionFailed, missingBucket } from './lock.js';
+import { missingBucket } from './lock.js';
+import { isMissingKey, isPreconditionFailed } from './s3-errors.js';
 
 // Deploy history in S3, one object per record under claw/history/, keyed by the UTC
 // finish time so a listing is chronological. Any operator (or bot) reads the same.

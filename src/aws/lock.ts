@@ -14,6 +14,7 @@ import {
 } from '../core/lock.js';
 import type { EventSink } from '../core/events.js';
 import type { S3Api } from './clients.js';
+import { deleteCas, readCas, writeCas, type CasObject } from './s3-cas.js';
 import { retryTransient } from './transient.js';
 
 // The deploy lock: one S3 object, created with If-None-Match: * (one creator wins),
@@ -50,36 +51,15 @@ export interface HeldLock {
 /** Our lock was released or taken over by someone else while we held it. */
 export class LockLostError extends RefusedError {}
 
-type S3Failure = Error & { Code?: unknown; $metadata?: { httpStatusCode?: number } };
-const failure = (err: unknown) =>
-  err instanceof Error ? { code: typeof (err as S3Failure).Code === 'string' ? String((err as S3Failure).Code) : err.name, status: (err as S3Failure).$metadata?.httpStatusCode } : undefined;
-/** 412: the If-Match / If-None-Match condition did not hold. 409: a concurrent conditional write. */
-export const isPreconditionFailed = (err: unknown) => { const f = failure(err); return f?.code === 'PreconditionFailed' || f?.status === 412; };
-const isConflict = (err: unknown) => { const f = failure(err); return f?.code === 'ConditionalRequestConflict' || f?.status === 409; };
-const isNoSuchBucket = (err: unknown) => failure(err)?.code === 'NoSuchBucket';
-/** The key is not there (a get, or a put/delete with If-Match on a missing key). */
-export const isMissingKey = (err: unknown) => { const f = failure(err); return !isNoSuchBucket(err) && (f?.code === 'NoSuchKey' || f?.code === 'NotFound' || f?.status === 404); };
-
 export const missingBucket = (bucket: string) =>
   new UsageError(`bucket s3://${bucket} does not exist (config key bootstrapBucket)`, 'set bootstrapBucket in claw.config.json or CLAW_BOOTSTRAP_BUCKET; "claw config" shows the value in use');
 
-const placeOf = (p: LockPlace) => ({ Bucket: p.bucket, Key: p.key ?? LOCK_KEY });
-function etagOf(out: { ETag?: string | undefined }, op: string, p: { Bucket: string; Key: string }): string {
-  if (!out.ETag) throw new RemoteError(`S3 ${op} of s3://${p.Bucket}/${p.Key} answered without an ETag`);
-  return out.ETag;
-}
+const objectOf = (p: LockPlace): CasObject => ({ Bucket: p.bucket, Key: p.key ?? LOCK_KEY, missingBucket: () => missingBucket(p.bucket) });
 
 /** What the lock object holds now: free, a record with its ETag, or unreadable. */
 export async function readLock(s3: S3Api, place: LockPlace): Promise<LockState> {
-  try {
-    const out = await s3.getObject(placeOf(place));
-    const text = (await out.Body?.transformToString('utf8')) ?? '';
-    return parseLockState(text, etagOf(out, 'GetObject', placeOf(place)));
-  } catch (err) {
-    if (isNoSuchBucket(err)) throw missingBucket(place.bucket);
-    if (isMissingKey(err)) return { kind: 'free' };
-    throw err;
-  }
+  const found = await readCas(s3, objectOf(place));
+  return found === undefined ? { kind: 'free' } : parseLockState(found.text, found.etag);
 }
 
 const ATTEMPTS = 5;
@@ -89,7 +69,8 @@ const ATTEMPTS = 5;
  * another process wins the race in between, the state is read again and decided anew.
  */
 export async function acquireLock(s3: S3Api, o: AcquireOptions): Promise<HeldLock> {
-  const { Bucket, Key } = placeOf(o);
+  const object = objectOf(o);
+  const { Bucket, Key } = object;
   const now = o.now ?? (() => new Date());
   const ttlMs = o.ttlMs ?? DEFAULT_LOCK_TTL_MS;
   const id = o.id ?? randomUUID();
@@ -101,17 +82,11 @@ export async function acquireLock(s3: S3Api, o: AcquireOptions): Promise<HeldLoc
       throw new RefusedError(message, hint);
     }
     const record = newLockRecord({ id, holder: o.holder, pid: o.pid, target: o.target, rev: o.rev, now: now(), ttlMs });
-    const condition = decision.action === 'create' ? { IfNoneMatch: '*' } : { IfMatch: decision.etag };
-    try {
-      const out = await s3.putObject({ Bucket, Key, Body: JSON.stringify(record), ContentType: 'application/json', ...condition });
-      const tookOver = decision.action === 'takeover' ? { previous: decision.previous, why: decision.why } : undefined;
-      return { bucket: Bucket, key: Key, record, etag: etagOf(out, 'PutObject', { Bucket, Key }), ttlMs, tookOver };
-    } catch (err) {
-      if (isNoSuchBucket(err)) throw missingBucket(Bucket);
-      // Someone else created, replaced or deleted it since we read it: look again.
-      if (isPreconditionFailed(err) || isConflict(err) || (decision.action === 'takeover' && isMissingKey(err))) continue;
-      throw err;
-    }
+    const written = await writeCas(s3, object, JSON.stringify(record), decision.action === 'create' ? 'absent' : { etag: decision.etag });
+    // Someone else created, replaced or deleted it since we read it: look again.
+    if (written === 'conflict') continue;
+    const tookOver = decision.action === 'takeover' ? { previous: decision.previous, why: decision.why } : undefined;
+    return { bucket: Bucket, key: Key, record, etag: written.etag, ttlMs, tookOver };
   }
   throw new RemoteError(`the deploy lock s3://${Bucket}/${Key} changed ${ATTEMPTS} times while claw tried to take it`, 'try again');
 }
@@ -128,40 +103,19 @@ function lostError(state: LockState, now: Date): LockLostError {
  */
 export async function refreshLock(s3: S3Api, held: HeldLock, now: Date = new Date()): Promise<HeldLock> {
   const record = refreshedRecord(held.record, now, held.ttlMs);
-  const p = { Bucket: held.bucket, Key: held.key };
+  const object = objectOf(held);
   for (let etag = held.etag, attempt = 0; ; attempt++) {
-    try {
-      const out = await s3.putObject({ ...p, Body: JSON.stringify(record), ContentType: 'application/json', IfMatch: etag });
-      return { ...held, record, etag: etagOf(out, 'PutObject', p) };
-    } catch (err) {
-      if (!isMissingKey(err) && !isPreconditionFailed(err) && !isConflict(err)) throw err;
-      const state = await readLock(s3, held);
-      if (state.kind !== 'held' || state.lock.id !== held.record.id) throw lostError(state, now);
-      if (attempt > 0) throw new RemoteError(`the deploy lock s3://${p.Bucket}/${p.Key} kept changing while claw refreshed it`);
-      etag = state.etag;
-    }
+    const written = await writeCas(s3, object, JSON.stringify(record), { etag });
+    if (written !== 'conflict') return { ...held, record, etag: written.etag };
+    const state = await readLock(s3, held);
+    if (state.kind !== 'held' || state.lock.id !== held.record.id) throw lostError(state, now);
+    if (attempt > 0) throw new RemoteError(`the deploy lock s3://${object.Bucket}/${object.Key} kept changing while claw refreshed it`);
+    etag = state.etag;
   }
 }
 
-/**
- * Delete the lock object only while its ETag is `etag`. S3 (and moto) honour If-Match
- * on DeleteObject; a store that answers NotImplemented gets a re-read and compare first.
- */
-export async function deleteLockIfUnchanged(s3: S3Api, place: LockPlace, etag: string): Promise<'deleted' | 'changed' | 'gone'> {
-  try {
-    await s3.deleteObject({ ...placeOf(place), IfMatch: etag });
-    return 'deleted';
-  } catch (err) {
-    if (isPreconditionFailed(err)) return 'changed';
-    if (isMissingKey(err)) return 'gone';
-    if (failure(err)?.code !== 'NotImplemented') throw err;
-  }
-  const state = await readLock(s3, place);
-  if (state.kind === 'free') return 'gone';
-  if (state.etag !== etag) return 'changed';
-  await s3.deleteObject(placeOf(place));
-  return 'deleted';
-}
+/** Delete the lock object only while its ETag is `etag` (s3-cas.ts). */
+export const deleteLockIfUnchanged = (s3: S3Api, place: LockPlace, etag: string) => deleteCas(s3, objectOf(place), etag);
 
 /**
  * Release our lock: re-read it, and delete it only if it still carries our id (and

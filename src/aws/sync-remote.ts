@@ -2,6 +2,7 @@ import { RemoteError, UsageError } from '../core/errors.js';
 import type { SyncEntry } from '../core/sync-plan.js';
 import { chunk } from './paginate.js';
 import type { S3Api } from './clients.js';
+import { isNoSuchBucket } from './s3-errors.js';
 
 // The S3 side of a sync: a paginated listing (size, ETag and LastModified come with
 // it, so no object is ever HEADed) and batched deletes.
@@ -11,7 +12,6 @@ const PAGE = 1000;
 /** DeleteObjects takes at most 1000 keys. */
 const DELETE_BATCH = 1000;
 
-const isNoSuchBucket = (err: unknown) => err instanceof Error && (err.name === 'NoSuchBucket' || (err as { Code?: unknown }).Code === 'NoSuchBucket');
 
 /** A sync side's bucket is missing: callers that named the bucket another way say so in their own words. */
 export class NoSuchBucketError extends UsageError {

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import type { PollOptions, Sleep } from '../aws/ami-import.js';
 import { executeBuild, inspectBuild, type AmiBuildResult, type AmiBuildTarget, type LocalImage } from '../aws/ami-build.js';
 import { describePlan, planBuild, type BuildPlan, type ImageFormat } from '../core/ami-build.js';
-import { parsePositiveInt } from '../core/duration.js';
+import { parsePositiveInt } from '../core/flag-values.js';
 import { UsageError } from '../core/errors.js';
 import { parseTagPair } from '../core/patterns.js';
 import { findHost } from '../core/registry.js';

@@ -1,6 +1,6 @@
 import type { LifecycleRule } from '@aws-sdk/client-s3';
 import { readLifecycle, writeLifecycle } from '../aws/lifecycle.js';
-import { parsePositiveInt } from '../core/duration.js';
+import { parsePositiveInt } from '../core/flag-values.js';
 import { RefusedError, UsageError } from '../core/errors.js';
 import { desiredRules, planLifecycle, ruleForm, sameRules, type LifecyclePlan } from '../core/lifecycle.js';
 import { confirmOrRefuse } from '../ui/confirm.js';

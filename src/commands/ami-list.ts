@@ -1,4 +1,4 @@
-import { parsePositiveInt } from '../core/duration.js';
+import { parsePositiveInt } from '../core/flag-values.js';
 import { PRESERVE_TAG } from '../core/retention.js';
 import { renderAmiList, type AmiRow } from '../ui/ami-text.js';
 import { loadInventory, retentionPlan } from './ami-common.js';

@@ -3,7 +3,7 @@ import type { PruneResult } from '../core/prune-journal.js';
 import type { PruneJournal, PruneRules } from '../core/prune-journal.js';
 import { pruneJournal } from '../nix/prune-journal.js';
 import { parseAccountId } from '../core/backup.js';
-import { parseDuration, parsePositiveInt } from '../core/duration.js';
+import { parseDuration, parsePositiveInt } from '../core/flag-values.js';
 import { explainAwsError } from '../aws/errors.js';
 import { ClawError, RefusedError, RemoteError, UsageError } from '../core/errors.js';
 import { SNAPSHOT_USD_PER_GB_MONTH, type PrunePlan } from '../core/retention.js';

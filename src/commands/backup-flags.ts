@@ -1,4 +1,4 @@
-import { UsageError } from '../core/errors.js';
+import { parseWholeNumber } from '../core/flag-values.js';
 import type { BucketOptions } from './backup-common.js';
 
 // Flags of the backup sync commands that need more than commander gives.
@@ -6,8 +6,7 @@ import type { BucketOptions } from './backup-common.js';
 /** --max-delete N: a whole number, 0 allowed (no deletes at all). */
 export function parseMaxDelete(raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined;
-  if (!/^\d{1,9}$/.test(raw.trim())) throw new UsageError(`--max-delete ${raw}: expected a whole number (0 or more)`, 'e.g. --max-delete 100');
-  return Number(raw);
+  return parseWholeNumber(raw, '--max-delete', { min: 0, max: 999_999_999, example: 100 });
 }
 
 /** How the bucket was named on this command line, for the hints that repeat a command. */

@@ -16,7 +16,7 @@ import { renderDeployPlan, renderDeployResult, type DeployReport, type HostRepor
 import type { Context } from './context.js';
 import { evalHosts, recordHistory, resolveInstances, uploadBootstrap, type HostInstance } from './deploy-steps.js';
 import { cleanupS3, deployLockOptions, operatorIdentity } from './lock.js';
-import { parsePositiveInt } from '../core/duration.js';
+import { parsePositiveInt } from '../core/flag-values.js';
 
 // `claw deploy <target>`: validate everything, show the plan, then run exactly it:
 // eval -> bootstrap -> lock -> re-check hosts -> canary rollout -> tags + history ->

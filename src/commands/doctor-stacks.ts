@@ -1,6 +1,6 @@
 import { readStacks } from '../aws/stacks.js';
 import { stacksDocument, verdictLine } from '../core/doctor-stacks.js';
-import { parseDuration } from '../core/duration.js';
+import { parseDuration } from '../core/flag-values.js';
 import { RemoteError, UsageError } from '../core/errors.js';
 import { renderStacks } from '../ui/doctor-stacks-text.js';
 import type { Context } from './context.js';

@@ -4,7 +4,7 @@ import { explainAwsError } from '../aws/errors.js';
 import { readFleet } from '../aws/fleet.js';
 import { parseStack } from '../core/backup.js';
 import { couldNotRun, doctorDocument, fail, orderChecks, verdict, type CheckResult } from '../core/doctor.js';
-import { parseDuration } from '../core/duration.js';
+import { parseDuration } from '../core/flag-values.js';
 import { ClawError, InterruptedError, RemoteError, UsageError } from '../core/errors.js';
 import type { FleetSnapshot } from '../core/fleet.js';
 import { requireRepo } from '../nix/repo.js';

@@ -1,5 +1,5 @@
 import { readHistory } from '../aws/history.js';
-import { parsePositiveInt } from '../core/duration.js';
+import { parsePositiveInt } from '../core/flag-values.js';
 import { HISTORY_PREFIX } from '../core/history.js';
 import { findHost } from '../core/registry.js';
 import { renderHistory } from '../ui/history-text.js';

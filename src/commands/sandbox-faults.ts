@@ -1,5 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { UsageError } from '../core/errors.js';
+import { parseWholeNumber } from '../core/flag-values.js';
 import type { FaultSettings } from '../sandbox/faults-store.js';
 import type { Context } from './context.js';
 
@@ -28,19 +29,12 @@ function parseRate(raw: string): number {
   return rate;
 }
 
-function parseWhole(flag: string, raw: string, min: number, max: number): number {
-  if (!/^\d{1,10}$/.test(raw.trim()) || Number(raw) < min || Number(raw) > max) {
-    throw new UsageError(`${flag} ${JSON.stringify(raw)}: expected a whole number from ${min} to ${max}`);
-  }
-  return Number(raw);
-}
-
 /** The flags, checked before anything is read or written. */
 export function parseFaultsOptions(o: FaultsOptions, limits: { maxAttempts: number; maxSeed: number }): 'show' | 'off' | FaultChange {
   const change: FaultChange = {};
   if (o.rate !== undefined) change.rate = parseRate(o.rate);
-  if (o.seed !== undefined) change.seed = parseWhole('--seed', o.seed, 0, limits.maxSeed);
-  if (o.attempts !== undefined) change.attempts = parseWhole('--attempts', o.attempts, 1, limits.maxAttempts);
+  if (o.seed !== undefined) change.seed = parseWholeNumber(o.seed, '--seed', { min: 0, max: limits.maxSeed, example: 7 });
+  if (o.attempts !== undefined) change.attempts = parseWholeNumber(o.attempts, '--attempts', { min: 1, max: limits.maxAttempts, example: 3 });
   const setting = Object.keys(change);
   if (o.off && setting.length) throw new UsageError(`--off cannot be combined with ${setting.map((k) => `--${k}`).join(', ')}`, 'clear with --off alone, or set values without it');
   if (o.off) return 'off';

@@ -2,7 +2,7 @@ import type { Ec2Api } from '../aws/clients.js';
 import { explainAwsError } from '../aws/errors.js';
 import { instrument } from '../aws/instrument.js';
 import { pricesByRegion, type RegionOutcome } from '../aws/spot.js';
-import { parseDuration } from '../core/duration.js';
+import { parseDuration } from '../core/flag-values.js';
 import { RemoteError, UsageError } from '../core/errors.js';
 import { REGION_RE } from '../core/patterns.js';
 import { KNOWN_REGIONS } from '../core/regions.js';

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { readFleet } from '../aws/fleet.js';
 import { UsageError } from '../core/errors.js';
+import { parseInterval } from '../core/flag-values.js';
 import { buildStatus, type StatusReport } from '../core/fleet.js';
 import { renderStatus } from '../ui/status-text.js';
 import { redactUrls } from '../core/redact.js';
@@ -20,17 +21,8 @@ export async function fleetStatus(ctx: Context): Promise<StatusReport> {
   return buildStatus(registry, snapshot);
 }
 
-function parseInterval(raw: string | undefined): number {
-  if (raw === undefined) return 5;
-  const n = Number(raw);
-  if (!/^\d+(\.\d+)?$/.test(raw) || n < 1 || n > 3600) {
-    throw new UsageError(`--interval ${raw}: expected seconds between 1 and 3600`, 'e.g. --interval 10');
-  }
-  return n;
-}
-
 export async function run(ctx: Context, opts: StatusOptions): Promise<void> {
-  const interval = parseInterval(opts.interval);
+  const interval = parseInterval(opts.interval, 5);
   if (opts.interval !== undefined && !opts.watch) throw new UsageError('--interval only applies with --watch');
   const render = (report: StatusReport) =>
     opts.json ? JSON.stringify(report, null, opts.watch ? 0 : 2) : renderStatus(report, ctx.now(), ctx.paint, { width: terminalWidth(ctx), wide: Boolean(opts.wide) });

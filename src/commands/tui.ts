@@ -2,7 +2,8 @@ import { homedir } from 'node:os';
 import { relative } from 'node:path';
 import { parseStack } from '../core/backup.js';
 import type { Outcome } from '../core/dashboard-refresh.js';
-import { RemoteError, UsageError } from '../core/errors.js';
+import { RemoteError } from '../core/errors.js';
+import { parseInterval } from '../core/flag-values.js';
 import { displayableEvent } from '../core/events.js';
 import { LOCK_KEY } from '../core/lock.js';
 import { redactUrl, redactUrls } from '../core/redact.js';
@@ -27,14 +28,6 @@ export interface TuiOptions {
 
 export const DEFAULT_INTERVAL_S = 10;
 
-export function parseInterval(raw: string | undefined): number {
-  if (raw === undefined) return DEFAULT_INTERVAL_S;
-  const n = Number(raw);
-  if (!/^\d+(\.\d+)?$/.test(raw) || n < 1 || n > 3600) {
-    throw new UsageError(`--interval ${raw}: expected seconds between 1 and 3600`, 'e.g. --interval 30');
-  }
-  return n;
-}
 
 function where(ctx: Context): Where {
   const region = ctx.config.values.region;
@@ -107,7 +100,7 @@ async function printJson(ctx: Context, read: DashboardReader): Promise<void> {
 }
 
 export async function run(ctx: Context, opts: TuiOptions): Promise<void> {
-  const intervalS = parseInterval(opts.interval);
+  const intervalS = parseInterval(opts.interval, DEFAULT_INTERVAL_S);
   const stack = opts.stack === undefined ? undefined : parseStack(opts.stack);
   ctx.registry(); // outside a repo (or with a broken registry): exit 2 before anything is drawn
   const read = dashboardReader(ctx, { stack });

@@ -1,18 +1,13 @@
+import { DURATION_RE, parseDuration as parseFlagDuration } from '../core/flag-values.js';
+
 // Relative times for the seed ("3d", "2h30m", "40s", "0m") and the UTC stamps claw's
 // names are made of. Pure functions of their arguments: the clock is passed in.
 
-const UNIT_MS = { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1_000 } as const;
-export const AGO_RE = /^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/;
+/** A relative time of the seed ("3d", "2h30m", "0m"): the flags' duration grammar. */
+export const AGO_RE = DURATION_RE;
 
-/** Milliseconds of a relative duration like `3d`, `2h30m`, `10m`, `45s`. */
-export function parseDuration(text: string): number {
-  const m = AGO_RE.exec(text);
-  if (!m || text === '') throw new Error(`invalid relative time "${text}" (expected e.g. 3d, 2h30m, 10m, 45s)`);
-  const [, d, h, min, s] = m;
-  return (
-    Number(d ?? 0) * UNIT_MS.d + Number(h ?? 0) * UNIT_MS.h + Number(min ?? 0) * UNIT_MS.m + Number(s ?? 0) * UNIT_MS.s
-  );
-}
+/** Milliseconds of a relative time of the seed. */
+export const parseDuration = (text: string): number => parseFlagDuration(text, 'sandbox seed time');
 
 export function ago(now: Date, text: string): Date {
   return new Date(now.getTime() - parseDuration(text));
@@ -47,5 +42,5 @@ export function alignDown(d: Date, align: Align): Date {
   t.setUTCHours(0);
   if (align === 'day') return t;
   const back = (t.getUTCDay() - 5 + 7) % 7; // 5 = Friday
-  return new Date(t.getTime() - back * UNIT_MS.d);
+  return new Date(t.getTime() - back * 86_400_000);
 }

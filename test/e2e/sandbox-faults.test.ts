@@ -91,9 +91,9 @@ describe('claw sandbox faults', { timeout: 60_000 }, () => {
     [['--rate', '0'], /--rate "0": expected a fraction above 0 and at most 1/],
     [['--rate', '1.5'], /--rate "1.5": expected a fraction above 0 and at most 1/],
     [['--rate', 'x'], /--rate "x"/],
-    [['--attempts', '0'], /--attempts "0": expected a whole number from 1 to 20/],
-    [['--attempts', '21'], /--attempts "21"/],
-    [['--seed', '-1'], /--seed "-1": expected a whole number from 0 to 4294967295/],
+    [['--attempts', '0'], /--attempts 0: expected a whole number from 1 to 20/],
+    [['--attempts', '21'], /--attempts 21: expected a whole number from 1 to 20 \(21 is more\)/],
+    [['--seed', '-1'], /--seed -1: expected a whole number from 0 to 4294967295/],
     [['--off', '--seed', '3'], /--off cannot be combined with --seed/],
   ])('%j exits 2 naming the problem, nothing written', async (args, message) => {
     const s = fresh();

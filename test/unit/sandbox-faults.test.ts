@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { AwsClients } from '../../src/aws/clients.js';
 import { explainAwsError } from '../../src/aws/errors.js';
 import { instrument } from '../../src/aws/instrument.js';
-import { isMissingKey, isPreconditionFailed } from '../../src/aws/lock.js';
+import { isMissingKey, isPreconditionFailed } from '../../src/aws/s3-errors.js';
 import { RemoteError } from '../../src/core/errors.js';
 import { createFaultLayer, draw, faultWarning, type FaultPlan } from '../../src/sandbox/faults.js';
 
