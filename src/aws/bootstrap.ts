@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { SHA256_METADATA, type RemoteBundle } from '../core/bootstrap.js';
-import { RemoteError } from '../core/errors.js';
+import { RemoteError, SandboxUnsupportedError } from '../core/errors.js';
 import type { S3Api } from './clients.js';
 import { isMissingBucket, isMissingKey } from './s3-errors.js';
 
@@ -30,7 +30,7 @@ export async function remoteBundle(s3: S3Api, bucket: string, key: string): Prom
     got = await getBundle(s3, bucket, key);
   } catch (err) {
     // The simulated account keeps some seeded objects by size only: their bytes are unknown, so they are replaced.
-    if ((err as Error).name !== 'SandboxUnsupportedError') throw err;
+    if (!(err instanceof SandboxUnsupportedError)) throw err;
     const head = await s3.headObject({ Bucket: bucket, Key: key });
     return { exists: true, sha256: head.Metadata?.[SHA256_METADATA], bodySha256: 'unknown' };
   }

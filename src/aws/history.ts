@@ -13,7 +13,7 @@ import {
 import { mapBounded } from '../core/pool.js';
 import type { S3Api } from './clients.js';
 import { missingBucket } from './lock.js';
-import { isMissingKey, isPreconditionFailed } from './s3-errors.js';
+import { isMissingKey, isNoSuchBucket, isPreconditionFailed } from './s3-errors.js';
 
 // Deploy history in S3, one object per record under claw/history/, keyed by the UTC
 // finish time so a listing is chronological. Any operator (or bot) reads the same.
@@ -34,7 +34,7 @@ export async function appendHistory(s3: S3Api, bucket: string, record: HistoryRe
   try {
     await s3.putObject({ Bucket: bucket, Key, Body: `${JSON.stringify(parsed.record)}\n`, ContentType: 'application/json', IfNoneMatch: '*' });
   } catch (err) {
-    if ((err as Error).name === 'NoSuchBucket') throw missingBucket(bucket);
+    if (isNoSuchBucket(err)) throw missingBucket(bucket);
     if (!isPreconditionFailed(err)) throw err;
   }
   return Key;
@@ -102,7 +102,7 @@ export async function readHistory(s3: S3Api, bucket: string, o: ReadHistoryOptio
       upper = lower;
     }
   } catch (err) {
-    if ((err as Error).name === 'NoSuchBucket') throw missingBucket(bucket);
+    if (isNoSuchBucket(err)) throw missingBucket(bucket);
     throw err;
   }
   const chosen = wanted.sort().reverse().slice(0, o.limit);

@@ -1,6 +1,6 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { ClawError, InterruptedError, RefusedError } from '../core/errors.js';
+import { RemoteError, InterruptedError, RefusedError } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
 import type { Cursor, RollbackPlan } from '../core/runbook-plan.js';
 import type { ManualStep, Phase, Runbook, Step } from '../core/runbook-schema.js';
@@ -14,9 +14,7 @@ import type { StepResult } from '../nix/runbook-exec.js';
 // terminal. The same loop serves `run` (forward steps) and `rollback` (rollback steps).
 
 /** A step failed: the run stops with its exit code in the message, and exits 1. */
-export class StepFailedError extends ClawError {
-  readonly exitCode = 1;
-}
+export class StepFailedError extends RemoteError {}
 
 export interface DriverDeps {
   rb: Runbook;

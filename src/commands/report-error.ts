@@ -19,12 +19,6 @@ export function reportError(err: unknown, opts: { stderr: NodeJS.WritableStream;
     return known.exitCode;
   }
   const e = err instanceof Error ? err : new Error(String(err));
-  if (e.name === 'SandboxUnsupportedError') {
-    // A limit of the simulated account, not a bug of claw's and not an AWS failure.
-    write(`error: ${e.message.split('\n')[0]}`);
-    write('hint: the sandbox does not simulate this; run it against AWS (or a moto server with --endpoint-url)');
-    return 1;
-  }
   write(`error: ${e.message.split('\n')[0]} (this is a bug in claw, please report it)`);
   if (opts.verbose && e.stack) write(e.stack);
   else write('hint: run again with --verbose for the stack trace');

@@ -108,11 +108,6 @@ export function mergeProvenance(recorded: Tags, fresh: Provenance): Provenance {
   };
 }
 
-/** Tags still to write: those missing or different on the resource. */
-export function missingTags(have: Tags, want: Tags): Tags {
-  return Object.fromEntries(Object.entries(want).filter(([k, v]) => have[k] !== v));
-}
-
 export type TaskPhase = 'active' | 'completed' | 'failed';
 
 /** AWS reports `active` (with sub-steps), `completed`, or `deleting|deleted|error` on failure. */

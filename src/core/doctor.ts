@@ -55,9 +55,6 @@ export function verdict(results: readonly CheckResult[]): DoctorVerdict {
   return { ok: counts.fail === 0, counts };
 }
 
-/** 1 when any check failed; warnings alone exit 0. */
-export const doctorExitCode = (results: readonly CheckResult[]): 0 | 1 => (verdict(results).ok ? 0 : 1);
-
 /** The `--json` document. */
 export function doctorDocument(results: readonly CheckResult[]): { checks: CheckResult[]; ok: boolean } {
   const checks = orderChecks(results).map(({ id, status, summary, fix }) => ({ id, status, summary, fix }));

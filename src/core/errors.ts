@@ -26,6 +26,17 @@ export class RemoteError extends ClawError {
   readonly exitCode = 1;
 }
 
+/**
+ * The sandbox was asked for something it does not simulate (a parameter, a filter, a body
+ * type): a limit of the simulated account, neither a bug of claw's nor an AWS failure.
+ */
+export class SandboxUnsupportedError extends ClawError {
+  readonly exitCode = 1;
+  constructor(message: string) {
+    super(`sandbox: ${message}`, 'the sandbox does not simulate this; run it against AWS (or a moto server with --endpoint-url)');
+  }
+}
+
 /** Ctrl-C or an abort signal. */
 export class InterruptedError extends ClawError {
   readonly exitCode = 130;
@@ -41,4 +52,3 @@ export class ToolExit extends ClawError {
   }
 }
 
-export const EXIT = { ok: 0, remote: 1, usage: 2, refused: 3, interrupted: 130 } as const;

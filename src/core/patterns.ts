@@ -17,10 +17,6 @@ export const SECRET_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 /** `key=value` for an EC2 tag filter. */
 export const TAG_PAIR_RE = /^([^=\s][^=]*)=(.+)$/;
 
-export function isHostname(s: string): boolean {
-  return HOSTNAME_RE.test(s);
-}
-
 export function parseTagPair(s: string): { key: string; value: string } | undefined {
   const m = TAG_PAIR_RE.exec(s);
   return m ? { key: m[1]!, value: m[2]! } : undefined;

@@ -53,8 +53,3 @@ export function pollSchedule(budget: PollBudget = DEFAULT_POLL_BUDGET): PollSche
   for (let left = remaining; left > 0; left -= intervalMs) delaysMs.push(Math.min(intervalMs, left));
   return { delaysMs, intervalMs };
 }
-
-/** The wait before call number `callsMade` (0-based), or undefined once the budget is spent. */
-export function nextPollDelay(schedule: PollSchedule, callsMade: number): number | undefined {
-  return schedule.delaysMs[callsMade];
-}

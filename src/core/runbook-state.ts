@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { allSteps, type Phase, type Runbook, type Step } from './runbook-schema.js';
+import { allSteps, type Phase, type Runbook } from './runbook-schema.js';
 
 // A runbook's progress (`.claw/runbooks/<name>/state.json`) and the transitions between
 // its states. Pure: every function returns a new state; the caller writes it (atomically)
@@ -210,10 +210,6 @@ export function acceptChanges(rb: Runbook, state: RunbookState, o: { hash: strin
   const { rollback: _r, ...rest } = state;
   const next: RunbookState = { ...rest, ...(rollback ? { rollback } : {}), hash: o.hash, file: o.file, stepHashes: hashes, steps, phases, updatedAt: o.now.toISOString() };
   return settle(rb, next, o.now);
-}
-
-export function stepLabel(step: Step): string {
-  return step.title ? `${step.id} (${step.title})` : step.id;
 }
 
 /** The step's command started: its process group is recorded (saved before the command can get far). */

@@ -158,35 +158,6 @@ export function ssmComment(kind: CommandKind, host: HostId, rev: FullSha): strin
   return `claw ${kind} ${asFullSha(rev)} ${asHostId(host)}`.slice(0, SSM_COMMENT_MAX);
 }
 
-export type RecognizedCommand =
-  | { kind: 'switch'; host: HostId; rev: FullSha; flakeBase: FlakeBase }
-  | { kind: 'poll'; rev: FullSha }
-  | { kind: 'health' }
-  | { kind: 'record'; rev: FullSha }
-  | { kind: 'backup' }
-  | { kind: 'restore' };
-
-/** Which template (exactly, with valid values) `commands` is; for simulators and logs. */
-export function recognizeCommands(commands: readonly string[]): RecognizedCommand | undefined {
-  const same = (built: readonly string[]) => built.length === commands.length && built.every((l, i) => l === commands[i]);
-  const attempt = (f: () => RecognizedCommand | undefined) => { try { return f(); } catch { return undefined; } };
-  if (same(TEMPLATES.health)) return { kind: 'health' };
-  if (same(TEMPLATES.backup)) return { kind: 'backup' };
-  if (same(TEMPLATES.restore)) return { kind: 'restore' };
-  const flake = /--flake '(.+)\/([0-9a-f]{40})#([a-z0-9-]+)'$|--flake '(.+)\?rev=([0-9a-f]{40})#([a-z0-9-]+)'$/.exec(commands.at(-1) ?? '');
-  if (flake) {
-    return attempt(() => {
-      const t = { flakeBase: asFlakeBase(flake[1] ?? flake[4]!), rev: asFullSha(flake[2] ?? flake[5]!), host: asHostId(flake[3] ?? flake[6]!) };
-      return same(switchCommands(t)) ? { kind: 'switch', ...t } : undefined;
-    });
-  }
-  const recorded = /^echo ([0-9a-f]{40}) > /.exec(commands[3] ?? '');
-  if (recorded) return attempt(() => { const rev = asFullSha(recorded[1]!); return same(recordCommands(rev)) ? { kind: 'record', rev } : undefined; });
-  const unit = /^systemctl show -p \S+ claw-switch-([0-9a-f]{40})$/.exec(commands[0] ?? '');
-  if (unit) return attempt(() => { const rev = asFullSha(unit[1]!); return same(pollCommands(rev)) ? { kind: 'poll', rev } : undefined; });
-  return undefined;
-}
-
 // ---- parsers of stdout (at most SSM_OUTPUT_LIMIT chars, possibly cut mid-line) ----
 
 /** Host text made safe to print: no control characters (ANSI included), bounded. */

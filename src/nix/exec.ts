@@ -3,7 +3,7 @@
 import { access } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import type { execaSync as ExecaSyncFn } from 'execa';
-import { ClawError, InterruptedError } from '../core/errors.js';
+import { ClawError, RemoteError, InterruptedError } from '../core/errors.js';
 
 export interface RunOptions {
   cwd?: string;
@@ -36,8 +36,7 @@ const TAIL_LINES = 20;
 const FORCE_KILL_MS = 2000;
 
 /** A local tool ran and failed (non-zero exit, signal, timeout). */
-export class ExecError extends ClawError {
-  readonly exitCode = 1;
+export class ExecError extends RemoteError {
   constructor(
     message: string,
     readonly command: string,

@@ -5,7 +5,7 @@ import { createReadStream } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { FORMAT_EXTENSIONS, formatOfFile, type ImageFormat } from '../core/ami-build.js';
-import { ClawError, InterruptedError, UsageError } from '../core/errors.js';
+import { RemoteError, InterruptedError, UsageError } from '../core/errors.js';
 import { HOSTNAME_RE } from '../core/patterns.js';
 import { ExecError, run, stripAnsi, type RunOptions } from './exec.js';
 import { flakeRef, nixError, type NixOptions } from './nix.js';
@@ -18,8 +18,7 @@ export interface ImageBuildOptions extends NixOptions {
 }
 
 /** nix could not build the image; `nixMessage` is nix's error text. */
-export class NixBuildError extends ClawError {
-  readonly exitCode = 1;
+export class NixBuildError extends RemoteError {
   constructor(
     readonly installable: string,
     readonly nixMessage: string,

@@ -2,7 +2,7 @@
 // reaches argv; failures carry nix's own message so callers can report them together.
 import { existsSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import { ClawError, InterruptedError, UsageError } from '../core/errors.js';
+import { RemoteError, InterruptedError, UsageError } from '../core/errors.js';
 import { HOSTNAME_RE } from '../core/patterns.js';
 import { ExecError, run, stripAnsi, type RunOptions } from './exec.js';
 
@@ -14,8 +14,7 @@ export interface NixOptions extends Pick<RunOptions, 'env' | 'extendEnv' | 'sign
 }
 
 /** nix could not evaluate one host; `nixMessage` is nix's error text, trimmed. */
-export class NixEvalError extends ClawError {
-  readonly exitCode = 1;
+export class NixEvalError extends RemoteError {
   constructor(
     readonly host: string,
     readonly nixMessage: string,

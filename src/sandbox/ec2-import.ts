@@ -8,7 +8,8 @@ import type {
 } from '@aws-sdk/client-ec2';
 import type { Ec2Api } from '../aws/clients.js';
 import { byId, checkTags, cursorFrom, IMPORT_TASK_ID_RE, missingParameter, tagList } from './ec2-common.js';
-import { awsError, okMetadata, rejectUnsupported, SandboxUnsupportedError } from './errors.js';
+import { awsError, okMetadata, rejectUnsupported } from './errors.js';
+import { SandboxUnsupportedError } from '../core/errors.js';
 import { compileFilters, type FilterSpec } from './filters.js';
 import { newId } from './ids.js';
 import { encodeToken, pageAfter } from './paging.js';

@@ -1,7 +1,8 @@
 import type { BlockDeviceMapping, RegisterImageCommandInput, RegisterImageCommandOutput, TagSpecification } from '@aws-sdk/client-ec2';
 import type { Ec2Api } from '../aws/clients.js';
 import { checkTagLimit, checkTags, missingParameter, SNAPSHOT_ID_RE, snapshotMalformed, snapshotNotFound } from './ec2-common.js';
-import { awsError, okMetadata, rejectUnsupported, SandboxUnsupportedError } from './errors.js';
+import { awsError, okMetadata, rejectUnsupported } from './errors.js';
+import { SandboxUnsupportedError } from '../core/errors.js';
 import { newId } from './ids.js';
 import type { ImageRecord, SandboxState } from './state.js';
 import type { SandboxWorld } from './world.js';

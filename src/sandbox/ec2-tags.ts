@@ -12,7 +12,8 @@ import {
   snapshotNotFound,
 } from './ec2-common.js';
 import { visibleImages } from './ec2-images.js';
-import { awsError, okMetadata, rejectUnsupported, SandboxUnsupportedError } from './errors.js';
+import { awsError, okMetadata, rejectUnsupported } from './errors.js';
+import { SandboxUnsupportedError } from '../core/errors.js';
 import type { SandboxState } from './state.js';
 import type { SandboxWorld } from './world.js';
 

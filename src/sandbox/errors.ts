@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import { SandboxUnsupportedError } from '../core/errors.js';
 
 // Errors thrown by the sandbox. Service errors look like the SDK's (an Error whose
 // `name` is the AWS error code, with `$fault` and `$metadata.httpStatusCode`), so the
 // error handling above the narrow interfaces works the same in both modes. A request
 // the sandbox does not simulate is a different thing: a bug to report, never a fake
-// AWS answer, so it gets its own class without `$metadata`.
+// AWS answer, so it is core's SandboxUnsupportedError, without `$metadata`.
 
 export interface SdkLikeError extends Error {
   $fault: 'client' | 'server';
@@ -31,14 +32,6 @@ export function awsError(
   };
   Object.assign(err, extra);
   return err;
-}
-
-/** The sandbox was asked for something it does not simulate (a parameter, a filter, a body type). */
-export class SandboxUnsupportedError extends Error {
-  constructor(message: string) {
-    super(`sandbox: ${message}`);
-    this.name = 'SandboxUnsupportedError';
-  }
 }
 
 /** Throw when `input` sets any parameter outside `supported` (undefined values count as unset). */

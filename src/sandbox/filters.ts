@@ -1,4 +1,4 @@
-import { SandboxUnsupportedError } from './errors.js';
+import { SandboxUnsupportedError } from '../core/errors.js';
 
 // EC2 `Filters`: filters are ANDed, the values of one filter ORed; values may use the
 // wildcards `*` (any run) and `?` (one character), `\` escapes them. `tag:<key>` matches

@@ -190,7 +190,7 @@ export type { RegisterImageOptions, CreateSnapshotOptions, FailNextImportOptions
 export type { HostAdmin } from './admin-hosts.js';
 export type { HostRecord, ServiceStateName } from './state-ssm.js';
 export type { SandboxState, InstanceStateName, ImageStateName, PingStatusName, SpotPriceRecord, InstanceTypeRecord } from './state.js';
-export { SandboxUnsupportedError, type SdkLikeError } from './errors.js';
+export type { SdkLikeError } from './errors.js';
 export { sandboxStatePath } from './store.js';
 export { sandboxFaultsPath } from './faults-store.js';
 export { SEED_FILES } from './fixture.js';

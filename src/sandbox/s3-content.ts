@@ -1,5 +1,5 @@
 import { createCipheriv, createHash } from 'node:crypto';
-import { SandboxUnsupportedError } from './errors.js';
+import { SandboxUnsupportedError } from '../core/errors.js';
 import type { ObjectRecord } from './state.js';
 
 // What an object holds. Three forms, all kept compactly in the state file:

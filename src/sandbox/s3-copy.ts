@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { CopyObjectCommandInput, CopyObjectCommandOutput } from '@aws-sdk/client-s3';
 import type { S3Api } from '../aws/clients.js';
-import { awsError, okMetadata, rejectUnsupported, SandboxUnsupportedError } from './errors.js';
+import { awsError, okMetadata, rejectUnsupported } from './errors.js';
+import { SandboxUnsupportedError } from '../core/errors.js';
 import { checkKey, lowerCaseMetadata, noSuchBucket } from './s3-common.js';
 import { contentMd5 } from './s3-content.js';
 import type { ObjectRecord, SandboxState } from './state.js';

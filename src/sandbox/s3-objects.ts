@@ -7,7 +7,8 @@ import type {
   PutObjectCommandOutput,
 } from '@aws-sdk/client-s3';
 import type { S3Api } from '../aws/clients.js';
-import { awsError, okMetadata, rejectUnsupported, SandboxUnsupportedError } from './errors.js';
+import { awsError, okMetadata, rejectUnsupported } from './errors.js';
+import { SandboxUnsupportedError } from '../core/errors.js';
 import { etagOf } from './ids.js';
 import { sdkBody } from './s3-body.js';
 import { contentBytes, hasContent, rangeContent, sizeOnly } from './s3-content.js';

@@ -3,7 +3,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { ReadStream, statSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import type { S3Api, UploadInput } from '../aws/clients.js';
-import { SandboxUnsupportedError } from './errors.js';
+import { SandboxUnsupportedError } from '../core/errors.js';
 import { multipartEtag } from './ids.js';
 import type { ObjectRecord } from './state.js';
 import { checkKey, lowerCaseMetadata, noSuchBucket } from './s3-common.js';

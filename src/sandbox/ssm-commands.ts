@@ -8,7 +8,8 @@ import type {
   SendCommandCommandOutput,
 } from '@aws-sdk/client-ssm';
 import type { SsmApi } from '../aws/clients.js';
-import { awsError, okMetadata, rejectUnsupported, SandboxUnsupportedError } from './errors.js';
+import { awsError, okMetadata, rejectUnsupported } from './errors.js';
+import { SandboxUnsupportedError } from '../core/errors.js';
 import { defaultHost, runScript, type RunOutcome } from './host.js';
 import { decodeToken, encodeToken, requestFingerprint } from './paging.js';
 import type { SandboxState } from './state.js';

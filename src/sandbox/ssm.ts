@@ -4,7 +4,8 @@ import type {
   InstanceInformation,
 } from '@aws-sdk/client-ssm';
 import type { SsmApi } from '../aws/clients.js';
-import { awsError, okMetadata, rejectUnsupported, SandboxUnsupportedError } from './errors.js';
+import { awsError, okMetadata, rejectUnsupported } from './errors.js';
+import { SandboxUnsupportedError } from '../core/errors.js';
 import { decodeToken, encodeToken, pageAfter, requestFingerprint } from './paging.js';
 import { commandOps } from './ssm-commands.js';
 import { PING_STATUSES, type ManagedInstanceRecord } from './state.js';

@@ -1,7 +1,7 @@
 import type { DescribeInstancesCommandInput, Instance } from '@aws-sdk/client-ec2';
 import { describe, expect, it } from 'vitest';
 import type { Ec2Api } from '../../src/aws/clients.js';
-import { SandboxUnsupportedError } from '../../src/sandbox/index.js';
+import { SandboxUnsupportedError } from '../../src/core/errors.js';
 import { collectPages, expectAwsError, forEachBackend, motoEndpoint, openMotoBackend, openSandboxBackend, unique, type Backend } from './backends.js';
 
 // The EC2 contract: the same tests against the sandbox and against moto. Where moto

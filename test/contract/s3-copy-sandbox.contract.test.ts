@@ -3,7 +3,8 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openSandbox, SandboxUnsupportedError, type Sandbox } from '../../src/sandbox/index.js';
+import { openSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import { SandboxUnsupportedError } from '../../src/core/errors.js';
 import { expectAwsError, SEED_DIR } from './backends.js';
 
 // S3 server-side copies, sandbox only: what S3 does and moto 5.2.1 does not (part

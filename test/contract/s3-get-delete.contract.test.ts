@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { SandboxUnsupportedError } from '../../src/sandbox/index.js';
+import { SandboxUnsupportedError } from '../../src/core/errors.js';
 import { expectAwsError, forEachBackend, openSandboxBackend, unique, type Backend } from './backends.js';
 
 // GetObject, DeleteObject and S3's conditional writes (PutObject with If-None-Match: *

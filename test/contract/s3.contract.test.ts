@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import type { ListObjectsV2CommandInput } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
 import type { S3Api } from '../../src/aws/clients.js';
-import { SandboxUnsupportedError } from '../../src/sandbox/index.js';
+import { SandboxUnsupportedError } from '../../src/core/errors.js';
 import { collectPages, expectAwsError, forEachBackend, motoEndpoint, openMotoBackend, openSandboxBackend, unique, type Backend } from './backends.js';
 
 // The S3 contract: the same tests against the sandbox and against moto. Each test

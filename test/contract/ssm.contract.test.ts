@@ -10,7 +10,8 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SsmApi } from '../../src/aws/clients.js';
-import { openSandbox, SandboxUnsupportedError, type Sandbox } from '../../src/sandbox/index.js';
+import { openSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import { SandboxUnsupportedError } from '../../src/core/errors.js';
 import { collectPages, expectAwsError, motoEndpoint, SEED_DIR } from './backends.js';
 import { narrowClients, rawMotoClients, ssmApiOver } from './moto-clients.js';
 

@@ -8,7 +8,6 @@ import {
   formatStamp,
   keyExtension,
   mergeProvenance,
-  missingTags,
   objectKey,
   planBuild,
   snapshotTags,
@@ -93,7 +92,6 @@ describe('tags', () => {
     const merged = mergeProvenance({ 'source-s3-key': 'old.img', 'clawdinator:git-sha': 'e'.repeat(40) }, prov);
     expect(merged).toEqual({ ...prov, sourceS3Key: 'old.img', gitSha: 'e'.repeat(40) });
     expect(mergeProvenance({}, prov)).toEqual(prov);
-    expect(missingTags({ a: '1', b: 'x' }, { a: '1', b: '2', c: '3' })).toEqual({ b: '2', c: '3' });
   });
 
   it('reads task states as AWS reports them', () => {

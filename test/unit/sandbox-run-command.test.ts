@@ -15,7 +15,8 @@ import {
   recordCommands,
   switchCommands,
 } from '../../src/core/ssm-script.js';
-import { openSandbox, SandboxUnsupportedError, type Sandbox } from '../../src/sandbox/index.js';
+import { openSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import { SandboxUnsupportedError } from '../../src/core/errors.js';
 import { expectAwsError } from '../contract/backends.js';
 import { DOC, readToEnd, runToEnd } from '../contract/ssm-run.js';
 

@@ -6,7 +6,8 @@ import type { Instance } from '@aws-sdk/client-ec2';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/core/errors.js';
 import { AMI_ID_RE, FULL_SHA_RE, INSTANCE_ID_RE } from '../../src/core/patterns.js';
-import { openSandbox, resetSandbox, SandboxUnsupportedError, sandboxStatePath, type Sandbox } from '../../src/sandbox/index.js';
+import { openSandbox, resetSandbox, sandboxStatePath, type Sandbox } from '../../src/sandbox/index.js';
+import { SandboxUnsupportedError } from '../../src/core/errors.js';
 
 const SEED_DIR = fileURLToPath(new URL('../../fixtures/sandbox/', import.meta.url));
 // A Friday, mid-hour: the hourly/daily/Friday snapshot series all have something to align to.
