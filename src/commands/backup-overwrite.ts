@@ -14,7 +14,7 @@ import type { SyncPlan } from '../core/sync-plan.js';
 import { earlierRunLine } from '../ui/backup-sync-text.js';
 import { planIn, runSteps, type StepsResult } from './backup-sync.js';
 import type { Context } from './context.js';
-import { operatorIdentity } from './lock.js';
+import { operatorIdentity } from '../services/deploy/lock-options.js';
 
 // push and restore overwrite latest/: keep it as a snapshot first, then write into it.
 // A marker in the bucket (src/core/backup-overwrite.ts) says an overwrite is under way
@@ -178,7 +178,7 @@ export async function runOverwrite(
   }
   // Recorded here before the marker is written: a claw killed outright on this machine is known as dead by it.
   const run = startLocalRun(ctx.home, `backup ${o.command}`, ctx.now());
-  const first = markerForRun({ previous: p.found?.marker ?? null, decision: p.decision, run: run.id, command: o.command, source: o.source, by: operatorIdentity(ctx), now: ctx.now(), keepPlanned: keep !== undefined });
+  const first = markerForRun({ previous: p.found?.marker ?? null, decision: p.decision, run: run.id, command: o.command, source: o.source, by: operatorIdentity({ env: ctx.io.env }), now: ctx.now(), keepPlanned: keep !== undefined });
   const writer = markerWriter(ctx, bucket, s3, { marker: first, etag: p.found?.etag });
   try {
     await writer.write(first);

@@ -1,15 +1,13 @@
-import { AGE_SECRETS_PREFIX, bucketExists, getBundle, putBundle, readS3Secrets, remoteBundle } from '../aws/bootstrap.js';
+import { AGE_SECRETS_PREFIX, getBundle } from '../aws/bootstrap.js';
 import type { S3Api } from '../aws/clients.js';
-import {
-  AGEKEY_FILE, BUNDLE_KINDS, bundleKey, checkDownloaded, checkSecretsEntries, checkSeedsEntries, parseTarget,
-  planCounts, planHost, selectSecrets, validateRules, type BundleKind, type BundleRules, type HostPlan, type Violation,
-} from '../core/bootstrap.js';
-import { RefusedError, UsageError } from '../core/errors.js';
-import type { HostEntry, Registry } from '../core/registry.js';
-import { buildBundle, readBundle, readRepoAgekey, readRepoSecrets, readRepoSeeds, secretsTarFiles, sha256Hex, AGEKEY_PATH, type Bundle, type SecretSet } from '../nix/bundle.js';
+import { bundleKey, checkDownloaded, checkSecretsEntries, checkSeedsEntries, parseTarget, planCounts, type BundleKind, type HostPlan, type Violation } from '../core/bootstrap.js';
+import { RefusedError } from '../core/errors.js';
+import type { HostEntry } from '../core/registry.js';
+import { readBundle, readRepoSecrets, sha256Hex } from '../nix/bundle.js';
 import { requireRepo } from '../nix/repo.js';
 import { refusalSummary, renderUploadPlan, renderVerify, uploadSummary, verifySummary, type VerifiedHost } from '../ui/bootstrap-text.js';
-import type { Context } from './context.js';
+import { serviceDeps, type Context } from './context.js';
+import { bundleRules, executeUpload, openBucket, planUpload } from '../services/bootstrap/upload.js';
 
 export interface UploadOptions {
   dryRun?: boolean;
@@ -29,85 +27,6 @@ export interface UploadReport {
   counts: ReturnType<typeof planCounts>;
 }
 
-/**
- * The configured secret rules. bootstrapRequiredSecrets (string[], default []) is read
- * when the configuration has it, so this works before and after the key exists.
- */
-export function bundleRules(ctx: Context): BundleRules {
-  const rules = { requiredSecrets: ctx.config.values.bootstrapRequiredSecrets };
-  validateRules(rules);
-  return rules;
-}
-
-/** The bootstrap bucket, which must exist: a missing one is bad configuration (exit 2). */
-async function openBucket(ctx: Context, nothing: string): Promise<{ s3: S3Api; bucket: string }> {
-  const bucket = ctx.config.values.bootstrapBucket;
-  const s3 = (await ctx.clients()).s3;
-  if (!(await bucketExists(s3, bucket))) {
-    const source = ctx.config.sources.bootstrapBucket;
-    const from = source.source === 'default' ? 'the default' : `from ${source.origin}`;
-    throw new UsageError(`bootstrap bucket ${bucket} does not exist (config key bootstrapBucket, ${from}); ${nothing}`, 'set bootstrapBucket in claw.config.json or CLAW_BOOTSTRAP_BUCKET; "claw config" shows the value in use');
-  }
-  return { s3, bucket };
-}
-
-async function loadSecrets(ctx: Context, s3: S3Api, bucket: string, hosts: readonly HostEntry[], registry: Registry, fromS3: boolean): Promise<SecretSet> {
-  const root = requireRepo(ctx.repo).root;
-  if (!fromS3) return readRepoSecrets(root);
-  // Read only what some target host's bundle takes: never another fleet's tokens for nothing.
-  const wanted = (name: string) => hosts.some((h) => selectSecrets(h, registry, [name]).include.length > 0);
-  const got = await readS3Secrets(s3, bucket, wanted, AGEKEY_FILE);
-  if (got.names.length === 0) throw new UsageError(`s3://${bucket}/${AGE_SECRETS_PREFIX} holds no secrets`, 'upload the *.age files there, or build from the repo (without --from-s3)');
-  const agekey = got.agekey ?? (await readRepoAgekey(root));
-  const agekeyOrigin = got.agekey ? `s3://${bucket}/${AGE_SECRETS_PREFIX}${AGEKEY_FILE}` : AGEKEY_PATH;
-  return { files: got.files, agekey, origin: `s3://${bucket}/${AGE_SECRETS_PREFIX}`, agekeyOrigin };
-}
-
-export interface UploadPlan {
-  bucket: string;
-  secrets: SecretSet;
-  plans: (HostPlan & { files: string[] })[];
-  bodies: Map<string, Bundle>;
-}
-
-/** Build every target's bundles, check them as `verify` would, and compare them with what S3 really holds. */
-export async function planUpload(ctx: Context, hosts: readonly HostEntry[], fromS3: boolean, force = false): Promise<UploadPlan & { s3: S3Api }> {
-  const registry = ctx.registry();
-  const rules = bundleRules(ctx);
-  const { s3, bucket } = await openBucket(ctx, 'nothing uploaded');
-  const secrets = await loadSecrets(ctx, s3, bucket, hosts, registry, fromS3);
-  const seeds = await buildBundle(await readRepoSeeds(requireRepo(ctx.repo).root));
-  const seedViolations = checkSeedsEntries(registry, seeds.entries);
-  const bodies = new Map<string, Bundle>();
-  const plans = await Promise.all(hosts.map(async (host) => {
-    const include = selectSecrets(host, registry, [...secrets.files.keys()]).include;
-    const built = await buildBundle(secretsTarFiles(secrets, include));
-    const violations = [...checkSecretsEntries(host, registry, rules, built.entries), ...seedViolations];
-    const local = { secrets: built, 'repo-seeds': seeds };
-    const [rs, rr] = await Promise.all(BUNDLE_KINDS.map((k) => remoteBundle(s3, bucket, bundleKey(host, k))));
-    for (const k of BUNDLE_KINDS) bodies.set(bundleKey(host, k), local[k]);
-    const plan = planHost(host, local, { secrets: rs!, 'repo-seeds': rr! }, violations, force);
-    return { ...plan, files: built.entries.filter((e) => e.type === 'file').map((e) => e.path) };
-  }));
-  return { s3, bucket, secrets, plans, bodies };
-}
-
-/** Put exactly the planned bundles; returns the keys written. */
-export async function executeUpload(ctx: Context, s3: S3Api, plan: UploadPlan): Promise<string[]> {
-  const written: string[] = [];
-  for (const host of plan.plans) {
-    for (const b of host.bundles) {
-      if (b.action !== 'create' && b.action !== 'update') continue;
-      const bundle = plan.bodies.get(b.key)!;
-      ctx.events.emit({ type: 'step-started', step: `upload ${b.key}`, detail: `${bundle.size} bytes` });
-      await putBundle(s3, plan.bucket, b.key, bundle.body, bundle.sha256);
-      ctx.events.emit({ type: 'step-finished', step: `upload ${b.key}`, outcome: 'ok' });
-      written.push(b.key);
-    }
-  }
-  return written;
-}
-
 function refuse(plans: readonly HostPlan[], dryRun: boolean): void {
   const refused = plans.filter((p) => p.action === 'refused');
   if (refused.length === 0) return;
@@ -117,11 +36,11 @@ function refuse(plans: readonly HostPlan[], dryRun: boolean): void {
 /** `claw bootstrap upload <target>`: the plan, then the uploads it lists (none with --dry-run). */
 export async function upload(ctx: Context, target: string, opts: UploadOptions): Promise<void> {
   const hosts = parseTarget(target, ctx.registry());
-  const plan = await planUpload(ctx, hosts, Boolean(opts.fromS3), Boolean(opts.force));
+  const plan = await planUpload(serviceDeps(ctx), hosts, Boolean(opts.fromS3), Boolean(opts.force));
   const { bucket, plans, secrets } = plan;
   if (!opts.json) ctx.print(renderUploadPlan(bucket, secrets, plans, ctx.paint));
 
-  const written = opts.dryRun ? [] : await executeUpload(ctx, plan.s3, plan);
+  const written = opts.dryRun ? [] : await executeUpload(serviceDeps(ctx), plan.s3, plan);
   if (opts.json) {
     const report: UploadReport = {
       mode: opts.dryRun ? 'dry-run' : 'upload',
@@ -152,8 +71,8 @@ async function verifyBundle(s3: S3Api, bucket: string, host: HostEntry, kind: Bu
 export async function verify(ctx: Context, target: string, opts: { json?: boolean; fromS3?: boolean }): Promise<void> {
   const registry = ctx.registry();
   const hosts = parseTarget(target, registry);
-  const rules = bundleRules(ctx);
-  const { s3, bucket } = await openBucket(ctx, 'nothing verified');
+  const rules = bundleRules(serviceDeps(ctx));
+  const { s3, bucket } = await openBucket(serviceDeps(ctx), 'nothing verified');
   const results: VerifiedHost[] = await Promise.all(hosts.map(async (host) => {
     const bundles = [
       await verifyBundle(s3, bucket, host, 'secrets', (e) => checkSecretsEntries(host, registry, rules, e)),

@@ -1,4 +1,4 @@
-import type { AwsClients } from '../aws/clients.js';
+import type { AwsClients, S3Api } from '../aws/clients.js';
 import type { AwsTarget } from '../aws/errors.js';
 import { callOutcome, instrument } from '../aws/instrument.js';
 import type { ConfigKey, ResolvedConfig } from '../core/config.js';
@@ -15,6 +15,7 @@ import { textProgressSink } from '../ui/progress-text.js';
 import { redactUrls } from '../core/redact.js';
 import { terminalSafe } from '../core/terminal-text.js';
 import { styler, type Styler } from '../ui/style.js';
+import type { ServiceDeps } from '../services/deps.js';
 
 /** What src/cli.ts hands down: the process, read once, so nothing below reads globals. */
 /**
@@ -186,5 +187,32 @@ export function createContext(opts: GlobalOptions, io: ProcessIo): Context {
     events: progress,
     close: () => progress.close(),
     print: (text) => toStdout(text.endsWith('\n') ? text : `${text}\n`),
+  };
+}
+
+/** An S3 client not bound to the Ctrl-C signal: for releasing the lock after an abort. */
+export async function cleanupS3(ctx: Context): Promise<S3Api> {
+  if (ctx.sandbox) return (await ctx.clients()).s3;
+  const { createSdkClients } = await import('../aws/sdk-clients.js');
+  const raw = createSdkClients(sdkSettings(ctx));
+  return instrument(raw, (c) => ctx.log.debug(`aws ${c.service}.${c.operation} ${c.durationMs.toFixed(0)}ms ${c.ok ? 'ok' : 'failed'} (cleanup)`)).s3;
+}
+
+/** What a service may use of this invocation; the dashboard swaps the log, the events and the signal per action. */
+export function serviceDeps(ctx: Context, over: Partial<Pick<ServiceDeps, 'log' | 'events' | 'signal'>> = {}): ServiceDeps {
+  return {
+    sandbox: ctx.sandbox,
+    config: ctx.config,
+    repo: ctx.repo,
+    home: ctx.home,
+    target: ctx.target,
+    env: ctx.io.env,
+    signal: over.signal ?? ctx.io.signal,
+    now: () => ctx.now(),
+    registry: () => ctx.registry(),
+    clients: () => ctx.clients(),
+    cleanupS3: () => cleanupS3(ctx),
+    log: over.log ?? ctx.log,
+    events: over.events ?? ctx.events,
   };
 }

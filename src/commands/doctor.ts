@@ -14,7 +14,7 @@ import { resolveBackupBucket } from './backup-common.js';
 import type { Context } from './context.js';
 import { checkBackup, checkCredentials, checkFleet, checkImagesBucket, checkLatestAmi, checkLock, checkRegion } from './doctor-checks-aws.js';
 import { checkRegistry, checkRepo, checkSecrets, checkTofu, checkTool } from './doctor-checks-local.js';
-import { staleHere } from './lock.js';
+import { staleHere } from '../services/deploy/lock-options.js';
 
 // `claw doctor`: the preflight checklist. Every check runs at once over one shared set
 // of AWS clients (the fleet is read once for three of them); each ends as ok / warn /

@@ -10,8 +10,8 @@ import { requireRepo } from '../nix/repo.js';
 import { runTofu as realTofu, tofuEnv, type TofuOptions, type TofuRunner } from '../nix/tofu.js';
 import { confirmOrRefuse, type ConfirmIo } from '../ui/confirm.js';
 import { amiOverride, loadInventory } from './ami-common.js';
-import type { Context } from './context.js';
-import { deployLockOptions } from './lock.js';
+import { serviceDeps, type Context } from './context.js';
+import { deployLockOptions } from '../services/deploy/lock-options.js';
 
 // `claw replace <target>`: the control-plane replace flow. The plan is shown first
 // (the exact tofu argv), then tofu's own plan is saved, checked (only the targeted
@@ -133,7 +133,7 @@ async function execute(ctx: Context, plan: ReplacePlan, bin: string, opts: Repla
   const echo = (line: string) => ctx.log.info(`tofu: ${line}`);
   const base: TofuOptions = { bin, env, log: (l) => ctx.log.debug(l), onLine: echo };
 
-  const { s3, options } = await deployLockOptions(ctx, { target: `replace ${plan.target.all ? 'all' : plan.target.hosts.join(',')}`, rev: plan.amiId });
+  const { s3, options } = await deployLockOptions(serviceDeps(ctx), { target: `replace ${plan.target.all ? 'all' : plan.target.hosts.join(',')}`, rev: plan.amiId });
   options.events = { emit: (e) => (e.type === 'warning' ? ctx.log.warn(e.message) : undefined) };
   const review = await withDeployLock(s3, options, async (lock) => {
     const cliArgs = dropped.filter((k) => k.startsWith('TF_CLI_ARGS'));

@@ -3,9 +3,11 @@ import { asFullSha, parseRevInput, resolveDeployTarget } from '../core/deploy-ta
 import { RefusedError } from '../core/errors.js';
 import { previousSuccessfulRev } from '../core/history.js';
 import { planRollout } from '../core/rollout.js';
-import type { Context } from './context.js';
-import { parsePollBudget, runPipeline, type DeployOptions } from './deploy.js';
-import { resolveInstances } from './deploy-steps.js';
+import type { DeployRequest } from '../services/deploy/plan.js';
+import { parsePollBudget } from '../services/deploy/request.js';
+import { resolveInstances } from '../services/deploy/steps.js';
+import { serviceDeps, type Context } from './context.js';
+import { runPipeline, type DeployOptions } from './deploy.js';
 
 // `claw rollback <target> [--to SHA]`: deploy, through the same pipeline, the rev each
 // host ran before its current one (from the S3 history: what ran before the deploy that
@@ -23,10 +25,12 @@ export async function rollback(ctx: Context, rawTarget: string | undefined, opts
   const explicit = opts.to === undefined ? undefined : parseRevInput(opts.to);
   const plan = planRollout({ hosts: target.hosts, canaryOrder: ctx.config.values.canaryOrder, canary: opts.canary?.split(',').map((s) => s.trim()), parallel: opts.parallel === undefined ? undefined : Number(opts.parallel) });
   parsePollBudget(opts.pollBudget);
-  const pipeline = { ...opts, rev: undefined };
-  if (explicit) return runPipeline(ctx, { verb: 'rollback', target, rev: explicit, plan, opts: pipeline });
+  const request = (rev: DeployRequest['rev'], revWhy?: string): DeployRequest => ({
+    verb: 'rollback', target, rev, revWhy, plan, eval: opts.eval !== false, bootstrap: opts.bootstrap !== false, budget: parsePollBudget(opts.pollBudget, ctx.sandbox),
+  });
+  if (explicit) return runPipeline(ctx, request(explicit), opts);
 
-  const hosts = await resolveInstances(ctx, target.hosts);
+  const hosts = await resolveInstances(serviceDeps(ctx), target.hosts);
   const s3 = (await ctx.clients()).s3;
   const { records } = await readHistory(s3, ctx.config.values.bootstrapBucket, { now: ctx.now() });
   const previous = hosts.map((h) => ({ host: h.host, current: h.currentRev, to: previousSuccessfulRev(records, h.host, h.currentRev) }));
@@ -47,5 +51,5 @@ export async function rollback(ctx: Context, rawTarget: string | undefined, opts
   }
   const currents = [...new Set(previous.map((p) => p.current?.slice(0, 12) ?? 'an untagged rev'))].join(', ');
   const revWhy = `the rev before ${currents}, from the deploy history`;
-  await runPipeline(ctx, { verb: 'rollback', target, rev: { kind: 'sha', sha: asFullSha(revs[0]!) }, revWhy, plan, opts: pipeline });
+  await runPipeline(ctx, request({ kind: 'sha', sha: asFullSha(revs[0]!) }, revWhy), opts);
 }

@@ -2,18 +2,21 @@ import { pricesByRegion } from '../aws/spot.js';
 import { InterruptedError, RefusedError } from '../core/errors.js';
 import type { ClawEvent } from '../core/events.js';
 import { buildRows, parseInstanceTypes } from '../core/spot.js';
-import type { DeployReport } from '../ui/deploy-text.js';
-import { renderDeployResult } from '../ui/deploy-text.js';
+import type { DeployReport } from '../core/deploy-report.js';
+import { executeDeploy } from '../services/deploy/execute.js';
+import { planDeploy as planDeployService } from '../services/deploy/plan.js';
+import { deployRequest } from '../services/deploy/request.js';
+import { renderDeployPlan, renderDeployResult } from '../ui/deploy-text.js';
 import { renderSpot } from '../ui/spot-text.js';
 import { styler } from '../ui/style.js';
-import type { Context } from './context.js';
+import { serviceDeps, type Context } from './context.js';
 import { now } from './backup-now.js';
-import { deploy } from './deploy.js';
+import { throwOutcome } from './deploy.js';
 import { describeError } from './tui-data.js';
 
 // The dashboard's actions, run through the same services as the commands: `d` is
-// `claw deploy <host>` (a dry run for the plan the dialog shows, then the deploy with
-// that exact plan), `p` is `claw spot prices` for the configured region. Nothing may
+// `claw deploy <host>` (services/deploy: the plan the dialog shows, then, if a fresh plan
+// has the same fingerprint, exactly that run), `p` is `claw spot prices` for the configured region. Nothing may
 // write to the terminal while the dashboard owns it, so each action gets a context
 // whose log, print and progress events are captured.
 
@@ -38,24 +41,29 @@ function capturedContext(ctx: Context, c: Capture): Context {
   };
 }
 
-export interface DeployPlan {
+export interface DashboardDeployPlan {
   /** What the dialog shows: warnings, then the plan exactly as `claw deploy` prints it. */
   text: string;
-  /** The plan alone: the deploy refuses to run when its own plan differs from it. */
+  /** The plan alone, as `claw deploy` prints it. */
   planText: string;
   sha: string;
+  /** The plan's fingerprint: the deploy runs only while a fresh plan has the same. */
+  fingerprint: string;
 }
 
-/** `claw deploy <host> --rev <rev> --dry-run`: the plan, and the full SHA it resolved. */
-export async function planDeploy(ctx: Context, host: string, rev: string | undefined): Promise<DeployPlan> {
-  const info: string[] = [];
+/** A deploy's services with the terminal kept out: warnings and progress go where the dashboard says. */
+function quietDeps(ctx: Context, o: { warn: (line: string) => void; events?: (e: ClawEvent) => void; signal?: AbortSignal }) {
+  const signal = o.signal ? AbortSignal.any([ctx.io.signal, o.signal]) : ctx.io.signal;
+  return serviceDeps(ctx, { log: { warn: o.warn, debug: () => {} }, events: { emit: o.events ?? (() => {}) }, signal });
+}
+
+/** `claw deploy <host> --rev <rev> --dry-run`: the plan as the dialog shows it. */
+export async function planDeploy(ctx: Context, host: string, rev: string | undefined): Promise<DashboardDeployPlan> {
   const warnings: string[] = [];
-  let doc: { rev?: string } = {};
-  const dctx = capturedContext(ctx, { info: (l) => info.push(l), warn: (l) => warnings.push(l), print: (t) => (doc = JSON.parse(t) as { rev?: string }) });
-  await deploy(dctx, host, { ...(rev !== undefined ? { rev } : {}), dryRun: true, json: true });
-  const planText = info[0];
-  if (planText === undefined || !doc.rev) throw new Error('the deploy dry run returned no plan');
-  return { text: [...warnings.map((w) => `warning: ${w}`), planText].join('\n'), planText, sha: doc.rev };
+  const deps = quietDeps(ctx, { warn: (l) => warnings.push(l) });
+  const plan = await planDeployService(deps, deployRequest(deps, { target: host, rev }));
+  const planText = renderDeployPlan(plan.view);
+  return { text: [...warnings.map((w) => `warning: ${w}`), planText].join('\n'), planText, sha: plan.rev, fingerprint: plan.fingerprint };
 }
 
 export interface DeployOutcome {
@@ -66,33 +74,25 @@ export interface DeployOutcome {
 }
 
 /**
- * `claw deploy <host> --rev <sha> --yes`, its progress events fed to `emit`. The
- * pipeline shows its plan before it changes anything: if that is not the plan the
- * operator confirmed, it is stopped there and nothing is done.
+ * `claw deploy <host> --rev <sha> --yes`, its progress events fed to `emit`. The plan
+ * is made again first: if it is not the plan the operator confirmed (its fingerprint
+ * differs), nothing is done.
  */
 export async function runDeploy(
   ctx: Context,
-  o: { host: string; sha: string; planText: string; signal: AbortSignal; emit: (e: ClawEvent) => void },
+  o: { host: string; sha: string; fingerprint: string; signal: AbortSignal; emit: (e: ClawEvent) => void },
 ): Promise<DeployOutcome> {
-  let planSeen = false;
   let report: DeployReport | undefined;
-  const dctx = capturedContext(ctx, {
-    info: (line) => {
-      if (planSeen) return o.emit({ type: 'warning', message: line });
-      planSeen = true;
-      if (line !== o.planText) throw new RefusedError('the plan changed since it was shown (the fleet or the rev moved); nothing was done', 'press d again to see the new plan');
-    },
-    warn: (line) => o.emit({ type: 'warning', message: line }),
-    print: (text) => (report = JSON.parse(text) as DeployReport),
-    events: o.emit,
-    signal: o.signal,
-  });
+  const deps = quietDeps(ctx, { warn: (message) => o.emit({ type: 'warning', message }), events: o.emit, signal: o.signal });
   const collect = () => ({
     result: report ? renderDeployResult(report, styler(false)).split('\n') : [],
     tails: Object.fromEntries((report?.hosts ?? []).map((h) => [h.host, h.outputTail])),
   });
   try {
-    await deploy(dctx, o.host, { rev: o.sha, yes: true, json: true });
+    const plan = await planDeployService(deps, deployRequest(deps, { target: o.host, rev: o.sha }));
+    if (plan.fingerprint !== o.fingerprint) throw new RefusedError('the plan changed since it was shown (the fleet or the rev moved); nothing was done', 'press d again to see the new plan');
+    report = await executeDeploy(deps, plan);
+    throwOutcome(report, deps.signal);
     return { status: 'succeeded', message: `deploy of ${o.sha.slice(0, 12)} succeeded on ${o.host}`, ...collect() };
   } catch (err) {
     const interrupted = err instanceof InterruptedError || o.signal.aborted;

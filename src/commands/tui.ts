@@ -53,10 +53,9 @@ export function dashboardDeps(ctx: Context, read: DashboardReader, stack: string
   const safe = <T>(v: T): T => displayable(v, redactUrls);
   return {
     refresh: async (o) => safe(await read(o)),
-    // planText stays as the deploy prints it: the deploy compares it with its own plan.
     planDeploy: async (host, rev) => {
       const p = await planDeploy(ctx, host, rev);
-      return { ...p, text: safe(p.text.split('\n')).join('\n') };
+      return { text: safe(p.text.split('\n')).join('\n'), fingerprint: p.fingerprint, sha: p.sha };
     },
     runDeploy: async (o) => safe(await runDeploy(ctx, { ...o, emit: (e) => o.emit(displayableEvent(e)) })),
     spot: async () => safe(await spotLines(ctx)),

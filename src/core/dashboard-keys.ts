@@ -116,7 +116,7 @@ function confirmKey(s: DashboardState & { mode: { kind: 'confirm' } }, k: KeyPre
   if (k.input === 'q') return quit(s);
   if ((k.input === 'y' || k.input === 'Y') && plan.status === 'ready') {
     const rollout = { host, sha: plan.sha, status: 'running' as const, events: [], message: null, result: [], startedAt: s.now, finishedAt: null };
-    return step({ ...s, mode: { kind: 'rollout' }, rollout }, { kind: 'deploy', host, sha: plan.sha, planText: plan.planText });
+    return step({ ...s, mode: { kind: 'rollout' }, rollout }, { kind: 'deploy', host, sha: plan.sha, fingerprint: plan.fingerprint });
   }
   return step(s);
 }

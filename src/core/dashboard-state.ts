@@ -55,8 +55,8 @@ export interface RefreshResult {
 /** `claw sandbox faults` while on: the header says so. */
 export interface SandboxFaults { rate: number; attempts: number; seed: number }
 
-/** `text` is what the dialog shows (warnings and the plan); `planText` the plan alone, which the deploy must print again. */
-export type PlanStatus = { status: 'loading' } | { status: 'ready'; text: string; planText: string; sha: string } | { status: 'error'; message: string };
+/** `text` is what the dialog shows (warnings and the plan); `fingerprint` the plan's, which the deploy must match. */
+export type PlanStatus = { status: 'loading' } | { status: 'ready'; text: string; fingerprint: string; sha: string } | { status: 'error'; message: string };
 
 export type Mode =
   | { kind: 'table' }
@@ -128,7 +128,7 @@ export interface DashboardState {
 export type Effect =
   | { kind: 'refresh' }
   | { kind: 'plan'; host: string; rev: string | undefined }
-  | { kind: 'deploy'; host: string; sha: string; planText: string }
+  | { kind: 'deploy'; host: string; sha: string; fingerprint: string }
   | { kind: 'abort-deploy' }
   | { kind: 'spot' }
   | { kind: 'backup'; host: string }
@@ -154,7 +154,7 @@ export type Msg =
   | { type: 'viewport'; pageSize: number }
   | { type: 'refresh-started'; at: number }
   | { type: 'refreshed'; at: number; result: RefreshResult }
-  | { type: 'plan-ready'; host: string; text: string; planText: string; sha: string }
+  | { type: 'plan-ready'; host: string; text: string; fingerprint: string; sha: string }
   | { type: 'plan-failed'; host: string; message: string }
   | { type: 'rollout-event'; event: ClawEvent; at: number }
   | { type: 'rollout-done'; at: number; status: 'succeeded' | 'failed' | 'interrupted'; message: string; result: string[]; tails: Record<string, string[]> }
@@ -258,7 +258,7 @@ export function updateData(s: DashboardState, msg: Exclude<Msg, { type: 'key' }>
     case 'plan-failed': {
       // A plan for a dialog the operator already left is dropped.
       if (s.mode.kind !== 'confirm' || s.mode.host !== msg.host || s.mode.plan.status !== 'loading') return none(s);
-      const plan: PlanStatus = msg.type === 'plan-ready' ? { status: 'ready', text: msg.text, planText: msg.planText, sha: msg.sha } : { status: 'error', message: msg.message };
+      const plan: PlanStatus = msg.type === 'plan-ready' ? { status: 'ready', text: msg.text, fingerprint: msg.fingerprint, sha: msg.sha } : { status: 'error', message: msg.message };
       return none({ ...s, mode: { ...s.mode, plan } });
     }
     case 'rollout-event':

@@ -1,20 +1,9 @@
-import type { HostOutcome, RolloutPlan, RolloutResult } from '../core/rollout.js';
+import type { DeployPlanView, DeployReport, HostReportRow } from '../core/deploy-report.js';
+import type { HostOutcome } from '../core/rollout.js';
 import type { Styler } from './style.js';
 
 // Plain-text plan and result of `claw deploy` / `claw rollback`, and the --json document.
 
-export interface DeployPlanView {
-  verb: 'deploy' | 'rollback';
-  targetLabel: string;
-  rev: string;
-  revNote: string;
-  flakeExample: string;
-  eval: boolean;
-  bootstrap: boolean;
-  bucket: string;
-  plan: RolloutPlan;
-  hosts: { host: string; instanceId: string; currentRev: string | null }[];
-}
 
 const short = (rev: string | null) => (rev ? rev.slice(0, 12) : 'none');
 
@@ -43,29 +32,6 @@ export function renderDeployPlan(v: DeployPlanView): string {
     step('tag each deployed instance clawdinator:rev and clawdinator:deployed-at; one history record per host'),
     step('release the lock (also on failure and Ctrl-C)'),
   ].join('\n');
-}
-
-export interface HostReportRow {
-  host: string;
-  instanceId: string | null;
-  role: string;
-  status: HostOutcome;
-  reason: string | null;
-  outputTail: string[];
-  timedOut: boolean;
-  startedAt: string | null;
-  finishedAt: string | null;
-}
-
-export interface DeployReport {
-  verb: 'deploy' | 'rollback';
-  mode: 'dry-run' | 'deploy';
-  target: string;
-  rev: string;
-  outcome: RolloutResult['outcome'] | 'planned';
-  firstFailure: string | null;
-  uploaded: string[];
-  hosts: HostReportRow[];
 }
 
 const seconds = (r: HostReportRow) => (r.startedAt && r.finishedAt ? `${Math.max(0, Math.round((Date.parse(r.finishedAt) - Date.parse(r.startedAt)) / 1000))}s` : '');

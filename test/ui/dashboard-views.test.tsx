@@ -89,7 +89,7 @@ describe('dashboard views', () => {
     const s = fold(
       loaded(),
       key('d'),
-      { type: 'plan-ready', host: 'clawdinator-1', text: 'P', planText: 'P', sha: HEAD },
+      { type: 'plan-ready', host: 'clawdinator-1', text: 'P', fingerprint: 'F', sha: HEAD },
       key('y'),
       { type: 'rollout-event', at: NOW, event: { type: 'step-started', step: 'deploy clawdinator-1', detail: 'switching' } },
       { type: 'rollout-event', at: NOW + 4_000, event: { type: 'step-finished', step: 'deploy clawdinator-1', outcome: 'failed', detail: 'switch failed' } },

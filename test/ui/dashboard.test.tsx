@@ -112,13 +112,13 @@ describe('claw tui dashboard', () => {
     let finish: (() => void) | undefined;
     const deps = fakeDeps({
       refresh: sequence(goodRefresh()),
-      planDeploy: async (host, rev) => ({ text: `warning: sandbox\ndeploy: ${host}\nrev:    ${rev}`, planText: `deploy: ${host}\nrev:    ${rev}`, sha: rev! }),
+      planDeploy: async (host, rev) => ({ text: `warning: sandbox\ndeploy: ${host}\nrev:    ${rev}`, fingerprint: `F-${rev}`, sha: rev! }),
       runDeploy: (o) =>
         new Promise((resolve) => {
           o.emit({ type: 'step-finished', step: 'nix eval', outcome: 'ok' });
           o.emit({ type: 'step-started', step: 'deploy clawdinator-1', detail: 'switching' });
           finish = () => resolve({ status: 'succeeded', message: `deploy of ${o.sha.slice(0, 12)} succeeded on ${o.host}`, result: ['clawdinator-1  succeeded  3s'], tails: {} });
-          expect(o.planText).toBe(`deploy: clawdinator-1\nrev:    ${HEAD}`);
+          expect(o.fingerprint).toBe(`F-${HEAD}`);
         }),
     });
     const ui = open(deps);

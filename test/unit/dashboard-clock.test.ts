@@ -28,7 +28,7 @@ describe('dashboard clock', () => {
     expect(nextTickMs(at(loaded(), NOW + 26_000))).toBe(MIN_TICK_MS);
     expect(nextTickMs(fold(loaded(), { type: 'refreshed', at: NOW + 1_000, result: failedRefresh('x') }))).toBe(MIN_TICK_MS);
     expect(nextTickMs(fold(loaded(), { type: 'key', key: { input: '', enter: true } }))).toBe(MIN_TICK_MS);
-    const running = fold(loaded(), { type: 'key', key: { input: 'd' } }, { type: 'plan-ready', host: 'clawdinator-1', text: 'P', planText: 'P', sha: HEAD }, { type: 'key', key: { input: 'y' } });
+    const running = fold(loaded(), { type: 'key', key: { input: 'd' } }, { type: 'plan-ready', host: 'clawdinator-1', text: 'P', fingerprint: 'F', sha: HEAD }, { type: 'key', key: { input: 'y' } });
     expect(nextTickMs(running)).toBe(MIN_TICK_MS);
   });
 

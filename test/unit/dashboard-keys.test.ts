@@ -117,18 +117,18 @@ describe('dashboard keys and state', () => {
     expect(asked.state.mode).toEqual({ kind: 'confirm', host: 'clawdinator-1', plan: { status: 'loading' } });
     expect(asked.effects).toEqual([{ kind: 'plan', host: 'clawdinator-1', rev: HEAD }]);
     expect(run(asked.state, 'y').effects).toEqual([]); // nothing to confirm before the plan is there
-    const ready = run(asked.state, { type: 'plan-ready', host: 'clawdinator-1', text: 'warning: x\nPLAN', planText: 'PLAN', sha: HEAD }).state;
+    const ready = run(asked.state, { type: 'plan-ready', host: 'clawdinator-1', text: 'warning: x\nPLAN', fingerprint: 'F1', sha: HEAD }).state;
     expect(run(ready, 'n').state.mode.kind).toBe('table');
     expect(run(ready, { input: '', escape: true }).state.mode.kind).toBe('table');
     const go = run(ready, 'y');
-    expect(go.effects).toEqual([{ kind: 'deploy', host: 'clawdinator-1', sha: HEAD, planText: 'PLAN' }]);
+    expect(go.effects).toEqual([{ kind: 'deploy', host: 'clawdinator-1', sha: HEAD, fingerprint: 'F1' }]);
     expect(go.state.mode.kind).toBe('rollout');
     expect(go.state.rollout).toMatchObject({ host: 'clawdinator-1', sha: HEAD, status: 'running' });
   });
 
   it('drops a plan for a dialog the operator left, and shows a failed plan', () => {
     const asked = run(loaded(), 'd').state;
-    const left = run(asked, { input: '', escape: true }, { type: 'plan-ready', host: 'clawdinator-1', text: 'P', planText: 'P', sha: HEAD }).state;
+    const left = run(asked, { input: '', escape: true }, { type: 'plan-ready', host: 'clawdinator-1', text: 'P', fingerprint: 'F', sha: HEAD }).state;
     expect(left.mode.kind).toBe('table');
     const failed = run(asked, { type: 'plan-failed', host: 'clawdinator-1', message: 'the deploy lock is held by bob' }).state;
     expect(failed.mode).toMatchObject({ kind: 'confirm', plan: { status: 'error', message: 'the deploy lock is held by bob' } });
@@ -146,7 +146,7 @@ describe('dashboard keys and state', () => {
   });
 
   it('a running deploy cannot be left, only interrupted; once done, it refreshes and Esc goes back', () => {
-    const ready = run(loaded(), 'd', { type: 'plan-ready', host: 'clawdinator-1', text: 'P', planText: 'P', sha: HEAD }).state;
+    const ready = run(loaded(), 'd', { type: 'plan-ready', host: 'clawdinator-1', text: 'P', fingerprint: 'F', sha: HEAD }).state;
     const running = run(ready, 'y').state;
     expect(run(running, 'q').effects).toEqual([]);
     expect(run(running, { input: '', escape: true }).state.mode.kind).toBe('rollout');

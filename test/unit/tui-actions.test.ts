@@ -77,7 +77,10 @@ describe('claw tui services on the sandbox', () => {
     expect(plan.text).toBe(plan.planText); // no warning
 
     const events: ClawEvent[] = [];
-    const out = await runDeploy(ctx, { host: 'clawdinator-1', sha: head, planText: `${plan.planText}\n(something else)`, signal: new AbortController().signal, emit: (e) => events.push(e) });
+    // The same request plans the same run; another rev, another run.
+    expect((await planDeploy(ctx, 'clawdinator-1', undefined)).fingerprint).toBe(plan.fingerprint);
+    expect((await planDeploy(ctx, 'clawdinator-1', fleet)).fingerprint).not.toBe(plan.fingerprint);
+    const out = await runDeploy(ctx, { host: 'clawdinator-1', sha: head, fingerprint: `${plan.fingerprint}0`, signal: new AbortController().signal, emit: (e) => events.push(e) });
     expect(out).toMatchObject({ status: 'failed', message: 'the plan changed since it was shown (the fleet or the rev moved); nothing was done', result: [] });
     expect(events.filter((e) => e.type !== 'warning')).toEqual([]);
     const sandbox = await openSandbox({ home: ctx.home, seedDir: SEED });

@@ -118,7 +118,7 @@ export function DashboardApp({ deps, where, intervalMs, readonly, color, signal,
       }
       case 'plan':
         void deps.planDeploy(e.host, e.rev).then(
-          (p) => dispatch({ type: 'plan-ready', host: e.host, text: p.text, planText: p.planText, sha: p.sha }),
+          (p) => dispatch({ type: 'plan-ready', host: e.host, text: p.text, fingerprint: p.fingerprint, sha: p.sha }),
           (err: unknown) => dispatch({ type: 'plan-failed', host: e.host, message: fail(err) }),
         );
         return;
@@ -127,7 +127,7 @@ export function DashboardApp({ deps, where, intervalMs, readonly, color, signal,
         deploying.current = controller;
         const emit = (event: ClawEvent) => dispatch({ type: 'rollout-event', event, at: deps.now() });
         void deps
-          .runDeploy({ host: e.host, sha: e.sha, planText: e.planText, signal: controller.signal, emit })
+          .runDeploy({ host: e.host, sha: e.sha, fingerprint: e.fingerprint, signal: controller.signal, emit })
           .catch((err: unknown) => ({ status: 'failed' as const, message: fail(err), result: [], tails: {} }))
           .then((o) => {
             deploying.current = undefined;

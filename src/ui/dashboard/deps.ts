@@ -7,8 +7,8 @@ import type { RefreshResult } from '../../core/dashboard-state.js';
 export interface DashboardDeps {
   /** One batched read; `account` asks for the account id too (until it is known). */
   refresh(o: { account: boolean }): Promise<RefreshResult>;
-  planDeploy(host: string, rev: string | undefined): Promise<{ text: string; planText: string; sha: string }>;
-  runDeploy(o: { host: string; sha: string; planText: string; signal: AbortSignal; emit: (e: ClawEvent) => void }): Promise<{
+  planDeploy(host: string, rev: string | undefined): Promise<{ text: string; fingerprint: string; sha: string }>;
+  runDeploy(o: { host: string; sha: string; fingerprint: string; signal: AbortSignal; emit: (e: ClawEvent) => void }): Promise<{
     status: 'succeeded' | 'failed' | 'interrupted';
     message: string;
     result: string[];

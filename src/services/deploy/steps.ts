@@ -1,20 +1,20 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { appendHistory, newHistoryId } from '../aws/history.js';
-import { listFleetInstances } from '../aws/instances.js';
-import { pingInstances } from '../aws/ssm-ping.js';
-import { retryTransient } from '../aws/transient.js';
-import type { HostId } from '../core/deploy-target.js';
-import { RefusedError, RemoteError, UsageError } from '../core/errors.js';
-import type { FleetInstance } from '../core/fleet.js';
-import type { HistoryRecord } from '../core/history.js';
-import { FULL_SHA_RE, parseTagPair } from '../core/patterns.js';
-import type { HostEntry } from '../core/registry.js';
-import { evalDrvPaths, nixAvailable, NixEvalError, type EvalOutcome } from '../nix/nix.js';
-import type { HostReportRow } from '../ui/deploy-text.js';
-import { executeUpload, planUpload } from './bootstrap.js';
-import type { Context } from './context.js';
-import type { S3Api } from '../aws/clients.js';
+import { appendHistory, newHistoryId } from '../../aws/history.js';
+import { listFleetInstances } from '../../aws/instances.js';
+import { pingInstances } from '../../aws/ssm-ping.js';
+import { retryTransient } from '../../aws/transient.js';
+import type { HostId } from '../../core/deploy-target.js';
+import { RefusedError, RemoteError, UsageError } from '../../core/errors.js';
+import type { FleetInstance } from '../../core/fleet.js';
+import type { HistoryRecord } from '../../core/history.js';
+import { FULL_SHA_RE, parseTagPair } from '../../core/patterns.js';
+import type { HostEntry } from '../../core/registry.js';
+import { evalDrvPaths, nixAvailable, NixEvalError, type EvalOutcome } from '../../nix/nix.js';
+import type { HostReportRow } from '../../core/deploy-report.js';
+import { executeUpload, planUpload } from '../bootstrap/upload.js';
+import type { ServiceDeps } from '../deps.js';
+import type { S3Api } from '../../aws/clients.js';
 
 // The steps of the deploy pipeline around the rollout: eval, bootstrap, resolving each
 // host to its instance (and SSM), and the history records. Each throws the error a
@@ -28,10 +28,10 @@ export interface HostInstance {
 }
 
 /** Each host is exactly one instance, running, and SSM reaches it; otherwise refused naming them all. */
-export async function resolveInstances(ctx: Context, hosts: readonly HostId[]): Promise<HostInstance[]> {
-  const { ec2, ssm } = await ctx.clients();
-  const tag = parseTagPair(ctx.config.values.instanceTag);
-  if (!tag) throw new UsageError(`instanceTag ${ctx.config.values.instanceTag} is not key=value`);
+export async function resolveInstances(deps: ServiceDeps, hosts: readonly HostId[]): Promise<HostInstance[]> {
+  const { ec2, ssm } = await deps.clients();
+  const tag = parseTagPair(deps.config.values.instanceTag);
+  if (!tag) throw new UsageError(`instanceTag ${deps.config.values.instanceTag} is not key=value`);
   const fleet = await listFleetInstances(ec2, tag);
   const problems: string[] = [];
   const found: { host: HostId; instance: FleetInstance }[] = [];
@@ -55,15 +55,15 @@ export async function resolveInstances(ctx: Context, hosts: readonly HostId[]): 
 }
 
 /** `nix eval` of every host's toplevel drvPath; all failures reported together. */
-export async function evalHosts(ctx: Context, dir: string, hosts: readonly HostId[]): Promise<void> {
-  ctx.events.emit({ type: 'step-started', step: 'nix eval', detail: `${hosts.length} hosts` });
-  const nixOpts = { signal: ctx.io.signal, log: (l: string) => ctx.log.debug(l) };
+export async function evalHosts(deps: ServiceDeps, dir: string, hosts: readonly HostId[]): Promise<void> {
+  deps.events.emit({ type: 'step-started', step: 'nix eval', detail: `${hosts.length} hosts` });
+  const nixOpts = { signal: deps.signal, log: (l: string) => deps.log.debug(l) };
   // The sandbox works on a machine without nix: the eval is then only a look for each host's config.
-  const simulate = ctx.sandbox && !(await nixAvailable(nixOpts));
-  if (simulate) ctx.log.warn('sandbox: nix is not installed here, so the eval is simulated: each host must have nix/hosts/<host>.nix at the rev');
+  const simulate = deps.sandbox && !(await nixAvailable(nixOpts));
+  if (simulate) deps.log.warn('sandbox: nix is not installed here, so the eval is simulated: each host must have nix/hosts/<host>.nix at the rev');
   const outcomes = simulate ? simulatedEval(dir, hosts) : await evalDrvPaths(dir, hosts, nixOpts);
   const failed = outcomes.flatMap((o) => ('error' in o ? [o] : []));
-  ctx.events.emit({ type: 'step-finished', step: 'nix eval', outcome: failed.length ? 'failed' : 'ok' });
+  deps.events.emit({ type: 'step-finished', step: 'nix eval', outcome: failed.length ? 'failed' : 'ok' });
   if (failed.length) {
     const detail = failed.map((f) => `${f.host}: ${f.error.nixMessage.split('\n').slice(0, 3).join(' / ')}`).join('\n  ');
     throw new RemoteError(`nix eval failed for ${failed.map((f) => f.host).join(', ')}; nothing was touched:\n  ${detail}`, 'fix the host configuration and run again (or claw deploy --no-eval to skip the check)');
@@ -81,17 +81,17 @@ function simulatedEval(dir: string, hosts: readonly HostId[]): EvalOutcome[] {
 }
 
 /** Build, check and upload the hosts' bootstrap bundles (unchanged ones skipped). */
-export async function uploadBootstrap(ctx: Context, entries: readonly HostEntry[]): Promise<string[]> {
-  const plan = await planUpload(ctx, entries, false);
+export async function uploadBootstrap(deps: ServiceDeps, entries: readonly HostEntry[]): Promise<string[]> {
+  const plan = await planUpload(deps, entries, false);
   const refused = plan.plans.filter((p) => p.action === 'refused');
   if (refused.length) {
     throw new RefusedError(`bootstrap bundles refused for ${refused.map((p) => `${p.host} (${p.violations.map((v) => v.message).join('; ')})`).join(', ')}; nothing was deployed`, 'fix the files named (claw bootstrap upload --dry-run shows them), or deploy with --no-bootstrap');
   }
-  return executeUpload(ctx, plan.s3, plan);
+  return executeUpload(deps, plan.s3, plan);
 }
 
 /** One history record per host (success, failed, skipped); returns the keys. Warns, never throws. */
-export async function recordHistory(ctx: Context, s3: S3Api, rows: readonly HostReportRow[], o: { rev: string; who: string; prev: Map<string, string | null>; at: Date; label: string }): Promise<string[]> {
+export async function recordHistory(deps: ServiceDeps, s3: S3Api, rows: readonly HostReportRow[], o: { rev: string; who: string; prev: Map<string, string | null>; at: Date; label: string }): Promise<string[]> {
   const keys: string[] = [];
   for (const r of rows) {
     const result = r.status === 'succeeded' ? 'success' : r.status;
@@ -102,9 +102,9 @@ export async function recordHistory(ctx: Context, s3: S3Api, rows: readonly Host
     };
     try {
       // Safe to repeat: the key carries the record's id and the write is create-only.
-      keys.push(await retryTransient(() => appendHistory(s3, ctx.config.values.bootstrapBucket, record)));
+      keys.push(await retryTransient(() => appendHistory(s3, deps.config.values.bootstrapBucket, record)));
     } catch (err) {
-      ctx.log.warn(`could not write the history record of ${r.host}: ${(err as Error).message}`);
+      deps.log.warn(`could not write the history record of ${r.host}: ${(err as Error).message}`);
     }
   }
   return keys;
