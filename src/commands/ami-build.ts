@@ -114,7 +114,7 @@ export async function run(ctx: Context, opts: AmiBuildOptions, hooks: AmiBuildHo
   const located = await locateImage(ctx, opts, format, hooks);
   if (!('file' in located)) {
     const lines = [`build: nix build ${located.installable} (not built yet)`, 'then upload, import, register and tag: the plan depends on the image hash'];
-    ctx.print(opts.json ? JSON.stringify({ mode: 'dry-run', build: 'needed', installable: located.installable }, null, 2) : lines.join('\n'));
+    ctx.result(opts, { mode: 'dry-run', build: 'needed', installable: located.installable }, () => lines.join('\n'));
     return;
   }
   const { file } = located;
@@ -142,12 +142,12 @@ export async function run(ctx: Context, opts: AmiBuildOptions, hooks: AmiBuildHo
   const plan = planBuild(state);
   const lines = describePlan(plan, tgt.bucket);
   if (opts.dryRun) {
-    ctx.print(opts.json ? JSON.stringify(dryRunJson(plan, lines), null, 2) : [`image: ${file.path} (${file.format}, sha256 ${sha256})`, ...lines].join('\n'));
+    ctx.result(opts, dryRunJson(plan, lines), () => [`image: ${file.path} (${file.format}, sha256 ${sha256})`, ...lines].join('\n'));
     return;
   }
   for (const summary of lines) ctx.events.emit({ type: 'planned', summary });
   const result = await executeBuild(deps, tgt, image, plan, state);
-  ctx.print(opts.json ? JSON.stringify(result, null, 2) : summary(result, tgt.bucket));
+  ctx.result(opts, result, () => summary(result, tgt.bucket));
 }
 
 function dryRunJson(plan: BuildPlan, lines: string[]) {

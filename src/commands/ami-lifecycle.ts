@@ -3,7 +3,6 @@ import { readLifecycle, writeLifecycle } from '../aws/lifecycle.js';
 import { parsePositiveInt } from '../core/flag-values.js';
 import { RefusedError, UsageError } from '../core/errors.js';
 import { desiredRules, planLifecycle, ruleForm, sameRules, type LifecyclePlan } from '../core/lifecycle.js';
-import { confirmOrRefuse } from '../ui/confirm.js';
 import { renderLifecyclePlan, summaryLine } from '../ui/lifecycle-text.js';
 import { styler } from '../ui/style.js';
 import type { Context } from './context.js';
@@ -57,7 +56,7 @@ export async function run(ctx: Context, opts: LifecycleOptions): Promise<void> {
   }
 
   if (opts.json && !opts.yes && ctx.io.stdinIsTTY) ctx.log.info(`plan: ${summaryLine(plan, styler(false))}`);
-  await confirmOrRefuse(`Write the lifecycle of s3://${bucket} (${plan.desired.length} rules)?`, { stderr: ctx.io.stderr, stdinIsTTY: ctx.io.stdinIsTTY, signal: ctx.io.signal }, opts.yes);
+  await ctx.confirm(`Write the lifecycle of s3://${bucket} (${plan.desired.length} rules)?`, { yes: opts.yes });
 
   // The write replaces the whole configuration: re-read right before it, so a rule
   // someone added since the plan was shown is never dropped.
@@ -67,9 +66,6 @@ export async function run(ctx: Context, opts: LifecycleOptions): Promise<void> {
   }
   await writeLifecycle(s3, bucket, plan.desired, state.transitionDefaultMinimumObjectSize);
 
-  if (opts.json) ctx.print(JSON.stringify(report(true), null, 2));
-  else {
-    const n = plan.counts;
-    ctx.print(ctx.paint('green', `applied: s3://${bucket} now has ${plan.desired.length} lifecycle rules (${n.add} added, ${n.update} updated, ${n.remove} removed${n.other ? `, ${n.other} not claw's kept` : ''})`));
-  }
+  const n = plan.counts;
+  ctx.result(opts, report(true), () => ctx.paint('green', `applied: s3://${bucket} now has ${plan.desired.length} lifecycle rules (${n.add} added, ${n.update} updated, ${n.remove} removed${n.other ? `, ${n.other} not claw's kept` : ''})`));
 }

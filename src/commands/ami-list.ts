@@ -48,6 +48,6 @@ export async function latest(ctx: Context, opts: { json?: boolean; ami?: string 
     else ctx.print(`no AMI tagged ${ctx.config.values.amiTag} in ${ctx.target.region}; build one with "claw ami build"`);
     return;
   }
-  if (opts.json) ctx.print(JSON.stringify(inv.latest, null, 2));
-  else ctx.print(`${inv.latest.imageId}  (${inv.latest.why})`);
+  const found = inv.latest;
+  ctx.result(opts, found, () => `${found.imageId}  (${found.why})`);
 }

@@ -8,7 +8,6 @@ import { explainAwsError } from '../aws/errors.js';
 import { ClawError, RefusedError, RemoteError, UsageError } from '../core/errors.js';
 import { SNAPSHOT_USD_PER_GB_MONTH, type PrunePlan } from '../core/retention.js';
 import { renderPrunePlan, renderPruneResult, renderResumePlan } from '../ui/ami-text.js';
-import { confirmOrRefuse } from '../ui/confirm.js';
 import { amiOverride, loadInventory, retentionPlan } from './ami-common.js';
 import type { Context } from './context.js';
 
@@ -74,11 +73,7 @@ async function prune(ctx: Context, journal: PruneJournal, opts: PruneOptions, ru
     else if (!opts.apply) ctx.log.info('dry run: nothing changed; run again with --apply to prune');
     return;
   }
-  await confirmOrRefuse(
-    `Deregister ${toPrune} AMIs and delete ${plan.snapshotsToDelete.length} snapshots?`,
-    { stderr: ctx.io.stderr, stdinIsTTY: ctx.io.stdinIsTTY, signal: ctx.io.signal },
-    opts.yes,
-  );
+  await ctx.confirm(`Deregister ${toPrune} AMIs and delete ${plan.snapshotsToDelete.length} snapshots?`, { yes: opts.yes });
   const sizes = new Map(inv.images.flatMap((i) => i.snapshots.map((s) => [s.snapshotId, s.sizeGiB] as const)));
   let result: PruneResult;
   try {
@@ -105,12 +100,11 @@ async function resume(ctx: Context, journal: PruneJournal, opts: PruneOptions): 
   const { ec2 } = await ctx.clients();
   const plan = await planResume(ec2, journal);
   if (!plan.journal && plan.orphans.size === 0) {
-    if (opts.json) ctx.print(JSON.stringify({ mode: 'resume', result: { images: [], snapshots: [], freedGiB: 0, monthlySavingsUsd: 0 } }, null, 2));
-    else ctx.print('nothing to resume: no interrupted prune');
+    ctx.result(opts, { mode: 'resume', result: { images: [], snapshots: [], freedGiB: 0, monthlySavingsUsd: 0 } }, () => 'nothing to resume: no interrupted prune');
     return;
   }
   (opts.json ? ctx.log.info : ctx.print)(renderResumePlan(plan, journal.file));
-  await confirmOrRefuse('Finish the interrupted prune?', { stderr: ctx.io.stderr, stdinIsTTY: ctx.io.stdinIsTTY, signal: ctx.io.signal }, opts.yes);
+  await ctx.confirm('Finish the interrupted prune?', { yes: opts.yes });
   let result: PruneResult;
   try {
     result = await resumePrune(ec2, plan, { journal, events: ctx.events, now: ctx.now });

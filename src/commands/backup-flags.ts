@@ -1,5 +1,5 @@
 import { parseWholeNumber } from '../core/flag-values.js';
-import type { BucketOptions } from './backup-common.js';
+import type { BucketOptions } from '../services/backup/bucket.js';
 
 // Flags of the backup sync commands that need more than commander gives.
 

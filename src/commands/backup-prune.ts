@@ -2,8 +2,7 @@ import { applyBackupPrune, readBackupListing } from '../aws/backup.js';
 import { planBackupPrune, type BackupPrunePlan, type BackupPruneResult } from '../core/backup-retention.js';
 import { RemoteError } from '../core/errors.js';
 import { renderBackupPrunePlan, renderBackupPruneResult } from '../ui/backup-text.js';
-import { confirmOrRefuse } from '../ui/confirm.js';
-import { resolveBackupBucket, type BucketOptions } from './backup-common.js';
+import { resolveBackupBucket, type BucketOptions } from '../services/backup/bucket.js';
 import type { Context } from './context.js';
 
 // `claw backup prune`: the tiered snapshot retention (src/core/backup-retention.ts). A dry
@@ -38,14 +37,9 @@ export async function prune(ctx: Context, opts: PruneOptions): Promise<void> {
     else if (!opts.apply && plan.delete.count > 0) ctx.log.info('dry run: nothing changed; run again with --apply to delete');
     return;
   }
-  await confirmOrRefuse(
-    `Delete ${plan.delete.count} snapshots (${plan.delete.objects} objects) from s3://${bucket.name}?`,
-    { stderr: ctx.io.stderr, stdinIsTTY: ctx.io.stdinIsTTY, signal: ctx.io.signal },
-    opts.yes,
-  );
+  await ctx.confirm(`Delete ${plan.delete.count} snapshots (${plan.delete.objects} objects) from s3://${bucket.name}?`, { yes: opts.yes });
   const result: BackupPruneResult = await applyBackupPrune(s3, bucket, plan, { events: ctx.events });
-  if (opts.json) ctx.print(JSON.stringify({ ...json, result }, null, 2));
-  else ctx.print(renderBackupPruneResult(result));
+  ctx.result(opts, { ...json, result }, () => renderBackupPruneResult(result));
   if (result.failed.length) {
     throw new RemoteError(`${result.failed.length} of ${result.failed.length + result.deletedObjects} objects could not be deleted from s3://${bucket.name}`, 'run the prune again: it plans from what is left');
   }

@@ -11,7 +11,7 @@ import {
 import { UsageError } from '../core/errors.js';
 import { describeLocation, type SyncLocation } from '../core/sync-location.js';
 import { closingLine } from '../core/sync-plan.js';
-import { resolveBackupBucket, type BucketOptions } from './backup-common.js';
+import { resolveBackupBucket, type BucketOptions } from '../services/backup/bucket.js';
 import { bucketFlag, parseMaxDelete } from './backup-flags.js';
 import { earlierRunJson, loadMarker, overwriteNotes, planOverwrite, runOverwrite } from './backup-overwrite.js';
 import { confirmIf, planIn, report, showPlan, type SyncFlags } from './backup-sync.js';
@@ -52,8 +52,7 @@ export async function restore(ctx: Context, opts: RestoreOptions): Promise<void>
   const restartJson = host ? { host: host.host, instanceId: host.instanceId } : null;
   // An earlier run that stopped part-way is finished even when latest/ already matches: it may not have restarted the host.
   if (isNoop(main) && !found) {
-    if (opts.json) ctx.print(JSON.stringify({ mode: opts.dryRun ? 'dry-run' : 'run', bucket: bucket.name, source: describeLocation(source), keptAs: null, earlierRun: null, restart: restartJson, steps: [], outcomes: [] }, null, 2));
-    else ctx.print(`${closingLine('latest/', describeLocation(source), main, 'already')}: nothing to restore${host ? ', so nothing to restart' : ''}`);
+    ctx.result(opts, { mode: opts.dryRun ? 'dry-run' : 'run', bucket: bucket.name, source: describeLocation(source), keptAs: null, earlierRun: null, restart: restartJson, steps: [], outcomes: [] }, () => `${closingLine('latest/', describeLocation(source), main, 'already')}: nothing to restore${host ? ', so nothing to restart' : ''}`);
     return;
   }
   const shortSource = source.kind === 's3' && source.bucket === bucket.name ? source.prefix : describeLocation(source);

@@ -8,7 +8,6 @@ import { RemoteError } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
 import { describeLocation, type SyncLocation } from '../core/sync-location.js';
 import { renderSyncOutcome, renderSyncSteps, requestsLine, type RestartLine, type StepOutcome } from '../ui/backup-sync-text.js';
-import { confirmOrRefuse } from '../ui/confirm.js';
 import type { Context } from './context.js';
 import { escapeField } from '../core/terminal-text.js';
 
@@ -72,7 +71,7 @@ export function showPlan(
 
 export async function confirmIf(ctx: Context, needed: boolean, question: string, yes: boolean | undefined): Promise<void> {
   if (!needed) return;
-  await confirmOrRefuse(question, { stderr: ctx.io.stderr, stdinIsTTY: ctx.io.stdinIsTTY, signal: ctx.io.signal }, yes);
+  await ctx.confirm(question, { yes });
 }
 
 export interface StepsResult {

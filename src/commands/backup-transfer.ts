@@ -9,7 +9,7 @@ import {
 import { UsageError } from '../core/errors.js';
 import { describeLocation, type SyncLocation } from '../core/sync-location.js';
 import { closingLine } from '../core/sync-plan.js';
-import { resolveBackupBucket, type BucketOptions } from './backup-common.js';
+import { resolveBackupBucket, type BucketOptions } from '../services/backup/bucket.js';
 import { bucketFlag, parseMaxDelete } from './backup-flags.js';
 import { earlierRunJson, loadMarker, overwriteNotes, planOverwrite, runOverwrite, warnIfPartWritten } from './backup-overwrite.js';
 import { confirmIf, planIn, report, runSteps, showPlan, type SyncFlags } from './backup-sync.js';

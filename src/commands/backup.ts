@@ -3,7 +3,7 @@ import { readOverwriteMarker } from '../aws/backup-marker.js';
 import { assessStatus, type BackupListing } from '../core/backup.js';
 import { unfinishedOverwrite } from '../core/backup-overwrite.js';
 import { renderBackupStatus, renderSnapshotList } from '../ui/backup-text.js';
-import { resolveBackupBucket, type BucketOptions } from './backup-common.js';
+import { resolveBackupBucket, type BucketOptions } from '../services/backup/bucket.js';
 import { bucketFlag } from './backup-flags.js';
 import type { Context } from './context.js';
 
@@ -23,16 +23,14 @@ export async function status(ctx: Context, opts: ReadOptions): Promise<void> {
   const [listing, marker] = await Promise.all([readBackupListing(s3, bucket), readOverwriteMarker(s3, bucket)]);
   const report = assessStatus(listing, ctx.now(), unfinishedOverwrite(marker, bucketFlag(opts), ctx.now()));
   // Stale is a finding, not a failure: exit 0, called out in the text.
-  if (opts.json) ctx.print(JSON.stringify(report, null, 2));
-  else ctx.print(renderBackupStatus(report, ctx.paint));
+  ctx.result(opts, report, () => renderBackupStatus(report, ctx.paint));
 }
 
 export async function list(ctx: Context, opts: ReadOptions): Promise<void> {
   const bucket = await resolveBackupBucket(ctx, opts);
   const listing = await readBackupListing((await ctx.clients()).s3, bucket);
   warnUnparsable(ctx, listing);
-  if (opts.json) {
-    const totalBytes = listing.snapshots.reduce((n, s) => n + s.bytes, 0);
-    ctx.print(JSON.stringify({ bucket: listing.bucket, snapshots: listing.snapshots, count: listing.snapshots.length, totalBytes, unparsable: listing.unparsable }, null, 2));
-  } else ctx.print(renderSnapshotList(listing, ctx.now()));
+  const totalBytes = listing.snapshots.reduce((n, s) => n + s.bytes, 0);
+  const doc = { bucket: listing.bucket, snapshots: listing.snapshots, count: listing.snapshots.length, totalBytes, unparsable: listing.unparsable };
+  ctx.result(opts, doc, () => renderSnapshotList(listing, ctx.now()));
 }

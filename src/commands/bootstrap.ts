@@ -80,8 +80,7 @@ export async function verify(ctx: Context, target: string, opts: { json?: boolea
     ].map((b) => ({ ...b, ok: b.violations.length === 0 }));
     return { host: host.host, prefix: host.bootstrapPrefix, ok: bundles.every((b) => b.ok), bundles };
   }));
-  if (opts.json) ctx.print(JSON.stringify({ bucket, ok: results.every((r) => r.ok), hosts: results }, null, 2));
-  else ctx.print(`${renderVerify(bucket, results, ctx.paint)}\n\n${verifySummary(results, ctx.paint)}`);
+  ctx.result(opts, { bucket, ok: results.every((r) => r.ok), hosts: results }, () => `${renderVerify(bucket, results, ctx.paint)}\n\n${verifySummary(results, ctx.paint)}`);
   const failed = results.filter((r) => !r.ok);
   if (failed.length) {
     const what = failed.map((r) => `${r.host} (${r.bundles.flatMap((b) => b.violations).map((v) => v.message).join('; ')})`).join(', ');

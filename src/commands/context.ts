@@ -14,7 +14,9 @@ import { inkProgressSink, type ClosableSink } from '../ui/progress-ink.js';
 import { textProgressSink } from '../ui/progress-text.js';
 import { redactUrls } from '../core/redact.js';
 import { terminalSafe } from '../core/terminal-text.js';
+import { confirmOrRefuse } from '../ui/confirm.js';
 import { styler, type Styler } from '../ui/style.js';
+import { InterruptedError } from '../core/errors.js';
 import type { ServiceDeps } from '../services/deps.js';
 
 /** What src/cli.ts hands down: the process, read once, so nothing below reads globals. */
@@ -83,6 +85,15 @@ export interface Context {
   close(): Promise<void>;
   /** Write a result to stdout. */
   print(text: string): void;
+  /** The command's result on stdout: `doc` as indented JSON with --json, else `renderText()`. */
+  result(opts: { json?: boolean | undefined }, doc: unknown, renderText: () => string): void;
+  /**
+   * Ask before a destructive step: --yes answers for the operator; without a terminal claw
+   * refuses (exit 3); Ctrl-C at the prompt is an interruption (exit 130), nothing changed.
+   */
+  confirm(question: string, o: { yes: boolean | undefined }): Promise<void>;
+  /** Run `fn` with the log going to `log` instead (the dashboard owns the terminal meanwhile). */
+  withLog<T>(log: Logger, fn: () => Promise<T>): Promise<T>;
 }
 
 function wantsColor(stream: NodeJS.WriteStream, opts: GlobalOptions, env: ProcessIo['env']): boolean {
@@ -119,13 +130,16 @@ export function createContext(opts: GlobalOptions, io: ProcessIo): Context {
   // made visible, a password inside a URL redacted.
   const toStderr = (text: string) => io.stderr.write(terminalSafe(redactUrls(text), errPaint.enabled));
   const toStdout = (text: string) => io.stdout.write(terminalSafe(redactUrls(text), outPaint.enabled));
-  const log: Logger = {
+  const terminalLog: Logger = {
     info: (line) => toStderr(`${line}\n`),
     warn: (line) => toStderr(`${errPaint('yellow', 'warning:')} ${line}\n`),
     debug: (line) => {
       if (opts.verbose) toStderr(`${errPaint('gray', line)}\n`);
     },
   };
+  // Every log line of this invocation (the per-call AWS log too) goes where `sink` says.
+  let sink = terminalLog;
+  const log: Logger = { info: (l) => sink.info(l), warn: (l) => sink.warn(l), debug: (l) => sink.debug(l) };
   const target: AwsTarget = { region: config.values.region, profile: config.values.profile, endpointUrl: config.values.endpointUrl };
 
   let registry: Registry | undefined;
@@ -187,6 +201,27 @@ export function createContext(opts: GlobalOptions, io: ProcessIo): Context {
     events: progress,
     close: () => progress.close(),
     print: (text) => toStdout(text.endsWith('\n') ? text : `${text}\n`),
+    // `this`: a context made from this one with its own print or io (the dashboard's) uses them.
+    result(this: Context, o, doc, renderText) {
+      this.print(o.json ? JSON.stringify(doc, null, 2) : renderText());
+    },
+    async confirm(this: Context, question, o) {
+      try {
+        await confirmOrRefuse(question, { stderr: this.io.stderr, stdinIsTTY: this.io.stdinIsTTY, signal: this.io.signal }, o.yes);
+      } catch (err) {
+        if ((err as Error).name === 'AbortError') throw new InterruptedError('interrupted at the prompt; nothing was changed');
+        throw err;
+      }
+    },
+    withLog: async (next, fn) => {
+      const saved = sink;
+      sink = next;
+      try {
+        return await fn();
+      } finally {
+        sink = saved;
+      }
+    },
   };
 }
 

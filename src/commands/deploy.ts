@@ -3,7 +3,6 @@ import type { DeployReport } from '../core/deploy-report.js';
 import { executeDeploy } from '../services/deploy/execute.js';
 import { planDeploy, type DeployRequest } from '../services/deploy/plan.js';
 import { deployRequest } from '../services/deploy/request.js';
-import { confirmOrRefuse } from '../ui/confirm.js';
 import { renderDeployPlan, renderDeployResult } from '../ui/deploy-text.js';
 import { serviceDeps, type Context } from './context.js';
 
@@ -33,18 +32,12 @@ export async function runPipeline(ctx: Context, req: DeployRequest, opts: Pick<D
   else ctx.print(planText);
   if (opts.dryRun) {
     const { verb, plan: rollout } = req;
-    if (opts.json) ctx.print(JSON.stringify({ verb, mode: 'dry-run', target: plan.label, rev: plan.rev, canaries: rollout.canaries, batches: rollout.batches, hosts: plan.hosts }, null, 2));
-    else ctx.print('dry run: nothing was changed (no eval, upload, lock or SSM command)');
+    ctx.result(opts, { verb, mode: 'dry-run', target: plan.label, rev: plan.rev, canaries: rollout.canaries, batches: rollout.batches, hosts: plan.hosts }, () => 'dry run: nothing was changed (no eval, upload, lock or SSM command)');
     return;
   }
-  try {
-    await confirmOrRefuse(`${req.verb === 'deploy' ? 'Deploy' : 'Roll back'} ${plan.label} to ${plan.rev}?`, { stderr: ctx.io.stderr, stdinIsTTY: ctx.io.stdinIsTTY, signal: ctx.io.signal }, opts.yes);
-  } catch (err) {
-    if ((err as Error).name === 'AbortError') throw new InterruptedError('interrupted at the prompt; nothing was changed');
-    throw err;
-  }
+  await ctx.confirm(`${req.verb === 'deploy' ? 'Deploy' : 'Roll back'} ${plan.label} to ${plan.rev}?`, { yes: opts.yes });
   const report = await executeDeploy(deps, plan);
-  ctx.print(opts.json ? JSON.stringify(report, null, 2) : renderDeployResult(report, ctx.paint));
+  ctx.result(opts, report, () => renderDeployResult(report, ctx.paint));
   throwOutcome(report, ctx.io.signal);
 }
 

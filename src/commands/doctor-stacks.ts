@@ -41,7 +41,7 @@ export async function run(ctx: Context, opts: DoctorStacksOptions): Promise<void
   const { cloudformation } = await ctx.clients();
   const report = await readStacks(cloudformation, { prefixes, now, stalledAfterMs });
   const doc = stacksDocument(ctx.target.region, report.checked, report.stacks);
-  ctx.print(opts.json ? JSON.stringify(doc, null, 2) : renderStacks(doc, now, ctx.paint));
+  ctx.result(opts, doc, () => renderStacks(doc, now, ctx.paint));
   if (!doc.ok) {
     throw new RemoteError(`${verdictLine(doc)}: ${doc.stacks.map((s) => s.stackName).join(', ')}`, opts.json ? 'each stack\'s remedy says how to fix it' : 'each block above says how to fix it');
   }

@@ -10,7 +10,7 @@ import type { FleetSnapshot } from '../core/fleet.js';
 import { requireRepo } from '../nix/repo.js';
 import { renderDoctor } from '../ui/doctor-text.js';
 import { amiOverride } from './ami-common.js';
-import { resolveBackupBucket } from './backup-common.js';
+import { resolveBackupBucket } from '../services/backup/bucket.js';
 import type { Context } from './context.js';
 import { checkBackup, checkCredentials, checkFleet, checkImagesBucket, checkLatestAmi, checkLock, checkRegion } from './doctor-checks-aws.js';
 import { checkRegistry, checkRepo, checkSecrets, checkTofu, checkTool } from './doctor-checks-local.js';
@@ -102,7 +102,7 @@ export async function runChecks(ctx: Context, opts: DoctorOptions): Promise<Chec
 
 export async function run(ctx: Context, opts: DoctorOptions): Promise<void> {
   const results = await runChecks(ctx, opts);
-  ctx.print(opts.json ? JSON.stringify(doctorDocument(results), null, 2) : renderDoctor(results, ctx.paint));
+  ctx.result(opts, doctorDocument(results), () => renderDoctor(results, ctx.paint));
   const { counts } = verdict(results);
   if (counts.fail > 0) {
     const failed = results.filter((r) => r.status === 'fail').map((r) => r.id);

@@ -25,9 +25,6 @@ export async function run(ctx: Context, host: string | undefined, opts: HistoryO
   const s3 = (await ctx.clients()).s3;
   const page = await readHistory(s3, bucket, { host, limit, now: ctx.now() });
   for (const s of page.skipped) ctx.log.warn(`skipped s3://${bucket}/${escapeField(s.key)}: ${s.reason}`);
-  if (opts.json) {
-    ctx.print(JSON.stringify({ bucket, prefix: HISTORY_PREFIX, host: host ?? null, records: page.records }, null, 2));
-    return;
-  }
-  ctx.print(renderHistory(page.records, { host, where: `s3://${bucket}/${HISTORY_PREFIX}`, now: ctx.now(), paint: ctx.paint }));
+  const doc = { bucket, prefix: HISTORY_PREFIX, host: host ?? null, records: page.records };
+  ctx.result(opts, doc, () => renderHistory(page.records, { host, where: `s3://${bucket}/${HISTORY_PREFIX}`, now: ctx.now(), paint: ctx.paint }));
 }

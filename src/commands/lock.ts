@@ -1,7 +1,6 @@
 import { deleteLockIfUnchanged, readLock } from '../aws/lock.js';
 import { RefusedError } from '../core/errors.js';
 import { LOCK_KEY, decideRelease, describeLock, refusalMessage } from '../core/lock.js';
-import { confirmOrRefuse } from '../ui/confirm.js';
 import { lockStatusDocument, renderLockStatus } from '../ui/lock-text.js';
 import { staleHere } from '../services/deploy/lock-options.js';
 import type { Context } from './context.js';
@@ -17,7 +16,7 @@ export async function status(ctx: Context, opts: { json?: boolean }): Promise<vo
   const place = placeOf(ctx);
   const state = await readLock((await ctx.clients()).s3, place);
   const now = ctx.now();
-  ctx.print(opts.json ? JSON.stringify(lockStatusDocument(state, place, now), null, 2) : renderLockStatus(state, place, now, ctx.paint));
+  ctx.result(opts, lockStatusDocument(state, place, now), () => renderLockStatus(state, place, now, ctx.paint));
 }
 
 /**
@@ -34,7 +33,7 @@ export async function release(ctx: Context, opts: { force?: boolean; yes?: boole
   const decision = decideRelease(state, { now, force: Boolean(opts.force), stale });
   const where = `s3://${place.bucket}/${place.key}`;
   const done = (released: boolean, line: string) =>
-    ctx.print(opts.json ? JSON.stringify({ released, lock: lockStatusDocument(state, place, now) }, null, 2) : line);
+    ctx.result(opts, { released, lock: lockStatusDocument(state, place, now) }, () => line);
 
   if (decision.action === 'none') return done(false, `the deploy lock is free; nothing to release (${where})`);
   if (decision.action === 'refuse') {
@@ -44,7 +43,7 @@ export async function release(ctx: Context, opts: { force?: boolean; yes?: boole
   const whose = state.kind === 'held' ? describeLock(state.lock, now) : `an unreadable lock object (${where})`;
   if (decision.confirm) {
     ctx.log.warn(`forcing the release of a lock that is not expired: ${whose}`);
-    await confirmOrRefuse(`Release the deploy lock held by ${state.kind === 'held' ? state.lock.holder : 'nobody claw knows'}? A deploy still running would lose it.`, { stderr: ctx.io.stderr, stdinIsTTY: ctx.io.stdinIsTTY, signal: ctx.io.signal }, opts.yes);
+    await ctx.confirm(`Release the deploy lock held by ${state.kind === 'held' ? state.lock.holder : 'nobody claw knows'}? A deploy still running would lose it.`, { yes: opts.yes });
   }
   const outcome = await deleteLockIfUnchanged(s3, place, decision.etag);
   if (outcome === 'changed') throw new RefusedError('the deploy lock changed since it was read; nothing released', 'run "claw lock status" and try again');

@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { InterruptedError, RefusedError, UsageError } from '../core/errors.js';
+import { RefusedError, UsageError } from '../core/errors.js';
 import { parseRunbook } from '../core/runbook-parse.js';
 import type { Runbook } from '../core/runbook-schema.js';
 import { acceptChanges, diffRunbook, emptyState, recordOf, runbookHash, stepHashes, type RunbookDiff, type RunbookState } from '../core/runbook-state.js';
@@ -10,7 +10,6 @@ import { fixturesDir } from '../nix/paths.js';
 import { discoverRepo } from '../nix/repo.js';
 import { runbookStore, type RunbookStore } from '../nix/runbook-store.js';
 import { ensureSandboxRepo } from '../nix/sandbox-repo.js';
-import { confirmOrRefuse } from '../ui/confirm.js';
 import { shellWords } from '../core/runbook-view.js';
 import { describeChanges as describeDiff } from '../ui/migrate-text.js';
 import type { Context } from './context.js';
@@ -107,11 +106,3 @@ export async function withRunbookLock<T>(ctx: Context, l: LoadedRunbook, command
 }
 
 /** Ask (or --yes); without a terminal and without --yes: refused, exit 3. */
-export async function confirm(ctx: Context, question: string, yes: boolean | undefined): Promise<void> {
-  try {
-    await confirmOrRefuse(question, { stderr: ctx.io.stderr, stdinIsTTY: ctx.io.stdinIsTTY, signal: ctx.io.signal }, yes);
-  } catch (err) {
-    if ((err as Error).name === 'AbortError') throw new InterruptedError('interrupted at the prompt');
-    throw err;
-  }
-}

@@ -14,7 +14,7 @@ import { renderManual } from '../ui/migrate-text.js';
 import { textProgressSink } from '../ui/progress-text.js';
 import { styler } from '../ui/style.js';
 import type { Context } from './context.js';
-import { confirm, type LoadedRunbook } from './migrate-common.js';
+import type { LoadedRunbook } from './migrate-common.js';
 import type { DriverDeps } from './migrate-driver.js';
 
 // The driver's dependencies for a real invocation: local steps through the exec wrapper,
@@ -81,7 +81,7 @@ export function driverDeps(ctx: Context, l: LoadedRunbook, opts: DepsOptions): D
       if (!opts.yes && !ctx.io.stdinIsTTY) {
         throw new RefusedError(`phase ${phase.id} (${phase.title}) is disruptive: refusing to start it without a terminal`, `the run stopped before it (progress is saved); to run it: ${opts.resumeHint} --yes`);
       }
-      await confirm(ctx, question, opts.yes);
+      await ctx.confirm(question, { yes: opts.yes });
     },
     async manual(step, phase) {
       if (!ctx.io.stdinIsTTY) return false;

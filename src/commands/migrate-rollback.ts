@@ -3,7 +3,7 @@ import { emptyState } from '../core/runbook-state.js';
 import { rollbackPlanView } from '../core/runbook-view.js';
 import { renderRollbackPlan } from '../ui/migrate-text.js';
 import type { Context } from './context.js';
-import { confirm, currentState, loadRunbook, migrateCommand, withRunbookLock } from './migrate-common.js';
+import { currentState, loadRunbook, migrateCommand, withRunbookLock } from './migrate-common.js';
 import { driveRollback } from './migrate-driver.js';
 import { driverDeps } from './migrate-exec.js';
 import { waitingText } from './migrate-run.js';
@@ -44,7 +44,7 @@ export async function rollbackMigrate(ctx: Context, fileArg: string | undefined,
     }
     ctx.print(renderRollbackPlan(rollbackPlanView(plan), ctx.paint));
     const resuming = stored?.rollback !== undefined;
-    await confirm(ctx, `${resuming ? 'Continue rolling back' : 'Roll back'} phase${plan.phases.length > 1 ? 's' : ''} ${phaseList(plan)} of runbook ${l.rb.name}?`, opts.yes);
+    await ctx.confirm(`${resuming ? 'Continue rolling back' : 'Roll back'} phase${plan.phases.length > 1 ? 's' : ''} ${phaseList(plan)} of runbook ${l.rb.name}?`, { yes: opts.yes });
 
     const deps = driverDeps(ctx, l, { yes: true, resumeHint });
     const outcome = await driveRollback(deps, state, plan);

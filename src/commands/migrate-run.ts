@@ -5,7 +5,7 @@ import { acceptChanges, emptyState, resetPreflight, restart, type RunbookState }
 import { runPlanView } from '../core/runbook-view.js';
 import { renderManual, renderRunPlan } from '../ui/migrate-text.js';
 import type { Context } from './context.js';
-import { confirm, currentState, loadRunbook, migrateCommand, withRunbookLock, type LoadedRunbook } from './migrate-common.js';
+import { currentState, loadRunbook, migrateCommand, withRunbookLock, type LoadedRunbook } from './migrate-common.js';
 import { drive, type DriveItem } from './migrate-driver.js';
 import { driverDeps } from './migrate-exec.js';
 
@@ -47,7 +47,7 @@ export async function runMigrate(ctx: Context, fileArg: string | undefined, opts
     if (opts.restart) {
       const from = opts.phase === undefined ? 'the first step' : `phase ${opts.phase}`;
       if (stored && Object.keys(stored.steps).length > 0) {
-        await confirm(ctx, `Start runbook ${l.rb.name} over from ${from}? Its recorded progress is forgotten (nothing is undone; claw migrate rollback undoes)`, opts.yes);
+        await ctx.confirm(`Start runbook ${l.rb.name} over from ${from}? Its recorded progress is forgotten (nothing is undone; claw migrate rollback undoes)`, { yes: opts.yes });
       }
       state = restart(l.rb, state, ctx.now(), opts.phase);
       ctx.log.info(`starting runbook ${l.rb.name} over from ${from}`);

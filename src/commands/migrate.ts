@@ -15,7 +15,7 @@ import { currentState, loadRunbook, migrateCommand, withRunbookLock, type Loaded
 export async function planMigrate(ctx: Context, fileArg: string | undefined, opts: { json?: boolean }): Promise<void> {
   const l = await loadRunbook(ctx, fileArg);
   const view = runbookView(l.rb, l.shown);
-  ctx.print(opts.json ? JSON.stringify(view, null, 2) : renderRunbook(view, ctx.paint));
+  ctx.result(opts, view, () => renderRunbook(view, ctx.paint));
 }
 
 function nextText(ctx: Context, l: LoadedRunbook, next: NextAction): { command: string | null; text: string } {
@@ -70,7 +70,7 @@ export async function statusMigrate(ctx: Context, fileArg: string | undefined, o
     lock: lockInfo(l.store.lockFile),
     logOf: (id) => (existsSync(l.store.logFile(id)) ? l.store.logFile(id) : null),
   });
-  ctx.print(opts.json ? JSON.stringify(view, null, 2) : renderStatus(view, ctx.paint));
+  ctx.result(opts, view, () => renderStatus(view, ctx.paint));
 }
 
 export interface ApproveOptions {

@@ -8,7 +8,6 @@ import { InterruptedError, RefusedError, RemoteError, UsageError } from '../core
 import { describeChange, planReplace, reviewPlan, shellLine, summarizeReview, type PlanReview, type ReplacePlan } from '../core/replace.js';
 import { requireRepo } from '../nix/repo.js';
 import { runTofu as realTofu, tofuEnv, type TofuOptions, type TofuRunner } from '../nix/tofu.js';
-import { confirmOrRefuse, type ConfirmIo } from '../ui/confirm.js';
 import { amiOverride, loadInventory } from './ami-common.js';
 import { serviceDeps, type Context } from './context.js';
 import { deployLockOptions } from '../services/deploy/lock-options.js';
@@ -76,19 +75,6 @@ function refuseUnexpected(r: PlanReview, plan: ReplacePlan): void {
   );
 }
 
-function confirmIo(ctx: Context): ConfirmIo {
-  return { stderr: ctx.io.stderr, stdinIsTTY: ctx.io.stdinIsTTY, signal: ctx.io.signal };
-}
-
-async function confirm(ctx: Context, question: string, yes: boolean | undefined): Promise<void> {
-  try {
-    await confirmOrRefuse(question, confirmIo(ctx), yes);
-  } catch (err) {
-    if ((err as Error).name === 'AbortError') throw new InterruptedError('interrupted at the prompt; nothing was applied');
-    throw err;
-  }
-}
-
 export async function replace(ctx: Context, rawTarget: string | undefined, opts: ReplaceOptions): Promise<void> {
   // Names first (shell metacharacters, unknown hosts, a bot replacing itself), then the AMI flag: nothing runs before.
   const target = resolveDeployTarget({ target: rawTarget, caller: opts.caller ?? ctx.config.values.caller, registry: ctx.registry() });
@@ -119,7 +105,7 @@ export async function replace(ctx: Context, rawTarget: string | undefined, opts:
     }
     const question = `Replace ${targetLabel(target)} (instances are destroyed and recreated from ${ami.imageId})?`;
     // Without a terminal and without --yes: refuse before anything runs.
-    if (!opts.yes && !ctx.io.stdinIsTTY) await confirm(ctx, question, false);
+    if (!opts.yes && !ctx.io.stdinIsTTY) await ctx.confirm(question, { yes: false });
     await execute(ctx, plan, bin, opts, infra.simulated);
   } finally {
     if (workDir) await rm(workDir, { recursive: true, force: true });
@@ -146,7 +132,7 @@ async function execute(ctx: Context, plan: ReplacePlan, bin: string, opts: Repla
     ctx.print(renderReview(review));
     refuseUnexpected(review, plan);
     if (review.noChanges) return review;
-    await confirm(ctx, `Apply this plan (${summarizeReview(review)})?`, opts.yes);
+    await ctx.confirm(`Apply this plan (${summarizeReview(review)})?`, { yes: opts.yes });
     if (lock.signal.aborted) throw new InterruptedError('interrupted before the apply; nothing was applied');
     // No abort signal here: exec.ts would SIGTERM tofu and SIGKILL it 2 s later, and a
     // tofu killed mid-apply can leave an instance its state does not know (and its state

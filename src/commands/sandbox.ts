@@ -2,7 +2,6 @@ import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fixturesDir } from '../nix/paths.js';
 import { removeSandboxRepo } from '../nix/sandbox-repo.js';
-import { confirmOrRefuse } from '../ui/confirm.js';
 import { sandboxAccount, type Context } from './context.js';
 
 export async function reset(ctx: Context, opts: { yes?: boolean; dryRun?: boolean }): Promise<void> {
@@ -10,7 +9,7 @@ export async function reset(ctx: Context, opts: { yes?: boolean; dryRun?: boolea
   const plan = `reset the sandbox account: replace ${join(ctx.home, 'sandbox')} with a fresh copy seeded from ${seedDir} (its sample git repo and remote, runbook progress and simulated image builds too)`;
   ctx.log.info(`plan: ${plan}`);
   if (opts.dryRun) return;
-  await confirmOrRefuse('Reset the sandbox account?', { stderr: ctx.io.stderr, stdinIsTTY: ctx.io.stdinIsTTY, signal: ctx.io.signal }, opts.yes);
+  await ctx.confirm('Reset the sandbox account?', { yes: opts.yes });
   const { resetSandbox, sandboxFaultsPath } = await import('../sandbox/index.js');
   const hadFaults = existsSync(sandboxFaultsPath(ctx.home));
   // The sample repo and its remote start again from the fixture (the seeded hosts run its

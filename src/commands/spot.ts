@@ -127,7 +127,5 @@ export async function run(ctx: Context, opts: SpotOptions): Promise<void> {
     throw new UsageError(`no spot prices (${why})`, 'check --instance-types and --region');
   }
   const history = opts.history === undefined ? undefined : { window: opts.history, start: start.toISOString(), end: end.toISOString() };
-  if (opts.json) ctx.print(JSON.stringify(toJson(rows, problems, history), null, 2));
-  else if (opts.csv) ctx.print(toCsv(rows, history !== undefined));
-  else ctx.print(renderSpot(rows, { window: opts.history, paint: ctx.paint }));
+  ctx.result(opts, toJson(rows, problems, history), () => (opts.csv ? toCsv(rows, history !== undefined) : renderSpot(rows, { window: opts.history, paint: ctx.paint })));
 }

@@ -10,36 +10,17 @@ import { renderDeployPlan, renderDeployResult } from '../ui/deploy-text.js';
 import { renderSpot } from '../ui/spot-text.js';
 import { styler } from '../ui/style.js';
 import { serviceDeps, type Context } from './context.js';
-import { now } from './backup-now.js';
+import { parseBackupTarget, parseStack } from '../core/backup.js';
+import { resolveBackupBucket } from '../services/backup/bucket.js';
+import { planBackupNow, runBackupNow } from '../services/backup/now.js';
 import { throwOutcome } from './deploy.js';
 import { describeError } from './tui-data.js';
 
 // The dashboard's actions, run through the same services as the commands: `d` is
-// `claw deploy <host>` (services/deploy: the plan the dialog shows, then, if a fresh plan
-// has the same fingerprint, exactly that run), `p` is `claw spot prices` for the configured region. Nothing may
-// write to the terminal while the dashboard owns it, so each action gets a context
-// whose log, print and progress events are captured.
-
-interface Capture {
-  info?: (line: string) => void;
-  warn?: (line: string) => void;
-  print?: (text: string) => void;
-  events?: (e: ClawEvent) => void;
-  signal?: AbortSignal;
-}
-
-/** The context with its terminal output captured; no prompt (the dashboard asked already). */
-function capturedContext(ctx: Context, c: Capture): Context {
-  const signal = c.signal ? AbortSignal.any([ctx.io.signal, c.signal]) : ctx.io.signal;
-  return {
-    ...ctx,
-    io: { ...ctx.io, stdinIsTTY: false, signal },
-    log: { info: c.info ?? (() => {}), warn: c.warn ?? (() => {}), debug: () => {} },
-    events: { emit: c.events ?? (() => {}) },
-    print: c.print ?? (() => {}),
-    close: async () => {},
-  };
-}
+// `claw deploy <host>` (the plan the dialog shows, then, if a fresh plan has the same
+// fingerprint, exactly that run), `b` is `claw backup now`, `p` is `claw spot prices`
+// for the configured region. Nothing may write to the terminal while the dashboard owns
+// it, so each action's log and progress events go where the dashboard says.
 
 export interface DashboardDeployPlan {
   /** What the dialog shows: warnings, then the plan exactly as `claw deploy` prints it. */
@@ -105,11 +86,12 @@ export async function runDeploy(
  * Command (not destructive: no prompt, as on the command line); the notice to show.
  */
 export async function backupNow(ctx: Context, host: string, stack: string | undefined): Promise<string> {
-  let report: { isNew?: boolean; snapshot?: { stamp?: string } | null; bucket?: string } = {};
   const warnings: string[] = [];
-  const dctx = capturedContext(ctx, { warn: (l) => warnings.push(l), print: (t) => (report = JSON.parse(t) as typeof report) });
-  await now(dctx, host, { ...(stack !== undefined ? { stack } : {}), json: true });
-  if (report.isNew && report.snapshot?.stamp) return `backup of ${host} done: new snapshot ${report.snapshot.stamp} in s3://${report.bucket}/snapshots/`;
+  const deps = quietDeps(ctx, { warn: (l) => warnings.push(l) });
+  const stackName = stack === undefined ? undefined : parseStack(stack);
+  const bucket = await resolveBackupBucket(deps, { stack: stackName });
+  const result = await runBackupNow(deps, await planBackupNow(deps, { target: parseBackupTarget(host), stack: stackName, bucket }));
+  if (result.isNew && result.snapshot) return `backup of ${host} done: new snapshot ${result.snapshot.stamp} in s3://${result.bucket}/snapshots/`;
   return `backup of ${host} ran, but ${warnings[0] ?? 'no new snapshot appeared'}`;
 }
 

@@ -19,7 +19,7 @@ import type { PrunePlan } from '../core/retention.js';
 import { headRev } from '../nix/git.js';
 import { isCheckoutRoot } from '../nix/rev.js';
 import { amiOverride, retentionPlan } from './ami-common.js';
-import { resolveBackupBucket } from './backup-common.js';
+import { resolveBackupBucket } from '../services/backup/bucket.js';
 import type { Context } from './context.js';
 
 // One refresh of the dashboard: every AWS read in one batch (instances, tagged AMIs,

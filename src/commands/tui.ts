@@ -110,10 +110,6 @@ export async function run(ctx: Context, opts: TuiOptions): Promise<void> {
     return;
   }
   const [{ render }, { createElement }, { DashboardApp }] = await Promise.all([import('ink'), import('react'), import('../ui/dashboard/app.js')]);
-  // While the dashboard owns the terminal nothing else may write to it: the context's
-  // logger (also behind --verbose's per-call AWS log) is silenced until it is done.
-  const saved = { ...ctx.log };
-  Object.assign(ctx.log, { info: () => {}, warn: () => {}, debug: () => {} });
   const app = createElement(DashboardApp, {
     deps: dashboardDeps(ctx, read, stack),
     where: where(ctx),
@@ -122,22 +118,22 @@ export async function run(ctx: Context, opts: TuiOptions): Promise<void> {
     color: ctx.paint.enabled,
     signal: ctx.io.signal,
   });
-  // Fixed regions redrawn line by line, at most 15 frames a second, in the alternate
-  // screen (the shell's scrollback is left as it was). Interactive because claw has seen a
-  // terminal: Ink's own guess would draw nothing until exit wherever CI=true is set.
-  const instance = render(app, {
-    interactive: true,
-    stdout: ctx.io.stdout,
-    stderr: ctx.io.stderr,
-    exitOnCtrlC: false,
-    patchConsole: false,
-    maxFps: 15,
-    incrementalRendering: true,
-    alternateScreen: true,
-  });
-  try {
+  // While the dashboard owns the terminal nothing else may write to it: the context's
+  // log (also behind --verbose's per-call AWS log) goes nowhere until it is done.
+  await ctx.withLog({ info: () => {}, warn: () => {}, debug: () => {} }, async () => {
+    // Fixed regions redrawn line by line, at most 15 frames a second, in the alternate
+    // screen (the shell's scrollback is left as it was). Interactive because claw has seen a
+    // terminal: Ink's own guess would draw nothing until exit wherever CI=true is set.
+    const instance = render(app, {
+      interactive: true,
+      stdout: ctx.io.stdout,
+      stderr: ctx.io.stderr,
+      exitOnCtrlC: false,
+      patchConsole: false,
+      maxFps: 15,
+      incrementalRendering: true,
+      alternateScreen: true,
+    });
     await instance.waitUntilExit();
-  } finally {
-    Object.assign(ctx.log, saved);
-  }
+  });
 }

@@ -125,6 +125,16 @@ export interface SnapshotSummary {
   lastModified: string;
 }
 
+/** What `claw backup now` reports: the host, and the snapshot its run made (if any). */
+export interface BackupNowReport {
+  host: string;
+  instanceId: string;
+  bucket: string;
+  snapshot: SnapshotSummary | null;
+  isNew: boolean;
+  previous: SnapshotSummary | null;
+}
+
 /**
  * Whether `after` (the newest snapshot once a backup ran) is the run's own: a later stamp
  * than the newest before it, or the same minute's snapshot written again (a second backup

@@ -1,4 +1,4 @@
-import type { BackupListing, BackupStatus, SnapshotSummary, UnfinishedOverwrite, UnparsableEntry } from '../core/backup.js';
+import type { BackupListing, BackupNowReport, BackupStatus, SnapshotSummary, UnfinishedOverwrite, UnparsableEntry } from '../core/backup.js';
 import type { BackupPrunePlan, BackupPruneResult } from '../core/backup-retention.js';
 import { formatBytes as formatSize } from '../core/bytes.js';
 import { formatAge } from './format.js';
@@ -97,14 +97,6 @@ export function renderBackupPruneResult(result: BackupPruneResult): string {
   return lines.join('\n');
 }
 
-export interface BackupNowReport {
-  host: string;
-  instanceId: string;
-  bucket: string;
-  snapshot: SnapshotSummary | null;
-  isNew: boolean;
-  previous: SnapshotSummary | null;
-}
 
 export function renderBackupNow(r: BackupNowReport, paint: Styler): string {
   const head = `openclaw-s3-backup.service on ${r.host} (${r.instanceId}): ${paint('green', 'succeeded')}`;

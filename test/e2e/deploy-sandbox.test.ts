@@ -165,6 +165,8 @@ describe('claw deploy (sandbox)', { timeout: 90_000 }, () => {
     const s = await sandboxFor(g);
     const r = await s.claw(['deploy', 'clawdinator-1', '--yes'], { CLAW_CALLER: 'clawdinator-1' });
     expect(r.exitCode).toBe(3);
+    expect(r.stderr).toMatch(/^error: .*target includes caller clawdinator-1/m);
+    expect((await s.open()).admin.state().ssmCommands).toHaveLength(0);
   });
 
   it('a lock held by another process: exit 3 naming the holder, nothing sent', async () => {
@@ -196,9 +198,14 @@ describe('claw deploy (sandbox)', { timeout: 90_000 }, () => {
   it('Ctrl-C mid-rollout: exit 130, the lock released, later hosts untouched', async () => {
     const s = await sandboxFor(g);
     await s.sbx.admin.slowSwitch(IDS.c1, 1_000_000);
-    const { runClaw } = await import('../helpers/claw.js');
-    const r = await runClaw(['--sandbox', '--repo', g.repo, ...deployArgs('clawdinator-1,clawdinator-2')], { env: { CLAW_HOME: s.home }, interruptAfterMs: 2_500, timeoutMs: 30_000 });
+    const { spawnClaw } = await import('../helpers/claw.js');
+    const run = spawnClaw(['--sandbox', '--repo', g.repo, ...deployArgs('clawdinator-1,clawdinator-2')], { env: { CLAW_HOME: s.home }, timeoutMs: 30_000 });
+    // Ctrl-C once the canary's switch is running, not after a guessed delay.
+    await run.waitFor((o) => /^deploy clawdinator-1: started \(switching\)/m.test(o.stderr));
+    run.child.kill('SIGINT');
+    const r = await run.done;
     expect(r.exitCode, r.stderr).toBe(130);
+    expect(await s.sent(IDS.c1)).not.toHaveLength(0);
     expect(await s.sent(IDS.c2)).toHaveLength(0);
     expect(JSON.parse((await s.claw(['lock', 'status', '--json'])).stdout)).toMatchObject({ state: 'free' });
   });

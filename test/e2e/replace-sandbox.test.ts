@@ -1,7 +1,7 @@
 import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { FIXTURE_REPO, runClaw, tempDir, type RunOptions } from '../helpers/claw.js';
+import { FIXTURE_REPO, runClaw, spawnClaw, tempDir, type RunOptions } from '../helpers/claw.js';
 
 // `claw --sandbox replace` against the fake tofu (test/helpers/fake-tofu): OpenTofu
 // cannot be installed here, so the fake records each call's argv and environment and
@@ -24,8 +24,9 @@ function setup() {
   const env: Record<string, string | undefined> = { CLAW_HOME: join(root, '.claw'), PATH: `${FAKE_DIR}:${NODE_DIR}:${process.env.PATH}`, FAKE_TOFU_LOG: log };
   const claw = (args: string[], more: Record<string, string | undefined> = {}, opts: RunOptions = {}) =>
     runClaw(['--sandbox', '--repo', repo, 'replace', ...args], { ...opts, env: { ...env, ...more } });
+  const start = (args: string[], more: Record<string, string | undefined> = {}) => spawnClaw(['--sandbox', '--repo', repo, 'replace', ...args], { env: { ...env, ...more } });
   const calls = (): Call[] => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Call) : []);
-  return { infra, claw, calls, env, repo };
+  return { infra, claw, start, calls, env, repo };
 }
 
 const addr = (h: string) => `-replace=aws_instance.clawdinator["${h}"]`;
@@ -211,21 +212,27 @@ describe('claw --sandbox replace (fake tofu)', () => {
   });
 
   it('Ctrl-C while tofu plans: tofu is stopped, exit 130, nothing applied', async () => {
-    const { claw, calls } = setup();
-    const r = await claw(['clawdinator-1', '--yes'], { FAKE_TOFU_STEP_MS: '8000' }, { interruptAfterMs: 2500 });
+    const { start, calls } = setup();
+    const run = start(['clawdinator-1', '--yes'], { FAKE_TOFU_STEP_MS: '8000' });
+    // Ctrl-C once tofu is planning (its first lines, echoed by claw), not after a guessed delay.
+    const planning = /^tofu: .*Refreshing state/m;
+    await run.waitFor((o) => planning.test(o.stderr));
+    run.child.kill('SIGINT');
+    const r = await run.done;
     expect(r.exitCode).toBe(130);
+    expect(calls().map((c) => c.argv[1])).toContain('plan');
     expect(calls().map((c) => c.argv[1])).not.toContain('apply');
   });
 
   it('a second replace while the first holds the deploy lock is refused naming the holder', async () => {
-    const { claw, calls } = setup();
-    const first = claw(['clawdinator-1', '--yes'], { FAKE_TOFU_STEP_MS: '1500' });
-    for (let i = 0; i < 100 && calls().length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    const { claw, start, calls } = setup();
+    const first = start(['clawdinator-1', '--yes'], { FAKE_TOFU_STEP_MS: '1500' });
+    await first.waitFor((o) => /^tofu: .*Refreshing state/m.test(o.stderr)); // it holds the lock by now
     const second = await claw(['clawdinator-2', '--yes']);
     expect(second.exitCode).toBe(3);
     expect(second.stderr).toMatch(/error: the deploy lock is held by .*, deploying replace clawdinator-1 at ami-/);
     expect(second.stderr).not.toContain('running: tofu');
-    expect((await first).exitCode).toBe(0);
+    expect((await first.done).exitCode).toBe(0);
     expect(calls().filter((c) => c.argv[1] === 'plan')).toHaveLength(1);
   });
 });

@@ -38,6 +38,8 @@ export interface RunningClaw {
   child: ChildProcessWithoutNullStreams;
   /** What it has printed so far. */
   output(): { stdout: string; stderr: string };
+  /** Resolves once its output satisfies `seen` (checked on each chunk); rejects if it ends first. */
+  waitFor(seen: (out: { stdout: string; stderr: string }) => boolean): Promise<void>;
   done: Promise<ClawResult>;
 }
 
@@ -79,5 +81,19 @@ export function spawnClaw(args: string[], opts: RunOptions = {}): RunningClaw {
     });
   });
   child.stdin.end(opts.input ?? '');
-  return { child, output: () => ({ stdout, stderr }), done };
+  const waitFor = (seen: (out: { stdout: string; stderr: string }) => boolean) =>
+    new Promise<void>((resolveWait, rejectWait) => {
+      const check = () => {
+        if (!seen({ stdout, stderr })) return false;
+        child.stdout.off('data', check);
+        child.stderr.off('data', check);
+        resolveWait();
+        return true;
+      };
+      if (check()) return;
+      child.stdout.on('data', check);
+      child.stderr.on('data', check);
+      void done.then((r) => rejectWait(new Error(`claw ended (exit ${r.exitCode}) before the awaited output:\n${r.stderr}`)));
+    });
+  return { child, output: () => ({ stdout, stderr }), waitFor, done };
 }

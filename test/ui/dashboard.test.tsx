@@ -110,15 +110,16 @@ describe('claw tui dashboard', () => {
 
   it('d shows the plan in a dialog, y runs it and the rollout is drawn live', async () => {
     let finish: (() => void) | undefined;
+    let asked: { fingerprint: string } | undefined;
     const deps = fakeDeps({
       refresh: sequence(goodRefresh()),
       planDeploy: async (host, rev) => ({ text: `warning: sandbox\ndeploy: ${host}\nrev:    ${rev}`, fingerprint: `F-${rev}`, sha: rev! }),
       runDeploy: (o) =>
         new Promise((resolve) => {
+          asked = o;
           o.emit({ type: 'step-finished', step: 'nix eval', outcome: 'ok' });
           o.emit({ type: 'step-started', step: 'deploy clawdinator-1', detail: 'switching' });
           finish = () => resolve({ status: 'succeeded', message: `deploy of ${o.sha.slice(0, 12)} succeeded on ${o.host}`, result: ['clawdinator-1  succeeded  3s'], tails: {} });
-          expect(o.fingerprint).toBe(`F-${HEAD}`);
         }),
     });
     const ui = open(deps);
@@ -130,6 +131,8 @@ describe('claw tui dashboard', () => {
     expect(f).toContain(`Deploy clawdinator-1 to ${HEAD}?  y deploy · n/Esc cancel`);
     await ui.press('y');
     f = await ui.frame((x) => x.includes('switching'));
+    // The run asked for is the plan the dialog showed.
+    expect(asked?.fingerprint).toBe(`F-${HEAD}`);
     expect(f).toContain('deploy clawdinator-1 -> e3b1c5d7f9a2: running');
     expect(f).toContain('nix eval: ok');
     expect(f).toMatch(/^deploy clawdinator-1 switching · 0s$/m);

@@ -75,7 +75,7 @@ describe('runCommand', () => {
     const { ssm, calls } = fakeSsm([]);
     const ac = new AbortController();
     ac.abort();
-    await expect(runCommand({ ...base(ssm), signal: ac.signal, sleep: undefined })).rejects.toThrow();
+    await expect(runCommand({ ...base(ssm), signal: ac.signal, sleep: undefined })).rejects.toMatchObject({ name: 'AbortError' });
     expect(calls).toEqual([]);
   });
 });

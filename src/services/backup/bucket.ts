@@ -1,6 +1,6 @@
-import type { BackupBucket } from '../aws/backup.js';
-import { backupBucketName, parseAccountId, parseBucketName, parseStack, patternNeeds, requireStack } from '../core/backup.js';
-import type { Context } from './context.js';
+import type { BackupBucket } from '../../aws/backup.js';
+import { backupBucketName, parseAccountId, parseBucketName, parseStack, patternNeeds, requireStack } from '../../core/backup.js';
+import type { ServiceDeps } from '../deps.js';
 
 // The backup bucket a `claw backup` command works on: --bucket NAME as given, else
 // backupBucketPattern filled with --stack and (only when the pattern asks) the account
@@ -11,7 +11,7 @@ export interface BucketOptions {
   bucket?: string;
 }
 
-export async function resolveBackupBucket(ctx: Context, opts: BucketOptions): Promise<BackupBucket> {
+export async function resolveBackupBucket(ctx: Pick<ServiceDeps, 'config' | 'clients'>, opts: BucketOptions): Promise<BackupBucket> {
   const stack = opts.stack === undefined ? undefined : parseStack(opts.stack);
   if (opts.bucket !== undefined) return { name: parseBucketName(opts.bucket), origin: 'from --bucket' };
   const pattern = ctx.config.values.backupBucketPattern;
