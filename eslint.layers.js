@@ -42,7 +42,7 @@ const up = '^(\\.\\./)+';
 const folderImport = (folder) =>
   folder === 'cli' ? { regex: `${up}cli(-[a-z-]+)?(\\.js|/.*)$`, message: 'the cli wires everything: nothing imports it back' } : { regex: `${up}${folder}/`, message: `see docs/ARCHITECTURE.md: this layer may not import ${folder}/` };
 
-export const layerRules = Object.entries(LAYERS).map(([layer, allowed]) => {
+const folderRules = Object.entries(LAYERS).map(([layer, allowed]) => {
   const forbidden = FOLDERS.filter((f) => f !== layer && !allowed.includes(f));
   const patterns = forbidden.map(folderImport);
   if (layer === 'sandbox') {
@@ -53,3 +53,20 @@ export const layerRules = Object.entries(LAYERS).map(([layer, allowed]) => {
   if (NO_UI.includes(layer)) patterns.push({ regex: '^(ink|react)(/|$)', message: `${layer}/ never renders: Ink and React belong to ui/` });
   return { files: [`src/${layer}/**/*.{ts,tsx}`], rules: { 'no-restricted-imports': ['error', { patterns }] } };
 });
+
+/**
+ * A command group (src/commands/<group>/) never imports another group: what two groups
+ * share is a service (or core, or ui). Of the cli it takes only the context.
+ */
+const commandRules = {
+  files: ['src/commands/*/**/*.{ts,tsx}'],
+  rules: {
+    'no-restricted-imports': ['error', { patterns: [
+      { regex: '^\\.\\./[a-z-]+/', message: 'a command never imports another command group: move what they share into services/ (or core/, ui/)' },
+      { regex: '^\\.\\./\\.\\./cli/(?!context\\.js$)', message: 'commands take only the context from cli/' },
+      { regex: '^\\.\\./\\.\\./cli(-[a-z-]+)?\\.js$', message: 'the cli wires everything: nothing imports it back' },
+    ] }],
+  },
+};
+
+export const layerRules = [...folderRules, commandRules];

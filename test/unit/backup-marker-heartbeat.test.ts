@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { S3Api } from '../../src/aws/clients.js';
 import { MARKER_HEARTBEAT_MS, markerForRun, decideOverwrite, type OverwriteMarker } from '../../src/core/backup-overwrite.js';
-import { markerWriter } from '../../src/commands/backup-overwrite.js';
-import type { Context } from '../../src/commands/context.js';
+import { markerWriter } from '../../src/commands/backup/overwrite.js';
+import type { Context } from '../../src/cli/context.js';
 
 // The unfinished-overwrite marker of a run is renewed every MARKER_HEARTBEAT_MS while
 // the run is alive, each write conditional on the last one's ETag; when another run

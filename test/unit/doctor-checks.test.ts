@@ -7,9 +7,9 @@ import { UsageError } from '../../src/core/errors.js';
 import type { FleetInstance, FleetSnapshot } from '../../src/core/fleet.js';
 import { LOCK_KEY } from '../../src/core/lock.js';
 import type { Registry } from '../../src/core/registry.js';
-import { checkCredentials, checkFleet, checkImagesBucket, checkLatestAmi, checkLock } from '../../src/commands/doctor-checks-aws.js';
-import { checkRegistry, checkRepo, checkSecrets, checkTofu, checkTool } from '../../src/commands/doctor-checks-local.js';
-import { guarded } from '../../src/commands/doctor.js';
+import { checkCredentials, checkFleet, checkImagesBucket, checkLatestAmi, checkLock } from '../../src/commands/doctor/checks-aws.js';
+import { checkRegistry, checkRepo, checkSecrets, checkTofu, checkTool } from '../../src/commands/doctor/checks-local.js';
+import { guarded } from '../../src/commands/doctor/doctor.js';
 import { tempDir } from '../helpers/claw.js';
 
 // The doctor's checks over fakes passed in (never module mocks). Each fake implements

@@ -48,6 +48,10 @@ describe('lint: layers and cycles', () => {
       'src/services/deploy.ts': "import { x } from '../ui/table.js';\nimport { x as a } from '../aws/images.js';\nexport const y = x + a;\n",
       'src/fs/lock.ts': "import { x } from '../cli/context.js';\nexport const y = x;\n",
       'src/cli/context.ts': leaf,
+      'src/cli/report-error.ts': leaf,
+      'src/commands/deploy/deploy.ts': "import { x } from '../tui/actions.js';\nimport { x as c } from '../../cli/context.js';\nimport { x as d } from './rollback.js';\nexport const y = x + c + d;\n",
+      'src/commands/deploy/rollback.ts': "import { x } from '../../cli/report-error.js';\nexport const y = x;\n",
+      'src/commands/tui/actions.ts': "import { x } from '../../services/deploy.js';\nexport const y = x;\n",
     });
     const restricted = (file: string) => found[file]!.filter((m) => m.startsWith('no-restricted-imports')).length;
     expect(restricted('src/core/plan.ts')).toBe(1);
@@ -62,6 +66,10 @@ describe('lint: layers and cycles', () => {
     expect(restricted('src/sandbox/other.ts')).toBe(1);
     expect(found['src/services/deploy.ts']).toEqual([expect.stringMatching(/^no-restricted-imports: .*ui\/table\.js/)]);
     expect(restricted('src/fs/lock.ts')).toBe(1);
+    // A command group imports neither another group nor more of the cli than its context.
+    expect(found['src/commands/deploy/deploy.ts']).toEqual([expect.stringMatching(/^no-restricted-imports: .*tui\/actions\.js.*another command group/)]);
+    expect(restricted('src/commands/deploy/rollback.ts')).toBe(1);
+    expect(found['src/commands/tui/actions.ts']).toEqual([]);
   });
 
   it('an import cycle is an error', async () => {

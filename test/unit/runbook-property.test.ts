@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { drive, driveRollback, type DriverDeps } from '../../src/commands/migrate-driver.js';
+import { drive, driveRollback, type DriverDeps } from '../../src/commands/migrate/driver.js';
 import { InterruptedError } from '../../src/core/errors.js';
 import { planRollback, planRun, resumePoint } from '../../src/core/runbook-plan.js';
 import type { Phase, Runbook, Step } from '../../src/core/runbook-schema.js';

@@ -5,6 +5,7 @@ import { driveRollout, switchHost } from '../../aws/rollout-driver.js';
 import { PollMeter } from '../../aws/run-command.js';
 import { retryTransient } from '../../aws/transient.js';
 import type { DeployReport, HostReportRow } from '../../core/deploy-report.js';
+import { InterruptedError, RemoteError } from '../../core/errors.js';
 import type { RolloutEvent, RolloutState } from '../../core/rollout.js';
 import { requireRepo } from '../../nix/repo.js';
 import { checkoutRevTree } from '../../nix/rev.js';
@@ -68,4 +69,13 @@ async function rollout(deps: ServiceDeps, plan: DeployPlan, hosts: HostInstance[
   const prev = new Map(hosts.map((h) => [h.host as string, h.currentRev]));
   await recordHistory(deps, await deps.cleanupS3(), rows, { rev: plan.rev, who: operatorIdentity(deps), prev, at, label: `${verb} ${plan.label}` });
   return { verb, mode: 'deploy', target: plan.label, rev: plan.rev, outcome: result.outcome, firstFailure: result.firstFailure, uploaded, hosts: rows };
+}
+
+/** The exit-code error of a finished deploy or rollback (none when it succeeded). */
+export function throwOutcome(report: DeployReport, signal: AbortSignal): void {
+  if (report.outcome === 'interrupted' || signal.aborted) throw new InterruptedError(`${report.verb} interrupted; hosts not started were left untouched`);
+  if (report.outcome === 'failed') {
+    const failed = report.hosts.find((h) => h.host === report.firstFailure);
+    throw new RemoteError(`${report.verb} failed at ${report.firstFailure}: ${failed?.reason ?? 'unknown'}`, 'the hosts after it were not touched; "claw history" has the records');
+  }
 }
