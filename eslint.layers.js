@@ -56,14 +56,14 @@ const folderRules = Object.entries(LAYERS).map(([layer, allowed]) => {
 
 /**
  * A command group (src/commands/<group>/) never imports another group: what two groups
- * share is a service (or core, or ui). Of the cli it takes only the context.
+ * share is a service (or core, or ui). Of the cli it takes only the context and the action helper.
  */
 const commandRules = {
   files: ['src/commands/*/**/*.{ts,tsx}'],
   rules: {
     'no-restricted-imports': ['error', { patterns: [
       { regex: '^\\.\\./[a-z-]+/', message: 'a command never imports another command group: move what they share into services/ (or core/, ui/)' },
-      { regex: '^\\.\\./\\.\\./cli/(?!context\\.js$)', message: 'commands take only the context from cli/' },
+      { regex: '^\\.\\./\\.\\./cli/(?!(context|action)\\.js$)', message: 'commands take only the context and the action helper from cli/' },
       { regex: '^\\.\\./\\.\\./cli(-[a-z-]+)?\\.js$', message: 'the cli wires everything: nothing imports it back' },
     ] }],
   },

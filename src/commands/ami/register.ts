@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { action } from '../../cli/action.js';
 import type { WithContext } from '../../cli/context.js';
 
 // The `claw ami` group: registration only; each action imports its module when it runs.
@@ -17,10 +18,7 @@ export function registerAmi(program: Command, withContext: WithContext): void {
     .option('--wide', 'every column, whatever the terminal width')
     .option('--json', 'print one JSON document')
     .addHelpText('after', '\nExamples:\n  $ claw ami list\n  $ claw ami list --keep 3 --json')
-    .action(async (opts: object, cmd: Command) => {
-      const { list } = await import('./list.js');
-      await withContext(cmd, (ctx) => list(ctx, opts));
-    });
+    .action(action(withContext, () => import('./list.js'), (m, ctx, opts: object) => m.list(ctx, opts)));
 
   ami
     .command('latest')
@@ -28,10 +26,7 @@ export function registerAmi(program: Command, withContext: WithContext): void {
     .option('--ami <id>', 'an explicit AMI (must exist)')
     .option('--json', 'print one JSON document')
     .addHelpText('after', '\nExample:\n  $ claw ami latest --json')
-    .action(async (opts: object, cmd: Command) => {
-      const { latest } = await import('./list.js');
-      await withContext(cmd, (ctx) => latest(ctx, opts));
-    });
+    .action(action(withContext, () => import('./list.js'), (m, ctx, opts: object) => m.latest(ctx, opts)));
 
   ami
     .command('prune')
@@ -44,10 +39,7 @@ export function registerAmi(program: Command, withContext: WithContext): void {
     .option('--ami <id>', 'treat this AMI as the latest')
     .option('--json', 'print the plan (and results) as one JSON document')
     .addHelpText('after', '\nExamples:\n  $ claw ami prune --keep 3\n  $ claw ami prune --keep 3 --min-age 7d --apply --yes\n  $ claw ami prune --resume --yes')
-    .action(async (opts: object, cmd: Command) => {
-      const { run } = await import('./prune.js');
-      await withContext(cmd, (ctx) => run(ctx, opts));
-    });
+    .action(action(withContext, () => import('./prune.js'), (m, ctx, opts: object) => m.run(ctx, opts)));
 
   ami
     .command('preserve')
@@ -56,10 +48,7 @@ export function registerAmi(program: Command, withContext: WithContext): void {
     .option('--reason <text>', 'why (stored as the tag value)')
     .option('--dry-run', 'show the plan only')
     .addHelpText('after', '\nExample:\n  $ claw ami preserve ami-0123456789abcdef0 --reason "last good before the Nix 25.05 bump"')
-    .action(async (id: string, opts: object, cmd: Command) => {
-      const { preserve } = await import('./preserve.js');
-      await withContext(cmd, (ctx) => preserve(ctx, id, opts));
-    });
+    .action(action(withContext, () => import('./preserve.js'), (m, ctx, id: string, opts: object) => m.preserve(ctx, id, opts)));
 
   ami
     .command('unpreserve')
@@ -67,10 +56,7 @@ export function registerAmi(program: Command, withContext: WithContext): void {
     .description('Remove the clawdinator:preserve tag; prune may then remove the AMI.')
     .option('--dry-run', 'show the plan only')
     .addHelpText('after', '\nExample:\n  $ claw ami unpreserve ami-0123456789abcdef0')
-    .action(async (id: string, opts: object, cmd: Command) => {
-      const { unpreserve } = await import('./preserve.js');
-      await withContext(cmd, (ctx) => unpreserve(ctx, id, opts));
-    });
+    .action(action(withContext, () => import('./preserve.js'), (m, ctx, id: string, opts: object) => m.unpreserve(ctx, id, opts)));
 
   ami
     .command('lifecycle')
@@ -80,10 +66,7 @@ export function registerAmi(program: Command, withContext: WithContext): void {
     .option('-y, --yes', 'do not ask for confirmation')
     .option('--json', 'print one JSON document')
     .addHelpText('after', '\nExamples:\n  $ claw ami lifecycle\n  $ claw ami lifecycle --days 14 --apply --yes\n  $ claw ami lifecycle --json | jq .changes')
-    .action(async (opts: object, cmd: Command) => {
-      const { run } = await import('./lifecycle.js');
-      await withContext(cmd, (ctx) => run(ctx, opts));
-    });
+    .action(action(withContext, () => import('./lifecycle.js'), (m, ctx, opts: object) => m.run(ctx, opts)));
 
   ami
     .command('build')

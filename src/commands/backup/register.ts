@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { action } from '../../cli/action.js';
 import type { WithContext } from '../../cli/context.js';
 
 // The `claw backup` group (status, list, prune, now, restore, pull, push): registration
@@ -21,10 +22,7 @@ export function registerBackup(program: Command, withContext: WithContext): void
     .option('--bucket <name>', 'use this bucket instead of the pattern')
     .option('--json', 'print one JSON document')
     .addHelpText('after', '\nExamples:\n  $ claw backup status --stack lab\n  $ claw backup status --stack lab --json | jq .latest.state')
-    .action(async (opts: object, cmd: Command) => {
-      const { status } = await import('./read.js');
-      await withContext(cmd, (ctx) => status(ctx, opts));
-    });
+    .action(action(withContext, () => import('./read.js'), (m, ctx, opts: object) => m.status(ctx, opts)));
 
   backup
     .command('list')
@@ -34,10 +32,7 @@ export function registerBackup(program: Command, withContext: WithContext): void
     .option('--bucket <name>', 'use this bucket instead of the pattern')
     .option('--json', 'print one JSON document')
     .addHelpText('after', '\nExamples:\n  $ claw backup list --stack lab\n  $ claw backup list --bucket my-backups --json')
-    .action(async (opts: object, cmd: Command) => {
-      const { list } = await import('./read.js');
-      await withContext(cmd, (ctx) => list(ctx, opts));
-    });
+    .action(action(withContext, () => import('./read.js'), (m, ctx, opts: object) => m.list(ctx, opts)));
 
   backup
     .command('prune')
@@ -49,10 +44,7 @@ export function registerBackup(program: Command, withContext: WithContext): void
     .option('-y, --yes', 'do not ask for confirmation')
     .option('--json', 'print the plan (and with --apply the result) as one JSON document')
     .addHelpText('after', '\nExamples:\n  $ claw backup prune --stack lab\n  $ claw backup prune --stack lab --apply\n  $ claw backup prune --stack lab --apply --yes --json')
-    .action(async (opts: object, cmd: Command) => {
-      const { prune } = await import('./prune.js');
-      await withContext(cmd, (ctx) => prune(ctx, opts));
-    });
+    .action(action(withContext, () => import('./prune.js'), (m, ctx, opts: object) => m.prune(ctx, opts)));
 
   backup
     .command('now')
@@ -64,10 +56,7 @@ export function registerBackup(program: Command, withContext: WithContext): void
     .option('--dry-run', 'show the plan only')
     .option('--json', 'print the result as one JSON document')
     .addHelpText('after', '\nExamples:\n  $ claw backup now openclaw-lab --stack lab\n  $ claw backup now i-0123456789abcdef0 --stack lab --dry-run')
-    .action(async (host: string, opts: object, cmd: Command) => {
-      const { now } = await import('./now.js');
-      await withContext(cmd, (ctx) => now(ctx, host, opts));
-    });
+    .action(action(withContext, () => import('./now.js'), (m, ctx, host: string, opts: object) => m.now(ctx, host, opts)));
   const syncFlags = (c: Command) =>
     c
       .option('--stack <name>', BUCKET_HELP)
@@ -89,10 +78,7 @@ export function registerBackup(program: Command, withContext: WithContext): void
       .option('--restart <host>', "then load latest/ on the host and restart openclaw.service (Name tag or instance id)"),
   )
     .addHelpText('after', '\nExamples:\n  $ claw backup restore --stack lab --snapshot 2026-11-23-00-00 --dry-run\n  $ claw backup restore --stack lab --snapshot 2026-11-23-00-00 --delete --restart openclaw-lab\n  $ claw backup restore --stack lab --from s3://other-bucket/latest/ --yes')
-    .action(async (opts: object, cmd: Command) => {
-      const { restore } = await import('./restore.js');
-      await withContext(cmd, (ctx) => restore(ctx, opts));
-    });
+    .action(action(withContext, () => import('./restore.js'), (m, ctx, opts: object) => m.restore(ctx, opts)));
 
   syncFlags(
     backup
@@ -103,10 +89,7 @@ export function registerBackup(program: Command, withContext: WithContext): void
       .option('--to <dir>', 'the local directory (created when missing)'),
   )
     .addHelpText('after', '\nExamples:\n  $ claw backup pull --stack lab --to ./openclaw-state\n  $ claw backup pull --stack lab --snapshot 2026-11-23-00-00 --to ./before --delete --yes')
-    .action(async (opts: object, cmd: Command) => {
-      const { pull } = await import('./transfer.js');
-      await withContext(cmd, (ctx) => pull(ctx, opts));
-    });
+    .action(action(withContext, () => import('./transfer.js'), (m, ctx, opts: object) => m.pull(ctx, opts)));
 
   syncFlags(
     backup
@@ -117,8 +100,5 @@ export function registerBackup(program: Command, withContext: WithContext): void
       .option('--no-follow-symlinks', 'skip symbolic links instead of uploading what they point at (as `aws s3 sync --no-follow-symlinks`)'),
   )
     .addHelpText('after', '\nExamples:\n  $ claw backup push --stack lab --from ./openclaw-state --dry-run\n  $ claw backup push --stack lab --from ./openclaw-state --delete --yes')
-    .action(async (opts: object, cmd: Command) => {
-      const { push } = await import('./transfer.js');
-      await withContext(cmd, (ctx) => push(ctx, opts));
-    });
+    .action(action(withContext, () => import('./transfer.js'), (m, ctx, opts: object) => m.push(ctx, opts)));
 }

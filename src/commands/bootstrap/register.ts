@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { action } from '../../cli/action.js';
 import type { WithContext } from '../../cli/context.js';
 
 // The `claw bootstrap` group: registration only; each action imports its module when it runs.
@@ -18,10 +19,7 @@ export function registerBootstrap(program: Command, withContext: WithContext): v
     .option('--force', 'upload every bundle again, even those S3 already holds as built')
     .option('--json', 'print one JSON document')
     .addHelpText('after', '\nExamples:\n  $ claw bootstrap upload all --dry-run\n  $ claw bootstrap upload clawdinator-1 --from-s3\n  $ claw bootstrap upload all --json | jq \'.hosts[] | {host, action}\'')
-    .action(async (target: string, opts: object, cmd: Command) => {
-      const { upload } = await import('./bundles.js');
-      await withContext(cmd, (ctx) => upload(ctx, target, opts));
-    });
+    .action(action(withContext, () => import('./bundles.js'), (m, ctx, target: string, opts: object) => m.upload(ctx, target, opts)));
 
   bootstrap
     .command('verify')
@@ -30,8 +28,5 @@ export function registerBootstrap(program: Command, withContext: WithContext): v
     .option('--from-s3', 'the secrets come from s3://<bootstrapBucket>/age-secrets/ (for the re-upload command a failure prints)')
     .option('--json', 'print one JSON document')
     .addHelpText('after', '\nExamples:\n  $ claw bootstrap verify all\n  $ claw bootstrap verify clawdinator-2 --json')
-    .action(async (target: string, opts: object, cmd: Command) => {
-      const { verify } = await import('./bundles.js');
-      await withContext(cmd, (ctx) => verify(ctx, target, opts));
-    });
+    .action(action(withContext, () => import('./bundles.js'), (m, ctx, target: string, opts: object) => m.verify(ctx, target, opts)));
 }

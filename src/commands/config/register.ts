@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { action } from '../../cli/action.js';
 import type { WithContext } from '../../cli/context.js';
 
 // `claw config`: registration only; the action imports its module when it runs.
@@ -9,8 +10,5 @@ export function registerConfig(program: Command, withContext: WithContext): void
     .description('Print each setting with its source: flag > environment (CLAW_*, AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL) > claw.config.json > default.')
     .option('--json', 'print one JSON document')
     .addHelpText('after', '\nExamples:\n  $ claw config\n  $ CLAW_AMI_KEEP=3 claw config --json')
-    .action(async (opts: object, cmd: Command) => {
-      const { run } = await import('./config.js');
-      await withContext(cmd, (ctx) => run(ctx, opts));
-    });
+    .action(action(withContext, () => import('./config.js'), (m, ctx, opts: object) => m.run(ctx, opts)));
 }

@@ -1,4 +1,5 @@
 import { Option, type Command } from 'commander';
+import { action } from '../../cli/action.js';
 import type { WithContext } from '../../cli/context.js';
 
 // `claw deploy` and `claw rollback`: registration only; each action imports its module when it runs.
@@ -23,10 +24,7 @@ export function registerDeploy(program: Command, withContext: WithContext): void
     .option('--rev <sha>', 'a full SHA, short SHA or ref (default: HEAD of the checkout)')
     .option('--parallel <n>', 'hosts at a time after the canaries (default 1)'), 'deploy')
     .addHelpText('after', '\nExamples:\n  $ claw deploy clawdinator-1 --dry-run\n  $ claw deploy all --rev main --yes\n  $ claw deploy clawdinator-2 --rev 3f2a1bc --json --yes')
-    .action(async (target: string | undefined, opts: object, cmd: Command) => {
-      const { deploy } = await import('./deploy.js');
-      await withContext(cmd, (ctx) => deploy(ctx, target, opts));
-    });
+    .action(action(withContext, () => import('./deploy.js'), (m, ctx, target: string | undefined, opts: object) => m.deploy(ctx, target, opts)));
 
   pipelineOptions(program
     .command('rollback')
@@ -35,8 +33,5 @@ export function registerDeploy(program: Command, withContext: WithContext): void
     .description("For each host, the newest successful deploy in the history older than what it runs now (its clawdinator:rev tag) is deployed through the same pipeline as claw deploy. Hosts whose previous revs differ are refused: roll them back group by group, or pass --to.")
     .option('--to <sha>', 'roll back to this rev instead (full SHA, short SHA or ref)'), 'roll back')
     .addHelpText('after', '\nExamples:\n  $ claw rollback clawdinator-1 --dry-run\n  $ claw rollback all --yes')
-    .action(async (target: string | undefined, opts: object, cmd: Command) => {
-      const { rollback } = await import('./rollback.js');
-      await withContext(cmd, (ctx) => rollback(ctx, target, opts));
-    });
+    .action(action(withContext, () => import('./rollback.js'), (m, ctx, target: string | undefined, opts: object) => m.rollback(ctx, target, opts)));
 }

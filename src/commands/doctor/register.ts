@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { action } from '../../cli/action.js';
 import type { WithContext } from '../../cli/context.js';
 
 // `claw doctor` and `claw doctor stacks`: registration only; each action imports its
@@ -12,10 +13,7 @@ export function registerDoctor(program: Command, withContext: WithContext): void
     .option('--stack <name>', 'check the backup freshness of this stack too (repeatable; config doctorStacks)', (value: string, prev: string[] = []) => [...prev, value])
     .option('--json', 'print one JSON document')
     .addHelpText('after', '\nExamples:\n  $ claw doctor\n  $ claw doctor --ami-max-age 14d --stack lab\n  $ claw doctor --json | jq \'.checks[] | select(.status != "ok")\'\n  $ claw doctor stacks')
-    .action(async (opts: object, cmd: Command) => {
-      const { run } = await import('./doctor.js');
-      await withContext(cmd, (ctx) => run(ctx, opts));
-    });
+    .action(action(withContext, () => import('./doctor.js'), (m, ctx, opts: object) => m.run(ctx, opts)));
 
   doctor
     .command('stacks')

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { action } from '../../cli/action.js';
 import type { WithContext } from '../../cli/context.js';
 
 // `claw lock` and `claw history`: registration only; each action imports its module when it runs.
@@ -15,10 +16,7 @@ export function registerLock(program: Command, withContext: WithContext): void {
     .description('Who holds the deploy lock (user@host and pid), what they deploy (target, rev), for how long, and when it expires; or "free".')
     .option('--json', 'print one JSON document')
     .addHelpText('after', '\nExamples:\n  $ claw lock status\n  $ claw lock status --json | jq .holder')
-    .action(async (opts: object, cmd: Command) => {
-      const { status } = await import('./lock.js');
-      await withContext(cmd, (ctx) => status(ctx, opts));
-    });
+    .action(action(withContext, () => import('./lock.js'), (m, ctx, opts: object) => m.status(ctx, opts)));
 
   lock
     .command('release')
@@ -28,10 +26,7 @@ export function registerLock(program: Command, withContext: WithContext): void {
     .option('-y, --yes', 'do not ask for confirmation with --force')
     .option('--json', 'print one JSON document')
     .addHelpText('after', '\nExamples:\n  $ claw lock release\n  $ claw lock release --force --yes')
-    .action(async (opts: object, cmd: Command) => {
-      const { release } = await import('./lock.js');
-      await withContext(cmd, (ctx) => release(ctx, opts));
-    });
+    .action(action(withContext, () => import('./lock.js'), (m, ctx, opts: object) => m.release(ctx, opts)));
 
   program
     .command('history')
@@ -41,8 +36,5 @@ export function registerLock(program: Command, withContext: WithContext): void {
     .option('--limit <n>', 'the newest N records (default 20)')
     .option('--json', 'print one JSON document')
     .addHelpText('after', '\nExamples:\n  $ claw history\n  $ claw history clawdinator-1 --limit 5\n  $ claw history --json | jq \'.records[] | select(.result == "failed")\'')
-    .action(async (host: string | undefined, opts: object, cmd: Command) => {
-      const { run } = await import('./history.js');
-      await withContext(cmd, (ctx) => run(ctx, host, opts));
-    });
+    .action(action(withContext, () => import('./history.js'), (m, ctx, host: string | undefined, opts: object) => m.run(ctx, host, opts)));
 }

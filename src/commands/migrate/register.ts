@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { action } from '../../cli/action.js';
 import type { WithContext } from '../../cli/context.js';
 
 // The `claw migrate` group: registration only; each action imports its module when it runs.
@@ -16,10 +17,7 @@ export function registerMigrate(program: Command, withContext: WithContext): voi
     .description('Validate the runbook and show its phases and steps: what each does, which phases are reversible (and their rollback steps) and which are disruptive (a run asks before them).')
     .option('--json', 'print one JSON document')
     .addHelpText('after', '\nExamples:\n  $ claw migrate plan fixtures/runbooks/orchestrator-to-vm.yaml\n  $ claw migrate plan runbook.yaml --json | jq \'.phases[] | select(.disruptive)\'')
-    .action(async (file: string, opts: object, cmd: Command) => {
-      const { planMigrate } = await import('./migrate.js');
-      await withContext(cmd, (ctx) => planMigrate(ctx, file, opts));
-    });
+    .action(action(withContext, () => import('./migrate.js'), (m, ctx, file: string, opts: object) => m.planMigrate(ctx, file, opts)));
 
   migrate
     .command('run')
@@ -33,10 +31,7 @@ export function registerMigrate(program: Command, withContext: WithContext): voi
     .option('-y, --yes', 'do not ask before disruptive phases or --restart (manual steps still need the operator)')
     .option('--accept-changes', 'go on with a runbook changed since its state was written')
     .addHelpText('after', '\nExamples:\n  $ claw migrate run runbook.yaml --dry-run\n  $ claw migrate run runbook.yaml --until C\n  $ claw migrate run runbook.yaml --yes\n  $ claw migrate run runbook.yaml --restart --phase C')
-    .action(async (file: string, opts: object, cmd: Command) => {
-      const { runMigrate } = await import('./run.js');
-      await withContext(cmd, (ctx) => runMigrate(ctx, file, opts));
-    });
+    .action(action(withContext, () => import('./run.js'), (m, ctx, file: string, opts: object) => m.runMigrate(ctx, file, opts)));
 
   migrate
     .command('approve')
@@ -47,10 +42,7 @@ export function registerMigrate(program: Command, withContext: WithContext): voi
     .option('--note <text>', 'one line kept with the approval (who, how)')
     .option('--accept-changes', 'go on with a runbook changed since its state was written')
     .addHelpText('after', '\nExamples:\n  $ claw migrate approve runbook.yaml c-hand-over-key\n  $ claw migrate approve runbook.yaml d-login --note "logged in as the bot account"')
-    .action(async (file: string, stepId: string, opts: object, cmd: Command) => {
-      const { approveMigrate } = await import('./migrate.js');
-      await withContext(cmd, (ctx) => approveMigrate(ctx, file, stepId, opts));
-    });
+    .action(action(withContext, () => import('./migrate.js'), (m, ctx, file: string, stepId: string, opts: object) => m.approveMigrate(ctx, file, stepId, opts)));
 
   migrate
     .command('status')
@@ -59,10 +51,7 @@ export function registerMigrate(program: Command, withContext: WithContext): voi
     .description("Show every step's state (pending, running, interrupted, done, failed, waiting), its times, attempts and log file, whether the runbook changed since the state was written, and the next action.")
     .option('--json', 'print one JSON document')
     .addHelpText('after', '\nExamples:\n  $ claw migrate status runbook.yaml\n  $ claw migrate status runbook.yaml --json | jq .next')
-    .action(async (file: string, opts: object, cmd: Command) => {
-      const { statusMigrate } = await import('./migrate.js');
-      await withContext(cmd, (ctx) => statusMigrate(ctx, file, opts));
-    });
+    .action(action(withContext, () => import('./migrate.js'), (m, ctx, file: string, opts: object) => m.statusMigrate(ctx, file, opts)));
 
   migrate
     .command('rollback')
@@ -75,8 +64,5 @@ export function registerMigrate(program: Command, withContext: WithContext): voi
     .option('-y, --yes', 'do not ask for confirmation')
     .option('--accept-changes', 'go on with a runbook changed since its state was written')
     .addHelpText('after', '\nExamples:\n  $ claw migrate rollback runbook.yaml --dry-run\n  $ claw migrate rollback runbook.yaml --to D --yes\n  $ claw migrate rollback runbook.yaml --to A --force')
-    .action(async (file: string, opts: object, cmd: Command) => {
-      const { rollbackMigrate } = await import('./rollback.js');
-      await withContext(cmd, (ctx) => rollbackMigrate(ctx, file, opts));
-    });
+    .action(action(withContext, () => import('./rollback.js'), (m, ctx, file: string, opts: object) => m.rollbackMigrate(ctx, file, opts)));
 }

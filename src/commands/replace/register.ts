@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { action } from '../../cli/action.js';
 import type { WithContext } from '../../cli/context.js';
 
 // `claw replace`: registration only; the action imports its module when it runs.
@@ -22,8 +23,5 @@ export function registerReplace(program: Command, withContext: WithContext): voi
       'after',
       '\nExamples:\n  $ claw replace clawdinator-2 --dry-run\n  $ claw replace clawdinator-1 --ami ami-0123456789abcdef0\n  $ claw replace all --yes',
     )
-    .action(async (target: string, opts: object, cmd: Command) => {
-      const { replace } = await import('./replace.js');
-      await withContext(cmd, (ctx) => replace(ctx, target, opts));
-    });
+    .action(action(withContext, () => import('./replace.js'), (m, ctx, target: string, opts: object) => m.replace(ctx, target, opts)));
 }

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { action } from '../../cli/action.js';
 import type { WithContext } from '../../cli/context.js';
 
 // `claw sandbox reset | faults | tool`: registration only; each action imports its module when it runs.
@@ -13,10 +14,7 @@ export function registerSandbox(program: Command, withContext: WithContext): voi
     .option('--dry-run', 'show the plan only')
     .option('-y, --yes', 'do not ask for confirmation')
     .addHelpText('after', '\nExample:\n  $ claw sandbox reset --yes')
-    .action(async (opts: object, cmd: Command) => {
-      const { reset } = await import('./reset.js');
-      await withContext(cmd, (ctx) => reset(ctx, opts));
-    });
+    .action(action(withContext, () => import('./reset.js'), (m, ctx, opts: object) => m.reset(ctx, opts)));
   sandbox
     .command('faults')
     .summary('make the sandbox fail AWS requests (500, 503, throttling)')
@@ -27,10 +25,7 @@ export function registerSandbox(program: Command, withContext: WithContext): voi
     .option('--off', 'stop injecting faults')
     .option('--json', 'print the settings as JSON')
     .addHelpText('after', '\nExamples:\n  $ claw sandbox faults --rate 0.2 --attempts 1 --seed 7\n  $ claw --sandbox deploy all --yes    # now against a misbehaving account\n  $ claw sandbox faults --off')
-    .action(async (opts: object, cmd: Command) => {
-      const { faults } = await import('./faults.js');
-      await withContext(cmd, (ctx) => faults(ctx, opts));
-    });
+    .action(action(withContext, () => import('./faults.js'), (m, ctx, opts: object) => m.faults(ctx, opts)));
 
   sandbox
     .command('tool')
@@ -39,8 +34,5 @@ export function registerSandbox(program: Command, withContext: WithContext): voi
     .argument('<tool>', 'tofu, aws or ssh')
     .argument('[args...]', "the tool's arguments, after --")
     .addHelpText('after', '\nExamples:\n  $ claw sandbox tool tofu -- version\n  $ claw sandbox tool ssh -- orchestrator-pi true\n  $ claw sandbox tool aws -- sts get-caller-identity')
-    .action(async (name: string, args: string[], _opts: object, cmd: Command) => {
-      const { tool } = await import('./tool.js');
-      await withContext(cmd, (ctx) => tool(ctx, name, args), { sandbox: true });
-    });
+    .action(action(withContext, () => import('./tool.js'), (m, ctx, name: string, args: string[], _opts: object) => m.tool(ctx, name, args), { sandbox: true }));
 }

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { action } from '../../cli/action.js';
 import type { WithContext } from '../../cli/context.js';
 
 // The `claw spot` group: registration only. `--region` is the global option; every
@@ -23,8 +24,5 @@ export function registerSpot(program: Command, withContext: WithContext): void {
     .option('--json', 'print one JSON document')
     .option('--csv', 'print CSV with a header row')
     .addHelpText('after', '\nExamples:\n  $ claw spot prices\n  $ claw spot prices --instance-types t4g.small m8g.large --history 7d\n  $ claw spot prices --region eu-central-1 --region eu-west-1 --sort type --csv')
-    .action(async (opts: object, cmd: Command) => {
-      const { run } = await import('./prices.js');
-      await withContext(cmd, (ctx) => run(ctx, { ...opts, regions: [...regions] }));
-    });
+    .action(action(withContext, () => import('./prices.js'), (m, ctx, opts: object) => m.run(ctx, { ...opts, regions: [...regions] })));
 }

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { action } from '../../cli/action.js';
 import type { WithContext } from '../../cli/context.js';
 
 // `claw status`: registration only; the action imports its module when it runs.
@@ -12,8 +13,5 @@ export function registerStatus(program: Command, withContext: WithContext): void
     .option('-w, --watch', 'refresh in place until Ctrl-C')
     .option('--interval <seconds>', 'seconds between refreshes with --watch (default 5)')
     .addHelpText('after', '\nExamples:\n  $ claw status\n  $ claw status --json | jq \'.hosts[] | select(.drift | length > 0)\'\n  $ claw --sandbox status --watch --interval 10')
-    .action(async (opts: object, cmd: Command) => {
-      const { run } = await import('./status.js');
-      await withContext(cmd, (ctx) => run(ctx, opts));
-    });
+    .action(action(withContext, () => import('./status.js'), (m, ctx, opts: object) => m.run(ctx, opts)));
 }

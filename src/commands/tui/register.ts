@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { action } from '../../cli/action.js';
 import type { WithContext } from '../../cli/context.js';
 
 // `claw tui`: registration only; the action imports its module (and Ink) when it runs.
@@ -12,8 +13,5 @@ export function registerTui(program: Command, withContext: WithContext): void {
     .option('--stack <name>', "also list the OpenClaw hosts of this backup stack (tags app=openclaw, stack=NAME) with their backup freshness; b backs the selected one up now")
     .option('--json', 'print one refresh of the dashboard data as one JSON document and exit')
     .addHelpText('after', '\nExamples:\n  $ claw --sandbox tui\n  $ claw tui --interval 30 --readonly\n  $ claw tui --stack lab\n  $ claw tui --json | jq .lock')
-    .action(async (opts: object, cmd: Command) => {
-      const { run } = await import('./tui.js');
-      await withContext(cmd, (ctx) => run(ctx, opts));
-    });
+    .action(action(withContext, () => import('./tui.js'), (m, ctx, opts: object) => m.run(ctx, opts)));
 }
