@@ -40,15 +40,20 @@ const NO_UI = ['core', 'fs', 'aws', 'nix', 'sandbox', 'services'];
 
 const up = '^(\\.\\./)+';
 const folderImport = (folder) =>
-  folder === 'cli' ? { regex: `${up}cli(-[a-z-]+)?(\\.js|/.*)$`, message: 'the cli wires everything: nothing imports it back' } : { regex: `${up}${folder}/`, message: `see docs/ARCHITECTURE.md: this layer may not import ${folder}/` };
+  folder === 'cli'
+    ? { regex: `${up}cli(-[a-z-]+)?(\\.js|/.*)$`, message: 'the cli wires everything: nothing imports it back' }
+    : { regex: `${up}${folder}/`, message: `see docs/ARCHITECTURE.md: this layer may not import ${folder}/` };
 
 const folderRules = Object.entries(LAYERS).map(([layer, allowed]) => {
   const forbidden = FOLDERS.filter((f) => f !== layer && !allowed.includes(f));
   const patterns = forbidden.map(folderImport);
   if (layer === 'sandbox') {
-    patterns.splice(patterns.findIndex((p) => p.regex === `${up}aws/`), 1,
+    patterns.splice(
+      patterns.findIndex((p) => p.regex === `${up}aws/`),
+      1,
       { regex: `${up}aws/(?!clients\\.js$)`, message: 'the sandbox implements aws/clients.ts; nothing else of aws/' },
-      { regex: `${up}aws/clients\\.js$`, allowTypeImports: true, message: 'the sandbox takes only the types of aws/clients.ts' });
+      { regex: `${up}aws/clients\\.js$`, allowTypeImports: true, message: 'the sandbox takes only the types of aws/clients.ts' },
+    );
   }
   if (NO_UI.includes(layer)) patterns.push({ regex: '^(ink|react)(/|$)', message: `${layer}/ never renders: Ink and React belong to ui/` });
   return { files: [`src/${layer}/**/*.{ts,tsx}`], rules: { 'no-restricted-imports': ['error', { patterns }] } };
@@ -61,11 +66,16 @@ const folderRules = Object.entries(LAYERS).map(([layer, allowed]) => {
 const commandRules = {
   files: ['src/commands/*/**/*.{ts,tsx}'],
   rules: {
-    'no-restricted-imports': ['error', { patterns: [
-      { regex: '^\\.\\./[a-z-]+/', message: 'a command never imports another command group: move what they share into services/ (or core/, ui/)' },
-      { regex: '^\\.\\./\\.\\./cli/(?!(context|action)\\.js$)', message: 'commands take only the context and the action helper from cli/' },
-      { regex: '^\\.\\./\\.\\./cli(-[a-z-]+)?\\.js$', message: 'the cli wires everything: nothing imports it back' },
-    ] }],
+    'no-restricted-imports': [
+      'error',
+      {
+        patterns: [
+          { regex: '^\\.\\./[a-z-]+/', message: 'a command never imports another command group: move what they share into services/ (or core/, ui/)' },
+          { regex: '^\\.\\./\\.\\./cli/(?!(context|action)\\.js$)', message: 'commands take only the context and the action helper from cli/' },
+          { regex: '^\\.\\./\\.\\./cli(-[a-z-]+)?\\.js$', message: 'the cli wires everything: nothing imports it back' },
+        ],
+      },
+    ],
   },
 };
 

@@ -44,7 +44,11 @@ function cleanUp() {
   }
 }
 process.on('exit', cleanUp);
-for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]]) {
+for (const [signal, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+  ['SIGHUP', 129],
+]) {
   process.on(signal, () => {
     log(`${signal}: stopping moto and every running peer`);
     cleanUp();
@@ -141,7 +145,7 @@ async function main() {
       );
     }
   }
-  result.notes.push('ratios are medians of this run only (÷ baseline: that row\'s time divided by the baseline\'s); rerun with --runs N for steadier numbers');
+  result.notes.push("ratios are medians of this run only (÷ baseline: that row's time divided by the baseline's); rerun with --runs N for steadier numbers");
   return result;
 }
 

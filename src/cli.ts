@@ -20,7 +20,6 @@ import { packageVersion } from './nix/paths.js';
 // The one commander program. Only commander is loaded at start-up: each action
 // imports its command module (and through it the SDK or Ink) when it runs.
 
-
 // V8's on-disk code cache makes every later start (and the SDK's hundreds of modules) cheaper.
 enableCompileCache();
 // React and Ink load their production builds (the development ones cost ~30% more CPU a frame).
@@ -81,13 +80,16 @@ const program = new Command('claw')
   .option('--endpoint-url <url>', 'AWS endpoint, e.g. a local emulator (also AWS_ENDPOINT_URL)')
   .option('-v, --verbose', 'log each AWS call (service, operation, duration) and stack traces')
   .option('--no-color', 'no colours (also NO_COLOR)')
-  .addHelpText('after', `
+  .addHelpText(
+    'after',
+    `
 Examples:
   $ claw --sandbox tui           try claw's dashboard on the simulated account
   $ claw --sandbox status        the same fleet, printed once
   $ claw status --json           the fleet against nix/instances.json, as JSON
 
-Exit codes: 0 ok, 1 remote failure, 2 bad input (nothing changed), 3 refused, 130 interrupted.`);
+Exit codes: 0 ok, 1 remote failure, 2 bad input (nothing changed), 3 refused, 130 interrupted.`,
+  );
 
 // In mission order: the fleet, the slow lane, the fast lane, spot, backups, migrations, preflight.
 registerStatus(program, withContext);

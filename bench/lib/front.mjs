@@ -16,7 +16,14 @@ function s3Operation(method, url) {
   const q = url.searchParams;
   if (!parts.length) return method === 'GET' ? 'ListBuckets' : `${method} /`;
   if (parts.length === 1) {
-    if (method === 'GET') return q.get('list-type') === '2' ? 'ListObjectsV2' : q.has('location') ? 'GetBucketLocation' : q.has('versioning') ? 'GetBucketVersioning' : 'ListObjects';
+    if (method === 'GET')
+      return q.get('list-type') === '2'
+        ? 'ListObjectsV2'
+        : q.has('location')
+          ? 'GetBucketLocation'
+          : q.has('versioning')
+            ? 'GetBucketVersioning'
+            : 'ListObjects';
     if (method === 'HEAD') return 'HeadBucket';
     if (method === 'PUT') return 'CreateBucket';
     if (method === 'DELETE') return 'DeleteBucket';
@@ -79,13 +86,10 @@ export async function startFront(motoUrl, managedNodes) {
         return;
       }
       const headers = { ...req.headers, host: moto.host };
-      const upstream = request(
-        { host: moto.hostname, port: moto.port, method: req.method, path: req.url, headers },
-        (up) => {
-          res.writeHead(up.statusCode ?? 502, up.headers);
-          up.pipe(res);
-        },
-      );
+      const upstream = request({ host: moto.hostname, port: moto.port, method: req.method, path: req.url, headers }, (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+      });
       upstream.on('error', (err) => {
         if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
         res.end(`bench front: moto unreachable: ${err.message}`);
@@ -103,10 +107,13 @@ export async function startFront(motoUrl, managedNodes) {
     url: `http://${HOST}:${port}`,
     /** Requests seen since the last reset, as { "ec2.DescribeInstances": 1, ... }. */
     counts: () => Object.fromEntries([...counts].sort(([a], [b]) => a.localeCompare(b))),
-    reset: () => { counts = new Map(); },
-    close: () => new Promise((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    reset: () => {
+      counts = new Map();
+    },
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

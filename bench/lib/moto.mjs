@@ -50,12 +50,19 @@ export async function startMoto({ env, python = 'python3' } = {}) {
   });
   // moto logs every request; keep only the tail, for a failure message.
   let tail = '';
-  const keep = (d) => { tail = (tail + d).slice(-4000); };
+  const keep = (d) => {
+    tail = (tail + d).slice(-4000);
+  };
   child.stdout.on('data', keep);
   child.stderr.on('data', keep);
   let exited = false;
-  child.on('exit', () => { exited = true; });
-  child.on('error', (err) => { exited = true; keep(`\n${err.message}`); });
+  child.on('exit', () => {
+    exited = true;
+  });
+  child.on('error', (err) => {
+    exited = true;
+    keep(`\n${err.message}`);
+  });
 
   const stop = () => {
     if (!exited && child.exitCode === null) child.kill('SIGTERM');

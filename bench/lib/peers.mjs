@@ -27,7 +27,8 @@ export function findPeers(env = process.env) {
   else {
     const v = versionOf(awsBin, ['--version']);
     if (!v) missing.push({ peer: 'aws', line: `${awsBin} --version failed: the aws CLI comparisons are skipped; ${INSTALL}` });
-    else if (!/^aws-cli\/2\./.test(v)) missing.push({ peer: 'aws', line: `${awsBin} is not the aws CLI v2 (${v}): the aws CLI comparisons are skipped; ${INSTALL}` });
+    else if (!/^aws-cli\/2\./.test(v))
+      missing.push({ peer: 'aws', line: `${awsBin} is not the aws CLI v2 (${v}): the aws CLI comparisons are skipped; ${INSTALL}` });
     else aws = { bin: awsBin, version: v.split(' ')[0].replace('aws-cli/', '') };
   }
 
@@ -44,7 +45,11 @@ export function findPeers(env = process.env) {
   let moto;
   const python = env.CLAW_BENCH_PYTHON || 'python3';
   const mv = motoVersion(python);
-  if (!mv) missing.push({ peer: 'moto', line: 'moto not found (python3 -m moto.server): every benchmark against an endpoint is skipped; install it with `pip install "moto[server]"`' });
+  if (!mv)
+    missing.push({
+      peer: 'moto',
+      line: 'moto not found (python3 -m moto.server): every benchmark against an endpoint is skipped; install it with `pip install "moto[server]"`',
+    });
   else moto = { version: mv, python };
 
   return { aws, rclone, moto, missing };

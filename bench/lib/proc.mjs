@@ -25,11 +25,20 @@ export function runProcess(argv, { env, cwd, timeoutMs = 60_000 } = {}) {
       return;
     }
     running.add(child);
-    child.stdout.on('data', (d) => { if (stdout.length < MAX_CAPTURE) stdout += d; });
-    child.stderr.on('data', (d) => { if (stderr.length < MAX_CAPTURE) stderr += d; });
-    const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, timeoutMs);
+    child.stdout.on('data', (d) => {
+      if (stdout.length < MAX_CAPTURE) stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      if (stderr.length < MAX_CAPTURE) stderr += d;
+    });
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, timeoutMs);
     let spawnError;
-    child.on('error', (err) => { spawnError = err; });
+    child.on('error', (err) => {
+      spawnError = err;
+    });
     child.on('close', (code, signal) => {
       const ms = performance.now() - start;
       clearTimeout(timer);

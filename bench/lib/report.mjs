@@ -29,7 +29,10 @@ function verdicts(section) {
   const claw = get('claw');
   if (!claw) return out;
   const node = get('node');
-  if (node) out.push(`   => claw --version takes ${ms(claw.medianMs - node.medianMs)} more than bare node (${times(node.vsBaseline ? 1 / node.vsBaseline : null)} its time)`);
+  if (node)
+    out.push(
+      `   => claw --version takes ${ms(claw.medianMs - node.medianMs)} more than bare node (${times(node.vsBaseline ? 1 / node.vsBaseline : null)} its time)`,
+    );
   const cmp = (x) => (x >= 1 ? `${times(x)} faster than` : `${times(1 / x)} slower than`);
   for (const id of ['aws', 'aws-seq', 'aws-par']) {
     const r = get(id);
@@ -47,7 +50,11 @@ function s3Lines(section) {
       if (!r.ok) continue;
       const req = c.requests[r.peer] ?? {};
       const n = Object.values(req).reduce((a, b) => a + b, 0);
-      lines.push(`   => ${r.peer}: ${n} request${n === 1 ? '' : 's'} (${Object.entries(req).map(([k, v]) => `${k} ${v}`).join(', ')})`);
+      lines.push(
+        `   => ${r.peer}: ${n} request${n === 1 ? '' : 's'} (${Object.entries(req)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')})`,
+      );
     }
   }
   return lines;
@@ -61,7 +68,10 @@ function requestLines(section) {
   const lines = [head];
   lines.push(`   ${pad('claw status (its --verbose log)', LABEL)}${sizes.map((s) => cell(s.claw?.ok ? s.claw.verbose.total : 'FAILED')).join('')}`);
   lines.push(`   ${pad('claw status (seen at the endpoint)', LABEL)}${sizes.map((s) => cell(s.claw?.ok ? s.claw.endpoint.total : 'FAILED')).join('')}`);
-  if (sizes.some((s) => s.aws)) lines.push(`   ${pad('aws CLI script (seen at the endpoint)', LABEL)}${sizes.map((s) => cell(s.aws ? (s.aws.ok ? s.aws.endpoint.total : 'FAILED') : undefined)).join('')}`);
+  if (sizes.some((s) => s.aws))
+    lines.push(
+      `   ${pad('aws CLI script (seen at the endpoint)', LABEL)}${sizes.map((s) => cell(s.aws ? (s.aws.ok ? s.aws.endpoint.total : 'FAILED') : undefined)).join('')}`,
+    );
   const ops = (side) => {
     const keys = [...new Set(sizes.flatMap((s) => Object.keys(side(s) ?? {})))].sort();
     return keys.map((k) => `${k} ${sizes.map((s) => side(s)?.[k] ?? 0).join(' → ')}`).join(', ');
@@ -76,10 +86,14 @@ export function renderReport(result) {
   const m = result.meta;
   const out = [];
   out.push('claw bench: ratios measured in this one run on this machine. moto is the throughput ceiling, so read the ratios, not the absolute times.');
-  out.push(`node ${m.node} · moto ${m.peers.moto ?? 'MISSING'} · aws CLI ${m.peers.aws ?? 'MISSING'} · rclone ${m.peers.rclone ?? 'MISSING'} · ${m.runs} timed runs after 1 warm-up · ${m.cpus} CPUs · ${m.startedAt}`);
+  out.push(
+    `node ${m.node} · moto ${m.peers.moto ?? 'MISSING'} · aws CLI ${m.peers.aws ?? 'MISSING'} · rclone ${m.peers.rclone ?? 'MISSING'} · ${m.runs} timed runs after 1 warm-up · ${m.cpus} CPUs · ${m.startedAt}`,
+  );
   if (m.fleet) {
     const f = m.fleet;
-    out.push(`fleet on moto: ${f.taggedInstances} instances tagged app=clawdinator (${f.registryHosts} in the registry, ${f.stoppedTagged} stopped), ${f.untaggedInstances} other instances, ${f.terminatedTagged} terminated; ${f.taggedAmis} tagged AMIs (+${f.untaggedAmis} untagged own); bucket with ${f.objects} objects`);
+    out.push(
+      `fleet on moto: ${f.taggedInstances} instances tagged app=clawdinator (${f.registryHosts} in the registry, ${f.stoppedTagged} stopped), ${f.untaggedInstances} other instances, ${f.terminatedTagged} terminated; ${f.taggedAmis} tagged AMIs (+${f.untaggedAmis} untagged own); bucket with ${f.objects} objects`,
+    );
   }
   for (const line of result.warnings) out.push(`WARNING: ${line}`);
   const byId = Object.fromEntries(result.sections.map((s) => [s.id, s]));

@@ -3,7 +3,16 @@
 // three registry hosts of fixtures/clawdinators) then `growFleet` (hundreds more tagged
 // instances, untagged neighbours, a few terminated ones). Returns what was made, so the
 // bench can check that every peer saw all of it.
-import { CreateSnapshotCommand, CreateTagsCommand, CreateVolumeCommand, EC2Client, RegisterImageCommand, RunInstancesCommand, StopInstancesCommand, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
+import {
+  CreateSnapshotCommand,
+  CreateTagsCommand,
+  CreateVolumeCommand,
+  EC2Client,
+  RegisterImageCommand,
+  RunInstancesCommand,
+  StopInstancesCommand,
+  TerminateInstancesCommand,
+} from '@aws-sdk/client-ec2';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 
 export const REGION = 'eu-central-1';
@@ -63,52 +72,74 @@ export function createSeeder(motoUrl) {
 
   async function registerAmi(name, tags, volumeId) {
     const snap = await ec2.send(new CreateSnapshotCommand({ VolumeId: volumeId, Description: `${name} root` }));
-    const { ImageId } = await ec2.send(new RegisterImageCommand({
-      Name: name,
-      Architecture: 'x86_64',
-      VirtualizationType: 'hvm',
-      EnaSupport: true,
-      BootMode: 'legacy-bios',
-      RootDeviceName: '/dev/xvda',
-      BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: { SnapshotId: snap.SnapshotId, DeleteOnTermination: true, VolumeType: 'gp3' } }],
-    }));
+    const { ImageId } = await ec2.send(
+      new RegisterImageCommand({
+        Name: name,
+        Architecture: 'x86_64',
+        VirtualizationType: 'hvm',
+        EnaSupport: true,
+        BootMode: 'legacy-bios',
+        RootDeviceName: '/dev/xvda',
+        BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: { SnapshotId: snap.SnapshotId, DeleteOnTermination: true, VolumeType: 'gp3' } }],
+      }),
+    );
     await ec2.send(new CreateTagsCommand({ Resources: [ImageId], Tags: tagList(tags) }));
     if (tags.clawdinator) {
-      await ec2.send(new CreateTagsCommand({
-        Resources: [snap.SnapshotId],
-        Tags: tagList({ Name: `${name}-root-snapshot`, 'artifact-kind': 'ami-root-snapshot' }),
-      }));
+      await ec2.send(
+        new CreateTagsCommand({
+          Resources: [snap.SnapshotId],
+          Tags: tagList({ Name: `${name}-root-snapshot`, 'artifact-kind': 'ami-root-snapshot' }),
+        }),
+      );
     }
     return ImageId;
   }
 
   async function launch({ name, tags, instanceType, imageId, az, count = 1 }) {
     const allTags = { ...(name ? { Name: name } : {}), ...tags };
-    const out = await ec2.send(new RunInstancesCommand({
-      ImageId: imageId,
-      InstanceType: instanceType,
-      MinCount: count,
-      MaxCount: count,
-      Placement: { AvailabilityZone: az },
-      ...(Object.keys(allTags).length ? { TagSpecifications: [{ ResourceType: 'instance', Tags: tagList(allTags) }] } : {}),
+    const out = await ec2.send(
+      new RunInstancesCommand({
+        ImageId: imageId,
+        InstanceType: instanceType,
+        MinCount: count,
+        MaxCount: count,
+        Placement: { AvailabilityZone: az },
+        ...(Object.keys(allTags).length ? { TagSpecifications: [{ ResourceType: 'instance', Tags: tagList(allTags) }] } : {}),
+      }),
+    );
+    return (out.Instances ?? []).map((i) => ({
+      instanceId: i.InstanceId,
+      privateIp: i.PrivateIpAddress,
+      tags: allTags,
+      state: 'running',
+      managed: false,
+      ping: undefined,
     }));
-    return (out.Instances ?? []).map((i) => ({ instanceId: i.InstanceId, privateIp: i.PrivateIpAddress, tags: allTags, state: 'running', managed: false, ping: undefined }));
   }
 
   /** Tagged AMIs (newest first), a few untagged own AMIs, the 3 registry hosts, the bucket. */
   async function seedRegistryFleet() {
     const vol = await ec2.send(new CreateVolumeCommand({ AvailabilityZone: AZS[0], Size: 8, VolumeType: 'gp3' }));
-    state.images = await pool(Array.from({ length: FLEET.taggedAmis }, (_, i) => i), (i) => {
-      const name = `clawdinator-nixos-${stamp(i)}`;
-      return registerAmi(name, {
-        clawdinator: 'true',
-        Name: name,
-        'artifact-kind': 'ami',
-        'source-s3-key': `images/${name}.raw.zst`,
-      }, vol.VolumeId);
-    });
-    state.untaggedImages = await pool(Array.from({ length: FLEET.untaggedAmis }, (_, i) => i), (i) =>
-      registerAmi(`scratch-build-${i}`, { Name: `scratch-build-${i}` }, vol.VolumeId));
+    state.images = await pool(
+      Array.from({ length: FLEET.taggedAmis }, (_, i) => i),
+      (i) => {
+        const name = `clawdinator-nixos-${stamp(i)}`;
+        return registerAmi(
+          name,
+          {
+            clawdinator: 'true',
+            Name: name,
+            'artifact-kind': 'ami',
+            'source-s3-key': `images/${name}.raw.zst`,
+          },
+          vol.VolumeId,
+        );
+      },
+    );
+    state.untaggedImages = await pool(
+      Array.from({ length: FLEET.untaggedAmis }, (_, i) => i),
+      (i) => registerAmi(`scratch-build-${i}`, { Name: `scratch-build-${i}` }, vol.VolumeId),
+    );
     const hosts = await pool(FLEET.registryHosts, async (h, i) => {
       const [inst] = await launch({
         name: h.host,
@@ -126,18 +157,26 @@ export function createSeeder(motoUrl) {
 
   /** Hundreds more tagged instances, untagged neighbours and a few terminated tagged ones. */
   async function growFleet() {
-    const extra = await pool(Array.from({ length: FLEET.extraTagged }, (_, i) => i), async (i) => {
-      const [inst] = await launch({
-        name: `clawdinator-fleet-${String(i + 1).padStart(3, '0')}`,
-        tags: { app: 'clawdinator', 'clawdinator:rev': rev(100 + (i % 12)) },
-        instanceType: ['t3.large', 't3.medium', 'm6i.large'][i % 3],
-        imageId: state.images[i % 8],
-        az: AZS[i % AZS.length],
-      });
-      const stopped = (i + 1) % FLEET.stoppedEvery === 0;
-      const managed = (i + 1) % FLEET.unmanagedEvery !== 0;
-      return { ...inst, state: stopped ? 'stopped' : 'running', managed, ping: !managed ? undefined : stopped || (i + 1) % FLEET.lostEvery === 0 ? 'ConnectionLost' : 'Online' };
-    });
+    const extra = await pool(
+      Array.from({ length: FLEET.extraTagged }, (_, i) => i),
+      async (i) => {
+        const [inst] = await launch({
+          name: `clawdinator-fleet-${String(i + 1).padStart(3, '0')}`,
+          tags: { app: 'clawdinator', 'clawdinator:rev': rev(100 + (i % 12)) },
+          instanceType: ['t3.large', 't3.medium', 'm6i.large'][i % 3],
+          imageId: state.images[i % 8],
+          az: AZS[i % AZS.length],
+        });
+        const stopped = (i + 1) % FLEET.stoppedEvery === 0;
+        const managed = (i + 1) % FLEET.unmanagedEvery !== 0;
+        return {
+          ...inst,
+          state: stopped ? 'stopped' : 'running',
+          managed,
+          ping: !managed ? undefined : stopped || (i + 1) % FLEET.lostEvery === 0 ? 'ConnectionLost' : 'Online',
+        };
+      },
+    );
     const stop = extra.filter((x) => x.state === 'stopped').map((x) => x.instanceId);
     if (stop.length) await ec2.send(new StopInstancesCommand({ InstanceIds: stop }));
     state.instances.push(...extra);
@@ -146,13 +185,28 @@ export function createSeeder(motoUrl) {
     const batches = Math.ceil(FLEET.untagged / 20);
     for (let b = 0; b < batches; b++) {
       const count = Math.min(20, FLEET.untagged - b * 20);
-      const insts = await launch({ tags: b % 2 ? {} : { app: 'billing', team: 'payments' }, instanceType: 't3.small', imageId: state.untaggedImages[0], az: AZS[b % AZS.length], count });
+      const insts = await launch({
+        tags: b % 2 ? {} : { app: 'billing', team: 'payments' },
+        instanceType: 't3.small',
+        imageId: state.untaggedImages[0],
+        az: AZS[b % AZS.length],
+        count,
+      });
       state.instances.push(...insts.map((x, i) => ({ ...x, managed: i % 2 === 0, ping: i % 2 === 0 ? 'Online' : undefined })));
     }
-    const gone = await pool(Array.from({ length: FLEET.terminatedTagged }, (_, i) => i), async (i) => {
-      const [inst] = await launch({ name: `clawdinator-old-${i + 1}`, tags: { app: 'clawdinator' }, instanceType: 't3.large', imageId: state.images[20], az: AZS[0] });
-      return { ...inst, state: 'terminated' };
-    });
+    const gone = await pool(
+      Array.from({ length: FLEET.terminatedTagged }, (_, i) => i),
+      async (i) => {
+        const [inst] = await launch({
+          name: `clawdinator-old-${i + 1}`,
+          tags: { app: 'clawdinator' },
+          instanceType: 't3.large',
+          imageId: state.images[20],
+          az: AZS[0],
+        });
+        return { ...inst, state: 'terminated' };
+      },
+    );
     await ec2.send(new TerminateInstancesCommand({ InstanceIds: gone.map((x) => x.instanceId) }));
     state.instances.push(...gone);
     return summary();
@@ -162,7 +216,13 @@ export function createSeeder(motoUrl) {
     await s3.send(new CreateBucketCommand({ Bucket: FLEET.bucket, CreateBucketConfiguration: { LocationConstraint: REGION } }));
     const keys = [
       ...FLEET.registryHosts.flatMap(({ host }) => [`bootstrap/${host}/secrets.tar.zst`, `bootstrap/${host}/repo-seeds.tar.zst`]),
-      ...['clawdinator-discord-token-1', 'clawdinator-discord-token-2', 'clawdinator-discord-token-babelfish', 'clawdinator-github-app.pem', 'openai-api-key'].map((s) => `age-secrets/${s}.age`),
+      ...[
+        'clawdinator-discord-token-1',
+        'clawdinator-discord-token-2',
+        'clawdinator-discord-token-babelfish',
+        'clawdinator-github-app.pem',
+        'openai-api-key',
+      ].map((s) => `age-secrets/${s}.age`),
       ...Array.from({ length: 12 }, (_, i) => `images/clawdinator-nixos-${stamp(i)}.raw.zst`),
     ];
     await pool(keys, (Key, i) => s3.send(new PutObjectCommand({ Bucket: FLEET.bucket, Key, Body: `bench object ${i} ${Key}\n`.repeat(1 + (i % 7)) })));
@@ -193,5 +253,14 @@ export function createSeeder(motoUrl) {
     return state.instances.filter((x) => x.managed && x.state !== 'terminated').map((x) => ({ ...x, lastPing }));
   };
 
-  return { seedRegistryFleet, growFleet, managedNodes, objects: () => [...state.objects], destroy: () => { ec2.destroy(); s3.destroy(); } };
+  return {
+    seedRegistryFleet,
+    growFleet,
+    managedNodes,
+    objects: () => [...state.objects],
+    destroy: () => {
+      ec2.destroy();
+      s3.destroy();
+    },
+  };
 }

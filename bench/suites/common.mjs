@@ -23,7 +23,17 @@ const awsCommon = (ctx) => ['--endpoint-url', ctx.endpoint, '--region', REGION, 
  * each page), where AWS answers with all of them at once; claw asks MaxResults=1000.
  */
 export const awsFleetArgvs = (ctx) => [
-  [ctx.peers.aws.bin, 'ec2', 'describe-instances', '--filters', 'Name=tag:app,Values=clawdinator', `Name=instance-state-name,Values=${INSTANCE_STATES}`, '--page-size', '1000', ...awsCommon(ctx)],
+  [
+    ctx.peers.aws.bin,
+    'ec2',
+    'describe-instances',
+    '--filters',
+    'Name=tag:app,Values=clawdinator',
+    `Name=instance-state-name,Values=${INSTANCE_STATES}`,
+    '--page-size',
+    '1000',
+    ...awsCommon(ctx),
+  ],
   [ctx.peers.aws.bin, 'ec2', 'describe-images', '--owners', 'self', '--filters', 'Name=tag:clawdinator,Values=true', ...awsCommon(ctx)],
   [ctx.peers.aws.bin, 'ssm', 'describe-instance-information', '--filters', 'Key=tag:app,Values=clawdinator', ...awsCommon(ctx)],
 ];
@@ -41,7 +51,14 @@ export const single = (ctx, argv, env) => async () => {
 export const several = (ctx, argvs, mode) => async () => {
   const { results, ms } = await (mode === 'parallel' ? runParallel : runSequence)(argvs, procOpts(ctx));
   const bad = results.find((r) => r.code !== 0 || r.timedOut || r.error);
-  return { ms, ok: !bad, error: bad ? `${bad === results[0] ? 'describe-instances' : bad === results[1] ? 'describe-images' : 'describe-instance-information'}: ${describeExit(bad)}` : undefined, value: results };
+  return {
+    ms,
+    ok: !bad,
+    error: bad
+      ? `${bad === results[0] ? 'describe-instances' : bad === results[1] ? 'describe-images' : 'describe-instance-information'}: ${describeExit(bad)}`
+      : undefined,
+    value: results,
+  };
 };
 
 export function parseJson(text, what) {
@@ -71,10 +88,12 @@ export function checkAwsFleet(results, seeded) {
 export function checkClawStatus(stdout, seeded) {
   try {
     const doc = parseJson(stdout, 'claw status --json');
-    if (!Array.isArray(doc.hosts) || doc.hosts.length !== seeded.registryHosts) return `claw status listed ${doc.hosts?.length} hosts, the registry has ${seeded.registryHosts}`;
+    if (!Array.isArray(doc.hosts) || doc.hosts.length !== seeded.registryHosts)
+      return `claw status listed ${doc.hosts?.length} hosts, the registry has ${seeded.registryHosts}`;
     const missing = doc.hosts.filter((h) => !h.instanceId).map((h) => h.host);
     if (missing.length) return `claw status found no instance for ${missing.join(', ')}`;
-    if (doc.unregistered?.length !== seeded.unregistered) return `claw status listed ${doc.unregistered?.length} unregistered instances, ${seeded.unregistered} seeded`;
+    if (doc.unregistered?.length !== seeded.unregistered)
+      return `claw status listed ${doc.unregistered?.length} unregistered instances, ${seeded.unregistered} seeded`;
     const unknown = doc.hosts.filter((h) => h.ssmPing === 'unknown').map((h) => h.host);
     if (unknown.length) return `claw status could not read the SSM ping of ${unknown.join(', ')}`;
     if (!doc.latestImageId) return 'claw status found no latest AMI';

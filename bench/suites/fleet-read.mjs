@@ -18,7 +18,13 @@ export async function fleetReadSuite(ctx) {
   if (ctx.peers.aws) {
     const argvs = awsFleetArgvs(ctx);
     cases.push(
-      { id: 'aws-seq', label: 'aws CLI: 3 calls one after another', peer: 'aws', run: several(ctx, argvs, 'sequential'), check: (rs) => checkAwsFleet(rs, seeded) },
+      {
+        id: 'aws-seq',
+        label: 'aws CLI: 3 calls one after another',
+        peer: 'aws',
+        run: several(ctx, argvs, 'sequential'),
+        check: (rs) => checkAwsFleet(rs, seeded),
+      },
       { id: 'aws-par', label: 'aws CLI: 3 calls in parallel', peer: 'aws', run: several(ctx, argvs, 'parallel'), check: (rs) => checkAwsFleet(rs, seeded) },
     );
   } else skipped.push('aws CLI v2');

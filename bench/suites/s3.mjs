@@ -91,27 +91,47 @@ export async function s3Suite(ctx) {
     if (!fill.ok) ctx.clawFailed(`filling the re-sync bucket: ${fill.error}`);
 
     const cases = [
-      { id: 'upload-small', what: `upload ${SMALL.files} files of ${SMALL.bytes / 1024} KiB (a new bucket each run)`, expect: SMALL.files, run: (peer) => async () => {
-        const b = await newBucket();
-        const r = await single(ctx, argvs(ctx, 'up', b, small)[peer], envOf(peer))();
-        return { ...r, value: { bucket: b } };
-      } },
-      { id: 'upload-large', what: `upload ${LARGE.files} files of ${LARGE.bytes / 2 ** 20} MiB (a new bucket each run)`, expect: LARGE.files, run: (peer) => async () => {
-        const b = await newBucket();
-        const r = await single(ctx, argvs(ctx, 'up', b, large)[peer], envOf(peer))();
-        return { ...r, value: { bucket: b } };
-      } },
-      { id: 'resync', what: `re-sync ${SMALL.files} files with nothing changed`, expect: SMALL.files, run: (peer) => async () => {
-        const r = await single(ctx, argvs(ctx, 'up', filled, small)[peer], envOf(peer))();
-        return { ...r, value: { bucket: filled } };
-      } },
-      { id: 'download-small', what: `download ${SMALL.files} files of ${SMALL.bytes / 1024} KiB (into an empty directory each run)`, expect: SMALL.files, run: (peer) => async () => {
-        const dir = mkdtempSync(join(work, `down-${peer}-`));
-        const r = await single(ctx, argvs(ctx, 'down', filled, dir)[peer], envOf(peer))();
-        const files = r.ok ? countFiles(dir) : 0;
-        rmSync(dir, { recursive: true, force: true });
-        return { ...r, value: { files } };
-      } },
+      {
+        id: 'upload-small',
+        what: `upload ${SMALL.files} files of ${SMALL.bytes / 1024} KiB (a new bucket each run)`,
+        expect: SMALL.files,
+        run: (peer) => async () => {
+          const b = await newBucket();
+          const r = await single(ctx, argvs(ctx, 'up', b, small)[peer], envOf(peer))();
+          return { ...r, value: { bucket: b } };
+        },
+      },
+      {
+        id: 'upload-large',
+        what: `upload ${LARGE.files} files of ${LARGE.bytes / 2 ** 20} MiB (a new bucket each run)`,
+        expect: LARGE.files,
+        run: (peer) => async () => {
+          const b = await newBucket();
+          const r = await single(ctx, argvs(ctx, 'up', b, large)[peer], envOf(peer))();
+          return { ...r, value: { bucket: b } };
+        },
+      },
+      {
+        id: 'resync',
+        what: `re-sync ${SMALL.files} files with nothing changed`,
+        expect: SMALL.files,
+        run: (peer) => async () => {
+          const r = await single(ctx, argvs(ctx, 'up', filled, small)[peer], envOf(peer))();
+          return { ...r, value: { bucket: filled } };
+        },
+      },
+      {
+        id: 'download-small',
+        what: `download ${SMALL.files} files of ${SMALL.bytes / 1024} KiB (into an empty directory each run)`,
+        expect: SMALL.files,
+        run: (peer) => async () => {
+          const dir = mkdtempSync(join(work, `down-${peer}-`));
+          const r = await single(ctx, argvs(ctx, 'down', filled, dir)[peer], envOf(peer))();
+          const files = r.ok ? countFiles(dir) : 0;
+          rmSync(dir, { recursive: true, force: true });
+          return { ...r, value: { files } };
+        },
+      },
     ];
 
     const out = [];
@@ -146,7 +166,13 @@ export async function s3Suite(ctx) {
       }
       out.push({ id: c.id, what: c.what, rows, requests });
     }
-    return { id: 's3', title: `S3 sync (aws CLI ${ctx.peers.aws?.version ?? 'missing'}, rclone ${ctx.peers.rclone?.version ?? 'missing'})`, cases: out, skipped: ['aws', 'rclone'].filter((p) => !peers.includes(p)), runs };
+    return {
+      id: 's3',
+      title: `S3 sync (aws CLI ${ctx.peers.aws?.version ?? 'missing'}, rclone ${ctx.peers.rclone?.version ?? 'missing'})`,
+      cases: out,
+      skipped: ['aws', 'rclone'].filter((p) => !peers.includes(p)),
+      runs,
+    };
   } finally {
     s3.destroy();
     rmSync(work, { recursive: true, force: true });

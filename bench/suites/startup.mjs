@@ -17,7 +17,8 @@ export async function startupSuite(ctx) {
     },
   ];
   const skipped = [];
-  if (ctx.peers.aws) cases.push({ id: 'aws', label: `aws --version (aws CLI ${ctx.peers.aws.version})`, peer: 'aws', run: single(ctx, [ctx.peers.aws.bin, '--version']) });
+  if (ctx.peers.aws)
+    cases.push({ id: 'aws', label: `aws --version (aws CLI ${ctx.peers.aws.version})`, peer: 'aws', run: single(ctx, [ctx.peers.aws.bin, '--version']) });
   else skipped.push('aws CLI v2');
   const rows = withRatios(await measure(cases, ctx.runs, ctx.progress('start-up')), 'claw');
   return { id: 'startup', title: 'start-up', baseline: 'claw', rows, skipped };

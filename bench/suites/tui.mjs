@@ -38,7 +38,10 @@ function openDashboard(ctx, args = []) {
   let firstFrameMs;
   const exited = new Promise((resolve) => child.on('close', (code) => resolve(code)));
   const ready = new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no full frame within 30 s; last output: ${JSON.stringify(screen.replace(ANSI, '').slice(-300))}`)), 30_000);
+    const timer = setTimeout(
+      () => reject(new Error(`no full frame within 30 s; last output: ${JSON.stringify(screen.replace(ANSI, '').slice(-300))}`)),
+      30_000,
+    );
     child.stdout.on('data', (d) => {
       screen += d.toString('utf8');
       if (firstFrameMs === undefined && /clawdinator-scratch/.test(screen) && /a prune would remove/.test(screen.replace(ANSI, ''))) {
@@ -98,7 +101,15 @@ async function idleCpu(ctx, label, args) {
     const used = cpuSeconds(pid) - before;
     const wall = (performance.now() - t0) / 1000;
     await d.quit();
-    return { id: `idle-${args.length ? 'no-refresh' : 'refreshing'}`, label, peer: 'claw', ok: true, cpuSeconds: round(used, 2), cpuPercent: round((100 * used) / wall, 2), wallSeconds: round(wall, 1) };
+    return {
+      id: `idle-${args.length ? 'no-refresh' : 'refreshing'}`,
+      label,
+      peer: 'claw',
+      ok: true,
+      cpuSeconds: round(used, 2),
+      cpuPercent: round((100 * used) / wall, 2),
+      wallSeconds: round(wall, 1),
+    };
   } catch (err) {
     d.kill();
     return { id: `idle-${args.length ? 'no-refresh' : 'refreshing'}`, label, peer: 'claw', ok: false, error: err.message };
@@ -116,7 +127,17 @@ async function loadDashboard(root) {
     "export { parseRegistry } from './src/core/registry.ts';",
     "export { planRetention } from './src/core/retention.ts';",
   ].join('\n');
-  const out = await esbuild.build({ stdin: { contents: entry, resolveDir: root, loader: 'ts' }, bundle: true, format: 'esm', platform: 'node', target: 'node22', jsx: 'automatic', packages: 'external', write: false, logLevel: 'silent' });
+  const out = await esbuild.build({
+    stdin: { contents: entry, resolveDir: root, loader: 'ts' },
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node22',
+    jsx: 'automatic',
+    packages: 'external',
+    write: false,
+    logLevel: 'silent',
+  });
   // Next to node_modules, so that ink and react resolve as they do for claw itself.
   const dir = join(root, 'node_modules', '.cache', 'claw-bench');
   mkdirSync(dir, { recursive: true });
@@ -132,9 +153,18 @@ async function loadDashboard(root) {
 /** A refresh result for a fleet of `n` registered hosts: mixed states, AMIs, revs, pings. */
 function bigFleet(m, n, now) {
   const day = 86_400_000;
-  const images = Array.from({ length: 9 }, (_, i) => ({ imageId: `ami-${(0x100000000000000000n + BigInt(i)).toString(16).slice(1)}`, name: `clawdinator-nixos-${i}`, creationDate: new Date(now - i * 7 * day).toISOString() }));
+  const images = Array.from({ length: 9 }, (_, i) => ({
+    imageId: `ami-${(0x100000000000000000n + BigInt(i)).toString(16).slice(1)}`,
+    name: `clawdinator-nixos-${i}`,
+    creationDate: new Date(now - i * 7 * day).toISOString(),
+  }));
   const hosts = Array.from({ length: n }, (_, i) => `host-${String(i).padStart(3, '0')}`);
-  const registry = m.parseRegistry(JSON.stringify(Object.fromEntries(hosts.map((h) => [h, { host: h, instanceType: 't3.large', bootstrapPrefix: `bootstrap/${h}`, discordTokenSecret: `token-${h}` }]))), 'nix/instances.json');
+  const registry = m.parseRegistry(
+    JSON.stringify(
+      Object.fromEntries(hosts.map((h) => [h, { host: h, instanceType: 't3.large', bootstrapPrefix: `bootstrap/${h}`, discordTokenSecret: `token-${h}` }])),
+    ),
+    'nix/instances.json',
+  );
   const instances = hosts.map((h, i) => ({
     instanceId: `i-${(0x100000000000000000n + BigInt(i)).toString(16).slice(1)}`,
     name: h,
@@ -148,10 +178,23 @@ function bigFleet(m, n, now) {
   }));
   const pings = new Map(instances.map((x, i) => [x.instanceId, i % 11 === 0 ? 'connection-lost' : 'online']));
   const report = m.buildStatus(registry, { instances, images, ssm: pings });
-  const retention = m.planRetention({ images: images.map((x) => ({ ...x, snapshots: [{ snapshotId: `snap-${x.imageId.slice(4)}`, sizeGiB: 8 }], preserved: false })), inUse: new Map(), keep: 6, minAgeMs: undefined, latestImageId: images[0].imageId, now: new Date(now) });
+  const retention = m.planRetention({
+    images: images.map((x) => ({ ...x, snapshots: [{ snapshotId: `snap-${x.imageId.slice(4)}`, sizeGiB: 8 }], preserved: false })),
+    inUse: new Map(),
+    keep: 6,
+    minAgeMs: undefined,
+    latestImageId: images[0].imageId,
+    now: new Date(now),
+  });
   const ok = (value) => ({ ok: true, value });
   return {
-    fleet: ok({ report, pings: Object.fromEntries(pings), imageOrder: images.map((x) => x.imageId), instances: Object.fromEntries(instances.map((x) => [x.instanceId, { tags: x.tags, launchTime: x.launchTime }])), warnings: [] }),
+    fleet: ok({
+      report,
+      pings: Object.fromEntries(pings),
+      imageOrder: images.map((x) => x.imageId),
+      instances: Object.fromEntries(instances.map((x) => [x.instanceId, { tags: x.tags, launchTime: x.launchTime }])),
+      warnings: [],
+    }),
     retention: ok(retention),
     lock: ok({ kind: 'free' }),
     history: ok([]),
@@ -175,7 +218,15 @@ export async function renderRows(ctx) {
   let state = m.update(m.initialState({ intervalMs: 10_000, readonly: false, now }), { type: 'refreshed', at: now, result }).state;
   state = m.update(state, { type: 'viewport', pageSize: ROWS - 6 }).state;
   const stdout = Object.assign(new (await import('node:events')).EventEmitter(), { columns: COLS, rows: ROWS, isTTY: true, write: () => true });
-  const stdin = Object.assign(new (await import('node:events')).EventEmitter(), { isTTY: false, setEncoding() {}, resume() {}, pause() {}, ref() {}, unref() {}, read: () => null });
+  const stdin = Object.assign(new (await import('node:events')).EventEmitter(), {
+    isTTY: false,
+    setEncoding() {},
+    resume() {},
+    pause() {},
+    ref() {},
+    unref() {},
+    read: () => null,
+  });
   const where = { target: 'SANDBOX eu-central-1', sandbox: true, repo: 'bench' };
   const view = (s) => createElement(m.DashboardScreen, { state: s, where, width: COLS, height: ROWS });
   const times = { first: [], move: [], refresh: [], tick: [] };
@@ -216,7 +267,8 @@ const ms = (x) => (x >= 1000 ? `${(x / 1000).toFixed(2)} s` : `${x.toFixed(x < 1
 function lines(rows) {
   return rows.map((r) => {
     if (!r.ok) return `   ${r.label.padEnd(58)}FAILED: ${r.error}`;
-    if (r.cpuPercent !== undefined) return `   ${r.label.padEnd(58)}${`${r.cpuPercent}% of one core`.padStart(18)}  (${r.cpuSeconds} s CPU in ${r.wallSeconds} s)`;
+    if (r.cpuPercent !== undefined)
+      return `   ${r.label.padEnd(58)}${`${r.cpuPercent}% of one core`.padStart(18)}  (${r.cpuSeconds} s CPU in ${r.wallSeconds} s)`;
     return `   ${r.label.padEnd(58)}${`median ${ms(r.medianMs)}`.padStart(18)}  p90 ${ms(r.p90Ms)} (${r.runs} samples)`;
   });
 }

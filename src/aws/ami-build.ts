@@ -76,9 +76,7 @@ async function findImage(ec2: Ec2Api, filter: { Name: string; Values: string[] }
   if (filter.Values.length === 0) return undefined;
   const out = await ec2.describeImages({ Owners: ['self'], Filters: [filter] });
   // An image by that name but made from another image file is not ours to resume.
-  return (out.Images ?? [])
-    .map(toFoundImage)
-    .find((i) => i !== undefined && (i.tags[TAG.imageSha] === undefined || i.tags[TAG.imageSha] === sha256));
+  return (out.Images ?? []).map(toFoundImage).find((i) => i !== undefined && (i.tags[TAG.imageSha] === undefined || i.tags[TAG.imageSha] === sha256));
 }
 
 /** An object claw uploaded with this hash: same size first (cheap), then its metadata. */
@@ -90,7 +88,8 @@ async function findObject(s3: S3Api, bucket: string, size: number, sha256: strin
     try {
       page = await s3.listObjectsV2({ Bucket: bucket, Prefix: IMAGE_PREFIX, ...(token && { ContinuationToken: token }) });
     } catch (err) {
-      if ((err as Error).name === 'NoSuchBucket') throw new RemoteError(`the images bucket ${bucket} does not exist`, 'create it, or set imagesBucket (see claw config)', { cause: err });
+      if ((err as Error).name === 'NoSuchBucket')
+        throw new RemoteError(`the images bucket ${bucket} does not exist`, 'create it, or set imagesBucket (see claw config)', { cause: err });
       throw err;
     }
     for (const o of page.Contents ?? []) {
@@ -146,7 +145,8 @@ export async function executeBuild(deps: AmiBuildDeps, target: AmiBuildTarget, i
   const fresh: Provenance = { sourceS3Key: plan.sourceS3Key, imageSha256: image.sha256, gitSha: image.gitSha, flakeLockSha256: image.flakeLockSha256 };
   const prov = state.image ? mergeProvenance(state.image.tags, fresh) : fresh;
   for (const t of plan.staleTasks) {
-    if (taskPhase(t.status) === 'failed') events.emit({ type: 'warning', message: `an earlier import ${t.taskId} ended ${t.status}: ${t.statusMessage ?? 'no message'}` });
+    if (taskPhase(t.status) === 'failed')
+      events.emit({ type: 'warning', message: `an earlier import ${t.taskId} ended ${t.status}: ${t.statusMessage ?? 'no message'}` });
   }
 
   if (plan.upload.action === 'upload') {
@@ -176,14 +176,20 @@ export async function executeBuild(deps: AmiBuildDeps, target: AmiBuildTarget, i
   if (imp.action === 'start' || imp.action === 'wait') {
     const waitFor = { ...target, key: plan.sourceS3Key, format: image.format };
     const detail = imp.action === 'start' ? `ImportSnapshot from s3://${target.bucket}/${plan.sourceS3Key}, attempt ${imp.attempt}` : `resuming ${imp.taskId}`;
-    snapshotId = await step(events, 'import', detail, async () => {
-      const taskId =
-        imp.action === 'wait'
-          ? imp.taskId
-          : await startImport(ec2, target, { name: plan.name, format: image.format, provenance: prov, attempt: imp.attempt, clientToken: imp.clientToken });
-      importTaskId = taskId;
-      return waitForImport(ec2, taskId, waitFor, deps);
-    }, (id) => `${importTaskId} made ${id}`);
+    snapshotId = await step(
+      events,
+      'import',
+      detail,
+      async () => {
+        const taskId =
+          imp.action === 'wait'
+            ? imp.taskId
+            : await startImport(ec2, target, { name: plan.name, format: image.format, provenance: prov, attempt: imp.attempt, clientToken: imp.clientToken });
+        importTaskId = taskId;
+        return waitForImport(ec2, taskId, waitFor, deps);
+      },
+      (id) => `${importTaskId} made ${id}`,
+    );
   } else if (imp.action === 'reuse') {
     snapshotId = imp.snapshotId;
     skip('import', `${imp.taskId} made ${snapshotId}`);
@@ -197,22 +203,28 @@ export async function executeBuild(deps: AmiBuildDeps, target: AmiBuildTarget, i
 
   let imageId: string;
   if (plan.register.action === 'register') {
-    imageId = await step(events, 'register', plan.name, async () => {
-      const out = await ec2.registerImage({
-        Name: plan.name,
-        Description: `clawdinator NixOS (sha256 ${image.sha256.slice(0, 12)})`,
-        Architecture: target.architecture,
-        BootMode: target.bootMode,
-        VirtualizationType: 'hvm',
-        EnaSupport: true,
-        RootDeviceName: '/dev/xvda',
-        BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: { SnapshotId: snapshotId, DeleteOnTermination: true, VolumeType: 'gp3' } }],
-        // Tagged as it is created: an interrupted build never leaves an AMI prune cannot see.
-        TagSpecifications: [{ ResourceType: 'image', Tags: tagList(amiTags(plan.name, target.amiTag, prov)) }],
-      });
-      if (!out.ImageId) throw new RemoteError('RegisterImage returned no ImageId');
-      return out.ImageId;
-    }, (id) => id);
+    imageId = await step(
+      events,
+      'register',
+      plan.name,
+      async () => {
+        const out = await ec2.registerImage({
+          Name: plan.name,
+          Description: `clawdinator NixOS (sha256 ${image.sha256.slice(0, 12)})`,
+          Architecture: target.architecture,
+          BootMode: target.bootMode,
+          VirtualizationType: 'hvm',
+          EnaSupport: true,
+          RootDeviceName: '/dev/xvda',
+          BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: { SnapshotId: snapshotId, DeleteOnTermination: true, VolumeType: 'gp3' } }],
+          // Tagged as it is created: an interrupted build never leaves an AMI prune cannot see.
+          TagSpecifications: [{ ResourceType: 'image', Tags: tagList(amiTags(plan.name, target.amiTag, prov)) }],
+        });
+        if (!out.ImageId) throw new RemoteError('RegisterImage returned no ImageId');
+        return out.ImageId;
+      },
+      (id) => id,
+    );
   } else {
     imageId = plan.register.imageId;
     skip('register', imageId);

@@ -19,7 +19,11 @@ export async function readOverwriteMarker(s3: S3Api, bucket: BackupBucket): Prom
 }
 
 const describe = (s: MarkerState) =>
-  s.kind === 'none' ? 'it is gone' : s.kind === 'unreadable' ? `it is now unreadable (${s.reason})` : `it is now ${s.marker.by}'s ${s.marker.command} from ${s.marker.source}`;
+  s.kind === 'none'
+    ? 'it is gone'
+    : s.kind === 'unreadable'
+      ? `it is now unreadable (${s.reason})`
+      : `it is now ${s.marker.by}'s ${s.marker.command} from ${s.marker.source}`;
 
 /**
  * Write `marker`: create it (`expect: 'absent'`) or replace the one read (`expect: etag`).

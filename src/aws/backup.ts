@@ -1,13 +1,5 @@
 import type { ListObjectsV2CommandOutput } from '@aws-sdk/client-s3';
-import {
-  groupSnapshots,
-  LATEST_PREFIX,
-  parseStamp,
-  SNAPSHOTS_PREFIX,
-  summarizeLatest,
-  type BackupListing,
-  type BackupObject,
-} from '../core/backup.js';
+import { groupSnapshots, LATEST_PREFIX, parseStamp, SNAPSHOTS_PREFIX, summarizeLatest, type BackupListing, type BackupObject } from '../core/backup.js';
 import { prefixesToDelete, type BackupPrunePlan, type BackupPruneResult, type DeletedSnapshot, type KeyFailure } from '../core/backup-retention.js';
 import { RemoteError, UsageError } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
@@ -33,7 +25,6 @@ export function missingBackupBucket(bucket: BackupBucket): UsageError {
     'check --stack, or name the bucket with --bucket NAME; "claw config" shows backupBucketPattern',
   );
 }
-
 
 /** Every object under `prefix`, following continuation tokens (via collectPages' loop guard). */
 export async function listPrefix(s3: S3Api, bucket: BackupBucket, prefix: string): Promise<BackupObject[]> {
@@ -89,17 +80,24 @@ export async function applyBackupPrune(s3: S3Api, bucket: BackupBucket, plan: Ba
   }
 
   const failedKeys = new Set(failed.map((f) => f.key));
-  const snapshots = plan.snapshots.filter((s) => s.action === 'delete').map((s): DeletedSnapshot => {
-    const mine = doomed.filter((d) => d.key.startsWith(s.prefix));
-    const gone = mine.filter((d) => !failedKeys.has(d.key));
-    return { stamp: s.stamp, prefix: s.prefix, found: mine.length, deleted: gone.length, bytes: gone.reduce((n, d) => n + d.size, 0) };
-  });
+  const snapshots = plan.snapshots
+    .filter((s) => s.action === 'delete')
+    .map((s): DeletedSnapshot => {
+      const mine = doomed.filter((d) => d.key.startsWith(s.prefix));
+      const gone = mine.filter((d) => !failedKeys.has(d.key));
+      return { stamp: s.stamp, prefix: s.prefix, found: mine.length, deleted: gone.length, bytes: gone.reduce((n, d) => n + d.size, 0) };
+    });
   const result = {
     snapshots,
     failed,
     deletedObjects: snapshots.reduce((n, s) => n + s.deleted, 0),
     deletedBytes: snapshots.reduce((n, s) => n + s.bytes, 0),
   };
-  o.events.emit({ type: 'step-finished', step, outcome: failed.length ? 'failed' : 'ok', detail: `${result.deletedObjects} objects deleted${failed.length ? `, ${failed.length} failed` : ''}` });
+  o.events.emit({
+    type: 'step-finished',
+    step,
+    outcome: failed.length ? 'failed' : 'ok',
+    detail: `${result.deletedObjects} objects deleted${failed.length ? `, ${failed.length} failed` : ''}`,
+  });
   return result;
 }

@@ -11,7 +11,6 @@ import { isMissingBucket, isMissingKey } from './s3-errors.js';
 /** The prefix `--from-s3` reads secrets from. */
 export const AGE_SECRETS_PREFIX = 'age-secrets/';
 
-
 /** false when the bucket does not exist (any other failure is thrown as it is). */
 export async function bucketExists(s3: S3Api, bucket: string): Promise<boolean> {
   try {

@@ -133,9 +133,7 @@ export interface S3Api {
 }
 
 export interface SsmApi {
-  describeInstanceInformation(
-    input: DescribeInstanceInformationCommandInput,
-  ): Promise<DescribeInstanceInformationCommandOutput>;
+  describeInstanceInformation(input: DescribeInstanceInformationCommandInput): Promise<DescribeInstanceInformationCommandOutput>;
   sendCommand(input: SendCommandCommandInput): Promise<SendCommandCommandOutput>;
   getCommandInvocation(input: GetCommandInvocationCommandInput): Promise<GetCommandInvocationCommandOutput>;
   listCommandInvocations(input: ListCommandInvocationsCommandInput): Promise<ListCommandInvocationsCommandOutput>;

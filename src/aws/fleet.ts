@@ -17,11 +17,13 @@ export interface FleetTags {
 export async function readFleet(clients: AwsClients, tags: FleetTags, warn: (line: string) => void): Promise<FleetSnapshot> {
   const instanceTag = parseTagPair(tags.instanceTag)!;
   const amiTag = parseTagPair(tags.amiTag)!;
-  const [instances, images] = await Promise.all([
-    listFleetInstances(clients.ec2, instanceTag),
-    listTaggedImages(clients.ec2, amiTag),
-  ]);
-  const ping = instances.length ? await pingInstances(clients.ssm, instances.map((i) => i.instanceId)) : { pings: new Map() };
+  const [instances, images] = await Promise.all([listFleetInstances(clients.ec2, instanceTag), listTaggedImages(clients.ec2, amiTag)]);
+  const ping = instances.length
+    ? await pingInstances(
+        clients.ssm,
+        instances.map((i) => i.instanceId),
+      )
+    : { pings: new Map() };
   if ('unavailable' in ping) warn(`ssm ping unknown: ${ping.unavailable}`);
   return { instances, images, ssm: 'pings' in ping ? ping.pings : 'unavailable' };
 }

@@ -63,14 +63,19 @@ async function listKeys(s3: S3Api, bucket: string, prefix: string, startAfter: s
   const seen = new Set<string>();
   let token: string | undefined;
   do {
-    const page = await s3.listObjectsV2({ Bucket: bucket, Prefix: prefix, ...(token ? { ContinuationToken: token } : startAfter ? { StartAfter: startAfter } : {}) });
+    const page = await s3.listObjectsV2({
+      Bucket: bucket,
+      Prefix: prefix,
+      ...(token ? { ContinuationToken: token } : startAfter ? { StartAfter: startAfter } : {}),
+    });
     for (const o of page.Contents ?? []) {
       if (!o.Key) continue;
       if (before !== undefined && o.Key >= before) return keys;
       keys.push(o.Key);
     }
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    if (token !== undefined && seen.has(token)) throw new RemoteError(`S3 ListObjectsV2 of s3://${bucket}/${prefix}: the continuation token repeated; refusing to loop`);
+    if (token !== undefined && seen.has(token))
+      throw new RemoteError(`S3 ListObjectsV2 of s3://${bucket}/${prefix}: the continuation token repeated; refusing to loop`);
     if (token !== undefined) seen.add(token);
   } while (token !== undefined);
   return keys;

@@ -5,7 +5,6 @@ import type { Ec2Api } from './clients.js';
 import { tagMap } from './instances.js';
 import { collectPages } from './paginate.js';
 
-
 function toTaggedImage(img: Image): TaggedImage {
   if (!img.ImageId || !img.CreationDate || Number.isNaN(Date.parse(img.CreationDate))) {
     throw new RemoteError(`DescribeImages returned an unparsable image (${img.ImageId ?? 'no id'}): refusing to guess`);

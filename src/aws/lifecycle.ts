@@ -54,6 +54,8 @@ export async function writeLifecycle(
   await s3.putBucketLifecycleConfiguration({
     Bucket: bucket,
     LifecycleConfiguration: { Rules: [...rules] },
-    ...(transitionDefaultMinimumObjectSize !== undefined && transitionDefaultMinimumObjectSize !== TRANSITION_DEFAULT ? { TransitionDefaultMinimumObjectSize: transitionDefaultMinimumObjectSize } : {}),
+    ...(transitionDefaultMinimumObjectSize !== undefined && transitionDefaultMinimumObjectSize !== TRANSITION_DEFAULT
+      ? { TransitionDefaultMinimumObjectSize: transitionDefaultMinimumObjectSize }
+      : {}),
   });
 }

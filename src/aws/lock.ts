@@ -52,7 +52,10 @@ export interface HeldLock {
 export class LockLostError extends RefusedError {}
 
 export const missingBucket = (bucket: string) =>
-  new UsageError(`bucket s3://${bucket} does not exist (config key bootstrapBucket)`, 'set bootstrapBucket in claw.config.json or CLAW_BOOTSTRAP_BUCKET; "claw config" shows the value in use');
+  new UsageError(
+    `bucket s3://${bucket} does not exist (config key bootstrapBucket)`,
+    'set bootstrapBucket in claw.config.json or CLAW_BOOTSTRAP_BUCKET; "claw config" shows the value in use',
+  );
 
 const objectOf = (p: LockPlace): CasObject => ({ Bucket: p.bucket, Key: p.key ?? LOCK_KEY, missingBucket: () => missingBucket(p.bucket) });
 
@@ -162,7 +165,10 @@ export async function withDeployLock<T>(s3: S3Api, o: DeployLockOptions, body: (
     if (o.signal?.aborted) await releaseLock(o.cleanupS3 ?? s3, { ...o, record: { id } }).catch(() => {});
     throw err;
   }
-  if (held.tookOver) warn(`took over the deploy lock from ${describeLock(held.tookOver.previous, now())} (${held.tookOver.why === 'stale' ? 'its process on this machine is gone' : 'it had expired'})`);
+  if (held.tookOver)
+    warn(
+      `took over the deploy lock from ${describeLock(held.tookOver.previous, now())} (${held.tookOver.why === 'stale' ? 'its process on this machine is gone' : 'it had expired'})`,
+    );
 
   const inner = new AbortController();
   const onAbort = () => inner.abort(o.signal?.reason);
@@ -174,17 +180,31 @@ export async function withDeployLock<T>(s3: S3Api, o: DeployLockOptions, body: (
       held = await refreshLock(s3, held, now());
     } catch (err) {
       if (inner.signal.aborted) return;
-      lost = err instanceof LockLostError ? err : now() >= new Date(held.record.expiresAt) ? new LockLostError(`the deploy lock expired: it could not be refreshed (${(err as Error).message})`) : undefined;
+      lost =
+        err instanceof LockLostError
+          ? err
+          : now() >= new Date(held.record.expiresAt)
+            ? new LockLostError(`the deploy lock expired: it could not be refreshed (${(err as Error).message})`)
+            : undefined;
       if (lost) inner.abort(lost);
       else warn(`could not refresh the deploy lock (${(err as Error).message}); trying again`);
     }
   };
-  const timer = setInterval(() => {
-    if (!refreshing && !inner.signal.aborted) refreshing = tick().finally(() => (refreshing = undefined));
-  }, o.refreshEveryMs ?? Math.max(1_000, held.ttlMs / 3));
+  const timer = setInterval(
+    () => {
+      if (!refreshing && !inner.signal.aborted) refreshing = tick().finally(() => (refreshing = undefined));
+    },
+    o.refreshEveryMs ?? Math.max(1_000, held.ttlMs / 3),
+  );
 
   try {
-    const result = await body({ get record() { return held.record; }, signal: inner.signal, tookOver: held.tookOver });
+    const result = await body({
+      get record() {
+        return held.record;
+      },
+      signal: inner.signal,
+      tookOver: held.tookOver,
+    });
     if (lost) warn(lost.message);
     return result;
   } catch (err) {
@@ -196,7 +216,8 @@ export async function withDeployLock<T>(s3: S3Api, o: DeployLockOptions, body: (
     if (!lost) {
       try {
         // Releasing re-reads and compares the id first, so it is safe to try again.
-        if ((await retryTransient(() => releaseLock(o.cleanupS3 ?? s3, held))) === 'not-ours') warn('the deploy lock was taken over before claw released it; left in place');
+        if ((await retryTransient(() => releaseLock(o.cleanupS3 ?? s3, held))) === 'not-ours')
+          warn('the deploy lock was taken over before claw released it; left in place');
       } catch (err) {
         warn(`could not release the deploy lock (${(err as Error).message}); it expires at ${held.record.expiresAt}, or run "claw lock release"`);
       }

@@ -1,5 +1,4 @@
-import { PRESERVE_TAG, planRetention } from '../core/retention.js';
-import { imageExists, readAmiInventory } from './ami-inventory.js';
+import { imageExists, readAmiInventory, retentionOf } from './ami-inventory.js';
 import type { Ec2Api } from './clients.js';
 import type { PruneRules } from '../core/prune-journal.js';
 
@@ -15,14 +14,7 @@ import type { PruneRules } from '../core/prune-journal.js';
 export async function keepReasonsNow(ec2: Ec2Api, rules: PruneRules, imageId: string, now: Date): Promise<string[]> {
   const inv = await readAmiInventory(ec2, { amiTag: rules.amiTag, override: rules.override ?? undefined });
   if (!inv.images.some((i) => i.imageId === imageId)) return (await imageExists(ec2, imageId)) ? ['untagged'] : [];
-  const plan = planRetention({
-    images: inv.images.map((i) => ({ imageId: i.imageId, name: i.name, creationDate: i.creationDate, snapshots: i.snapshots, preserved: PRESERVE_TAG in i.tags })),
-    inUse: inv.inUse,
-    keep: rules.keep,
-    minAgeMs: rules.minAgeMs ?? undefined,
-    latestImageId: inv.latest?.imageId,
-    now,
-  });
+  const plan = retentionOf(inv, { keep: rules.keep, minAgeMs: rules.minAgeMs ?? undefined, now });
   return plan.images.find((i) => i.imageId === imageId)?.reasons ?? [];
 }
 

@@ -5,13 +5,19 @@ import { imageExists } from './ami-inventory.js';
 import type { Ec2Api } from './clients.js';
 import { collectPages } from './paginate.js';
 import { describeKeepReasons, keepReasonsNow } from './prune-guard.js';
-import { PRUNED_FROM_TAG, type JournalEntry, type PruneJournal, type PruneResult, type PruneRules, type ResumePlan, type SnapshotOutcome } from '../core/prune-journal.js';
+import {
+  PRUNED_FROM_TAG,
+  type JournalEntry,
+  type PruneJournal,
+  type PruneResult,
+  type PruneRules,
+  type ResumePlan,
+  type SnapshotOutcome,
+} from '../core/prune-journal.js';
 
 // Executes exactly a shown prune plan, and finishes one that was interrupted. Every guard
 // of the plan is re-read right before each DeregisterImage (in apply and in resume); an
 // image a guard now holds is kept and reported. "Not found" answers count as already gone.
-
-
 
 export interface PruneDeps {
   journal: PruneJournal;
@@ -104,7 +110,11 @@ async function finishImage(ec2: Ec2Api, entry: JournalEntry, rules: PruneRules, 
     }
     const outcome = await deregister(ec2, entry.imageId);
     await deps.journal.put({ ...entry, stage: 'deregistered' });
-    result.images.push({ imageId: entry.imageId, outcome: outcome === 'deregistered' ? 'pruned' : 'already-gone', ...(resumed ? { detail: 'finished by --resume' } : {}) });
+    result.images.push({
+      imageId: entry.imageId,
+      outcome: outcome === 'deregistered' ? 'pruned' : 'already-gone',
+      ...(resumed ? { detail: 'finished by --resume' } : {}),
+    });
     deps.events.emit({ type: 'step-finished', step, outcome: 'ok', detail: outcome });
   }
   await finishSnapshots(ec2, entry, result, deps.events);
@@ -112,15 +122,30 @@ async function finishImage(ec2: Ec2Api, entry: JournalEntry, rules: PruneRules, 
 }
 
 /** Journal the whole plan, then carry it out image by image, oldest first. */
-export async function applyPrune(ec2: Ec2Api, plan: PrunePlan, rules: PruneRules, deps: PruneDeps & { sizes: ReadonlyMap<string, number> }): Promise<PruneResult> {
+export async function applyPrune(
+  ec2: Ec2Api,
+  plan: PrunePlan,
+  rules: PruneRules,
+  deps: PruneDeps & { sizes: ReadonlyMap<string, number> },
+): Promise<PruneResult> {
   const result: PruneResult = { images: [], snapshots: [], freedGiB: 0 };
   const deletable = new Set(plan.snapshotsToDelete);
   const at = deps.now().toISOString();
   // Oldest first: an interrupted run has removed the least valuable images.
-  const entries = plan.images.filter((i) => i.action === 'prune').reverse().map((image): JournalEntry => {
-    const snapshotIds = image.snapshotIds.filter((s) => deletable.has(s));
-    return { imageId: image.imageId, name: image.name, snapshotIds, sizes: Object.fromEntries(snapshotIds.map((s) => [s, deps.sizes.get(s) ?? 0])), stage: 'planned', at };
-  });
+  const entries = plan.images
+    .filter((i) => i.action === 'prune')
+    .reverse()
+    .map((image): JournalEntry => {
+      const snapshotIds = image.snapshotIds.filter((s) => deletable.has(s));
+      return {
+        imageId: image.imageId,
+        name: image.name,
+        snapshotIds,
+        sizes: Object.fromEntries(snapshotIds.map((s) => [s, deps.sizes.get(s) ?? 0])),
+        stage: 'planned',
+        at,
+      };
+    });
   await deps.journal.begin(rules, entries);
   for (const entry of entries) await finishImage(ec2, entry, rules, deps, result, false);
   return result;

@@ -1,12 +1,29 @@
 import type { FullSha, HostId } from '../core/deploy-target.js';
 import { InterruptedError } from '../core/errors.js';
 import {
-  initialRolloutState, nextActions, reduceRollout, rolloutResult,
-  type RolloutEvent, type RolloutPhase, type RolloutPlan, type RolloutResult, type RolloutState,
+  initialRolloutState,
+  nextActions,
+  reduceRollout,
+  rolloutResult,
+  type RolloutEvent,
+  type RolloutPhase,
+  type RolloutPlan,
+  type RolloutResult,
+  type RolloutState,
 } from '../core/rollout.js';
 import {
-  healthCommands, parseHealthOutput, parsePollOutput, parseRevisionOutput, parseSwitchOutput, pollCommands,
-  DEPLOY_RECORD_DIR, recordCommands, ssmComment, switchCommands, tailLines, type FlakeBase,
+  healthCommands,
+  parseHealthOutput,
+  parsePollOutput,
+  parseRevisionOutput,
+  parseSwitchOutput,
+  pollCommands,
+  DEPLOY_RECORD_DIR,
+  recordCommands,
+  ssmComment,
+  switchCommands,
+  tailLines,
+  type FlakeBase,
 } from '../core/ssm-script.js';
 import type { SsmApi } from './clients.js';
 import { PollBudgetExceeded, runCommand, sleep as realSleep, type CommandResult, type PollMeter, type Sleep } from './run-command.js';
@@ -15,10 +32,7 @@ import { PollBudgetExceeded, runCommand, sleep as realSleep, type CommandResult,
 // `nextActions` offers, feeds every outcome back through `reduceRollout`, and stops
 // starting hosts at the first failure or on abort. What one host does is `switchHost`.
 
-export type HostRun =
-  | { ok: true }
-  | { ok: false; reason: string; outputTail: string[] }
-  | { ok: false; timedOutAfterMs: number; outputTail: string[] };
+export type HostRun = { ok: true } | { ok: false; reason: string; outputTail: string[] } | { ok: false; timedOutAfterMs: number; outputTail: string[] };
 
 export type Report = (phase: RolloutPhase, line?: string) => void;
 export type RunHost = (host: HostId, report: Report, signal: AbortSignal) => Promise<HostRun>;
@@ -99,7 +113,16 @@ const lostResult = (r: CommandResult) => r.responseCode === -1 || both(r).trim()
 export async function switchHost(i: SwitchHostInput): Promise<HostRun> {
   // Only the switch changes the system; the others read (record rewrites two small files), so sending one again is safe.
   const run = (kind: 'switch' | 'poll' | 'health' | 'record', commands: string[]) =>
-    runCommand({ ssm: i.ssm, instanceId: i.instanceId, commands, comment: ssmComment(kind, i.host, i.rev), meter: i.meter, signal: i.signal, sleep: i.sleep, retrySend: kind !== 'switch' });
+    runCommand({
+      ssm: i.ssm,
+      instanceId: i.instanceId,
+      commands,
+      comment: ssmComment(kind, i.host, i.rev),
+      meter: i.meter,
+      signal: i.signal,
+      sleep: i.sleep,
+      retrySend: kind !== 'switch',
+    });
   let log: string[] = [];
   try {
     i.report('sending');
@@ -108,7 +131,11 @@ export async function switchHost(i: SwitchHostInput): Promise<HostRun> {
     if (start.status === 'busy') return { ok: false, reason: `another switch is running on the host: ${start.other}`, outputTail: tailLines(both(sw), TAIL) };
     // A lost result (agent restart: -1, no output) means "look at the unit", not failure.
     if (start.status === 'unknown' && !lostResult(sw)) {
-      return { ok: false, reason: `the switch command ended ${sw.status} (exit ${sw.responseCode}) without starting the switch`, outputTail: tailLines(both(sw), TAIL) };
+      return {
+        ok: false,
+        reason: `the switch command ended ${sw.status} (exit ${sw.responseCode}) without starting the switch`,
+        outputTail: tailLines(both(sw), TAIL),
+      };
     }
     i.report('switching', start.status === 'unknown' ? `switch command result lost (${sw.status}/${sw.statusDetails}); polling the unit` : undefined);
     for (let attempt = 0; ; attempt++) {
@@ -117,7 +144,11 @@ export async function switchHost(i: SwitchHostInput): Promise<HostRun> {
       if (polled.state === 'succeeded') break;
       if (polled.state === 'failed') return { ok: false, reason: polled.reason ?? 'the switch failed', outputTail: log.slice(-TAIL) };
       if (polled.state === 'missing') {
-        return { ok: false, reason: `the switch never started: unit claw-switch-${i.rev} is unknown to systemd (switch command: ${sw.status}/${sw.statusDetails})`, outputTail: tailLines(both(sw), TAIL) };
+        return {
+          ok: false,
+          reason: `the switch never started: unit claw-switch-${i.rev} is unknown to systemd (switch command: ${sw.status}/${sw.statusDetails})`,
+          outputTail: tailLines(both(sw), TAIL),
+        };
       }
       i.report('polling', log.at(-1));
       const delay = i.meter.take(attempt);
@@ -130,11 +161,19 @@ export async function switchHost(i: SwitchHostInput): Promise<HostRun> {
     // As upstream: a good switch with the service up is recorded on the host, then its revision is checked.
     const recorded = await run('record', recordCommands(i.rev));
     if (recorded.status !== 'Success') {
-      return { ok: false, reason: `could not record the switch in ${DEPLOY_RECORD_DIR} (${recorded.status}, exit ${recorded.responseCode})`, outputTail: tailLines(both(recorded), TAIL) };
+      return {
+        ok: false,
+        reason: `could not record the switch in ${DEPLOY_RECORD_DIR} (${recorded.status}, exit ${recorded.responseCode})`,
+        outputTail: tailLines(both(recorded), TAIL),
+      };
     }
     const revision = parseRevisionOutput(recorded.stdout, i.rev);
     if (revision.status === 'missing') {
-      return { ok: false, reason: 'the host reports no configurationRevision after the switch (neither /run/current-system/configurationRevision nor nixos-version --json)', outputTail: log.slice(-TAIL) };
+      return {
+        ok: false,
+        reason: 'the host reports no configurationRevision after the switch (neither /run/current-system/configurationRevision nor nixos-version --json)',
+        outputTail: log.slice(-TAIL),
+      };
     }
     if (revision.status === 'mismatch') return { ok: false, reason: `the host runs revision ${revision.actual}, not ${i.rev}`, outputTail: log.slice(-TAIL) };
     return { ok: true };

@@ -36,7 +36,11 @@ export class PollMeter {
 
 /** The host's budget ran out before SSM reported an end. */
 export class PollBudgetExceeded extends RemoteError {
-  constructor(readonly instanceId: string, readonly calls: number, readonly waitedMs: number) {
+  constructor(
+    readonly instanceId: string,
+    readonly calls: number,
+    readonly waitedMs: number,
+  ) {
     super(`no result from ${instanceId} within the poll budget (${calls} calls, ${Math.round(waitedMs / 1000)}s)`);
   }
 }
@@ -94,13 +98,14 @@ const isInvocationMissing = (err: unknown) => (err as Error | undefined)?.name =
 export async function runCommand(input: RunCommandInput): Promise<CommandResult> {
   const wait = input.sleep ?? sleep;
   input.signal?.throwIfAborted();
-  const send = () => input.ssm.sendCommand({
-    DocumentName: SSM_DOCUMENT,
-    InstanceIds: [input.instanceId],
-    Parameters: { commands: input.commands, executionTimeout: [String(input.executionTimeoutSeconds ?? 600)] },
-    Comment: input.comment,
-    TimeoutSeconds: input.deliveryTimeoutSeconds ?? 600,
-  });
+  const send = () =>
+    input.ssm.sendCommand({
+      DocumentName: SSM_DOCUMENT,
+      InstanceIds: [input.instanceId],
+      Parameters: { commands: input.commands, executionTimeout: [String(input.executionTimeoutSeconds ?? 600)] },
+      Comment: input.comment,
+      TimeoutSeconds: input.deliveryTimeoutSeconds ?? 600,
+    });
   const sent = input.retrySend ? await retryTransient(send, { sleep: (ms) => wait(ms, input.signal) }) : await send();
   const commandId = sent.Command?.CommandId;
   if (!commandId) throw new RemoteError(`SSM SendCommand to ${input.instanceId} answered without a CommandId`);

@@ -46,9 +46,11 @@ export async function runSsmStep(input: SsmStepInput): Promise<SsmStepResult> {
   const mine = fleet.filter((i) => i.name === input.host);
   const tag = `${input.instanceTag.key}=${input.instanceTag.value}`;
   if (mine.length === 0) return { ok: false, error: `${input.host}: no instance tagged ${tag} and Name=${input.host} in pending|running|stopping|stopped` };
-  if (mine.length > 1) return { ok: false, error: `${input.host}: ${mine.length} instances (${mine.map((i) => `${i.instanceId} ${i.state}`).join(', ')}); expected exactly one` };
+  if (mine.length > 1)
+    return { ok: false, error: `${input.host}: ${mine.length} instances (${mine.map((i) => `${i.instanceId} ${i.state}`).join(', ')}); expected exactly one` };
   const instance = mine[0]!;
-  if (instance.state !== 'running') return { ok: false, error: `${input.host}: instance ${instance.instanceId} is ${instance.state}, not running`, instanceId: instance.instanceId };
+  if (instance.state !== 'running')
+    return { ok: false, error: `${input.host}: instance ${instance.instanceId} is ${instance.state}, not running`, instanceId: instance.instanceId };
 
   const pings = await pingInstances(input.ssm, [instance.instanceId]);
   if ('unavailable' in pings) return { ok: false, error: `cannot check that SSM reaches ${input.host}: ${pings.unavailable}`, instanceId: instance.instanceId };

@@ -89,34 +89,112 @@ export function createSdkClients(s: AwsSettings): AwsClients {
   });
 
   const ec2Api: Ec2Api = {
-    describeInstances: async (i) => { const { m, c } = await ec2(); return c.send(new m.DescribeInstancesCommand(i), opts); },
-    describeImages: async (i) => { const { m, c } = await ec2(); return c.send(new m.DescribeImagesCommand(i), opts); },
-    describeSnapshots: async (i) => { const { m, c } = await ec2(); return c.send(new m.DescribeSnapshotsCommand(i), opts); },
-    createTags: async (i) => { const { m, c } = await ec2(); return c.send(new m.CreateTagsCommand(i), opts); },
-    deleteTags: async (i) => { const { m, c } = await ec2(); return c.send(new m.DeleteTagsCommand(i), opts); },
-    deregisterImage: async (i) => { const { m, c } = await ec2(); return c.send(new m.DeregisterImageCommand(i), opts); },
-    deleteSnapshot: async (i) => { const { m, c } = await ec2(); return c.send(new m.DeleteSnapshotCommand(i), opts); },
-    importSnapshot: async (i) => { const { m, c } = await ec2(); return c.send(new m.ImportSnapshotCommand(i), opts); },
-    describeImportSnapshotTasks: async (i) => { const { m, c } = await ec2(); return c.send(new m.DescribeImportSnapshotTasksCommand(i), opts); },
-    registerImage: async (i) => { const { m, c } = await ec2(); return c.send(new m.RegisterImageCommand(i), opts); },
-    describeInstanceTypes: async (i) => { const { m, c } = await ec2(); return c.send(new m.DescribeInstanceTypesCommand(i), opts); },
-    describeSpotPriceHistory: async (i) => { const { m, c } = await ec2(); return c.send(new m.DescribeSpotPriceHistoryCommand(i), opts); },
+    describeInstances: async (i) => {
+      const { m, c } = await ec2();
+      return c.send(new m.DescribeInstancesCommand(i), opts);
+    },
+    describeImages: async (i) => {
+      const { m, c } = await ec2();
+      return c.send(new m.DescribeImagesCommand(i), opts);
+    },
+    describeSnapshots: async (i) => {
+      const { m, c } = await ec2();
+      return c.send(new m.DescribeSnapshotsCommand(i), opts);
+    },
+    createTags: async (i) => {
+      const { m, c } = await ec2();
+      return c.send(new m.CreateTagsCommand(i), opts);
+    },
+    deleteTags: async (i) => {
+      const { m, c } = await ec2();
+      return c.send(new m.DeleteTagsCommand(i), opts);
+    },
+    deregisterImage: async (i) => {
+      const { m, c } = await ec2();
+      return c.send(new m.DeregisterImageCommand(i), opts);
+    },
+    deleteSnapshot: async (i) => {
+      const { m, c } = await ec2();
+      return c.send(new m.DeleteSnapshotCommand(i), opts);
+    },
+    importSnapshot: async (i) => {
+      const { m, c } = await ec2();
+      return c.send(new m.ImportSnapshotCommand(i), opts);
+    },
+    describeImportSnapshotTasks: async (i) => {
+      const { m, c } = await ec2();
+      return c.send(new m.DescribeImportSnapshotTasksCommand(i), opts);
+    },
+    registerImage: async (i) => {
+      const { m, c } = await ec2();
+      return c.send(new m.RegisterImageCommand(i), opts);
+    },
+    describeInstanceTypes: async (i) => {
+      const { m, c } = await ec2();
+      return c.send(new m.DescribeInstanceTypesCommand(i), opts);
+    },
+    describeSpotPriceHistory: async (i) => {
+      const { m, c } = await ec2();
+      return c.send(new m.DescribeSpotPriceHistoryCommand(i), opts);
+    },
   };
   const s3Api: S3Api = {
-    headBucket: async (i) => { const { m, c } = await s3(); return c.send(new m.HeadBucketCommand(i), opts); },
-    headObject: async (i) => { const { m, c } = await s3(); return c.send(new m.HeadObjectCommand(i), opts); },
-    getObject: async (i) => { const { m, c } = await s3(); return c.send(new m.GetObjectCommand(i), opts); },
-    deleteObject: async (i) => { const { m, c } = await s3(); return c.send(new m.DeleteObjectCommand(i), opts); },
-    listObjectsV2: async (i) => { const { m, c } = await s3(); return c.send(new m.ListObjectsV2Command(i), opts); },
-    putObject: async (i) => { const { m, c } = await s3(); return c.send(new m.PutObjectCommand(i), opts); },
-    deleteObjects: async (i) => { const { m, c } = await s3(); return c.send(new m.DeleteObjectsCommand(i), opts); },
-    getBucketLifecycleConfiguration: async (i) => { const { m, c } = await s3(); return c.send(new m.GetBucketLifecycleConfigurationCommand(i), opts); },
-    putBucketLifecycleConfiguration: async (i) => { const { m, c } = await s3(); return c.send(new m.PutBucketLifecycleConfigurationCommand(i), opts); },
-    copyObject: async (i) => { const { m, c } = await s3(); return c.send(new m.CopyObjectCommand(i), opts); },
-    createMultipartUpload: async (i) => { const { m, c } = await s3(); return c.send(new m.CreateMultipartUploadCommand(i), opts); },
-    uploadPartCopy: async (i) => { const { m, c } = await s3(); return c.send(new m.UploadPartCopyCommand(i), opts); },
-    completeMultipartUpload: async (i) => { const { m, c } = await s3(); return c.send(new m.CompleteMultipartUploadCommand(i), opts); },
-    abortMultipartUpload: async (i) => { const { m, c } = await s3(); return c.send(new m.AbortMultipartUploadCommand(i), opts); },
+    headBucket: async (i) => {
+      const { m, c } = await s3();
+      return c.send(new m.HeadBucketCommand(i), opts);
+    },
+    headObject: async (i) => {
+      const { m, c } = await s3();
+      return c.send(new m.HeadObjectCommand(i), opts);
+    },
+    getObject: async (i) => {
+      const { m, c } = await s3();
+      return c.send(new m.GetObjectCommand(i), opts);
+    },
+    deleteObject: async (i) => {
+      const { m, c } = await s3();
+      return c.send(new m.DeleteObjectCommand(i), opts);
+    },
+    listObjectsV2: async (i) => {
+      const { m, c } = await s3();
+      return c.send(new m.ListObjectsV2Command(i), opts);
+    },
+    putObject: async (i) => {
+      const { m, c } = await s3();
+      return c.send(new m.PutObjectCommand(i), opts);
+    },
+    deleteObjects: async (i) => {
+      const { m, c } = await s3();
+      return c.send(new m.DeleteObjectsCommand(i), opts);
+    },
+    getBucketLifecycleConfiguration: async (i) => {
+      const { m, c } = await s3();
+      return c.send(new m.GetBucketLifecycleConfigurationCommand(i), opts);
+    },
+    putBucketLifecycleConfiguration: async (i) => {
+      const { m, c } = await s3();
+      return c.send(new m.PutBucketLifecycleConfigurationCommand(i), opts);
+    },
+    copyObject: async (i) => {
+      const { m, c } = await s3();
+      return c.send(new m.CopyObjectCommand(i), opts);
+    },
+    createMultipartUpload: async (i) => {
+      const { m, c } = await s3();
+      return c.send(new m.CreateMultipartUploadCommand(i), opts);
+    },
+    uploadPartCopy: async (i) => {
+      const { m, c } = await s3();
+      return c.send(new m.UploadPartCopyCommand(i), opts);
+    },
+    completeMultipartUpload: async (i) => {
+      const { m, c } = await s3();
+      return c.send(new m.CompleteMultipartUploadCommand(i), opts);
+    },
+    abortMultipartUpload: async (i) => {
+      const { m, c } = await s3();
+      return c.send(new m.AbortMultipartUploadCommand(i), opts);
+    },
     upload: async ({ onProgress, queueSize, ...params }) => {
       const [{ c }, { Upload }] = await Promise.all([s3(), import('@aws-sdk/lib-storage')]);
       const upload = new Upload({ client: c, params, partSize: UPLOAD_PART_SIZE, queueSize: queueSize ?? 4, leavePartsOnError: false });
@@ -132,19 +210,46 @@ export function createSdkClients(s: AwsSettings): AwsClients {
     },
   };
   const ssmApi: SsmApi = {
-    describeInstanceInformation: async (i) => { const { m, c } = await ssm(); return c.send(new m.DescribeInstanceInformationCommand(i), opts); },
-    sendCommand: async (i) => { const { m, c } = await ssm(); return c.send(new m.SendCommandCommand(i), opts); },
-    getCommandInvocation: async (i) => { const { m, c } = await ssm(); return c.send(new m.GetCommandInvocationCommand(i), opts); },
-    listCommandInvocations: async (i) => { const { m, c } = await ssm(); return c.send(new m.ListCommandInvocationsCommand(i), opts); },
+    describeInstanceInformation: async (i) => {
+      const { m, c } = await ssm();
+      return c.send(new m.DescribeInstanceInformationCommand(i), opts);
+    },
+    sendCommand: async (i) => {
+      const { m, c } = await ssm();
+      return c.send(new m.SendCommandCommand(i), opts);
+    },
+    getCommandInvocation: async (i) => {
+      const { m, c } = await ssm();
+      return c.send(new m.GetCommandInvocationCommand(i), opts);
+    },
+    listCommandInvocations: async (i) => {
+      const { m, c } = await ssm();
+      return c.send(new m.ListCommandInvocationsCommand(i), opts);
+    },
   };
   const stsApi: StsApi = {
-    getCallerIdentity: async (i) => { const { m, c } = await sts(); return c.send(new m.GetCallerIdentityCommand(i), opts); },
+    getCallerIdentity: async (i) => {
+      const { m, c } = await sts();
+      return c.send(new m.GetCallerIdentityCommand(i), opts);
+    },
   };
   const cloudformationApi: CloudFormationApi = {
-    listStacks: async (i) => { const { m, c } = await cloudformation(); return c.send(new m.ListStacksCommand(i), opts); },
-    describeStackEvents: async (i) => { const { m, c } = await cloudformation(); return c.send(new m.DescribeStackEventsCommand(i), opts); },
-    listExports: async (i) => { const { m, c } = await cloudformation(); return c.send(new m.ListExportsCommand(i), opts); },
-    listImports: async (i) => { const { m, c } = await cloudformation(); return c.send(new m.ListImportsCommand(i), opts); },
+    listStacks: async (i) => {
+      const { m, c } = await cloudformation();
+      return c.send(new m.ListStacksCommand(i), opts);
+    },
+    describeStackEvents: async (i) => {
+      const { m, c } = await cloudformation();
+      return c.send(new m.DescribeStackEventsCommand(i), opts);
+    },
+    listExports: async (i) => {
+      const { m, c } = await cloudformation();
+      return c.send(new m.ListExportsCommand(i), opts);
+    },
+    listImports: async (i) => {
+      const { m, c } = await cloudformation();
+      return c.send(new m.ListImportsCommand(i), opts);
+    },
   };
   return checkAnswers({ ec2: ec2Api, s3: s3Api, ssm: ssmApi, sts: stsApi, cloudformation: cloudformationApi }, (service) => endpointLabel(s, service));
 }

@@ -61,7 +61,10 @@ export async function describeTypes(ec2: Ec2Api, names: readonly string[]): Prom
     return { types: await describeTypesOnce(ec2, names), unknown: [] };
   } catch (err) {
     if (!isInvalidType(err)) throw err;
-    const listed = UNKNOWN_LIST_RE.exec((err as Error).message)?.[1]?.split(',').map((s) => s.trim()) ?? [];
+    const listed =
+      UNKNOWN_LIST_RE.exec((err as Error).message)?.[1]
+        ?.split(',')
+        .map((s) => s.trim()) ?? [];
     const unknown = names.filter((n) => listed.includes(n));
     const rest = names.filter((n) => !unknown.includes(n));
     if (unknown.length > 0) {
@@ -101,7 +104,13 @@ export async function spotHistory(ec2: Ec2Api, region: string, types: readonly s
 
 export async function regionPrices(q: RegionQuery, names: readonly string[], window: { start: Date; end: Date }): Promise<RegionPrices> {
   const { types, unknown } = await describeTypes(q.ec2, names);
-  const points = await spotHistory(q.ec2, q.region, types.map((t) => t.instanceType), window.start, window.end);
+  const points = await spotHistory(
+    q.ec2,
+    q.region,
+    types.map((t) => t.instanceType),
+    window.start,
+    window.end,
+  );
   return { region: q.region, types, unknownTypes: unknown, points };
 }
 

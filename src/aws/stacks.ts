@@ -114,7 +114,12 @@ export async function listImports(cfn: CloudFormationApi, exportName: string): P
 
 /** Every export's current value, by name. */
 export async function listExports(cfn: CloudFormationApi): Promise<Map<string, string>> {
-  const exports = await collectPages((i: { NextToken?: string | undefined }) => cfn.listExports(i), {}, (o) => o.Exports, 'CloudFormation ListExports');
+  const exports = await collectPages(
+    (i: { NextToken?: string | undefined }) => cfn.listExports(i),
+    {},
+    (o) => o.Exports,
+    'CloudFormation ListExports',
+  );
   return new Map(exports.flatMap((e) => (e.Name !== undefined && e.Value !== undefined ? [[e.Name, e.Value] as const] : [])));
 }
 
@@ -126,7 +131,11 @@ export async function readStacks(cfn: CloudFormationApi, q: StacksQuery): Promis
     s.events === null ? [] : [{ stack: s.stack, events: s.events }],
   );
   const names = [
-    ...new Set(withEvents.flatMap(({ stack, events }) => exportsInUseOf(failureReasons(latestOperation(events, stack.stackName), stack.stackName)).map((u) => u.exportName))),
+    ...new Set(
+      withEvents.flatMap(({ stack, events }) =>
+        exportsInUseOf(failureReasons(latestOperation(events, stack.stackName), stack.stackName)).map((u) => u.exportName),
+      ),
+    ),
   ].sort();
   const [values, importerLists] = await Promise.all([
     names.length > 0 ? listExports(cfn) : Promise.resolve(new Map<string, string>()),

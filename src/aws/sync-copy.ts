@@ -64,7 +64,11 @@ export async function copyS3Object(io: TransferIo, from: Where, to: Where, size:
   const UploadId = created.UploadId;
   if (!UploadId) throw new Error('CreateMultipartUpload answered no UploadId');
   try {
-    const ranges = Array.from({ length: Math.ceil(size / partSize) }, (_, i) => ({ PartNumber: i + 1, start: i * partSize, end: Math.min(size, (i + 1) * partSize) - 1 }));
+    const ranges = Array.from({ length: Math.ceil(size / partSize) }, (_, i) => ({
+      PartNumber: i + 1,
+      start: i * partSize,
+      end: Math.min(size, (i + 1) * partSize) - 1,
+    }));
     const parts = await mapBounded(ranges, PARTS_IN_FLIGHT, async (r) => {
       if (io.signal?.aborted) throw new Error('aborted');
       const res = await io.s3.uploadPartCopy({

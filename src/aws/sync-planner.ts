@@ -8,13 +8,13 @@ import {
   compareDigest,
   compareRemote,
   contentCheck,
-  describePlan,
   pairEntries,
   transferOp,
   type SyncEntry,
   type SyncPlan,
   type Verdict,
 } from '../core/sync-plan.js';
+import { describePlan } from '../core/sync-summary.js';
 import type { S3Api } from './clients.js';
 import { hashFile, listLocal, localPath } from '../fs/sync-local.js';
 import { listS3 } from './sync-remote.js';
@@ -50,7 +50,10 @@ async function listSide(s3: S3Api, loc: SyncLocation, role: 'source' | 'destinat
     if (problem === undefined) kept.push(e);
     else {
       skipped.push(e.key);
-      o.events?.emit({ type: 'warning', message: `skipped s3://${loc.bucket}/${loc.prefix}${escapeField(e.key)}: the key has ${problem}, so it cannot be a local file` });
+      o.events?.emit({
+        type: 'warning',
+        message: `skipped s3://${loc.bucket}/${loc.prefix}${escapeField(e.key)}: the key has ${problem}, so it cannot be a local file`,
+      });
     }
   }
   return { entries: kept, skipped, skippedWhy: new Map(), staleTemp: [] };
@@ -104,7 +107,10 @@ export async function planSync(s3: S3Api, src: SyncLocation, dst: SyncLocation, 
     try {
       let verdict: Verdict = 'changed';
       for (const partSizes of h.passes) {
-        verdict = compareDigest(h.remote, await hashFile(localPath(localDir!, h.local.key), h.local.size, partSizes, { follow: op === 'upload' && o.followSymlinks !== false }));
+        verdict = compareDigest(
+          h.remote,
+          await hashFile(localPath(localDir!, h.local.key), h.local.size, partSizes, { follow: op === 'upload' && o.followSymlinks !== false }),
+        );
         if (verdict === 'unchanged') break;
       }
       verdicts.set(h.local.key, verdict);
@@ -114,12 +120,22 @@ export async function planSync(s3: S3Api, src: SyncLocation, dst: SyncLocation, 
     }
   });
   // A download never writes where a key cannot be a file (a file/folder clash in S3, a link in the way).
-  const blocked = op === 'download' ? blockedKeys(source.entries.map((e) => e.key), { files: new Set(destination.entries.map((e) => e.key)), skippedWhy: destination.skippedWhy }) : [];
+  const blocked =
+    op === 'download'
+      ? blockedKeys(
+          source.entries.map((e) => e.key),
+          { files: new Set(destination.entries.map((e) => e.key)), skippedWhy: destination.skippedWhy },
+        )
+      : [];
   // One line per cause (a clash names all its keys), not one per key.
   const byReason = new Map<string, string[]>();
   for (const b of blocked) byReason.set(b.reason, [...(byReason.get(b.reason) ?? []), b.key]);
   for (const [reason, keys] of byReason) {
-    const shown = keys.slice(0, 5).map((k) => `${describeLocation(src)}${k}`).join(', ') + (keys.length > 5 ? ` and ${keys.length - 5} more` : '');
+    const shown =
+      keys
+        .slice(0, 5)
+        .map((k) => `${describeLocation(src)}${k}`)
+        .join(', ') + (keys.length > 5 ? ` and ${keys.length - 5} more` : '');
     o.events?.emit({ type: 'warning', message: `not pulled: ${escapeField(shown)}: ${escapeField(reason)}` });
   }
   const plan = buildPlan({

@@ -47,7 +47,9 @@ export class SyncProgress {
     if (!this.events || this.totalFiles === 0) return;
     this.emitNow();
     const outcome = this.failed > 0 || interrupted ? 'failed' : 'ok';
-    const detail = [`${this.files} of ${this.totalFiles} done`, this.failed > 0 ? `${this.failed} failed` : '', interrupted ? 'interrupted' : ''].filter(Boolean).join(', ');
+    const detail = [`${this.files} of ${this.totalFiles} done`, this.failed > 0 ? `${this.failed} failed` : '', interrupted ? 'interrupted' : '']
+      .filter(Boolean)
+      .join(', ');
     this.events.emit({ type: 'step-finished', step: this.steps.files, outcome, detail });
     this.events.emit({ type: 'step-finished', step: this.steps.bytes, outcome });
   }

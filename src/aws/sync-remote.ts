@@ -12,7 +12,6 @@ const PAGE = 1000;
 /** DeleteObjects takes at most 1000 keys. */
 const DELETE_BATCH = 1000;
 
-
 /** A sync side's bucket is missing: callers that named the bucket another way say so in their own words. */
 export class NoSuchBucketError extends UsageError {
   constructor(readonly bucket: string) {
@@ -61,7 +60,14 @@ export interface DeleteOutcome {
  * Delete keys (relative to `prefix`) in batches of 1000; a key S3 reports in Errors,
  * or every key of a batch whose call failed, is a failure. Stops between batches on abort.
  */
-export async function deleteS3(s3: S3Api, bucket: string, prefix: string, keys: readonly string[], signal?: AbortSignal, onDeleted?: (n: number) => void): Promise<DeleteOutcome> {
+export async function deleteS3(
+  s3: S3Api,
+  bucket: string,
+  prefix: string,
+  keys: readonly string[],
+  signal?: AbortSignal,
+  onDeleted?: (n: number) => void,
+): Promise<DeleteOutcome> {
   const out: DeleteOutcome = { deleted: 0, failures: [] };
   for (const batch of chunk(keys, DELETE_BATCH)) {
     if (signal?.aborted) break;

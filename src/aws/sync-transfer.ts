@@ -59,7 +59,14 @@ export interface UploadOptions {
  * it sends, and when that differs, or the size or time moved, the upload fails before it
  * completes (aborted: nothing stored). Answers the bytes sent.
  */
-export async function uploadFile(io: TransferIo, path: string, bucket: string, key: string, plannedSize: number, o: UploadOptions = { follow: true }): Promise<number> {
+export async function uploadFile(
+  io: TransferIo,
+  path: string,
+  bucket: string,
+  key: string,
+  plannedSize: number,
+  o: UploadOptions = { follow: true },
+): Promise<number> {
   // As the aws CLI: its guess from the name, else what S3 stores for an upload that names none.
   const typed = { ContentType: contentTypeFor(key, await machineMimeTypes()) ?? S3_DEFAULT_CONTENT_TYPE };
   if (plannedSize < UPLOAD_PART_SIZE) {
@@ -89,7 +96,8 @@ export async function uploadFile(io: TransferIo, path: string, bucket: string, k
     const { handle, stats } = await openRegular(path, { follow: o.follow });
     try {
       const first = createHash('sha256');
-      for await (const chunk of handle.createReadStream({ start: 0, autoClose: false, highWaterMark: 1024 * 1024, signal: io.signal }) as AsyncIterable<Buffer>) first.update(chunk);
+      for await (const chunk of handle.createReadStream({ start: 0, autoClose: false, highWaterMark: 1024 * 1024, signal: io.signal }) as AsyncIterable<Buffer>)
+        first.update(chunk);
       const sha256 = first.digest('hex');
       async function* sent(): AsyncGenerator<Buffer> {
         const h = createHash('sha256');
@@ -141,7 +149,12 @@ function asReadable(body: unknown): Readable {
  * place, through folders checked to be real ones inside `root` (never a symbolic link).
  * Any failure removes the temporary file.
  */
-export async function downloadObject(io: TransferIo, bucket: string, objectKey: string, dest: { root: string; key: string; temp: () => Promise<TempArea> }): Promise<number> {
+export async function downloadObject(
+  io: TransferIo,
+  bucket: string,
+  objectKey: string,
+  dest: { root: string; key: string; temp: () => Promise<TempArea> },
+): Promise<number> {
   const temp = (await dest.temp()).file();
   // Checked before a byte moves, and again right before the rename.
   await safeLocalPath(dest.root, dest.key);
@@ -166,13 +179,14 @@ export async function downloadObject(io: TransferIo, bucket: string, objectKey: 
       ...(io.signal ? [{ signal: io.signal }] : []),
     );
     const got = hasher.digest();
-    if (out.ContentLength !== undefined && got.size !== out.ContentLength) throw new Error(`received ${got.size} bytes of ${out.ContentLength}; the download was cut short`);
+    if (out.ContentLength !== undefined && got.size !== out.ContentLength)
+      throw new Error(`received ${got.size} bytes of ${out.ContentLength}; the download was cut short`);
     const sha256 = out.Metadata?.[SHA256_METADATA];
     const etag = parseEtag(out.ETag);
     if (sha256 !== undefined) {
-      if (sha256.toLowerCase() !== got.sha256) throw new Error('the bytes received do not match the object\'s sha256 metadata');
+      if (sha256.toLowerCase() !== got.sha256) throw new Error("the bytes received do not match the object's sha256 metadata");
     } else if (etag && etag.parts === undefined && !KMS.has(String(out.ServerSideEncryption ?? ''))) {
-      if (etag.hex !== got.md5) throw new Error('the bytes received do not match the object\'s ETag (MD5)');
+      if (etag.hex !== got.md5) throw new Error("the bytes received do not match the object's ETag (MD5)");
     }
     const when = out.LastModified ?? new Date();
     await utimes(temp, when, when);

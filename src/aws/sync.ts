@@ -2,7 +2,8 @@ import { InterruptedError } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
 import { forEachBounded, limiter } from '../core/pool.js';
 import { localKeyProblem, type SyncLocation } from '../core/sync-location.js';
-import { checkMaxDelete, summarizePlan, transferOp, type SyncPlan, type SyncTransfer } from '../core/sync-plan.js';
+import { transferOp, type SyncPlan, type SyncTransfer } from '../core/sync-plan.js';
+import { checkMaxDelete, summarizePlan } from '../core/sync-summary.js';
 import type { S3Api } from './clients.js';
 import { copyS3Object } from './sync-copy.js';
 import type { SyncOptions } from './sync-planner.js';
@@ -17,8 +18,6 @@ import { downloadObject, PARTS_IN_FLIGHT, uploadFile, type TransferIo } from './
 // per object; executeSync carries out exactly that plan with `concurrency` transfers at
 // once, and deletes only when every transfer succeeded. Running it again after an
 // interruption resumes: what was done is unchanged by then.
-
-
 
 export interface SyncFailure {
   key: string;
@@ -42,7 +41,8 @@ const messageOf = (err: unknown): string => {
 
 function transferOne(s3: S3Api, plan: SyncPlan, t: SyncTransfer, io: TransferIo, o: SyncOptions, temp: () => Promise<TempArea>): Promise<number> {
   const { source: src, destination: dst } = plan;
-  if (src.kind === 'local' && dst.kind === 's3') return uploadFile(io, localPath(src.dir, t.key), dst.bucket, dst.prefix + t.key, t.size, { follow: plan.followSymlinks !== false });
+  if (src.kind === 'local' && dst.kind === 's3')
+    return uploadFile(io, localPath(src.dir, t.key), dst.bucket, dst.prefix + t.key, t.size, { follow: plan.followSymlinks !== false });
   if (src.kind === 's3' && dst.kind === 'local') {
     // The plan never holds such keys; a hand-made one must not write outside the directory either.
     const problem = localKeyProblem(t.key);
@@ -95,7 +95,12 @@ async function deleteAll(s3: S3Api, plan: SyncPlan, o: SyncOptions): Promise<{ d
       }
     }
   }
-  o.events?.emit({ type: 'step-finished', step, outcome: out.failures.length > 0 ? 'failed' : 'ok', detail: `${out.deleted} deleted${out.failures.length > 0 ? `, ${out.failures.length} failed` : ''}` });
+  o.events?.emit({
+    type: 'step-finished',
+    step,
+    outcome: out.failures.length > 0 ? 'failed' : 'ok',
+    detail: `${out.deleted} deleted${out.failures.length > 0 ? `, ${out.failures.length} failed` : ''}`,
+  });
   return out;
 }
 
@@ -117,7 +122,11 @@ export async function executeSync(s3: S3Api, plan: SyncPlan, o: SyncOptions): Pr
   try {
     return await transferAndDelete(s3, plan, o, temp);
   } finally {
-    if (area) await area.then((a) => a.finish(), () => undefined);
+    if (area)
+      await area.then(
+        (a) => a.finish(),
+        () => undefined,
+      );
   }
 }
 
@@ -131,7 +140,11 @@ async function transferAndDelete(s3: S3Api, plan: SyncPlan, o: SyncOptions, temp
   const large = limiter(Math.floor(o.concurrency / PARTS_IN_FLIGHT));
   const io: TransferIo = { s3, signal: o.signal, onBytes: (n) => progress.bytes(n), large };
   // Keys the plan refused to write are failures of the run: it exits 1 naming them, and deletes nothing.
-  const result: SyncResult = { transferred: { count: 0, bytes: 0 }, deleted: 0, failures: (plan.blocked ?? []).map((b) => ({ key: b.key, op: 'download', message: `not written: ${b.reason}` })) };
+  const result: SyncResult = {
+    transferred: { count: 0, bytes: 0 },
+    deleted: 0,
+    failures: (plan.blocked ?? []).map((b) => ({ key: b.key, op: 'download', message: `not written: ${b.reason}` })),
+  };
   progress.start();
   await forEachBounded(
     plan.transfers,
@@ -156,12 +169,18 @@ async function transferAndDelete(s3: S3Api, plan: SyncPlan, o: SyncOptions, temp
     if (result.failures.length > 0) {
       const n = result.failures.length;
       result.deletesSkipped = `${n} transfer${n === 1 ? '' : 's'} failed, so none of the ${plan.deletes.length} planned deletes was done (a run with errors never deletes)`;
-      o.events?.emit({ type: 'step-finished', step: syncSteps(transferOp(plan.source, plan.destination)).delete, outcome: 'skipped', detail: result.deletesSkipped });
+      o.events?.emit({
+        type: 'step-finished',
+        step: syncSteps(transferOp(plan.source, plan.destination)).delete,
+        outcome: 'skipped',
+        detail: result.deletesSkipped,
+      });
     } else {
       const d = await deleteAll(s3, plan, o);
       result.deleted = d.deleted;
       for (const f of d.failures) result.failures.push(f);
-      if (o.signal?.aborted) throw new InterruptedError(`sync interrupted while deleting (${d.deleted} of ${plan.deletes.length} deleted); run the same sync again to finish`);
+      if (o.signal?.aborted)
+        throw new InterruptedError(`sync interrupted while deleting (${d.deleted} of ${plan.deletes.length} deleted); run the same sync again to finish`);
     }
   }
   return result;

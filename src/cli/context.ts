@@ -103,7 +103,8 @@ function wantsColor(stream: NodeJS.WriteStream, opts: GlobalOptions, env: Proces
 }
 
 /** The terminal's width when stdout is one (tables fit it), else undefined (full width). */
-export const terminalWidth = (ctx: Pick<Context, 'io'>): number | undefined => (ctx.io.stdout.isTTY && ctx.io.stdout.columns ? ctx.io.stdout.columns : undefined);
+export const terminalWidth = (ctx: Pick<Context, 'io'>): number | undefined =>
+  ctx.io.stdout.isTTY && ctx.io.stdout.columns ? ctx.io.stdout.columns : undefined;
 
 /** What every SDK client of this invocation is made with: where, how many tries, which timeouts. */
 export function sdkSettings(ctx: Pick<Context, 'config' | 'target'>) {
@@ -166,9 +167,7 @@ export function createContext(opts: GlobalOptions, io: ProcessIo): Context {
     });
   };
 
-  const progress: ClosableSink = io.stderr.isTTY
-    ? inkProgressSink(io.stderr)
-    : { ...textProgressSink((line) => toStderr(`${line}\n`)), close: async () => {} };
+  const progress: ClosableSink = io.stderr.isTTY ? inkProgressSink(io.stderr) : { ...textProgressSink((line) => toStderr(`${line}\n`)), close: async () => {} };
 
   return {
     io,

@@ -203,9 +203,10 @@ export function planBuild(s: BuildState): BuildPlan {
     register = { action: 'reuse', imageId: s.image.imageId };
   } else if (usable) {
     upload = { action: 'not-needed' };
-    imp = taskPhase(usable.status) === 'completed'
-      ? { action: 'reuse', taskId: usable.taskId, snapshotId: usable.snapshotId! }
-      : { action: 'wait', taskId: usable.taskId };
+    imp =
+      taskPhase(usable.status) === 'completed'
+        ? { action: 'reuse', taskId: usable.taskId, snapshotId: usable.snapshotId! }
+        : { action: 'wait', taskId: usable.taskId };
   } else {
     upload = s.objectKey !== undefined ? { action: 'reuse', key: s.objectKey } : { action: 'upload' };
     const attempt = Math.max(0, ...s.tasks.map(attemptOf)) + 1;
@@ -218,15 +219,20 @@ export function planBuild(s: BuildState): BuildPlan {
 export function describePlan(p: BuildPlan, bucket: string): string[] {
   const url = `s3://${bucket}/${p.sourceS3Key}`;
   const upload =
-    p.upload.action === 'upload' ? `upload: ${url}`
-    : p.upload.action === 'reuse' ? `upload: skipped, s3://${bucket}/${p.upload.key} already holds this image (same sha256)`
-    : 'upload: skipped, not needed (imported already)';
+    p.upload.action === 'upload'
+      ? `upload: ${url}`
+      : p.upload.action === 'reuse'
+        ? `upload: skipped, s3://${bucket}/${p.upload.key} already holds this image (same sha256)`
+        : 'upload: skipped, not needed (imported already)';
   const i = p.import;
   const imp =
-    i.action === 'start' ? `import: ImportSnapshot from ${url} (attempt ${i.attempt})`
-    : i.action === 'wait' ? `import: resume waiting for ${i.taskId}`
-    : i.action === 'reuse' ? `import: skipped, ${i.taskId} already made ${i.snapshotId}`
-    : 'import: skipped, the image is registered';
+    i.action === 'start'
+      ? `import: ImportSnapshot from ${url} (attempt ${i.attempt})`
+      : i.action === 'wait'
+        ? `import: resume waiting for ${i.taskId}`
+        : i.action === 'reuse'
+          ? `import: skipped, ${i.taskId} already made ${i.snapshotId}`
+          : 'import: skipped, the image is registered';
   const reg = p.register.action === 'reuse' ? `register: skipped, ${p.register.imageId} is registered` : `register: RegisterImage ${p.name}`;
   return [upload, imp, reg, `tag: ${p.name} and its root snapshot`];
 }

@@ -17,28 +17,30 @@ export const OVERWRITE_MARKER_KEY = 'claw/unfinished-overwrite.json';
 const iso = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'is not a timestamp');
 const stamp = z.string().refine((s) => parseStamp(s) !== undefined, 'is not a snapshot stamp (YYYY-MM-DD-HH-MM)');
 
-export const overwriteMarkerSchema = z.object({
-  version: z.literal(1),
-  /** The run that wrote it last: recognises our own write when S3's answer to it was lost. */
-  run: z.string().min(1).max(64),
-  /** What the latest attempt was: its command, source and operator. */
-  command: z.enum(['push', 'restore']),
-  source: z.string().min(1).max(2_000),
-  by: z.string().min(1).max(200),
-  /** When the first attempt started (the state before it is `keptAs`). */
-  startedAt: iso,
-  updatedAt: iso,
-  /** The snapshot holding latest/ as it was before the first attempt; null: latest/ was empty. */
-  keptAs: stamp.nullable(),
-  /** false: latest/ is not touched yet (the copy into keptAs may be partial). */
-  keepFinished: z.boolean(),
-  /** Renewed while the run is alive (every MARKER_HEARTBEAT_MS); a marker without it counts from updatedAt. */
-  heartbeatAt: iso.optional(),
-  /** How long after its last heartbeat the run is presumed dead. */
-  leaseSeconds: z.number().int().min(10).max(3600).optional(),
-  /** Written by a run that stopped on an error: no longer live, whatever its heartbeat. */
-  stoppedAt: iso.optional(),
-}).refine((m) => m.keptAs !== null || m.keepFinished, 'keptAs: null needs keepFinished: true (nothing to keep)');
+export const overwriteMarkerSchema = z
+  .object({
+    version: z.literal(1),
+    /** The run that wrote it last: recognises our own write when S3's answer to it was lost. */
+    run: z.string().min(1).max(64),
+    /** What the latest attempt was: its command, source and operator. */
+    command: z.enum(['push', 'restore']),
+    source: z.string().min(1).max(2_000),
+    by: z.string().min(1).max(200),
+    /** When the first attempt started (the state before it is `keptAs`). */
+    startedAt: iso,
+    updatedAt: iso,
+    /** The snapshot holding latest/ as it was before the first attempt; null: latest/ was empty. */
+    keptAs: stamp.nullable(),
+    /** false: latest/ is not touched yet (the copy into keptAs may be partial). */
+    keepFinished: z.boolean(),
+    /** Renewed while the run is alive (every MARKER_HEARTBEAT_MS); a marker without it counts from updatedAt. */
+    heartbeatAt: iso.optional(),
+    /** How long after its last heartbeat the run is presumed dead. */
+    leaseSeconds: z.number().int().min(10).max(3600).optional(),
+    /** Written by a run that stopped on an error: no longer live, whatever its heartbeat. */
+    stoppedAt: iso.optional(),
+  })
+  .refine((m) => m.keptAs !== null || m.keepFinished, 'keptAs: null needs keepFinished: true (nothing to keep)');
 export type OverwriteMarker = z.infer<typeof overwriteMarkerSchema>;
 
 /** A run renews its marker this often while it writes. */
@@ -57,7 +59,8 @@ export function markerLive(m: OverwriteMarker, now: Date): boolean {
 }
 
 /** When a live marker's run is presumed dead, if it stops renewing it. */
-export const markerExpiresAt = (m: OverwriteMarker): Date => new Date(Date.parse(m.heartbeatAt ?? m.updatedAt) + (m.leaseSeconds ?? MARKER_LEASE_SECONDS) * 1000);
+export const markerExpiresAt = (m: OverwriteMarker): Date =>
+  new Date(Date.parse(m.heartbeatAt ?? m.updatedAt) + (m.leaseSeconds ?? MARKER_LEASE_SECONDS) * 1000);
 
 export type MarkerState =
   | { kind: 'none' }
@@ -106,7 +109,9 @@ export interface OverwriteDecision {
 export function decideOverwrite(o: { marker: OverwriteMarker | null; latestHasObjects: boolean; freshStamp: string }): OverwriteDecision {
   const m = o.marker;
   if (m === null) {
-    return o.latestHasObjects ? { keep: { into: o.freshStamp, delete: false }, keptAs: o.freshStamp, earlier: null } : { keep: null, keptAs: null, earlier: null };
+    return o.latestHasObjects
+      ? { keep: { into: o.freshStamp, delete: false }, keptAs: o.freshStamp, earlier: null }
+      : { keep: null, keptAs: null, earlier: null };
   }
   if (m.keepFinished) return { keep: null, keptAs: m.keptAs, earlier: { marker: m, action: 'not-kept-again' } };
   // keptAs is set whenever the keep had not finished (the schema says so). A latest/ emptied
@@ -151,8 +156,13 @@ export const markerHeartbeat = (m: OverwriteMarker, now: Date): OverwriteMarker 
 export const markerStopped = (m: OverwriteMarker, now: Date): OverwriteMarker => ({ ...m, stoppedAt: now.toISOString() });
 
 /** The marker once the keep is done: latest/ is written next. */
-export const markerAfterKeep = (m: OverwriteMarker, decision: OverwriteDecision, now: Date): OverwriteMarker =>
-  ({ ...m, keptAs: decision.keptAs, keepFinished: true, updatedAt: now.toISOString(), heartbeatAt: now.toISOString() });
+export const markerAfterKeep = (m: OverwriteMarker, decision: OverwriteDecision, now: Date): OverwriteMarker => ({
+  ...m,
+  keptAs: decision.keptAs,
+  keepFinished: true,
+  updatedAt: now.toISOString(),
+  heartbeatAt: now.toISOString(),
+});
 
 export const keptPrefix = (m: Pick<OverwriteMarker, 'keptAs'>): string | null => (m.keptAs === null ? null : snapshotPrefix(m.keptAs));
 
@@ -171,7 +181,11 @@ export function unfinishedFix(m: OverwriteMarker, bucketFlag: string): string {
 export function unfinishedOverwrite(state: MarkerState, bucketFlag: string, now: Date = new Date()): UnfinishedOverwrite | null {
   if (state.kind === 'none') return null;
   if (state.kind === 'unreadable') {
-    return { readable: false, reason: state.reason, fix: `look at ${OVERWRITE_MARKER_KEY} and remove it only when no push or restore of latest/ stopped part-way; until then claw backup push and restore refuse to run` };
+    return {
+      readable: false,
+      reason: state.reason,
+      fix: `look at ${OVERWRITE_MARKER_KEY} and remove it only when no push or restore of latest/ stopped part-way; until then claw backup push and restore refuse to run`,
+    };
   }
   const { command, source, by, startedAt, updatedAt, keptAs, keepFinished } = state.marker;
   const live = markerLive(state.marker, now);

@@ -35,7 +35,7 @@ export interface SnapshotVerdict {
 
 export function ordinal(n: number): string {
   const teen = n % 100 >= 11 && n % 100 <= 13;
-  const suffix = teen ? 'th' : ({ 1: 'st', 2: 'nd', 3: 'rd' } as Record<number, string>)[n % 10] ?? 'th';
+  const suffix = teen ? 'th' : (({ 1: 'st', 2: 'nd', 3: 'rd' } as Record<number, string>)[n % 10] ?? 'th');
   return `${n}${suffix}`;
 }
 
@@ -67,16 +67,25 @@ export function retentionVerdicts(stamps: readonly string[], now: Date): Snapsho
   const verdicts = parsed.map(({ stamp, t }): SnapshotVerdict => {
     const ageMs = at - t;
     const base = { stamp, time: new Date(t).toISOString(), ageMs };
-    const keep = (tier: RetentionTier, reason: string, keptBy: SnapshotVerdict['keptBy'] = 'tier'): SnapshotVerdict => ({ ...base, tier, action: 'keep', keptBy, reason: `kept: ${reason}` });
+    const keep = (tier: RetentionTier, reason: string, keptBy: SnapshotVerdict['keptBy'] = 'tier'): SnapshotVerdict => ({
+      ...base,
+      tier,
+      action: 'keep',
+      keptBy,
+      reason: `kept: ${reason}`,
+    });
     const drop = (tier: RetentionTier, reason: string): SnapshotVerdict =>
       // The newest is kept whatever its tier says, and says what the tier would have done.
-      stamp === newest ? keep(tier, `newest snapshot, always kept (else: ${reason})`, 'newest') : { ...base, tier, action: 'delete', keptBy: null, reason: `delete: ${reason}` };
+      stamp === newest
+        ? keep(tier, `newest snapshot, always kept (else: ${reason})`, 'newest')
+        : { ...base, tier, action: 'delete', keptBy: null, reason: `delete: ${reason}` };
     const day = dayOf(stamp);
     const midnight = new Date(t).getUTCHours() === 0;
     /** The 00-hour rule of the day and Friday tiers, with claw's one-a-day fallback. */
     const dailyRule = (tier: 'day' | 'friday', what: string, span: string): SnapshotVerdict => {
       if (midnight) return keep(tier, `taken in the 00 UTC hour of ${what} (${span})`);
-      if (!hasMidnight.has(day) && firstOfDay.get(day) === stamp) return keep(tier, `first of ${what}, which has no 00 UTC snapshot (${span}; claw keeps one)`, 'first-of-day');
+      if (!hasMidnight.has(day) && firstOfDay.get(day) === stamp)
+        return keep(tier, `first of ${what}, which has no 00 UTC snapshot (${span}; claw keeps one)`, 'first-of-day');
       return drop(tier, `not in the 00 UTC hour of ${what} (${span})`);
     };
 

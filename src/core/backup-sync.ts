@@ -18,7 +18,10 @@ export interface BackupSyncStep {
 /** --snapshot must be a real UTC minute, checked before any AWS call. */
 export function checkStamp(stamp: string): string {
   if (parseStamp(stamp) === undefined) {
-    throw new UsageError(`--snapshot ${JSON.stringify(stamp.slice(0, 40))} is not a snapshot time`, 'snapshots are named by UTC YYYY-MM-DD-HH-MM, e.g. --snapshot 2026-11-23-14-00 (claw backup list shows them)');
+    throw new UsageError(
+      `--snapshot ${JSON.stringify(stamp.slice(0, 40))} is not a snapshot time`,
+      'snapshots are named by UTC YYYY-MM-DD-HH-MM, e.g. --snapshot 2026-11-23-14-00 (claw backup list shows them)',
+    );
   }
   return stamp;
 }
@@ -28,7 +31,10 @@ export function requireSnapshot(listing: BackupListing, stamp: string): string {
   checkStamp(stamp);
   if (!listing.snapshots.some((s) => s.stamp === stamp)) {
     const newest = listing.snapshots[0]?.stamp;
-    throw new UsageError(`no snapshot ${stamp} in s3://${listing.bucket}/snapshots/${newest ? ` (the newest is ${newest})` : ' (there are none)'}`, 'claw backup list shows the snapshots');
+    throw new UsageError(
+      `no snapshot ${stamp} in s3://${listing.bucket}/snapshots/${newest ? ` (the newest is ${newest})` : ' (there are none)'}`,
+      'claw backup list shows the snapshots',
+    );
   }
   return stamp;
 }
@@ -66,7 +72,10 @@ export function isEmptySource(plan: SyncPlan): boolean {
 
 export function requireNonEmptySource(plan: SyncPlan): void {
   if (!isEmptySource(plan)) return;
-  throw new UsageError(`${describeLocation(plan.source)} is empty: nothing to sync${plan.deletes.length ? `, and --delete would remove all ${plan.deletes.length} objects at ${describeLocation(plan.destination)}` : ''}`, 'check the source (claw backup list shows the snapshots)');
+  throw new UsageError(
+    `${describeLocation(plan.source)} is empty: nothing to sync${plan.deletes.length ? `, and --delete would remove all ${plan.deletes.length} objects at ${describeLocation(plan.destination)}` : ''}`,
+    'check the source (claw backup list shows the snapshots)',
+  );
 }
 
 /** A restore's source must not be latest/ itself or lie inside it. */
@@ -76,7 +85,10 @@ export function checkRestoreSource(src: SyncLocation, bucket: string): void {
     throw new UsageError(`--from ${describeLocation(src)} overlaps latest/ of the same bucket`, 'restore from a snapshot (--snapshot STAMP) or another prefix');
   }
   if (src.bucket === bucket && SNAPSHOTS_PREFIX.startsWith(src.prefix)) {
-    throw new UsageError(`--from ${describeLocation(src)} holds every snapshot, not one: restoring it would nest them all under latest/`, 'restore one snapshot: --snapshot STAMP (claw backup list shows them)');
+    throw new UsageError(
+      `--from ${describeLocation(src)} holds every snapshot, not one: restoring it would nest them all under latest/`,
+      'restore one snapshot: --snapshot STAMP (claw backup list shows them)',
+    );
   }
 }
 
@@ -87,7 +99,10 @@ export function checkRestoreSource(src: SyncLocation, bucket: string): void {
 export function refuseNestedSnapshots(plan: SyncPlan): void {
   const nested = plan.transfers.find((t) => /^(.+\/)?snapshots\/\d{4}-\d{2}-\d{2}-\d{2}-\d{2}\//.test(t.key));
   if (nested) {
-    throw new UsageError(`--from ${describeLocation(plan.source)} holds snapshots (${nested.key}): restoring it would nest them under latest/`, 'point --from at one snapshot (its snapshots/STAMP/ prefix), or use --snapshot STAMP for this bucket');
+    throw new UsageError(
+      `--from ${describeLocation(plan.source)} holds snapshots (${nested.key}): restoring it would nest them under latest/`,
+      'point --from at one snapshot (its snapshots/STAMP/ prefix), or use --snapshot STAMP for this bucket',
+    );
   }
 }
 

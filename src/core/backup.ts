@@ -1,6 +1,5 @@
 import { RemoteError, UsageError } from './errors.js';
 import { BUCKET_RE, HOSTNAME_RE, INSTANCE_ID_RE } from './patterns.js';
-import type { PollBudget } from './rollout-poll.js';
 
 // The OpenClaw backup bucket, as the host's timer writes it (DESIGN §3):
 //   latest/                        synced (with delete) every 20 minutes
@@ -16,10 +15,6 @@ export const OPENCLAW_TAG = { key: 'app', value: 'openclaw' } as const;
 /** The host's timer interval; latest/ is stale beyond two of them. */
 export const BACKUP_INTERVAL_MS = 20 * 60_000;
 export const STALE_AFTER_MS = 2 * BACKUP_INTERVAL_MS;
-/** A backup takes seconds to minutes: look after 1 s, back off to 15 s, give up after 30 min. */
-export const BACKUP_POLL_BUDGET: PollBudget = { initialMs: 1_000, factor: 2, maxIntervalMs: 15_000, timeoutMs: 30 * 60_000, maxCalls: 150 };
-/** The sandbox's Run Command moves on per read, not with time: poll it quickly. */
-export const SANDBOX_POLL_BUDGET: PollBudget = { initialMs: 50, factor: 2, maxIntervalMs: 250, timeoutMs: 20_000, maxCalls: 150 };
 
 export const STACK_RE = /^[a-z0-9-]{1,40}$/;
 const STAMP_RE = /^(\d{4})-(\d{2})-(\d{2})-(\d{2})-(\d{2})$/;
@@ -29,7 +24,10 @@ const PLACEHOLDER_RE = /\{([^}]*)\}/g;
 /** --stack: lower-case letters, digits and '-', 1 to 40 characters. */
 export function parseStack(raw: string): string {
   if (!STACK_RE.test(raw)) {
-    throw new UsageError(`--stack ${JSON.stringify(raw.length > 60 ? `${raw.slice(0, 60)}...` : raw)} is not a stack name`, "a stack name is 1 to 40 lower-case letters, digits and '-', e.g. --stack lab");
+    throw new UsageError(
+      `--stack ${JSON.stringify(raw.length > 60 ? `${raw.slice(0, 60)}...` : raw)} is not a stack name`,
+      "a stack name is 1 to 40 lower-case letters, digits and '-', e.g. --stack lab",
+    );
   }
   return raw;
 }
@@ -54,14 +52,18 @@ export function patternNeeds(pattern: string): { stack: boolean; account: boolea
 
 /** The AWS account id from STS, checked before it goes into a bucket name. */
 export function parseAccountId(raw: string | undefined): string {
-  if (raw === undefined || !ACCOUNT_RE.test(raw)) throw new RemoteError(`STS GetCallerIdentity answered an account id that is not 12 digits: ${JSON.stringify(raw ?? null)}`);
+  if (raw === undefined || !ACCOUNT_RE.test(raw))
+    throw new RemoteError(`STS GetCallerIdentity answered an account id that is not 12 digits: ${JSON.stringify(raw ?? null)}`);
   return raw;
 }
 
 /** A pattern with {stack} needs --stack: checked before any AWS call. */
 export function requireStack(pattern: string, stack: string | undefined): void {
   if (patternNeeds(pattern).stack && stack === undefined) {
-    throw new UsageError(`--stack is required: backupBucketPattern ${pattern} names one bucket per stack`, 'e.g. --stack lab, or name the bucket with --bucket NAME');
+    throw new UsageError(
+      `--stack is required: backupBucketPattern ${pattern} names one bucket per stack`,
+      'e.g. --stack lab, or name the bucket with --bucket NAME',
+    );
   }
 }
 
@@ -81,7 +83,10 @@ export type BackupTarget = { kind: 'instance-id' | 'name'; value: string };
 export function parseBackupTarget(raw: string): BackupTarget {
   if (INSTANCE_ID_RE.test(raw)) return { kind: 'instance-id', value: raw };
   if (HOSTNAME_RE.test(raw)) return { kind: 'name', value: raw };
-  throw new UsageError(`host ${JSON.stringify(raw.slice(0, 60))} is neither a host name nor an instance id`, "give the instance's Name tag (lower-case letters, digits, '-') or its id (i-...)");
+  throw new UsageError(
+    `host ${JSON.stringify(raw.slice(0, 60))} is neither a host name nor an instance id`,
+    "give the instance's Name tag (lower-case letters, digits, '-') or its id (i-...)",
+  );
 }
 
 // ---- snapshot stamps ----
@@ -123,28 +128,6 @@ export interface SnapshotSummary {
   bytes: number;
   /** The newest LastModified under the prefix (ISO). */
   lastModified: string;
-}
-
-/** What `claw backup now` reports: the host, and the snapshot its run made (if any). */
-export interface BackupNowReport {
-  host: string;
-  instanceId: string;
-  bucket: string;
-  snapshot: SnapshotSummary | null;
-  isNew: boolean;
-  previous: SnapshotSummary | null;
-}
-
-/**
- * Whether `after` (the newest snapshot once a backup ran) is the run's own: a later stamp
- * than the newest before it, or the same minute's snapshot written again (a second backup
- * in one minute copies into the same folder, so its objects are newer).
- */
-export function isNewSnapshot(before: SnapshotSummary | null, after: SnapshotSummary | null): boolean {
-  if (after === null) return false;
-  if (before === null) return true;
-  if (Date.parse(after.time) > Date.parse(before.time)) return true;
-  return after.stamp === before.stamp && Date.parse(after.lastModified) > Date.parse(before.lastModified);
 }
 
 /** Something under snapshots/ that is not `<stamp>/...`: reported, never touched. */
@@ -279,19 +262,4 @@ export function assessStatus(listing: BackupListing, now: Date, unfinishedOverwr
     unparsable: listing.unparsable,
     unfinishedOverwrite,
   };
-}
-
-// ---- the backup unit's outcome (backupCommands() in ssm-script.ts ends with `systemctl show`) ----
-
-export interface BackupUnitOutcome {
-  ok: boolean;
-  result: string | null;
-  exitStatus: number | null;
-}
-
-export function parseBackupUnitOutput(stdout: string): BackupUnitOutcome {
-  const result = /^Result=(.*)$/m.exec(stdout)?.[1]?.trim() ?? null;
-  const status = /^ExecMainStatus=(\d+)\s*$/m.exec(stdout)?.[1];
-  const exitStatus = status === undefined ? null : Number(status);
-  return { ok: result === 'success' && exitStatus === 0, result, exitStatus };
 }

@@ -27,14 +27,34 @@ export interface BundleRules {
 }
 
 export type ViolationKind =
-  | 'missing-agekey' | 'missing-own-token' | 'foreign-token' | 'shared-token' | 'missing-required' | 'excluded-secret'
-  | 'unexpected-entry' | 'unsafe-path' | 'unsorted' | 'duplicate-entry'
-  | 'missing-object' | 'missing-checksum' | 'checksum-mismatch' | 'corrupt-archive';
+  | 'missing-agekey'
+  | 'missing-own-token'
+  | 'foreign-token'
+  | 'shared-token'
+  | 'missing-required'
+  | 'excluded-secret'
+  | 'unexpected-entry'
+  | 'unsafe-path'
+  | 'unsorted'
+  | 'duplicate-entry'
+  | 'missing-object'
+  | 'missing-checksum'
+  | 'checksum-mismatch'
+  | 'corrupt-archive';
 /** One broken rule. `file` is the entry or object at fault: a name, never content. */
-export interface Violation { bundle: BundleKind; kind: ViolationKind; file: string; message: string }
+export interface Violation {
+  bundle: BundleKind;
+  kind: ViolationKind;
+  file: string;
+  message: string;
+}
 
 /** An archive entry as read back: name and type only. */
-export interface EntryName { path: string; type: string; linkname?: string | null | undefined }
+export interface EntryName {
+  path: string;
+  type: string;
+  linkname?: string | null | undefined;
+}
 
 /** `all`, a host, or a comma list of hosts, in registry order for `all` and given order otherwise. */
 export function parseTarget(raw: string, registry: Registry): HostEntry[] {
@@ -161,9 +181,16 @@ export function checkSecretsEntries(host: HostEntry, registry: Registry, rules: 
   const own = `${SECRETS_DIR}${tokenFile(host)}`;
   if (!files.has(tokenFile(host))) out.push({ bundle, kind: 'missing-own-token', file: own, message: `${own} (${host.host}'s own Discord token) is missing` });
   const sharing = registry.hosts.filter((h) => h.host !== host.host && h.discordTokenSecret === host.discordTokenSecret).map((h) => h.host);
-  if (sharing.length) out.push({ bundle, kind: 'shared-token', file: own, message: `${own} is also the token of ${sharing.join(', ')}; each host needs its own` });
+  if (sharing.length)
+    out.push({ bundle, kind: 'shared-token', file: own, message: `${own} is also the token of ${sharing.join(', ')}; each host needs its own` });
   for (const stem of rules.requiredSecrets) {
-    if (!files.has(`${stem}.age`)) out.push({ bundle, kind: 'missing-required', file: `${SECRETS_DIR}${stem}.age`, message: `${SECRETS_DIR}${stem}.age (required by bootstrapRequiredSecrets) is missing` });
+    if (!files.has(`${stem}.age`))
+      out.push({
+        bundle,
+        kind: 'missing-required',
+        file: `${SECRETS_DIR}${stem}.age`,
+        message: `${SECRETS_DIR}${stem}.age (required by bootstrapRequiredSecrets) is missing`,
+      });
   }
   return out;
 }
@@ -187,8 +214,22 @@ export function checkSeedsEntries(registry: Registry, entries: readonly EntryNam
 /** What S3 holds for a bundle: its sha256 metadata and the sha256 of the bytes it really holds. */
 export type RemoteBundle = { exists: false } | { exists: true; sha256: string | undefined; bodySha256: string };
 export type BundleAction = 'create' | 'update' | 'unchanged' | 'refused';
-export interface BundlePlan { bundle: BundleKind; key: string; sha256: string; size: number; remoteSha256: string | null; action: BundleAction; reason: string }
-export interface HostPlan { host: string; prefix: string; action: 'upload' | 'unchanged' | 'refused'; bundles: BundlePlan[]; violations: Violation[] }
+export interface BundlePlan {
+  bundle: BundleKind;
+  key: string;
+  sha256: string;
+  size: number;
+  remoteSha256: string | null;
+  action: BundleAction;
+  reason: string;
+}
+export interface HostPlan {
+  host: string;
+  prefix: string;
+  action: 'upload' | 'unchanged' | 'refused';
+  bundles: BundlePlan[];
+  violations: Violation[];
+}
 
 export const bundleKey = (host: HostEntry, bundle: BundleKind) => `${host.bootstrapPrefix.replace(/\/+$/, '')}/${BUNDLE_FILE[bundle]}`;
 
@@ -213,7 +254,7 @@ export function planHost(
     if (!r.exists) return { ...base, action: 'create', reason: 'not in S3 yet' };
     if (force) return { ...base, action: 'update', reason: 'forced (--force)' };
     if (r.bodySha256 === sha256 && r.sha256 === sha256) return { ...base, action: 'unchanged', reason: 'same sha256' };
-    if (r.bodySha256 !== sha256 && r.sha256 === sha256) return { ...base, action: 'update', reason: 'the object\'s bytes do not match its sha256 metadata' };
+    if (r.bodySha256 !== sha256 && r.sha256 === sha256) return { ...base, action: 'update', reason: "the object's bytes do not match its sha256 metadata" };
     return { ...base, action: 'update', reason: r.sha256 ? 'content changed' : 'the object has no sha256 metadata' };
   });
   const action = violations.length ? 'refused' : bundles.every((b) => b.action === 'unchanged') ? 'unchanged' : 'upload';
@@ -228,15 +269,15 @@ export function planCounts(plans: readonly HostPlan[]): { upload: number; unchan
 
 /** A bundle as downloaded: absent, unreadable, or its entries; checksums of the body and from the metadata. */
 export type Downloaded =
-  | { exists: false }
-  | { exists: true; bodySha256: string; metadataSha256: string | undefined; entries: readonly EntryName[] | { corrupt: string } };
+  { exists: false } | { exists: true; bodySha256: string; metadataSha256: string | undefined; entries: readonly EntryName[] | { corrupt: string } };
 
 /** The verdict on what S3 holds: the object, its checksum, a readable archive, then the content rules. */
 export function checkDownloaded(bundle: BundleKind, key: string, d: Downloaded, rules: (entries: readonly EntryName[]) => Violation[]): Violation[] {
   if (!d.exists) return [{ bundle, kind: 'missing-object', file: key, message: `${key} is not in S3` }];
   const out: Violation[] = [];
   if (d.metadataSha256 === undefined) out.push({ bundle, kind: 'missing-checksum', file: key, message: `${key} has no ${SHA256_METADATA} metadata` });
-  else if (d.metadataSha256 !== d.bodySha256) out.push({ bundle, kind: 'checksum-mismatch', file: key, message: `${key}: the body does not match its ${SHA256_METADATA} metadata` });
+  else if (d.metadataSha256 !== d.bodySha256)
+    out.push({ bundle, kind: 'checksum-mismatch', file: key, message: `${key}: the body does not match its ${SHA256_METADATA} metadata` });
   if ('corrupt' in d.entries) return [...out, { bundle, kind: 'corrupt-archive', file: key, message: `${key} is not a valid zstd tar (${d.entries.corrupt})` }];
   return [...out, ...rules(d.entries)];
 }

@@ -67,7 +67,10 @@ export interface ResolvedConfig {
 
 const fields = {
   region: z.string().regex(REGION_RE, 'is not an AWS region (like eu-central-1)'),
-  profile: z.string().min(1).regex(/^[A-Za-z0-9_.@+-]+$/, 'is not a profile name'),
+  profile: z
+    .string()
+    .min(1)
+    .regex(/^[A-Za-z0-9_.@+-]+$/, 'is not a profile name'),
   endpointUrl: z.url({ protocol: /^https?$/, error: 'is not an http(s) URL' }),
   instanceTag: z.string().regex(TAG_PAIR_RE, 'must be key=value'),
   amiTag: z.string().regex(TAG_PAIR_RE, 'must be key=value'),
@@ -99,9 +102,11 @@ const fields = {
   requestTimeout: z.number().int('must be a whole number of seconds').min(1, 'must be at least 1 (seconds)').max(3600, 'must be at most 3600 (seconds)'),
 } satisfies Record<ConfigKey, z.ZodType>;
 
-const fileSchema = z.strictObject(Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, v.optional()])) as {
-  [K in ConfigKey]: z.ZodOptional<(typeof fields)[K]>;
-});
+const fileSchema = z.strictObject(
+  Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, v.optional()])) as {
+    [K in ConfigKey]: z.ZodOptional<(typeof fields)[K]>;
+  },
+);
 
 export const CONFIG_FILE = 'claw.config.json';
 
@@ -157,7 +162,11 @@ export interface ConfigInputs {
 const NUMERIC_KEYS = new Set<ConfigKey>(['amiKeep', 'lifecycleDays', 'syncConcurrency', 'amiMaxAgeDays', 'maxAttempts', 'connectTimeout', 'requestTimeout']);
 
 function fromEnvString(key: ConfigKey, raw: string): unknown {
-  if (key === 'canaryOrder' || key === 'bootstrapRequiredSecrets' || key === 'spotInstanceTypes' || key === 'doctorStacks') return raw.split(',').map((s) => s.trim()).filter(Boolean);
+  if (key === 'canaryOrder' || key === 'bootstrapRequiredSecrets' || key === 'spotInstanceTypes' || key === 'doctorStacks')
+    return raw
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
   if (NUMERIC_KEYS.has(key)) return /^-?\d+$/.test(raw.trim()) ? Number(raw) : raw;
   return raw;
 }
@@ -167,7 +176,10 @@ function check(key: ConfigKey, value: unknown, origin: string): unknown {
   if (r.success) return r.data;
   const { message } = describeIssue(r.error.issues[0]!);
   const example = DEFAULTS[key] === undefined ? '' : `, e.g. ${Array.isArray(DEFAULTS[key]) ? DEFAULTS[key].join(',') : String(DEFAULTS[key])} (the default)`;
-  throw new UsageError(`${origin}: ${key} ${message} (got ${JSON.stringify(value)})`, `fix ${origin.replace(/^(environment|flag) /, '')}${example}; see "claw config" and the README's configuration reference`);
+  throw new UsageError(
+    `${origin}: ${key} ${message} (got ${JSON.stringify(value)})`,
+    `fix ${origin.replace(/^(environment|flag) /, '')}${example}; see "claw config" and the README's configuration reference`,
+  );
 }
 
 function describeOrigin(v: ResolvedValue): string {

@@ -1,4 +1,4 @@
-import type { DashboardState } from './dashboard-state.js';
+import type { DashboardState } from './dashboard-types.js';
 
 // When the dashboard must draw again although nothing happened: the next moment a
 // time label on screen changes (an age ticking over, a section turning stale, a notice

@@ -1,16 +1,6 @@
 import { nextSortKey } from './dashboard-rows.js';
-import {
-  flash,
-  moveSelection,
-  selectedRow,
-  updateData,
-  withRows,
-  type DashboardState,
-  type Effect,
-  type KeyPress,
-  type Msg,
-  type Step,
-} from './dashboard-state.js';
+import { flash, moveSelection, selectedRow, updateData, withRows } from './dashboard-state.js';
+import { type DashboardState, type Effect, type KeyPress, type Msg, type Step } from './dashboard-types.js';
 
 // What each key does in each view (k9s-like). Pure: returns the next state and the
 // effects for the shell to run. The help view lists the same keys (src/ui/dashboard/help.tsx).
@@ -50,7 +40,14 @@ function startBackup(s: DashboardState): Step {
   if (!row) return step(flash(s, 'no host selected'));
   if (row.kind !== 'backup') {
     const stack = s.backup.value?.stack;
-    return step(flash(s, stack ? `${row.host} has no S3 backup: only the OpenClaw hosts of stack ${stack} do` : `${row.host} has no S3 backup (OpenClaw hosts do: claw tui --stack NAME lists them)`));
+    return step(
+      flash(
+        s,
+        stack
+          ? `${row.host} has no S3 backup: only the OpenClaw hosts of stack ${stack} do`
+          : `${row.host} has no S3 backup (OpenClaw hosts do: claw tui --stack NAME lists them)`,
+      ),
+    );
   }
   if (s.backingUp) return step(flash(s, `a backup of ${s.backingUp} is running already`));
   return step(flash({ ...s, backingUp: row.host }, `backup ${row.host}: starting its backup unit now`), { kind: 'backup', host: row.host });
@@ -76,7 +73,10 @@ function tableKey(s: DashboardState, k: KeyPress): Step {
     case 'b':
       return startBackup(s);
     case 'p':
-      return step({ ...s, mode: { kind: 'spot' }, spot: { status: 'loading', lines: s.spot?.lines ?? [], message: null, at: s.spot?.at ?? null } }, { kind: 'spot' });
+      return step(
+        { ...s, mode: { kind: 'spot' }, spot: { status: 'loading', lines: s.spot?.lines ?? [], message: null, at: s.spot?.at ?? null } },
+        { kind: 'spot' },
+      );
     case 'l':
       return step(s.rollout ? { ...s, mode: { kind: 'rollout' } } : flash(s, 'no deploy in this session yet'));
     case '?':
@@ -161,7 +161,8 @@ export function update(s: DashboardState, msg: Msg): Step {
       return step(k.escape || k.enter || k.input === '?' ? back(s) : s);
     case 'spot':
       if (k.input === 'q') return quit(s);
-      if (k.input === 'r') return step({ ...s, spot: { status: 'loading', lines: s.spot?.lines ?? [], message: null, at: s.spot?.at ?? null } }, { kind: 'spot' });
+      if (k.input === 'r')
+        return step({ ...s, spot: { status: 'loading', lines: s.spot?.lines ?? [], message: null, at: s.spot?.at ?? null } }, { kind: 'spot' });
       return step(k.escape || k.enter || k.input === 'p' ? back(s) : s);
   }
 }

@@ -147,7 +147,9 @@ function backupRow(i: FleetInstance, x: RowExtras, b: NonNullable<RowExtras['bac
     ssm: x.pings?.get(i.instanceId) ?? null,
     backupAt: b.latestAt,
     drift,
-    driftMessages: drift.length ? [fresh === 'empty' ? 'the backup bucket has nothing under latest/' : `latest/ last changed at ${b.latestAt}: more than two 20-minute backup runs ago`] : [],
+    driftMessages: drift.length
+      ? [fresh === 'empty' ? 'the backup bucket has nothing under latest/' : `latest/ last changed at ${b.latestAt}: more than two 20-minute backup runs ago`]
+      : [],
   };
 }
 

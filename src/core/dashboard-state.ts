@@ -1,180 +1,41 @@
 import { buildFleetRows, visibleRows, type FleetRow, type SortKey } from './dashboard-rows.js';
-import { emptySection, finishRefresh, idleClock, mergeSection, startRefresh, type Outcome, type RefreshClock, type Section } from './dashboard-refresh.js';
-import type { ClawEvent } from './events.js';
-import type { FleetInstance, SsmPing, StatusReport } from './fleet.js';
-import type { HistoryRecord } from './history.js';
-import type { LockState } from './lock.js';
-import type { PrunePlan } from './retention.js';
+import { emptySection, finishRefresh, idleClock, mergeSection, startRefresh, type Outcome } from './dashboard-refresh.js';
+import { type DashboardState, type Msg, type PlanStatus, type RefreshResult, type RolloutState, type Step } from './dashboard-types.js';
 
-// The dashboard as one state and the messages that change it. `update` is pure and
+// The dashboard's update (its types: dashboard-types.ts). `update` is pure and
 // returns the effects to run (a refresh, a plan, a deploy...); the Ink shell runs them
 // and feeds their results back as messages. Keys are handled in dashboard-keys.ts.
-
-export interface FleetData {
-  report: StatusReport;
-  /** SSM ping per instance id (registered or not). */
-  pings: Record<string, SsmPing>;
-  /** Tagged AMI ids, newest first. */
-  imageOrder: string[];
-  /** Tags and launch time per instance id, for the detail view. */
-  instances: Record<string, { tags: Record<string, string>; launchTime: string | null }>;
-  /** A part that could not be read without failing the rest (e.g. SSM unavailable). */
-  warnings: string[];
-}
-
-/** With a backup stack (--stack): its OpenClaw hosts and its bucket's latest/. */
-export interface BackupData {
-  stack: string;
-  bucket: string;
-  hosts: FleetInstance[];
-  /** The newest LastModified under latest/ (ISO), null when empty. */
-  latestAt: string | null;
-}
-
-export interface HeadData {
-  rev: string | null;
-  /** Why there is no rev (not a git checkout), or where it came from. */
-  note: string;
-}
-
-/** One refresh: every section read in one batch, each with its own outcome. */
-export interface RefreshResult {
-  fleet: Outcome<FleetData>;
-  retention: Outcome<PrunePlan>;
-  lock: Outcome<LockState>;
-  history: Outcome<HistoryRecord[]>;
-  head: Outcome<HeadData>;
-  /** The account id, asked once (absent once known). */
-  account?: Outcome<string> | undefined;
-  /** Only with a backup stack. */
-  backup?: Outcome<BackupData> | undefined;
-  /** The sandbox's fault injection as this refresh met it (null: off; absent: not the sandbox). */
-  faults?: SandboxFaults | null | undefined;
-}
-
-/** `claw sandbox faults` while on: the header says so. */
-export interface SandboxFaults { rate: number; attempts: number; seed: number }
-
-/** `text` is what the dialog shows (warnings and the plan); `fingerprint` the plan's, which the deploy must match. */
-export type PlanStatus = { status: 'loading' } | { status: 'ready'; text: string; fingerprint: string; sha: string } | { status: 'error'; message: string };
-
-export type Mode =
-  | { kind: 'table' }
-  /** Typing a filter; `before`: the row selected when it started (Esc goes back to it). */
-  | { kind: 'filter'; before: string | null }
-  | { kind: 'detail' }
-  | { kind: 'help' }
-  | { kind: 'rev'; host: string; text: string }
-  | { kind: 'confirm'; host: string; plan: PlanStatus }
-  | { kind: 'rollout' }
-  | { kind: 'spot' };
-
-export interface RolloutState {
-  host: string;
-  sha: string;
-  status: 'running' | 'succeeded' | 'failed' | 'interrupted';
-  /** Progress events as they came, with their time (the view folds them with the progress model). */
-  events: { event: ClawEvent; at: number }[];
-  /** The outcome line, and the result text the deploy printed. */
-  message: string | null;
-  result: string[];
-  startedAt: number;
-  finishedAt: number | null;
-}
-
-export interface SpotState {
-  status: 'loading' | 'ready' | 'error';
-  lines: string[];
-  message: string | null;
-  at: number | null;
-}
-
-export interface DashboardState {
-  intervalMs: number;
-  readonly: boolean;
-  now: number;
-  mode: Mode;
-  selectedKey: string | null;
-  filter: string;
-  sort: SortKey;
-  /** `S`: the sort column's order reversed. */
-  sortReversed: boolean;
-  /** The sandbox's fault injection at the last refresh (null: off, or not the sandbox). */
-  faults: SandboxFaults | null;
-  /** A short notice in the footer until `until`. */
-  flash: { text: string; until: number } | null;
-  /** Rows the table can show at once (set by the view), and the first one shown. */
-  pageSize: number;
-  top: number;
-  fleet: Section<FleetData>;
-  retention: Section<PrunePlan>;
-  lock: Section<LockState>;
-  history: Section<HistoryRecord[]>;
-  head: Section<HeadData>;
-  backup: Section<BackupData>;
-  account: string | null;
-  refresh: RefreshClock;
-  /** Every row from the last good fleet read, and the ones the filter and sort leave. */
-  rows: FleetRow[];
-  visible: FleetRow[];
-  rollout: RolloutState | null;
-  /** Output tails of hosts deployed in this session, by host. */
-  tails: Record<string, string[]>;
-  spot: SpotState | null;
-  /** The host whose backup runs now (one at a time). */
-  backingUp: string | null;
-}
-
-export type Effect =
-  | { kind: 'refresh' }
-  | { kind: 'plan'; host: string; rev: string | undefined }
-  | { kind: 'deploy'; host: string; sha: string; fingerprint: string }
-  | { kind: 'abort-deploy' }
-  | { kind: 'spot' }
-  | { kind: 'backup'; host: string }
-  | { kind: 'quit' };
-
-export interface KeyPress {
-  input: string;
-  up?: boolean;
-  down?: boolean;
-  pageUp?: boolean;
-  pageDown?: boolean;
-  home?: boolean;
-  end?: boolean;
-  enter?: boolean;
-  escape?: boolean;
-  backspace?: boolean;
-  ctrl?: boolean;
-}
-
-export type Msg =
-  | { type: 'key'; key: KeyPress }
-  | { type: 'tick'; now: number }
-  | { type: 'viewport'; pageSize: number }
-  | { type: 'refresh-started'; at: number }
-  | { type: 'refreshed'; at: number; result: RefreshResult }
-  | { type: 'plan-ready'; host: string; text: string; fingerprint: string; sha: string }
-  | { type: 'plan-failed'; host: string; message: string }
-  | { type: 'rollout-event'; event: ClawEvent; at: number }
-  | { type: 'rollout-done'; at: number; status: 'succeeded' | 'failed' | 'interrupted'; message: string; result: string[]; tails: Record<string, string[]> }
-  | { type: 'spot-ready'; at: number; lines: string[] }
-  | { type: 'spot-failed'; at: number; message: string }
-  | { type: 'backup-done'; host: string; text: string }
-  | { type: 'notice'; text: string };
-
-export interface Step {
-  state: DashboardState;
-  effects: Effect[];
-}
 
 export const FLASH_MS = 4_000;
 
 export function initialState(o: { intervalMs: number; readonly: boolean; now: number }): DashboardState {
   return {
-    intervalMs: o.intervalMs, readonly: o.readonly, now: o.now, mode: { kind: 'table' }, selectedKey: null, filter: '', sort: 'host', sortReversed: false, faults: null,
-    flash: null, pageSize: 10, top: 0, fleet: emptySection(), retention: emptySection(), lock: emptySection(), history: emptySection(),
-    head: emptySection(), backup: emptySection(), account: null, refresh: idleClock(), rows: [], visible: [], rollout: null, tails: {}, spot: null, backingUp: null,
+    intervalMs: o.intervalMs,
+    readonly: o.readonly,
+    now: o.now,
+    mode: { kind: 'table' },
+    selectedKey: null,
+    filter: '',
+    sort: 'host',
+    sortReversed: false,
+    faults: null,
+    flash: null,
+    pageSize: 10,
+    top: 0,
+    fleet: emptySection(),
+    retention: emptySection(),
+    lock: emptySection(),
+    history: emptySection(),
+    head: emptySection(),
+    backup: emptySection(),
+    account: null,
+    refresh: idleClock(),
+    rows: [],
+    visible: [],
+    rollout: null,
+    tails: {},
+    spot: null,
+    backingUp: null,
   };
 }
 
@@ -184,7 +45,10 @@ export const selectedRow = (s: DashboardState): FleetRow | undefined => s.visibl
 
 /** Scroll only as far as needed to keep the selected row on screen (no jumping view). */
 export function scrolled(s: DashboardState): DashboardState {
-  const at = Math.max(0, s.visible.findIndex((r) => r.key === s.selectedKey));
+  const at = Math.max(
+    0,
+    s.visible.findIndex((r) => r.key === s.selectedKey),
+  );
   let top = Math.min(s.top, at);
   if (at >= top + s.pageSize) top = at - s.pageSize + 1;
   top = Math.max(0, Math.min(top, s.visible.length - s.pageSize));
@@ -197,7 +61,10 @@ export function withRows(s: DashboardState, rows: FleetRow[], filter: string, so
   let selectedKey = s.selectedKey;
   // Nothing shown (a filter that matches nothing): the selection waits, unchanged, for rows to come back.
   if (visible.length > 0 && !visible.some((r) => r.key === selectedKey)) {
-    const was = Math.max(0, s.visible.findIndex((r) => r.key === selectedKey));
+    const was = Math.max(
+      0,
+      s.visible.findIndex((r) => r.key === selectedKey),
+    );
     selectedKey = visible[Math.min(was, visible.length - 1)]?.key ?? null;
   }
   return scrolled({ ...s, rows, filter, sort, sortReversed, visible, selectedKey });
@@ -206,7 +73,10 @@ export function withRows(s: DashboardState, rows: FleetRow[], filter: string, so
 /** Move the selection by `delta` rows within the visible ones (clamped). */
 export function moveSelection(s: DashboardState, delta: number): DashboardState {
   if (!s.visible.length) return s;
-  const at = Math.max(0, s.visible.findIndex((r) => r.key === s.selectedKey));
+  const at = Math.max(
+    0,
+    s.visible.findIndex((r) => r.key === s.selectedKey),
+  );
   const next = Math.min(s.visible.length - 1, Math.max(0, at + delta));
   return scrolled({ ...s, selectedKey: s.visible[next]!.key });
 }
@@ -258,7 +128,8 @@ export function updateData(s: DashboardState, msg: Exclude<Msg, { type: 'key' }>
     case 'plan-failed': {
       // A plan for a dialog the operator already left is dropped.
       if (s.mode.kind !== 'confirm' || s.mode.host !== msg.host || s.mode.plan.status !== 'loading') return none(s);
-      const plan: PlanStatus = msg.type === 'plan-ready' ? { status: 'ready', text: msg.text, fingerprint: msg.fingerprint, sha: msg.sha } : { status: 'error', message: msg.message };
+      const plan: PlanStatus =
+        msg.type === 'plan-ready' ? { status: 'ready', text: msg.text, fingerprint: msg.fingerprint, sha: msg.sha } : { status: 'error', message: msg.message };
       return none({ ...s, mode: { ...s.mode, plan } });
     }
     case 'rollout-event':

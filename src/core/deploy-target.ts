@@ -98,10 +98,7 @@ export function parseDeployTarget(raw: string | undefined, registry: Registry): 
 /** A bot caller (a host id) may never deploy itself, alone or as part of a list or `all`. */
 export function checkCaller(target: DeployTarget, caller: HostId | undefined): void {
   if (caller !== undefined && target.hosts.includes(caller)) {
-    throw new RefusedError(
-      `a bot may not deploy itself: target includes caller ${caller}`,
-      'deploy this host from an operator account or another bot',
-    );
+    throw new RefusedError(`a bot may not deploy itself: target includes caller ${caller}`, 'deploy this host from an operator account or another bot');
   }
 }
 

@@ -1,4 +1,13 @@
-import { failureReasons, latestOperation, parseExportsInUse, primaryReason, resourcesLastIn, type ExportInUse, type FailureReason, type StackEventInfo } from './stack-events.js';
+import {
+  failureReasons,
+  latestOperation,
+  parseExportsInUse,
+  primaryReason,
+  resourcesLastIn,
+  type ExportInUse,
+  type FailureReason,
+  type StackEventInfo,
+} from './stack-events.js';
 import { classifyExportValue, exportRemedy, type ExportValueKind } from './stack-exports.js';
 import { isStuck, stackPhase, statusAdvice, statusSince, type StackPhase } from './stack-status.js';
 

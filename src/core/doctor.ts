@@ -20,8 +20,19 @@ export const fail = (id: string, summary: string, fix: string): CheckResult => (
 
 /** The groups in the order an operator reads them: who am I, what should be, what is, the local side. */
 export const CHECK_ORDER = [
-  'credentials', 'region', 'registry', 'secrets', 'images-bucket', 'ami',
-  'instances', 'ssm', 'host-amis', 'lock', 'tool', 'repo', 'backup',
+  'credentials',
+  'region',
+  'registry',
+  'secrets',
+  'images-bucket',
+  'ami',
+  'instances',
+  'ssm',
+  'host-amis',
+  'lock',
+  'tool',
+  'repo',
+  'backup',
 ] as const;
 
 const groupOf = (id: string) => id.split(':')[0]!;
@@ -32,7 +43,10 @@ const rank = (id: string) => {
 
 /** Fixed order whatever order the concurrent checks finished in: by group, then as given within a group. */
 export function orderChecks(results: readonly CheckResult[]): CheckResult[] {
-  return results.map((r, i) => ({ r, i })).sort((a, b) => rank(a.r.id) - rank(b.r.id) || a.i - b.i).map(({ r }) => r);
+  return results
+    .map((r, i) => ({ r, i }))
+    .sort((a, b) => rank(a.r.id) - rank(b.r.id) || a.i - b.i)
+    .map(({ r }) => r);
 }
 
 /**

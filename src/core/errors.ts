@@ -51,4 +51,3 @@ export class ToolExit extends ClawError {
     super(`exit status ${exitCode}`);
   }
 }
-

@@ -47,13 +47,7 @@ export interface TaggedImage extends FleetImage {
 
 export type SsmPing = 'online' | 'connection-lost' | 'inactive' | 'not-managed' | 'unknown';
 
-export type DriftKind =
-  | 'missing-instance'
-  | 'multiple-instances'
-  | 'not-running'
-  | 'instance-type'
-  | 'ami-behind'
-  | 'ami-untracked';
+export type DriftKind = 'missing-instance' | 'multiple-instances' | 'not-running' | 'instance-type' | 'ami-behind' | 'ami-untracked';
 
 export interface Drift {
   kind: DriftKind;
@@ -125,8 +119,14 @@ function ping(snapshot: FleetSnapshot, instanceId: string): SsmPing {
 }
 
 const summary = (i: FleetInstance, snapshot: FleetSnapshot): InstanceSummary => ({
-  instanceId: i.instanceId, state: i.state, instanceType: i.instanceType ?? null, availabilityZone: i.availabilityZone ?? null,
-  imageId: i.imageId ?? null, launchTime: i.launchTime ?? null, publicIp: i.publicIp ?? null, ssmPing: ping(snapshot, i.instanceId),
+  instanceId: i.instanceId,
+  state: i.state,
+  instanceType: i.instanceType ?? null,
+  availabilityZone: i.availabilityZone ?? null,
+  imageId: i.imageId ?? null,
+  launchTime: i.launchTime ?? null,
+  publicIp: i.publicIp ?? null,
+  ssmPing: ping(snapshot, i.instanceId),
 });
 
 export function buildStatus(registry: Registry, snapshot: FleetSnapshot): StatusReport {
@@ -144,9 +144,22 @@ export function buildStatus(registry: Registry, snapshot: FleetSnapshot): Status
     if (!inst) {
       drift.push({ kind: 'missing-instance', message: `no instance tagged Name=${entry.host}` });
       return {
-        host: entry.host, instanceId: null, instanceIds: [], instances: [], publicIp: null, state: 'missing', instanceType: null,
-        desiredInstanceType: entry.instanceType, availabilityZone: null, imageId: null, imageIsLatest: null,
-        imagesBehind: null, launchTime: null, rev: null, ssmPing: 'unknown', drift,
+        host: entry.host,
+        instanceId: null,
+        instanceIds: [],
+        instances: [],
+        publicIp: null,
+        state: 'missing',
+        instanceType: null,
+        desiredInstanceType: entry.instanceType,
+        availabilityZone: null,
+        imageId: null,
+        imageIsLatest: null,
+        imagesBehind: null,
+        launchTime: null,
+        rev: null,
+        ssmPing: 'unknown',
+        drift,
       };
     }
     if (mine.length > 1) {
@@ -194,9 +207,15 @@ export function buildStatus(registry: Registry, snapshot: FleetSnapshot): Status
     .filter((i) => i.name === undefined || !registered.has(i.name))
     .sort((a, b) => (a.name ?? '').localeCompare(b.name ?? '') || a.instanceId.localeCompare(b.instanceId))
     .map((i) => ({
-      instanceId: i.instanceId, name: i.name ?? null, state: i.state, instanceType: i.instanceType ?? null,
-      availabilityZone: i.availabilityZone ?? null, imageId: i.imageId ?? null, launchTime: i.launchTime ?? null,
-      publicIp: i.publicIp ?? null, ssmPing: ping(snapshot, i.instanceId),
+      instanceId: i.instanceId,
+      name: i.name ?? null,
+      state: i.state,
+      instanceType: i.instanceType ?? null,
+      availabilityZone: i.availabilityZone ?? null,
+      imageId: i.imageId ?? null,
+      launchTime: i.launchTime ?? null,
+      publicIp: i.publicIp ?? null,
+      ssmPing: ping(snapshot, i.instanceId),
     }));
 
   return { hosts, unregistered, latestImageId: latest };

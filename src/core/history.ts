@@ -77,11 +77,7 @@ export function parseHistoryKey(key: string, prefix = HISTORY_PREFIX): { stamp: 
 
 /** Newest first by finishedAt, then by startedAt, then id (a stable total order). */
 export function compareNewestFirst(a: HistoryRecord, b: HistoryRecord): number {
-  return (
-    Date.parse(b.finishedAt) - Date.parse(a.finishedAt) ||
-    Date.parse(b.startedAt) - Date.parse(a.startedAt) ||
-    (a.id < b.id ? 1 : a.id > b.id ? -1 : 0)
-  );
+  return Date.parse(b.finishedAt) - Date.parse(a.finishedAt) || Date.parse(b.startedAt) - Date.parse(a.startedAt) || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
 }
 
 export function filterHistory(records: readonly HistoryRecord[], o: { host?: string | undefined; limit?: number | undefined } = {}): HistoryRecord[] {

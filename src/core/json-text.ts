@@ -58,7 +58,8 @@ export function tooDeepAt(text: string, max: number): number {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped character
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
     else if (c === 0x7b || c === 0x5b) {
@@ -100,13 +101,21 @@ export function parseJsonText(text: string, file: string, fix: string): unknown 
 }
 
 /** One line for the first zod issue: `path: message`. */
-const EXPECTED: Record<string, string> = { number: 'a number', int: 'a whole number', string: 'text (a string)', boolean: 'true or false', array: 'a list', object: 'an object' };
+const EXPECTED: Record<string, string> = {
+  number: 'a number',
+  int: 'a whole number',
+  string: 'text (a string)',
+  boolean: 'true or false',
+  array: 'a list',
+  object: 'an object',
+};
 
 export function describeIssue(issue: z.core.$ZodIssue): { path: string; message: string } {
   const path = issue.path.map(String).join('.');
   let message = issue.message;
   if (issue.code === 'invalid_type' && /received undefined/.test(issue.message)) message = 'is missing';
-  else if (issue.code === 'invalid_type' && /^Invalid input/.test(issue.message)) message = `must be ${EXPECTED[String(issue.expected)] ?? String(issue.expected)}`;
+  else if (issue.code === 'invalid_type' && /^Invalid input/.test(issue.message))
+    message = `must be ${EXPECTED[String(issue.expected)] ?? String(issue.expected)}`;
   else if (issue.code === 'unrecognized_keys') message = `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
   return { path, message };
 }

@@ -56,8 +56,7 @@ export interface LifecycleRuleLike {
   Transitions?: readonly { Days?: number | undefined; Date?: Date | string | undefined; StorageClass?: string | undefined }[] | undefined;
   NoncurrentVersionExpiration?: { NoncurrentDays?: number | undefined; NewerNoncurrentVersions?: number | undefined } | undefined;
   NoncurrentVersionTransitions?:
-    | readonly { NoncurrentDays?: number | undefined; NewerNoncurrentVersions?: number | undefined; StorageClass?: string | undefined }[]
-    | undefined;
+    readonly { NoncurrentDays?: number | undefined; NewerNoncurrentVersions?: number | undefined; StorageClass?: string | undefined }[] | undefined;
   AbortIncompleteMultipartUpload?: { DaysAfterInitiation?: number | undefined } | undefined;
 }
 

@@ -52,7 +52,6 @@ export interface PruneJournal {
   lock(opts: { command: string; now: Date; warn(line: string): void }): Promise<{ file: string; release(): Promise<void> }>;
 }
 
-
 export type ImageOutcome = 'pruned' | 'already-gone' | 'kept' | 'left-registered';
 export type SnapshotOutcome = 'deleted' | 'already-gone' | 'kept';
 

@@ -58,7 +58,8 @@ function checkPath(path: string, what: string): void {
 }
 
 function checkVar(name: string, key: string): void {
-  if (!TOFU_VAR_RE.test(name)) throw new UsageError(`${key} ${JSON.stringify(name)} is not a tofu variable name`, 'letters, digits, _ and -, starting with a letter or _');
+  if (!TOFU_VAR_RE.test(name))
+    throw new UsageError(`${key} ${JSON.stringify(name)} is not a tofu variable name`, 'letters, digits, _ and -, starting with a letter or _');
 }
 
 /** Every argv of a replace, built only from validated values. */
@@ -114,9 +115,7 @@ export interface PlanReview {
 }
 
 const planDocument = z.object({
-  resource_changes: z
-    .array(z.object({ address: z.string(), mode: z.string().optional(), change: z.object({ actions: z.array(z.string()) }) }))
-    .optional(),
+  resource_changes: z.array(z.object({ address: z.string(), mode: z.string().optional(), change: z.object({ actions: z.array(z.string()) }) })).optional(),
 });
 
 function kindOf(actions: readonly string[]): ChangeKind | undefined {
@@ -136,7 +135,11 @@ function kindOf(actions: readonly string[]): ChangeKind | undefined {
  */
 export function reviewPlan(doc: unknown, plan: Pick<ReplacePlan, 'target'>): PlanReview {
   const parsed = planDocument.safeParse(doc);
-  if (!parsed.success) throw new RemoteError('`tofu show -json` printed a document claw does not understand (no resource_changes list)', 'check the tofu version; nothing was applied');
+  if (!parsed.success)
+    throw new RemoteError(
+      '`tofu show -json` printed a document claw does not understand (no resource_changes list)',
+      'check the tofu version; nothing was applied',
+    );
   const targeted = new Set(plan.target.hosts.map(instanceAddress));
   const changes: PlannedChange[] = [];
   for (const rc of parsed.data.resource_changes ?? []) {
@@ -152,7 +155,9 @@ export function reviewPlan(doc: unknown, plan: Pick<ReplacePlan, 'target'>): Pla
 
 /** One line per change, tofu's own words for the action. */
 export function describeChange(c: PlannedChange): string {
-  const verb = { replace: 'replace (destroy, then create)', create: 'create', update: 'update in place', delete: 'destroy', other: c.actions.join('+') }[c.kind];
+  const verb = { replace: 'replace (destroy, then create)', create: 'create', update: 'update in place', delete: 'destroy', other: c.actions.join('+') }[
+    c.kind
+  ];
   return `${c.address}: ${verb}`;
 }
 

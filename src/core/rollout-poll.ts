@@ -17,7 +17,11 @@ export interface PollBudget {
 
 /** 2s doubling to 30s; a switch may download and build for a while, so 30 minutes. */
 export const DEFAULT_POLL_BUDGET: PollBudget = {
-  initialMs: 2_000, factor: 2, maxIntervalMs: 30_000, timeoutMs: 30 * 60_000, maxCalls: 90,
+  initialMs: 2_000,
+  factor: 2,
+  maxIntervalMs: 30_000,
+  timeoutMs: 30 * 60_000,
+  maxCalls: 90,
 };
 
 export interface PollSchedule {

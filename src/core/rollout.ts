@@ -85,10 +85,19 @@ export type RolloutEvent =
 
 export function initialRolloutState(plan: RolloutPlan): RolloutState {
   const canaries = new Set(plan.canaries);
-  const hosts = plan.batches.flatMap((batch, index) => batch.map((host): HostState => ({
-    host, role: canaries.has(host) ? 'canary' : 'batch', batch: index, status: 'pending',
-    phase: null, startedAt: null, finishedAt: null, lastLine: null, failure: null,
-  })));
+  const hosts = plan.batches.flatMap((batch, index) =>
+    batch.map((host): HostState => ({
+      host,
+      role: canaries.has(host) ? 'canary' : 'batch',
+      batch: index,
+      status: 'pending',
+      phase: null,
+      startedAt: null,
+      finishedAt: null,
+      lastLine: null,
+      failure: null,
+    })),
+  );
   return { plan, hosts, stop: null };
 }
 
@@ -104,9 +113,7 @@ export function nextActions(state: RolloutState): NextActions {
   const running = state.hosts.filter((h) => h.status === 'running').map((h) => h.host);
   // The current batch is the first one not wholly succeeded; the next waits for it.
   const current = state.hosts.find((h) => h.status !== 'succeeded')?.batch;
-  const start = state.stop !== null || current === undefined
-    ? []
-    : state.hosts.filter((h) => h.batch === current && h.status === 'pending').map((h) => h.host);
+  const start = state.stop !== null || current === undefined ? [] : state.hosts.filter((h) => h.batch === current && h.status === 'pending').map((h) => h.host);
   const finished = running.length === 0 && (state.stop !== null || current === undefined);
   return { start, running, finished };
 }
@@ -149,7 +156,10 @@ export function reduceRollout(state: RolloutState, event: RolloutEvent): Rollout
       const timedOut = event.type === 'host-timeout';
       const reason = timedOut ? `timed out after ${Math.round(event.afterMs / 1000)}s` : event.reason;
       const next = update(state, host.host, {
-        status: 'failed', phase: null, finishedAt: at, failure: { reason, outputTail: [...(event.outputTail ?? [])], timedOut },
+        status: 'failed',
+        phase: null,
+        finishedAt: at,
+        failure: { reason, outputTail: [...(event.outputTail ?? [])], timedOut },
       });
       // A failure outranks an earlier interrupt as the reason the rest is skipped.
       return next.stop?.kind === 'failure' ? next : { ...next, stop: { kind: 'failure', host: host.host } };

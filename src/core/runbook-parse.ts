@@ -103,20 +103,34 @@ function checkRules(rb: RawRunbook, file: string, at: Located): void {
   const seen = new Map<string, string>();
   const claim = (id: string, path: Path, what: string) => {
     const prev = seen.get(id);
-    if (prev !== undefined) fail(file, at.at([...path, 'id']), at.describe(path), `id "${id}" is already used by ${prev}; every id in a runbook must be unique`);
+    if (prev !== undefined)
+      fail(file, at.at([...path, 'id']), at.describe(path), `id "${id}" is already used by ${prev}; every id in a runbook must be unique`);
     seen.set(id, what);
   };
   rb.phases.forEach((p, i) => claim(p.id, ['phases', i], `phase ${p.id}`));
   (rb.preflight ?? []).forEach((s, i) => {
     claim(s.id, ['preflight', i], `preflight check ${s.id}`);
-    if (s.kind !== 'check') fail(file, at.at(['preflight', i, 'kind']), at.describe(['preflight', i]), `preflight steps must be checks (kind: check), not ${s.kind}`);
+    if (s.kind !== 'check')
+      fail(file, at.at(['preflight', i, 'kind']), at.describe(['preflight', i]), `preflight steps must be checks (kind: check), not ${s.kind}`);
   });
   rb.phases.forEach((p, i) => {
     p.steps.forEach((s, j) => claim(s.id, ['phases', i, 'steps', j], `step ${s.id}`));
     (p.rollback ?? []).forEach((s, j) => claim(s.id, ['phases', i, 'rollback', j], `rollback step ${s.id}`));
     const hasRollback = (p.rollback ?? []).length > 0;
-    if (p.reversible && !hasRollback) fail(file, at.at(['phases', i, 'reversible']), at.describe(['phases', i]), 'is reversible but has no rollback steps (add them, or set reversible: false)');
-    if (!p.reversible && p.rollback !== undefined) fail(file, at.at(['phases', i], 'rollback'), at.describe(['phases', i]), 'has rollback steps but is not reversible (set reversible: true, or remove them)');
+    if (p.reversible && !hasRollback)
+      fail(
+        file,
+        at.at(['phases', i, 'reversible']),
+        at.describe(['phases', i]),
+        'is reversible but has no rollback steps (add them, or set reversible: false)',
+      );
+    if (!p.reversible && p.rollback !== undefined)
+      fail(
+        file,
+        at.at(['phases', i], 'rollback'),
+        at.describe(['phases', i]),
+        'has rollback steps but is not reversible (set reversible: true, or remove them)',
+      );
   });
 }
 

@@ -6,7 +6,11 @@ import { recordOf, type RunbookState, type StepStatus } from './runbook-state.js
 // The one resume point is derived, never stored apart from the steps: the first forward
 // step (in phase order) that is not done.
 
-export interface Cursor { phase: Phase; step: Step; status: StepStatus }
+export interface Cursor {
+  phase: Phase;
+  step: Step;
+  status: StepStatus;
+}
 
 export function forwardSteps(rb: Runbook): { phase: Phase; step: Step }[] {
   return rb.phases.flatMap((phase) => phase.steps.map((step) => ({ phase, step })));
@@ -36,7 +40,10 @@ export interface RunPlan {
   until?: string;
 }
 
-export interface RunOptions { phase?: string | undefined; until?: string | undefined }
+export interface RunOptions {
+  phase?: string | undefined;
+  until?: string | undefined;
+}
 
 function phaseById(rb: Runbook, id: string, flag: string): Phase {
   const phase = rb.phases.find((p) => p.id === id);
@@ -47,35 +54,57 @@ function phaseById(rb: Runbook, id: string, flag: string): Phase {
 /** The forward steps to run, in order, from the resume point (or within --phase), up to --until. */
 export function planRun(rb: Runbook, state: RunbookState, opts: RunOptions = {}): RunPlan {
   if (state.rollback) {
-    throw new RefusedError(`a rollback of runbook ${rb.name} (to phase ${state.rollback.to}) is unfinished; running forward now could skip what it undid`, 'finish it with `claw migrate rollback`, or start over with --restart');
+    throw new RefusedError(
+      `a rollback of runbook ${rb.name} (to phase ${state.rollback.to}) is unfinished; running forward now could skip what it undid`,
+      'finish it with `claw migrate rollback`, or start over with --restart',
+    );
   }
   const order = forwardSteps(rb);
   const only = opts.phase === undefined ? undefined : phaseById(rb, opts.phase, '--phase');
   let last = order.length - 1;
   if (opts.until !== undefined) {
     const untilPhase = rb.phases.find((p) => p.id === opts.until);
-    const index = untilPhase
-      ? order.findLastIndex((o) => o.phase === untilPhase)
-      : order.findIndex((o) => o.step.id === opts.until);
+    const index = untilPhase ? order.findLastIndex((o) => o.phase === untilPhase) : order.findIndex((o) => o.step.id === opts.until);
     if (index < 0) {
       const rollback = rb.phases.find((p) => p.rollback.some((s) => s.id === opts.until));
-      throw new UsageError(`--until ${opts.until}: no such phase or step${rollback ? ` (it is a rollback step of phase ${rollback.id})` : ''} in runbook ${rb.name}`, 'name a phase id or a forward step id (claw migrate plan lists them)');
+      throw new UsageError(
+        `--until ${opts.until}: no such phase or step${rollback ? ` (it is a rollback step of phase ${rollback.id})` : ''} in runbook ${rb.name}`,
+        'name a phase id or a forward step id (claw migrate plan lists them)',
+      );
     }
     last = index;
   }
   const until = opts.until !== undefined ? { until: opts.until } : {};
   const start = resumePoint(rb, state);
-  if (!start) return { resumeAt: undefined, steps: [], nothing: `runbook ${rb.name} is complete${state.completedAt ? ` (since ${state.completedAt})` : ''}; nothing to do`, ...until };
+  if (!start)
+    return {
+      resumeAt: undefined,
+      steps: [],
+      nothing: `runbook ${rb.name} is complete${state.completedAt ? ` (since ${state.completedAt})` : ''}; nothing to do`,
+      ...until,
+    };
 
   let first = order.findIndex((o) => o.step === start.step);
   if (only) {
     const earlier = start.phase !== only && rb.phases.indexOf(start.phase) < rb.phases.indexOf(only);
     if (earlier) {
-      throw new RefusedError(`phase ${only.id} cannot run yet: phase ${start.phase.id} is not finished (step ${start.step.id} is ${start.status}); phases run in order`, `run phase ${start.phase.id} first, or leave out --phase`);
+      throw new RefusedError(
+        `phase ${only.id} cannot run yet: phase ${start.phase.id} is not finished (step ${start.step.id} is ${start.status}); phases run in order`,
+        `run phase ${start.phase.id} first, or leave out --phase`,
+      );
     }
     first = order.findIndex((o) => o.phase === only && recordOf(state, o.step.id).status !== 'done');
-    if (first < 0) return { resumeAt: undefined, steps: [], nothing: `phase ${only.id} is already done; nothing to do (--restart --phase ${only.id} runs it again)`, ...until };
-    last = Math.min(last, order.findLastIndex((o) => o.phase === only));
+    if (first < 0)
+      return {
+        resumeAt: undefined,
+        steps: [],
+        nothing: `phase ${only.id} is already done; nothing to do (--restart --phase ${only.id} runs it again)`,
+        ...until,
+      };
+    last = Math.min(
+      last,
+      order.findLastIndex((o) => o.phase === only),
+    );
   }
   if (first > last) return { resumeAt: undefined, steps: [], nothing: `--until ${opts.until} is already done; nothing to do`, ...until };
 

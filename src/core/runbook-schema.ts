@@ -16,13 +16,38 @@ const ENV_KEY_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const DURATION_RE = /^(\d+[smhd])+$/;
 const UNIT_MS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
-interface StepBase { id: string; title: string | undefined }
-interface LocalCommand { argv: string[]; cwd: string | undefined; env: Record<string, string> }
-export interface RunStep extends StepBase, LocalCommand { kind: 'run'; timeoutMs: number | undefined }
-export interface CheckStep extends StepBase, LocalCommand { kind: 'check'; timeoutMs: number }
-export interface WaitStep extends StepBase, LocalCommand { kind: 'wait'; intervalMs: number; timeoutMs: number }
-export interface SsmStep extends StepBase { kind: 'ssm'; host: string; commands: string[]; timeoutMs: number }
-export interface ManualStep extends StepBase { kind: 'manual'; instructions: string }
+interface StepBase {
+  id: string;
+  title: string | undefined;
+}
+interface LocalCommand {
+  argv: string[];
+  cwd: string | undefined;
+  env: Record<string, string>;
+}
+export interface RunStep extends StepBase, LocalCommand {
+  kind: 'run';
+  timeoutMs: number | undefined;
+}
+export interface CheckStep extends StepBase, LocalCommand {
+  kind: 'check';
+  timeoutMs: number;
+}
+export interface WaitStep extends StepBase, LocalCommand {
+  kind: 'wait';
+  intervalMs: number;
+  timeoutMs: number;
+}
+export interface SsmStep extends StepBase {
+  kind: 'ssm';
+  host: string;
+  commands: string[];
+  timeoutMs: number;
+}
+export interface ManualStep extends StepBase {
+  kind: 'manual';
+  instructions: string;
+}
 export type Step = RunStep | CheckStep | WaitStep | SsmStep | ManualStep;
 export type CommandStep = RunStep | CheckStep | WaitStep;
 
@@ -65,9 +90,20 @@ const duration = z
 /** The longest timeout or interval a runbook may ask for. */
 export const MAX_DURATION_MS = 24 * 86_400_000;
 
-const text = (what: string) => z.string(msg(`must be ${what}`)).trim().min(1, `must be ${what}`);
-const id = z.string(msg('must be an id')).regex(RUNBOOK_ID_RE, "is not a valid id (letters, digits, '.', '_' and '-', starting with a letter or digit, at most 64)");
-const argv = z.array(z.string(msg('each argument must be a string')).min(1, 'an argument is empty'), msg('must be a list of arguments, like [systemctl, status, sshd] (no shell)')).min(1, 'must name a program');
+const text = (what: string) =>
+  z
+    .string(msg(`must be ${what}`))
+    .trim()
+    .min(1, `must be ${what}`);
+const id = z
+  .string(msg('must be an id'))
+  .regex(RUNBOOK_ID_RE, "is not a valid id (letters, digits, '.', '_' and '-', starting with a letter or digit, at most 64)");
+const argv = z
+  .array(
+    z.string(msg('each argument must be a string')).min(1, 'an argument is empty'),
+    msg('must be a list of arguments, like [systemctl, status, sshd] (no shell)'),
+  )
+  .min(1, 'must name a program');
 const env = z.record(
   z.string().regex(ENV_KEY_RE, 'is not an environment variable name'),
   z.union([z.string(), z.number(), z.boolean()], msg('environment values must be strings')).transform(String),
@@ -84,7 +120,9 @@ const ssmSchema = z.strictObject({
   ...base,
   kind: z.literal('ssm'),
   host: z.string(msg('must be a host of nix/instances.json')).regex(HOSTNAME_RE, 'is not a valid hostname (lower-case letters, digits and -)'),
-  commands: z.array(z.string(msg('each command must be a string')).min(1, 'a command is empty'), msg('must be a list of command lines')).min(1, 'must hold at least one command'),
+  commands: z
+    .array(z.string(msg('each command must be a string')).min(1, 'a command is empty'), msg('must be a list of command lines'))
+    .min(1, 'must hold at least one command'),
   timeout: duration.optional(),
 });
 const manualSchema = z.strictObject({ ...base, kind: z.literal('manual'), instructions: text('the instructions for the operator') });
@@ -102,7 +140,9 @@ const phaseSchema = z.strictObject({
 });
 
 export const runbookSchema = z.strictObject({
-  name: z.string(msg('must be the runbook name')).regex(RUNBOOK_NAME_RE, "is not a valid name (lower-case letters, digits, '.', '_' and '-'; it names a folder)"),
+  name: z
+    .string(msg('must be the runbook name'))
+    .regex(RUNBOOK_NAME_RE, "is not a valid name (lower-case letters, digits, '.', '_' and '-'; it names a folder)"),
   description: text('a description'),
   preflight: z.array(stepSchema, msg('must be a list of check steps')).optional(),
   phases: z.array(phaseSchema, msg('must be a list of phases')).min(1, 'must hold at least one phase'),
@@ -117,7 +157,15 @@ export function toStep(raw: RawStep): Step {
     case 'check':
       return { ...common, kind: 'check', argv: raw.argv, cwd: raw.cwd, env: raw.env ?? {}, timeoutMs: raw.timeout ?? DEFAULTS.checkTimeoutMs };
     case 'wait':
-      return { ...common, kind: 'wait', argv: raw.argv, cwd: raw.cwd, env: raw.env ?? {}, intervalMs: raw.interval ?? DEFAULTS.waitIntervalMs, timeoutMs: raw.timeout ?? DEFAULTS.waitTimeoutMs };
+      return {
+        ...common,
+        kind: 'wait',
+        argv: raw.argv,
+        cwd: raw.cwd,
+        env: raw.env ?? {},
+        intervalMs: raw.interval ?? DEFAULTS.waitIntervalMs,
+        timeoutMs: raw.timeout ?? DEFAULTS.waitTimeoutMs,
+      };
     case 'ssm':
       return { ...common, kind: 'ssm', host: raw.host, commands: raw.commands, timeoutMs: raw.timeout ?? DEFAULTS.ssmTimeoutMs };
     case 'manual':
@@ -142,7 +190,11 @@ export function toRunbook(raw: RawRunbook): Runbook {
 }
 
 /** Every step of the runbook with where it lives. */
-export interface StepPlace { step: Step; phase: Phase | undefined; role: 'preflight' | 'forward' | 'rollback' }
+export interface StepPlace {
+  step: Step;
+  phase: Phase | undefined;
+  role: 'preflight' | 'forward' | 'rollback';
+}
 
 export function allSteps(rb: Runbook): StepPlace[] {
   return [

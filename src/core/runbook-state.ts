@@ -125,7 +125,12 @@ export function fail(state: RunbookState, stepId: string, now: Date, why: { exit
 
 export function interrupt(state: RunbookState, stepId: string, now: Date): RunbookState {
   const prev = recordOf(state, stepId);
-  return put(state, stepId, { status: 'interrupted', attempts: prev.attempts, startedAt: prev.startedAt, finishedAt: now.toISOString(), error: 'interrupted' }, now);
+  return put(
+    state,
+    stepId,
+    { status: 'interrupted', attempts: prev.attempts, startedAt: prev.startedAt, finishedAt: now.toISOString(), error: 'interrupted' },
+    now,
+  );
 }
 
 /** A manual step reached: the run pauses until the operator approves it. */
@@ -138,7 +143,13 @@ export function pause(state: RunbookState, stepId: string, now: Date): RunbookSt
 /** The operator says a manual step is done. */
 export function approve(rb: Runbook, state: RunbookState, stepId: string, now: Date, note: string | undefined): RunbookState {
   const prev = recordOf(state, stepId);
-  const record: StepRecord = { status: 'done', attempts: Math.max(1, prev.attempts), startedAt: prev.startedAt ?? now.toISOString(), finishedAt: now.toISOString(), approvedAt: now.toISOString() };
+  const record: StepRecord = {
+    status: 'done',
+    attempts: Math.max(1, prev.attempts),
+    startedAt: prev.startedAt ?? now.toISOString(),
+    finishedAt: now.toISOString(),
+    approvedAt: now.toISOString(),
+  };
   if (note !== undefined) record.note = note;
   return settle(rb, put(state, stepId, record, now), now);
 }
@@ -208,7 +219,16 @@ export function acceptChanges(rb: Runbook, state: RunbookState, o: { hash: strin
   const phases = Object.fromEntries(Object.entries(state.phases).filter(([id]) => ids.has(id)));
   const rollback = state.rollback && ids.has(state.rollback.to) ? state.rollback : undefined;
   const { rollback: _r, ...rest } = state;
-  const next: RunbookState = { ...rest, ...(rollback ? { rollback } : {}), hash: o.hash, file: o.file, stepHashes: hashes, steps, phases, updatedAt: o.now.toISOString() };
+  const next: RunbookState = {
+    ...rest,
+    ...(rollback ? { rollback } : {}),
+    hash: o.hash,
+    file: o.file,
+    stepHashes: hashes,
+    steps,
+    phases,
+    updatedAt: o.now.toISOString(),
+  };
   return settle(rb, next, o.now);
 }
 

@@ -11,7 +11,12 @@ export function shellWords(words: readonly string[]): string {
 }
 
 function ms(n: number): string {
-  const units: [number, string][] = [[86_400_000, 'd'], [3_600_000, 'h'], [60_000, 'm'], [1_000, 's']];
+  const units: [number, string][] = [
+    [86_400_000, 'd'],
+    [3_600_000, 'h'],
+    [60_000, 'm'],
+    [1_000, 's'],
+  ];
   let left = n;
   let out = '';
   for (const [size, unit] of units) {
@@ -38,9 +43,27 @@ export function stepSummary(step: Step): string {
   }
 }
 
-export interface StepDefView { id: string; kind: Step['kind']; title: string | null; summary: string }
-export interface PhaseDefView { id: string; title: string; reversible: boolean; disruptive: boolean; steps: StepDefView[]; rollback: StepDefView[] }
-export interface RunbookView { name: string; description: string; file: string; preflight: StepDefView[]; phases: PhaseDefView[] }
+export interface StepDefView {
+  id: string;
+  kind: Step['kind'];
+  title: string | null;
+  summary: string;
+}
+export interface PhaseDefView {
+  id: string;
+  title: string;
+  reversible: boolean;
+  disruptive: boolean;
+  steps: StepDefView[];
+  rollback: StepDefView[];
+}
+export interface RunbookView {
+  name: string;
+  description: string;
+  file: string;
+  preflight: StepDefView[];
+  phases: PhaseDefView[];
+}
 
 const stepDef = (s: Step): StepDefView => ({ id: s.id, kind: s.kind, title: s.title ?? null, summary: stepSummary(s) });
 
@@ -50,11 +73,22 @@ export function runbookView(rb: Runbook, file: string): RunbookView {
     description: rb.description,
     file,
     preflight: rb.preflight.map(stepDef),
-    phases: rb.phases.map((p) => ({ id: p.id, title: p.title, reversible: p.reversible, disruptive: p.disruptive, steps: p.steps.map(stepDef), rollback: p.rollback.map(stepDef) })),
+    phases: rb.phases.map((p) => ({
+      id: p.id,
+      title: p.title,
+      reversible: p.reversible,
+      disruptive: p.disruptive,
+      steps: p.steps.map(stepDef),
+      rollback: p.rollback.map(stepDef),
+    })),
   };
 }
 
-export interface PlannedStepView extends StepDefView { phase: string; status: StepStatus; confirm: boolean }
+export interface PlannedStepView extends StepDefView {
+  phase: string;
+  status: StepStatus;
+  confirm: boolean;
+}
 export interface RunPlanView {
   resumeAt: { phase: string; step: string; status: StepStatus } | null;
   steps: PlannedStepView[];
@@ -79,7 +113,14 @@ export interface RollbackPlanView {
 export function rollbackPlanView(plan: RollbackPlan): RollbackPlanView {
   return {
     to: plan.to.id,
-    phases: plan.phases.map((p) => ({ id: p.phase.id, title: p.phase.title, progress: p.progress, forced: p.forced, disruptive: p.phase.disruptive, steps: p.steps.map((c) => ({ ...stepDef(c.step), status: c.status })) })),
+    phases: plan.phases.map((p) => ({
+      id: p.phase.id,
+      title: p.phase.title,
+      progress: p.progress,
+      forced: p.forced,
+      disruptive: p.phase.disruptive,
+      steps: p.steps.map((c) => ({ ...stepDef(c.step), status: c.status })),
+    })),
   };
 }
 
@@ -96,7 +137,17 @@ export interface StepStateView extends StepDefView {
 }
 
 export type PhaseStatus = 'pending' | 'running' | 'done' | 'rolled-back' | 'rolling-back';
-export interface PhaseStateView { id: string; title: string; reversible: boolean; disruptive: boolean; status: PhaseStatus; completedAt: string | null; rolledBackAt: string | null; steps: StepStateView[]; rollback: StepStateView[] }
+export interface PhaseStateView {
+  id: string;
+  title: string;
+  reversible: boolean;
+  disruptive: boolean;
+  status: PhaseStatus;
+  completedAt: string | null;
+  rolledBackAt: string | null;
+  steps: StepStateView[];
+  rollback: StepStateView[];
+}
 
 export interface StatusView {
   name: string;

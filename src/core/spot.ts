@@ -65,7 +65,14 @@ export function parseSortKey(raw: string | undefined): SortKey {
 
 /** Instance type names from flags (each may be a comma list), checked strictly, duplicates dropped. */
 export function parseInstanceTypes(raw: readonly string[]): string[] {
-  const names = [...new Set(raw.flatMap((r) => r.split(',')).map((s) => s.trim()).filter((s) => s !== ''))];
+  const names = [
+    ...new Set(
+      raw
+        .flatMap((r) => r.split(','))
+        .map((s) => s.trim())
+        .filter((s) => s !== ''),
+    ),
+  ];
   if (names.length === 0) throw new UsageError('--instance-types: no instance type given');
   const bad = names.find((n) => n.length > 64 || !INSTANCE_TYPE_RE.test(n));
   if (bad !== undefined) throw new UsageError(`--instance-types ${JSON.stringify(bad)}: not an instance type name`, 'like t4g.small or m8g.large');
@@ -208,7 +215,17 @@ export function toCsv(rows: readonly SpotRow[], withHistory: boolean): string {
   const header = ['Region', 'AZ', 'InstanceType', 'VCpus', 'MemoryMiB', 'PriceUSD/hr', 'PriceUSD/mo', 'Cheapest', 'Timestamp'];
   if (withHistory) header.push('MinUSD/hr', 'MeanUSD/hr', 'MaxUSD/hr');
   const lines = rows.map((r) => {
-    const cells = [r.region, r.availabilityZone, r.instanceType, String(r.vcpus), String(r.memoryMiB), r.pricePerHour.toFixed(6), r.pricePerMonth.toFixed(2), r.cheapest ? 'yes' : 'no', r.timestamp];
+    const cells = [
+      r.region,
+      r.availabilityZone,
+      r.instanceType,
+      String(r.vcpus),
+      String(r.memoryMiB),
+      r.pricePerHour.toFixed(6),
+      r.pricePerMonth.toFixed(2),
+      r.cheapest ? 'yes' : 'no',
+      r.timestamp,
+    ];
     if (withHistory) cells.push(opt6(r.history?.min), opt6(r.history?.mean), opt6(r.history?.max));
     return cells.map(csvCell).join(',');
   });

@@ -83,17 +83,8 @@ export const TEMPLATES = {
     `echo '${NIXOS_VERSION_MARKER}'`,
     'nixos-version --json 2>/dev/null || true',
   ],
-  backup: [
-    'set -eu',
-    'systemctl start openclaw-s3-backup.service',
-    'systemctl show -p Result,ExecMainStatus openclaw-s3-backup.service',
-  ],
-  restore: [
-    'set -eu',
-    'systemctl start openclaw-s3-restore.service',
-    'systemctl restart openclaw.service',
-    'systemctl is-active openclaw.service',
-  ],
+  backup: ['set -eu', 'systemctl start openclaw-s3-backup.service', 'systemctl show -p Result,ExecMainStatus openclaw-s3-backup.service'],
+  restore: ['set -eu', 'systemctl start openclaw-s3-restore.service', 'systemctl restart openclaw.service', 'systemctl is-active openclaw.service'],
 } as const;
 export type CommandKind = keyof typeof TEMPLATES;
 
@@ -111,7 +102,11 @@ export function asFlakeBase(raw: string): FlakeBase {
   return raw as FlakeBase;
 }
 
-export interface SwitchTarget { host: HostId; rev: FullSha; flakeBase: FlakeBase }
+export interface SwitchTarget {
+  host: HostId;
+  rev: FullSha;
+  flakeBase: FlakeBase;
+}
 
 export function unitName(rev: FullSha): string {
   return `claw-switch-${asFullSha(rev)}`;
@@ -160,16 +155,24 @@ export function ssmComment(kind: CommandKind, host: HostId, rev: FullSha): strin
 
 // ---- parsers of stdout (at most SSM_OUTPUT_LIMIT chars, possibly cut mid-line) ----
 
+// eslint-disable-next-line no-control-regex
+const ANSI_RE = /\x1b\[[0-9;?]*[A-Za-z]/g;
+// eslint-disable-next-line no-control-regex
+const CONTROL_RE = /[\x00-\x08\x0b-\x1f\x7f]/g;
+
 /** Host text made safe to print: no control characters (ANSI included), bounded. */
 export function cleanLine(line: string, max = 400): string {
-  // eslint-disable-next-line no-control-regex
-  const s = line.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '').trimEnd();
+  const s = line.replace(ANSI_RE, '').replace(CONTROL_RE, '').trimEnd();
   return s.length > max ? `${s.slice(0, max)}...` : s;
 }
 
 /** The last `n` non-empty lines, cleaned. */
 export function tailLines(text: string, n: number): string[] {
-  return text.split(/\r?\n/).map((l) => cleanLine(l)).filter((l) => l.trim() !== '').slice(-n);
+  return text
+    .split(/\r?\n/)
+    .map((l) => cleanLine(l))
+    .filter((l) => l.trim() !== '')
+    .slice(-n);
 }
 
 export type SwitchStart = { status: 'started' | 'already-running' | 'unknown' } | { status: 'busy'; other: string };
@@ -217,19 +220,33 @@ export function parsePollOutput(stdout: string): UnitPoll {
   if (['activating', 'deactivating', 'reloading'].includes(activeState) || (activeState === 'active' && subState === 'running')) return done('running');
   const ok = result === 'success' && exitStatus === 0;
   if (ok && (activeState === 'active' || activeState === 'inactive')) return done('succeeded');
-  const why = activeState === 'inactive' && result === 'success' ? 'was stopped before it finished' : `failed (result ${result ?? '?'}, exit status ${exitStatus ?? '?'})`;
+  const why =
+    activeState === 'inactive' && result === 'success'
+      ? 'was stopped before it finished'
+      : `failed (result ${result ?? '?'}, exit status ${exitStatus ?? '?'})`;
   return done('failed', `nixos-rebuild switch ${why}`);
 }
 
-export interface HealthCheck { healthy: boolean; state: string }
+export interface HealthCheck {
+  healthy: boolean;
+  state: string;
+}
 
 /** `systemctl is-active` prints one word: only `active` is healthy. */
 export function parseHealthOutput(stdout: string): HealthCheck {
-  const state = cleanLine(stdout.split('\n').find((l) => l.trim() !== '')?.trim() ?? '', 40) || 'unknown';
+  const state =
+    cleanLine(
+      stdout
+        .split('\n')
+        .find((l) => l.trim() !== '')
+        ?.trim() ?? '',
+      40,
+    ) || 'unknown';
   return { healthy: state === 'active', state };
 }
 
-export type RevisionCheck = { status: 'equal'; source: RevisionSource } | { status: 'mismatch'; actual: string; source: RevisionSource } | { status: 'missing' };
+export type RevisionCheck =
+  { status: 'equal'; source: RevisionSource } | { status: 'mismatch'; actual: string; source: RevisionSource } | { status: 'missing' };
 /** Where the running revision was read: the file, or `nixos-version --json` when the file was empty or absent. */
 export type RevisionSource = 'file' | 'nixos-version';
 

@@ -44,7 +44,8 @@ export interface FailureReason {
 }
 
 /** Reasons that say nothing about a failure: the start of an operation, a resource that was only cancelled because another failed. */
-const NOISE = /^(User Initiated|Resource (creation|update|deletion) (Initiated|cancelled)|Requested update requires the creation of a new physical resource; hence creating one\.)$/;
+const NOISE =
+  /^(User Initiated|Resource (creation|update|deletion) (Initiated|cancelled)|Requested update requires the creation of a new physical resource; hence creating one\.)$/;
 const ROLLBACK_STARTS = new Set(['ROLLBACK_IN_PROGRESS', 'UPDATE_ROLLBACK_IN_PROGRESS', 'IMPORT_ROLLBACK_IN_PROGRESS']);
 
 /**
@@ -78,7 +79,10 @@ export function primaryReason(reasons: readonly FailureReason[], stackName: stri
 export function resourcesLastIn(operation: readonly StackEventInfo[], stackName: string, status: string): string[] {
   const latest = new Map<string, string>();
   for (const e of operation) if (!isOwnEvent(e, stackName) && !latest.has(e.logicalId)) latest.set(e.logicalId, e.status);
-  return [...latest].filter(([, s]) => s === status).map(([id]) => id).sort();
+  return [...latest]
+    .filter(([, s]) => s === status)
+    .map(([id]) => id)
+    .sort();
 }
 
 export interface ExportInUse {

@@ -19,7 +19,8 @@ export interface ExportValue {
   stable: string;
 }
 
-const SSM = 'an SSM parameter holding the current value, read by the consumer at deploy time ({{resolve:ssm:<name>}}, or a CDK StringParameter.valueForStringParameter)';
+const SSM =
+  'an SSM parameter holding the current value, read by the consumer at deploy time ({{resolve:ssm:<name>}}, or a CDK StringParameter.valueForStringParameter)';
 
 const TASK_DEF_RE = /^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:task-definition\/([A-Za-z0-9_-]+):(\d+)$/;
 const AMI_RE = /^ami-(?:[0-9a-f]{8}|[0-9a-f]{17})$/;
@@ -41,7 +42,13 @@ export function classifyExportValue(value: string): ExportValue {
     };
   }
   if (AMI_RE.test(value)) {
-    return { kind: 'ami-id', noun: 'an AMI id', why: 'a new one every image build', perDeploy: true, stable: `${SSM.replace('the current value', 'the current AMI id')}; for an AMI, a parameter of type AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>` };
+    return {
+      kind: 'ami-id',
+      noun: 'an AMI id',
+      why: 'a new one every image build',
+      perDeploy: true,
+      stable: `${SSM.replace('the current value', 'the current AMI id')}; for an AMI, a parameter of type AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>`,
+    };
   }
   const fn = LAMBDA_VERSION_RE.exec(value);
   if (fn) {
@@ -55,10 +62,22 @@ export function classifyExportValue(value: string): ExportValue {
     };
   }
   if (DIGEST_RE.test(value)) {
-    return { kind: 'image-digest', noun: 'a container image digest', why: 'a new one every build', perDeploy: true, stable: `the repository URI with a fixed tag, or ${SSM}` };
+    return {
+      kind: 'image-digest',
+      noun: 'a container image digest',
+      why: 'a new one every build',
+      perDeploy: true,
+      stable: `the repository URI with a fixed tag, or ${SSM}`,
+    };
   }
   if (VERSIONED_RE.test(value)) {
-    return { kind: 'versioned', noun: 'a versioned value', why: 'it carries a revision number or a build stamp', perDeploy: true, stable: `a name without the version, or ${SSM}` };
+    return {
+      kind: 'versioned',
+      noun: 'a versioned value',
+      why: 'it carries a revision number or a build stamp',
+      perDeploy: true,
+      stable: `a name without the version, or ${SSM}`,
+    };
   }
   return { kind: 'other', noun: 'a plain value', why: 'not one that changes every deploy', perDeploy: false, stable: SSM };
 }

@@ -97,9 +97,17 @@ export function statusAdvice(stack: string, status: string, failedResources: rea
     case 'UPDATE_ROLLBACK_COMPLETE':
       return { meaning: 'the last update failed and was rolled back; the stack runs its previous template', steps: [], retry };
     case 'ROLLBACK_COMPLETE':
-      return { meaning: 'the stack failed to create and was rolled back; it can only be deleted', steps: [`delete it: ${cfn} delete-stack --stack-name ${stack}`], retry: 'fix the cause and deploy it again' };
+      return {
+        meaning: 'the stack failed to create and was rolled back; it can only be deleted',
+        steps: [`delete it: ${cfn} delete-stack --stack-name ${stack}`],
+        retry: 'fix the cause and deploy it again',
+      };
     case 'IMPORT_ROLLBACK_COMPLETE':
-      return { meaning: 'a resource import failed and was rolled back; the stack runs its previous template', steps: [], retry: 'fix the import (template and resource identifiers) and import again' };
+      return {
+        meaning: 'a resource import failed and was rolled back; the stack runs its previous template',
+        steps: [],
+        retry: 'fix the import (template and resource identifiers) and import again',
+      };
     case 'UPDATE_ROLLBACK_FAILED':
       return {
         meaning: 'an update failed and so did its rollback; the stack cannot be updated until the rollback finishes',
@@ -127,7 +135,9 @@ export function statusAdvice(stack: string, status: string, failedResources: rea
     case 'IMPORT_ROLLBACK_FAILED':
       return {
         meaning: 'a resource import failed and its rollback failed too',
-        steps: ['fix the resources that could not be rolled back, then retry the rollback from the CloudFormation console; if it cannot continue, AWS Support can'],
+        steps: [
+          'fix the resources that could not be rolled back, then retry the rollback from the CloudFormation console; if it cannot continue, AWS Support can',
+        ],
         retry: null,
       };
     case 'CREATE_FAILED':
@@ -140,7 +150,11 @@ export function statusAdvice(stack: string, status: string, failedResources: rea
     default: {
       const phase = stackPhase(status);
       if (phase === 'rolling-back') {
-        return { meaning: 'the last operation failed and is being rolled back now', steps: ['wait for the rollback to end (it cannot be stopped), then run claw doctor stacks again'], retry: null };
+        return {
+          meaning: 'the last operation failed and is being rolled back now',
+          steps: ['wait for the rollback to end (it cannot be stopped), then run claw doctor stacks again'],
+          retry: null,
+        };
       }
       if (phase === 'in-progress') {
         const look = 'look at the newest events for the resource it waits on (an ECS service that never stabilises holds an update for up to 3 hours)';

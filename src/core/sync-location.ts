@@ -22,13 +22,19 @@ export function parseS3Url(url: string): SyncLocation {
   const bucket = slash < 0 ? rest : rest.slice(0, slash);
   const raw = slash < 0 ? '' : rest.slice(slash + 1);
   if (!BUCKET_RE.test(bucket) || bucket.includes('..')) {
-    throw new UsageError(`"${bucket}" in ${url} is not a valid S3 bucket name`, 'bucket names are 3-63 characters of a-z, 0-9, "." and "-", starting and ending with a letter or digit');
+    throw new UsageError(
+      `"${bucket}" in ${url} is not a valid S3 bucket name`,
+      'bucket names are 3-63 characters of a-z, 0-9, "." and "-", starting and ending with a letter or digit',
+    );
   }
   if (raw === '') return { kind: 's3', bucket, prefix: '' };
   const trimmed = raw.endsWith('/') ? raw.slice(0, -1) : raw;
   const segments = trimmed.split('/');
   if (!S3_PREFIX_RE.test(trimmed) || segments.some((s) => s === '' || s === '.' || s === '..')) {
-    throw new UsageError(`"${raw}" in ${url} is not a prefix claw syncs`, 'use letters, digits, ".", "_", "-" and "/" between non-empty names, e.g. s3://my-backups/snapshots/2026-01-01-00-00/');
+    throw new UsageError(
+      `"${raw}" in ${url} is not a prefix claw syncs`,
+      'use letters, digits, ".", "_", "-" and "/" between non-empty names, e.g. s3://my-backups/snapshots/2026-01-01-00-00/',
+    );
   }
   return { kind: 's3', bucket, prefix: `${trimmed}/` };
 }

@@ -7,7 +7,12 @@ import { RefusedError } from '../core/errors.js';
 // killed): it is taken over, and the operator is told. A lock from another host is never
 // judged from here.
 
-export interface LockInfo { pid: number; host: string; startedAt: string; command: string }
+export interface LockInfo {
+  pid: number;
+  host: string;
+  startedAt: string;
+  command: string;
+}
 
 export interface HeldLock {
   file: string;
@@ -49,7 +54,8 @@ export function groupAlive(pgid: number): boolean {
 function parseInfo(text: string): LockInfo | undefined {
   try {
     const v = JSON.parse(text) as Partial<LockInfo>;
-    if (typeof v.pid === 'number' && typeof v.host === 'string' && typeof v.startedAt === 'string') return { pid: v.pid, host: v.host, startedAt: v.startedAt, command: String(v.command ?? '?') };
+    if (typeof v.pid === 'number' && typeof v.host === 'string' && typeof v.startedAt === 'string')
+      return { pid: v.pid, host: v.host, startedAt: v.startedAt, command: String(v.command ?? '?') };
   } catch {
     // torn or foreign: handled by the caller
   }
@@ -114,7 +120,12 @@ export async function acquireFileLock(file: string, opts: LockOptions): Promise<
     if (held === undefined) continue;
     const info = parseInfo(held);
     if (!info) {
-      const age = Date.now() - (await stat(file).then((s) => s.mtimeMs, () => Date.now()));
+      const age =
+        Date.now() -
+        (await stat(file).then(
+          (s) => s.mtimeMs,
+          () => Date.now(),
+        ));
       if (age < UNREADABLE_GRACE_MS) throw new RefusedError(`${file} is being taken by another claw`, 'try again in a moment');
       opts.warn(`removing an unreadable lock file ${file} (left by a claw killed while taking it)`);
       if (await takeOver(file, held)) continue;

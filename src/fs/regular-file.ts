@@ -19,7 +19,10 @@ export function fileKind(st: Stats): string {
 }
 
 export class NotRegularFileError extends Error {
-  constructor(readonly path: string, readonly kind: string) {
+  constructor(
+    readonly path: string,
+    readonly kind: string,
+  ) {
     super(`${path} is ${kind}, not a regular file`);
     this.name = 'NotRegularFileError';
   }

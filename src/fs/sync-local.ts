@@ -134,7 +134,9 @@ export async function hashFile(path: string, size: number, partSizes: readonly n
   const { handle } = await openRegular(path, { follow: o.follow });
   try {
     if (size <= READ_WHOLE) hasher.update(await handle.readFile());
-    else for await (const chunk of handle.createReadStream({ start: 0, autoClose: false, highWaterMark: 1024 * 1024 }) as AsyncIterable<Buffer>) hasher.update(chunk);
+    else
+      for await (const chunk of handle.createReadStream({ start: 0, autoClose: false, highWaterMark: 1024 * 1024 }) as AsyncIterable<Buffer>)
+        hasher.update(chunk);
   } finally {
     await handle.close();
   }

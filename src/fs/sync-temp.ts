@@ -28,7 +28,11 @@ export type TempState =
   | { kind: 'ours'; stale: string[]; others: number }
   | { kind: 'foreign'; why: string };
 
-interface Owner { pid: number; host: string; startedAt: string }
+interface Owner {
+  pid: number;
+  host: string;
+  startedAt: string;
+}
 
 const codeOf = (err: unknown) => (err as NodeJS.ErrnoException).code;
 
@@ -83,7 +87,10 @@ export async function inspectTemp(root: string, o: { hostname?: string; isAlive?
 
 /** The refusal for a `.claw-tmp` that is not claw's. */
 export const foreignTemp = (root: string, why: string) =>
-  new RefusedError(`${join(root, TEMP_DIR)} is not claw's temporary folder (${why}); claw will not write into it or remove it`, `move ${join(root, TEMP_DIR)} elsewhere, then run the pull again`);
+  new RefusedError(
+    `${join(root, TEMP_DIR)} is not claw's temporary folder (${why}); claw will not write into it or remove it`,
+    `move ${join(root, TEMP_DIR)} elsewhere, then run the pull again`,
+  );
 
 export interface TempArea {
   /** A new temporary file path inside this run's folder. */

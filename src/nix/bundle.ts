@@ -116,7 +116,8 @@ export function zstdFramesComplete(buf: Uint8Array): boolean {
   while (at < buf.byteLength) {
     if (at + 8 > buf.byteLength) return false;
     const magic = view.getUint32(at, true);
-    if ((magic & 0xfffffff0) === 0x184d2a50) { // skippable frame: magic, size, data
+    if ((magic & 0xfffffff0) === 0x184d2a50) {
+      // skippable frame: magic, size, data
       at += 8 + view.getUint32(at + 4, true);
       continue;
     }
@@ -190,7 +191,10 @@ export async function readRepoSecrets(root: string): Promise<SecretSet> {
   try {
     names = await readdir(dir);
   } catch (err) {
-    throw new UsageError(`${SECRETS_PATH}: cannot read (${(err as NodeJS.ErrnoException).code ?? 'error'})`, 'run from the clawdinators repo (or --repo DIR), or use --from-s3');
+    throw new UsageError(
+      `${SECRETS_PATH}: cannot read (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+      'run from the clawdinators repo (or --repo DIR), or use --from-s3',
+    );
   }
   const files = new Map<string, Uint8Array>();
   for (const name of names.sort(comparePaths)) {
@@ -209,7 +213,10 @@ export async function readRepoSeeds(root: string): Promise<TarFile[]> {
     try {
       names = await readdir(join(base, rel));
     } catch (err) {
-      throw new UsageError(`${join(SEEDS_PATH, rel)}: cannot read (${(err as NodeJS.ErrnoException).code ?? 'error'})`, 'the repo seeds bundle is built from repo-seeds/ in the repo');
+      throw new UsageError(
+        `${join(SEEDS_PATH, rel)}: cannot read (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+        'the repo seeds bundle is built from repo-seeds/ in the repo',
+      );
     }
     for (const name of names) {
       const path = rel ? `${rel}/${name}` : name;

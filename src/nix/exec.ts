@@ -56,11 +56,11 @@ export class ExecError extends RemoteError {
 /** The binary is not on PATH (ENOENT). */
 export class ToolMissingError extends ClawError {
   readonly exitCode = 1;
-  constructor(readonly tool: string, pkg?: string) {
-    super(
-      `\`${tool}\` not found on PATH`,
-      pkg ? `install it, e.g. \`sudo apt-get install ${pkg}\`` : `install ${tool} and make sure it is on PATH`,
-    );
+  constructor(
+    readonly tool: string,
+    pkg?: string,
+  ) {
+    super(`\`${tool}\` not found on PATH`, pkg ? `install it, e.g. \`sudo apt-get install ${pkg}\`` : `install ${tool} and make sure it is on PATH`);
   }
 }
 
@@ -80,7 +80,10 @@ export function tail(text: string, lines = TAIL_LINES): string {
 
 /** The line worth showing: the first `error:` line, else the last non-empty one. */
 export function keyLine(stderr: string): string | undefined {
-  const lines = stripAnsi(stderr).split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = stripAnsi(stderr)
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   const line = lines.find((l) => /^(error|fatal):/i.test(l)) ?? lines.at(-1);
   return line && line.length > 240 ? `${line.slice(0, 239)}…` : line;
 }
@@ -105,10 +108,22 @@ export async function run(cmd: string, args: readonly string[], opts: RunOptions
     timeout: opts.timeoutMs,
     ...(opts.input === undefined ? { stdin: 'ignore' as const } : { input: opts.input }),
     ...(opts.onStderrLine && {
-      stderr: ['pipe', function* (line: unknown) { opts.onStderrLine!(String(line)); yield line; }] as const,
+      stderr: [
+        'pipe',
+        function* (line: unknown) {
+          opts.onStderrLine!(String(line));
+          yield line;
+        },
+      ] as const,
     }),
     ...(opts.onStdoutLine && {
-      stdout: ['pipe', function* (line: unknown) { opts.onStdoutLine!(String(line)); yield line; }] as const,
+      stdout: [
+        'pipe',
+        function* (line: unknown) {
+          opts.onStdoutLine!(String(line));
+          yield line;
+        },
+      ] as const,
     }),
     stripFinalNewline: true,
   });
@@ -158,10 +173,25 @@ type ExecaSync = typeof ExecaSyncFn;
 export function runSync(cmd: string, args: readonly string[], opts: Pick<RunOptions, 'cwd' | 'env' | 'log'> = {}): string {
   // Loaded here, not at start-up (Node 22 requires an ES module synchronously).
   const { execaSync } = createRequire(import.meta.url)('execa') as { execaSync: ExecaSync };
-  const result = execaSync(cmd, [...args], { shell: false, reject: false, cwd: opts.cwd, env: opts.env, extendEnv: true, stdin: 'ignore', stripFinalNewline: true });
+  const result = execaSync(cmd, [...args], {
+    shell: false,
+    reject: false,
+    cwd: opts.cwd,
+    env: opts.env,
+    extendEnv: true,
+    stdin: 'ignore',
+    stripFinalNewline: true,
+  });
   opts.log?.(`exec ${displayCommand(cmd, args)} (${result.failed ? (result.exitCode ?? result.code ?? 'failed') : 'exit 0'})`);
   if (!result.failed) return String(result.stdout);
   if (result.code === 'ENOENT') throw new ToolMissingError(cmd);
   const stderr = String(result.stderr ?? '');
-  throw new ExecError(`\`${cmd}\` failed${result.exitCode !== undefined ? ` with exit code ${result.exitCode}` : ''}: ${keyLine(stderr) ?? ''}`, displayCommand(cmd, args), result.exitCode, result.signal, tail(stderr), stderr);
+  throw new ExecError(
+    `\`${cmd}\` failed${result.exitCode !== undefined ? ` with exit code ${result.exitCode}` : ''}: ${keyLine(stderr) ?? ''}`,
+    displayCommand(cmd, args),
+    result.exitCode,
+    result.signal,
+    tail(stderr),
+    stderr,
+  );
 }

@@ -173,7 +173,10 @@ export async function checkImageFile(path: string, format?: ImageFormat): Promis
   if (st.size === 0) throw new UsageError(`--image ${path}: the file is empty`);
   const detected = formatOfFile(path);
   if (format === undefined && detected === undefined) {
-    throw new UsageError(`--image ${path}: cannot tell the image format from the extension`, `pass --format raw|vhd|vmdk (extensions ${extensionsOf(undefined)})`);
+    throw new UsageError(
+      `--image ${path}: cannot tell the image format from the extension`,
+      `pass --format raw|vhd|vmdk (extensions ${extensionsOf(undefined)})`,
+    );
   }
   if (format !== undefined && detected !== undefined && detected !== format) {
     throw new UsageError(`--image ${path}: the extension says ${detected}, --format says ${format}`, `rename the file or pass --format ${detected}`);

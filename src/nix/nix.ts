@@ -56,12 +56,7 @@ export function flakeRef(repoDir: string): string {
 }
 
 /** Evaluate `nixosConfigurations.<host>.<attrPath>` to JSON. */
-export async function evalHostJson(
-  repoDir: string,
-  host: string,
-  attrPath: readonly string[],
-  opts: NixOptions = {},
-): Promise<unknown> {
+export async function evalHostJson(repoDir: string, host: string, attrPath: readonly string[], opts: NixOptions = {}): Promise<unknown> {
   if (!HOSTNAME_RE.test(host)) throw new UsageError(`invalid host name ${JSON.stringify(host)}`);
   const bad = attrPath.find((a) => !ATTR_RE.test(a));
   if (bad !== undefined || attrPath.length === 0) throw new UsageError(`invalid nix attribute path ${JSON.stringify(attrPath)}`);

@@ -57,10 +57,7 @@ export function loadRegistry(repo: RepoInfo, cwd: string): Registry {
 
 export function requireRepo(repo: RepoInfo | undefined): RepoInfo {
   if (!repo) {
-    throw new UsageError(
-      `not in a clawdinators repo: no ${REGISTRY_PATH} here or in any parent folder`,
-      'cd into the repo, pass --repo DIR, or try --sandbox',
-    );
+    throw new UsageError(`not in a clawdinators repo: no ${REGISTRY_PATH} here or in any parent folder`, 'cd into the repo, pass --repo DIR, or try --sandbox');
   }
   return repo;
 }

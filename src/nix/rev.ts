@@ -53,7 +53,11 @@ export interface ResolvedRev {
  * is accepted and the remote cannot be checked (`remote.checked` false: the caller
  * decides). Inside one, a rev that no branch or tag of `remote` contains is refused.
  */
-export async function resolveRev(repoDir: string, input: RevInput | undefined, opts: GitOptions & { remote?: string; flag?: '--rev' | '--to' } = {}): Promise<ResolvedRev> {
+export async function resolveRev(
+  repoDir: string,
+  input: RevInput | undefined,
+  opts: GitOptions & { remote?: string; flag?: '--rev' | '--to' } = {},
+): Promise<ResolvedRev> {
   const asked = input === undefined ? 'HEAD' : input.kind === 'sha' ? input.sha : input.name;
   const flag = opts.flag ?? '--rev';
   if (!(await isCheckoutRoot(repoDir, opts))) {
@@ -73,9 +77,15 @@ export async function resolveRev(repoDir: string, input: RevInput | undefined, o
     listing = (await git(repoDir, ['ls-remote', '--quiet', '--heads', '--tags', remote], opts)).stdout;
   } catch (err) {
     if (!(err instanceof ExecError)) throw err;
-    throw new RefusedError(`cannot list git remote ${remote} of ${repoDir}, so rev ${target} cannot be checked: ${err.message}`, `the hosts fetch the rev from the remote; add it (git remote add ${remote} URL) or check the network`);
+    throw new RefusedError(
+      `cannot list git remote ${remote} of ${repoDir}, so rev ${target} cannot be checked: ${err.message}`,
+      `the hosts fetch the rev from the remote; add it (git remote add ${remote} URL) or check the network`,
+    );
   }
-  const tips = listing.split('\n').map((l) => l.split('\t')).filter((p): p is [string, string] => p.length === 2 && FULL_SHA_RE.test(p[0]!));
+  const tips = listing
+    .split('\n')
+    .map((l) => l.split('\t'))
+    .filter((p): p is [string, string] => p.length === 2 && FULL_SHA_RE.test(p[0]!));
   const direct = tips.find(([tip]) => tip === target);
   if (direct) return { sha: target, asked, remote: { checked: true, name: remote, ref: direct[1].replace(/\^\{\}$/, '') } };
   for (const [tip, ref] of tips) {
@@ -87,7 +97,10 @@ export async function resolveRev(repoDir: string, input: RevInput | undefined, o
       if (!(err instanceof ExecError)) throw err;
     }
   }
-  throw new RefusedError(`rev ${target}${asked !== target ? ` (${asked})` : ''} is not on the remote ${remote}: no branch or tag there contains it`, `push it first (git push ${remote} ...): the hosts fetch the rev from the remote`);
+  throw new RefusedError(
+    `rev ${target}${asked !== target ? ` (${asked})` : ''} is not on the remote ${remote}: no branch or tag there contains it`,
+    `push it first (git push ${remote} ...): the hosts fetch the rev from the remote`,
+  );
 }
 
 /**

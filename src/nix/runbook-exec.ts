@@ -74,13 +74,14 @@ async function attempt(input: LocalStepInput, timeoutMs: number | undefined): Pr
     if (err instanceof ToolMissingError) return { ok: false, exitCode: 127, error: err.message };
     if (err instanceof ExecError) {
       const code = err.childExitCode;
-      const why = code !== undefined && !/timed out/.test(err.message)
-        ? `exit code ${code}`
-        : /timed out/.test(err.message)
-          ? `timed out after ${formatMs(timeoutMs ?? 0)}`
-          : err.signal
-            ? `killed by ${err.signal}`
-            : err.message;
+      const why =
+        code !== undefined && !/timed out/.test(err.message)
+          ? `exit code ${code}`
+          : /timed out/.test(err.message)
+            ? `timed out after ${formatMs(timeoutMs ?? 0)}`
+            : err.signal
+              ? `killed by ${err.signal}`
+              : err.message;
       return { ok: false, exitCode: /timed out/.test(err.message) ? undefined : code, error: why };
     }
     if (err instanceof ClawError) return { ok: false, error: err.message };

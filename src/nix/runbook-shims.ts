@@ -22,7 +22,11 @@ export const SANDBOX_SHIMS = ['tofu', 'aws', 'ssh'] as const;
 /** A path as one sh word: single-quoted, its own quotes escaped; nothing that could end a line. */
 function shWord(path: string): string {
   // eslint-disable-next-line no-control-regex
-  if (/[\x00-\x1f\x7f]/.test(path)) throw new UsageError(`cannot write a runbook shim for ${JSON.stringify(path)}: it holds a control character`, 'use a CLAW_HOME and a claw location without control characters');
+  if (/[\x00-\x1f\x7f]/.test(path))
+    throw new UsageError(
+      `cannot write a runbook shim for ${JSON.stringify(path)}: it holds a control character`,
+      'use a CLAW_HOME and a claw location without control characters',
+    );
   return `'${path.replaceAll("'", "'\\''")}'`;
 }
 
@@ -37,7 +41,10 @@ export async function writeShims(dir: string, opts: ShimOptions): Promise<string
   for (const [name, line] of Object.entries(scripts)) {
     const file = join(dir, name);
     const tmp = `${file}.tmp-${process.pid}`;
-    await writeFile(tmp, `#!/bin/sh\n# written by claw migrate run: ${name} in a runbook step${opts.sandbox && name !== 'claw' ? ", simulated against the sandbox" : ''}\n${line}\n`);
+    await writeFile(
+      tmp,
+      `#!/bin/sh\n# written by claw migrate run: ${name} in a runbook step${opts.sandbox && name !== 'claw' ? ', simulated against the sandbox' : ''}\n${line}\n`,
+    );
     await chmod(tmp, 0o755);
     await rename(tmp, file);
   }

@@ -67,7 +67,10 @@ export function runbookStore(runbookFile: string, name: string, home: string, op
       try {
         raw = await readJsonFile(stateFile);
       } catch (err) {
-        throw new UsageError(`${stateFile}: cannot read the runbook state (${(err as Error).message.split('\n')[0]})`, 'inspect it; move it away to start the runbook over');
+        throw new UsageError(
+          `${stateFile}: cannot read the runbook state (${(err as Error).message.split('\n')[0]})`,
+          'inspect it; move it away to start the runbook over',
+        );
       }
       if (raw === undefined) return undefined;
       const parsed = stateSchema.safeParse(raw);

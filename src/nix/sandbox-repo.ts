@@ -20,9 +20,15 @@ export const sandboxRemoteDir = (home: string) => join(home, 'sandbox', 'remote.
 // The commit is the same everywhere (fixed author, dates; no config, hooks or signing of
 // the operator's): the same sample gives the same SHA, and two first runs at once agree.
 const GIT_ENV = {
-  GIT_AUTHOR_NAME: 'claw sandbox', GIT_AUTHOR_EMAIL: 'sandbox@claw.invalid', GIT_COMMITTER_NAME: 'claw sandbox', GIT_COMMITTER_EMAIL: 'sandbox@claw.invalid',
-  GIT_AUTHOR_DATE: '2026-01-01T00:00:00Z', GIT_COMMITTER_DATE: '2026-01-01T00:00:00Z',
-  GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1', GIT_TERMINAL_PROMPT: '0',
+  GIT_AUTHOR_NAME: 'claw sandbox',
+  GIT_AUTHOR_EMAIL: 'sandbox@claw.invalid',
+  GIT_COMMITTER_NAME: 'claw sandbox',
+  GIT_COMMITTER_EMAIL: 'sandbox@claw.invalid',
+  GIT_AUTHOR_DATE: '2026-01-01T00:00:00Z',
+  GIT_COMMITTER_DATE: '2026-01-01T00:00:00Z',
+  GIT_CONFIG_GLOBAL: '/dev/null',
+  GIT_CONFIG_NOSYSTEM: '1',
+  GIT_TERMINAL_PROMPT: '0',
 };
 
 /** Move `from` to `to` unless `to` is already there (another claw made it first): then `from` goes. */
@@ -85,7 +91,10 @@ function seed(home: string, fixture: string): void {
   try {
     const git = (cwd: string, ...args: string[]) => runSync('git', args, { cwd, env: GIT_ENV });
     const commit = (date: string, message: string, ...more: string[]) =>
-      runSync('git', ['-c', 'commit.gpgsign=false', 'commit', '--quiet', '--no-verify', ...more, '-m', message], { cwd: work, env: { ...GIT_ENV, GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date } });
+      runSync('git', ['-c', 'commit.gpgsign=false', 'commit', '--quiet', '--no-verify', ...more, '-m', message], {
+        cwd: work,
+        env: { ...GIT_ENV, GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date },
+      });
     cpSync(fixture, work, { recursive: true });
     git(dir, 'init', '--quiet', '--bare', '--initial-branch=main', bare);
     git(work, 'init', '--quiet', '--initial-branch=main');

@@ -64,7 +64,13 @@ export function tofuEnv(env: Readonly<Record<string, string | undefined>>, opts:
 
 /** tofu's error box (`╷ │ Error: ... ╵`) unwrapped: the first `Error:` line, else the last line. */
 export function tofuKeyLine(lines: readonly string[]): string | undefined {
-  const clean = lines.map((l) => stripAnsi(l).replace(/^[│╷╵]\s?/, '').trim()).filter(Boolean);
+  const clean = lines
+    .map((l) =>
+      stripAnsi(l)
+        .replace(/^[│╷╵]\s?/, '')
+        .trim(),
+    )
+    .filter(Boolean);
   const line = clean.find((l) => /^Error:/.test(l)) ?? clean.at(-1);
   return line && line.length > 240 ? `${line.slice(0, 239)}…` : line;
 }

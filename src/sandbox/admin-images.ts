@@ -65,7 +65,12 @@ export function createImageAdmin(world: SandboxWorld): ImageAdmin {
       } else {
         snapshotId = newId('snap');
         state.snapshots.push({
-          snapshotId, ownerId, volumeSize, startTime: created.toISOString(), state: 'completed', tags: { ...opts.snapshotTags },
+          snapshotId,
+          ownerId,
+          volumeSize,
+          startTime: created.toISOString(),
+          state: 'completed',
+          tags: { ...opts.snapshotTags },
         });
       }
       state.images.push({

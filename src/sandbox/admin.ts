@@ -3,15 +3,7 @@ import { createHostAdmin, type HostAdmin } from './admin-hosts.js';
 import { createImageAdmin, type ImageAdmin } from './admin-images.js';
 import { etagOf, newId, syntheticEtag } from './ids.js';
 import { generatedEtag } from './s3-content.js';
-import type {
-  InstanceStateName,
-  InstanceTypeRecord,
-  ManagedInstanceRecord,
-  ObjectRecord,
-  PingStatusName,
-  SandboxState,
-  SpotPriceRecord,
-} from './state.js';
+import type { InstanceStateName, InstanceTypeRecord, ManagedInstanceRecord, ObjectRecord, PingStatusName, SandboxState, SpotPriceRecord } from './state.js';
 import { liveState, type SandboxWorld } from './world.js';
 
 // Operations on the simulated account that claw itself never calls (the account's

@@ -5,7 +5,11 @@ import type { AwsClients } from '../aws/clients.js';
 // output shape. Anything else says it is not simulated (exit 252, the CLI's usage
 // status) rather than pretend; the real CLI is never run, so no real account is touched.
 
-export interface CliOutcome { stdout: string; stderr: string; code: number }
+export interface CliOutcome {
+  stdout: string;
+  stderr: string;
+  code: number;
+}
 
 /** Global options that take a value, which the simulation accepts and ignores. */
 const VALUED = new Set(['--region', '--profile', '--output', '--endpoint-url', '--query', '--cli-read-timeout', '--cli-connect-timeout']);

@@ -26,7 +26,10 @@ const PAGE = 100;
 
 const validation = (message: string) => awsError('ValidationError', message);
 
-const byString = <T>(key: (t: T) => string) => (a: T, b: T) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
+const byString =
+  <T>(key: (t: T) => string) =>
+  (a: T, b: T) =>
+    key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0;
 
 /** The cursor in `token`, or the AWS error for a token of another request. */
 function cursorOf(op: string, fp: string, token: string | undefined): string | undefined {

@@ -103,8 +103,12 @@ function advance(state: SandboxState, t: ImportTaskRecord, now: Date): void {
 
 function sameRequest(t: ImportTaskRecord, n: Omit<ImportTaskRecord, 'importTaskId' | 'step' | 'status' | 'diskImageSize' | 'createdAt' | 'tags'>): boolean {
   return (
-    t.format === n.format && t.s3Bucket === n.s3Bucket && t.s3Key === n.s3Key && t.roleName === n.roleName &&
-    t.description === n.description && t.diskDescription === n.diskDescription
+    t.format === n.format &&
+    t.s3Bucket === n.s3Bucket &&
+    t.s3Key === n.s3Key &&
+    t.roleName === n.roleName &&
+    t.description === n.description &&
+    t.diskDescription === n.diskDescription
   );
 }
 
@@ -149,8 +153,7 @@ export function importOps(world: SandboxWorld): Pick<Ec2Api, 'importSnapshot' | 
       if (!b) throw awsError('InvalidParameter', `S3 bucket does not exist: s3://${bucket}/`);
       const object = b.objects.find((o) => o.key === key);
       const tags = taskTags(input.TagSpecifications);
-      const failure: ImportFailure | undefined =
-        state.importFailures.shift() ?? (object ? undefined : { status: 'deleted', message: MISSING_OBJECT_MESSAGE });
+      const failure: ImportFailure | undefined = state.importFailures.shift() ?? (object ? undefined : { status: 'deleted', message: MISSING_OBJECT_MESSAGE });
       const task: ImportTaskRecord = {
         importTaskId: newId('import-snap'),
         ...request,

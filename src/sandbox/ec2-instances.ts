@@ -73,7 +73,12 @@ export function instanceOps(world: SandboxWorld): Pick<Ec2Api, 'describeInstance
           r = { ReservationId: i.reservationId, OwnerId: state.accountId, Groups: [], Instances: [] };
           reservations.set(i.reservationId, r);
         }
-        r.Instances!.push(toInstance(i, state.images.find((img) => img.imageId === i.imageId)));
+        r.Instances!.push(
+          toInstance(
+            i,
+            state.images.find((img) => img.imageId === i.imageId),
+          ),
+        );
       }
       return {
         $metadata: okMetadata(),

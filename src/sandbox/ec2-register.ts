@@ -76,8 +76,15 @@ export function registerOps(world: SandboxWorld): Pick<Ec2Api, 'registerImage'> 
   return {
     async registerImage(input: RegisterImageCommandInput): Promise<RegisterImageCommandOutput> {
       rejectUnsupported(OP, input, [
-        'Name', 'Description', 'Architecture', 'RootDeviceName', 'BlockDeviceMappings',
-        'VirtualizationType', 'EnaSupport', 'BootMode', 'TagSpecifications',
+        'Name',
+        'Description',
+        'Architecture',
+        'RootDeviceName',
+        'BlockDeviceMappings',
+        'VirtualizationType',
+        'EnaSupport',
+        'BootMode',
+        'TagSpecifications',
       ]);
       const { state } = world;
       const name = input.Name;

@@ -6,16 +6,7 @@ import type {
   Snapshot,
 } from '@aws-sdk/client-ec2';
 import type { Ec2Api } from '../aws/clients.js';
-import {
-  byId,
-  checkMaxResults,
-  cursorFrom,
-  missingParameter,
-  SNAPSHOT_ID_RE,
-  snapshotMalformed,
-  snapshotNotFound,
-  tagList,
-} from './ec2-common.js';
+import { byId, checkMaxResults, cursorFrom, missingParameter, SNAPSHOT_ID_RE, snapshotMalformed, snapshotNotFound, tagList } from './ec2-common.js';
 import { awsError, okMetadata, rejectUnsupported } from './errors.js';
 import { compileFilters, type FilterSpec } from './filters.js';
 import { encodeToken, pageAfter } from './paging.js';

@@ -67,7 +67,8 @@ function toSpotPrice(p: SpotPriceRecord): SpotPrice {
 
 const seriesKey = (p: SpotPriceRecord) => `${p.instanceType}|${p.availabilityZone}|${p.productDescription}`;
 /** Sorts newest first, then by AZ, type and product: the paging cursor. */
-const cursorKey = (p: SpotPriceRecord) => `${String(9e15 - Date.parse(p.timestamp)).padStart(16, '0')}|${p.availabilityZone}|${p.instanceType}|${p.productDescription}`;
+const cursorKey = (p: SpotPriceRecord) =>
+  `${String(9e15 - Date.parse(p.timestamp)).padStart(16, '0')}|${p.availabilityZone}|${p.instanceType}|${p.productDescription}`;
 
 function timeParam(value: Date | undefined, name: string): number | undefined {
   if (value === undefined) return undefined;

@@ -1,16 +1,7 @@
 import type { CreateTagsCommandInput, CreateTagsCommandOutput, DeleteTagsCommandInput, DeleteTagsCommandOutput } from '@aws-sdk/client-ec2';
 import type { Ec2Api } from '../aws/clients.js';
 import { AMI_ID_RE, INSTANCE_ID_RE } from '../core/patterns.js';
-import {
-  checkTagLimit,
-  checkTags,
-  imageNotFound,
-  instanceNotFound,
-  missingParameter,
-  RESOURCE_ID_RE,
-  SNAPSHOT_ID_RE,
-  snapshotNotFound,
-} from './ec2-common.js';
+import { checkTagLimit, checkTags, imageNotFound, instanceNotFound, missingParameter, RESOURCE_ID_RE, SNAPSHOT_ID_RE, snapshotNotFound } from './ec2-common.js';
 import { visibleImages } from './ec2-images.js';
 import { awsError, okMetadata, rejectUnsupported } from './errors.js';
 import { SandboxUnsupportedError } from '../core/errors.js';
@@ -78,9 +69,10 @@ export function tagOps(world: SandboxWorld): Pick<Ec2Api, 'createTags' | 'delete
       for (const target of targets) {
         for (const key of Object.keys(target.tags)) {
           // Without Tags: every user tag; AWS-generated (aws:) tags stay.
-          const hit = input.Tags === undefined
-            ? !key.startsWith('aws:')
-            : input.Tags.some((t) => t.Key === key && (t.Value === undefined || t.Value === target.tags[key]));
+          const hit =
+            input.Tags === undefined
+              ? !key.startsWith('aws:')
+              : input.Tags.some((t) => t.Key === key && (t.Value === undefined || t.Value === target.tags[key]));
           if (hit) delete target.tags[key];
         }
       }

@@ -15,12 +15,7 @@ export interface SdkLikeError extends Error {
   [extra: string]: unknown;
 }
 
-export function awsError(
-  code: string,
-  message: string,
-  httpStatusCode = 400,
-  extra: Record<string, unknown> = {},
-): SdkLikeError {
+export function awsError(code: string, message: string, httpStatusCode = 400, extra: Record<string, unknown> = {}): SdkLikeError {
   const err = new Error(message) as SdkLikeError;
   err.name = code;
   err.$fault = httpStatusCode >= 500 ? 'server' : 'client';
@@ -41,9 +36,7 @@ export function rejectUnsupported(operation: string, input: object, supported: r
     .map(([key]) => key);
   if (extra.length > 0) {
     const names = extra.map((k) => `"${k}"`).join(', ');
-    throw new SandboxUnsupportedError(
-      `${operation} does not implement parameter${extra.length > 1 ? 's' : ''} ${names} (supported: ${supported.join(', ')})`,
-    );
+    throw new SandboxUnsupportedError(`${operation} does not implement parameter${extra.length > 1 ? 's' : ''} ${names} (supported: ${supported.join(', ')})`);
   }
 }
 

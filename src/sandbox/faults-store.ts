@@ -50,7 +50,10 @@ export async function writeFaults(file: string, settings: FaultSettings): Promis
 }
 
 export async function removeFaults(file: string): Promise<boolean> {
-  const existed = await readFile(file).then(() => true, () => false);
+  const existed = await readFile(file).then(
+    () => true,
+    () => false,
+  );
   await rm(file, { force: true });
   return existed;
 }

@@ -106,8 +106,7 @@ export function createFaultLayer(o: FaultLayerOptions): FaultLayer {
       plan = undefined;
       counts.clear();
     },
-    wrap: (clients) =>
-      Object.fromEntries(Object.entries(clients).map(([service, api]) => [service, wrapApi(service, api as object)])) as unknown as AwsClients,
+    wrap: (clients) => Object.fromEntries(Object.entries(clients).map(([service, api]) => [service, wrapApi(service, api as object)])) as unknown as AwsClients,
   };
 }
 

@@ -24,7 +24,10 @@ const imageEntry = z.strictObject({
   imageId: z.string(),
   name: z.string(),
   ago,
-  ownerId: z.string().regex(/^\d{12}$/).optional(),
+  ownerId: z
+    .string()
+    .regex(/^\d{12}$/)
+    .optional(),
   ownerAlias: z.string().optional(),
   public: z.boolean().optional(),
   description: z.string().optional(),
@@ -60,15 +63,18 @@ const content = {
   body: z.string().optional(),
   size: z.number().int().nonnegative().optional(),
   /** Generated content of this many bytes (deterministic from the object's key): readable, yet small in the state. */
-  generated: z.number().int().nonnegative().max(16 * 1024 * 1024).optional(),
+  generated: z
+    .number()
+    .int()
+    .nonnegative()
+    .max(16 * 1024 * 1024)
+    .optional(),
 };
 type ContentEntry = { body?: string | undefined; size?: number | undefined; generated?: number | undefined };
 const oneContent = (o: ContentEntry) => [o.body, o.size, o.generated].filter((v) => v !== undefined).length === 1;
 const contentMessage = { message: 'give exactly one of "body" (text), "generated" (bytes of generated content) or "size" (size only, never read back)' };
 
-const objectEntry = z
-  .strictObject({ key: z.string().min(1), ago, contentType: z.string().optional(), ...content })
-  .refine(oneContent, contentMessage);
+const objectEntry = z.strictObject({ key: z.string().min(1), ago, contentType: z.string().optional(), ...content }).refine(oneContent, contentMessage);
 
 const seriesEntry = z.strictObject({
   /** Key prefix with {stamp} = `YYYY-MM-DD-HH-MM` of each point. */
@@ -95,7 +101,11 @@ const s3File = z.strictObject({
 /** The simulated host behind an instance (or an ssh host): what it runs and has on disk. */
 const hostSeed = z.strictObject({
   /** The revision it runs (absent or null: none, so no revision file). */
-  currentRev: z.string().regex(/^[0-9a-f]{40}$/).nullable().optional(),
+  currentRev: z
+    .string()
+    .regex(/^[0-9a-f]{40}$/)
+    .nullable()
+    .optional(),
   /** An OpenClaw host: the bucket its backup and restore units use. */
   backupBucket: z.string().optional(),
   /** /var/lib/clawdinator/workspace exists. */
@@ -185,12 +195,19 @@ export const DEFAULT_SEED_REVS: Readonly<Record<string, string>> = {
 function fillRevs(text: string, file: string, revs: Readonly<Record<string, string>>): string {
   return text.replace(/\{rev:([a-z-]+)\}/g, (_, name: string) => {
     const rev = revs[name];
-    if (rev === undefined || !/^[0-9a-f]{40}$/.test(rev)) throw new UsageError(`${file}: {rev:${name}} names no seed rev (known: ${Object.keys(revs).join(', ')})`, 'fix the sandbox seed');
+    if (rev === undefined || !/^[0-9a-f]{40}$/.test(rev))
+      throw new UsageError(`${file}: {rev:${name}} names no seed rev (known: ${Object.keys(revs).join(', ')})`, 'fix the sandbox seed');
     return rev;
   });
 }
 
-async function loadFile<T>(dir: string, name: string, schema: z.ZodType<T>, absent?: T, revs: Readonly<Record<string, string>> = DEFAULT_SEED_REVS): Promise<T> {
+async function loadFile<T>(
+  dir: string,
+  name: string,
+  schema: z.ZodType<T>,
+  absent?: T,
+  revs: Readonly<Record<string, string>> = DEFAULT_SEED_REVS,
+): Promise<T> {
   const file = join(dir, name);
   const fix = `fix the sandbox seed in ${dir}`;
   let text: string;

@@ -83,13 +83,19 @@ const SIMPLE: [RegExp, (m: RegExpExecArray) => Op][] = [
   [/^echo "([^"\\$`]*)"$/, (m) => ({ kind: 'echo', text: m[1]! })],
   [/^echo ([A-Za-z0-9_.,:/=+@%-]+)$/, (m) => ({ kind: 'echo', text: m[1]! })],
   [new RegExp(`^systemctl show (?:-p |--property=)([A-Za-z,]+) ${UNIT}$`), (m) => show(m[1]!, (props) => ({ kind: 'show', rev: m[2]!, props }))],
-  [new RegExp(`^systemctl show (?:-p |--property=)([A-Za-z,]+) ${LANE}$`), (m) => show(m[1]!, (props) => ({ kind: 'oneshot-show', unit: m[2] as LaneUnit, props }))],
+  [
+    new RegExp(`^systemctl show (?:-p |--property=)([A-Za-z,]+) ${LANE}$`),
+    (m) => show(m[1]!, (props) => ({ kind: 'oneshot-show', unit: m[2] as LaneUnit, props })),
+  ],
   [new RegExp(`^systemctl (stop|reset-failed) (?:${GLOB}|${UNIT})$`), (m) => ({ kind: m[1] as 'stop' | 'reset-failed', rev: m[2] ?? '*' })],
   [new RegExp(`^journalctl -u ${UNIT} -n ([1-9]\\d{0,3}) --no-pager -o cat$`), (m) => ({ kind: 'journal', unit: `claw-switch-${m[1]!}`, lines: Number(m[2]) })],
   [new RegExp(`^journalctl -u ${LANE} -n ([1-9]\\d{0,3}) --no-pager -o cat$`), (m) => ({ kind: 'journal', unit: m[1]!, lines: Number(m[2]) })],
   [/^systemctl is-active (clawdinator|openclaw)(?:\.service)?$/, (m) => ({ kind: 'is-active', service: m[1] as Service })],
   [new RegExp(`^systemctl start ${LANE}$`), (m) => ({ kind: 'oneshot-start', unit: m[1] as LaneUnit })],
-  [/^systemctl (start|stop|restart) (clawdinator|openclaw)(?:\.service)?$/, (m) => ({ kind: 'service', verb: m[1] as 'start' | 'stop' | 'restart', service: m[2] as Service })],
+  [
+    /^systemctl (start|stop|restart) (clawdinator|openclaw)(?:\.service)?$/,
+    (m) => ({ kind: 'service', verb: m[1] as 'start' | 'stop' | 'restart', service: m[2] as Service }),
+  ],
   [/^systemctl disable --now((?: [a-z0-9.-]+)+)$/, (m) => disableNow(m[1]!.trim().split(' '))],
   [/^systemd-run --on-active=\d{1,5} systemctl reboot$/, () => ({ kind: 'reboot' })],
   [/^test -d \/var\/lib\/clawdinator\/workspace$/, () => ({ kind: 'workspace-test' })],
@@ -183,7 +189,10 @@ function parseLine(line: string): Step {
 
 /** The script's lines as steps. `commands` elements may hold several lines each, as the agent joins them. */
 export function parseScript(commands: readonly string[]): Step[] {
-  const lines = commands.join('\n').split('\n').map((l) => l.trim());
+  const lines = commands
+    .join('\n')
+    .split('\n')
+    .map((l) => l.trim());
   const steps: Step[] = [];
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;

@@ -18,7 +18,6 @@ export interface RunOutcome {
   lost: boolean;
 }
 
-
 const unitName = (rev: string) => `claw-switch-${rev}`;
 const NIXOS_VERSION = '25.05.20260101.0123abc (Warbler)';
 const NIXPKGS_REV = '0123abc4567def8901234abc5678def901234abc';
@@ -42,12 +41,26 @@ function log(host: HostRecord, unit: string, ...lines: string[]): void {
 function complete(host: HostRecord, unit: UnitRecord): void {
   if (unit.failure !== undefined) {
     unit.state = 'failed';
-    log(host, unit.name, `error: ${unit.failure}`, `${unit.name}.service: Main process exited, code=exited, status=1/FAILURE`, `${unit.name}.service: Failed with result 'exit-code'.`);
+    log(
+      host,
+      unit.name,
+      `error: ${unit.failure}`,
+      `${unit.name}.service: Main process exited, code=exited, status=1/FAILURE`,
+      `${unit.name}.service: Failed with result 'exit-code'.`,
+    );
     return;
   }
   unit.state = 'exited';
   host.currentRev = unit.installsRevision;
-  log(host, unit.name, 'activating the configuration...', 'setting up /etc...', 'reloading user units for root...', 'restarting sysinit-reactivation.target', 'Done. The new configuration is active.');
+  log(
+    host,
+    unit.name,
+    'activating the configuration...',
+    'setting up /etc...',
+    'reloading user units for root...',
+    'restarting sysinit-reactivation.target',
+    'Done. The new configuration is active.',
+  );
 }
 
 /** NIX_CONFIG turns on both features a flake switch needs. */
@@ -73,7 +86,14 @@ function startSwitch(host: HostRecord, op: Extract<Op, { kind: 'switch' }>, host
   delete host.failNextSwitch;
   const installsRevision = host.revisionMismatchOnNextSwitch ?? op.rev;
   delete host.revisionMismatchOnNextSwitch;
-  const unit: UnitRecord = { name, rev: op.rev, state: 'running', pollsLeft: host.switchDurationPolls ?? 1, installsRevision, ...(failure !== undefined && { failure }) };
+  const unit: UnitRecord = {
+    name,
+    rev: op.rev,
+    state: 'running',
+    pollsLeft: host.switchDurationPolls ?? 1,
+    installsRevision,
+    ...(failure !== undefined && { failure }),
+  };
   host.units.push(unit);
   log(host, name, `Started ${name}.service - ${op.command}.`, 'building the system configuration...');
   if (unit.pollsLeft === 0) complete(host, unit);
@@ -107,7 +127,8 @@ function stopOrReset(host: HostRecord, kind: 'stop' | 'reset-failed', rev: strin
   for (const unit of matches) {
     // stop: a running switch is killed and an exited unit unloaded; a failed unit stays
     // failed until reset-failed unloads it.
-    if (kind === 'stop' && unit.state === 'running') log(host, unit.name, `Stopping ${unit.name}.service...`, `${unit.name}.service: Deactivated successfully.`);
+    if (kind === 'stop' && unit.state === 'running')
+      log(host, unit.name, `Stopping ${unit.name}.service...`, `${unit.name}.service: Deactivated successfully.`);
     const unload = kind === 'stop' ? unit.state !== 'failed' : unit.state === 'failed';
     if (unload) host.units = host.units.filter((u) => u !== unit);
   }
@@ -115,7 +136,12 @@ function stopOrReset(host: HostRecord, kind: 'stop' | 'reset-failed', rev: strin
 }
 
 function showProperties(values: Record<(typeof SHOW_PROPERTIES)[number], string>, props: string[]): LineResult {
-  return { out: SHOW_PROPERTIES.filter((p) => props.includes(p)).map((p) => `${p}=${values[p]}\n`).join(''), code: 0 };
+  return {
+    out: SHOW_PROPERTIES.filter((p) => props.includes(p))
+      .map((p) => `${p}=${values[p]}\n`)
+      .join(''),
+    code: 0,
+  };
 }
 
 function runOp(host: HostRecord, op: Op, env: HostEnv): LineResult {
@@ -169,7 +195,10 @@ function runOp(host: HostRecord, op: Op, env: HostEnv): LineResult {
     case 'echo-revision':
       return { out: `configurationRevision=${revisionFile(host) ?? ''}\n`, code: 0 };
     case 'nixos-version':
-      return { out: `${JSON.stringify({ ...(host.currentRev !== null && { configurationRevision: host.currentRev }), nixosVersion: NIXOS_VERSION, nixpkgsRevision: NIXPKGS_REV })}\n`, code: 0 };
+      return {
+        out: `${JSON.stringify({ ...(host.currentRev !== null && { configurationRevision: host.currentRev }), nixosVersion: NIXOS_VERSION, nixpkgsRevision: NIXPKGS_REV })}\n`,
+        code: 0,
+      };
     case 'record-dir':
       host.deployRecord = { ...host.deployRecord };
       return { code: 0 };

@@ -25,7 +25,10 @@ export function simulatedNix(home: string): SimulatedNix {
   const store = join(home, 'sandbox', 'nix-store');
   const outOf = async (repoDir: string, attrPath: string) => {
     const rev = (await headRev(repoDir).catch(() => undefined)) ?? 'no-commit';
-    const hash = createHash('sha256').update(`${imageInstallable(repoDir, attrPath)}\n${rev}`).digest('hex').slice(0, 32);
+    const hash = createHash('sha256')
+      .update(`${imageInstallable(repoDir, attrPath)}\n${rev}`)
+      .digest('hex')
+      .slice(0, 32);
     return { dir: join(store, `${hash}-nixos-image`), rev, hash };
   };
   return {

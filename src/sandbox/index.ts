@@ -80,10 +80,12 @@ function build(state: SandboxState, file: string, now: () => Date, known: string
     // Writes run one after another, so the last mutation's state is the one on disk.
     persist: () => {
       const snapshot = world.state;
-      const write = chain.catch(() => undefined).then(async () => {
-        await writeStateAtomic(file, snapshot);
-        seen = await signature(file);
-      });
+      const write = chain
+        .catch(() => undefined)
+        .then(async () => {
+          await writeStateAtomic(file, snapshot);
+          seen = await signature(file);
+        });
       chain = write;
       return write;
     },
@@ -105,7 +107,13 @@ function build(state: SandboxState, file: string, now: () => Date, known: string
         await chain.catch(() => undefined);
       }
     });
-  const raw: AwsClients = { ec2: createEc2(world), s3: createS3(world), ssm: createSsm(world), sts: createSts(world), cloudformation: createCloudFormation(world) };
+  const raw: AwsClients = {
+    ec2: createEc2(world),
+    s3: createS3(world),
+    ssm: createSsm(world),
+    sts: createSts(world),
+    cloudformation: createCloudFormation(world),
+  };
   const clients = lockedClients(raw, guarded);
   const ssh = createSsh(world);
   return {
@@ -134,7 +142,9 @@ async function seedInto(file: string, opts: SandboxOptions, now: () => Date): Pr
 /** Each method of each client run through `guard`. */
 function lockedClients(clients: AwsClients, guard: <T>(fn: () => Promise<T>) => Promise<T>): AwsClients {
   const wrap = <T extends object>(api: T): T =>
-    Object.fromEntries(Object.entries(api).map(([name, fn]) => [name, (...args: unknown[]) => guard(() => (fn as (...a: unknown[]) => Promise<unknown>).apply(api, args))])) as T;
+    Object.fromEntries(
+      Object.entries(api).map(([name, fn]) => [name, (...args: unknown[]) => guard(() => (fn as (...a: unknown[]) => Promise<unknown>).apply(api, args))]),
+    ) as T;
   return { ec2: wrap(clients.ec2), s3: wrap(clients.s3), ssm: wrap(clients.ssm), sts: wrap(clients.sts), cloudformation: wrap(clients.cloudformation) };
 }
 

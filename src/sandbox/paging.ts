@@ -21,7 +21,10 @@ function canonical(value: unknown): unknown {
 /** A short hash of the request without its paging parameters. */
 export function requestFingerprint(input: object, pagingKeys: readonly string[]): string {
   const rest = Object.fromEntries(Object.entries(input).filter(([k]) => !pagingKeys.includes(k)));
-  return createHash('sha256').update(JSON.stringify(canonical(rest))).digest('hex').slice(0, 16);
+  return createHash('sha256')
+    .update(JSON.stringify(canonical(rest)))
+    .digest('hex')
+    .slice(0, 16);
 }
 
 interface TokenBody<C> {

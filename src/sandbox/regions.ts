@@ -12,11 +12,7 @@ function notEnabled<T extends object>(api: T, region: string, home: string): T {
       if (typeof value !== 'function') return value;
       return () =>
         Promise.reject(
-          awsError(
-            'OptInRequired',
-            `You are not subscribed to this service in region ${region}: the simulated account answers for ${home} only`,
-            401,
-          ),
+          awsError('OptInRequired', `You are not subscribed to this service in region ${region}: the simulated account answers for ${home} only`, 401),
         );
     },
   });

@@ -32,7 +32,8 @@ export function sdkBody(bytes: Uint8Array): SdkBody {
     transformToByteArray: toBytes,
     async transformToString(encoding?: string): Promise<string> {
       const buf = await toBytes();
-      if (encoding === undefined || Buffer.isEncoding(encoding)) return Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength).toString(encoding as BufferEncoding | undefined);
+      if (encoding === undefined || Buffer.isEncoding(encoding))
+        return Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength).toString(encoding as BufferEncoding | undefined);
       return new TextDecoder(encoding).decode(buf);
     },
     transformToWebStream(): WebReadableStream {

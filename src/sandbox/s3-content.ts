@@ -48,7 +48,12 @@ export function contentBytes(o: Content & { size: number }): Uint8Array | undefi
 /** Bytes [start, end] (inclusive) of the object, in the most compact form. */
 export function rangeContent(o: ObjectRecord, start: number, end: number): Content {
   if (o.generated) return { generated: { seed: o.generated.seed, offset: (o.generated.offset ?? 0) + start } };
-  if (o.bodyBase64 !== undefined) return { bodyBase64: Buffer.from(o.bodyBase64, 'base64').subarray(start, end + 1).toString('base64') };
+  if (o.bodyBase64 !== undefined)
+    return {
+      bodyBase64: Buffer.from(o.bodyBase64, 'base64')
+        .subarray(start, end + 1)
+        .toString('base64'),
+    };
   return {};
 }
 

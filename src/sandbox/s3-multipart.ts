@@ -32,7 +32,10 @@ const noSuchUpload = (uploadId: string | undefined) =>
     UploadId: uploadId,
   });
 const invalidPart = () =>
-  badRequest('InvalidPart', "One or more of the specified parts could not be found. The part might not have been uploaded, or the specified entity tag might not have matched the part's entity tag.");
+  badRequest(
+    'InvalidPart',
+    "One or more of the specified parts could not be found. The part might not have been uploaded, or the specified entity tag might not have matched the part's entity tag.",
+  );
 const bare = (etag: string | undefined) => (etag ?? '').replace(/"/g, '');
 
 /** `bytes=first-last` within an object of `size` bytes; the whole object without a range. */
@@ -40,14 +43,19 @@ function copyRange(range: string | undefined, size: number): [number, number] {
   if (range === undefined) return [0, size - 1];
   const m = /^bytes=(\d+)-(\d+)$/.exec(range);
   if (!m) {
-    throw badRequest('InvalidArgument', 'The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy');
+    throw badRequest(
+      'InvalidArgument',
+      'The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy',
+    );
   }
   const [first, last] = [Number(m[1]), Number(m[2])];
   if (first > last || last >= size) throw badRequest('InvalidArgument', `Range specified is not valid for source object of size: ${size}`);
   return [first, last];
 }
 
-export function multipartOps(world: SandboxWorld): Pick<S3Api, 'createMultipartUpload' | 'uploadPartCopy' | 'completeMultipartUpload' | 'abortMultipartUpload'> {
+export function multipartOps(
+  world: SandboxWorld,
+): Pick<S3Api, 'createMultipartUpload' | 'uploadPartCopy' | 'completeMultipartUpload' | 'abortMultipartUpload'> {
   const state = liveState(world);
   const bucketOf = (name: string | undefined) => {
     const bucket = state.buckets.find((b) => b.name === name);

@@ -137,7 +137,11 @@ export function objectOps(world: SandboxWorld): Pick<S3Api, 'putObject' | 'getOb
       const bucket = bucketOf(input.Bucket);
       const key = input.Key;
       checkKey(key);
-      checkIfMatch(bucket.objects.find((o) => o.key === key), key, input.IfMatch);
+      checkIfMatch(
+        bucket.objects.find((o) => o.key === key),
+        key,
+        input.IfMatch,
+      );
       const failure = bucket.deleteErrors?.[key];
       if (failure) throw deleteFailure(failure.code, failure.message);
       // A key that is not there is deleted all the same (204), as on S3.

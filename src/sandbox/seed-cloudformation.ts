@@ -62,7 +62,8 @@ export function seedStacks(file: SeedCloudFormation, account: { accountId: strin
       if (at.getTime() < previous) throw seedError(FILE, `stack ${s.name}: event ${i + 1} is older than the one before it (list events oldest first)`);
       previous = at.getTime();
       const own = e.logicalId === undefined;
-      if (own !== (e.type === undefined)) throw seedError(FILE, `stack ${s.name}: event ${i + 1} needs both "logicalId" and "type", or neither (the stack's own event)`);
+      if (own !== (e.type === undefined))
+        throw seedError(FILE, `stack ${s.name}: event ${i + 1} needs both "logicalId" and "type", or neither (the stack's own event)`);
       return {
         eventId: own ? stableUuid(s.name, String(i)) : `${e.logicalId}-${e.status}-${iso(at)}`,
         timestamp: iso(at),
@@ -88,7 +89,11 @@ export function seedStacks(file: SeedCloudFormation, account: { accountId: strin
     };
   });
   const alive = stacks.filter((s) => s.status !== 'DELETE_COMPLETE');
-  unique(FILE, 'stack', alive.map((s) => s.stackName));
+  unique(
+    FILE,
+    'stack',
+    alive.map((s) => s.stackName),
+  );
   const exportNames = alive.flatMap((s) => s.outputs.flatMap((o) => o.exportName ?? []));
   unique(FILE, 'export', exportNames);
   for (const s of alive) {

@@ -76,7 +76,10 @@ function definitions(resolved: Resolved[]): { defs: Map<string, SnapshotDef>; so
     if (e.source) {
       sourceKey = fill(e.source.key, r.vars);
       if (Math.ceil(e.source.size / GIB) !== snap.volumeSize) {
-        throw seedError('ec2.json', `image ${e.imageId}: a source of ${e.source.size} bytes imports as a ${Math.ceil(e.source.size / GIB)} GiB snapshot, not ${snap.volumeSize}`);
+        throw seedError(
+          'ec2.json',
+          `image ${e.imageId}: a source of ${e.source.size} bytes imports as a ${Math.ceil(e.source.size / GIB)} GiB snapshot, not ${snap.volumeSize}`,
+        );
       }
       // Uploaded, then imported (7 min before registering), then registered.
       sources.push({
@@ -136,6 +139,10 @@ export function seedImages(fx: SeedFixture, now: Date): { images: ImageRecord[];
     ...(d.sourceKey !== undefined && { description: `Created by AWS-VMImport service for import-snap-${snapshotId.slice(5)}` }),
     tags: fillTags(d.entry.rootSnapshot.tags, { ...d.vars, ...(d.sourceKey !== undefined && { sourceKey: d.sourceKey }) }),
   }));
-  unique('ec2.json', 'image id', images.map((i) => i.imageId));
+  unique(
+    'ec2.json',
+    'image id',
+    images.map((i) => i.imageId),
+  );
   return { images, snapshots, sources };
 }

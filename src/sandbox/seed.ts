@@ -28,7 +28,11 @@ function seedInstances(fx: SeedFixture, now: Date, imageIds: Set<string>): Insta
       tags: { ...e.tags },
     };
   });
-  unique('ec2.json', 'instance id', instances.map((i) => i.instanceId));
+  unique(
+    'ec2.json',
+    'instance id',
+    instances.map((i) => i.instanceId),
+  );
   return instances;
 }
 
@@ -76,7 +80,11 @@ function seedBuckets(fx: SeedFixture, now: Date, sources: SourceObject[]): Bucke
     }
     return { name: b.name, region: fx.account.region, creationDate: iso(ago(now, b.ago)), objects: [...byKey.values()] };
   });
-  unique('s3.json', 'bucket', buckets.map((b) => b.name));
+  unique(
+    's3.json',
+    'bucket',
+    buckets.map((b) => b.name),
+  );
   const orphan = sources.find((src) => !buckets.some((b) => b.name === src.bucket));
   if (orphan) throw seedError('ec2.json', `source object ${orphan.object.key} goes into bucket ${orphan.bucket}, which s3.json does not define`);
   return buckets;
@@ -118,11 +126,19 @@ export function seedState(fx: SeedFixture, now: Date): SandboxState {
       ...(m.ipAddress !== undefined && { ipAddress: m.ipAddress }),
     };
   });
-  unique('ssm.json', 'managed instance', managedInstances.map((m) => m.instanceId));
+  unique(
+    'ssm.json',
+    'managed instance',
+    managedInstances.map((m) => m.instanceId),
+  );
   const hosts = fx.ssm.managedInstances.flatMap((m) => (m.host ? [seedHost(m.instanceId, m.host, fx)] : []));
   const hostProfiles = fx.ssm.profiles ?? {};
   for (const [name, p] of Object.entries(hostProfiles)) checkBucket(p.backupBucket, `profile ${name}`, fx, 'ssm.json');
-  unique('ssh.json', 'host', fx.ssh.hosts.map((h) => h.name));
+  unique(
+    'ssh.json',
+    'host',
+    fx.ssh.hosts.map((h) => h.name),
+  );
   const sshHosts = fx.ssh.hosts.map((h) => ({ name: h.name, host: seedHost(h.name, h.host, fx, 'ssh.json') }));
   const spotPrices = fx.spot.spotPrices.flatMap((s) =>
     s.points.map((p) => ({

@@ -54,7 +54,8 @@ function parameters(input: SendCommandCommandInput): { params: Record<string, st
   const params = input.Parameters ?? {};
   for (const key of Object.keys(params)) {
     if (key === 'workingDirectory') throw new SandboxUnsupportedError(`SSM SendCommand: ${RUN_SHELL_SCRIPT} parameter "workingDirectory" is not simulated`);
-    if (key !== 'commands' && key !== 'executionTimeout') throw awsError('InvalidParameters', `Parameter "${key}" is not defined in document ${RUN_SHELL_SCRIPT}.`);
+    if (key !== 'commands' && key !== 'executionTimeout')
+      throw awsError('InvalidParameters', `Parameter "${key}" is not defined in document ${RUN_SHELL_SCRIPT}.`);
   }
   const commands = params.commands;
   if (!Array.isArray(commands) || commands.length === 0 || commands.some((c) => typeof c !== 'string')) {
@@ -168,10 +169,14 @@ export function commandOps(world: SandboxWorld): Pick<SsmApi, 'sendCommand' | 'g
       rejectUnsupported('SSM GetCommandInvocation', input, ['CommandId', 'InstanceId', 'PluginName']);
       const id = input.CommandId ?? '';
       if (id.length !== 36) {
-        throw validation(`Value '${id}' at 'commandId' failed to satisfy constraint: Member must have length ${id.length < 36 ? 'greater' : 'less'} than or equal to 36`);
+        throw validation(
+          `Value '${id}' at 'commandId' failed to satisfy constraint: Member must have length ${id.length < 36 ? 'greater' : 'less'} than or equal to 36`,
+        );
       }
       if (!INSTANCE_ID_RE.test(input.InstanceId ?? '')) {
-        throw validation(`Value '${input.InstanceId ?? ''}' at 'instanceId' failed to satisfy constraint: Member must satisfy regular expression pattern: (^i-(\\w{8}|\\w{17})$)|(^mi-\\w{17}$)`);
+        throw validation(
+          `Value '${input.InstanceId ?? ''}' at 'instanceId' failed to satisfy constraint: Member must satisfy regular expression pattern: (^i-(\\w{8}|\\w{17})$)|(^mi-\\w{17}$)`,
+        );
       }
       if (input.PluginName !== undefined && input.PluginName !== PLUGIN_NAME) throw awsError('InvalidPluginName', 'UnknownError');
       const cmd = find(id);
@@ -188,7 +193,9 @@ export function commandOps(world: SandboxWorld): Pick<SsmApi, 'sendCommand' | 'g
       rejectUnsupported(op, input, ['CommandId', 'InstanceId', 'MaxResults', 'NextToken', 'Details']);
       const max = input.MaxResults ?? 50;
       if (!Number.isInteger(max) || max < 1 || max > 50) {
-        throw validation(`Value '${max}' at 'maxResults' failed to satisfy constraint: Member must have value ${max < 1 ? 'greater than or equal to 1' : 'less than or equal to 50'}`);
+        throw validation(
+          `Value '${max}' at 'maxResults' failed to satisfy constraint: Member must have value ${max < 1 ? 'greater than or equal to 1' : 'less than or equal to 50'}`,
+        );
       }
       if (input.CommandId !== undefined && !find(input.CommandId)) throw awsError('InvalidCommandId', 'UnknownError');
       const fp = requestFingerprint(input, ['MaxResults', 'NextToken']);

@@ -18,7 +18,11 @@ const TRUNCATED = '\n---Output truncated---';
 export const PLUGIN_NAME = 'aws:runShellScript';
 
 /** What AWS answers for a command sent without notifications (the type is "", outside the SDK's enum). */
-export const NO_NOTIFICATIONS: NotificationConfig = { NotificationArn: '', NotificationEvents: [], NotificationType: '' as NotificationConfig['NotificationType'] };
+export const NO_NOTIFICATIONS: NotificationConfig = {
+  NotificationArn: '',
+  NotificationEvents: [],
+  NotificationType: '' as NotificationConfig['NotificationType'],
+};
 
 export type Phase = 'absent' | 'Pending' | 'InProgress' | 'done';
 

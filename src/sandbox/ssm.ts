@@ -1,8 +1,4 @@
-import type {
-  DescribeInstanceInformationCommandInput,
-  DescribeInstanceInformationCommandOutput,
-  InstanceInformation,
-} from '@aws-sdk/client-ssm';
+import type { DescribeInstanceInformationCommandInput, DescribeInstanceInformationCommandOutput, InstanceInformation } from '@aws-sdk/client-ssm';
 import type { SsmApi } from '../aws/clients.js';
 import { awsError, okMetadata, rejectUnsupported } from './errors.js';
 import { SandboxUnsupportedError } from '../core/errors.js';
@@ -61,15 +57,16 @@ function toInformation(m: ManagedInstanceRecord): InstanceInformation {
 export function createSsm(world: SandboxWorld): SsmApi {
   return {
     ...commandOps(world),
-    async describeInstanceInformation(
-      input: DescribeInstanceInformationCommandInput = {},
-    ): Promise<DescribeInstanceInformationCommandOutput> {
+    async describeInstanceInformation(input: DescribeInstanceInformationCommandInput = {}): Promise<DescribeInstanceInformationCommandOutput> {
       const op = 'SSM DescribeInstanceInformation';
       rejectUnsupported(op, input, ['Filters', 'MaxResults', 'NextToken']);
       const max = input.MaxResults;
       if (max !== undefined && (!Number.isInteger(max) || max < 5 || max > 50)) {
         const rule = max < 5 ? 'greater than or equal to 5' : 'less than or equal to 50';
-        throw awsError('ValidationException', `1 validation error detected: Value '${max}' at 'maxResults' failed to satisfy constraint: Member must have value ${rule}`);
+        throw awsError(
+          'ValidationException',
+          `1 validation error detected: Value '${max}' at 'maxResults' failed to satisfy constraint: Member must have value ${rule}`,
+        );
       }
       const fp = requestFingerprint(input, ['MaxResults', 'NextToken']);
       let after: string | undefined;

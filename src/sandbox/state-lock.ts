@@ -52,7 +52,11 @@ async function acquire(file: string): Promise<void> {
       await unlink(file).catch(() => undefined);
       continue;
     }
-    if (Date.now() > deadline) throw new RefusedError(`the sandbox account is held by another claw (pid ${pid ?? '?'}) for more than ${WAIT_MS / 1000}s`, `is that claw stuck? ${file} names it`);
+    if (Date.now() > deadline)
+      throw new RefusedError(
+        `the sandbox account is held by another claw (pid ${pid ?? '?'}) for more than ${WAIT_MS / 1000}s`,
+        `is that claw stuck? ${file} names it`,
+      );
     await sleep(wait);
   }
 }
@@ -61,14 +65,16 @@ export function stateLock(file: string): StateLock {
   let queue: Promise<unknown> = Promise.resolve();
   return {
     run<T>(fn: () => Promise<T>): Promise<T> {
-      const result = queue.catch(() => undefined).then(async () => {
-        await acquire(file);
-        try {
-          return await fn();
-        } finally {
-          await unlink(file).catch(() => undefined);
-        }
-      });
+      const result = queue
+        .catch(() => undefined)
+        .then(async () => {
+          await acquire(file);
+          try {
+            return await fn();
+          } finally {
+            await unlink(file).catch(() => undefined);
+          }
+        });
       queue = result;
       return result;
     },

@@ -17,18 +17,12 @@ const pad = (n: number, w = 2) => String(n).padStart(w, '0');
 
 /** `YYYYmmddHHMMSS` in UTC: the stamp in AMI names (`clawdinator-nixos-<stamp>`). */
 export function compactStamp(d: Date): string {
-  return (
-    `${d.getUTCFullYear()}${pad(d.getUTCMonth() + 1)}${pad(d.getUTCDate())}` +
-    `${pad(d.getUTCHours())}${pad(d.getUTCMinutes())}${pad(d.getUTCSeconds())}`
-  );
+  return `${d.getUTCFullYear()}${pad(d.getUTCMonth() + 1)}${pad(d.getUTCDate())}` + `${pad(d.getUTCHours())}${pad(d.getUTCMinutes())}${pad(d.getUTCSeconds())}`;
 }
 
 /** `YYYY-MM-DD-HH-MM` in UTC: the backup snapshot folder name. */
 export function snapshotStamp(d: Date): string {
-  return (
-    `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}` +
-    `-${pad(d.getUTCHours())}-${pad(d.getUTCMinutes())}`
-  );
+  return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}` + `-${pad(d.getUTCHours())}-${pad(d.getUTCMinutes())}`;
 }
 
 export type Align = 'none' | 'hour' | 'day' | 'friday';

@@ -31,7 +31,13 @@ function instanceOf(sandbox: Sandbox, host: string) {
  * What an apply with `ami` would do to the registry's hosts (or only to `targets`,
  * resource addresses as -target gives them); `forced` addresses are replaced anyway.
  */
-export function planResources(sandbox: Sandbox, registry: Registry, ami: string, forced: ReadonlySet<string>, targets?: ReadonlySet<string>): PlannedResource[] {
+export function planResources(
+  sandbox: Sandbox,
+  registry: Registry,
+  ami: string,
+  forced: ReadonlySet<string>,
+  targets?: ReadonlySet<string>,
+): PlannedResource[] {
   return registry.hosts
     .filter((h) => !targets || targets.has(resourceAddress(h.host)))
     .map((h): PlannedResource => {
@@ -61,10 +67,20 @@ export function planLines(resources: readonly PlannedResource[], ami: string, fo
   ];
 }
 
-export interface Applied { added: number; changed: number; destroyed: number }
+export interface Applied {
+  added: number;
+  changed: number;
+  destroyed: number;
+}
 
 /** Carry out `resources` against the account, one tofu line per change. */
-export async function applyResources(sandbox: Sandbox, registry: Registry, resources: readonly PlannedResource[], ami: string, line: (l: string) => void): Promise<Applied> {
+export async function applyResources(
+  sandbox: Sandbox,
+  registry: Registry,
+  resources: readonly PlannedResource[],
+  ami: string,
+  line: (l: string) => void,
+): Promise<Applied> {
   const counts = { added: 0, changed: 0, destroyed: 0 };
   const { admin } = sandbox;
   for (const r of resources) {
@@ -81,8 +97,12 @@ export async function applyResources(sandbox: Sandbox, registry: Registry, resou
       line(`${r.address}: Creating...`);
       const octet = 100 + (admin.state().instances.length % 150);
       const id = await admin.runInstance({
-        imageId: ami, instanceType: entry.instanceType, availabilityZone: old?.availabilityZone ?? `${admin.state().region}a`,
-        privateIpAddress: `10.0.9.${octet}`, publicIpAddress: `203.0.113.${octet}`, tags: { app: 'clawdinator', Name: r.host },
+        imageId: ami,
+        instanceType: entry.instanceType,
+        availabilityZone: old?.availabilityZone ?? `${admin.state().region}a`,
+        privateIpAddress: `10.0.9.${octet}`,
+        publicIpAddress: `203.0.113.${octet}`,
+        tags: { app: 'clawdinator', Name: r.host },
       });
       // The new host boots NixOS from the AMI and its SSM agent checks in.
       await admin.registerManagedInstance({ instanceId: id, pingStatus: 'Online', computerName: r.host, ipAddress: `10.0.9.${octet}` });

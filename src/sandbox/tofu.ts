@@ -32,10 +32,14 @@ function flag(args: readonly string[], prefix: string): string | undefined {
 
 /** -var=NAME=VALUE pairs. */
 function vars(args: readonly string[]): Record<string, string> {
-  return Object.fromEntries(args.filter((a) => a.startsWith('-var=')).map((a) => {
-    const [k, ...v] = a.slice(5).split('=');
-    return [k!, v.join('=')];
-  }));
+  return Object.fromEntries(
+    args
+      .filter((a) => a.startsWith('-var='))
+      .map((a) => {
+        const [k, ...v] = a.slice(5).split('=');
+        return [k!, v.join('=')];
+      }),
+  );
 }
 
 function amiVar(args: readonly string[]): string {
@@ -81,7 +85,14 @@ export function simulatedTofu(sandbox: Sandbox, registry: Registry): TofuRunner 
 
   const show = async (args: readonly string[]): Promise<RunResult> => {
     const saved = JSON.parse(await readFile(args.at(-1)!, 'utf8')) as SavedPlan;
-    const changes = saved.resources.map((r) => ({ address: r.address, mode: 'managed', type: 'aws_instance', name: 'clawdinator', index: r.host, change: { actions: r.actions } }));
+    const changes = saved.resources.map((r) => ({
+      address: r.address,
+      mode: 'managed',
+      type: 'aws_instance',
+      name: 'clawdinator',
+      index: r.host,
+      change: { actions: r.actions },
+    }));
     return ok(JSON.stringify({ format_version: '1.2', terraform_version: '1.8.0 (claw sandbox)', resource_changes: changes }));
   };
 

@@ -18,8 +18,15 @@ const gib = (n: number) => `${n} GiB`;
 
 /** Dropped first to last to fit a terminal: the image, who uses it, its marks and the verdict always stay. */
 const AMI_COLUMNS: FitColumn[] = [
-  { title: 'IMAGE' }, { title: 'NAME', drop: 2 }, { title: 'CREATED', drop: 3 }, { title: 'AGE', drop: 5 }, { title: 'SIZE', drop: 4 },
-  { title: 'SOURCE', drop: 1 }, { title: 'GIT', drop: 6 }, { title: 'USED BY' }, { title: 'MARKS' },
+  { title: 'IMAGE' },
+  { title: 'NAME', drop: 2 },
+  { title: 'CREATED', drop: 3 },
+  { title: 'AGE', drop: 5 },
+  { title: 'SIZE', drop: 4 },
+  { title: 'SOURCE', drop: 1 },
+  { title: 'GIT', drop: 6 },
+  { title: 'USED BY' },
+  { title: 'MARKS' },
 ];
 
 /** `claw ami list`: fitted to `width` (a terminal's) unless undefined or --wide. */
@@ -86,13 +93,19 @@ export function renderResumePlan(plan: ResumePlan, file: string): string {
   const lines: string[] = [];
   const j = plan.journal;
   if (j) {
-    const rules = [`keep ${j.rules.keep}`, ...(j.rules.minAgeMs !== null ? [`min-age ${Math.round(j.rules.minAgeMs / 3_600_000)}h`] : []), ...(j.rules.override ? [`latest ${j.rules.override.imageId}`] : [])];
+    const rules = [
+      `keep ${j.rules.keep}`,
+      ...(j.rules.minAgeMs !== null ? [`min-age ${Math.round(j.rules.minAgeMs / 3_600_000)}h`] : []),
+      ...(j.rules.override ? [`latest ${j.rules.override.imageId}`] : []),
+    ];
     lines.push(`plan: finish the interrupted prune (${rules.join(', ')}) journaled in ${file}:`);
     for (const e of j.entries) {
       const snaps = e.snapshotIds.join(', ') || 'no snapshots';
-      lines.push(e.stage === 'deregistered'
-        ? `  ${e.imageId}${e.name ? ` (${e.name})` : ''}: already deregistered; delete ${snaps}`
-        : `  ${e.imageId}${e.name ? ` (${e.name})` : ''}: deregister and delete ${snaps}, unless a guard (newest-N, in use, preserved, min-age, latest) now keeps it`);
+      lines.push(
+        e.stage === 'deregistered'
+          ? `  ${e.imageId}${e.name ? ` (${e.name})` : ''}: already deregistered; delete ${snaps}`
+          : `  ${e.imageId}${e.name ? ` (${e.name})` : ''}: deregister and delete ${snaps}, unless a guard (newest-N, in use, preserved, min-age, latest) now keeps it`,
+      );
     }
   }
   for (const [imageId, o] of plan.orphans) {

@@ -1,6 +1,7 @@
 import type { EarlierRun } from '../core/backup-overwrite.js';
 import type { BackupSyncStep } from '../core/backup-sync.js';
-import { formatBytes, summarizePlan, transferOp, type SyncPlan } from '../core/sync-plan.js';
+import { formatBytes, transferOp, type SyncPlan } from '../core/sync-plan.js';
+import { summarizePlan } from '../core/sync-summary.js';
 import { describeLocation } from '../core/sync-location.js';
 import type { Styler } from './style.js';
 import { escapeField } from '../core/terminal-text.js';
@@ -15,14 +16,18 @@ function counts(plan: SyncPlan): string {
   if (s.delete.count > 0) parts.push(`delete ${s.delete.count} (${formatBytes(s.delete.bytes)})`);
   parts.push(`${s.unchanged.count} unchanged`);
   if (plan.blocked?.length) parts.push(`${plan.blocked.length} refused (cannot be written here)`);
-  if (plan.left?.length) parts.push(`${plan.left.length} not in the source left as ${plan.left.length === 1 ? 'it is' : 'they are'} (--delete would delete ${plan.left.length === 1 ? 'it' : 'them'})`);
+  if (plan.left?.length)
+    parts.push(
+      `${plan.left.length} not in the source left as ${plan.left.length === 1 ? 'it is' : 'they are'} (--delete would delete ${plan.left.length === 1 ? 'it' : 'them'})`,
+    );
   return parts.join(', ');
 }
 
 /** What the plan does besides its transfers: clean up after a killed pull, keys it refuses. */
 function extraLines(plan: SyncPlan): string[] {
   const out: string[] = [];
-  if (plan.staleTemp?.length) out.push(`     remove ${plan.staleTemp.length} temporary folder${plan.staleTemp.length === 1 ? '' : 's'} of a killed pull (${plan.staleTemp.join(', ')})`);
+  if (plan.staleTemp?.length)
+    out.push(`     remove ${plan.staleTemp.length} temporary folder${plan.staleTemp.length === 1 ? '' : 's'} of a killed pull (${plan.staleTemp.join(', ')})`);
   for (const b of plan.blocked ?? []) out.push(`     refused: ${escapeField(b.key)}: ${escapeField(b.reason)}`);
   return out;
 }
@@ -47,7 +52,8 @@ const utc = (iso: string) => `${iso.slice(0, 16).replace('T', ' ')} UTC`;
 export function earlierRunLine(e: EarlierRun): string {
   const m = e.marker;
   const who = ` (${m.command} from ${m.source} by ${m.by}, started ${utc(m.startedAt)})`;
-  if (e.action === 'finish-keep') return `an earlier run stopped while keeping latest/ as snapshots/${m.keptAs}/; latest/ was not touched yet and that copy is finished first${who}`;
+  if (e.action === 'finish-keep')
+    return `an earlier run stopped while keeping latest/ as snapshots/${m.keptAs}/; latest/ was not touched yet and that copy is finished first${who}`;
   if (m.keptAs === null) return `an earlier run stopped while writing into latest/, which was empty before it; latest/ is part-written and is not kept${who}`;
   return `an earlier run stopped after keeping latest/ as snapshots/${m.keptAs}/; latest/ is part-written and is not kept again${who}`;
 }
@@ -67,7 +73,9 @@ export function renderSyncSteps(
     if (o.objects) lines.push(...objectLines(plan));
   });
   if (o.restart) {
-    lines.push(`  ${steps.length + 1}. restart on ${o.restart.host} (${o.restart.instanceId}): openclaw-s3-restore.service (latest/ to disk), then openclaw.service`);
+    lines.push(
+      `  ${steps.length + 1}. restart on ${o.restart.host} (${o.restart.instanceId}): openclaw-s3-restore.service (latest/ to disk), then openclaw.service`,
+    );
   }
   return `${o.paint('bold', 'plan')}\n${lines.join('\n')}`;
 }

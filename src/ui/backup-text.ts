@@ -1,4 +1,5 @@
-import type { BackupListing, BackupNowReport, BackupStatus, SnapshotSummary, UnfinishedOverwrite, UnparsableEntry } from '../core/backup.js';
+import type { BackupListing, BackupStatus, SnapshotSummary, UnfinishedOverwrite, UnparsableEntry } from '../core/backup.js';
+import type { BackupNowReport } from '../core/backup-unit.js';
 import type { BackupPrunePlan, BackupPruneResult } from '../core/backup-retention.js';
 import { formatBytes as formatSize } from '../core/bytes.js';
 import { formatAge } from './format.js';
@@ -8,27 +9,40 @@ import { escapeField } from '../core/terminal-text.js';
 
 // `claw backup status | list | prune | now` as plain text. JSON shapes live with the commands.
 
-
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 const utc = (iso: string) => `${iso.slice(0, 16).replace('T', ' ')} UTC`;
 const contents = (objects: number, bytes: number) => `${plural(objects, 'object')}, ${formatSize(bytes)}`;
 
 function untouchedLine(entries: readonly UnparsableEntry[]): string {
-  const shown = entries.slice(0, 5).map((e) => e.prefix).join(', ');
+  const shown = entries
+    .slice(0, 5)
+    .map((e) => e.prefix)
+    .join(', ');
   return `${plural(entries.length, 'prefix', 'prefixes')} under snapshots/ ${entries.length === 1 ? 'is' : 'are'} not a snapshot (never touched): ${shown}${entries.length > 5 ? ', ...' : ''}`;
 }
 
 /** The warning rows of an unfinished push or restore: what, when, where the state before it is, and the fix. */
 function overwriteRows(u: UnfinishedOverwrite, now: Date, paint: Styler): string[][] {
-  if (!u.readable) return [['overwrite', `${paint('yellow', 'UNREADABLE MARKER')}: ${u.reason}`], ['', `fix: ${u.fix}`]];
+  if (!u.readable)
+    return [
+      ['overwrite', `${paint('yellow', 'UNREADABLE MARKER')}: ${u.reason}`],
+      ['', `fix: ${u.fix}`],
+    ];
   const what = `${u.command} from ${u.source} by ${u.by}, started ${utc(u.startedAt)} (${formatAge(u.startedAt, now)} ago)`;
-  if (u.live) return [['overwrite', `${paint('cyan', 'RUNNING')} ${what}: it is writing latest/ now`], ['', `fix: ${u.fix}`]];
+  if (u.live)
+    return [
+      ['overwrite', `${paint('cyan', 'RUNNING')} ${what}: it is writing latest/ now`],
+      ['', `fix: ${u.fix}`],
+    ];
   const where = !u.keepFinished
     ? `it stopped while keeping latest/ as snapshots/${u.keptAs}/ (a partial copy); latest/ is not touched yet`
     : u.keptAs === null
       ? 'latest/ is part-written; it was empty before'
       : `latest/ is part-written; the state before it is snapshots/${u.keptAs}/`;
-  return [['overwrite', `${paint('yellow', 'UNFINISHED')} ${what}: ${where}`], ['', `fix: ${u.fix}`]];
+  return [
+    ['overwrite', `${paint('yellow', 'UNFINISHED')} ${what}: ${where}`],
+    ['', `fix: ${u.fix}`],
+  ];
 }
 
 export function renderBackupStatus(s: BackupStatus, paint: Styler): string {
@@ -39,12 +53,14 @@ export function renderBackupStatus(s: BackupStatus, paint: Styler): string {
   if (l.state === 'empty') latest = `${paint('red', 'EMPTY')}: latest/ holds no objects; has the host's backup timer ever run?`;
   else {
     const when = `newest object ${utc(l.newestObjectTime!)} (${formatAge(l.newestObjectTime, now)} ago; ${timer})`;
-    latest = l.state === 'fresh' ? `${paint('green', 'fresh')}: ${when}` : `${paint('red', 'STALE')}: ${when}; is openclaw-s3-backup.timer running on the host?`;
+    latest =
+      l.state === 'fresh' ? `${paint('green', 'fresh')}: ${when}` : `${paint('red', 'STALE')}: ${when}; is openclaw-s3-backup.timer running on the host?`;
   }
   const n = s.snapshots.newest;
-  const snaps = s.snapshots.count === 0
-    ? paint('yellow', 'none')
-    : `${s.snapshots.count} (${contents(s.snapshots.objects, s.snapshots.bytes)}); newest ${n!.stamp} (${formatAge(n!.time, now)} ago, ${contents(n!.objects, n!.bytes)})`;
+  const snaps =
+    s.snapshots.count === 0
+      ? paint('yellow', 'none')
+      : `${s.snapshots.count} (${contents(s.snapshots.objects, s.snapshots.bytes)}); newest ${n!.stamp} (${formatAge(n!.time, now)} ago, ${contents(n!.objects, n!.bytes)})`;
   const rows = [
     ['bucket', `s3://${s.bucket}`],
     ['latest/', latest],
@@ -79,9 +95,11 @@ export function renderBackupPrunePlan(bucket: string, plan: BackupPrunePlan, pai
     : [`no snapshots in s3://${bucket}/snapshots/`];
   if (plan.untouched.length) lines.push(untouchedLine(plan.untouched));
   const d = plan.delete;
-  lines.push(d.count
-    ? `plan: delete ${d.count} of ${plan.snapshots.length} snapshots (${contents(d.objects, d.bytes)}), keep ${plan.keep.count}; latest/ is never touched`
-    : `plan: nothing to delete (${plural(plan.keep.count, 'snapshot')} kept); latest/ is never touched`);
+  lines.push(
+    d.count
+      ? `plan: delete ${d.count} of ${plan.snapshots.length} snapshots (${contents(d.objects, d.bytes)}), keep ${plan.keep.count}; latest/ is never touched`
+      : `plan: nothing to delete (${plural(plan.keep.count, 'snapshot')} kept); latest/ is never touched`,
+  );
   return lines.join('\n');
 }
 
@@ -93,14 +111,17 @@ export function renderBackupPruneResult(result: BackupPruneResult): string {
   for (const f of result.failed.slice(0, 20)) lines.push(`failed: ${escapeField(f.key)}: ${f.code}${f.message ? ` (${f.message})` : ''}`);
   if (result.failed.length > 20) lines.push(`failed: ... and ${result.failed.length - 20} more`);
   const done = result.snapshots.filter((s) => s.found > 0 && s.deleted === s.found).length;
-  lines.push('', `deleted ${plural(done, 'snapshot')}: ${contents(result.deletedObjects, result.deletedBytes)}${result.failed.length ? `; ${plural(result.failed.length, 'object')} could not be deleted` : ''}`);
+  lines.push(
+    '',
+    `deleted ${plural(done, 'snapshot')}: ${contents(result.deletedObjects, result.deletedBytes)}${result.failed.length ? `; ${plural(result.failed.length, 'object')} could not be deleted` : ''}`,
+  );
   return lines.join('\n');
 }
 
-
 export function renderBackupNow(r: BackupNowReport, paint: Styler): string {
   const head = `openclaw-s3-backup.service on ${r.host} (${r.instanceId}): ${paint('green', 'succeeded')}`;
-  if (r.isNew && r.snapshot) return `${head}\nnew snapshot ${r.snapshot.stamp}: ${contents(r.snapshot.objects, r.snapshot.bytes)} (s3://${r.bucket}/${r.snapshot.prefix})`;
+  if (r.isNew && r.snapshot)
+    return `${head}\nnew snapshot ${r.snapshot.stamp}: ${contents(r.snapshot.objects, r.snapshot.bytes)} (s3://${r.bucket}/${r.snapshot.prefix})`;
   const still = r.previous ? `the newest is still ${r.previous.stamp}, from before the run` : 'there are none';
   return `${head}\n${paint('yellow', 'no new snapshot')} in s3://${r.bucket}/snapshots/: ${still}`;
 }

@@ -26,7 +26,6 @@ export interface VerifiedHost {
 const short = (sha: string | null | undefined) => (sha ? sha.slice(0, 12) : '-');
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
-
 const ACTION_COLOR: Record<BundleAction, 'green' | 'yellow' | 'red' | 'dim'> = { create: 'green', update: 'yellow', unchanged: 'dim', refused: 'red' };
 
 /** The plan: one row per host and bundle, what happens to it and why. */
@@ -44,9 +43,10 @@ export function renderUploadPlan(
   const rows: string[][] = [];
   for (const p of plans) {
     for (const b of p.bundles) {
-      const detail = b.action === 'refused'
-        ? b.reason
-        : `${formatBytes(b.size)}${b.bundle === 'secrets' ? `, ${plural(p.files.filter((f) => f.startsWith('secrets/')).length, 'secret')}` : ''}${b.action === 'unchanged' ? '' : `; ${b.reason}`}`;
+      const detail =
+        b.action === 'refused'
+          ? b.reason
+          : `${formatBytes(b.size)}${b.bundle === 'secrets' ? `, ${plural(p.files.filter((f) => f.startsWith('secrets/')).length, 'secret')}` : ''}${b.action === 'unchanged' ? '' : `; ${b.reason}`}`;
       rows.push([`  ${p.host}`, BUNDLE_FILE[b.bundle], paint(ACTION_COLOR[b.action], b.action), short(b.sha256), detail]);
     }
   }
@@ -70,15 +70,19 @@ export function refusalSummary(refused: readonly HostPlan[], dryRun: boolean): s
 }
 
 export function renderVerify(bucket: string, results: readonly VerifiedHost[], paint: Styler): string {
-  const rows = results.flatMap((r) => r.bundles.map((b) => [
-    `  ${r.host}`,
-    BUNDLE_FILE[b.bundle],
-    b.ok ? paint('green', 'ok') : paint('red', 'FAILED'),
-    short(b.sha256),
-    b.entries === null ? '-' : String(b.entries),
-    b.ok ? (b.size === null ? '' : formatBytes(b.size)) : b.violations.map((v) => v.message).join('; '),
-  ]));
-  return [paint('bold', `Bootstrap bundles in s3://${bucket}`), '', renderTable(['  HOST', 'BUNDLE', 'RESULT', 'SHA256', 'ENTRIES', 'DETAIL'], rows)].join('\n');
+  const rows = results.flatMap((r) =>
+    r.bundles.map((b) => [
+      `  ${r.host}`,
+      BUNDLE_FILE[b.bundle],
+      b.ok ? paint('green', 'ok') : paint('red', 'FAILED'),
+      short(b.sha256),
+      b.entries === null ? '-' : String(b.entries),
+      b.ok ? (b.size === null ? '' : formatBytes(b.size)) : b.violations.map((v) => v.message).join('; '),
+    ]),
+  );
+  return [paint('bold', `Bootstrap bundles in s3://${bucket}`), '', renderTable(['  HOST', 'BUNDLE', 'RESULT', 'SHA256', 'ENTRIES', 'DETAIL'], rows)].join(
+    '\n',
+  );
 }
 
 export function verifySummary(results: readonly VerifiedHost[], paint: Styler): string {

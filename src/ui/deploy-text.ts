@@ -4,7 +4,6 @@ import type { Styler } from './style.js';
 
 // Plain-text plan and result of `claw deploy` / `claw rollback`, and the --json document.
 
-
 const short = (rev: string | null) => (rev ? rev.slice(0, 12) : 'none');
 
 export function renderDeployPlan(v: DeployPlanView): string {
@@ -34,7 +33,8 @@ export function renderDeployPlan(v: DeployPlanView): string {
   ].join('\n');
 }
 
-const seconds = (r: HostReportRow) => (r.startedAt && r.finishedAt ? `${Math.max(0, Math.round((Date.parse(r.finishedAt) - Date.parse(r.startedAt)) / 1000))}s` : '');
+const seconds = (r: HostReportRow) =>
+  r.startedAt && r.finishedAt ? `${Math.max(0, Math.round((Date.parse(r.finishedAt) - Date.parse(r.startedAt)) / 1000))}s` : '';
 
 export function renderDeployResult(r: DeployReport, paint: Styler): string {
   const colour = { succeeded: 'green', failed: 'red', skipped: 'yellow' } as const;
@@ -44,10 +44,11 @@ export function renderDeployResult(r: DeployReport, paint: Styler): string {
   ]);
   const count = (s: HostOutcome) => r.hosts.filter((h) => h.status === s).length;
   const summary = `${count('succeeded')} succeeded, ${count('failed')} failed, ${count('skipped')} skipped`;
-  const head = r.outcome === 'succeeded'
-    ? `${r.verb} of ${r.rev} succeeded on ${r.target}: ${summary}`
-    : r.outcome === 'failed'
-      ? `${r.verb} of ${r.rev} failed at ${r.firstFailure}: ${summary}`
-      : `${r.verb} of ${r.rev} was interrupted: ${summary}`;
+  const head =
+    r.outcome === 'succeeded'
+      ? `${r.verb} of ${r.rev} succeeded on ${r.target}: ${summary}`
+      : r.outcome === 'failed'
+        ? `${r.verb} of ${r.rev} failed at ${r.firstFailure}: ${summary}`
+        : `${r.verb} of ${r.rev} was interrupted: ${summary}`;
   return [...lines, head].join('\n');
 }

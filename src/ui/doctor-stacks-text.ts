@@ -12,7 +12,10 @@ const COLOR: Partial<Record<StackPhase, Color>> = { failed: 'red', 'rolled-back'
 const utcMinute = (iso: string) => `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
 
 function block(d: StackDiagnosis, now: Date, paint: Styler): string[] {
-  const lines = [`${paint('bold', d.stackName)}  ${paint(COLOR[d.phase] ?? 'bold', d.status)}  ${formatAge(d.since, now)} ago (${utcMinute(d.since)})`, `  ${d.meaning}`];
+  const lines = [
+    `${paint('bold', d.stackName)}  ${paint(COLOR[d.phase] ?? 'bold', d.status)}  ${formatAge(d.since, now)} ago (${utcMinute(d.since)})`,
+    `  ${d.meaning}`,
+  ];
   if (d.nestedIn) lines.push(`  nested in: ${d.nestedIn}`);
   if (d.reason) {
     const lead = d.reasons.find((r) => r.reason === d.reason);

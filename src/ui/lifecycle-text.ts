@@ -28,9 +28,13 @@ export function describeActions(rule: LifecycleRuleLike): string {
   if (e?.Days !== undefined) parts.push(`expire after ${days(e.Days)}`);
   if (e?.Date !== undefined) parts.push(`expire on ${dateOf(e.Date)}`);
   if (e?.ExpiredObjectDeleteMarker) parts.push('remove expired delete markers');
-  for (const t of rule.Transitions ?? []) parts.push(`move to ${t.StorageClass ?? '?'} ${t.Date !== undefined ? `on ${dateOf(t.Date)}` : `after ${days(t.Days)}`}`);
+  for (const t of rule.Transitions ?? [])
+    parts.push(`move to ${t.StorageClass ?? '?'} ${t.Date !== undefined ? `on ${dateOf(t.Date)}` : `after ${days(t.Days)}`}`);
   const n = rule.NoncurrentVersionExpiration;
-  if (n) parts.push(`expire noncurrent versions after ${days(n.NoncurrentDays)}${n.NewerNoncurrentVersions ? ` (keeping the newest ${n.NewerNoncurrentVersions})` : ''}`);
+  if (n)
+    parts.push(
+      `expire noncurrent versions after ${days(n.NoncurrentDays)}${n.NewerNoncurrentVersions ? ` (keeping the newest ${n.NewerNoncurrentVersions})` : ''}`,
+    );
   for (const t of rule.NoncurrentVersionTransitions ?? []) parts.push(`move noncurrent versions to ${t.StorageClass ?? '?'} after ${days(t.NoncurrentDays)}`);
   const a = rule.AbortIncompleteMultipartUpload;
   if (a) parts.push(`abort incomplete uploads after ${days(a.DaysAfterInitiation)}`);
@@ -63,16 +67,20 @@ export function renderLifecyclePlan(bucket: string, plan: LifecyclePlan<Lifecycl
   out.push(paint('bold', 'Current rules'));
   if (plan.current.length === 0) out.push('  (none)');
   else {
-    out.push(renderTable(
-      ['  ID', 'STATUS', 'APPLIES TO', 'ACTIONS'],
-      plan.current.map((r) => [`  ${r.ID ?? '(no ID)'}`, r.Status ?? '?', describeScope(r), describeActions(r)]),
-    ));
+    out.push(
+      renderTable(
+        ['  ID', 'STATUS', 'APPLIES TO', 'ACTIONS'],
+        plan.current.map((r) => [`  ${r.ID ?? '(no ID)'}`, r.Status ?? '?', describeScope(r), describeActions(r)]),
+      ),
+    );
   }
   out.push('', paint('bold', 'Changes'));
-  out.push(renderTable(
-    ['  ACTION', 'ID', 'DETAIL'],
-    plan.changes.map((c) => [`  ${paint(ACTION_COLOR[c.action], c.action)}`, c.id || '(no ID)', changeDetail(c)]),
-  ));
+  out.push(
+    renderTable(
+      ['  ACTION', 'ID', 'DETAIL'],
+      plan.changes.map((c) => [`  ${paint(ACTION_COLOR[c.action], c.action)}`, c.id || '(no ID)', changeDetail(c)]),
+    ),
+  );
   out.push('', summaryLine(plan, paint));
   return out.join('\n');
 }

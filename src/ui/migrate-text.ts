@@ -6,8 +6,14 @@ import { renderTable } from './table.js';
 // and the status. Colour only through `paint` (off for pipes and NO_COLOR).
 
 const STATUS_COLOR: Record<string, Color> = {
-  done: 'green', failed: 'red', interrupted: 'yellow', running: 'yellow', waiting: 'cyan', pending: 'gray',
-  'rolled-back': 'yellow', 'rolling-back': 'yellow',
+  done: 'green',
+  failed: 'red',
+  interrupted: 'yellow',
+  running: 'yellow',
+  waiting: 'cyan',
+  pending: 'gray',
+  'rolled-back': 'yellow',
+  'rolling-back': 'yellow',
 };
 
 function phaseFlags(p: { reversible: boolean; disruptive: boolean }, paint: Styler): string {
@@ -26,7 +32,10 @@ function stepRows(steps: readonly StepDefView[], indent: string): string[][] {
 /** `claw migrate plan`: phases and steps, reversible and disruptive marked. */
 export function renderRunbook(v: RunbookView, paint: Styler): string {
   const steps = v.phases.reduce((n, p) => n + p.steps.length, 0);
-  const out = [`${paint('bold', v.name)}: ${v.description.trim().split('\n')[0]}`, `file: ${v.file} · ${v.phases.length} phase${v.phases.length > 1 ? 's' : ''} · ${steps} step${steps > 1 ? 's' : ''}`];
+  const out = [
+    `${paint('bold', v.name)}: ${v.description.trim().split('\n')[0]}`,
+    `file: ${v.file} · ${v.phases.length} phase${v.phases.length > 1 ? 's' : ''} · ${steps} step${steps > 1 ? 's' : ''}`,
+  ];
   const rows: string[][] = [];
   if (v.preflight.length) {
     rows.push([paint('bold', 'preflight'), '', '(checked before every run)']);
@@ -49,10 +58,15 @@ export function renderRunPlan(v: RunPlanView, paint: Styler): string {
   if (v.nothing !== null) return v.nothing;
   const at = v.resumeAt!;
   const how: Record<string, string> = {
-    pending: 'starting at', running: 're-running (it was interrupted mid-way)', interrupted: 're-running (it was interrupted mid-way)',
-    failed: 'retrying (it failed last time)', waiting: 'waiting for the operator at',
+    pending: 'starting at',
+    running: 're-running (it was interrupted mid-way)',
+    interrupted: 're-running (it was interrupted mid-way)',
+    failed: 'retrying (it failed last time)',
+    waiting: 'waiting for the operator at',
   };
-  const out = [`${how[at.status] ?? 'resuming at'} ${at.phase}/${at.step}; ${v.steps.length} step${v.steps.length > 1 ? 's' : ''} to run${v.until ? `, up to ${v.until} (--until)` : ''}:`];
+  const out = [
+    `${how[at.status] ?? 'resuming at'} ${at.phase}/${at.step}; ${v.steps.length} step${v.steps.length > 1 ? 's' : ''} to run${v.until ? `, up to ${v.until} (--until)` : ''}:`,
+  ];
   const rows = v.steps.map((s) => {
     const notes = [
       s.confirm ? paint('red', `asks first: phase ${s.phase} is disruptive`) : '',
@@ -97,10 +111,20 @@ function stepLine(s: StepStateView, paint: Styler, indent: string): string[] {
 /** `claw migrate status`: every step's state, times, attempts and log, then the next action. */
 export function renderStatus(v: StatusView, paint: Styler): string {
   const state = v.complete ? paint('green', `complete since ${time(v.completedAt)}`) : v.started ? `updated ${time(v.updatedAt)}` : 'not started';
-  const out = [`${paint('bold', v.name)}: ${v.description.trim().split('\n')[0]}`, `file:  ${v.file}`, `state: ${v.stateFile} (${state})`, `logs:  ${v.logDir}`];
+  const out = [
+    `${paint('bold', v.name)}: ${v.description.trim().split('\n')[0]}`,
+    `file:  ${v.file}`,
+    `state: ${v.stateFile} (${state})`,
+    `logs:  ${v.logDir}`,
+  ];
   if (v.changed) out.push(paint('yellow', `changed since the state was written: ${v.changes ? describeChanges(v.changes) : ''}`));
   if (v.rollback) out.push(paint('yellow', `a rollback to phase ${v.rollback.to} is unfinished (since ${time(v.rollback.startedAt)})`));
-  if (v.lock) out.push(v.lock.stale ? paint('yellow', `stale lock: pid ${v.lock.pid} (${v.lock.command}) is no longer running; the next command removes it`) : paint('cyan', `in use: pid ${v.lock.pid} on ${v.lock.host} since ${time(v.lock.startedAt)} (${v.lock.command})`));
+  if (v.lock)
+    out.push(
+      v.lock.stale
+        ? paint('yellow', `stale lock: pid ${v.lock.pid} (${v.lock.command}) is no longer running; the next command removes it`)
+        : paint('cyan', `in use: pid ${v.lock.pid} on ${v.lock.host} since ${time(v.lock.startedAt)} (${v.lock.command})`),
+    );
   const rows: string[][] = [];
   if (v.preflight.length) {
     rows.push([paint('bold', 'preflight'), '', '', '', '', '']);
@@ -117,7 +141,9 @@ export function renderStatus(v: StatusView, paint: Styler): string {
     }
   }
   out.push('', renderTable(['STEP', 'KIND', 'STATE', 'TRIES', 'WHEN', 'LOG'], rows));
-  const failed = [...v.preflight, ...v.phases.flatMap((p) => [...p.steps, ...p.rollback])].filter((s) => s.status === 'failed' && s.error && !/^exit code \d+$/.test(s.error));
+  const failed = [...v.preflight, ...v.phases.flatMap((p) => [...p.steps, ...p.rollback])].filter(
+    (s) => s.status === 'failed' && s.error && !/^exit code \d+$/.test(s.error),
+  );
   for (const s of failed) out.push(paint('red', `${s.id}: ${s.error}`));
   const notes = v.phases.flatMap((p) => [...p.steps, ...p.rollback]).filter((s) => s.note);
   for (const s of notes) out.push(`${s.id}: approved ${time(s.approvedAt)}: ${s.note}`);

@@ -13,7 +13,13 @@ function Bar({ value }: { value: number }) {
 export function ProgressView({ model, now }: { model: ProgressModel; now: number }) {
   return (
     <>
-      <Static items={model.finished}>{(l) => <Text key={l.key} color={TONE[l.tone]}>{l.text}</Text>}</Static>
+      <Static items={model.finished}>
+        {(l) => (
+          <Text key={l.key} color={TONE[l.tone]}>
+            {l.text}
+          </Text>
+        )}
+      </Static>
       <Box flexDirection="column">
         {model.active.map((s) => {
           const f = fraction(s);

@@ -4,7 +4,11 @@ import type { Color, Styler } from './style.js';
 import { renderFitted, type FitColumn } from './table.js';
 
 const STATE_COLOR: Record<string, Color> = {
-  running: 'green', pending: 'yellow', stopping: 'yellow', stopped: 'red', missing: 'red',
+  running: 'green',
+  pending: 'yellow',
+  stopping: 'yellow',
+  stopped: 'red',
+  missing: 'red',
 };
 const PING_COLOR: Record<string, Color> = { online: 'green', 'connection-lost': 'red', inactive: 'red', 'not-managed': 'yellow' };
 
@@ -25,8 +29,16 @@ export interface StatusLayout {
 
 /** Dropped first to last to fit a terminal: host, state, SSM and drift always stay. */
 const HOST_COLUMNS: FitColumn[] = [
-  { title: 'HOST' }, { title: 'INSTANCE', drop: 5 }, { title: 'STATE' }, { title: 'TYPE', drop: 4 }, { title: 'AZ', drop: 1 },
-  { title: 'AMI', drop: 6 }, { title: 'REV', drop: 3 }, { title: 'UP', drop: 2 }, { title: 'SSM' }, { title: 'DRIFT' },
+  { title: 'HOST' },
+  { title: 'INSTANCE', drop: 5 },
+  { title: 'STATE' },
+  { title: 'TYPE', drop: 4 },
+  { title: 'AZ', drop: 1 },
+  { title: 'AMI', drop: 6 },
+  { title: 'REV', drop: 3 },
+  { title: 'UP', drop: 2 },
+  { title: 'SSM' },
+  { title: 'DRIFT' },
 ];
 const WIDE_COLUMNS: FitColumn[] = [...HOST_COLUMNS.slice(0, 5), { title: 'PUBLIC IP' }, ...HOST_COLUMNS.slice(5)];
 
@@ -47,19 +59,22 @@ export function renderStatus(report: StatusReport, now: Date, paint: Styler, lay
     h.drift.length ? paint('yellow', h.drift.map((d) => d.kind).join(',')) : paint('green', 'ok'),
   ];
   // A host with several instances: the newest on its row, then each other one under it.
-  const others = (h: HostStatus) => h.instances.slice(1).map((i) => [
-    '  \u2514 also',
-    i.instanceId,
-    paint(STATE_COLOR[i.state] ?? 'yellow', i.state),
-    i.instanceType ?? '-',
-    i.availabilityZone ?? '-',
-    ...(wide ? [i.publicIp ?? '-'] : []),
-    i.imageId ?? '-',
-    '',
-    formatAge(i.launchTime, now),
-    paint(PING_COLOR[i.ssmPing] ?? 'gray', i.ssmPing),
-    '',
-  ]);
+  const others = (h: HostStatus) =>
+    h.instances
+      .slice(1)
+      .map((i) => [
+        '  \u2514 also',
+        i.instanceId,
+        paint(STATE_COLOR[i.state] ?? 'yellow', i.state),
+        i.instanceType ?? '-',
+        i.availabilityZone ?? '-',
+        ...(wide ? [i.publicIp ?? '-'] : []),
+        i.imageId ?? '-',
+        '',
+        formatAge(i.launchTime, now),
+        paint(PING_COLOR[i.ssmPing] ?? 'gray', i.ssmPing),
+        '',
+      ]);
   const rows = report.hosts.flatMap((h) => [row(h), ...others(h)]);
   const out = [renderFitted(wide ? WIDE_COLUMNS : HOST_COLUMNS, rows, wide ? undefined : layout.width)];
 
@@ -71,12 +86,24 @@ export function renderStatus(report: StatusReport, now: Date, paint: Styler, lay
   if (report.unregistered.length) {
     out.push('', paint('bold', 'Unregistered instances (tagged, not in the registry)'));
     const columns: FitColumn[] = [
-      { title: '  NAME' }, { title: 'INSTANCE' }, { title: 'STATE' }, { title: 'TYPE', drop: 3 }, { title: 'AZ', drop: 1 },
-      ...(wide ? [{ title: 'PUBLIC IP' }] : []), { title: 'AMI', drop: 2 }, { title: 'SSM' },
+      { title: '  NAME' },
+      { title: 'INSTANCE' },
+      { title: 'STATE' },
+      { title: 'TYPE', drop: 3 },
+      { title: 'AZ', drop: 1 },
+      ...(wide ? [{ title: 'PUBLIC IP' }] : []),
+      { title: 'AMI', drop: 2 },
+      { title: 'SSM' },
     ];
     const rowsU = report.unregistered.map((u) => [
-      `  ${u.name ?? '(no Name tag)'}`, u.instanceId, paint(STATE_COLOR[u.state] ?? 'yellow', u.state), u.instanceType ?? '-', u.availabilityZone ?? '-',
-      ...(wide ? [u.publicIp ?? '-'] : []), u.imageId ?? '-', paint(PING_COLOR[u.ssmPing] ?? 'gray', u.ssmPing),
+      `  ${u.name ?? '(no Name tag)'}`,
+      u.instanceId,
+      paint(STATE_COLOR[u.state] ?? 'yellow', u.state),
+      u.instanceType ?? '-',
+      u.availabilityZone ?? '-',
+      ...(wide ? [u.publicIp ?? '-'] : []),
+      u.imageId ?? '-',
+      paint(PING_COLOR[u.ssmPing] ?? 'gray', u.ssmPing),
     ]);
     out.push(renderFitted(columns, rowsU, wide ? undefined : layout.width));
   }

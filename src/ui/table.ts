@@ -38,11 +38,17 @@ export function renderFitted(columns: readonly FitColumn[], rows: readonly strin
   let keep = columns.map((_, i) => i);
   const total = (ix: readonly number[]) => ix.reduce((n, i) => n + widths[i]!, 0) + 2 * Math.max(0, ix.length - 1);
   if (width !== undefined) {
-    const order = columns.map((c, i) => ({ i, drop: c.drop })).filter((x) => x.drop !== undefined).sort((a, b) => a.drop! - b.drop!);
+    const order = columns
+      .map((c, i) => ({ i, drop: c.drop }))
+      .filter((x) => x.drop !== undefined)
+      .sort((a, b) => a.drop! - b.drop!);
     for (const { i } of order) {
       if (total(keep) <= width) break;
       keep = keep.filter((x) => x !== i);
     }
   }
-  return renderTable(keep.map((i) => columns[i]!.title), cells.map((r) => keep.map((i) => r[i] ?? '')));
+  return renderTable(
+    keep.map((i) => columns[i]!.title),
+    cells.map((r) => keep.map((i) => r[i] ?? '')),
+  );
 }

@@ -122,9 +122,7 @@ export function openMotoBackend(endpoint: string): Backend {
       registerImage: async (i) => {
         if (i.foreign) {
           // moto ships ~1000 public Amazon images; tag a random one so parallel tests rarely share it.
-          amazonImages ??= raw.ec2
-            .send(new DescribeImagesCommand({ Owners: ['amazon'] }))
-            .then((r) => (r.Images ?? []).map((img) => img.ImageId!));
+          amazonImages ??= raw.ec2.send(new DescribeImagesCommand({ Owners: ['amazon'] })).then((r) => (r.Images ?? []).map((img) => img.ImageId!));
           const ids = await amazonImages;
           const id = ids[Math.floor(Math.random() * ids.length)];
           if (!id) throw new Error('moto has no Amazon images to use as a foreign image');
@@ -228,10 +226,7 @@ export async function expectAwsError(
  * `limit` pages: against the in-process sandbox an endless pagination would never yield
  * to the event loop, so the test timeout alone could not stop it.
  */
-export async function collectPages<T>(
-  page: (token: string | undefined) => Promise<{ items: T[]; next: string | undefined }>,
-  limit = 50,
-): Promise<T[][]> {
+export async function collectPages<T>(page: (token: string | undefined) => Promise<{ items: T[]; next: string | undefined }>, limit = 50): Promise<T[][]> {
   const pages: T[][] = [];
   let token: string | undefined;
   do {

@@ -70,7 +70,11 @@ forEachBackend('backup bucket: status, list, prune', (backend) => {
     const result = await applyBackupPrune(b.clients.s3, bucket, plan, { events: recordingSink() });
     expect(result.failed).toEqual([]);
     expect(result.deletedObjects).toBe(4);
-    expect(result.snapshots.map((s) => [s.stamp, s.found, s.deleted])).toEqual([['2026-11-20-14-00', 1, 1], ['2026-11-12-00-00', 1, 1], ['2026-10-01-00-00', 2, 2]]);
+    expect(result.snapshots.map((s) => [s.stamp, s.found, s.deleted])).toEqual([
+      ['2026-11-20-14-00', 1, 1],
+      ['2026-11-12-00-00', 1, 1],
+      ['2026-10-01-00-00', 2, 2],
+    ]);
     const after = await keysOf(b, bucket.name);
     expect(after).toEqual(before.filter((k) => !doomed.some((d) => k.startsWith(`snapshots/${d}/`))));
     expect(after.filter((k) => k.startsWith('latest/'))).toEqual(['latest/config/openclaw.json', 'latest/openclaw.sqlite']);
@@ -100,7 +104,9 @@ describe('backup prune: per-key DeleteObjects errors [sandbox only: moto cannot 
       expect(result.failed).toEqual([{ key: 'snapshots/2026-10-01-00-00/workspace.tar.zst', code: 'AccessDenied', message: 'Access Denied' }]);
       expect(result.snapshots.find((s) => s.stamp === '2026-10-01-00-00')).toMatchObject({ found: 2, deleted: 1 });
       expect(result.deletedObjects).toBe(3);
-      expect((await keysOf(b, bucket.name)).filter((k) => k.startsWith('snapshots/2026-10-01-00-00/'))).toEqual(['snapshots/2026-10-01-00-00/workspace.tar.zst']);
+      expect((await keysOf(b, bucket.name)).filter((k) => k.startsWith('snapshots/2026-10-01-00-00/'))).toEqual([
+        'snapshots/2026-10-01-00-00/workspace.tar.zst',
+      ]);
     } finally {
       await b.close();
     }

@@ -1,14 +1,6 @@
 import type { RegisterImageCommandInput } from '@aws-sdk/client-ec2';
 import { describe, expect, it } from 'vitest';
-import {
-  expectAwsError,
-  forEachBackend,
-  motoEndpoint,
-  openMotoBackend,
-  openSandboxBackend,
-  rootSnapshotOf,
-  unique,
-} from './backends.js';
+import { expectAwsError, forEachBackend, motoEndpoint, openMotoBackend, openSandboxBackend, rootSnapshotOf, unique } from './backends.js';
 
 // The EC2 contract for AMIs (RegisterImage, DeregisterImage, and DescribeImages by
 // snapshot): the same tests against the sandbox and moto. moto 5.2.1 registers every
@@ -33,7 +25,7 @@ function clawRegistration(name: string, snapshotId: string, tags: Record<string,
 }
 
 forEachBackend('EC2 registerImage', (backend) => {
-  it('registers claw\'s shape of image on an existing snapshot and answers its new ImageId', async () => {
+  it("registers claw's shape of image on an existing snapshot and answers its new ImageId", async () => {
     const b = backend();
     const run = unique();
     const source = await b.seed.registerImage({ name: `${run}-source` });
@@ -92,7 +84,7 @@ describe('EC2 AMIs, sandbox only (AWS behaviour moto lacks)', () => {
     await b.close();
   });
 
-  it('what a registration leaves out gets AWS\'s documented defaults: i386, paravirtual, no ENA (moto: none of them)', async () => {
+  it("what a registration leaves out gets AWS's documented defaults: i386, paravirtual, no ENA (moto: none of them)", async () => {
     const b = await openSandboxBackend();
     const snapshotId = await b.sandbox!.admin.createSnapshot();
     const { ImageId } = await b.clients.ec2.registerImage({
@@ -119,8 +111,16 @@ describe('EC2 AMIs, sandbox only (AWS behaviour moto lacks)', () => {
     const small = clawRegistration(unique(), snapshotId);
     small.BlockDeviceMappings![0]!.Ebs!.VolumeSize = 4;
     await expectAwsError(b.clients.ec2.registerImage(small), 'InvalidBlockDeviceMapping', 400);
-    await expectAwsError(b.clients.ec2.registerImage({ ...clawRegistration(unique(), snapshotId), RootDeviceName: '/dev/sda1' }), 'InvalidBlockDeviceMapping', 400);
-    await expectAwsError(b.clients.ec2.registerImage({ ...clawRegistration(unique(), snapshotId), Architecture: 'sparc' as 'x86_64' }), 'InvalidParameterValue', 400);
+    await expectAwsError(
+      b.clients.ec2.registerImage({ ...clawRegistration(unique(), snapshotId), RootDeviceName: '/dev/sda1' }),
+      'InvalidBlockDeviceMapping',
+      400,
+    );
+    await expectAwsError(
+      b.clients.ec2.registerImage({ ...clawRegistration(unique(), snapshotId), Architecture: 'sparc' as 'x86_64' }),
+      'InvalidParameterValue',
+      400,
+    );
     await b.close();
   });
 
@@ -145,12 +145,15 @@ describe('EC2 AMIs, sandbox only (AWS behaviour moto lacks)', () => {
     await admin.registerImage({ name: unique('c') });
     const out = await b.clients.ec2.describeImages({ Owners: ['self'], Filters: [{ Name: 'block-device-mapping.snapshot-id', Values: [first.snapshotId] }] });
     expect(out.Images!.map((i) => i.ImageId).sort()).toEqual([first.imageId, second.imageId].sort());
-    const none = await b.clients.ec2.describeImages({ Owners: ['self'], Filters: [{ Name: 'block-device-mapping.snapshot-id', Values: ['snap-0123456789abcdef0'] }] });
+    const none = await b.clients.ec2.describeImages({
+      Owners: ['self'],
+      Filters: [{ Name: 'block-device-mapping.snapshot-id', Values: ['snap-0123456789abcdef0'] }],
+    });
     expect(none.Images).toEqual([]);
     await b.close();
   });
 
-  it('deregistering a malformed id is Malformed; another account\'s public image is not ours to deregister (moto: NotFound)', async () => {
+  it("deregistering a malformed id is Malformed; another account's public image is not ours to deregister (moto: NotFound)", async () => {
     const b = await openSandboxBackend();
     await expectAwsError(b.clients.ec2.deregisterImage({ ImageId: 'bogus' }), 'InvalidAMIID.Malformed', 400);
     const foreign = await b.seed.registerImage({ name: unique('theirs'), foreign: true });

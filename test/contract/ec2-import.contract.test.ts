@@ -2,13 +2,7 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  DescribeImportSnapshotTasksCommand,
-  EC2Client,
-  EC2ServiceException,
-  ImportSnapshotCommand,
-  type ImportSnapshotTask,
-} from '@aws-sdk/client-ec2';
+import { DescribeImportSnapshotTasksCommand, EC2Client, EC2ServiceException, ImportSnapshotCommand, type ImportSnapshotTask } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Ec2Api } from '../../src/aws/clients.js';
@@ -77,14 +71,22 @@ const importBackends: Record<string, () => Promise<ImportBackend>> = {
         throw new EC2ServiceException({ ...recorded.roleMissing, $fault: 'client', $metadata: { httpStatusCode: 400 } });
       }
       answers = [...(scenario === 'completes' ? recorded.describeUntilCompleted : recorded.describeUntilDeleted)];
-      const first = scenario === 'completes' ? recorded.importSnapshot : { ...recorded.describeUntilDeleted[0]!, SnapshotTaskDetail: { ...recorded.describeUntilDeleted[0]!.SnapshotTaskDetail, Progress: '2' } };
+      const first =
+        scenario === 'completes'
+          ? recorded.importSnapshot
+          : { ...recorded.describeUntilDeleted[0]!, SnapshotTaskDetail: { ...recorded.describeUntilDeleted[0]!.SnapshotTaskDetail, Progress: '2' } };
       return { $metadata: { httpStatusCode: 200, requestId: 'recorded' }, ...first };
     });
     mock.on(DescribeImportSnapshotTasksCommand).callsFake(() => {
       const next = answers.length > 1 ? answers.shift()! : answers[0]!;
       return { $metadata: { httpStatusCode: 200, requestId: 'recorded' }, ImportSnapshotTasks: [next] };
     });
-    const clients = createSdkClients({ region: 'eu-central-1', endpointUrl: 'http://127.0.0.1:9', credentials: { accessKeyId: 't', secretAccessKey: 't' }, maxAttempts: 1 });
+    const clients = createSdkClients({
+      region: 'eu-central-1',
+      endpointUrl: 'http://127.0.0.1:9',
+      credentials: { accessKeyId: 't', secretAccessKey: 't' },
+      maxAttempts: 1,
+    });
     const user = recorded.importSnapshot.SnapshotTaskDetail!.UserBucket!;
     return {
       ec2: clients.ec2,
@@ -150,7 +152,7 @@ for (const [name, open] of Object.entries(importBackends)) {
       expect(done.StatusMessage).toBeUndefined();
     });
 
-    it('a failed import ends deleted, with AWS\'s status message and no snapshot', async () => {
+    it("a failed import ends deleted, with AWS's status message and no snapshot", async () => {
       const { bucket, key } = await backend.arrange('fails');
       const { ImportTaskId } = await backend.ec2.importSnapshot({ DiskContainer: { Format: 'RAW', UserBucket: { S3Bucket: bucket, S3Key: key } } });
       const end = (await pollTask(backend.ec2, ImportTaskId!)).at(-1)!.SnapshotTaskDetail!;
@@ -218,7 +220,10 @@ describe('EC2 import, sandbox only (moto has no VM import)', () => {
     // Describing a finished task again changes nothing.
     expect((await pollTask(sandbox.clients.ec2, ImportTaskId!)).at(-1)!.SnapshotTaskDetail!.SnapshotId).toBe(snapshotId);
     const image = await sandbox.clients.ec2.registerImage({
-      Name: 'clawdinator-nixos-20990101000000', Architecture: 'x86_64', RootDeviceName: '/dev/xvda', VirtualizationType: 'hvm',
+      Name: 'clawdinator-nixos-20990101000000',
+      Architecture: 'x86_64',
+      RootDeviceName: '/dev/xvda',
+      VirtualizationType: 'hvm',
       BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: { SnapshotId: snapshotId } }],
     });
     expect(image.ImageId).toMatch(/^ami-/);
@@ -229,7 +234,11 @@ describe('EC2 import, sandbox only (moto has no VM import)', () => {
     const again = await sandbox.clients.ec2.importSnapshot({ ClientToken: 'sha256-abc', DiskContainer: disk() });
     expect(again.ImportTaskId).toBe(first.ImportTaskId);
     expect(sandbox.admin.state().importTasks.filter((t) => t.clientToken === 'sha256-abc')).toHaveLength(1);
-    await expectAwsError(sandbox.clients.ec2.importSnapshot({ ClientToken: 'sha256-abc', DiskContainer: { ...disk(), Format: 'VHD' } }), 'IdempotentParameterMismatch', 400);
+    await expectAwsError(
+      sandbox.clients.ec2.importSnapshot({ ClientToken: 'sha256-abc', DiskContainer: { ...disk(), Format: 'VHD' } }),
+      'IdempotentParameterMismatch',
+      400,
+    );
   });
 
   it('a missing object ends deleted on the second poll; a missing bucket is refused at once', async () => {
@@ -245,7 +254,7 @@ describe('EC2 import, sandbox only (moto has no VM import)', () => {
     expect(err.message).toBe('S3 bucket does not exist: s3://no-such-bucket/');
   });
 
-  it('failNextImport can end a task in error with a message of the test\'s choosing, once', async () => {
+  it("failNextImport can end a task in error with a message of the test's choosing, once", async () => {
     await sandbox.admin.failNextImport({ status: 'error', message: 'ServerError: the import service is unavailable' });
     const doomed = await sandbox.clients.ec2.importSnapshot({ DiskContainer: disk() });
     const fine = await sandbox.clients.ec2.importSnapshot({ DiskContainer: disk() });
@@ -269,7 +278,11 @@ describe('EC2 import, sandbox only (moto has no VM import)', () => {
 
   it('unknown and malformed task ids; tag filters; MaxResults pages', async () => {
     await expectAwsError(sandbox.clients.ec2.describeImportSnapshotTasks({ ImportTaskIds: ['import-snap-0123456789abcdef0'] }), 'InvalidConversionTaskId', 400);
-    await expectAwsError(sandbox.clients.ec2.describeImportSnapshotTasks({ ImportTaskIds: ['snap-0123456789abcdef0'] }), 'InvalidConversionTaskId.Malformed', 400);
+    await expectAwsError(
+      sandbox.clients.ec2.describeImportSnapshotTasks({ ImportTaskIds: ['snap-0123456789abcdef0'] }),
+      'InvalidConversionTaskId.Malformed',
+      400,
+    );
     const tagged = await sandbox.clients.ec2.importSnapshot({
       DiskContainer: disk(),
       TagSpecifications: [{ ResourceType: 'import-snapshot-task', Tags: [{ Key: 'build', Value: 'x1' }] }],

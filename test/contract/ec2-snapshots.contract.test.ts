@@ -42,7 +42,13 @@ forEachBackend('EC2 createTags / deleteTags', (backend) => {
     const instanceId = await b.seed.runInstance({ tags: { 'claw-test': run } });
     const { imageId, snapshotId } = await imageWithSnapshot(b, run);
     await b.clients.ec2.createTags({ Resources: [instanceId, imageId, snapshotId], Tags: [{ Key: 'clawdinator:preserve', Value: 'rollback' }] });
-    await b.clients.ec2.createTags({ Resources: [imageId], Tags: [{ Key: 'clawdinator:preserve', Value: 'still rollback' }, { Key: 'x', Value: '' }] });
+    await b.clients.ec2.createTags({
+      Resources: [imageId],
+      Tags: [
+        { Key: 'clawdinator:preserve', Value: 'still rollback' },
+        { Key: 'x', Value: '' },
+      ],
+    });
 
     const inst = (await b.clients.ec2.describeInstances({ InstanceIds: [instanceId] })).Reservations![0]!.Instances![0]!;
     expect(tagsOf(inst.Tags)).toMatchObject({ 'claw-test': run, 'clawdinator:preserve': 'rollback' });
@@ -57,7 +63,13 @@ forEachBackend('EC2 createTags / deleteTags', (backend) => {
     const { imageId } = await imageWithSnapshot(b, run);
     await b.clients.ec2.createTags({
       Resources: [imageId],
-      Tags: [{ Key: 'a', Value: '1' }, { Key: 'b', Value: '2' }, { Key: 'c', Value: '3' }, { Key: 'd', Value: '' }, { Key: 'e', Value: 'x' }],
+      Tags: [
+        { Key: 'a', Value: '1' },
+        { Key: 'b', Value: '2' },
+        { Key: 'c', Value: '3' },
+        { Key: 'd', Value: '' },
+        { Key: 'e', Value: 'x' },
+      ],
     });
     await b.clients.ec2.deleteTags({
       Resources: [imageId],
@@ -144,7 +156,11 @@ describe('EC2 tags and snapshots, sandbox only (AWS behaviour moto lacks)', () =
   it('tagging a missing instance is InvalidInstanceID.NotFound, and nothing of the call is applied (moto: succeeds)', async () => {
     const b = await openSandboxBackend();
     const { imageId } = await imageWithSnapshot(b, unique());
-    await expectAwsError(b.clients.ec2.createTags({ Resources: [imageId, MISSING_INSTANCE], Tags: [{ Key: 'k', Value: 'v' }] }), 'InvalidInstanceID.NotFound', 400);
+    await expectAwsError(
+      b.clients.ec2.createTags({ Resources: [imageId, MISSING_INSTANCE], Tags: [{ Key: 'k', Value: 'v' }] }),
+      'InvalidInstanceID.NotFound',
+      400,
+    );
     const img = (await b.clients.ec2.describeImages({ ImageIds: [imageId] })).Images![0]!;
     expect(tagsOf(img.Tags)).not.toHaveProperty('k');
     await b.close();
@@ -189,7 +205,7 @@ describe('EC2 tags and snapshots, sandbox only (AWS behaviour moto lacks)', () =
     await b.close();
   });
 
-  it('OwnerIds [self] never lists another account\'s snapshots (moto ignores OwnerIds)', async () => {
+  it("OwnerIds [self] never lists another account's snapshots (moto ignores OwnerIds)", async () => {
     const b = await openSandboxBackend();
     const all = (await b.clients.ec2.describeSnapshots({ OwnerIds: ['self'] })).Snapshots!;
     expect(all.length).toBeGreaterThan(0);
@@ -232,7 +248,7 @@ describe.skipIf(!motoEndpoint().endpoint)('EC2 tags and snapshots: moto quirks (
     await b.close();
   });
 
-  it('DescribeSnapshots ignores MaxResults and OwnerIds: [self] also lists the Amazon images\' snapshots', async () => {
+  it("DescribeSnapshots ignores MaxResults and OwnerIds: [self] also lists the Amazon images' snapshots", async () => {
     const b = openMotoBackend(endpoint);
     const out = await b.clients.ec2.describeSnapshots({ OwnerIds: ['self'], MaxResults: 5 });
     expect(out.Snapshots!.length).toBeGreaterThan(5);

@@ -97,7 +97,12 @@ forEachBackend('EC2 describeInstances', (backend) => {
     expect(inst.LaunchTime).toBeInstanceOf(Date);
     // Both backends stamp "now" at launch (moto truncates to the second).
     expect(Math.abs(inst.LaunchTime!.getTime() - before)).toBeLessThan(60_000);
-    expect(inst.Tags).toEqual(expect.arrayContaining([{ Key: 'Name', Value: 'shape' }, { Key: 'claw-test', Value: run }]));
+    expect(inst.Tags).toEqual(
+      expect.arrayContaining([
+        { Key: 'Name', Value: 'shape' },
+        { Key: 'claw-test', Value: run },
+      ]),
+    );
   });
 
   it('instance-id and image-id filters', async () => {
@@ -131,11 +136,7 @@ forEachBackend('EC2 describeInstances', (backend) => {
     const out = await b.clients.ec2.describeInstances({ InstanceIds: [one] });
     expect(ids((out.Reservations ?? []).flatMap((r) => r.Instances ?? []))).toEqual([one]);
 
-    const err = await expectAwsError(
-      b.clients.ec2.describeInstances({ InstanceIds: [one, 'i-0123456789abcdef0'] }),
-      'InvalidInstanceID.NotFound',
-      400,
-    );
+    const err = await expectAwsError(b.clients.ec2.describeInstances({ InstanceIds: [one, 'i-0123456789abcdef0'] }), 'InvalidInstanceID.NotFound', 400);
     expect(err.message).toContain('i-0123456789abcdef0');
   });
 
@@ -204,7 +205,13 @@ forEachBackend('EC2 describeImages', (backend) => {
       ],
     });
     expect((out.Images ?? []).map((i) => i.ImageId)).toEqual([id]);
-    const none = await b.clients.ec2.describeImages({ Owners: ['self'], Filters: [{ Name: 'name', Values: [`${run}-nixos-*`] }, { Name: 'state', Values: ['failed'] }] });
+    const none = await b.clients.ec2.describeImages({
+      Owners: ['self'],
+      Filters: [
+        { Name: 'name', Values: [`${run}-nixos-*`] },
+        { Name: 'state', Values: ['failed'] },
+      ],
+    });
     expect(none.Images ?? []).toEqual([]);
   });
 });
@@ -242,7 +249,12 @@ describe('EC2 sandbox only (AWS behaviour moto lacks)', () => {
     const seeded: string[] = [];
     for (let n = 0; n < 6; n++) seeded.push(await b.seed.registerImage({ name: `${run}-${n}`, tags: { 'claw-test': run } }));
     const pages = await collectPages(async (token) => {
-      const out = await b.clients.ec2.describeImages({ Owners: ['self'], Filters: [{ Name: 'tag:claw-test', Values: [run] }], MaxResults: 5, NextToken: token });
+      const out = await b.clients.ec2.describeImages({
+        Owners: ['self'],
+        Filters: [{ Name: 'tag:claw-test', Values: [run] }],
+        MaxResults: 5,
+        NextToken: token,
+      });
       return { items: (out.Images ?? []).map((i) => i.ImageId!), next: out.NextToken };
     });
     const sizes = pages.map((p) => p.length);
@@ -268,7 +280,9 @@ describe('EC2 sandbox only (AWS behaviour moto lacks)', () => {
   it('an unimplemented filter or parameter throws SandboxUnsupportedError naming it (moto: HTTP 500)', async () => {
     const b = await openSandboxBackend();
     await expect(b.clients.ec2.describeInstances({ Filters: [{ Name: 'vpc-id', Values: ['vpc-1'] }] })).rejects.toThrow(
-      new SandboxUnsupportedError('EC2 DescribeInstances does not implement filter "vpc-id" (supported: tag:<key>, tag-key, instance-state-name, instance-id, image-id, instance-type, availability-zone)'),
+      new SandboxUnsupportedError(
+        'EC2 DescribeInstances does not implement filter "vpc-id" (supported: tag:<key>, tag-key, instance-state-name, instance-id, image-id, instance-type, availability-zone)',
+      ),
     );
     await expect(b.clients.ec2.describeImages({ ExecutableUsers: ['self'] })).rejects.toThrow(/"ExecutableUsers"/);
     await expect(b.clients.ec2.describeInstances({ DryRun: true })).rejects.toBeInstanceOf(SandboxUnsupportedError);

@@ -6,7 +6,16 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { explainAwsError } from '../../src/aws/errors.js';
 import { instrument } from '../../src/aws/instrument.js';
 import { createSdkClients } from '../../src/aws/sdk-clients.js';
-import { exhaustedCalls, mulberry32, randomFaults, startFaultProxy, type Fault, type FaultProxy, type Protocol, type SeenRequest } from '../helpers/fault-proxy.js';
+import {
+  exhaustedCalls,
+  mulberry32,
+  randomFaults,
+  startFaultProxy,
+  type Fault,
+  type FaultProxy,
+  type Protocol,
+  type SeenRequest,
+} from '../helpers/fault-proxy.js';
 
 // The fault proxy itself, through the production SDK clients (EC2, S3, STS) and raw SDK
 // clients for the JSON and awsQuery services claw also calls (SSM, CloudFormation): each
@@ -38,20 +47,69 @@ interface Case {
 
 const claw = (maxAttempts: number) => createSdkClients({ region: REGION, endpointUrl: proxy.endpoint, credentials, maxAttempts });
 const cases: Case[] = [
-  { service: 'ec2', protocol: 'ec2', action: 'DescribeImages', throttle: { name: 'RequestLimitExceeded', status: 503 }, server: { 500: 'InternalError', 503: 'Unavailable' }, call: (n) => claw(n).ec2.describeImages({ Owners: ['self'], Filters: [{ Name: 'tag:nothing', Values: [bucket] }] }) },
-  { service: 's3', protocol: 's3', action: 'ListObjectsV2', throttle: { name: 'SlowDown', status: 503 }, server: { 500: 'InternalError', 503: 'ServiceUnavailable' }, call: (n) => claw(n).s3.listObjectsV2({ Bucket: bucket }) },
-  { service: 'sts', protocol: 'query', action: 'GetCallerIdentity', throttle: { name: 'Throttling', status: 400 }, server: { 500: 'InternalFailure', 503: 'ServiceUnavailable' }, call: (n) => claw(n).sts.getCallerIdentity({}) },
   {
-    service: 'ssm', protocol: 'json', action: 'DescribeParameters', throttle: { name: 'ThrottlingException', status: 400 }, server: { 500: 'InternalServerError', 503: 'ServiceUnavailable' },
-    call: async (n) => { const c = new SSMClient({ region: REGION, endpoint: proxy.endpoint, credentials, maxAttempts: n, retryMode: 'adaptive' }); try { return await c.send(new DescribeParametersCommand({})); } finally { c.destroy(); } },
+    service: 'ec2',
+    protocol: 'ec2',
+    action: 'DescribeImages',
+    throttle: { name: 'RequestLimitExceeded', status: 503 },
+    server: { 500: 'InternalError', 503: 'Unavailable' },
+    call: (n) => claw(n).ec2.describeImages({ Owners: ['self'], Filters: [{ Name: 'tag:nothing', Values: [bucket] }] }),
   },
   {
-    service: 'cloudformation', protocol: 'query', action: 'DescribeStacks', throttle: { name: 'Throttling', status: 400 }, server: { 500: 'InternalFailure', 503: 'ServiceUnavailable' },
-    call: async (n) => { const c = new CloudFormationClient({ region: REGION, endpoint: proxy.endpoint, credentials, maxAttempts: n, retryMode: 'adaptive' }); try { return await c.send(new DescribeStacksCommand({})); } finally { c.destroy(); } },
+    service: 's3',
+    protocol: 's3',
+    action: 'ListObjectsV2',
+    throttle: { name: 'SlowDown', status: 503 },
+    server: { 500: 'InternalError', 503: 'ServiceUnavailable' },
+    call: (n) => claw(n).s3.listObjectsV2({ Bucket: bucket }),
+  },
+  {
+    service: 'sts',
+    protocol: 'query',
+    action: 'GetCallerIdentity',
+    throttle: { name: 'Throttling', status: 400 },
+    server: { 500: 'InternalFailure', 503: 'ServiceUnavailable' },
+    call: (n) => claw(n).sts.getCallerIdentity({}),
+  },
+  {
+    service: 'ssm',
+    protocol: 'json',
+    action: 'DescribeParameters',
+    throttle: { name: 'ThrottlingException', status: 400 },
+    server: { 500: 'InternalServerError', 503: 'ServiceUnavailable' },
+    call: async (n) => {
+      const c = new SSMClient({ region: REGION, endpoint: proxy.endpoint, credentials, maxAttempts: n, retryMode: 'adaptive' });
+      try {
+        return await c.send(new DescribeParametersCommand({}));
+      } finally {
+        c.destroy();
+      }
+    },
+  },
+  {
+    service: 'cloudformation',
+    protocol: 'query',
+    action: 'DescribeStacks',
+    throttle: { name: 'Throttling', status: 400 },
+    server: { 500: 'InternalFailure', 503: 'ServiceUnavailable' },
+    call: async (n) => {
+      const c = new CloudFormationClient({ region: REGION, endpoint: proxy.endpoint, credentials, maxAttempts: n, retryMode: 'adaptive' });
+      try {
+        return await c.send(new DescribeStacksCommand({}));
+      } finally {
+        c.destroy();
+      }
+    },
   },
 ];
 
-const failure = (p: Promise<unknown>) => p.then(() => { throw new Error('expected the call to fail'); }, (err: unknown) => err as Error & { code?: string; $metadata?: { httpStatusCode?: number; attempts?: number } });
+const failure = (p: Promise<unknown>) =>
+  p.then(
+    () => {
+      throw new Error('expected the call to fail');
+    },
+    (err: unknown) => err as Error & { code?: string; $metadata?: { httpStatusCode?: number; attempts?: number } },
+  );
 const target = { region: REGION, endpointUrl: 'http://127.0.0.1:1' };
 
 suite('fault proxy (moto behind it)', () => {
@@ -99,7 +157,7 @@ suite('fault proxy (moto behind it)', () => {
       expect(exhaustedCalls(tries.slice(0, 1), 1)).toEqual([[tries[0]]]);
     });
 
-    it.each([500, 503] as const)('HTTP %i surfaces with the service\'s code and is retried', async (status) => {
+    it.each([500, 503] as const)("HTTP %i surfaces with the service's code and is retried", async (status) => {
       inject_({ status, code: c.server[status] });
       const err = await failure(c.call(1));
       expect(err.name).toBe(c.server[status]);
@@ -182,7 +240,16 @@ suite('fault proxy (moto behind it)', () => {
 });
 
 describe('randomFaults', () => {
-  const req = (protocol: Protocol, action?: string): SeenRequest => ({ method: 'POST', path: '/', protocol, service: undefined, action, body: '', invocation: undefined, attempt: undefined });
+  const req = (protocol: Protocol, action?: string): SeenRequest => ({
+    method: 'POST',
+    path: '/',
+    protocol,
+    service: undefined,
+    action,
+    body: '',
+    invocation: undefined,
+    attempt: undefined,
+  });
 
   it('is deterministic for a seed, hits about the rate, and counts what it injected', () => {
     const a = randomFaults({ rate: 0.2, seed: 7 });
@@ -199,7 +266,7 @@ describe('randomFaults', () => {
     expect(Array.from({ length: 2000 }, () => c.decide(req('ec2')))).not.toEqual(da);
   });
 
-  it('renders 500 and 503 with each protocol\'s code, latency within the bounds', () => {
+  it("renders 500 and 503 with each protocol's code, latency within the bounds", () => {
     const f = randomFaults({ rate: 1, seed: 1, kinds: ['500'] });
     expect(f.decide(req('s3'))).toEqual({ status: 500, code: 'InternalError' });
     expect(f.decide(req('json'))).toEqual({ status: 500, code: 'InternalServerError' });

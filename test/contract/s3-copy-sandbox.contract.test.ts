@@ -27,11 +27,22 @@ beforeEach(async () => {
 afterEach(() => rm(home, { recursive: true, force: true }));
 
 const s3 = () => sb.clients.s3;
-const record = (key: string) => sb.admin.state().buckets.find((b) => b.name === BUCKET)!.objects.find((o) => o.key === key)!;
+const record = (key: string) =>
+  sb.admin
+    .state()
+    .buckets.find((b) => b.name === BUCKET)!
+    .objects.find((o) => o.key === key)!;
 const bytesOf = async (key: string) => Buffer.from(await (await s3().getObject({ Bucket: BUCKET, Key: key })).Body!.transformToByteArray());
 const create = async (key = 'dst') => (await s3().createMultipartUpload({ Bucket: BUCKET, Key: key })).UploadId!;
 const partCopy = (uploadId: string, PartNumber: number, source: string, range?: string, key = 'dst') =>
-  s3().uploadPartCopy({ Bucket: BUCKET, Key: key, UploadId: uploadId, PartNumber, CopySource: `${BUCKET}/${source}`, ...(range && { CopySourceRange: range }) });
+  s3().uploadPartCopy({
+    Bucket: BUCKET,
+    Key: key,
+    UploadId: uploadId,
+    PartNumber,
+    CopySource: `${BUCKET}/${source}`,
+    ...(range && { CopySourceRange: range }),
+  });
 const complete = (uploadId: string, parts: { PartNumber: number; ETag: string }[], key = 'dst') =>
   s3().completeMultipartUpload({ Bucket: BUCKET, Key: key, UploadId: uploadId, MultipartUpload: { Parts: parts } });
 
@@ -41,11 +52,18 @@ describe('multipart copy: S3 checks moto does not make', () => {
     const id = await create();
     const a = await partCopy(id, 1, 'src', `bytes=0-${5 * MIB - 1}`);
     const b = await partCopy(id, 2, 'src', `bytes=${5 * MIB}-${11 * MIB - 1}`);
-    const err = await expectAwsError(complete(id, [{ PartNumber: 2, ETag: b.CopyPartResult!.ETag! }, { PartNumber: 1, ETag: a.CopyPartResult!.ETag! }]), 'InvalidPartOrder', 400);
+    const err = await expectAwsError(
+      complete(id, [
+        { PartNumber: 2, ETag: b.CopyPartResult!.ETag! },
+        { PartNumber: 1, ETag: a.CopyPartResult!.ETag! },
+      ]),
+      'InvalidPartOrder',
+      400,
+    );
     expect(err.message).toBe('The list of parts was not in ascending order. Parts must be ordered by part number.');
   });
 
-  it('an aborted, completed, unknown or other key\'s upload id is NoSuchUpload (404)', async () => {
+  it("an aborted, completed, unknown or other key's upload id is NoSuchUpload (404)", async () => {
     await sb.admin.putObject(BUCKET, 'src', 'data');
     const aborted = await create();
     await s3().abortMultipartUpload({ Bucket: BUCKET, Key: 'dst', UploadId: aborted });
@@ -71,7 +89,11 @@ describe('multipart copy: S3 checks moto does not make', () => {
   it('a missing source is NoSuchKey / NoSuchBucket, as for CopyObject', async () => {
     const id = await create();
     await expectAwsError(partCopy(id, 1, 'nope'), 'NoSuchKey', 404);
-    await expectAwsError(s3().uploadPartCopy({ Bucket: BUCKET, Key: 'dst', UploadId: id, PartNumber: 1, CopySource: 'claw-no-such-bucket/k' }), 'NoSuchBucket', 404);
+    await expectAwsError(
+      s3().uploadPartCopy({ Bucket: BUCKET, Key: 'dst', UploadId: id, PartNumber: 1, CopySource: 'claw-no-such-bucket/k' }),
+      'NoSuchBucket',
+      404,
+    );
   });
 
   it('a source over 5 GiB cannot be copied in one request; in parts it can (size-only stays size-only)', async () => {
@@ -81,7 +103,14 @@ describe('multipart copy: S3 checks moto does not make', () => {
     const id = await create('copy.raw');
     const a = await partCopy(id, 1, 'disk.raw', `bytes=0-${3 * GIB - 1}`, 'copy.raw');
     const b = await partCopy(id, 2, 'disk.raw', `bytes=${3 * GIB}-${6 * GIB - 1}`, 'copy.raw');
-    const done = await complete(id, [{ PartNumber: 1, ETag: a.CopyPartResult!.ETag! }, { PartNumber: 2, ETag: b.CopyPartResult!.ETag! }], 'copy.raw');
+    const done = await complete(
+      id,
+      [
+        { PartNumber: 1, ETag: a.CopyPartResult!.ETag! },
+        { PartNumber: 2, ETag: b.CopyPartResult!.ETag! },
+      ],
+      'copy.raw',
+    );
     expect(done.ETag).toMatch(/^"[0-9a-f]{32}-2"$/);
     expect(record('copy.raw')).toMatchObject({ size: 6 * GIB });
     expect(record('copy.raw')).not.toHaveProperty('bodyBase64');
@@ -101,14 +130,21 @@ describe('copies of generated and size-only content', () => {
     expect(await bytesOf('snap/openclaw.sqlite')).toEqual(source);
   });
 
-  it('a multipart copy of generated content keeps it generated, from the first range\'s offset', async () => {
+  it("a multipart copy of generated content keeps it generated, from the first range's offset", async () => {
     await sb.admin.putObject(BUCKET, 'big', { size: 12 * MIB, seed: 'workspace' });
     const whole = await bytesOf('big');
     const id = await create('tail');
     const a = await partCopy(id, 1, 'big', `bytes=${MIB}-${6 * MIB - 1}`, 'tail');
     const b = await partCopy(id, 2, 'big', `bytes=${6 * MIB}-${12 * MIB - 1}`, 'tail');
     expect(a.CopyPartResult!.ETag).toBe(`"${md5hex(whole.subarray(MIB, 6 * MIB))}"`);
-    await complete(id, [{ PartNumber: 1, ETag: a.CopyPartResult!.ETag! }, { PartNumber: 2, ETag: b.CopyPartResult!.ETag! }], 'tail');
+    await complete(
+      id,
+      [
+        { PartNumber: 1, ETag: a.CopyPartResult!.ETag! },
+        { PartNumber: 2, ETag: b.CopyPartResult!.ETag! },
+      ],
+      'tail',
+    );
     expect(record('tail').generated).toEqual({ seed: 'workspace', offset: MIB });
     expect(await bytesOf('tail')).toEqual(whole.subarray(MIB));
     // Nothing of the 23 MiB written is in the state file.
@@ -121,7 +157,10 @@ describe('copies of generated and size-only content', () => {
     const id = await create();
     const a = await partCopy(id, 1, 'g', `bytes=0-${5 * MIB - 1}`);
     const b = await partCopy(id, 2, 'b');
-    await complete(id, [{ PartNumber: 1, ETag: a.CopyPartResult!.ETag! }, { PartNumber: 2, ETag: b.CopyPartResult!.ETag! }]);
+    await complete(id, [
+      { PartNumber: 1, ETag: a.CopyPartResult!.ETag! },
+      { PartNumber: 2, ETag: b.CopyPartResult!.ETag! },
+    ]);
     expect(await bytesOf('dst')).toEqual(Buffer.concat([(await bytesOf('g')).subarray(0, 5 * MIB), Buffer.from('tail')]));
   });
 
@@ -140,8 +179,13 @@ describe('copies of generated and size-only content', () => {
     const id = await create();
     const p = await partCopy(id, 1, 'src');
     const again = await openSandbox({ home, seedDir: SEED_DIR });
-    await again.clients.s3.completeMultipartUpload({ Bucket: BUCKET, Key: 'dst', UploadId: id, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: p.CopyPartResult!.ETag! }] } });
-    expect((await (await again.clients.s3.getObject({ Bucket: BUCKET, Key: 'dst' })).Body!.transformToString())).toBe('persisted');
+    await again.clients.s3.completeMultipartUpload({
+      Bucket: BUCKET,
+      Key: 'dst',
+      UploadId: id,
+      MultipartUpload: { Parts: [{ PartNumber: 1, ETag: p.CopyPartResult!.ETag! }] },
+    });
+    expect(await (await again.clients.s3.getObject({ Bucket: BUCKET, Key: 'dst' })).Body!.transformToString()).toBe('persisted');
     expect(again.admin.state().multipartUploads).toEqual([]);
   });
 });
@@ -153,7 +197,11 @@ describe('conditions and ranges', () => {
     const current = record('src').etag;
     await expectAwsError(s3().copyObject({ Bucket: BUCKET, Key: 'dst', CopySource: `${BUCKET}/src`, CopySourceIfMatch: stale }), 'PreconditionFailed', 412);
     const id = await create();
-    await expectAwsError(s3().uploadPartCopy({ Bucket: BUCKET, Key: 'dst', UploadId: id, PartNumber: 1, CopySource: `${BUCKET}/src`, CopySourceIfMatch: stale }), 'PreconditionFailed', 412);
+    await expectAwsError(
+      s3().uploadPartCopy({ Bucket: BUCKET, Key: 'dst', UploadId: id, PartNumber: 1, CopySource: `${BUCKET}/src`, CopySourceIfMatch: stale }),
+      'PreconditionFailed',
+      412,
+    );
     await s3().uploadPartCopy({ Bucket: BUCKET, Key: 'dst', UploadId: id, PartNumber: 1, CopySource: `${BUCKET}/src`, CopySourceIfMatch: current });
     await s3().copyObject({ Bucket: BUCKET, Key: 'dst', CopySource: `${BUCKET}/src`, CopySourceIfMatch: current.replace(/"/g, '') });
     expect((await bytesOf('dst')).toString()).toBe('now');
@@ -176,14 +224,32 @@ describe('copy input the sandbox refuses', () => {
     for (const CopySource of [BUCKET, `${BUCKET}/`, '/src', '']) {
       await expectAwsError(s3().copyObject({ Bucket: BUCKET, Key: 'dst', CopySource }), 'InvalidArgument', 400);
     }
-    await expectAwsError(s3().copyObject({ Bucket: BUCKET, Key: 'dst', CopySource: `${BUCKET}/src`, MetadataDirective: 'MERGE' as 'COPY' }), 'InvalidArgument', 400);
+    await expectAwsError(
+      s3().copyObject({ Bucket: BUCKET, Key: 'dst', CopySource: `${BUCKET}/src`, MetadataDirective: 'MERGE' as 'COPY' }),
+      'InvalidArgument',
+      400,
+    );
   });
 
   it.each([
-    ['CopyObject If-None-Match', () => s3().copyObject({ Bucket: BUCKET, Key: 'd', CopySource: `${BUCKET}/src`, CopySourceIfNoneMatch: '"x"' }), /"CopySourceIfNoneMatch"/],
+    [
+      'CopyObject If-None-Match',
+      () => s3().copyObject({ Bucket: BUCKET, Key: 'd', CopySource: `${BUCKET}/src`, CopySourceIfNoneMatch: '"x"' }),
+      /"CopySourceIfNoneMatch"/,
+    ],
     ['CopyObject from a version', () => s3().copyObject({ Bucket: BUCKET, Key: 'd', CopySource: `${BUCKET}/src?versionId=3` }), /versionId/],
     ['CreateMultipartUpload checksum', () => s3().createMultipartUpload({ Bucket: BUCKET, Key: 'd', ChecksumAlgorithm: 'SHA256' }), /"ChecksumAlgorithm"/],
-    ['CompleteMultipartUpload part checksum', () => s3().completeMultipartUpload({ Bucket: BUCKET, Key: 'd', UploadId: 'u', MultipartUpload: { Parts: [{ PartNumber: 1, ETag: '"x"', ChecksumSHA256: 'abc' }] } }), /"ChecksumSHA256"/],
+    [
+      'CompleteMultipartUpload part checksum',
+      () =>
+        s3().completeMultipartUpload({
+          Bucket: BUCKET,
+          Key: 'd',
+          UploadId: 'u',
+          MultipartUpload: { Parts: [{ PartNumber: 1, ETag: '"x"', ChecksumSHA256: 'abc' }] },
+        }),
+      /"ChecksumSHA256"/,
+    ],
   ] as const)('%s: SandboxUnsupportedError', async (_label, call, message) => {
     await sb.admin.putObject(BUCKET, 'src', 'x');
     const err = await call().catch((e: unknown) => e);

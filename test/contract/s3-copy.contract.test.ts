@@ -16,7 +16,9 @@ const md5hex = (b: Uint8Array) => createHash('md5').update(b).digest('hex');
 const etagOf = (b: Uint8Array) => `"${md5hex(b)}"`;
 /** S3's ETag of a multipart object: the MD5 of the parts' binary MD5s, -<parts>. */
 const multipartEtagOf = (parts: Uint8Array[]) =>
-  `"${createHash('md5').update(Buffer.concat(parts.map((p) => createHash('md5').update(p).digest()))).digest('hex')}-${parts.length}"`;
+  `"${createHash('md5')
+    .update(Buffer.concat(parts.map((p) => createHash('md5').update(p).digest())))
+    .digest('hex')}-${parts.length}"`;
 
 async function bucketOf(b: Backend): Promise<string> {
   const bucket = unique('claw-cp');
@@ -27,7 +29,14 @@ async function bucketOf(b: Backend): Promise<string> {
 const bytesOf = async (s3: S3Api, Bucket: string, Key: string) => Buffer.from(await (await s3.getObject({ Bucket, Key })).Body!.transformToByteArray());
 
 /** A multipart copy of `source` in the given inclusive ranges; returns the part ETags. */
-async function copyInParts(s3: S3Api, bucket: string, key: string, source: string, ranges: [number, number][], create: { ContentType?: string; Metadata?: Record<string, string> } = {}) {
+async function copyInParts(
+  s3: S3Api,
+  bucket: string,
+  key: string,
+  source: string,
+  ranges: [number, number][],
+  create: { ContentType?: string; Metadata?: Record<string, string> } = {},
+) {
   const { UploadId } = await s3.createMultipartUpload({ Bucket: bucket, Key: key, ...create });
   const etags: string[] = [];
   for (const [i, [a, z]] of ranges.entries()) {
@@ -41,7 +50,13 @@ forEachBackend('S3 copyObject', (backend) => {
   it('copies bytes, ETag, content type and metadata (MetadataDirective COPY, the default); LastModified is now', async () => {
     const b = backend();
     const bucket = await bucketOf(b);
-    await b.clients.s3.putObject({ Bucket: bucket, Key: 'latest/db.sqlite', Body: 'rows', ContentType: 'application/x-sqlite3', Metadata: { 'Src-Sha': 'abc' } });
+    await b.clients.s3.putObject({
+      Bucket: bucket,
+      Key: 'latest/db.sqlite',
+      Body: 'rows',
+      ContentType: 'application/x-sqlite3',
+      Metadata: { 'Src-Sha': 'abc' },
+    });
     const before = Date.now();
     const out = await b.clients.s3.copyObject({ Bucket: bucket, Key: 'snapshots/2026-03-06-12-00/db.sqlite', CopySource: `${bucket}/latest/db.sqlite` });
     expect(out.CopyObjectResult?.ETag).toBe(etagOf(Buffer.from('rows')));
@@ -57,7 +72,14 @@ forEachBackend('S3 copyObject', (backend) => {
     await b.clients.s3.putObject({ Bucket: bucket, Key: 'src', Body: 'x', ContentType: 'text/plain', Metadata: { a: '1' } });
     await b.clients.s3.copyObject({ Bucket: bucket, Key: 'kept', CopySource: `${bucket}/src`, ContentType: 'text/html', Metadata: { z: '9' } });
     expect(await b.clients.s3.headObject({ Bucket: bucket, Key: 'kept' })).toMatchObject({ ContentType: 'text/plain', Metadata: { a: '1' } });
-    await b.clients.s3.copyObject({ Bucket: bucket, Key: 'typed', CopySource: `${bucket}/src`, MetadataDirective: 'REPLACE', ContentType: 'text/html', Metadata: { 'New-Key': 'v' } });
+    await b.clients.s3.copyObject({
+      Bucket: bucket,
+      Key: 'typed',
+      CopySource: `${bucket}/src`,
+      MetadataDirective: 'REPLACE',
+      ContentType: 'text/html',
+      Metadata: { 'New-Key': 'v' },
+    });
     const typed = await b.clients.s3.headObject({ Bucket: bucket, Key: 'typed' });
     expect([typed.ContentType, typed.Metadata]).toEqual(['text/html', { 'new-key': 'v' }]);
     await b.clients.s3.copyObject({ Bucket: bucket, Key: 'bare', CopySource: `${bucket}/src`, MetadataDirective: 'REPLACE' });
@@ -101,8 +123,16 @@ forEachBackend('S3 copyObject', (backend) => {
     const body = randomBytes(6 * MIB);
     await b.seed.putObject(bucket, 'src', body);
     const parts = [body.subarray(0, 5 * MIB), body.subarray(5 * MIB)];
-    const { uploadId, etags } = await copyInParts(b.clients.s3, bucket, 'multi', `${bucket}/src`, [[0, 5 * MIB - 1], [5 * MIB, 6 * MIB - 1]]);
-    await b.clients.s3.completeMultipartUpload({ Bucket: bucket, Key: 'multi', UploadId: uploadId, MultipartUpload: { Parts: etags.map((ETag, i) => ({ PartNumber: i + 1, ETag })) } });
+    const { uploadId, etags } = await copyInParts(b.clients.s3, bucket, 'multi', `${bucket}/src`, [
+      [0, 5 * MIB - 1],
+      [5 * MIB, 6 * MIB - 1],
+    ]);
+    await b.clients.s3.completeMultipartUpload({
+      Bucket: bucket,
+      Key: 'multi',
+      UploadId: uploadId,
+      MultipartUpload: { Parts: etags.map((ETag, i) => ({ PartNumber: i + 1, ETag })) },
+    });
     expect((await b.clients.s3.headObject({ Bucket: bucket, Key: 'multi' })).ETag).toBe(multipartEtagOf(parts));
     const out = await b.clients.s3.copyObject({ Bucket: bucket, Key: 'single', CopySource: `${bucket}/multi` });
     expect(out.CopyObjectResult?.ETag).toBe(etagOf(body));
@@ -115,7 +145,11 @@ forEachBackend('S3 multipart copy', (backend) => {
     const bucket = await bucketOf(b);
     const body = randomBytes(11 * MIB + 123);
     await b.seed.putObject(bucket, 'big.tar.zst', body);
-    const ranges: [number, number][] = [[0, 5 * MIB - 1], [5 * MIB, 10 * MIB - 1], [10 * MIB, body.length - 1]];
+    const ranges: [number, number][] = [
+      [0, 5 * MIB - 1],
+      [5 * MIB, 10 * MIB - 1],
+      [10 * MIB, body.length - 1],
+    ];
     const parts = ranges.map(([a, z]) => body.subarray(a, z + 1));
     const { uploadId, etags } = await copyInParts(b.clients.s3, bucket, 'snap/big.tar.zst', `${bucket}/big.tar.zst`, ranges, {
       ContentType: 'application/zstd',
@@ -149,24 +183,53 @@ forEachBackend('S3 multipart copy', (backend) => {
       Bucket: bucket,
       Key: 'ab',
       UploadId,
-      MultipartUpload: { Parts: [{ PartNumber: 1, ETag: one.CopyPartResult!.ETag }, { PartNumber: 3, ETag: three.CopyPartResult!.ETag }] },
+      MultipartUpload: {
+        Parts: [
+          { PartNumber: 1, ETag: one.CopyPartResult!.ETag },
+          { PartNumber: 3, ETag: three.CopyPartResult!.ETag },
+        ],
+      },
     });
     expect(await bytesOf(b.clients.s3, bucket, 'ab')).toEqual(Buffer.concat([body, Buffer.from('tail')]));
     // Without a ContentType on the upload, S3's default.
     expect((await b.clients.s3.headObject({ Bucket: bucket, Key: 'ab' })).ContentType).toBe('binary/octet-stream');
   });
 
-  it("completing is refused for a wrong ETag or a part never sent (InvalidPart), a small non-last part (EntityTooSmall), no parts (MalformedXML)", async () => {
+  it('completing is refused for a wrong ETag or a part never sent (InvalidPart), a small non-last part (EntityTooSmall), no parts (MalformedXML)', async () => {
     const b = backend();
     const bucket = await bucketOf(b);
     const body = randomBytes(6 * MIB);
     await b.seed.putObject(bucket, 'src', body);
-    const { uploadId, etags } = await copyInParts(b.clients.s3, bucket, 'dst', `${bucket}/src`, [[0, MIB - 1], [MIB, 6 * MIB - 1]]);
+    const { uploadId, etags } = await copyInParts(b.clients.s3, bucket, 'dst', `${bucket}/src`, [
+      [0, MIB - 1],
+      [MIB, 6 * MIB - 1],
+    ]);
     const complete = (Parts: { PartNumber: number; ETag: string }[]) =>
       b.clients.s3.completeMultipartUpload({ Bucket: bucket, Key: 'dst', UploadId: uploadId, MultipartUpload: { Parts } });
-    await expectAwsError(complete([{ PartNumber: 1, ETag: etags[0]! }, { PartNumber: 2, ETag: etagOf(Buffer.from('other')) }]), 'InvalidPart', 400);
-    await expectAwsError(complete([{ PartNumber: 1, ETag: etags[0]! }, { PartNumber: 3, ETag: etags[1]! }]), 'InvalidPart', 400);
-    await expectAwsError(complete([{ PartNumber: 1, ETag: etags[0]! }, { PartNumber: 2, ETag: etags[1]! }]), 'EntityTooSmall', 400);
+    await expectAwsError(
+      complete([
+        { PartNumber: 1, ETag: etags[0]! },
+        { PartNumber: 2, ETag: etagOf(Buffer.from('other')) },
+      ]),
+      'InvalidPart',
+      400,
+    );
+    await expectAwsError(
+      complete([
+        { PartNumber: 1, ETag: etags[0]! },
+        { PartNumber: 3, ETag: etags[1]! },
+      ]),
+      'InvalidPart',
+      400,
+    );
+    await expectAwsError(
+      complete([
+        { PartNumber: 1, ETag: etags[0]! },
+        { PartNumber: 2, ETag: etags[1]! },
+      ]),
+      'EntityTooSmall',
+      400,
+    );
     await expectAwsError(complete([]), 'MalformedXML', 400);
     expect((await b.clients.s3.listObjectsV2({ Bucket: bucket })).Contents?.map((o) => o.Key)).toEqual(['src']);
     // A small last part is fine: the upload of part 2 alone completes.
@@ -186,7 +249,7 @@ forEachBackend('S3 multipart copy', (backend) => {
 });
 
 forEachBackend('S3 getObject Range (the probe of a multipart copy)', (backend) => {
-  it('answers one range with 206, Content-Range, its bytes, and the whole object\'s ETag, type and metadata', async () => {
+  it("answers one range with 206, Content-Range, its bytes, and the whole object's ETag, type and metadata", async () => {
     const b = backend();
     const bucket = await bucketOf(b);
     await b.clients.s3.putObject({ Bucket: bucket, Key: 'k', Body: 'hello world', ContentType: 'text/plain', Metadata: { a: '1' } });
@@ -206,7 +269,9 @@ forEachBackend('S3 getObject Range (the probe of a multipart copy)', (backend) =
     const b = backend();
     const bucket = await bucketOf(b);
     await b.clients.s3.putObject({ Bucket: bucket, Key: 'k', Body: 'hello world' });
-    const err = (await b.clients.s3.getObject({ Bucket: bucket, Key: 'k', Range: 'bytes=20-30' }).catch((e: unknown) => e)) as Error & { $metadata?: { httpStatusCode?: number } };
+    const err = (await b.clients.s3.getObject({ Bucket: bucket, Key: 'k', Range: 'bytes=20-30' }).catch((e: unknown) => e)) as Error & {
+      $metadata?: { httpStatusCode?: number };
+    };
     expect([err.name, err.$metadata?.httpStatusCode]).toEqual(['InvalidRange', 416]);
     for (const Range of ['bytes=x', 'bytes=0-1,3-4']) {
       const out = await b.clients.s3.getObject({ Bucket: bucket, Key: 'k', Range });
@@ -232,7 +297,11 @@ describe.skipIf(!motoEndpoint().endpoint)('S3 copies: moto quirks (documentation
     const bucket = await bucketOf(b);
     const body = randomBytes(10 * MIB + 1);
     await b.seed.putObject(bucket, 'src', body);
-    const { uploadId, etags } = await copyInParts(b.clients.s3, bucket, 'dst', `${bucket}/src`, [[0, 5 * MIB - 1], [5 * MIB, 10 * MIB - 1], [10 * MIB, 10 * MIB]]);
+    const { uploadId, etags } = await copyInParts(b.clients.s3, bucket, 'dst', `${bucket}/src`, [
+      [0, 5 * MIB - 1],
+      [5 * MIB, 10 * MIB - 1],
+      [10 * MIB, 10 * MIB],
+    ]);
     const parts = [1, 0, 2].map((i) => ({ PartNumber: i + 1, ETag: etags[i]! }));
     const done = await b.clients.s3.completeMultipartUpload({ Bucket: bucket, Key: 'dst', UploadId: uploadId, MultipartUpload: { Parts: parts } });
     expect(done.ETag).toMatch(/-3"$/);
@@ -244,7 +313,8 @@ describe.skipIf(!motoEndpoint().endpoint)('S3 copies: moto quirks (documentation
     const bucket = await bucketOf(b);
     await b.seed.putObject(bucket, 'src', 'data');
     const { UploadId } = await b.clients.s3.createMultipartUpload({ Bucket: bucket, Key: 'dst' });
-    const copy = (PartNumber: number, CopySourceRange: string) => b.clients.s3.uploadPartCopy({ Bucket: bucket, Key: 'dst', UploadId, PartNumber, CopySource: `${bucket}/src`, CopySourceRange });
+    const copy = (PartNumber: number, CopySourceRange: string) =>
+      b.clients.s3.uploadPartCopy({ Bucket: bucket, Key: 'dst', UploadId, PartNumber, CopySource: `${bucket}/src`, CopySourceRange });
     await copy(10_001, 'bytes=0-99');
     await copy(1, 'bytes=3-1');
     await b.clients.s3.abortMultipartUpload({ Bucket: bucket, Key: 'dst', UploadId });

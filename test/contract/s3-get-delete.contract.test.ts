@@ -22,7 +22,13 @@ forEachBackend('S3 getObject', (backend) => {
     const b = backend();
     const bucket = await bucketOf(b);
     const before = Date.now();
-    await b.clients.s3.putObject({ Bucket: bucket, Key: 'claw/lock.json', Body: '{"held":true}', ContentType: 'application/json', Metadata: { 'Claw-Id': 'abc' } });
+    await b.clients.s3.putObject({
+      Bucket: bucket,
+      Key: 'claw/lock.json',
+      Body: '{"held":true}',
+      ContentType: 'application/json',
+      Metadata: { 'Claw-Id': 'abc' },
+    });
     const out = await b.clients.s3.getObject({ Bucket: bucket, Key: 'claw/lock.json' });
     expect(out).toMatchObject({ ContentLength: 13, ETag: etagOf('{"held":true}'), ContentType: 'application/json', Metadata: { 'claw-id': 'abc' } });
     expect(Math.abs(out.LastModified!.getTime() - before)).toBeLessThan(60_000);
@@ -106,7 +112,9 @@ forEachBackend('S3 conditional putObject', (backend) => {
   it('concurrent creates of one key: exactly one wins', async () => {
     const b = backend();
     const bucket = await bucketOf(b);
-    const tries = await Promise.allSettled(['a', 'b', 'c', 'd'].map((body) => b.clients.s3.putObject({ Bucket: bucket, Key: 'lock', Body: body, IfNoneMatch: '*' })));
+    const tries = await Promise.allSettled(
+      ['a', 'b', 'c', 'd'].map((body) => b.clients.s3.putObject({ Bucket: bucket, Key: 'lock', Body: body, IfNoneMatch: '*' })),
+    );
     expect(tries.filter((t) => t.status === 'fulfilled')).toHaveLength(1);
     for (const t of tries) if (t.status === 'rejected') expect((t.reason as Error).name).toBe('PreconditionFailed');
   });
@@ -116,20 +124,24 @@ forEachBackend('S3 conditional putObject', (backend) => {
 describe('S3 objects, sandbox only', () => {
   it('a size-only object (seeded or a large upload) cannot be read: SandboxUnsupportedError naming the key', async () => {
     const b = await openSandboxBackend();
-    const err = await b.clients.s3.getObject({ Bucket: 'clawdinator-images-eu1-20260107165216', Key: 'bootstrap/clawdinator-1/secrets.tar.zst' }).catch((e: unknown) => e);
+    const err = await b.clients.s3
+      .getObject({ Bucket: 'clawdinator-images-eu1-20260107165216', Key: 'bootstrap/clawdinator-1/secrets.tar.zst' })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SandboxUnsupportedError);
-    expect((err as Error).message).toMatch(/s3:\/\/clawdinator-images-eu1-20260107165216\/bootstrap\/clawdinator-1\/secrets\.tar\.zst: .*only this object's size \(6144 bytes\)/);
+    expect((err as Error).message).toMatch(
+      /s3:\/\/clawdinator-images-eu1-20260107165216\/bootstrap\/clawdinator-1\/secrets\.tar\.zst: .*only this object's size \(6144 bytes\)/,
+    );
     await b.close();
   });
 
-  it('the seeded age secrets are the fixture repo\'s files, readable', async () => {
+  it("the seeded age secrets are the fixture repo's files, readable", async () => {
     const b = await openSandboxBackend();
     const out = await b.clients.s3.getObject({ Bucket: 'clawdinator-images-eu1-20260107165216', Key: 'age-secrets/clawdinator-discord-token-1.age' });
     expect(await out.Body!.transformToString()).toBe('age-encryption.org/v1 FAKE-TEST-FIXTURE clawdinator-discord-token-1\n');
     await b.close();
   });
 
-  it('refuses an If-None-Match other than *, a ContentLength that is not the body\'s, and GetObject options it does not simulate', async () => {
+  it("refuses an If-None-Match other than *, a ContentLength that is not the body's, and GetObject options it does not simulate", async () => {
     const b = await openSandboxBackend();
     const bucket = await bucketOf(b);
     await expect(b.clients.s3.putObject({ Bucket: bucket, Key: 'k', Body: 'x', IfNoneMatch: etagOf('x') })).rejects.toThrow(SandboxUnsupportedError);

@@ -74,7 +74,13 @@ forEachBackend('S3 upload (lib-storage on moto)', (backend) => {
     const bucket = await bucketOf(b);
     const body = bodyOf(6 * MIB);
     const progress: [number, number | undefined][] = [];
-    const out = await b.clients.s3.upload({ Bucket: bucket, Key: 'small.raw', Body: body, Metadata: { sha256: 'x' }, onProgress: (l, t) => progress.push([l, t]) });
+    const out = await b.clients.s3.upload({
+      Bucket: bucket,
+      Key: 'small.raw',
+      Body: body,
+      Metadata: { sha256: 'x' },
+      onProgress: (l, t) => progress.push([l, t]),
+    });
     expect(out.ETag).toBe(plainEtag(body));
     expect(progress).toEqual([[body.length, body.length]]);
     const head = await b.clients.s3.headObject({ Bucket: bucket, Key: 'small.raw' });
@@ -86,7 +92,13 @@ forEachBackend('S3 upload (lib-storage on moto)', (backend) => {
     const bucket = await bucketOf(b);
     const body = bodyOf(2 * PART + 3 * MIB, 7);
     const progress: [number, number | undefined][] = [];
-    const out = await b.clients.s3.upload({ Bucket: bucket, Key: 'big.raw', Body: body, Metadata: { Sha256: 'y' }, onProgress: (l, t) => progress.push([l, t]) });
+    const out = await b.clients.s3.upload({
+      Bucket: bucket,
+      Key: 'big.raw',
+      Body: body,
+      Metadata: { Sha256: 'y' },
+      onProgress: (l, t) => progress.push([l, t]),
+    });
     expect(out.ETag).toBe(multipartEtag(body));
     expect(out.ETag).toMatch(/-3"$/);
     // Parts complete in any order (4 at a time), but the running total only grows.
@@ -100,7 +112,7 @@ forEachBackend('S3 upload (lib-storage on moto)', (backend) => {
     expect(head).toMatchObject({ ContentLength: body.length, ETag: multipartEtag(body), Metadata: { sha256: 'y' }, ContentType: 'binary/octet-stream' });
   });
 
-  it('a stream of unknown length: progress without a total; a file stream: the file\'s size as total', async () => {
+  it("a stream of unknown length: progress without a total; a file stream: the file's size as total", async () => {
     const b = backend();
     const bucket = await bucketOf(b);
     const body = bodyOf(PART + 5 * MIB, 3);
@@ -142,7 +154,7 @@ forEachBackend('S3 bucket lifecycle', (backend) => {
     await expectAwsError(b.clients.s3.putBucketLifecycleConfiguration({ Bucket: missing, LifecycleConfiguration: { Rules: CLAW_RULES } }), 'NoSuchBucket', 404);
   });
 
-  it('put then get round-trips claw\'s rules in order; a second put replaces the whole configuration', async () => {
+  it("put then get round-trips claw's rules in order; a second put replaces the whole configuration", async () => {
     const b = backend();
     const bucket = await bucketOf(b);
     const put = await b.clients.s3.putBucketLifecycleConfiguration({ Bucket: bucket, LifecycleConfiguration: { Rules: CLAW_RULES } });
@@ -160,7 +172,10 @@ forEachBackend('S3 bucket lifecycle', (backend) => {
     const b = backend();
     const bucket = await bucketOf(b);
     await expectAwsError(
-      b.clients.s3.putBucketLifecycleConfiguration({ Bucket: bucket, LifecycleConfiguration: { Rules: [{ ID: 'x', Status: 'Enabled', Expiration: { Days: 3 } }] } }),
+      b.clients.s3.putBucketLifecycleConfiguration({
+        Bucket: bucket,
+        LifecycleConfiguration: { Rules: [{ ID: 'x', Status: 'Enabled', Expiration: { Days: 3 } }] },
+      }),
       'MalformedXML',
       400,
     );

@@ -248,9 +248,7 @@ describe('S3 sandbox only (AWS behaviour moto lacks)', () => {
       /PutObject Body must be a string, Buffer or Uint8Array, not Readable/,
     );
     await expect(b.clients.s3.listObjectsV2({ Bucket: bucket, FetchOwner: true })).rejects.toBeInstanceOf(SandboxUnsupportedError);
-    await expect(
-      b.clients.s3.deleteObjects({ Bucket: bucket, Delete: { Objects: [{ Key: 'top.txt', VersionId: 'v1' }] } }),
-    ).rejects.toThrow(/"VersionId"/);
+    await expect(b.clients.s3.deleteObjects({ Bucket: bucket, Delete: { Objects: [{ Key: 'top.txt', VersionId: 'v1' }] } })).rejects.toThrow(/"VersionId"/);
     // Nothing was deleted by the refused call.
     expect((await b.clients.s3.listObjectsV2({ Bucket: bucket })).KeyCount).toBe(KEYS.length);
     await b.close();

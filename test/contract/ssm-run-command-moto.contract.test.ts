@@ -34,16 +34,37 @@ for (const [name, open] of Object.entries(backends)) {
     afterAll(async () => close());
 
     it('SendCommand answers a command id and echoes the request', async () => {
-      const out = await ssm.sendCommand({ DocumentName: DOC, InstanceIds: [ONE], Parameters: { commands: ['echo hi'] }, Comment: 'claw poll', TimeoutSeconds: 600 });
+      const out = await ssm.sendCommand({
+        DocumentName: DOC,
+        InstanceIds: [ONE],
+        Parameters: { commands: ['echo hi'] },
+        Comment: 'claw poll',
+        TimeoutSeconds: 600,
+      });
       expect(out.Command!.CommandId).toMatch(UUID);
-      expect(out.Command).toMatchObject({ DocumentName: DOC, Parameters: { commands: ['echo hi'] }, Comment: 'claw poll', TimeoutSeconds: 600, MaxConcurrency: '50', MaxErrors: '0' });
+      expect(out.Command).toMatchObject({
+        DocumentName: DOC,
+        Parameters: { commands: ['echo hi'] },
+        Comment: 'claw poll',
+        TimeoutSeconds: 600,
+        MaxConcurrency: '50',
+        MaxErrors: '0',
+      });
       // Exactly [ONE] on AWS and the sandbox; moto adds more (pinned below).
       expect(out.Command!.InstanceIds).toContain(ONE);
     });
 
     it('polling GetCommandInvocation (retrying InvocationDoesNotExist) reaches Success with ResponseCode 0', async () => {
       const r = await runToEnd(ssm, ONE, ['echo hi']);
-      expect(r.out).toMatchObject({ CommandId: r.commandId, InstanceId: ONE, DocumentName: DOC, PluginName: 'aws:runShellScript', Status: 'Success', StatusDetails: 'Success', ResponseCode: 0 });
+      expect(r.out).toMatchObject({
+        CommandId: r.commandId,
+        InstanceId: ONE,
+        DocumentName: DOC,
+        PluginName: 'aws:runShellScript',
+        Status: 'Success',
+        StatusDetails: 'Success',
+        ResponseCode: 0,
+      });
     });
 
     it('an instance the command was not sent to is InvocationDoesNotExist', async () => {
@@ -64,7 +85,11 @@ describe.skipIf(!moto.endpoint)('SSM Run Command: moto 5.2.1 quirks (documentati
   it('a command is Success the moment it is sent, with placeholder details', async () => {
     const c = (await send([ONE])).Command!;
     // AWS and the sandbox: Pending, StatusDetails Pending, CompletedCount 0, DocumentVersion $DEFAULT.
-    expect(c).toMatchObject({ Status: 'Success', StatusDetails: 'Details placeholder', NotificationConfig: { NotificationArn: 'string', NotificationEvents: ['Success'], NotificationType: 'Command' } });
+    expect(c).toMatchObject({
+      Status: 'Success',
+      StatusDetails: 'Details placeholder',
+      NotificationConfig: { NotificationArn: 'string', NotificationEvents: ['Success'], NotificationType: 'Command' },
+    });
     expect(c.CompletedCount).toBe(c.TargetCount);
     expect(c.DocumentVersion).toBeUndefined();
   });

@@ -65,8 +65,19 @@ for (const [name, open] of Object.entries(rcBackends)) {
       const c = out.Command!;
       expect(c.CommandId).toMatch(UUID);
       expect(c).toMatchObject({
-        DocumentName: DOC, DocumentVersion: '$DEFAULT', Comment: 'claw test', InstanceIds: [ONE], Parameters: { commands: ['echo hello'] },
-        Status: 'Pending', StatusDetails: 'Pending', TargetCount: 1, CompletedCount: 0, ErrorCount: 0, TimeoutSeconds: 3600, MaxConcurrency: '50', MaxErrors: '0',
+        DocumentName: DOC,
+        DocumentVersion: '$DEFAULT',
+        Comment: 'claw test',
+        InstanceIds: [ONE],
+        Parameters: { commands: ['echo hello'] },
+        Status: 'Pending',
+        StatusDetails: 'Pending',
+        TargetCount: 1,
+        CompletedCount: 0,
+        ErrorCount: 0,
+        TimeoutSeconds: 3600,
+        MaxConcurrency: '50',
+        MaxErrors: '0',
       });
       expect(c.RequestedDateTime).toBeInstanceOf(Date);
       expect(c.ExpiresAfter!.getTime()).toBeGreaterThan(c.RequestedDateTime!.getTime());
@@ -81,19 +92,31 @@ for (const [name, open] of Object.entries(rcBackends)) {
       expect(running).toMatchObject({ Status: 'InProgress', ResponseCode: -1, ExecutionEndDateTime: '', StandardOutputContent: '' });
       expect(running!.ExecutionStartDateTime).toMatch(ISO);
       expect(done).toMatchObject({
-        CommandId: r.commandId, InstanceId: ONE, Comment: 'claw test', DocumentName: DOC, PluginName: 'aws:runShellScript',
-        Status: 'Success', StatusDetails: 'Success', ResponseCode: 0, StandardOutputContent: 'hello\n', StandardErrorContent: '',
+        CommandId: r.commandId,
+        InstanceId: ONE,
+        Comment: 'claw test',
+        DocumentName: DOC,
+        PluginName: 'aws:runShellScript',
+        Status: 'Success',
+        StatusDetails: 'Success',
+        ResponseCode: 0,
+        StandardOutputContent: 'hello\n',
+        StandardErrorContent: '',
       });
       expect(done!.ExecutionStartDateTime).toMatch(ISO);
       expect(done!.ExecutionEndDateTime).toMatch(ISO);
       expect(done!.ExecutionElapsedTime).toMatch(/^PT\d+(\.\d+)?S$/);
     });
 
-    it('a failing script ends Failed with its exit status, and the agent\'s line on stderr', async () => {
+    it("a failing script ends Failed with its exit status, and the agent's line on stderr", async () => {
       await b.prepare('failed');
       const { out } = await runToEnd(b.ssm, ONE, ['set -e', 'systemctl is-active clawdinator']);
       expect(out).toMatchObject({
-        Status: 'Failed', StatusDetails: 'Failed', ResponseCode: 3, StandardOutputContent: 'inactive\n', StandardErrorContent: 'failed to run commands: exit status 3',
+        Status: 'Failed',
+        StatusDetails: 'Failed',
+        ResponseCode: 3,
+        StandardOutputContent: 'inactive\n',
+        StandardErrorContent: 'failed to run commands: exit status 3',
       });
     });
 
@@ -112,7 +135,7 @@ for (const [name, open] of Object.entries(rcBackends)) {
       expect(r.out).toMatchObject({ StatusDetails: 'Undeliverable', ResponseCode: -1, ExecutionStartDateTime: '', StandardOutputContent: '' });
     });
 
-    it('an agent restart during the switch: the invocation ends Failed with no result (the sandbox\'s model)', async () => {
+    it("an agent restart during the switch: the invocation ends Failed with no result (the sandbox's model)", async () => {
       await b.prepare('agentRestart');
       const r = await runToEnd(b.ssm, ONE, ['set -eu', SWITCH]);
       expect(r.seen).toEqual(['InvocationDoesNotExist', 'Pending', 'InProgress', 'Failed']);
@@ -134,7 +157,12 @@ for (const [name, open] of Object.entries(rcBackends)) {
 
 describe('SSM Run Command: the sandbox answers have the shape of the recorded AWS answers', () => {
   const typeOf = (v: unknown) => (v instanceof Date ? 'Date' : Array.isArray(v) ? 'array' : v === null ? 'null' : typeof v);
-  const shape = (o: object) => Object.fromEntries(Object.entries(o).filter(([k]) => k !== '$metadata').map(([k, v]) => [k, typeOf(v)]));
+  const shape = (o: object) =>
+    Object.fromEntries(
+      Object.entries(o)
+        .filter(([k]) => k !== '$metadata')
+        .map(([k, v]) => [k, typeOf(v)]),
+    );
 
   it('SendCommand, GetCommandInvocation and ListCommandInvocations: every field AWS sends, with its type', async () => {
     const home = await mkdtemp(join(tmpdir(), 'claw-contract-rc-'));

@@ -36,6 +36,11 @@ export async function readToEnd(ssm: SsmApi, commandId: string, instanceId: stri
 }
 
 export async function runToEnd(ssm: SsmApi, instanceId: string, commands: string[], comment?: string): Promise<RunResult> {
-  const sent = await ssm.sendCommand({ DocumentName: DOC, InstanceIds: [instanceId], Parameters: { commands }, ...(comment !== undefined && { Comment: comment }) });
+  const sent = await ssm.sendCommand({
+    DocumentName: DOC,
+    InstanceIds: [instanceId],
+    Parameters: { commands },
+    ...(comment !== undefined && { Comment: comment }),
+  });
   return readToEnd(ssm, sent.Command!.CommandId!, instanceId);
 }

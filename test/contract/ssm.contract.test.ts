@@ -2,11 +2,7 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  DescribeInstanceInformationCommand,
-  type DescribeInstanceInformationCommandOutput,
-  type InstanceInformation,
-} from '@aws-sdk/client-ssm';
+import { DescribeInstanceInformationCommand, type DescribeInstanceInformationCommandOutput, type InstanceInformation } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SsmApi } from '../../src/aws/clients.js';
@@ -28,9 +24,7 @@ interface Recorded {
   })[];
 }
 
-const recorded = JSON.parse(
-  readFileSync(new URL('./recorded/ssm-describe-instance-information.json', import.meta.url), 'utf8'),
-) as Recorded;
+const recorded = JSON.parse(readFileSync(new URL('./recorded/ssm-describe-instance-information.json', import.meta.url), 'utf8')) as Recorded;
 
 /** The recorded pages as the SDK hands them out (dates as Date objects). */
 function recordedPage(n: number): DescribeInstanceInformationCommandOutput {
@@ -49,7 +43,13 @@ const FLEET: Record<string, string> = {
   'i-0c9a2b4d6e8f10a37': 'ConnectionLost',
 };
 /** The sandbox seed: its fleet all online, the stopped unregistered instance's agent lost, and the OpenClaw lab host. */
-const SEEDED = { ...FLEET, 'i-0c9a2b4d6e8f10a37': 'Online', 'i-03b5d7f9a1c2e4068': 'Online', 'i-0d1c3e5a7b9f20c46': 'ConnectionLost', 'i-07e1a3c5b9d2f4068': 'Online' };
+const SEEDED = {
+  ...FLEET,
+  'i-0c9a2b4d6e8f10a37': 'Online',
+  'i-03b5d7f9a1c2e4068': 'Online',
+  'i-0d1c3e5a7b9f20c46': 'ConnectionLost',
+  'i-07e1a3c5b9d2f4068': 'Online',
+};
 
 async function allInformation(ssm: SsmApi, input: { MaxResults?: number; Filters?: { Key: string; Values: string[] }[] } = {}) {
   return collectPages(async (token) => {
@@ -190,9 +190,9 @@ describe('SSM sandbox only (moto does not implement DescribeInstanceInformation)
   });
 
   it('an unimplemented filter key or parameter throws SandboxUnsupportedError', async () => {
-    await expect(
-      sandbox.clients.ssm.describeInstanceInformation({ Filters: [{ Key: 'PlatformTypes', Values: ['Linux'] }] }),
-    ).rejects.toThrow(/does not implement filter key "PlatformTypes"/);
+    await expect(sandbox.clients.ssm.describeInstanceInformation({ Filters: [{ Key: 'PlatformTypes', Values: ['Linux'] }] })).rejects.toThrow(
+      /does not implement filter key "PlatformTypes"/,
+    );
     await expect(
       sandbox.clients.ssm.describeInstanceInformation({ InstanceInformationFilterList: [{ key: 'InstanceIds', valueSet: ['i-0a3f5c9e2b7d41c08'] }] }),
     ).rejects.toBeInstanceOf(SandboxUnsupportedError);
@@ -205,7 +205,9 @@ describe('SSM sandbox only (moto does not implement DescribeInstanceInformation)
 describe.skipIf(!motoEndpoint().endpoint)('SSM moto: DescribeInstanceInformation is not implemented', () => {
   it('answers HTTP 500 with an HTML page; the SDK throws a SyntaxError without $fault, after its retries', async () => {
     // SDK defaults (3 attempts), as a production client would be configured.
-    const err = (await narrowClients(motoEndpoint().endpoint!, { maxAttempts: 3 }).ssm.describeInstanceInformation({}).catch((e: unknown) => e)) as SyntaxError & {
+    const err = (await narrowClients(motoEndpoint().endpoint!, { maxAttempts: 3 })
+      .ssm.describeInstanceInformation({})
+      .catch((e: unknown) => e)) as SyntaxError & {
       $metadata?: { httpStatusCode?: number; attempts?: number };
       $fault?: string;
       $response?: { statusCode?: number; headers?: Record<string, string> };

@@ -28,7 +28,14 @@ export interface SyncWorld {
 
 /** claw's production S3 client against moto; `signal` aborts its in-flight requests. */
 export function syncClient(endpoint: string, signal?: AbortSignal): S3Api {
-  return createSdkClients({ region: REGION, endpointUrl: endpoint, credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1, signal, maxSockets: 64 }).s3;
+  return createSdkClients({
+    region: REGION,
+    endpointUrl: endpoint,
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    maxAttempts: 1,
+    signal,
+    maxSockets: 64,
+  }).s3;
 }
 
 export function openSyncWorld(endpoint: string): SyncWorld {
@@ -91,14 +98,19 @@ export const md5Tree = (files: Record<string, string | Uint8Array>): Record<stri
   Object.fromEntries(Object.entries(files).map(([k, v]) => [k, md5(v)]));
 
 export async function putRaw(raw: RawClients, bucket: string, key: string, body: string | Uint8Array, metadata?: Record<string, string>): Promise<void> {
-  await raw.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentLength: Buffer.byteLength(body), ...(metadata ? { Metadata: metadata } : {}) }));
+  await raw.s3.send(
+    new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentLength: Buffer.byteLength(body), ...(metadata ? { Metadata: metadata } : {}) }),
+  );
 }
 
 /**
  * An S3Api that records each call ("ListObjectsV2", "PutObject" ...) with its Key (for
  * DeleteObjects, each key), and runs `fault` first: a fault that throws fails the call.
  */
-export function watched(s3: S3Api, fault?: (op: string, input: Record<string, unknown>) => void): { s3: S3Api; calls: { op: string; key?: string }[]; ops(): string[] } {
+export function watched(
+  s3: S3Api,
+  fault?: (op: string, input: Record<string, unknown>) => void,
+): { s3: S3Api; calls: { op: string; key?: string }[]; ops(): string[] } {
   const calls: { op: string; key?: string }[] = [];
   const wrapped = new Proxy(s3, {
     get(target, prop, receiver) {

@@ -101,7 +101,12 @@ describe.skipIf(!moto.endpoint)('sync engine safety against moto', () => {
     expect(dryRun.transfers.map((t) => `${t.op} ${t.reason} ${t.key}`)).toEqual(['upload new a/1', 'upload changed a/2', 'upload new b ü']);
     const w = watched(world.s3);
     const result = await executeSync(w.s3, dryRun, opts());
-    expect(w.calls.filter((c) => c.op === 'PutObject').map((c) => c.key).sort()).toEqual(dryRun.transfers.map((t) => `p/${t.key}`).sort());
+    expect(
+      w.calls
+        .filter((c) => c.op === 'PutObject')
+        .map((c) => c.key)
+        .sort(),
+    ).toEqual(dryRun.transfers.map((t) => `p/${t.key}`).sort());
     expect(w.calls.filter((c) => c.op === 'DeleteObjects').map((c) => c.key)).toEqual(dryRun.deletes.map((d) => `p/${d.key}`));
     expect(w.ops()).toEqual(['DeleteObjects', 'PutObject']);
     expect(result).toEqual({ transferred: { count: 3, bytes: 4 }, deleted: 2, failures: [] });
@@ -168,7 +173,9 @@ describe.skipIf(!moto.endpoint)('sync engine safety against moto', () => {
     const dst: SyncLocation = { kind: 's3', bucket, prefix: '' };
     const plan = await planSync(w.s3, src, dst, opts({ concurrency: 2, delete: true }));
     expect(plan.transfers).toHaveLength(32);
-    const err = await executeSync(w.s3, plan, opts({ concurrency: 2, signal: controller.signal, events: { emit: (e) => sink.emit(e) } })).catch((e: unknown) => e);
+    const err = await executeSync(w.s3, plan, opts({ concurrency: 2, signal: controller.signal, events: { emit: (e) => sink.emit(e) } })).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(InterruptedError);
     expect(done).toBeGreaterThanOrEqual(3);
     expect(w.ops()).not.toContain('DeleteObjects');
@@ -197,8 +204,14 @@ describe.skipIf(!moto.endpoint)('sync engine safety against moto', () => {
 
   it('bad sides are usage errors before any change', async () => {
     const dir = await world.dir();
-    await expect(planSync(world.s3, { kind: 'local', dir: join(dir, 'missing') }, { kind: 's3', bucket: 'claw-nope', prefix: '' }, opts())).rejects.toThrow(UsageError);
-    await expect(planSync(world.s3, { kind: 's3', bucket: 'claw-sync-no-such-bucket', prefix: '' }, { kind: 'local', dir }, opts())).rejects.toThrow('bucket s3://claw-sync-no-such-bucket does not exist');
-    await expect(planSync(world.s3, { kind: 's3', bucket: 'claw-b', prefix: 'a/' }, { kind: 's3', bucket: 'claw-b', prefix: 'a/b/' }, opts())).rejects.toThrow('overlap');
+    await expect(planSync(world.s3, { kind: 'local', dir: join(dir, 'missing') }, { kind: 's3', bucket: 'claw-nope', prefix: '' }, opts())).rejects.toThrow(
+      UsageError,
+    );
+    await expect(planSync(world.s3, { kind: 's3', bucket: 'claw-sync-no-such-bucket', prefix: '' }, { kind: 'local', dir }, opts())).rejects.toThrow(
+      'bucket s3://claw-sync-no-such-bucket does not exist',
+    );
+    await expect(planSync(world.s3, { kind: 's3', bucket: 'claw-b', prefix: 'a/' }, { kind: 's3', bucket: 'claw-b', prefix: 'a/b/' }, opts())).rejects.toThrow(
+      'overlap',
+    );
   });
 });

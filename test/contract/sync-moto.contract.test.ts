@@ -21,7 +21,7 @@ const FILES = {
   'top.txt': 'top level',
   'nested/deeper/leaf.json': '{"leaf":true}',
   'unicode/żółw ü 猫.txt': 'unicode key',
-  'empty': '',
+  empty: '',
   'space name.txt': 'with a space',
 };
 
@@ -79,8 +79,18 @@ describe.skipIf(!moto.endpoint)('sync engine against moto', () => {
     const dir = await world.dir({ 'stale-local': 'not in the bucket', 'top.txt': 'old', 'gone/deep/file': 'its directories go too' });
     const src: SyncLocation = { kind: 's3', bucket, prefix: 'src/' };
     const first = await sync(world.s3, src, { kind: 'local', dir }, { delete: true });
-    expect(keysOf(first.plan)).toEqual(['new:claw-made', 'new:empty', 'new:nested/deeper/leaf.json', 'new:space name.txt', 'changed:top.txt', 'new:unicode/żółw ü 猫.txt']);
-    expect(first.plan.deletes).toEqual([{ key: 'gone/deep/file', size: 22 }, { key: 'stale-local', size: 17 }]);
+    expect(keysOf(first.plan)).toEqual([
+      'new:claw-made',
+      'new:empty',
+      'new:nested/deeper/leaf.json',
+      'new:space name.txt',
+      'changed:top.txt',
+      'new:unicode/żółw ü 猫.txt',
+    ]);
+    expect(first.plan.deletes).toEqual([
+      { key: 'gone/deep/file', size: 22 },
+      { key: 'stale-local', size: 17 },
+    ]);
     expect(first.result.failures).toEqual([]);
     expect(await localTree(dir)).toEqual(md5Tree({ ...FILES, 'claw-made': 'with checksum' }));
     await expect(stat(join(dir, 'gone'))).rejects.toThrow('ENOENT'); // directories left empty are removed
@@ -200,7 +210,12 @@ describe.skipIf(!moto.endpoint)('sync engine against moto', () => {
     await putRaw(world.raw, bucket, 'file-link', 'uploaded before it became a link');
     await putRaw(world.raw, bucket, 'dir-link/x', 'under the linked directory');
     const sink = events();
-    const up = await planSync(world.s3, { kind: 'local', dir }, { kind: 's3', bucket, prefix: '' }, { concurrency: 4, delete: true, events: sink, followSymlinks: false });
+    const up = await planSync(
+      world.s3,
+      { kind: 'local', dir },
+      { kind: 's3', bucket, prefix: '' },
+      { concurrency: 4, delete: true, events: sink, followSymlinks: false },
+    );
     expect(up.transfers.map((t) => t.key)).toEqual(['outside', 'real/file']);
     expect(up.deletes).toEqual([]);
     expect(sink.events.filter((e) => e.type === 'warning')).toEqual([
@@ -210,8 +225,8 @@ describe.skipIf(!moto.endpoint)('sync engine against moto', () => {
 
     await putRaw(world.raw, bucket, 'dl/ok', 'fine');
     await putRaw(world.raw, bucket, 'dl/a//b', 'empty segment');
-    await putRaw(world.raw, bucket, 'dl/.claw-tmp/x', 'claw\'s temporary folder name');
-    await putRaw(world.raw, bucket, 'dl/x.claw-partial-abc', 'a file of the user\'s');
+    await putRaw(world.raw, bucket, 'dl/.claw-tmp/x', "claw's temporary folder name");
+    await putRaw(world.raw, bucket, 'dl/x.claw-partial-abc', "a file of the user's");
     const out = await world.dir();
     const down = events();
     const plan = await planSync(world.s3, { kind: 's3', bucket, prefix: 'dl/' }, { kind: 'local', dir: out }, { concurrency: 4, events: down });

@@ -10,7 +10,10 @@ import { runClaw, tempDir } from '../helpers/claw.js';
 // JSON result, resume, and the failures an operator sees. One sandbox per test.
 
 /** git's path (the test needs it; the sandbox repo is a real checkout). */
-const gitPath = (process.env.PATH ?? '').split(delimiter).map((d) => join(d, 'git')).find((p) => existsSync(p));
+const gitPath = (process.env.PATH ?? '')
+  .split(delimiter)
+  .map((d) => join(d, 'git'))
+  .find((p) => existsSync(p));
 
 const BUCKET = 'clawdinator-images-eu1-20260107165216';
 
@@ -49,7 +52,13 @@ describe('claw --sandbox ami build', () => {
     expect(r.exitCode).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(Object.keys(out).sort()).toEqual(['imageId', 'importTaskId', 'name', 'reused', 'sha256', 'snapshotId', 'sourceS3Key']);
-    expect(out).toMatchObject({ imageId: expect.stringMatching(/^ami-[0-9a-f]{17}$/), snapshotId: expect.stringMatching(/^snap-/), importTaskId: expect.stringMatching(/^import-snap-/), sha256: sha, reused: { object: false, importTask: false, image: false } });
+    expect(out).toMatchObject({
+      imageId: expect.stringMatching(/^ami-[0-9a-f]{17}$/),
+      snapshotId: expect.stringMatching(/^snap-/),
+      importTaskId: expect.stringMatching(/^import-snap-/),
+      sha256: sha,
+      reused: { object: false, importTask: false, image: false },
+    });
     expect(out.sourceS3Key).toBe(`${out.name}.img`);
     expect(r.stderr).toMatch(/^plan: upload: s3:\/\//m);
     expect(r.stderr).toMatch(/^hash: ok \([0-9a-f]{64}\)$/m);
@@ -58,7 +67,13 @@ describe('claw --sandbox ami build', () => {
     expect(r.stderr).toMatch(new RegExp(`^register: ok \\(${out.imageId}\\)$`, 'm'));
     expect(r.stderr).toMatch(/^warning: --image: the commit it was built from is unknown/m);
     const tags = (await sandbox()).admin.state().images.find((i) => i.imageId === out.imageId)!.tags;
-    expect(tags).toMatchObject({ Name: out.name, clawdinator: 'true', 'artifact-kind': 'ami', 'source-s3-key': out.sourceS3Key, 'clawdinator:image-sha256': sha });
+    expect(tags).toMatchObject({
+      Name: out.name,
+      clawdinator: 'true',
+      'artifact-kind': 'ami',
+      'source-s3-key': out.sourceS3Key,
+      'clawdinator:image-sha256': sha,
+    });
 
     const again = await claw(['--image', img]);
     expect(again.exitCode).toBe(0);

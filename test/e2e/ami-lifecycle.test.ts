@@ -28,14 +28,26 @@ const staleClaw: LifecycleRule = { ID: 'claw-expire-images', Status: 'Enabled', 
 /** A rule compared as S3 means it: no undefined fields, keys in any order. */
 const plain = (rules: LifecycleRule[] | undefined) => JSON.parse(JSON.stringify(rules ?? [])) as LifecycleRule[];
 const byId = (rules: LifecycleRule[]) => [...rules].sort((a, b) => (a.ID ?? '').localeCompare(b.ID ?? ''));
-const awsCalls = (r: ClawResult) => r.stderr.split('\n').filter((l) => l.startsWith('aws ')).map((l) => l.split(' ')[1]);
+const awsCalls = (r: ClawResult) =>
+  r.stderr
+    .split('\n')
+    .filter((l) => l.startsWith('aws '))
+    .map((l) => l.split(' ')[1]);
 
 /** Each claw rule as written: enabled, scoped to the image keys, one action. */
 function expectClawRules(rules: LifecycleRule[], days: number): void {
   const get = (id: string) => rules.find((r) => r.ID === id);
   expect(get('claw-expire-images')).toMatchObject({ Status: 'Enabled', Filter: { Prefix: IMAGE_PREFIX }, Expiration: { Days: days } });
-  expect(get('claw-expire-noncurrent-images')).toMatchObject({ Status: 'Enabled', Filter: { Prefix: IMAGE_PREFIX }, NoncurrentVersionExpiration: { NoncurrentDays: 7 } });
-  expect(get('claw-abort-incomplete-image-uploads')).toMatchObject({ Status: 'Enabled', Filter: { Prefix: IMAGE_PREFIX }, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } });
+  expect(get('claw-expire-noncurrent-images')).toMatchObject({
+    Status: 'Enabled',
+    Filter: { Prefix: IMAGE_PREFIX },
+    NoncurrentVersionExpiration: { NoncurrentDays: 7 },
+  });
+  expect(get('claw-abort-incomplete-image-uploads')).toMatchObject({
+    Status: 'Enabled',
+    Filter: { Prefix: IMAGE_PREFIX },
+    AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+  });
   // Never a rule of claw's that could reach bootstrap/ or age-secrets/.
   for (const r of rules.filter((x) => x.ID?.startsWith('claw-'))) expect(r.Filter?.Prefix ?? r.Prefix).toBe(IMAGE_PREFIX);
 }
@@ -91,7 +103,7 @@ motoSuite('claw ami lifecycle against moto', () => {
     expect(await rulesOf(bucket)).toBe('none');
   });
 
-  it('--apply --yes writes claw\'s rules, keeps a foreign rule as it is, and a second apply changes nothing (no Put)', async () => {
+  it("--apply --yes writes claw's rules, keeps a foreign rule as it is, and a second apply changes nothing (no Put)", async () => {
     const bucket = await bucketWith([foreign, staleClaw]);
     const dry = await runClaw(['ami', 'lifecycle', '--json'], { env: env(bucket) });
     expect(dry.exitCode).toBe(0);
@@ -99,12 +111,15 @@ motoSuite('claw ami lifecycle against moto', () => {
     expect(Object.keys(plan).sort()).toEqual(['applied', 'bucket', 'changes', 'current', 'days', 'desired']);
     expect(plan).toMatchObject({ bucket, days: 30, applied: false });
     expect(plan.changes.map((c: { action: string; id: string; owner: string }) => [c.action, c.id, c.owner])).toEqual([
-      ['update', 'claw-expire-images', 'claw'], ['add', 'claw-expire-noncurrent-images', 'claw'], ['add', 'claw-abort-incomplete-image-uploads', 'claw'], ['keep', 'logs-to-glacier', 'other'],
+      ['update', 'claw-expire-images', 'claw'],
+      ['add', 'claw-expire-noncurrent-images', 'claw'],
+      ['add', 'claw-abort-incomplete-image-uploads', 'claw'],
+      ['keep', 'logs-to-glacier', 'other'],
     ]);
     expect(plan.changes[0].fields).toEqual([{ path: 'Expiration.Days', before: 90, after: 30 }]);
     expect(byId(plan.current)).toEqual(byId(plain([foreign, staleClaw])));
     expect(plan.desired).toHaveLength(4);
-    expect(byId(await rulesOf(bucket) as LifecycleRule[])).toEqual(byId(plain([foreign, staleClaw])));
+    expect(byId((await rulesOf(bucket)) as LifecycleRule[])).toEqual(byId(plain([foreign, staleClaw])));
 
     const apply = await runClaw(['ami', 'lifecycle', '--apply', '--yes', '--verbose'], { env: env(bucket) });
     expect(apply.exitCode).toBe(0);
@@ -145,7 +160,7 @@ motoSuite('claw ami lifecycle against moto', () => {
     expectClawRules((await rulesOf(bucket)) as LifecycleRule[], 14);
   });
 
-  it('follows a bucket\'s V1 (rule-level Prefix) form, which S3 refuses to mix with filters', async () => {
+  it("follows a bucket's V1 (rule-level Prefix) form, which S3 refuses to mix with filters", async () => {
     const v1: LifecycleRule = { ID: 'tmp-cleanup', Status: 'Enabled', Prefix: 'tmp/', Expiration: { Days: 3 } };
     const bucket = await bucketWith([v1]);
     const r = await runClaw(['ami', 'lifecycle', '--apply', '--yes'], { env: env(bucket) });
@@ -264,9 +279,14 @@ describe('claw --sandbox ami lifecycle', () => {
 
   it('a bucket the sandbox account does not have is bad input (exit 2), nothing changed', async () => {
     const h = await home();
-    const r = await runClaw(['--sandbox', 'ami', 'lifecycle', '--apply', '--yes'], { env: { ...h.env, CLAW_IMAGES_BUCKET: 'no-such-images-bucket' }, cwd: h.dir });
+    const r = await runClaw(['--sandbox', 'ami', 'lifecycle', '--apply', '--yes'], {
+      env: { ...h.env, CLAW_IMAGES_BUCKET: 'no-such-images-bucket' },
+      cwd: h.dir,
+    });
     expect(r.exitCode).toBe(2);
-    expect(r.stderr).toMatch(/^error: images bucket no-such-images-bucket does not exist \(config key imagesBucket, from CLAW_IMAGES_BUCKET\); nothing changed$/m);
+    expect(r.stderr).toMatch(
+      /^error: images bucket no-such-images-bucket does not exist \(config key imagesBucket, from CLAW_IMAGES_BUCKET\); nothing changed$/m,
+    );
     expect(await rulesIn(h.env.CLAW_HOME)).toBe('none');
   });
 });

@@ -22,7 +22,9 @@ type History = AmiHistory;
 const history = (n: number) => amiHistory(ec2, n);
 
 const claw = (h: History, args: string[], endpointUrl = endpoint!) =>
-  runClaw([...args, '--repo', FIXTURE_REPO], { env: { ...account.env, AWS_ENDPOINT_URL: endpointUrl, CLAW_AMI_TAG: `${h.tag}=true`, CLAW_HOME: join(h.home, '.claw') } });
+  runClaw([...args, '--repo', FIXTURE_REPO], {
+    env: { ...account.env, AWS_ENDPOINT_URL: endpointUrl, CLAW_AMI_TAG: `${h.tag}=true`, CLAW_HOME: join(h.home, '.claw') },
+  });
 
 const existing = (h: History) => amiState(ec2, h);
 
@@ -35,7 +37,14 @@ suite('claw ami against moto', () => {
 
   it('list, latest and preserve: newest first, markers and users', async () => {
     const h = await history(3);
-    await ec2.send(new RunInstancesCommand({ ImageId: h.images[0], MinCount: 1, MaxCount: 1, TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: 'Name', Value: 'old-runner' }] }] }));
+    await ec2.send(
+      new RunInstancesCommand({
+        ImageId: h.images[0],
+        MinCount: 1,
+        MaxCount: 1,
+        TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: 'Name', Value: 'old-runner' }] }],
+      }),
+    );
     const kept = await claw(h, ['ami', 'preserve', h.images[1]!, '--reason', 'rollback target']);
     expect(kept.stderr).toMatch(/^plan: tag ami-/);
     expect(kept.exitCode).toBe(0);
@@ -90,27 +99,27 @@ suite('claw ami against moto', () => {
     let cutting = true;
     const proxy = await startFaultProxy(endpoint!, (req) => (cutting && req.action === 'DeleteSnapshot' ? 'drop' : undefined));
     try {
-    const viaProxy = (args: string[]) => claw(h, args, proxy.endpoint);
-    const cut = await viaProxy(['ami', 'prune', '--keep', '1', '--apply', '--yes']);
-    expect(cut.exitCode).toBe(1);
-    expect(cut.stderr).toMatch(/^error: .*DeleteSnapshot/m);
-    cutting = false;
-    const mid = await existing(h);
-    expect(mid.images).toEqual([h.images[1]]); // deregistered...
-    expect(mid.snapshots).toContain(h.snapshots[0]); // ...but its snapshot is still there
-    const journal = join(h.home, '.claw', 'journal');
-    expect(existsSync(journal) && readdirSync(journal).length).toBe(1);
+      const viaProxy = (args: string[]) => claw(h, args, proxy.endpoint);
+      const cut = await viaProxy(['ami', 'prune', '--keep', '1', '--apply', '--yes']);
+      expect(cut.exitCode).toBe(1);
+      expect(cut.stderr).toMatch(/^error: .*DeleteSnapshot/m);
+      cutting = false;
+      const mid = await existing(h);
+      expect(mid.images).toEqual([h.images[1]]); // deregistered...
+      expect(mid.snapshots).toContain(h.snapshots[0]); // ...but its snapshot is still there
+      const journal = join(h.home, '.claw', 'journal');
+      expect(existsSync(journal) && readdirSync(journal).length).toBe(1);
 
-    const refused = await viaProxy(['ami', 'prune', '--keep', '1', '--apply', '--yes']);
-    expect(refused.exitCode).toBe(3);
-    expect(refused.stderr).toMatch(/interrupted prune left 1 image\(s\) unfinished.*\nhint: finish it first: claw ami prune --resume/);
+      const refused = await viaProxy(['ami', 'prune', '--keep', '1', '--apply', '--yes']);
+      expect(refused.exitCode).toBe(3);
+      expect(refused.stderr).toMatch(/interrupted prune left 1 image\(s\) unfinished.*\nhint: finish it first: claw ami prune --resume/);
 
-    const resumed = await viaProxy(['ami', 'prune', '--resume', '--yes']);
-    expect(resumed.exitCode).toBe(0);
-    expect(resumed.stdout).toContain(`${h.snapshots[0]}: deleted`);
-    expect((await existing(h)).snapshots).toEqual([h.snapshots[1]]);
-    expect(readdirSync(journal)).toEqual([]);
-    expect((await viaProxy(['ami', 'prune', '--resume', '--yes'])).stdout).toBe('nothing to resume: no interrupted prune\n');
+      const resumed = await viaProxy(['ami', 'prune', '--resume', '--yes']);
+      expect(resumed.exitCode).toBe(0);
+      expect(resumed.stdout).toContain(`${h.snapshots[0]}: deleted`);
+      expect((await existing(h)).snapshots).toEqual([h.snapshots[1]]);
+      expect(readdirSync(journal)).toEqual([]);
+      expect((await viaProxy(['ami', 'prune', '--resume', '--yes'])).stdout).toBe('nothing to resume: no interrupted prune\n');
     } finally {
       await proxy.close();
     }
@@ -118,7 +127,9 @@ suite('claw ami against moto', () => {
 
   it('a failed lookup aborts the prune with nothing deleted', async () => {
     const h = await history(3);
-    const proxy = await startFaultProxy(endpoint!, (req) => (req.action === 'DescribeInstances' ? { status: 400, code: 'UnauthorizedOperation', message: 'You are not authorized' } : undefined));
+    const proxy = await startFaultProxy(endpoint!, (req) =>
+      req.action === 'DescribeInstances' ? { status: 400, code: 'UnauthorizedOperation', message: 'You are not authorized' } : undefined,
+    );
     try {
       const r = await claw(h, ['ami', 'prune', '--keep', '1', '--apply', '--yes'], proxy.endpoint);
       expect(r.exitCode).toBe(1);

@@ -6,8 +6,19 @@ import { runClaw, tempDir } from '../helpers/claw.js';
 // The AMI lane on the sandbox: its seed has a preserved image, an image behind a
 // stopped unregistered instance, and two images sharing one snapshot.
 
-interface ListedImage { imageId: string; usedBy: string[]; preserved: boolean; latest: boolean; snapshotIds: string[] }
-interface PlannedImage { imageId: string; action: string; reasons: string[]; snapshotIds: string[] }
+interface ListedImage {
+  imageId: string;
+  usedBy: string[];
+  preserved: boolean;
+  latest: boolean;
+  snapshotIds: string[];
+}
+interface PlannedImage {
+  imageId: string;
+  action: string;
+  reasons: string[];
+  snapshotIds: string[];
+}
 
 describe('claw --sandbox ami', () => {
   it('prune keeps in-use, preserved, newest and latest, never deletes a shared snapshot, and apply does exactly the plan', async () => {
@@ -27,7 +38,10 @@ describe('claw --sandbox ami', () => {
       for (const who of l.usedBy) expect(img.reasons).toContain(`in-use:${who}`);
     }
     const keptSnaps = new Set(plan.images.filter((i) => i.action === 'keep').flatMap((i) => i.snapshotIds));
-    const shared = plan.images.filter((i) => i.action === 'prune').flatMap((i) => i.snapshotIds).filter((s) => keptSnaps.has(s));
+    const shared = plan.images
+      .filter((i) => i.action === 'prune')
+      .flatMap((i) => i.snapshotIds)
+      .filter((s) => keptSnaps.has(s));
     expect(shared.length).toBeGreaterThan(0); // the seed's shared snapshot
     for (const s of shared) expect(plan.snapshotsToDelete).not.toContain(s);
     expect(plan.monthlySavingsUsd).toBeCloseTo(plan.freedGiB * 0.05, 2);
@@ -36,9 +50,19 @@ describe('claw --sandbox ami', () => {
     const applied = await claw('prune', '--keep', '2', '--apply', '--yes', '--json');
     expect(applied.exitCode).toBe(0);
     const after = JSON.parse((await claw('list', '--json')).stdout).images as ListedImage[];
-    expect(after.map((i) => i.imageId).sort()).toEqual(plan.images.filter((i) => i.action === 'keep').map((i) => i.imageId).sort());
+    expect(after.map((i) => i.imageId).sort()).toEqual(
+      plan.images
+        .filter((i) => i.action === 'keep')
+        .map((i) => i.imageId)
+        .sort(),
+    );
     const result = JSON.parse(applied.stdout).result as { snapshots: { snapshotId: string; outcome: string }[] };
-    expect(result.snapshots.filter((s) => s.outcome === 'deleted').map((s) => s.snapshotId).sort()).toEqual([...plan.snapshotsToDelete].sort());
+    expect(
+      result.snapshots
+        .filter((s) => s.outcome === 'deleted')
+        .map((s) => s.snapshotId)
+        .sort(),
+    ).toEqual([...plan.snapshotsToDelete].sort());
     expect((await claw('prune', '--keep', '2')).stdout).toMatch(/plan: nothing to prune/);
   });
 
@@ -59,7 +83,10 @@ describe('claw --sandbox ami', () => {
 
   it('latest prints the newest tagged AMI, or the configured override', async () => {
     const env = { CLAW_HOME: `${tempDir()}/.claw` };
-    const listed = JSON.parse((await runClaw(['--sandbox', 'ami', 'list', '--json'], { env })).stdout) as { latest: { imageId: string }; images: ListedImage[] };
+    const listed = JSON.parse((await runClaw(['--sandbox', 'ami', 'list', '--json'], { env })).stdout) as {
+      latest: { imageId: string };
+      images: ListedImage[];
+    };
     const r = await runClaw(['--sandbox', 'ami', 'latest', '--json'], { env });
     expect(JSON.parse(r.stdout)).toMatchObject({ imageId: listed.images[0]!.imageId, source: 'newest' });
     const older = listed.images[2]!.imageId;

@@ -38,27 +38,51 @@ suite('answers without their result, and silent endpoints (moto behind a proxy)'
     await proxy?.close();
   });
 
-  it('DescribeInstances without its reservation set: ami prune --apply deregisters nothing (exit 1) and status shows no host as missing', { timeout: 60_000 }, async () => {
-    const h = await amiHistory(account.ec2, 3);
-    await account.ec2.send(new RunInstancesCommand({ ImageId: h.images[0], MinCount: 1, MaxCount: 1, TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: 'app', Value: 'clawdinator' }, { Key: 'Name', Value: 'clawdinator-1' }] }] }));
-    const from = proxy.seen.length;
-    scripted = (req) => (req.action === 'DescribeInstances' ? { rewrite: without('reservationSet') } : undefined);
-    try {
-      const prune = await claw(['ami', 'prune', '--keep', '1', '--apply', '--yes'], { CLAW_AMI_TAG: `${h.tag}=true`, CLAW_HOME: join(h.home, '.claw') });
-      expect(prune.exitCode, prune.stderr).toBe(1);
-      expect(prune.stderr).toMatch(new RegExp(`^error: lookup failed, nothing was changed: ec2 DescribeInstances at ${proxy.endpoint} answered without Reservations: that is not an AWS answer, and claw will not read it as "nothing there"$`, 'm'));
-      expect(prune.stderr).toMatch(/^hint: an intercepting proxy, a captive portal or a wrong endpoint answered/m);
-      expect(proxy.seen.slice(from).map((r) => r.action)).not.toContain('DeregisterImage');
-      expect((await amiState(account.ec2, h)).images).toHaveLength(3);
+  it(
+    'DescribeInstances without its reservation set: ami prune --apply deregisters nothing (exit 1) and status shows no host as missing',
+    { timeout: 60_000 },
+    async () => {
+      const h = await amiHistory(account.ec2, 3);
+      await account.ec2.send(
+        new RunInstancesCommand({
+          ImageId: h.images[0],
+          MinCount: 1,
+          MaxCount: 1,
+          TagSpecifications: [
+            {
+              ResourceType: 'instance',
+              Tags: [
+                { Key: 'app', Value: 'clawdinator' },
+                { Key: 'Name', Value: 'clawdinator-1' },
+              ],
+            },
+          ],
+        }),
+      );
+      const from = proxy.seen.length;
+      scripted = (req) => (req.action === 'DescribeInstances' ? { rewrite: without('reservationSet') } : undefined);
+      try {
+        const prune = await claw(['ami', 'prune', '--keep', '1', '--apply', '--yes'], { CLAW_AMI_TAG: `${h.tag}=true`, CLAW_HOME: join(h.home, '.claw') });
+        expect(prune.exitCode, prune.stderr).toBe(1);
+        expect(prune.stderr).toMatch(
+          new RegExp(
+            `^error: lookup failed, nothing was changed: ec2 DescribeInstances at ${proxy.endpoint} answered without Reservations: that is not an AWS answer, and claw will not read it as "nothing there"$`,
+            'm',
+          ),
+        );
+        expect(prune.stderr).toMatch(/^hint: an intercepting proxy, a captive portal or a wrong endpoint answered/m);
+        expect(proxy.seen.slice(from).map((r) => r.action)).not.toContain('DeregisterImage');
+        expect((await amiState(account.ec2, h)).images).toHaveLength(3);
 
-      const status = await claw(['status']);
-      expect(status.exitCode).toBe(1);
-      expect(status.stdout).toBe('');
-      expect(status.stderr).toMatch(/^error: ec2 DescribeInstances at \S+ answered without Reservations/m);
-    } finally {
-      scripted = undefined;
-    }
-  });
+        const status = await claw(['status']);
+        expect(status.exitCode).toBe(1);
+        expect(status.stdout).toBe('');
+        expect(status.stderr).toMatch(/^error: ec2 DescribeInstances at \S+ answered without Reservations/m);
+      } finally {
+        scripted = undefined;
+      }
+    },
+  );
 
   it('DescribeImages without its image set: ami list exits 1, not "no AMIs"', async () => {
     scripted = (req) => (req.action === 'DescribeImages' ? { rewrite: without('imagesSet') } : undefined);
@@ -76,7 +100,10 @@ suite('answers without their result, and silent endpoints (moto behind a proxy)'
     const bucket = `claw-answers-${account.accountId}`;
     await account.s3.send(new CreateBucketCommand({ Bucket: bucket, CreateBucketConfiguration: { LocationConstraint: 'eu-central-1' } }));
     await account.s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'snapshots/2026-11-01-00-00/a.json', Body: '{}' }));
-    scripted = (req) => (req.method === 'GET' && req.path.includes('list-type=2') ? { rewrite: () => '<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"></ListBucketResult>' } : undefined);
+    scripted = (req) =>
+      req.method === 'GET' && req.path.includes('list-type=2')
+        ? { rewrite: () => '<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"></ListBucketResult>' }
+        : undefined;
     try {
       const r = await claw(['backup', 'list', '--bucket', bucket]);
       expect(r.exitCode, r.stderr).toBe(1);
@@ -91,7 +118,9 @@ suite('answers without their result, and silent endpoints (moto behind a proxy)'
     const silent = { CLAW_REQUEST_TIMEOUT: '1', AWS_MAX_ATTEMPTS: '2' };
     const expectTimedOut = (r: { exitCode: number | null; stderr: string }, call: string) => {
       expect(r.exitCode, r.stderr).toBe(1);
-      expect(r.stderr).toMatch(new RegExp(`^error: (.*: )?${call} at ${proxy.endpoint.replace('http://', 'http://\\*\\*\\*@')} timed out \\(no answer within 1s, 2 tries\\)$`, 'm'));
+      expect(r.stderr).toMatch(
+        new RegExp(`^error: (.*: )?${call} at ${proxy.endpoint.replace('http://', 'http://\\*\\*\\*@')} timed out \\(no answer within 1s, 2 tries\\)$`, 'm'),
+      );
       expect(r.stderr).toMatch(/^hint: the endpoint accepted the connection but did not answer/m);
       expect(r.stderr).not.toContain('s3cret');
     };

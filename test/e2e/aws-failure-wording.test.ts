@@ -39,7 +39,9 @@ suite('AWS failure wording from the built binary', () => {
     const from = proxy.seen.length;
     const r = await claw(['status']);
     // status reads instances and images at once: whichever failed first is named.
-    const dropped = new RegExp(`^error: the connection to ${proxy.endpoint.replace(/\./g, '\\.')} was dropped during ec2 Describe(Instances|Images) \\(ECONNRESET\\)$`);
+    const dropped = new RegExp(
+      `^error: the connection to ${proxy.endpoint.replace(/\./g, '\\.')} was dropped during ec2 Describe(Instances|Images) \\(ECONNRESET\\)$`,
+    );
     oneClearLine(r, dropped, /^hint: usually transient .*run the command again/);
     expect(r.stderr).not.toMatch(/cannot reach|endpoint running/);
     expect(proxy.seen.length - from).toBeGreaterThanOrEqual(2); // the SDK tried again first

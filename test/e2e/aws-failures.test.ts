@@ -18,7 +18,9 @@ beforeAll(async () => {
     req.resume();
     req.on('end', () => {
       res.writeHead(answer.status, { 'content-type': 'text/xml' });
-      res.end(`<?xml version="1.0" encoding="UTF-8"?><Response><Errors><Error><Code>${answer.code}</Code><Message>${answer.message}</Message></Error></Errors><RequestID>r-1</RequestID></Response>`);
+      res.end(
+        `<?xml version="1.0" encoding="UTF-8"?><Response><Errors><Error><Code>${answer.code}</Code><Message>${answer.message}</Message></Error></Errors><RequestID>r-1</RequestID></Response>`,
+      );
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -26,8 +28,7 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
-const status = (env: Record<string, string>, extra: string[] = []) =>
-  runClaw(['status', '--repo', FIXTURE_REPO, ...extra], { env });
+const status = (env: Record<string, string>, extra: string[] = []) => runClaw(['status', '--repo', FIXTURE_REPO, ...extra], { env });
 
 function oneClearLine(stderr: string, message: RegExp) {
   const lines = stderr.trim().split('\n');

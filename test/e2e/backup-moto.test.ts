@@ -14,7 +14,12 @@ const suite = endpoint ? describe : describe.skip;
 if (!endpoint) console.warn(`SKIPPED backup-moto e2e: ${inject('motoSkipReason')}`);
 
 const env = { AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_ENDPOINT_URL: endpoint ?? '', AWS_REGION: 'eu-central-1' };
-const s3 = new S3Client({ endpoint: endpoint ?? undefined, region: 'eu-central-1', forcePathStyle: true, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+const s3 = new S3Client({
+  endpoint: endpoint ?? undefined,
+  region: 'eu-central-1',
+  forcePathStyle: true,
+  credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+});
 afterAll(() => s3.destroy());
 
 const HOUR = 3_600_000;
@@ -52,7 +57,12 @@ suite('claw backup against moto', () => {
     const status = await claw('status', '--stack', stack, '--json');
     expect(status.stderr).toBe('');
     expect(status.exitCode).toBe(0);
-    expect(JSON.parse(status.stdout)).toMatchObject({ bucket, latest: { state: 'fresh', objects: 2 }, snapshots: { count: 6, objects: 12, newest: { stamp: stamps.newest } }, unparsable: [{ prefix: 'snapshots/manual/', objects: 1 }] });
+    expect(JSON.parse(status.stdout)).toMatchObject({
+      bucket,
+      latest: { state: 'fresh', objects: 2 },
+      snapshots: { count: 6, objects: 12, newest: { stamp: stamps.newest } },
+      unparsable: [{ prefix: 'snapshots/manual/', objects: 1 }],
+    });
     const list = await claw('list', '--stack', stack);
     expect(list.exitCode).toBe(0);
     expect(list.stdout.split('\n')[1]).toMatch(new RegExp(`^${stamps.newest} `));
@@ -63,11 +73,13 @@ suite('claw backup against moto', () => {
     const { keys, list } = await seedStack();
     const missing = await claw('prune', '--stack', 'no-such-stack', '--apply', '--yes');
     expect(missing.exitCode).toBe(2);
-    expect(missing.stderr).toBe([
-      'error: backup bucket s3://openclaw-lab-backup-no-such-stack-123456789012 does not exist (backupBucketPattern openclaw-lab-backup-{stack}-{account} with --stack no-such-stack, account 123456789012)',
-      'hint: check --stack, or name the bucket with --bucket NAME; "claw config" shows backupBucketPattern',
-      '',
-    ].join('\n'));
+    expect(missing.stderr).toBe(
+      [
+        'error: backup bucket s3://openclaw-lab-backup-no-such-stack-123456789012 does not exist (backupBucketPattern openclaw-lab-backup-{stack}-{account} with --stack no-such-stack, account 123456789012)',
+        'hint: check --stack, or name the bucket with --bucket NAME; "claw config" shows backupBucketPattern',
+        '',
+      ].join('\n'),
+    );
     expect(missing.stdout).toBe('');
     const bad = await claw('status', '--stack', 'lab;rm');
     expect(bad.exitCode).toBe(2);
@@ -79,7 +91,11 @@ suite('claw backup against moto', () => {
     const { stack, stamps, keys, list } = await seedStack();
     const dry = await claw('prune', '--stack', stack);
     expect(dry.exitCode).toBe(0);
-    const row = (stamp: string) => dry.stdout.split('\n').find((l) => l.startsWith(stamp))!.replace(/ {2,}/g, ' | ');
+    const row = (stamp: string) =>
+      dry.stdout
+        .split('\n')
+        .find((l) => l.startsWith(stamp))!
+        .replace(/ {2,}/g, ' | ');
     expect(row(stamps.newest)).toMatch(/\| keep \| first of hour \d\d:00 on \S+ \(< 24 h\)$/);
     expect(row(stamps.firstOfHour)).toMatch(/\| keep \| first of hour \d\d:00 on \S+ \(< 24 h\)$/);
     expect(row(stamps.secondOfHour)).toMatch(/\| delete \| 2nd of hour \d\d:00 on \S+ \(< 24 h\)$/);
@@ -95,7 +111,7 @@ suite('claw backup against moto', () => {
     expect(await list()).toEqual(keys);
   });
 
-  it('a snapshot stamped in the future (clock skew) never takes the newest\'s place: the real newest is kept', async () => {
+  it("a snapshot stamped in the future (clock skew) never takes the newest's place: the real newest is kept", async () => {
     const stack = `e2e-${randomUUID().slice(0, 8)}`;
     const bucket = `openclaw-lab-backup-${stack}-123456789012`;
     await s3.send(new CreateBucketCommand({ Bucket: bucket, CreateBucketConfiguration: { LocationConstraint: 'eu-central-1' } }));

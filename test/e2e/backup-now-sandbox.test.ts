@@ -15,7 +15,10 @@ const BUCKET = 'openclaw-lab-backup-lab-123456789012';
 function sandboxHome() {
   const home = join(tempDir('claw-backup-now-'), '.claw');
   const claw = (...args: string[]) => runClaw(['--sandbox', 'backup', ...args], { env: { CLAW_HOME: home } });
-  const digest = () => createHash('sha256').update(readFileSync(join(home, 'sandbox', 'state.json'))).digest('hex');
+  const digest = () =>
+    createHash('sha256')
+      .update(readFileSync(join(home, 'sandbox', 'state.json')))
+      .digest('hex');
   const sandbox = () => openSandbox({ home, seedDir: join(ROOT, 'fixtures', 'sandbox') });
   return { claw, digest, sandbox };
 }
@@ -27,7 +30,9 @@ describe('claw --sandbox backup now', () => {
     const before = digest();
     const r = await claw('now', 'openclaw-lab', '--stack', 'lab', '--dry-run');
     expect(r.exitCode).toBe(0);
-    expect(r.stdout).toMatch(/^plan: start openclaw-s3-backup\.service on openclaw-lab \(i-[0-9a-f]{17}\), then look for its snapshot in s3:\/\/openclaw-lab-backup-lab-123456789012\/snapshots\/\n$/);
+    expect(r.stdout).toMatch(
+      /^plan: start openclaw-s3-backup\.service on openclaw-lab \(i-[0-9a-f]{17}\), then look for its snapshot in s3:\/\/openclaw-lab-backup-lab-123456789012\/snapshots\/\n$/,
+    );
     expect(r.stderr).toBe('');
     expect(digest()).toBe(before);
   });
@@ -37,9 +42,18 @@ describe('claw --sandbox backup now', () => {
     const before = JSON.parse((await claw('list', '--stack', 'lab', '--json')).stdout) as { snapshots: { stamp: string }[] };
     const r = await claw('now', 'openclaw-lab', '--stack', 'lab', '--json');
     expect(r.exitCode).toBe(0);
-    expect(r.stderr).toMatch(/^plan: start openclaw-s3-backup\.service on openclaw-lab .*\nbackup openclaw-lab: started \(openclaw-s3-backup\.service via SSM Run Command\)\nbackup openclaw-lab: ok \(command \S+\)\n$/);
+    expect(r.stderr).toMatch(
+      /^plan: start openclaw-s3-backup\.service on openclaw-lab .*\nbackup openclaw-lab: started \(openclaw-s3-backup\.service via SSM Run Command\)\nbackup openclaw-lab: ok \(command \S+\)\n$/,
+    );
     const doc = JSON.parse(r.stdout);
-    expect(doc).toMatchObject({ mode: 'run', host: 'openclaw-lab', bucket: BUCKET, isNew: true, unit: { result: 'success', exitStatus: 0 }, previous: { stamp: before.snapshots[0]!.stamp } });
+    expect(doc).toMatchObject({
+      mode: 'run',
+      host: 'openclaw-lab',
+      bucket: BUCKET,
+      isNew: true,
+      unit: { result: 'success', exitStatus: 0 },
+      previous: { stamp: before.snapshots[0]!.stamp },
+    });
     expect(doc.snapshot.stamp >= before.snapshots[0]!.stamp).toBe(true);
     expect(doc.snapshot.objects).toBeGreaterThan(0);
     const after = JSON.parse((await claw('list', '--stack', 'lab', '--json')).stdout) as { snapshots: { stamp: string }[] };
@@ -47,7 +61,9 @@ describe('claw --sandbox backup now', () => {
 
     const text = await claw('now', 'openclaw-lab', '--stack', 'lab');
     expect(text.exitCode).toBe(0);
-    expect(text.stdout).toMatch(/^openclaw-s3-backup\.service on openclaw-lab \(i-[0-9a-f]{17}\): succeeded\nnew snapshot \S+: \d+ objects, .* \(s3:\/\/openclaw-lab-backup-lab-123456789012\/snapshots\/\S+\/\)\n$/);
+    expect(text.stdout).toMatch(
+      /^openclaw-s3-backup\.service on openclaw-lab \(i-[0-9a-f]{17}\): succeeded\nnew snapshot \S+: \d+ objects, .* \(s3:\/\/openclaw-lab-backup-lab-123456789012\/snapshots\/\S+\/\)\n$/,
+    );
   });
 
   it("a backup in the minute of the newest snapshot writes that snapshot again: it is the run's new snapshot", async () => {
@@ -77,16 +93,22 @@ describe('claw --sandbox backup now', () => {
   it('a failing unit: exit 1 with the tail of its output', async () => {
     const { claw, sandbox } = sandboxHome();
     const sbx = await sandbox();
-    const id = (await sbx.clients.ec2.describeInstances({ Filters: [{ Name: 'tag:Name', Values: ['openclaw-lab'] }] })).Reservations![0]!.Instances![0]!.InstanceId!;
+    const id = (await sbx.clients.ec2.describeInstances({ Filters: [{ Name: 'tag:Name', Values: ['openclaw-lab'] }] })).Reservations![0]!.Instances![0]!
+      .InstanceId!;
     await sbx.admin.failNextBackup(id, 'upload failed: AccessDenied');
     const r = await claw('now', id, '--stack', 'lab');
     expect(r.exitCode).toBe(1);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(new RegExp(`^error: openclaw-s3-backup\\.service on openclaw-lab \\(${id}\\) failed: the command ended Failed, exit 1\\n  Job for openclaw-s3-backup\\.service failed because the control process exited with error code\\.\\n`, 'm'));
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `^error: openclaw-s3-backup\\.service on openclaw-lab \\(${id}\\) failed: the command ended Failed, exit 1\\n  Job for openclaw-s3-backup\\.service failed because the control process exited with error code\\.\\n`,
+        'm',
+      ),
+    );
     expect(r.stderr).toMatch(/^hint: the host's journal has the rest: journalctl -u openclaw-s3-backup\.service$/m);
   });
 
-  it('a clawdinator (no backup unit), another stack\'s host, unknown and stopped hosts are refused before anything is sent', async () => {
+  it("a clawdinator (no backup unit), another stack's host, unknown and stopped hosts are refused before anything is sent", async () => {
     const { claw, digest, sandbox } = sandboxHome();
     await claw('list', '--stack', 'lab');
     const before = digest();
@@ -94,12 +116,14 @@ describe('claw --sandbox backup now', () => {
     const noUnit = await claw('now', 'clawdinator-1', '--stack', 'lab');
     expect(noUnit.exitCode).toBe(3);
     expect(noUnit.stderr).toBe(
-      'error: clawdinator-1 (i-0a3f5c9e2b7d41c08) has no openclaw-s3-backup.service: it is not an OpenClaw host (no tag app=openclaw); nothing was sent\n'
-      + 'hint: the OpenClaw hosts of stack lab: openclaw-lab\n',
+      'error: clawdinator-1 (i-0a3f5c9e2b7d41c08) has no openclaw-s3-backup.service: it is not an OpenClaw host (no tag app=openclaw); nothing was sent\n' +
+        'hint: the OpenClaw hosts of stack lab: openclaw-lab\n',
     );
     const otherStack = await claw('now', 'openclaw-lab', '--stack', 'orchestrator');
     expect(otherStack.exitCode).toBe(3);
-    expect(otherStack.stderr).toMatch(/^error: openclaw-lab \(i-[0-9a-f]{17}\) has no openclaw-s3-backup\.service: it is an OpenClaw host of stack lab, not orchestrator; nothing was sent$/m);
+    expect(otherStack.stderr).toMatch(
+      /^error: openclaw-lab \(i-[0-9a-f]{17}\) has no openclaw-s3-backup\.service: it is an OpenClaw host of stack lab, not orchestrator; nothing was sent$/m,
+    );
     expect(await commands()).toBe(0);
     const unknown = await claw('now', 'openclaw-nope', '--stack', 'lab');
     expect(unknown.exitCode).toBe(2);
@@ -110,7 +134,7 @@ describe('claw --sandbox backup now', () => {
     expect(digest()).toBe(before);
   });
 
-  it('an OpenClaw host whose unit is missing after all fails with systemd\'s answer', async () => {
+  it("an OpenClaw host whose unit is missing after all fails with systemd's answer", async () => {
     const { claw, sandbox } = sandboxHome();
     await claw('list', '--stack', 'lab');
     const sbx = await sandbox();
@@ -118,6 +142,8 @@ describe('claw --sandbox backup now', () => {
     await sbx.admin.setBackupBucket(lab, null);
     const r = await claw('now', 'openclaw-lab', '--stack', 'lab');
     expect(r.exitCode).toBe(1);
-    expect(r.stderr).toMatch(/failed: the command ended Failed, exit 5\n {2}Failed to start openclaw-s3-backup\.service: Unit openclaw-s3-backup\.service not found\./);
+    expect(r.stderr).toMatch(
+      /failed: the command ended Failed, exit 5\n {2}Failed to start openclaw-s3-backup\.service: Unit openclaw-s3-backup\.service not found\./,
+    );
   });
 });

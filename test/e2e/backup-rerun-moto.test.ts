@@ -19,7 +19,12 @@ const endpoint = inject('motoEndpoint');
 const suite = endpoint ? describe : describe.skip;
 if (!endpoint) console.warn(`SKIPPED backup-rerun-moto e2e: ${inject('motoSkipReason')}`);
 
-const s3 = new S3Client({ endpoint: endpoint ?? undefined, region: 'eu-central-1', forcePathStyle: true, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+const s3 = new S3Client({
+  endpoint: endpoint ?? undefined,
+  region: 'eu-central-1',
+  forcePathStyle: true,
+  credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+});
 const dirs: string[] = [];
 let proxy: FaultProxy;
 /** While set: writes into s3://<bucket>/<prefix> fail (HTTP 500) after the first `after` of them. */
@@ -41,7 +46,13 @@ afterAll(async () => {
 });
 
 // One try per request: the injected 500 reaches claw at once.
-const env = (tries = 1) => ({ AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_ENDPOINT_URL: proxy.endpoint, AWS_REGION: 'eu-central-1', AWS_MAX_ATTEMPTS: String(tries) });
+const env = (tries = 1) => ({
+  AWS_ACCESS_KEY_ID: 'test',
+  AWS_SECRET_ACCESS_KEY: 'test',
+  AWS_ENDPOINT_URL: proxy.endpoint,
+  AWS_REGION: 'eu-central-1',
+  AWS_MAX_ATTEMPTS: String(tries),
+});
 const md5 = (b: Uint8Array | string) => createHash('md5').update(b).digest('hex');
 const MARKER = 'claw/unfinished-overwrite.json';
 const STAMP_RE = /\d{4}-\d\d-\d\d-\d\d-\d\d/;
@@ -68,11 +79,13 @@ async function newBucket() {
   /** Straight from moto: each object under the prefix and its content's MD5. */
   const remote = async (prefix: string): Promise<Tree> => {
     const out: Tree = {};
-    for (const key of await keys(prefix)) out[key.slice(prefix.length)] = md5(await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToByteArray());
+    for (const key of await keys(prefix))
+      out[key.slice(prefix.length)] = md5(await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToByteArray());
     return out;
   };
   const stamps = async () => [...new Set((await keys('snapshots/')).map((k) => k.split('/')[1]!))].sort();
-  const seed = (prefix: string, t: Tree) => Promise.all(Object.entries(t).map(([k, v]) => s3.send(new PutObjectCommand({ Bucket: bucket, Key: prefix + k, Body: v }))));
+  const seed = (prefix: string, t: Tree) =>
+    Promise.all(Object.entries(t).map(([k, v]) => s3.send(new PutObjectCommand({ Bucket: bucket, Key: prefix + k, Body: v }))));
   const claw = (args: string[], tries?: number) => runClaw(['backup', ...args], { env: env(tries) });
   return { stack, bucket, keys, remote, stamps, seed, claw };
 }
@@ -103,118 +116,139 @@ async function expectUnfinished(b: Awaited<ReturnType<typeof newBucket>>, want: 
 const undoOf = (text: string) => /undo with: claw backup restore --stack \S+ --snapshot (\S+) --delete/.exec(text)?.[1];
 
 suite('a stopped backup push / restore, run again (moto behind a fault proxy)', () => {
-  it('push stopped while writing latest/: the re-run keeps no second snapshot, both undo hints name the one copy of the original', { timeout: 30_000 }, async () => {
-    const b = await newBucket();
-    const A = tree('a');
-    await b.seed('latest/', A);
-    const dirB = await localDir({ ...tree('b'), 'new.md': 'only in B\n' });
+  it(
+    'push stopped while writing latest/: the re-run keeps no second snapshot, both undo hints name the one copy of the original',
+    { timeout: 30_000 },
+    async () => {
+      const b = await newBucket();
+      const A = tree('a');
+      await b.seed('latest/', A);
+      const dirB = await localDir({ ...tree('b'), 'new.md': 'only in B\n' });
 
-    failWrites = { bucket: b.bucket, prefix: 'latest/', after: 3, seen: 0 };
-    const first = await b.claw(['push', '--stack', b.stack, '--from', dirB, '--delete', '--yes']).finally(() => (failWrites = undefined));
-    expectCleanStop(first, 'push under faults');
-    expect(first.stderr).toMatch(/^error: push .* into latest\/: \d+ of 9 operations failed/m);
-    const t1 = undoOf(first.stderr);
-    expect(first.stderr).toMatch(/^hint: run the same push again to finish, or undo with: /m);
-    expect(t1).toMatch(STAMP_RE);
-    expect(await b.stamps()).toEqual([t1]);
-    expect(await b.remote(`snapshots/${t1}/`)).toEqual(digests(A));
-    // latest/ is a mix that never existed.
-    const mixed = await b.remote('latest/');
-    expect(mixed).not.toEqual(digests(A));
-    expect(Object.values(mixed).filter((d) => Object.values(digests(A)).includes(d)).length).toBeGreaterThan(0);
-    expect(await b.keys(MARKER)).toEqual([MARKER]);
+      failWrites = { bucket: b.bucket, prefix: 'latest/', after: 3, seen: 0 };
+      const first = await b.claw(['push', '--stack', b.stack, '--from', dirB, '--delete', '--yes']).finally(() => (failWrites = undefined));
+      expectCleanStop(first, 'push under faults');
+      expect(first.stderr).toMatch(/^error: push .* into latest\/: \d+ of 9 operations failed/m);
+      const t1 = undoOf(first.stderr);
+      expect(first.stderr).toMatch(/^hint: run the same push again to finish, or undo with: /m);
+      expect(t1).toMatch(STAMP_RE);
+      expect(await b.stamps()).toEqual([t1]);
+      expect(await b.remote(`snapshots/${t1}/`)).toEqual(digests(A));
+      // latest/ is a mix that never existed.
+      const mixed = await b.remote('latest/');
+      expect(mixed).not.toEqual(digests(A));
+      expect(Object.values(mixed).filter((d) => Object.values(digests(A)).includes(d)).length).toBeGreaterThan(0);
+      expect(await b.keys(MARKER)).toEqual([MARKER]);
 
-    await expectUnfinished(b, { command: 'push', keptAs: t1!, keepFinished: true });
-    // A pull of latest/ meanwhile gets the mix: it says so, and where the state before is.
-    const pulled = await b.claw(['pull', '--stack', b.stack, '--to', await localDir({})]);
-    expect(pulled.exitCode, pulled.stderr).toBe(0);
-    expect(pulled.stderr).toMatch(new RegExp(`^warning: latest/ is part-written: a push from \\S+ by \\S+ stopped part-way; the state before it is snapshots/${t1}/ \\(--snapshot ${t1}\\); see claw backup status$`, 'm'));
+      await expectUnfinished(b, { command: 'push', keptAs: t1!, keepFinished: true });
+      // A pull of latest/ meanwhile gets the mix: it says so, and where the state before is.
+      const pulled = await b.claw(['pull', '--stack', b.stack, '--to', await localDir({})]);
+      expect(pulled.exitCode, pulled.stderr).toBe(0);
+      expect(pulled.stderr).toMatch(
+        new RegExp(
+          `^warning: latest/ is part-written: a push from \\S+ by \\S+ stopped part-way; the state before it is snapshots/${t1}/ \\(--snapshot ${t1}\\); see claw backup status$`,
+          'm',
+        ),
+      );
 
-    // The plan says so, in text and JSON, and changes nothing.
-    const dry = await b.claw(['push', '--stack', b.stack, '--from', dirB, '--delete', '--dry-run']);
-    expect(dry.exitCode, dry.stderr).toBe(0);
-    expect(dry.stdout).toContain(`an earlier run stopped after keeping latest/ as snapshots/${t1}/; latest/ is part-written and is not kept again`);
-    expect(dry.stdout).not.toMatch(/keep latest\//);
-    const dryJson = JSON.parse((await b.claw(['push', '--stack', b.stack, '--from', dirB, '--delete', '--dry-run', '--json'])).stdout);
-    expect(dryJson).toMatchObject({ mode: 'dry-run', keptAs: `snapshots/${t1}/`, earlierRun: { action: 'not-kept-again', command: 'push', source: dirB, keptAs: `snapshots/${t1}/`, keepFinished: true } });
-    expect(dryJson.steps.map((s: { id: string }) => s.id)).toEqual(['push']);
+      // The plan says so, in text and JSON, and changes nothing.
+      const dry = await b.claw(['push', '--stack', b.stack, '--from', dirB, '--delete', '--dry-run']);
+      expect(dry.exitCode, dry.stderr).toBe(0);
+      expect(dry.stdout).toContain(`an earlier run stopped after keeping latest/ as snapshots/${t1}/; latest/ is part-written and is not kept again`);
+      expect(dry.stdout).not.toMatch(/keep latest\//);
+      const dryJson = JSON.parse((await b.claw(['push', '--stack', b.stack, '--from', dirB, '--delete', '--dry-run', '--json'])).stdout);
+      expect(dryJson).toMatchObject({
+        mode: 'dry-run',
+        keptAs: `snapshots/${t1}/`,
+        earlierRun: { action: 'not-kept-again', command: 'push', source: dirB, keptAs: `snapshots/${t1}/`, keepFinished: true },
+      });
+      expect(dryJson.steps.map((s: { id: string }) => s.id)).toEqual(['push']);
 
-    const again = await b.claw(['push', '--stack', b.stack, '--from', dirB, '--delete', '--yes']);
-    expect(again.exitCode, again.stderr).toBe(0);
-    expect(again.stdout).toContain('is part-written and is not kept again');
-    expect(undoOf(again.stdout)).toBe(t1);
-    expect(await b.stamps()).toEqual([t1]);
-    expect(await b.remote(`snapshots/${t1}/`)).toEqual(digests(A));
-    expect(await b.remote('latest/')).toEqual(digests({ ...tree('b'), 'new.md': 'only in B\n' }));
-    expect(await b.keys('claw/')).toEqual([]);
-    expect(JSON.parse((await b.claw(['status', '--stack', b.stack, '--json'])).stdout).unfinishedOverwrite).toBeNull();
+      const again = await b.claw(['push', '--stack', b.stack, '--from', dirB, '--delete', '--yes']);
+      expect(again.exitCode, again.stderr).toBe(0);
+      expect(again.stdout).toContain('is part-written and is not kept again');
+      expect(undoOf(again.stdout)).toBe(t1);
+      expect(await b.stamps()).toEqual([t1]);
+      expect(await b.remote(`snapshots/${t1}/`)).toEqual(digests(A));
+      expect(await b.remote('latest/')).toEqual(digests({ ...tree('b'), 'new.md': 'only in B\n' }));
+      expect(await b.keys('claw/')).toEqual([]);
+      expect(JSON.parse((await b.claw(['status', '--stack', b.stack, '--json'])).stdout).unfinishedOverwrite).toBeNull();
 
-    // With the marker gone, the next push keeps latest/ (now B, a real state) as it always did.
-    const dirC = await localDir(tree('c'));
-    const next = await b.claw(['push', '--stack', b.stack, '--from', dirC, '--delete', '--yes', '--json']);
-    expect(next.exitCode, next.stderr).toBe(0);
-    expect(JSON.parse(next.stdout)).toMatchObject({ earlierRun: null, keptAs: expect.stringMatching(/^snapshots\//) });
-    expect((await b.stamps()).length).toBe(2);
-  });
+      // With the marker gone, the next push keeps latest/ (now B, a real state) as it always did.
+      const dirC = await localDir(tree('c'));
+      const next = await b.claw(['push', '--stack', b.stack, '--from', dirC, '--delete', '--yes', '--json']);
+      expect(next.exitCode, next.stderr).toBe(0);
+      expect(JSON.parse(next.stdout)).toMatchObject({ earlierRun: null, keptAs: expect.stringMatching(/^snapshots\//) });
+      expect((await b.stamps()).length).toBe(2);
+    },
+  );
 
-  it('push stopped while keeping latest/: the re-run, from another source, finishes that same copy (no new stamp) and goes on', { timeout: 30_000 }, async () => {
-    const b = await newBucket();
-    const A = tree('a');
-    await b.seed('latest/', A);
-    const dirB = await localDir(tree('b'));
+  it(
+    'push stopped while keeping latest/: the re-run, from another source, finishes that same copy (no new stamp) and goes on',
+    { timeout: 30_000 },
+    async () => {
+      const b = await newBucket();
+      const A = tree('a');
+      await b.seed('latest/', A);
+      const dirB = await localDir(tree('b'));
 
-    failWrites = { bucket: b.bucket, prefix: 'snapshots/', after: 2, seen: 0 };
-    const first = await b.claw(['push', '--stack', b.stack, '--from', dirB, '--yes']).finally(() => (failWrites = undefined));
-    expectCleanStop(first, 'push stopped in the keep');
-    expect(first.stderr).toMatch(/^error: keep latest\/ as snapshots\/\S+\/: \d+ of 8 operations failed/m);
-    expect(first.stderr).toMatch(/^hint: latest\/ was not touched; run the same push again$/m);
-    const [t1] = await b.stamps();
-    expect(t1).toMatch(STAMP_RE);
-    expect(Object.keys(await b.remote(`snapshots/${t1}/`)).length).toBeLessThan(8);
-    expect(await b.remote('latest/')).toEqual(digests(A));
+      failWrites = { bucket: b.bucket, prefix: 'snapshots/', after: 2, seen: 0 };
+      const first = await b.claw(['push', '--stack', b.stack, '--from', dirB, '--yes']).finally(() => (failWrites = undefined));
+      expectCleanStop(first, 'push stopped in the keep');
+      expect(first.stderr).toMatch(/^error: keep latest\/ as snapshots\/\S+\/: \d+ of 8 operations failed/m);
+      expect(first.stderr).toMatch(/^hint: latest\/ was not touched; run the same push again$/m);
+      const [t1] = await b.stamps();
+      expect(t1).toMatch(STAMP_RE);
+      expect(Object.keys(await b.remote(`snapshots/${t1}/`)).length).toBeLessThan(8);
+      expect(await b.remote('latest/')).toEqual(digests(A));
 
-    await expectUnfinished(b, { command: 'push', keptAs: t1!, keepFinished: false });
+      await expectUnfinished(b, { command: 'push', keptAs: t1!, keepFinished: false });
 
-    const dirC = await localDir(tree('c', 5));
-    const again = await b.claw(['push', '--stack', b.stack, '--from', dirC, '--delete', '--yes', '--json']);
-    expect(again.exitCode, again.stderr).toBe(0);
-    const doc = JSON.parse(again.stdout);
-    expect(doc).toMatchObject({ keptAs: `snapshots/${t1}/`, earlierRun: { action: 'finish-keep', source: dirB, keepFinished: false } });
-    expect(doc.outcomes.map((o: { id: string }) => o.id)).toEqual(['keep-latest', 'push']);
-    expect(await b.stamps()).toEqual([t1]);
-    expect(await b.remote(`snapshots/${t1}/`)).toEqual(digests(A));
-    expect(await b.remote('latest/')).toEqual(digests(tree('c', 5)));
-    expect(await b.keys('claw/')).toEqual([]);
-  });
+      const dirC = await localDir(tree('c', 5));
+      const again = await b.claw(['push', '--stack', b.stack, '--from', dirC, '--delete', '--yes', '--json']);
+      expect(again.exitCode, again.stderr).toBe(0);
+      const doc = JSON.parse(again.stdout);
+      expect(doc).toMatchObject({ keptAs: `snapshots/${t1}/`, earlierRun: { action: 'finish-keep', source: dirB, keepFinished: false } });
+      expect(doc.outcomes.map((o: { id: string }) => o.id)).toEqual(['keep-latest', 'push']);
+      expect(await b.stamps()).toEqual([t1]);
+      expect(await b.remote(`snapshots/${t1}/`)).toEqual(digests(A));
+      expect(await b.remote('latest/')).toEqual(digests(tree('c', 5)));
+      expect(await b.keys('claw/')).toEqual([]);
+    },
+  );
 
-  it('restore stopped while writing latest/: the re-run keeps no second snapshot; status shows it in between; the undo names the one copy', { timeout: 30_000 }, async () => {
-    const b = await newBucket();
-    const A = tree('a');
-    const B = { ...tree('b'), 'only-b.md': 'b\n' };
-    const T0 = '2026-01-05-00-00';
-    await b.seed(`snapshots/${T0}/`, A);
-    await b.seed('latest/', B);
+  it(
+    'restore stopped while writing latest/: the re-run keeps no second snapshot; status shows it in between; the undo names the one copy',
+    { timeout: 30_000 },
+    async () => {
+      const b = await newBucket();
+      const A = tree('a');
+      const B = { ...tree('b'), 'only-b.md': 'b\n' };
+      const T0 = '2026-01-05-00-00';
+      await b.seed(`snapshots/${T0}/`, A);
+      await b.seed('latest/', B);
 
-    failWrites = { bucket: b.bucket, prefix: 'latest/', after: 3, seen: 0 };
-    const first = await b.claw(['restore', '--stack', b.stack, '--snapshot', T0, '--delete', '--yes']).finally(() => (failWrites = undefined));
-    expectCleanStop(first, 'restore under faults');
-    expect(first.stderr).toMatch(/^hint: run the same restore again to finish, or undo with: /m);
-    const t1 = undoOf(first.stderr);
-    expect(t1).toMatch(STAMP_RE);
-    expect(await b.stamps()).toEqual([T0, t1].sort());
-    expect(await b.remote(`snapshots/${t1}/`)).toEqual(digests(B));
+      failWrites = { bucket: b.bucket, prefix: 'latest/', after: 3, seen: 0 };
+      const first = await b.claw(['restore', '--stack', b.stack, '--snapshot', T0, '--delete', '--yes']).finally(() => (failWrites = undefined));
+      expectCleanStop(first, 'restore under faults');
+      expect(first.stderr).toMatch(/^hint: run the same restore again to finish, or undo with: /m);
+      const t1 = undoOf(first.stderr);
+      expect(t1).toMatch(STAMP_RE);
+      expect(await b.stamps()).toEqual([T0, t1].sort());
+      expect(await b.remote(`snapshots/${t1}/`)).toEqual(digests(B));
 
-    await expectUnfinished(b, { command: 'restore', keptAs: t1!, keepFinished: true });
+      await expectUnfinished(b, { command: 'restore', keptAs: t1!, keepFinished: true });
 
-    const again = await b.claw(['restore', '--stack', b.stack, '--snapshot', T0, '--delete', '--yes']);
-    expect(again.exitCode, again.stderr).toBe(0);
-    expect(again.stdout).toContain(`an earlier run stopped after keeping latest/ as snapshots/${t1}/; latest/ is part-written and is not kept again`);
-    expect(undoOf(again.stdout)).toBe(t1);
-    expect(await b.stamps()).toEqual([T0, t1].sort());
-    expect(await b.remote(`snapshots/${t1}/`)).toEqual(digests(B));
-    expect(await b.remote('latest/')).toEqual(digests(A));
-    expect(await b.keys('claw/')).toEqual([]);
-  });
+      const again = await b.claw(['restore', '--stack', b.stack, '--snapshot', T0, '--delete', '--yes']);
+      expect(again.exitCode, again.stderr).toBe(0);
+      expect(again.stdout).toContain(`an earlier run stopped after keeping latest/ as snapshots/${t1}/; latest/ is part-written and is not kept again`);
+      expect(undoOf(again.stdout)).toBe(t1);
+      expect(await b.stamps()).toEqual([T0, t1].sort());
+      expect(await b.remote(`snapshots/${t1}/`)).toEqual(digests(B));
+      expect(await b.remote('latest/')).toEqual(digests(A));
+      expect(await b.keys('claw/')).toEqual([]);
+    },
+  );
 
   it('a marker claw cannot read: push and restore refuse (exit 3) and change nothing; status shows it with the fix', async () => {
     const b = await newBucket();
@@ -223,7 +257,9 @@ suite('a stopped backup push / restore, run again (moto behind a fault proxy)', 
     const dir = await localDir(tree('b', 2));
     const push = await b.claw(['push', '--stack', b.stack, '--from', dir, '--yes']);
     expect(push.exitCode).toBe(3);
-    expect(push.stderr).toMatch(new RegExp(`^error: s3://${b.bucket}/claw/unfinished-overwrite\\.json is not a marker claw can read \\(not JSON\\); nothing was changed$`, 'm'));
+    expect(push.stderr).toMatch(
+      new RegExp(`^error: s3://${b.bucket}/claw/unfinished-overwrite\\.json is not a marker claw can read \\(not JSON\\); nothing was changed$`, 'm'),
+    );
     await b.seed('snapshots/2026-01-05-00-00/', tree('c', 1));
     const restore = await b.claw(['restore', '--stack', b.stack, '--snapshot', '2026-01-05-00-00', '--yes']);
     expect(restore.exitCode).toBe(3);
@@ -231,6 +267,8 @@ suite('a stopped backup push / restore, run again (moto behind a fault proxy)', 
     expect(await b.keys('')).toEqual([MARKER, 'latest/workspace/0.md', 'latest/workspace/1.md', 'snapshots/2026-01-05-00-00/workspace/0.md']);
     const status = await b.claw(['status', '--stack', b.stack]);
     expect(status.exitCode).toBe(0);
-    expect(status.stdout).toMatch(/^overwrite +UNREADABLE MARKER: not JSON\n +fix: look at claw\/unfinished-overwrite\.json and remove it only when no push or restore of latest\/ stopped part-way/m);
+    expect(status.stdout).toMatch(
+      /^overwrite +UNREADABLE MARKER: not JSON\n +fix: look at claw\/unfinished-overwrite\.json and remove it only when no push or restore of latest\/ stopped part-way/m,
+    );
   });
 });

@@ -15,7 +15,8 @@ describe('claw --sandbox backup restore, stopped and run again', () => {
     const home = join(tempDir('claw-backup-rerun-'), '.claw');
     const claw = (...args: string[]) => runClaw(['--sandbox', 'backup', ...args], { env: { CLAW_HOME: home } });
     const sandbox = () => openSandbox({ home, seedDir: join(ROOT, 'fixtures', 'sandbox') });
-    const stamps = async () => (JSON.parse((await claw('list', '--stack', 'lab', '--json')).stdout) as { snapshots: { stamp: string }[] }).snapshots.map((s) => s.stamp);
+    const stamps = async () =>
+      (JSON.parse((await claw('list', '--stack', 'lab', '--json')).stdout) as { snapshots: { stamp: string }[] }).snapshots.map((s) => s.stamp);
     const before = await stamps();
     const older = before[3]!;
     // The seed's latest/ holds config/openclaw.json, which that snapshot lacks: --delete removes it, and S3 refuses.
@@ -29,12 +30,24 @@ describe('claw --sandbox backup restore, stopped and run again', () => {
     expect(await stamps()).toEqual([t1, ...before]);
 
     const status = await claw('status', '--stack', 'lab', '--json');
-    expect(JSON.parse(status.stdout).unfinishedOverwrite).toMatchObject({ readable: true, command: 'restore', keptAs: t1, keepFinished: true, source: `s3://${BUCKET}/snapshots/${older}/` });
+    expect(JSON.parse(status.stdout).unfinishedOverwrite).toMatchObject({
+      readable: true,
+      command: 'restore',
+      keptAs: t1,
+      keepFinished: true,
+      source: `s3://${BUCKET}/snapshots/${older}/`,
+    });
     expect((await claw('status', '--stack', 'lab')).stdout).toMatch(/^overwrite +UNFINISHED restore from /m);
     // claw doctor fails the stack's backup check with the same fix.
     const doctor = await runClaw(['--sandbox', 'doctor', '--stack', 'lab', '--json'], { env: { CLAW_HOME: home } });
-    const check = (JSON.parse(doctor.stdout) as { checks: { id: string; status: string; summary: string; fix: string | null }[] }).checks.find((c) => c.id === 'backup:lab');
-    expect(check).toMatchObject({ status: 'fail', summary: expect.stringMatching(/latest\/\) is part-written: a restore started \S+ by \S+ stopped part-way$/), fix: expect.stringContaining(`--snapshot ${t1} --delete`) });
+    const check = (JSON.parse(doctor.stdout) as { checks: { id: string; status: string; summary: string; fix: string | null }[] }).checks.find(
+      (c) => c.id === 'backup:lab',
+    );
+    expect(check).toMatchObject({
+      status: 'fail',
+      summary: expect.stringMatching(/latest\/\) is part-written: a restore started \S+ by \S+ stopped part-way$/),
+      fix: expect.stringContaining(`--snapshot ${t1} --delete`),
+    });
 
     const again = await claw('restore', '--stack', 'lab', '--snapshot', older, '--yes', '--json');
     expect(again.exitCode, again.stderr).toBe(0);
@@ -44,7 +57,9 @@ describe('claw --sandbox backup restore, stopped and run again', () => {
     const s3 = (await sandbox()).clients.s3;
     expect((await s3.listObjectsV2({ Bucket: BUCKET, Prefix: 'claw/' })).Contents ?? []).toEqual([]);
     expect(JSON.parse((await claw('status', '--stack', 'lab', '--json')).stdout).unfinishedOverwrite).toBeNull();
-    const after = JSON.parse((await runClaw(['--sandbox', 'doctor', '--stack', 'lab', '--json'], { env: { CLAW_HOME: home } })).stdout) as { checks: { id: string; status: string }[] };
+    const after = JSON.parse((await runClaw(['--sandbox', 'doctor', '--stack', 'lab', '--json'], { env: { CLAW_HOME: home } })).stdout) as {
+      checks: { id: string; status: string }[];
+    };
     expect(after.checks.find((c) => c.id === 'backup:lab')?.status).toBe('ok');
   });
 });

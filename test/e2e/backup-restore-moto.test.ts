@@ -15,7 +15,12 @@ const suite = endpoint ? describe : describe.skip;
 if (!endpoint) console.warn(`SKIPPED backup-restore-moto e2e: ${inject('motoSkipReason')}`);
 
 const env = { AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_ENDPOINT_URL: endpoint ?? '', AWS_REGION: 'eu-central-1' };
-const s3 = new S3Client({ endpoint: endpoint ?? undefined, region: 'eu-central-1', forcePathStyle: true, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+const s3 = new S3Client({
+  endpoint: endpoint ?? undefined,
+  region: 'eu-central-1',
+  forcePathStyle: true,
+  credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+});
 const dirs: string[] = [];
 afterAll(async () => {
   s3.destroy();
@@ -50,7 +55,8 @@ async function newStack() {
   const stack = `rt-${randomUUID().slice(0, 8)}`;
   const bucket = `openclaw-lab-backup-${stack}-123456789012`;
   await s3.send(new CreateBucketCommand({ Bucket: bucket, CreateBucketConfiguration: { LocationConstraint: 'eu-central-1' } }));
-  const keys = async (prefix: string) => ((await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }))).Contents ?? []).map((o) => o.Key!.slice(prefix.length)).sort();
+  const keys = async (prefix: string) =>
+    ((await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }))).Contents ?? []).map((o) => o.Key!.slice(prefix.length)).sort();
   return { stack, bucket, keys };
 }
 
@@ -131,7 +137,10 @@ suite('claw backup push / restore / pull against moto', () => {
       [['push', '--stack', stack, '--from', a, '--max-delete', '-1'], /--max-delete -1: expected a whole number/],
       [['push', '--stack', stack, '--from', join(a, 'missing')], /--from .* does not exist/],
       [['pull', '--stack', stack], /--to DIR is required/],
-      [['push', '--stack', 'no-such-stack', '--from', a], /^error: backup bucket s3:\/\/openclaw-lab-backup-no-such-stack-123456789012 does not exist \(backupBucketPattern/],
+      [
+        ['push', '--stack', 'no-such-stack', '--from', a],
+        /^error: backup bucket s3:\/\/openclaw-lab-backup-no-such-stack-123456789012 does not exist \(backupBucketPattern/,
+      ],
       [['pull', '--stack', 'no-such-stack', '--to', a], /^error: backup bucket s3:\/\/openclaw-lab-backup-no-such-stack-123456789012 does not exist/],
     ];
     for (const [args, message] of cases) {

@@ -14,9 +14,13 @@ const BUCKET = 'openclaw-lab-backup-lab-123456789012';
 function sandboxHome() {
   const home = join(tempDir('claw-backup-restore-'), '.claw');
   const claw = (...args: string[]) => runClaw(['--sandbox', 'backup', ...args], { env: { CLAW_HOME: home } });
-  const digest = () => createHash('sha256').update(readFileSync(join(home, 'sandbox', 'state.json'))).digest('hex');
+  const digest = () =>
+    createHash('sha256')
+      .update(readFileSync(join(home, 'sandbox', 'state.json')))
+      .digest('hex');
   const sandbox = () => openSandbox({ home, seedDir: join(ROOT, 'fixtures', 'sandbox') });
-  const stamps = async () => (JSON.parse((await claw('list', '--stack', 'lab', '--json')).stdout) as { snapshots: { stamp: string }[] }).snapshots.map((s) => s.stamp);
+  const stamps = async () =>
+    (JSON.parse((await claw('list', '--stack', 'lab', '--json')).stdout) as { snapshots: { stamp: string }[] }).snapshots.map((s) => s.stamp);
   return { claw, digest, sandbox, stamps };
 }
 
@@ -42,11 +46,19 @@ describe('claw --sandbox backup restore / pull', () => {
     const older = (await stamps())[3]!;
     const r = await claw('restore', '--stack', 'lab', '--snapshot', older, '--delete', '--restart', 'openclaw-lab', '--yes', '--json');
     expect(r.exitCode, r.stderr).toBe(0);
-    const doc = JSON.parse(r.stdout) as { keptAs: string; restartResult: { active: boolean }; outcomes: { id: string; transferred: number; deleted: number }[] };
+    const doc = JSON.parse(r.stdout) as {
+      keptAs: string;
+      restartResult: { active: boolean };
+      outcomes: { id: string; transferred: number; deleted: number }[];
+    };
     expect(doc.restartResult.active).toBe(true);
-    expect(doc.outcomes.map((o) => [o.id, o.transferred, o.deleted])).toEqual([['keep-latest', 4, 0], ['restore', 3, 1]]);
+    expect(doc.outcomes.map((o) => [o.id, o.transferred, o.deleted])).toEqual([
+      ['keep-latest', 4, 0],
+      ['restore', 3, 1],
+    ]);
     const s3 = (await sandbox()).clients.s3;
-    const list = async (prefix: string) => ((await s3.listObjectsV2({ Bucket: BUCKET, Prefix: prefix })).Contents ?? []).map((o) => [o.Key!.slice(prefix.length), o.ETag]);
+    const list = async (prefix: string) =>
+      ((await s3.listObjectsV2({ Bucket: BUCKET, Prefix: prefix })).Contents ?? []).map((o) => [o.Key!.slice(prefix.length), o.ETag]);
     expect(await list('latest/')).toEqual(await list(`snapshots/${older}/`));
     expect((await list(doc.keptAs)).map(([k]) => k)).toEqual(['config/openclaw.json', 'manifest.json', 'openclaw.sqlite', 'workspace.tar.zst']);
     // Restoring the same snapshot again has nothing to do.
@@ -62,19 +74,25 @@ describe('claw --sandbox backup restore / pull', () => {
     expect(dry.stdout).toContain('copy 3 (');
     expect(dry.stdout).toContain('0 unchanged, 1 not in the source left as it is (--delete would delete it)');
     expect(dry.stdout).toMatch(/ {7}leave {4}extra {3}config\/openclaw\.json/);
-    const json = JSON.parse((await claw('restore', '--stack', 'lab', '--snapshot', older, '--dry-run', '--json')).stdout) as { steps: { id: string; left: { key: string }[] }[] };
+    const json = JSON.parse((await claw('restore', '--stack', 'lab', '--snapshot', older, '--dry-run', '--json')).stdout) as {
+      steps: { id: string; left: { key: string }[] }[];
+    };
     expect(json.steps.find((st) => st.id === 'restore')!.left.map((l) => l.key)).toEqual(['config/openclaw.json']);
     const r = await claw('restore', '--stack', 'lab', '--snapshot', older, '--yes');
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout).not.toContain('now matches');
-    expect(r.stdout).toContain(`latest/ now holds everything in s3://${BUCKET}/snapshots/${older}/; 1 object not in it remains (config/openclaw.json): --delete would have removed it\n`);
+    expect(r.stdout).toContain(
+      `latest/ now holds everything in s3://${BUCKET}/snapshots/${older}/; 1 object not in it remains (config/openclaw.json): --delete would have removed it\n`,
+    );
     const keys = ((await (await sandbox()).clients.s3.listObjectsV2({ Bucket: BUCKET, Prefix: 'latest/' })).Contents ?? []).map((o) => o.Key);
     expect(keys).toContain('latest/config/openclaw.json');
     const again = await claw('restore', '--stack', 'lab', '--snapshot', older, '--yes');
-    expect(again.stdout).toBe(`latest/ already holds everything in s3://${BUCKET}/snapshots/${older}/; 1 object not in it remains (config/openclaw.json): --delete would remove it: nothing to restore\n`);
+    expect(again.stdout).toBe(
+      `latest/ already holds everything in s3://${BUCKET}/snapshots/${older}/; 1 object not in it remains (config/openclaw.json): --delete would remove it: nothing to restore\n`,
+    );
   });
 
-  it("a failing restore unit on the host: exit 1 with its output, latest/ restored", async () => {
+  it('a failing restore unit on the host: exit 1 with its output, latest/ restored', async () => {
     const { claw, sandbox, stamps } = sandboxHome();
     const older = (await stamps())[2]!;
     const sbx = await sandbox();

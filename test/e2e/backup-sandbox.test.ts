@@ -11,13 +11,25 @@ import { ROOT, runClaw, tempDir } from '../helpers/claw.js';
 
 const BUCKET = 'openclaw-lab-backup-lab-123456789012';
 
-interface Snapshot { stamp: string; prefix: string; objects: number; bytes: number }
-interface Planned extends Snapshot { action: 'keep' | 'delete'; reason: string; tier: string }
+interface Snapshot {
+  stamp: string;
+  prefix: string;
+  objects: number;
+  bytes: number;
+}
+interface Planned extends Snapshot {
+  action: 'keep' | 'delete';
+  reason: string;
+  tier: string;
+}
 
 function sandboxHome() {
   const home = join(tempDir('claw-backup-sbx-'), '.claw');
   const claw = (...args: string[]) => runClaw(['--sandbox', 'backup', ...args], { env: { CLAW_HOME: home } });
-  const digest = () => createHash('sha256').update(readFileSync(join(home, 'sandbox', 'state.json'))).digest('hex');
+  const digest = () =>
+    createHash('sha256')
+      .update(readFileSync(join(home, 'sandbox', 'state.json')))
+      .digest('hex');
   return { home, claw, digest };
 }
 
@@ -39,7 +51,11 @@ describe('claw --sandbox backup', () => {
     expect(list.count).toBeGreaterThan(30);
 
     const text = await claw('status', '--stack', 'lab');
-    expect(text.stdout).toMatch(new RegExp(`^bucket +s3://${BUCKET}\\nlatest/ +fresh: newest object \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC \\(10m ago; the timer runs every 20 min, stale after 40 min\\)\\n +4 objects, [\\d.]+ (B|KiB|MiB|GiB)\\n`));
+    expect(text.stdout).toMatch(
+      new RegExp(
+        `^bucket +s3://${BUCKET}\\nlatest/ +fresh: newest object \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC \\(10m ago; the timer runs every 20 min, stale after 40 min\\)\\n +4 objects, [\\d.]+ (B|KiB|MiB|GiB)\\n`,
+      ),
+    );
     expect(text.stdout).toMatch(new RegExp(`^snapshots +${list.count} \\(\\d+ objects, [\\d.]+ (B|KiB|MiB|GiB)\\); newest ${list.snapshots[0]!.stamp} `, 'm'));
   });
 
@@ -55,7 +71,9 @@ describe('claw --sandbox backup', () => {
     await sbx.admin.putObject(BUCKET, 'latest/openclaw.sqlite', 'x', { lastModified: new Date(Date.now() - 3 * 3_600_000) });
     const stale = await claw('status', '--stack', 'lab');
     expect(stale.exitCode).toBe(0);
-    expect(stale.stdout).toMatch(/^latest\/ +STALE: newest object .* \(3h ago; the timer runs every 20 min, stale after 40 min\); is openclaw-s3-backup.timer running on the host\?$/m);
+    expect(stale.stdout).toMatch(
+      /^latest\/ +STALE: newest object .* \(3h ago; the timer runs every 20 min, stale after 40 min\); is openclaw-s3-backup.timer running on the host\?$/m,
+    );
     expect(JSON.parse((await claw('status', '--stack', 'lab', '--json')).stdout).latest.state).toBe('stale');
   });
 
@@ -74,7 +92,13 @@ describe('claw --sandbox backup', () => {
     const dry = await claw('prune', '--stack', 'lab');
     expect(dry.exitCode).toBe(0);
     expect(dry.stdout).toMatch(/^SNAPSHOT +AGE +OBJECTS +SIZE +ACTION +REASON$/m);
-    for (const reason of [/keep +first of hour \d\d:00 on \S+ \(< 24 h\)$/m, /keep +taken in the 00 UTC hour of \S+ \(24 h to 7 d\)$/m, /keep +taken in the 00 UTC hour of Friday \S+ \(7 d to 30 d\)$/m, /delete +30 d or older$/m]) expect(dry.stdout).toMatch(reason);
+    for (const reason of [
+      /keep +first of hour \d\d:00 on \S+ \(< 24 h\)$/m,
+      /keep +taken in the 00 UTC hour of \S+ \(24 h to 7 d\)$/m,
+      /keep +taken in the 00 UTC hour of Friday \S+ \(7 d to 30 d\)$/m,
+      /delete +30 d or older$/m,
+    ])
+      expect(dry.stdout).toMatch(reason);
     expect(dry.stdout).toMatch(/^plan: delete \d+ of \d+ snapshots \(\d+ objects, [\d.]+ (B|KiB|MiB|GiB)\), keep \d+; latest\/ is never touched$/m);
     expect(dry.stderr).toBe('dry run: nothing changed; run again with --apply to delete\n');
     const untouched = digest();
@@ -86,7 +110,9 @@ describe('claw --sandbox backup', () => {
 
     const refused = await claw('prune', '--stack', 'lab', '--apply');
     expect(refused.exitCode).toBe(3);
-    expect(refused.stderr).toMatch(/^error: refusing without a terminal: Delete \d+ snapshots \(\d+ objects\) from s3:\/\/openclaw-lab-backup-lab-123456789012\?\nhint: pass --yes to confirm$/m);
+    expect(refused.stderr).toMatch(
+      /^error: refusing without a terminal: Delete \d+ snapshots \(\d+ objects\) from s3:\/\/openclaw-lab-backup-lab-123456789012\?\nhint: pass --yes to confirm$/m,
+    );
     expect(digest()).toBe(untouched);
 
     const before = JSON.parse((await claw('status', '--stack', 'lab', '--json')).stdout);
@@ -112,8 +138,14 @@ describe('claw --sandbox backup', () => {
     const cases: [string[], RegExp][] = [
       [['status', '--stack', 'Lab'], /^error: --stack "Lab" is not a stack name\nhint: a stack name is 1 to 40 lower-case letters/],
       [['prune', '--stack', 'x'.repeat(41), '--apply', '--yes'], /^error: --stack "x{41}" is not a stack name\n/],
-      [['list'], /^error: --stack is required: backupBucketPattern openclaw-lab-backup-\{stack\}-\{account\} names one bucket per stack\nhint: e\.g\. --stack lab, or name the bucket with --bucket NAME\n$/],
-      [['prune', '--stack', 'nope', '--apply', '--yes'], /^error: backup bucket s3:\/\/openclaw-lab-backup-nope-123456789012 does not exist \(backupBucketPattern openclaw-lab-backup-\{stack\}-\{account\} with --stack nope, account 123456789012\)\nhint: check --stack/],
+      [
+        ['list'],
+        /^error: --stack is required: backupBucketPattern openclaw-lab-backup-\{stack\}-\{account\} names one bucket per stack\nhint: e\.g\. --stack lab, or name the bucket with --bucket NAME\n$/,
+      ],
+      [
+        ['prune', '--stack', 'nope', '--apply', '--yes'],
+        /^error: backup bucket s3:\/\/openclaw-lab-backup-nope-123456789012 does not exist \(backupBucketPattern openclaw-lab-backup-\{stack\}-\{account\} with --stack nope, account 123456789012\)\nhint: check --stack/,
+      ],
       [['status', '--bucket', 'Bad_Bucket'], /^error: --bucket "Bad_Bucket" is not an S3 bucket name\n/],
       [['now', 'x;reboot', '--stack', 'lab'], /^error: host "x;reboot" is neither a host name nor an instance id\n/],
     ];

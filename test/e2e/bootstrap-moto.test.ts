@@ -17,9 +17,15 @@ if (!endpoint) console.warn(`SKIPPED bootstrap moto e2e: ${inject('motoSkipReaso
 const HOSTS = ['clawdinator-1', 'clawdinator-2', 'clawdinator-babelfish'];
 const KNOWN = 'hint: known hosts: clawdinator-1, clawdinator-2, clawdinator-babelfish';
 const MARK = `SECRET-CONTENT-${randomBytes(6).toString('hex')}`;
-const calls = (r: ClawResult) => r.stderr.split('\n').filter((l) => l.startsWith('aws ')).map((l) => l.split(' ')[1]);
+const calls = (r: ClawResult) =>
+  r.stderr
+    .split('\n')
+    .filter((l) => l.startsWith('aws '))
+    .map((l) => l.split(' ')[1]);
 const count = (r: ClawResult, op: string) => calls(r).filter((c) => c === op).length;
-const noMarker = (...rs: ClawResult[]) => { for (const r of rs) expect(r.stdout + r.stderr).not.toContain(MARK); };
+const noMarker = (...rs: ClawResult[]) => {
+  for (const r of rs) expect(r.stdout + r.stderr).not.toContain(MARK);
+};
 
 function repoCopy(edit: (root: string) => void = () => {}): string {
   const root = tempDir('claw-boot-repo-');
@@ -44,7 +50,11 @@ suite('claw bootstrap against moto', () => {
     const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
     return { body: await out.Body!.transformToByteArray(), sha256: out.Metadata?.sha256 };
   };
-  const exists = (bucket: string, key: string) => s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key })).then(() => true, () => false);
+  const exists = (bucket: string, key: string) =>
+    s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key })).then(
+      () => true,
+      () => false,
+    );
   const put = (bucket: string, key: string, body: Uint8Array, sha256?: string) =>
     s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ...(sha256 ? { Metadata: { sha256 } } : {}) }));
 
@@ -73,7 +83,8 @@ suite('claw bootstrap against moto', () => {
       // Each host's secrets bundle: the agekey, its own token, the shared secret; nothing else.
       const entries = await readBundle((await get(bucket, `bootstrap/${h}/secrets.tar.zst`)).body);
       expect(entries).toEqual([
-        { path: 'clawdinator.agekey', type: 'file' }, { path: 'secrets/', type: 'directory' },
+        { path: 'clawdinator.agekey', type: 'file' },
+        { path: 'secrets/', type: 'directory' },
         { path: `secrets/clawdinator-discord-token-${h.replace('clawdinator-', '')}.age`, type: 'file' },
         { path: 'secrets/openai-api-key.age', type: 'file' },
       ]);
@@ -94,7 +105,13 @@ suite('claw bootstrap against moto', () => {
     expect(dry.exitCode).toBe(0);
     expect(count(dry, 's3.PutObject')).toBe(0);
     const doc = JSON.parse(dry.stdout);
-    expect(doc).toMatchObject({ mode: 'dry-run', bucket, secretsFrom: 'nix/age-secrets', agekeyFrom: 'nix/keys/clawdinator.agekey', counts: { upload: 4, unchanged: 0, refused: 0 } });
+    expect(doc).toMatchObject({
+      mode: 'dry-run',
+      bucket,
+      secretsFrom: 'nix/age-secrets',
+      agekeyFrom: 'nix/keys/clawdinator.agekey',
+      counts: { upload: 4, unchanged: 0, refused: 0 },
+    });
     expect(doc.hosts.map((h: { host: string }) => h.host)).toEqual(['clawdinator-2', 'clawdinator-1']);
     expect(doc.hosts[0]).toMatchObject({ action: 'upload', prefix: 'bootstrap/clawdinator-2', violations: [], uploaded: [] });
     expect(doc.hosts[0].files).toEqual(['clawdinator.agekey', 'secrets/clawdinator-discord-token-2.age', 'secrets/openai-api-key.age']);
@@ -132,7 +149,15 @@ suite('claw bootstrap against moto', () => {
     tampered[tampered.length - 1]! ^= 0xff;
     await put(bucket, key2, tampered, old.sha256);
     // Foreign token: a well-formed bundle, correct checksum, holding clawdinator-1's token too.
-    const set = { files: new Map([['clawdinator-discord-token-babelfish.age', Buffer.from(MARK)], ['clawdinator-discord-token-1.age', Buffer.from(MARK)]]), agekey: Buffer.from(MARK), origin: 'x', agekeyOrigin: 'x' };
+    const set = {
+      files: new Map([
+        ['clawdinator-discord-token-babelfish.age', Buffer.from(MARK)],
+        ['clawdinator-discord-token-1.age', Buffer.from(MARK)],
+      ]),
+      agekey: Buffer.from(MARK),
+      origin: 'x',
+      agekeyOrigin: 'x',
+    };
     const bad = await buildBundle(secretsTarFiles(set, [...set.files.keys()]));
     await put(bucket, 'bootstrap/clawdinator-babelfish/secrets.tar.zst', bad.body, bad.sha256);
 
@@ -140,7 +165,9 @@ suite('claw bootstrap against moto', () => {
     expect(r.exitCode).toBe(3);
     expect(r.stdout).toMatch(/^ {2}clawdinator-1 +secrets\.tar\.zst +ok /m);
     expect(r.stdout).toMatch(/^ {2}clawdinator-2 +secrets\.tar\.zst +FAILED .*the body does not match its sha256 metadata/m);
-    expect(r.stdout).toMatch(/^ {2}clawdinator-babelfish +secrets\.tar\.zst +FAILED .*secrets\/clawdinator-discord-token-1\.age is the Discord token of clawdinator-1, not clawdinator-babelfish's/m);
+    expect(r.stdout).toMatch(
+      /^ {2}clawdinator-babelfish +secrets\.tar\.zst +FAILED .*secrets\/clawdinator-discord-token-1\.age is the Discord token of clawdinator-1, not clawdinator-babelfish's/m,
+    );
     expect(r.stdout).toContain('4 hosts verified: 2 ok, 2 failed');
     expect(r.stderr).toMatch(/^error: bootstrap bundles failed verification: clawdinator-2 \(.*\), clawdinator-babelfish \(.*\)$/m);
     expect(r.stderr).toContain('hint: re-upload with: claw bootstrap upload clawdinator-2,clawdinator-babelfish --force');
@@ -169,9 +196,13 @@ suite('claw bootstrap against moto', () => {
     const repo = repoCopy((root) => rmSync(join(root, 'nix/age-secrets/clawdinator-discord-token-2.age')));
     const r = await claw(bucket, ['bootstrap', 'upload', 'all', '--verbose'], repo);
     expect(r.exitCode).toBe(3);
-    expect(r.stdout).toMatch(/^ {2}clawdinator-2 +secrets\.tar\.zst +refused +[0-9a-f]{12} +secrets\/clawdinator-discord-token-2\.age \(clawdinator-2's own Discord token\) is missing$/m);
+    expect(r.stdout).toMatch(
+      /^ {2}clawdinator-2 +secrets\.tar\.zst +refused +[0-9a-f]{12} +secrets\/clawdinator-discord-token-2\.age \(clawdinator-2's own Discord token\) is missing$/m,
+    );
     expect(r.stdout).toContain('plan: 6 bundles to upload, 0 unchanged, 1 host refused');
-    expect(r.stderr).toMatch(/^error: refused the bootstrap upload for clawdinator-2 \(secrets\/clawdinator-discord-token-2\.age \(clawdinator-2's own Discord token\) is missing\)$/m);
+    expect(r.stderr).toMatch(
+      /^error: refused the bootstrap upload for clawdinator-2 \(secrets\/clawdinator-discord-token-2\.age \(clawdinator-2's own Discord token\) is missing\)$/m,
+    );
     expect(count(r, 's3.PutObject')).toBe(6);
     expect(await exists(bucket, 'bootstrap/clawdinator-1/secrets.tar.zst')).toBe(true);
     expect(await exists(bucket, 'bootstrap/clawdinator-2/secrets.tar.zst')).toBe(false);
@@ -244,7 +275,9 @@ suite('claw bootstrap against moto', () => {
     }
     const missing = await claw(`claw-boot-${run}-missing`, ['bootstrap', 'upload', 'all']);
     expect(missing.exitCode).toBe(2);
-    expect(missing.stderr).toContain(`error: bootstrap bucket claw-boot-${run}-missing does not exist (config key bootstrapBucket, from CLAW_BOOTSTRAP_BUCKET); nothing uploaded`);
+    expect(missing.stderr).toContain(
+      `error: bootstrap bucket claw-boot-${run}-missing does not exist (config key bootstrapBucket, from CLAW_BOOTSTRAP_BUCKET); nothing uploaded`,
+    );
     const usage = await runClaw(['bootstrap', 'upload'], { cwd: FIXTURE_REPO });
     expect(usage.exitCode).toBe(2);
   });

@@ -33,7 +33,12 @@ describe('claw --sandbox bootstrap', () => {
     expect(verified.exitCode).toBe(0);
     const doc = JSON.parse(verified.stdout);
     expect(doc.ok).toBe(true);
-    expect(doc.hosts.map((h: { host: string; ok: boolean }) => [h.host, h.ok])).toEqual([['clawdinator-1', true], ['clawdinator-2', true], ['clawdinator-babelfish', true], ['clawdinator-3', true]]);
+    expect(doc.hosts.map((h: { host: string; ok: boolean }) => [h.host, h.ok])).toEqual([
+      ['clawdinator-1', true],
+      ['clawdinator-2', true],
+      ['clawdinator-babelfish', true],
+      ['clawdinator-3', true],
+    ]);
   });
 
   it('an unknown host is bad input naming the known hosts; nothing is read', async () => {
@@ -49,7 +54,9 @@ describe('claw --sandbox bootstrap', () => {
     const r = await runClaw(['--sandbox', 'bootstrap', 'upload', 'clawdinator-1', '--json'], { env });
     expect(r.exitCode).toBe(3);
     expect(r.stderr).toMatch(/secrets\/stripe-key\.age \(required by bootstrapRequiredSecrets\) is missing/);
-    const ok = await runClaw(['--sandbox', 'bootstrap', 'upload', 'clawdinator-1', '--dry-run'], { env: { ...env, CLAW_BOOTSTRAP_REQUIRED_SECRETS: 'openai-api-key' } });
+    const ok = await runClaw(['--sandbox', 'bootstrap', 'upload', 'clawdinator-1', '--dry-run'], {
+      env: { ...env, CLAW_BOOTSTRAP_REQUIRED_SECRETS: 'openai-api-key' },
+    });
     expect(ok.exitCode).toBe(0);
   });
 

@@ -22,14 +22,74 @@ describe('claw --help / --version', () => {
     const r = await runClaw(['--help']);
     expect(r.exitCode).toBe(0);
     const commands = r.stdout.split('Commands:')[1]!.split('\n\n')[0]!;
-    for (const name of ['status', 'ami', 'deploy', 'rollback', 'bootstrap', 'lock', 'history', 'replace', 'spot', 'backup', 'migrate', 'tui', 'doctor', 'config', 'sandbox']) expect(commands).toMatch(new RegExp(`^ {2}${name}\\b.*\\S`, 'm'));
+    for (const name of [
+      'status',
+      'ami',
+      'deploy',
+      'rollback',
+      'bootstrap',
+      'lock',
+      'history',
+      'replace',
+      'spot',
+      'backup',
+      'migrate',
+      'tui',
+      'doctor',
+      'config',
+      'sandbox',
+    ])
+      expect(commands).toMatch(new RegExp(`^ {2}${name}\\b.*\\S`, 'm'));
     // One line each: no wrapped continuation lines in the command list.
     for (const line of commands.split('\n').slice(1)) expect(line).toMatch(/^ {2}[a-z]/);
     expect(r.stdout).toContain('Exit codes: 0 ok, 1 remote failure, 2 bad input');
     expect(r.stdout).toContain('--sandbox');
   });
 
-  it.each([['status'], ['config'], ['sandbox'], ['sandbox', 'reset'], ['sandbox', 'faults'], ['ami'], ['ami', 'list'], ['ami', 'latest'], ['ami', 'prune'], ['ami', 'preserve'], ['ami', 'unpreserve'], ['ami', 'lifecycle'], ['ami', 'build'], ['deploy'], ['rollback'], ['bootstrap'], ['bootstrap', 'upload'], ['bootstrap', 'verify'], ['lock'], ['lock', 'status'], ['lock', 'release'], ['history'], ['replace'], ['spot'], ['spot', 'prices'], ['backup'], ['backup', 'status'], ['backup', 'list'], ['backup', 'prune'], ['backup', 'now'], ['backup', 'restore'], ['backup', 'pull'], ['backup', 'push'], ['migrate'], ['migrate', 'plan'], ['migrate', 'run'], ['migrate', 'approve'], ['migrate', 'status'], ['migrate', 'rollback'], ['tui'], ['doctor'], ['doctor', 'stacks']])('`%s --help` has an example', async (...cmd) => {
+  it.each([
+    ['status'],
+    ['config'],
+    ['sandbox'],
+    ['sandbox', 'reset'],
+    ['sandbox', 'faults'],
+    ['ami'],
+    ['ami', 'list'],
+    ['ami', 'latest'],
+    ['ami', 'prune'],
+    ['ami', 'preserve'],
+    ['ami', 'unpreserve'],
+    ['ami', 'lifecycle'],
+    ['ami', 'build'],
+    ['deploy'],
+    ['rollback'],
+    ['bootstrap'],
+    ['bootstrap', 'upload'],
+    ['bootstrap', 'verify'],
+    ['lock'],
+    ['lock', 'status'],
+    ['lock', 'release'],
+    ['history'],
+    ['replace'],
+    ['spot'],
+    ['spot', 'prices'],
+    ['backup'],
+    ['backup', 'status'],
+    ['backup', 'list'],
+    ['backup', 'prune'],
+    ['backup', 'now'],
+    ['backup', 'restore'],
+    ['backup', 'pull'],
+    ['backup', 'push'],
+    ['migrate'],
+    ['migrate', 'plan'],
+    ['migrate', 'run'],
+    ['migrate', 'approve'],
+    ['migrate', 'status'],
+    ['migrate', 'rollback'],
+    ['tui'],
+    ['doctor'],
+    ['doctor', 'stacks'],
+  ])('`%s --help` has an example', async (...cmd) => {
     const r = await runClaw([...cmd, '--help']);
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toMatch(/Examples?:\n {2}\$ claw /);

@@ -30,7 +30,8 @@ async function newBucket(): Promise<string> {
   await account.s3.send(new CreateBucketCommand({ Bucket: name, CreateBucketConfiguration: { LocationConstraint: 'eu-central-1' } }));
   return name;
 }
-const keys = async (bucket: string, prefix = '') => ((await account.s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }))).Contents ?? []).map((o) => o.Key!).sort();
+const keys = async (bucket: string, prefix = '') =>
+  ((await account.s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }))).Contents ?? []).map((o) => o.Key!).sort();
 const read = async (bucket: string, key: string) => (await account.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToString();
 const env = (home: string) => ({ ...account.env, AWS_ENDPOINT_URL: proxy.endpoint, HOME: home, CLAW_HOME: join(home, '.claw') });
 const claw = (home: string, args: string[]) => runClaw([...args, '--repo', FIXTURE_REPO], { env: env(home), timeoutMs: 60_000 });
@@ -67,28 +68,42 @@ suite('overlapping runs (moto behind a proxy)', () => {
     await proxy?.close();
   });
 
-  it('a second push while the first is uploading refuses (exit 3) naming the first; the first finishes and latest/ is exactly its source', { timeout: 60_000 }, async () => {
-    const bucket = await newBucket();
-    const first = tree({ 'a.txt': 'first a', 'b.txt': 'first b' });
-    const second = tree({ 'a.txt': 'second a', 'c.txt': 'second c' });
-    const hold = holdFirstWrite();
-    const home = tempDir('claw-home-');
-    const run = spawnClaw(['backup', 'push', '--bucket', bucket, '--from', first, '--yes', '--delete', '--repo', FIXTURE_REPO], { env: env(home), timeoutMs: 60_000 });
-    await hold.arrived;
-    const refused = await claw(tempDir('claw-home-'), ['backup', 'push', '--bucket', bucket, '--from', second, '--yes', '--delete']);
-    expect(refused.exitCode, refused.stderr).toBe(3);
-    expect(refused.stderr).toMatch(new RegExp(`^error: another push is writing latest/ now: by \\S+ from ${first}, run [0-9a-f-]{36}, started \\S+ \\(renewed \\d+s ago\\); nothing was changed$`, 'm'));
-    expect(refused.stderr).toMatch(/^hint: wait for it to finish \(claw backup status shows it\); if that claw was killed, it counts as stopped after \S+, then run again$/m);
-    const status = await claw(tempDir('claw-home-'), ['backup', 'status', '--bucket', bucket]);
-    expect(status.stdout).toMatch(/RUNNING push from \S+ by \S+, started .*: it is writing latest\/ now/);
-    hold.release();
-    const done = await run.done;
-    scripted = undefined;
-    expect(done.exitCode, done.stderr).toBe(0);
-    expect(await keys(bucket, 'latest/')).toEqual(['latest/a.txt', 'latest/b.txt']);
-    expect(await read(bucket, 'latest/a.txt')).toBe('first a');
-    expect(await keys(bucket, 'claw/')).toEqual([]);
-  });
+  it(
+    'a second push while the first is uploading refuses (exit 3) naming the first; the first finishes and latest/ is exactly its source',
+    { timeout: 60_000 },
+    async () => {
+      const bucket = await newBucket();
+      const first = tree({ 'a.txt': 'first a', 'b.txt': 'first b' });
+      const second = tree({ 'a.txt': 'second a', 'c.txt': 'second c' });
+      const hold = holdFirstWrite();
+      const home = tempDir('claw-home-');
+      const run = spawnClaw(['backup', 'push', '--bucket', bucket, '--from', first, '--yes', '--delete', '--repo', FIXTURE_REPO], {
+        env: env(home),
+        timeoutMs: 60_000,
+      });
+      await hold.arrived;
+      const refused = await claw(tempDir('claw-home-'), ['backup', 'push', '--bucket', bucket, '--from', second, '--yes', '--delete']);
+      expect(refused.exitCode, refused.stderr).toBe(3);
+      expect(refused.stderr).toMatch(
+        new RegExp(
+          `^error: another push is writing latest/ now: by \\S+ from ${first}, run [0-9a-f-]{36}, started \\S+ \\(renewed \\d+s ago\\); nothing was changed$`,
+          'm',
+        ),
+      );
+      expect(refused.stderr).toMatch(
+        /^hint: wait for it to finish \(claw backup status shows it\); if that claw was killed, it counts as stopped after \S+, then run again$/m,
+      );
+      const status = await claw(tempDir('claw-home-'), ['backup', 'status', '--bucket', bucket]);
+      expect(status.stdout).toMatch(/RUNNING push from \S+ by \S+, started .*: it is writing latest\/ now/);
+      hold.release();
+      const done = await run.done;
+      scripted = undefined;
+      expect(done.exitCode, done.stderr).toBe(0);
+      expect(await keys(bucket, 'latest/')).toEqual(['latest/a.txt', 'latest/b.txt']);
+      expect(await read(bucket, 'latest/a.txt')).toBe('first a');
+      expect(await keys(bucket, 'claw/')).toEqual([]);
+    },
+  );
 
   it('a push killed outright: a re-run on the same machine goes ahead at once; from another machine it waits for the lease', { timeout: 60_000 }, async () => {
     const bucket = await newBucket();
@@ -116,10 +131,25 @@ suite('overlapping runs (moto behind a proxy)', () => {
   it('a marker whose run stopped renewing it (lease over) is a stopped run: the next push takes it over', async () => {
     const bucket = await newBucket();
     const old = new Date(Date.now() - 10 * 60_000).toISOString();
-    await account.s3.send(new PutObjectCommand({
-      Bucket: bucket, Key: MARKER,
-      Body: JSON.stringify({ version: 1, run: randomUUID(), command: 'push', source: '/elsewhere', by: 'op@other', startedAt: old, updatedAt: old, keptAs: null, keepFinished: true, heartbeatAt: old, leaseSeconds: 120 }),
-    }));
+    await account.s3.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: MARKER,
+        Body: JSON.stringify({
+          version: 1,
+          run: randomUUID(),
+          command: 'push',
+          source: '/elsewhere',
+          by: 'op@other',
+          startedAt: old,
+          updatedAt: old,
+          keptAs: null,
+          keepFinished: true,
+          heartbeatAt: old,
+          leaseSeconds: 120,
+        }),
+      }),
+    );
     const r = await claw(tempDir('claw-home-'), ['backup', 'push', '--bucket', bucket, '--from', tree({ 'a.txt': 'a' }), '--yes']);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/an earlier run stopped while writing into latest\//);
@@ -130,7 +160,17 @@ suite('overlapping runs (moto behind a proxy)', () => {
     const bucket = await newBucket();
     const me = `${userInfo().username.replace(/[^A-Za-z0-9._-]/g, '')}@${hostname().replace(/[^A-Za-z0-9._-]/g, '')}`;
     const deadPid = spawnSync(process.execPath, ['-e', '0']).pid!;
-    const body = JSON.stringify(newLockRecord({ id: randomUUID(), holder: me, pid: deadPid, target: 'all', rev: '0123456789abcdef0123456789abcdef01234567', now: new Date(), ttlMs: 30 * 60_000 }));
+    const body = JSON.stringify(
+      newLockRecord({
+        id: randomUUID(),
+        holder: me,
+        pid: deadPid,
+        target: 'all',
+        rev: '0123456789abcdef0123456789abcdef01234567',
+        now: new Date(),
+        ttlMs: 30 * 60_000,
+      }),
+    );
     await account.s3.send(new PutObjectCommand({ Bucket: bucket, Key: LOCK_KEY, Body: body }));
     const r = await runClaw(['lock', 'release', '--repo', FIXTURE_REPO], { env: { ...env(tempDir('claw-home-')), CLAW_BOOTSTRAP_BUCKET: bucket } });
     expect(r.exitCode).toBe(3);

@@ -20,7 +20,13 @@ describe('claw config', () => {
     expect(r.exitCode).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.repo).toEqual({ root: repo, via: 'discovered' });
-    expect(out.config).toMatchObject({ region: 'us-east-1', amiKeep: 3, imagesBucket: 'env-bucket', profile: 'ops', flakeBase: 'github:openclaw/clawdinators' });
+    expect(out.config).toMatchObject({
+      region: 'us-east-1',
+      amiKeep: 3,
+      imagesBucket: 'env-bucket',
+      profile: 'ops',
+      flakeBase: 'github:openclaw/clawdinators',
+    });
     expect(out.sources.region).toEqual({ source: 'flag', origin: '--region' });
     expect(out.sources.imagesBucket).toEqual({ source: 'env', origin: 'CLAW_IMAGES_BUCKET' });
     expect(out.sources.amiKeep).toEqual({ source: 'file', origin: 'claw.config.json' });

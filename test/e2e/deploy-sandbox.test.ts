@@ -13,7 +13,12 @@ beforeAll(() => {
 });
 
 const deployArgs = (target: string, ...more: string[]) => ['deploy', target, '--rev', g.head, '--no-eval', '--yes', '--json', ...FAST, ...more];
-const doc = (stdout: string) => JSON.parse(stdout) as { outcome: string; firstFailure: string | null; hosts: { host: string; status: string; reason: string | null; outputTail: string[]; timedOut: boolean }[] };
+const doc = (stdout: string) =>
+  JSON.parse(stdout) as {
+    outcome: string;
+    firstFailure: string | null;
+    hosts: { host: string; status: string; reason: string | null; outputTail: string[]; timedOut: boolean }[];
+  };
 
 describe('claw deploy (sandbox)', { timeout: 90_000 }, () => {
   it('happy path: all four hosts in canary order, tags, history, lock free', async () => {
@@ -23,16 +28,24 @@ describe('claw deploy (sandbox)', { timeout: 90_000 }, () => {
     expect(r.exitCode, r.stderr).toBe(0);
     const d = doc(r.stdout);
     expect(d.outcome).toBe('succeeded');
-    expect(d.hosts.map((h) => [h.host, h.status])).toEqual([['clawdinator-1', 'succeeded'], ['clawdinator-2', 'succeeded'], ['clawdinator-babelfish', 'succeeded'], ['clawdinator-3', 'succeeded']]);
+    expect(d.hosts.map((h) => [h.host, h.status])).toEqual([
+      ['clawdinator-1', 'succeeded'],
+      ['clawdinator-2', 'succeeded'],
+      ['clawdinator-babelfish', 'succeeded'],
+      ['clawdinator-3', 'succeeded'],
+    ]);
     expect(r.stderr).toMatch(/deploy clawdinator-1: ok[\s\S]*deploy clawdinator-2: started[\s\S]*deploy clawdinator-babelfish: ok/);
     const sbx = await s.open();
     for (const id of Object.values(IDS)) expect(sbx.admin.host(id).currentRev).toBe(g.head);
     const inst = sbx.admin.state().instances.find((i) => i.instanceId === IDS.bf)!;
     expect(inst.tags['clawdinator:rev']).toBe(g.head);
     expect(Date.parse(inst.tags['clawdinator:deployed-at']!)).toBeGreaterThan(Date.now() - 120_000);
-    const hist = JSON.parse((await s.claw(['history', '--json'])).stdout) as { records: { host: string; rev: string; result: string; previousRev: string | null }[] };
+    const hist = JSON.parse((await s.claw(['history', '--json'])).stdout) as {
+      records: { host: string; rev: string; result: string; previousRev: string | null }[];
+    };
     expect(hist.records.map((x) => [x.host, x.result, x.rev]).sort()).toEqual(
-      ['clawdinator-1', 'clawdinator-2', 'clawdinator-3', 'clawdinator-babelfish'].map((h) => [h, 'success', g.head]));
+      ['clawdinator-1', 'clawdinator-2', 'clawdinator-3', 'clawdinator-babelfish'].map((h) => [h, 'success', g.head]),
+    );
     expect(hist.records.find((x) => x.host === 'clawdinator-babelfish')!.previousRev).toBe('7c2e9a4f1b3d5e6a8c0f2b4d6e8a0c2e4f6a8b0d');
     expect(JSON.parse((await s.claw(['lock', 'status', '--json'])).stdout)).toMatchObject({ state: 'free' });
   });
@@ -49,7 +62,10 @@ describe('claw deploy (sandbox)', { timeout: 90_000 }, () => {
     expect(await s.sent(IDS.c2)).toHaveLength(0);
     expect((await s.open()).admin.host(IDS.c2).currentRev).toBe('e3b1c5d7f9a24680bd13579ace02468bdf13579a');
     const hist = JSON.parse((await s.claw(['history', '--json'])).stdout) as { records: { host: string; result: string }[] };
-    expect(hist.records.map((x) => [x.host, x.result]).sort()).toEqual([['clawdinator-1', 'failed'], ['clawdinator-2', 'skipped']]);
+    expect(hist.records.map((x) => [x.host, x.result]).sort()).toEqual([
+      ['clawdinator-1', 'failed'],
+      ['clawdinator-2', 'skipped'],
+    ]);
     expect(JSON.parse((await s.claw(['lock', 'status', '--json'])).stdout)).toMatchObject({ state: 'free' });
   });
 
@@ -70,7 +86,17 @@ describe('claw deploy (sandbox)', { timeout: 90_000 }, () => {
   it('timeout: a switch that outlasts the poll budget fails the host as timed out', async () => {
     const s = await sandboxFor(g);
     await s.sbx.admin.slowSwitch(IDS.c1, 10_000);
-    const r = await s.claw(['deploy', 'clawdinator-1,clawdinator-2', '--rev', g.head, '--no-eval', '--yes', '--json', '--poll-budget', 'initial=5,max=10,timeout=1500,calls=100000']);
+    const r = await s.claw([
+      'deploy',
+      'clawdinator-1,clawdinator-2',
+      '--rev',
+      g.head,
+      '--no-eval',
+      '--yes',
+      '--json',
+      '--poll-budget',
+      'initial=5,max=10,timeout=1500,calls=100000',
+    ]);
     expect(r.exitCode).toBe(1);
     const d = doc(r.stdout);
     expect(d.hosts[0]).toMatchObject({ host: 'clawdinator-1', status: 'failed', timedOut: true });
@@ -102,7 +128,6 @@ describe('claw deploy (sandbox)', { timeout: 90_000 }, () => {
     expect(r.exitCode).toBe(1);
     expect(doc(r.stdout).hosts[0]!.reason).toBe(`the host runs revision ${'f'.repeat(40)}, not ${g.head}`);
   });
-
 
   it('a stock NixOS host (no revision file, nixos-version --json knows the revision) deploys; the switch is recorded on the host', async () => {
     const s = await sandboxFor(g);

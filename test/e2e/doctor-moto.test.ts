@@ -22,7 +22,12 @@ const env = {
 };
 const creds = { AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' };
 
-interface Check { id: string; status: string; summary: string; fix: string | null }
+interface Check {
+  id: string;
+  status: string;
+  summary: string;
+  fix: string | null;
+}
 const doctor = async (args: string[], extra: Record<string, string>) => {
   const r = await runClaw(['--repo', FIXTURE_REPO, 'doctor', '--json', ...args], { env: { ...env, ...extra } });
   const doc = JSON.parse(r.stdout) as { checks: Check[]; ok: boolean };
@@ -43,7 +48,9 @@ suite('claw doctor against moto', () => {
     expect(r.by.credentials).toEqual({ id: 'credentials', status: 'ok', summary: expect.stringMatching(/^account 123456789012 as arn:aws:/), fix: null });
     expect(r.by.region).toMatchObject({ status: 'ok', summary: `region eu-central-1 (AWS_REGION) at ${endpoint}` });
     expect(r.by['images-bucket']).toEqual({
-      id: 'images-bucket', status: 'fail', summary: `images bucket s3://doctor-images-${run} does not exist (config key imagesBucket from CLAW_IMAGES_BUCKET)`,
+      id: 'images-bucket',
+      status: 'fail',
+      summary: `images bucket s3://doctor-images-${run} does not exist (config key imagesBucket from CLAW_IMAGES_BUCKET)`,
       fix: 'set imagesBucket in claw.config.json or CLAW_IMAGES_BUCKET; "claw config" shows the value in use',
     });
     expect(r.by.lock).toMatchObject({ status: 'fail', summary: `deploy lock: bucket s3://doctor-boot-${run} does not exist (config key bootstrapBucket)` });
@@ -64,7 +71,11 @@ suite('claw doctor against moto', () => {
   it('without credentials every AWS check fails naming why; the local ones still run', async () => {
     const r = await doctor(['--stack', 'lab'], {});
     expect(r.exitCode).toBe(1);
-    expect(r.by.credentials).toMatchObject({ status: 'fail', summary: 'credentials: could not check (no AWS credentials found)', fix: expect.stringContaining('AWS_PROFILE') });
+    expect(r.by.credentials).toMatchObject({
+      status: 'fail',
+      summary: 'credentials: could not check (no AWS credentials found)',
+      fix: expect.stringContaining('AWS_PROFILE'),
+    });
     for (const id of ['images-bucket', 'ami', 'instances', 'ssm', 'host-amis', 'lock', 'backup:lab']) {
       expect(r.by[id]).toMatchObject({ status: 'fail', summary: expect.stringContaining('no AWS credentials found') });
     }

@@ -19,10 +19,15 @@ async function babelfishLost(): Promise<string> {
   return claw;
 }
 
-interface Check { id: string; status: string; summary: string; fix: string | null }
+interface Check {
+  id: string;
+  status: string;
+  summary: string;
+  fix: string | null;
+}
 
 describe('claw --sandbox doctor', () => {
-  it('a fresh sandbox: every check ok but babelfish\'s AMI one behind (a warning); exit 0', async () => {
+  it("a fresh sandbox: every check ok but babelfish's AMI one behind (a warning); exit 0", async () => {
     const r = await doctor([]);
     expect(r.exitCode, r.stdout).toBe(0);
     expect(r.stdout).toMatch(/^ok {4}repo {11}HEAD [0-9a-f]{12} on origin refs\/heads\/main, working tree clean$/m);
@@ -34,14 +39,35 @@ describe('claw --sandbox doctor', () => {
     expect(r.exitCode).toBe(1);
     const lines = r.stdout.trimEnd().split('\n');
     const ids = lines.filter((l) => /^(ok|warn|fail) /.test(l)).map((l) => l.split(/\s+/)[1]);
-    expect(ids).toEqual(['credentials', 'region', 'registry', 'secrets', 'images-bucket', 'ami', 'instances', 'ssm', 'host-amis', 'lock', 'tool:nix', 'tool:git', 'tool:tofu', 'repo']);
+    expect(ids).toEqual([
+      'credentials',
+      'region',
+      'registry',
+      'secrets',
+      'images-bucket',
+      'ami',
+      'instances',
+      'ssm',
+      'host-amis',
+      'lock',
+      'tool:nix',
+      'tool:git',
+      'tool:tofu',
+      'repo',
+    ]);
     expect(r.stdout).toMatch(/^ok {4}credentials {4}account 123456789012 as arn:aws:iam::123456789012:user\/sandbox-operator$/m);
     expect(r.stdout).toMatch(/^ok {4}registry {7}\S*sandbox\/repo\/nix\/instances\.json: 4 hosts, each with its nix\/hosts\/<host>\.nix$/m);
     expect(r.stdout).toMatch(/^ok {4}ami {12}latest AMI ami-0e4b7d2c9a1f35b60 \(clawdinator-nixos-\d{14}\) is 2d old$/m);
-    expect(r.stdout).toContain('fail  ssm            SSM does not reach clawdinator-babelfish (connection-lost) — fix: check the instance is running and its amazon-ssm-agent is up');
-    expect(r.stdout).toContain('warn  host-amis      clawdinator-babelfish runs an AMI 1 behind latest — fix: replace it to move to the latest AMI: claw replace clawdinator-babelfish');
+    expect(r.stdout).toContain(
+      'fail  ssm            SSM does not reach clawdinator-babelfish (connection-lost) — fix: check the instance is running and its amazon-ssm-agent is up',
+    );
+    expect(r.stdout).toContain(
+      'warn  host-amis      clawdinator-babelfish runs an AMI 1 behind latest — fix: replace it to move to the latest AMI: claw replace clawdinator-babelfish',
+    );
     expect(r.stdout).toContain(`ok    lock           deploy lock is free (s3://${BUCKET}/claw/deploy.lock)`);
-    expect(r.stdout).toContain('ok    tool:tofu      tofu: not needed (no infra/opentofu/aws in the repo: claw replace simulates it against the sandbox account)');
+    expect(r.stdout).toContain(
+      'ok    tool:tofu      tofu: not needed (no infra/opentofu/aws in the repo: claw replace simulates it against the sandbox account)',
+    );
     expect(lines.at(-1)).toMatch(/^14 checks: \d+ ok, \d+ warnings?, \d+ failed$/);
     // nix and git are real binaries: where one is missing its line fails too (CI installs both).
     expect(r.stderr).toMatch(/^error: \d+ of 14 checks failed: ssm(, tool:(nix|git))*\nhint: each failed line above says how to fix it\n$/);
@@ -55,8 +81,15 @@ describe('claw --sandbox doctor', () => {
     for (const c of doc.checks) expect(Object.keys(c)).toEqual(['id', 'status', 'summary', 'fix']);
     const by = Object.fromEntries(doc.checks.map((c) => [c.id, c]));
     expect(by.ami).toMatchObject({ status: 'warn', summary: expect.stringMatching(/is 2d old, older than 1d$/), fix: 'build a fresh one: claw ami build' });
-    expect(by['backup:lab']).toMatchObject({ status: 'ok', summary: expect.stringMatching(/^backup lab \(s3:\/\/openclaw-lab-backup-lab-123456789012\/latest\/\) last changed \d+m ago$/), fix: null });
-    expect(by['backup:nope']).toMatchObject({ status: 'fail', summary: expect.stringContaining('backup bucket s3://openclaw-lab-backup-nope-123456789012 does not exist') });
+    expect(by['backup:lab']).toMatchObject({
+      status: 'ok',
+      summary: expect.stringMatching(/^backup lab \(s3:\/\/openclaw-lab-backup-lab-123456789012\/latest\/\) last changed \d+m ago$/),
+      fix: null,
+    });
+    expect(by['backup:nope']).toMatchObject({
+      status: 'fail',
+      summary: expect.stringContaining('backup bucket s3://openclaw-lab-backup-nope-123456789012 does not exist'),
+    });
     expect(doc.checks.map((c) => c.id).slice(-2)).toEqual(['backup:lab', 'backup:nope']);
     expect(doc.checks.filter((c) => c.status === 'fail' && !c.id.startsWith('tool:')).map((c) => c.id)).toEqual(['ssm', 'backup:nope']);
   });

@@ -23,7 +23,12 @@ const template = (name: string, value: unknown, exportName?: string) =>
 suite('claw doctor stacks against moto', () => {
   let cfn: CloudFormationClient;
   beforeAll(async () => {
-    cfn = new CloudFormationClient({ endpoint: endpoint!, region: 'eu-central-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
+    cfn = new CloudFormationClient({
+      endpoint: endpoint!,
+      region: 'eu-central-1',
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      maxAttempts: 1,
+    });
     await cfn.send(new CreateStackCommand({ StackName: `${run}-network`, TemplateBody: template('network', 'x', `${run}-network:VpcId`) }));
     await cfn.send(new CreateStackCommand({ StackName: `${run}-app`, TemplateBody: template('app', { 'Fn::ImportValue': `${run}-network:VpcId` }) }));
   });

@@ -18,7 +18,18 @@ interface Doc {
   region: string;
   checked: number;
   ok: boolean;
-  stacks: { stackName: string; status: string; phase: string; since: string; meaning: string; nestedIn: string | null; reason: string | null; reasons: { logicalId: string; reason: string }[]; exportsInUse: Record<string, unknown>[]; remedy: string[] }[];
+  stacks: {
+    stackName: string;
+    status: string;
+    phase: string;
+    since: string;
+    meaning: string;
+    nestedIn: string | null;
+    reason: string | null;
+    reasons: { logicalId: string; reason: string }[];
+    exportsInUse: Record<string, unknown>[];
+    remedy: string[];
+  }[];
 }
 
 describe('claw --sandbox doctor stacks', () => {
@@ -29,7 +40,9 @@ describe('claw --sandbox doctor stacks', () => {
     expect(canary!.split('\n')).toEqual([
       expect.stringMatching(/^openclaw-lab-canary {2}ROLLBACK_COMPLETE {2}1d ago \(\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC\)$/),
       '  the stack failed to create and was rolled back; it can only be deleted',
-      expect.stringMatching(/^ {2}reason: Resource handler returned message: "The image id '\[ami-0f3e5d7c9b1a24680\]' does not exist .*\(CanaryInstance, AWS::EC2::Instance, CREATE_FAILED\)$/),
+      expect.stringMatching(
+        /^ {2}reason: Resource handler returned message: "The image id '\[ami-0f3e5d7c9b1a24680\]' does not exist .*\(CanaryInstance, AWS::EC2::Instance, CREATE_FAILED\)$/,
+      ),
       "          and 1 more in the last operation's events (--json lists them)",
       '  fix:',
       '    1. delete it: aws cloudformation delete-stack --stack-name openclaw-lab-canary',
@@ -44,12 +57,16 @@ describe('claw --sandbox doctor stacks', () => {
       '           a task-definition revision ARN (family openclaw, revision 42: a new revision every deploy)',
       '    imported by: openclaw-lab-service',
       '  fix:',
-      expect.stringMatching(/^ {4}1\. stop passing a task-definition revision ARN through the export openclaw-lab-infra:TaskDefinitionArn: pass the family name "openclaw" \(ECS runs its latest ACTIVE revision\), or an SSM parameter/),
+      expect.stringMatching(
+        /^ {4}1\. stop passing a task-definition revision ARN through the export openclaw-lab-infra:TaskDefinitionArn: pass the family name "openclaw" \(ECS runs its latest ACTIVE revision\), or an SSM parameter/,
+      ),
       '    2. update the consumer first: deploy openclaw-lab-service with that change, on its own (cdk deploy openclaw-lab-service --exclusively)',
       '    3. then deploy the producer openclaw-lab-infra: with nothing importing the export, it can change or go',
     ]);
     expect(verdict).toBe('2 of 5 stacks in a failed or rollback state (eu-central-1)');
-    expect(r.stderr).toBe('error: 2 of 5 stacks in a failed or rollback state: openclaw-lab-canary, openclaw-lab-infra\nhint: each block above says how to fix it\n');
+    expect(r.stderr).toBe(
+      'error: 2 of 5 stacks in a failed or rollback state: openclaw-lab-canary, openclaw-lab-infra\nhint: each block above says how to fix it\n',
+    );
   });
 
   it('--json: one stable document, camelCase, the whole story; exit 1', async () => {
@@ -62,15 +79,36 @@ describe('claw --sandbox doctor stacks', () => {
       ['openclaw-lab-canary', 'ROLLBACK_COMPLETE', 'rolled-back'],
       ['openclaw-lab-infra', 'UPDATE_ROLLBACK_COMPLETE', 'rolled-back'],
     ]);
-    for (const s of doc.stacks) expect(Object.keys(s)).toEqual(['stackName', 'stackId', 'status', 'phase', 'since', 'meaning', 'nestedIn', 'reason', 'reasons', 'exportsInUse', 'remedy']);
+    for (const s of doc.stacks)
+      expect(Object.keys(s)).toEqual([
+        'stackName',
+        'stackId',
+        'status',
+        'phase',
+        'since',
+        'meaning',
+        'nestedIn',
+        'reason',
+        'reasons',
+        'exportsInUse',
+        'remedy',
+      ]);
     const infra = doc.stacks[1]!;
-    expect(infra.exportsInUse).toEqual([{
-      exportName: 'openclaw-lab-infra:TaskDefinitionArn', operation: 'update', value: TASK_DEF, valueKind: 'task-definition-revision',
-      valueNote: 'a task-definition revision ARN (family openclaw, revision 42: a new revision every deploy)', importers: ['openclaw-lab-service'],
-    }]);
+    expect(infra.exportsInUse).toEqual([
+      {
+        exportName: 'openclaw-lab-infra:TaskDefinitionArn',
+        operation: 'update',
+        value: TASK_DEF,
+        valueKind: 'task-definition-revision',
+        valueNote: 'a task-definition revision ARN (family openclaw, revision 42: a new revision every deploy)',
+        importers: ['openclaw-lab-service'],
+      },
+    ]);
     expect(infra.remedy).toHaveLength(3);
     expect(doc.stacks[0]!.reasons.map((x) => x.logicalId)).toEqual(['CanaryInstance', 'openclaw-lab-canary']);
-    expect(r.stderr).toMatch(/^error: 2 of 5 stacks in a failed or rollback state: openclaw-lab-canary, openclaw-lab-infra\nhint: each stack's remedy says how to fix it\n$/);
+    expect(r.stderr).toMatch(
+      /^error: 2 of 5 stacks in a failed or rollback state: openclaw-lab-canary, openclaw-lab-infra\nhint: each stack's remedy says how to fix it\n$/,
+    );
   });
 
   it('--stack-prefix to healthy stacks: the clean line, exit 0 (text and --json, before or after stacks)', async () => {
@@ -91,7 +129,14 @@ describe('claw --sandbox doctor stacks', () => {
     const started = new Date(Date.now() - (3 * 60 + 5) * 60_000).toISOString();
     service.status = 'UPDATE_IN_PROGRESS';
     service.lastUpdatedTime = started;
-    service.events.push({ eventId: 'stalled-1', timestamp: started, logicalResourceId: 'openclaw-lab-service', resourceType: 'AWS::CloudFormation::Stack', resourceStatus: 'UPDATE_IN_PROGRESS', resourceStatusReason: 'User Initiated' });
+    service.events.push({
+      eventId: 'stalled-1',
+      timestamp: started,
+      logicalResourceId: 'openclaw-lab-service',
+      resourceType: 'AWS::CloudFormation::Stack',
+      resourceStatus: 'UPDATE_IN_PROGRESS',
+      resourceStatusReason: 'User Initiated',
+    });
     writeFileSync(file, JSON.stringify(state));
 
     const r = await stacks(['--stack-prefix', 'openclaw-lab-service'], claw);
@@ -100,13 +145,25 @@ describe('claw --sandbox doctor stacks', () => {
     expect(r.stdout).toContain('  the operation has been running for 3h5m');
     expect(r.stdout).toContain('    2. to give up and roll back: aws cloudformation cancel-update-stack --stack-name openclaw-lab-service');
     expect(r.stdout.trimEnd().split('\n').at(-1)).toBe('1 of 1 stack in a failed or rollback state, or stalled (eu-central-1)');
-    expect(await stacks(['--stack-prefix', 'openclaw-lab-service', '--stalled-after', '4h'], claw)).toMatchObject({ exitCode: 0, stdout: 'no stacks in a failed or rollback state (1 stack checked in eu-central-1)\n' });
+    expect(await stacks(['--stack-prefix', 'openclaw-lab-service', '--stalled-after', '4h'], claw)).toMatchObject({
+      exitCode: 0,
+      stdout: 'no stacks in a failed or rollback state (1 stack checked in eu-central-1)\n',
+    });
   });
 
   it('--verbose logs each CloudFormation call: ListStacks, the events of the stuck stacks, ListImports, ListExports', async () => {
     const r = await stacks(['--verbose']);
-    const calls = r.stderr.split('\n').flatMap((l) => /^aws (cloudformation\.\w+) \d+ms ok$/.exec(l)?.[1] ?? []).sort();
-    expect(calls).toEqual(['cloudformation.DescribeStackEvents', 'cloudformation.DescribeStackEvents', 'cloudformation.ListExports', 'cloudformation.ListImports', 'cloudformation.ListStacks']);
+    const calls = r.stderr
+      .split('\n')
+      .flatMap((l) => /^aws (cloudformation\.\w+) \d+ms ok$/.exec(l)?.[1] ?? [])
+      .sort();
+    expect(calls).toEqual([
+      'cloudformation.DescribeStackEvents',
+      'cloudformation.DescribeStackEvents',
+      'cloudformation.ListExports',
+      'cloudformation.ListImports',
+      'cloudformation.ListStacks',
+    ]);
   });
 
   it('bad flags are exit 2 with one line, before any call', async () => {

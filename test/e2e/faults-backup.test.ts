@@ -22,7 +22,13 @@ if (!endpoint) console.warn(`SKIPPED faults-backup e2e: ${inject('motoSkipReason
 
 // No SDK CRC32 check on responses: moto stores a wrong one on copies of multipart objects;
 // the content is compared by MD5 below.
-const s3 = new S3Client({ endpoint: endpoint ?? undefined, region: 'eu-central-1', forcePathStyle: true, credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, responseChecksumValidation: 'WHEN_REQUIRED' });
+const s3 = new S3Client({
+  endpoint: endpoint ?? undefined,
+  region: 'eu-central-1',
+  forcePathStyle: true,
+  credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  responseChecksumValidation: 'WHEN_REQUIRED',
+});
 const dirs: string[] = [];
 let proxy: FaultProxy;
 const faults = randomFaults({ rate: 0.2, seed: 20261123 });
@@ -43,8 +49,12 @@ afterAll(async () => {
 // marker is known there as a dead run's, even when the fault also took the "stopped" write.
 const operatorHome = tempDir('claw-faults-home-');
 const env = (tries?: number) => ({
-  AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_ENDPOINT_URL: proxy.endpoint, AWS_REGION: 'eu-central-1',
-  AWS_MAX_ATTEMPTS: tries === undefined ? undefined : String(tries), HOME: operatorHome,
+  AWS_ACCESS_KEY_ID: 'test',
+  AWS_SECRET_ACCESS_KEY: 'test',
+  AWS_ENDPOINT_URL: proxy.endpoint,
+  AWS_REGION: 'eu-central-1',
+  AWS_MAX_ATTEMPTS: tries === undefined ? undefined : String(tries),
+  HOME: operatorHome,
 });
 const md5 = (b: Buffer | Uint8Array) => createHash('md5').update(b).digest('hex');
 
@@ -92,14 +102,22 @@ function tree(seed: string, files: number): Record<string, Buffer | string> {
 /** Multipart uploads (and copies) not completed nor aborted, with the parts each holds. */
 async function leftUploads(bucket: string): Promise<{ key: string; parts: number }[]> {
   const uploads = (await s3.send(new ListMultipartUploadsCommand({ Bucket: bucket }))).Uploads ?? [];
-  return Promise.all(uploads.map(async (u) => ({
-    key: u.Key!,
-    parts: ((await s3.send(new ListPartsCommand({ Bucket: bucket, Key: u.Key!, UploadId: u.UploadId! }))).Parts ?? []).length,
-  })));
+  return Promise.all(
+    uploads.map(async (u) => ({
+      key: u.Key!,
+      parts: ((await s3.send(new ListPartsCommand({ Bucket: bucket, Key: u.Key!, UploadId: u.UploadId! }))).Parts ?? []).length,
+    })),
+  );
 }
 
 /** The snapshot named by every "undo with" of the runs (the stops' hints, the closing line), once each. */
-const undoStamps = (r: Runs) => [...new Set([...r.stops.map((x) => x.stderr), r.done.stdout].flatMap((t) => [...t.matchAll(/undo with: claw backup restore \S+ \S+ --snapshot (\S+) --delete/g)].map((m) => m[1]!)))];
+const undoStamps = (r: Runs) => [
+  ...new Set(
+    [...r.stops.map((x) => x.stderr), r.done.stdout].flatMap((t) =>
+      [...t.matchAll(/undo with: claw backup restore \S+ \S+ --snapshot (\S+) --delete/g)].map((m) => m[1]!),
+    ),
+  ),
+];
 
 async function markerKeys(bucket: string): Promise<string[]> {
   return ((await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'claw/' }))).Contents ?? []).map((o) => o.Key!);
@@ -159,39 +177,54 @@ async function scenario(tries: number | undefined, files: number): Promise<Runs[
   // whose CreateMultipartUpload answer was lost, and so was never known to claw, may stay
   // empty: S3 bills no storage for it, and only a lifecycle rule could clean it.)
   const uploads = await leftUploads(bucket);
-  expect(uploads.filter((u) => u.parts > 0), 'multipart uploads left holding parts').toEqual([]);
+  expect(
+    uploads.filter((u) => u.parts > 0),
+    'multipart uploads left holding parts',
+  ).toEqual([]);
   if (uploads.length) expect(proxy.seen.some(lostCreate)).toBe(true);
   return runs;
 }
 
 suite('backup under 20 % injected faults (moto behind a faulty proxy)', () => {
-  it('with the default 5 tries per request the SDK absorbs the faults: push, push, restore, pull each complete in one run; nothing lost', { timeout: 90_000 }, async () => {
-    const before = faults.injected();
-    await scenario(undefined, 30);
-    expect(faults.injected() - before).toBeGreaterThan(20); // the faults were real
-  });
+  it(
+    'with the default 5 tries per request the SDK absorbs the faults: push, push, restore, pull each complete in one run; nothing lost',
+    { timeout: 90_000 },
+    async () => {
+      const before = faults.injected();
+      await scenario(undefined, 30);
+      expect(faults.injected() - before).toBeGreaterThan(20); // the faults were real
+    },
+  );
 
-  it('with 2 tries per request faults reach claw: runs stop cleanly (one error line, exit 1), running again completes, nothing lost', { timeout: 90_000 }, async () => {
-    const runs = await scenario(2, 10);
-    // Some run really stopped: the "stops cleanly, a re-run completes" path was exercised.
-    expect(runs.reduce((n, r) => n + r.stops.length, 0)).toBeGreaterThan(0);
-  });
+  it(
+    'with 2 tries per request faults reach claw: runs stop cleanly (one error line, exit 1), running again completes, nothing lost',
+    { timeout: 90_000 },
+    async () => {
+      const runs = await scenario(2, 10);
+      // Some run really stopped: the "stops cleanly, a re-run completes" path was exercised.
+      expect(runs.reduce((n, r) => n + r.stops.length, 0)).toBeGreaterThan(0);
+    },
+  );
 
-  it('a lost CreateMultipartUpload answer: the SDK starts another upload and the push completes; the first stays behind, empty (claw never learned its id)', { timeout: 60_000 }, async () => {
-    const stack = `faults-${randomUUID().slice(0, 8)}`;
-    const bucket = `openclaw-lab-backup-${stack}-123456789012`;
-    await s3.send(new CreateBucketCommand({ Bucket: bucket, CreateBucketConfiguration: { LocationConstraint: 'eu-central-1' } }));
-    const a = await tempTree({ 'openclaw.sqlite': randomBytes(17 * 1024 * 1024) });
-    let creates = 0;
-    scripted = (req) => (createsUpload(req) && creates++ === 0 ? 'drop-after' : undefined);
-    try {
-      const r = await runClaw(['backup', 'push', '--stack', stack, '--from', a, '--yes'], { env: env() });
-      expect(r.exitCode, r.stderr).toBe(0);
-    } finally {
-      scripted = undefined;
-    }
-    expect(creates).toBe(2);
-    expect(await remoteTree(bucket, 'latest/')).toEqual(await localTree(a));
-    expect(await leftUploads(bucket)).toEqual([{ key: 'latest/openclaw.sqlite', parts: 0 }]);
-  });
+  it(
+    'a lost CreateMultipartUpload answer: the SDK starts another upload and the push completes; the first stays behind, empty (claw never learned its id)',
+    { timeout: 60_000 },
+    async () => {
+      const stack = `faults-${randomUUID().slice(0, 8)}`;
+      const bucket = `openclaw-lab-backup-${stack}-123456789012`;
+      await s3.send(new CreateBucketCommand({ Bucket: bucket, CreateBucketConfiguration: { LocationConstraint: 'eu-central-1' } }));
+      const a = await tempTree({ 'openclaw.sqlite': randomBytes(17 * 1024 * 1024) });
+      let creates = 0;
+      scripted = (req) => (createsUpload(req) && creates++ === 0 ? 'drop-after' : undefined);
+      try {
+        const r = await runClaw(['backup', 'push', '--stack', stack, '--from', a, '--yes'], { env: env() });
+        expect(r.exitCode, r.stderr).toBe(0);
+      } finally {
+        scripted = undefined;
+      }
+      expect(creates).toBe(2);
+      expect(await remoteTree(bucket, 'latest/')).toEqual(await localTree(a));
+      expect(await leftUploads(bucket)).toEqual([{ key: 'latest/openclaw.sqlite', parts: 0 }]);
+    },
+  );
 });

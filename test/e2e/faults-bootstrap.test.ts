@@ -24,12 +24,17 @@ let proxy: FaultProxy;
 let s3: S3Client;
 let n = 0;
 
-const claw = (bucket: string, args: string[], tries?: number) => runClaw([...args, '--repo', FIXTURE_REPO], {
-  env: {
-    AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_REGION: 'eu-central-1', AWS_ENDPOINT_URL: proxy.endpoint,
-    CLAW_BOOTSTRAP_BUCKET: bucket, AWS_MAX_ATTEMPTS: tries === undefined ? undefined : String(tries),
-  },
-});
+const claw = (bucket: string, args: string[], tries?: number) =>
+  runClaw([...args, '--repo', FIXTURE_REPO], {
+    env: {
+      AWS_ACCESS_KEY_ID: 'test',
+      AWS_SECRET_ACCESS_KEY: 'test',
+      AWS_REGION: 'eu-central-1',
+      AWS_ENDPOINT_URL: proxy.endpoint,
+      CLAW_BOOTSTRAP_BUCKET: bucket,
+      AWS_MAX_ATTEMPTS: tries === undefined ? undefined : String(tries),
+    },
+  });
 
 async function newBucket(): Promise<string> {
   const bucket = `claw-faults-boot-${run}-${++n}`;
@@ -52,7 +57,8 @@ async function expectCompleteBundles(bucket: string): Promise<void> {
   for (const h of HOSTS) {
     const body = await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: `bootstrap/${h}/secrets.tar.zst` }))).Body!.transformToByteArray();
     expect(await readBundle(body)).toEqual([
-      { path: 'clawdinator.agekey', type: 'file' }, { path: 'secrets/', type: 'directory' },
+      { path: 'clawdinator.agekey', type: 'file' },
+      { path: 'secrets/', type: 'directory' },
       { path: `secrets/clawdinator-discord-token-${h.replace('clawdinator-', '')}.age`, type: 'file' },
       { path: 'secrets/openai-api-key.age', type: 'file' },
     ]);
@@ -89,21 +95,25 @@ suite('bootstrap upload under 20 % injected faults (moto behind a faulty proxy)'
     expect(faults.injected()).toBeGreaterThan(injected);
   });
 
-  it('with 1 try per request runs stop cleanly and a re-run uploads what is missing; verify under faults never calls a good bundle bad', { timeout: 60_000 }, async () => {
-    let stops = 0;
-    for (let i = 0; i < 2; i++) {
-      const bucket = await newBucket();
-      // Each run makes at least 7 requests (the bucket, 6 checksums), so about 3 in 4 runs meet a fault.
-      const runs = await untilDone('bootstrap upload all', () => claw(bucket, ['bootstrap', 'upload', 'all'], 1), { maxRuns: 30 });
-      stops += runs.stops.length;
-      await expectCompleteBundles(bucket);
-      // A fault while verifying is a failed read (exit 1), never a failed verification (exit 3).
-      for (let v = 0; v < 3; v++) {
-        const r = await claw(bucket, ['bootstrap', 'verify', 'all'], 1);
-        if (r.exitCode !== 0) expectCleanStop(r, 'bootstrap verify all');
-        else expect(r.stdout).toContain('4 hosts verified: 4 ok');
+  it(
+    'with 1 try per request runs stop cleanly and a re-run uploads what is missing; verify under faults never calls a good bundle bad',
+    { timeout: 60_000 },
+    async () => {
+      let stops = 0;
+      for (let i = 0; i < 2; i++) {
+        const bucket = await newBucket();
+        // Each run makes at least 7 requests (the bucket, 6 checksums), so about 3 in 4 runs meet a fault.
+        const runs = await untilDone('bootstrap upload all', () => claw(bucket, ['bootstrap', 'upload', 'all'], 1), { maxRuns: 30 });
+        stops += runs.stops.length;
+        await expectCompleteBundles(bucket);
+        // A fault while verifying is a failed read (exit 1), never a failed verification (exit 3).
+        for (let v = 0; v < 3; v++) {
+          const r = await claw(bucket, ['bootstrap', 'verify', 'all'], 1);
+          if (r.exitCode !== 0) expectCleanStop(r, 'bootstrap verify all');
+          else expect(r.stdout).toContain('4 hosts verified: 4 ok');
+        }
       }
-    }
-    expect(stops).toBeGreaterThan(0);
-  });
+      expect(stops).toBeGreaterThan(0);
+    },
+  );
 });

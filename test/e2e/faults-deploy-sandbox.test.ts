@@ -21,7 +21,10 @@ const ORDER = [IDS.c1, IDS.c2, IDS.bf, IDS.c3];
 const MAX_RUNS = 8;
 
 type Status = 'succeeded' | 'failed' | 'skipped';
-interface Report { outcome: string; hosts: { host: string; instanceId: string; status: Status; reason: string | null }[] }
+interface Report {
+  outcome: string;
+  hosts: { host: string; instanceId: string; status: Status; reason: string | null }[];
+}
 
 let g: GitRepo;
 beforeAll(() => {
@@ -80,7 +83,9 @@ describe('claw --sandbox deploy under 20 % injected faults', { timeout: 60_000 }
       const r = (last = await s.claw(deployArgs()));
       const after = await sentCounts(s.home);
       const touched = ORDER.filter((id) => after.get(id)! > before.get(id)!);
-      expect(r.stderr).toMatch(new RegExp(`^warning: sandbox injects faults into 20 % of AWS requests \\(up to 2 tries per call; seed ${seed}, run ${run - 1};`, 'm'));
+      expect(r.stderr).toMatch(
+        new RegExp(`^warning: sandbox injects faults into 20 % of AWS requests \\(up to 2 tries per call; seed ${seed}, run ${run - 1};`, 'm'),
+      );
       if (r.exitCode !== 0) {
         expectCleanStop(r);
         failures.push(r.stderr.match(/^error: .*$/m)![0]);
@@ -126,7 +131,12 @@ describe('claw --sandbox deploy under 20 % injected faults', { timeout: 60_000 }
     }
     const sbx = await clean(s.home);
     for (const id of ORDER) expect(sbx.admin.host(id).currentRev).toBe(g.head);
-    expect(sbx.admin.state().instances.filter((i) => ORDER.includes(i.instanceId as never)).map((i) => i.tags['clawdinator:rev'])).toEqual([g.head, g.head, g.head, g.head]);
+    expect(
+      sbx.admin
+        .state()
+        .instances.filter((i) => ORDER.includes(i.instanceId as never))
+        .map((i) => i.tags['clawdinator:rev']),
+    ).toEqual([g.head, g.head, g.head, g.head]);
     expect(await readLock(sbx.clients.s3, { bucket: BUCKET })).toEqual({ kind: 'free' });
 
     // One record per host and run that reached the rollout, with the run's result; nothing else.
@@ -174,7 +184,10 @@ describe('claw --sandbox deploy under 20 % injected faults', { timeout: 60_000 }
     const md5 = (b: Uint8Array) => createHash('md5').update(b).digest('hex');
     const listed = (await s3.listObjectsV2({ Bucket: 'openclaw-lab-backup-lab-123456789012', Prefix: 'latest/' })).Contents ?? [];
     const remote: Record<string, string> = {};
-    for (const o of listed) remote[o.Key!.slice('latest/'.length)] = md5(await (await s3.getObject({ Bucket: 'openclaw-lab-backup-lab-123456789012', Key: o.Key! })).Body!.transformToByteArray());
+    for (const o of listed)
+      remote[o.Key!.slice('latest/'.length)] = md5(
+        await (await s3.getObject({ Bucket: 'openclaw-lab-backup-lab-123456789012', Key: o.Key! })).Body!.transformToByteArray(),
+      );
     expect(remote).toEqual(Object.fromEntries(Object.entries(files).map(([k, v]) => [k, md5(v)])));
   });
 });

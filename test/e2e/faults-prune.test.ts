@@ -1,5 +1,12 @@
-import type { EC2Client} from '@aws-sdk/client-ec2';
-import { CreateImageCommand, CreateTagsCommand, DescribeImagesCommand, DescribeSnapshotsCommand, RunInstancesCommand, StopInstancesCommand } from '@aws-sdk/client-ec2';
+import type { EC2Client } from '@aws-sdk/client-ec2';
+import {
+  CreateImageCommand,
+  CreateTagsCommand,
+  DescribeImagesCommand,
+  DescribeSnapshotsCommand,
+  RunInstancesCommand,
+  StopInstancesCommand,
+} from '@aws-sdk/client-ec2';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -47,13 +54,40 @@ async function fleet(): Promise<Fleet> {
   const base = (await ec2.send(new RunInstancesCommand({ ImageId: 'ami-03cf127a', MinCount: 1, MaxCount: 1 }))).Instances![0]!.InstanceId!;
   const image = async (name: string) => {
     const id = (await ec2.send(new CreateImageCommand({ InstanceId: base, Name: `${tag}-${name}` }))).ImageId!;
-    await ec2.send(new CreateTagsCommand({ Resources: [id], Tags: [{ Key: tag, Value: 'true' }, { Key: 'Name', Value: `${tag}-${name}` }] }));
+    await ec2.send(
+      new CreateTagsCommand({
+        Resources: [id],
+        Tags: [
+          { Key: tag, Value: 'true' },
+          { Key: 'Name', Value: `${tag}-${name}` },
+        ],
+      }),
+    );
     return id;
   };
-  const run = async (imageId: string, name?: string) => (await ec2.send(new RunInstancesCommand({
-    ImageId: imageId, MinCount: 1, MaxCount: 1,
-    ...(name ? { TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: 'app', Value: 'clawdinator' }, { Key: 'Name', Value: name }] }] } : {}),
-  }))).Instances![0]!.InstanceId!;
+  const run = async (imageId: string, name?: string) =>
+    (
+      await ec2.send(
+        new RunInstancesCommand({
+          ImageId: imageId,
+          MinCount: 1,
+          MaxCount: 1,
+          ...(name
+            ? {
+                TagSpecifications: [
+                  {
+                    ResourceType: 'instance',
+                    Tags: [
+                      { Key: 'app', Value: 'clawdinator' },
+                      { Key: 'Name', Value: name },
+                    ],
+                  },
+                ],
+              }
+            : {}),
+        }),
+      )
+    ).Instances![0]!.InstanceId!;
   const old = await Promise.all(['old-0', 'old-1', 'old-2'].map(image));
   const running = await image('running');
   const stopped = await image('stopped');
@@ -75,12 +109,16 @@ async function fleet(): Promise<Fleet> {
   };
 }
 
-const claw = (f: Fleet, args: string[], tries?: number) => runClaw([...args, '--repo', FIXTURE_REPO], {
-  env: {
-    ...account.env, AWS_ENDPOINT_URL: proxy.endpoint,
-    CLAW_AMI_TAG: `${f.tag}=true`, CLAW_HOME: join(f.home, '.claw'), AWS_MAX_ATTEMPTS: tries === undefined ? undefined : String(tries),
-  },
-});
+const claw = (f: Fleet, args: string[], tries?: number) =>
+  runClaw([...args, '--repo', FIXTURE_REPO], {
+    env: {
+      ...account.env,
+      AWS_ENDPOINT_URL: proxy.endpoint,
+      CLAW_AMI_TAG: `${f.tag}=true`,
+      CLAW_HOME: join(f.home, '.claw'),
+      AWS_MAX_ATTEMPTS: tries === undefined ? undefined : String(tries),
+    },
+  });
 
 /**
  * `prune --apply` until it completes. A stopped apply leaves a journal, so the next
@@ -141,7 +179,11 @@ async function expectExactlyPruned(f: Fleet, from: number): Promise<void> {
   expect(await motoState(f)).toEqual({ images: [...f.keep.keys()].sort(), snapshots: [...f.keep.values()].sort(), markedPruned: [] });
   const sent = touched(proxy.seen.slice(from));
   const kept = new Set([...f.keep.keys(), ...f.keep.values()]);
-  for (const [action, ids] of sent) expect(ids.filter((id) => kept.has(id)), `${action} named a kept image or snapshot`).toEqual([]);
+  for (const [action, ids] of sent)
+    expect(
+      ids.filter((id) => kept.has(id)),
+      `${action} named a kept image or snapshot`,
+    ).toEqual([]);
   expect(new Set(sent.get('DeregisterImage'))).toEqual(new Set(f.prune.keys()));
   expect(new Set(sent.get('DeleteSnapshot'))).toEqual(new Set(f.prune.values()));
   // Nothing left to finish: no journal, and a resume finds nothing.
@@ -163,51 +205,65 @@ suite('ami prune --apply under 20 % injected faults (moto behind a faulty proxy)
     await proxy?.close();
   });
 
-  it('with the default 5 tries per request the SDK absorbs the faults: one run prunes exactly the unused old AMIs and their snapshots', { timeout: 60_000 }, async () => {
-    const f = await fleet();
-    const from = proxy.seen.length;
-    const injected = faults.injected();
-    const { runs } = await pruneUntilDone(f, undefined);
-    expectAbsorbed(runs, proxy, from);
-    if (runs.stops.length === 0) expect(runs.done.stdout).toMatch(/pruned 3 images and 3 snapshots/);
-    expect(faults.injected()).toBeGreaterThan(injected);
-    await expectExactlyPruned(f, from);
-  });
+  it(
+    'with the default 5 tries per request the SDK absorbs the faults: one run prunes exactly the unused old AMIs and their snapshots',
+    { timeout: 60_000 },
+    async () => {
+      const f = await fleet();
+      const from = proxy.seen.length;
+      const injected = faults.injected();
+      const { runs } = await pruneUntilDone(f, undefined);
+      expectAbsorbed(runs, proxy, from);
+      if (runs.stops.length === 0) expect(runs.done.stdout).toMatch(/pruned 3 images and 3 snapshots/);
+      expect(faults.injected()).toBeGreaterThan(injected);
+      await expectExactlyPruned(f, from);
+    },
+  );
 
-  it('with 1 try per request runs stop cleanly and --resume / a re-run finish: exactly the unused old AMIs and their snapshots are gone, nothing half-deleted, no kept one ever named', { timeout: 90_000 }, async () => {
-    const f = await fleet();
-    const from = proxy.seen.length;
-    const { runs, resumes } = await pruneUntilDone(f, 1);
-    // Faults reached claw: some run stopped (and left a prune for --resume to finish, or not).
-    expect(runs.stops.length, `resumes: ${resumes}`).toBeGreaterThan(0);
-    await expectExactlyPruned(f, from);
-  });
+  it(
+    'with 1 try per request runs stop cleanly and --resume / a re-run finish: exactly the unused old AMIs and their snapshots are gone, nothing half-deleted, no kept one ever named',
+    { timeout: 90_000 },
+    async () => {
+      const f = await fleet();
+      const from = proxy.seen.length;
+      const { runs, resumes } = await pruneUntilDone(f, 1);
+      // Faults reached claw: some run stopped (and left a prune for --resume to finish, or not).
+      expect(runs.stops.length, `resumes: ${resumes}`).toBeGreaterThan(0);
+      await expectExactlyPruned(f, from);
+    },
+  );
 
-  it('EC2 deregisters but the answer is lost (1 try): the stop names --resume, which finishes the whole plan (the lost one\'s snapshot and the two not started)', { timeout: 60_000 }, async () => {
-    const f = await fleet();
-    const from = proxy.seen.length;
-    let lost = 0;
-    scripted = (req) => (req.action === 'DeregisterImage' && lost++ === 0 ? 'drop-after' : undefined);
-    try {
-      const cut = await claw(f, ['ami', 'prune', '--keep', '2', '--apply', '--yes'], 1);
-      expectCleanStop(cut, 'the cut prune');
-      expect(cut.stderr).toMatch(/^error: the connection to .* was dropped during ec2 DeregisterImage \(ECONNRESET\)\nhint: the prune stopped part-way \(ami-\w+, ami-\w+, ami-\w+ unfinished\); finish it with: claw ami prune --resume$/m);
-      const mid = await motoState(f);
-      expect(mid.images).toHaveLength(f.keep.size + 2); // one deregistered, its answer lost
-      expect(mid.snapshots).toHaveLength(f.keep.size + 3); // ...and its snapshot marked, not deleted
-      expect(mid.markedPruned).toHaveLength(1);
-      const refused = await claw(f, ['ami', 'prune', '--keep', '2', '--apply', '--yes'], 1);
-      expect(refused.exitCode).toBe(3);
-      const resumed = await claw(f, ['ami', 'prune', '--resume', '--yes'], 1);
-      expect(resumed.exitCode, resumed.stderr).toBe(0);
-      expect(resumed.stdout).toContain(`${mid.markedPruned[0]}: deleted`);
-      expect(resumed.stdout).toMatch(/pruned 3 images and 3 snapshots/);
-      const rest = await claw(f, ['ami', 'prune', '--keep', '2', '--apply', '--yes'], 1);
-      expect(rest.exitCode, rest.stderr).toBe(0);
-      expect(rest.stdout).toMatch(/plan: nothing to prune/);
-    } finally {
-      scripted = undefined;
-    }
-    await expectExactlyPruned(f, from);
-  });
+  it(
+    "EC2 deregisters but the answer is lost (1 try): the stop names --resume, which finishes the whole plan (the lost one's snapshot and the two not started)",
+    { timeout: 60_000 },
+    async () => {
+      const f = await fleet();
+      const from = proxy.seen.length;
+      let lost = 0;
+      scripted = (req) => (req.action === 'DeregisterImage' && lost++ === 0 ? 'drop-after' : undefined);
+      try {
+        const cut = await claw(f, ['ami', 'prune', '--keep', '2', '--apply', '--yes'], 1);
+        expectCleanStop(cut, 'the cut prune');
+        expect(cut.stderr).toMatch(
+          /^error: the connection to .* was dropped during ec2 DeregisterImage \(ECONNRESET\)\nhint: the prune stopped part-way \(ami-\w+, ami-\w+, ami-\w+ unfinished\); finish it with: claw ami prune --resume$/m,
+        );
+        const mid = await motoState(f);
+        expect(mid.images).toHaveLength(f.keep.size + 2); // one deregistered, its answer lost
+        expect(mid.snapshots).toHaveLength(f.keep.size + 3); // ...and its snapshot marked, not deleted
+        expect(mid.markedPruned).toHaveLength(1);
+        const refused = await claw(f, ['ami', 'prune', '--keep', '2', '--apply', '--yes'], 1);
+        expect(refused.exitCode).toBe(3);
+        const resumed = await claw(f, ['ami', 'prune', '--resume', '--yes'], 1);
+        expect(resumed.exitCode, resumed.stderr).toBe(0);
+        expect(resumed.stdout).toContain(`${mid.markedPruned[0]}: deleted`);
+        expect(resumed.stdout).toMatch(/pruned 3 images and 3 snapshots/);
+        const rest = await claw(f, ['ami', 'prune', '--keep', '2', '--apply', '--yes'], 1);
+        expect(rest.exitCode, rest.stderr).toBe(0);
+        expect(rest.stdout).toMatch(/plan: nothing to prune/);
+      } finally {
+        scripted = undefined;
+      }
+      await expectExactlyPruned(f, from);
+    },
+  );
 });

@@ -1,4 +1,12 @@
-import { CreateImageCommand, CreateTagsCommand, DescribeImagesCommand, DescribeInstancesCommand, EC2Client, RunInstancesCommand, StopInstancesCommand } from '@aws-sdk/client-ec2';
+import {
+  CreateImageCommand,
+  CreateTagsCommand,
+  DescribeImagesCommand,
+  DescribeInstancesCommand,
+  EC2Client,
+  RunInstancesCommand,
+  StopInstancesCommand,
+} from '@aws-sdk/client-ec2';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { FIXTURE_REPO, runClaw } from '../helpers/claw.js';
@@ -22,8 +30,12 @@ let proxy: FaultProxy;
 let ec2: EC2Client;
 
 const env = (tries?: number) => ({
-  AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_REGION: 'eu-central-1', AWS_ENDPOINT_URL: proxy.endpoint,
-  CLAW_INSTANCE_TAG: `${instanceTag.Key}=${instanceTag.Value}`, CLAW_AMI_TAG: `${amiTag.Key}=${amiTag.Value}`,
+  AWS_ACCESS_KEY_ID: 'test',
+  AWS_SECRET_ACCESS_KEY: 'test',
+  AWS_REGION: 'eu-central-1',
+  AWS_ENDPOINT_URL: proxy.endpoint,
+  CLAW_INSTANCE_TAG: `${instanceTag.Key}=${instanceTag.Value}`,
+  CLAW_AMI_TAG: `${amiTag.Key}=${amiTag.Value}`,
   AWS_MAX_ATTEMPTS: tries === undefined ? undefined : String(tries),
 });
 const status = (tries?: number) => runClaw(['status', '--json', '--repo', FIXTURE_REPO], { env: env(tries) });
@@ -41,10 +53,18 @@ suite('status under 20 % injected faults (moto behind a faulty proxy)', () => {
 
   beforeAll(async () => {
     ec2 = new EC2Client({ endpoint: endpoint!, region: 'eu-central-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
-    const launch = async (name: string, image: string) => (await ec2.send(new RunInstancesCommand({
-      ImageId: image, MinCount: 1, MaxCount: 1, InstanceType: 't3.large',
-      TagSpecifications: [{ ResourceType: 'instance', Tags: [instanceTag, { Key: 'Name', Value: name }] }],
-    }))).Instances![0]!.InstanceId!;
+    const launch = async (name: string, image: string) =>
+      (
+        await ec2.send(
+          new RunInstancesCommand({
+            ImageId: image,
+            MinCount: 1,
+            MaxCount: 1,
+            InstanceType: 't3.large',
+            TagSpecifications: [{ ResourceType: 'instance', Tags: [instanceTag, { Key: 'Name', Value: name }] }],
+          }),
+        )
+      ).Instances![0]!.InstanceId!;
     const base = (await ec2.send(new RunInstancesCommand({ ImageId: 'ami-03cf127a', MinCount: 1, MaxCount: 1 }))).Instances![0]!.InstanceId!;
     const image = async (name: string) => {
       const id = (await ec2.send(new CreateImageCommand({ InstanceId: base, Name: name }))).ImageId!;
@@ -65,7 +85,10 @@ suite('status under 20 % injected faults (moto behind a faulty proxy)', () => {
     expect(clean.exitCode, clean.stderr).toBe(0);
     baseline = clean.stdout;
     expect(JSON.parse(baseline).hosts.map((h: { host: string; drift: { kind: string }[] }) => [h.host, h.drift.map((d) => d.kind)])).toEqual([
-      ['clawdinator-1', []], ['clawdinator-2', ['ami-behind']], ['clawdinator-babelfish', ['missing-instance']], ['clawdinator-3', ['missing-instance']],
+      ['clawdinator-1', []],
+      ['clawdinator-2', ['ami-behind']],
+      ['clawdinator-babelfish', ['missing-instance']],
+      ['clawdinator-3', ['missing-instance']],
     ]);
     before = await motoState();
   });
@@ -104,7 +127,10 @@ suite('status under 20 % injected faults (moto behind a faulty proxy)', () => {
     expect(outcomes.same, JSON.stringify(outcomes)).toBeGreaterThan(0);
     // Only reads were sent, and moto holds what it held.
     const actions = new Set(proxy.seen.slice(from).map((s) => s.action));
-    expect([...actions].every((a) => /^(Describe|Get|List)/.test(a ?? '')), [...actions].join(', ')).toBe(true);
+    expect(
+      [...actions].every((a) => /^(Describe|Get|List)/.test(a ?? '')),
+      [...actions].join(', '),
+    ).toBe(true);
     expect(await motoState()).toEqual(before);
   });
 });

@@ -106,7 +106,9 @@ suite('claw history against moto', () => {
     const b = await seeded([]);
     const unknown = await claw(b, ['history', 'clawdinator-9', '--verbose']);
     expect(unknown.exitCode).toBe(2);
-    expect(unknown.stderr).toMatch(/^error: unknown host "clawdinator-9" \(not in \S*nix\/instances.json\)\nhint: known hosts: clawdinator-1, clawdinator-2, clawdinator-babelfish/);
+    expect(unknown.stderr).toMatch(
+      /^error: unknown host "clawdinator-9" \(not in \S*nix\/instances.json\)\nhint: known hosts: clawdinator-1, clawdinator-2, clawdinator-babelfish/,
+    );
     expect(unknown.stderr).not.toMatch(/^aws /m); // --verbose logs every AWS call: there was none
     const injected = await claw(b, ['history', 'x;reboot']);
     expect(injected.exitCode).toBe(2);

@@ -30,10 +30,20 @@ describe('claw --sandbox history', () => {
     const claw = (...args: string[]) => runClaw(['--sandbox', 'history', ...args], { env: { CLAW_HOME: home } });
     expect((await claw()).stdout).toBe(`no deploys recorded (s3://${BUCKET}/claw/history/)\n`);
 
-    const records = [rec('clawdinator-1', 'a', 90, 'success'), rec('clawdinator-2', 'a', 80, 'success'), rec('clawdinator-1', 'b', 10, 'failed'), rec('clawdinator-2', 'b', 5, 'skipped')];
+    const records = [
+      rec('clawdinator-1', 'a', 90, 'success'),
+      rec('clawdinator-2', 'a', 80, 'success'),
+      rec('clawdinator-1', 'b', 10, 'failed'),
+      rec('clawdinator-2', 'b', 5, 'skipped'),
+    ];
     for (const r of records) await appendHistory(sbx.clients.s3, BUCKET, r);
     const all = JSON.parse((await claw('--json')).stdout) as { records: HistoryRecord[] };
-    expect(all.records.map((r) => `${r.host}:${r.rev[0]}:${r.result}`)).toEqual(['clawdinator-2:b:skipped', 'clawdinator-1:b:failed', 'clawdinator-2:a:success', 'clawdinator-1:a:success']);
+    expect(all.records.map((r) => `${r.host}:${r.rev[0]}:${r.result}`)).toEqual([
+      'clawdinator-2:b:skipped',
+      'clawdinator-1:b:failed',
+      'clawdinator-2:a:success',
+      'clawdinator-1:a:success',
+    ]);
     const one = await claw('clawdinator-1', '--limit', '1');
     expect(one.exitCode).toBe(0);
     expect(one.stdout.split('\n')[1]).toMatch(/clawdinator-1\s+bbbbbbbbbbbb\s+failed\s+alice@laptop\s+nixos-rebuild switch failed$/);

@@ -25,7 +25,15 @@ const claw = (b: string, args: string[]) =>
   });
 const put = (b: string, body: string) => s3.send(new PutObjectCommand({ Bucket: b, Key: LOCK_KEY, Body: body }));
 const lockAged = (over: { holder?: string; pid?: number; ageMs: number; ttlMs?: number }): LockRecord =>
-  newLockRecord({ id: randomBytes(8).toString('hex'), holder: over.holder ?? 'bob@desk', pid: over.pid ?? 4242, target: 'clawdinator-1', rev: REV, now: new Date(Date.now() - over.ageMs), ttlMs: over.ttlMs ?? 30 * MIN });
+  newLockRecord({
+    id: randomBytes(8).toString('hex'),
+    holder: over.holder ?? 'bob@desk',
+    pid: over.pid ?? 4242,
+    target: 'clawdinator-1',
+    rev: REV,
+    now: new Date(Date.now() - over.ageMs),
+    ttlMs: over.ttlMs ?? 30 * MIN,
+  });
 async function stored(b: string): Promise<string | undefined> {
   try {
     return await (await s3.send(new GetObjectCommand({ Bucket: b, Key: LOCK_KEY }))).Body!.transformToString();
@@ -61,7 +69,16 @@ suite('claw lock against moto', () => {
       '',
     ]);
     const doc = JSON.parse((await claw(b, ['lock', 'status', '--json'])).stdout);
-    expect(doc).toMatchObject({ state: 'held', holder: 'bob@desk', pid: 4242, target: 'clawdinator-1', rev: REV, acquiredAt: l.acquiredAt, expiresAt: l.expiresAt, id: l.id });
+    expect(doc).toMatchObject({
+      state: 'held',
+      holder: 'bob@desk',
+      pid: 4242,
+      target: 'clawdinator-1',
+      rev: REV,
+      acquiredAt: l.acquiredAt,
+      expiresAt: l.expiresAt,
+      id: l.id,
+    });
     expect(doc.ageSeconds).toBeGreaterThanOrEqual(300);
     expect(doc.expiresInSeconds).toBeLessThanOrEqual(1500);
 
@@ -79,7 +96,9 @@ suite('claw lock against moto', () => {
     await put(b, body);
     const refused = await claw(b, ['lock', 'release']);
     expect(refused.exitCode).toBe(3);
-    expect(refused.stderr).toMatch(/^error: not releasing: the deploy lock is held by bob@desk \(pid 4242\), deploying clawdinator-1 at 0123456789ab, for 1m, expires in (28|29)m\nhint: .*--force/);
+    expect(refused.stderr).toMatch(
+      /^error: not releasing: the deploy lock is held by bob@desk \(pid 4242\), deploying clawdinator-1 at 0123456789ab, for 1m, expires in (28|29)m\nhint: .*--force/,
+    );
     const noTty = await claw(b, ['lock', 'release', '--force']);
     expect(noTty.exitCode).toBe(3);
     expect(noTty.stderr).toMatch(/refusing without a terminal/);

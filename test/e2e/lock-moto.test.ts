@@ -56,8 +56,16 @@ try {
 let s3: S3Client;
 let driver: string;
 
-interface Child { exitCode: number | null; lines: Record<string, unknown>[]; stderr: string }
-interface Running { done: Promise<Child>; firstLine: Promise<Record<string, unknown>>; interrupt(): void }
+interface Child {
+  exitCode: number | null;
+  lines: Record<string, unknown>[];
+  stderr: string;
+}
+interface Running {
+  done: Promise<Child>;
+  firstLine: Promise<Record<string, unknown>>;
+  interrupt(): void;
+}
 
 function runDriver(bucket: string, holder: string, holdMs: number, goAt = Date.now(), readDelayMs = 0): Running {
   const args = [driver, endpoint!, bucket, holder, String(holdMs), String(goAt), String(readDelayMs)];
@@ -76,7 +84,15 @@ function runDriver(bucket: string, holder: string, holdMs: number, goAt = Date.n
   const done = new Promise<Child>((resolve) =>
     child.on('close', (code) => {
       clearTimeout(timer);
-      resolve({ exitCode: code, stderr, lines: stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>) });
+      resolve({
+        exitCode: code,
+        stderr,
+        lines: stdout
+          .trim()
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as Record<string, unknown>),
+      });
     }),
   );
   return { done, firstLine, interrupt: () => child.kill('SIGINT') };
@@ -102,9 +118,17 @@ suite('deploy lock against moto, between processes', () => {
     s3 = new S3Client({ endpoint: endpoint!, region: 'eu-central-1', forcePathStyle: true, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
     const dir = mkdtempSync(join(tmpdir(), 'claw-lock-driver-'));
     driver = join(dir, 'driver.mjs');
-    const out = await build({ stdin: { contents: DRIVER, resolveDir: ROOT, loader: 'ts' }, bundle: true, platform: 'node', format: 'esm', target: 'node22', write: false, logLevel: 'silent',
+    const out = await build({
+      stdin: { contents: DRIVER, resolveDir: ROOT, loader: 'ts' },
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node22',
+      write: false,
+      logLevel: 'silent',
       // The SDK's CommonJS parts call require(): give the ESM bundle one.
-      banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" } });
+      banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
+    });
     writeFileSync(driver, out.outputFiles[0]!.text);
   }, 60_000);
   afterAll(() => s3?.destroy());
@@ -129,7 +153,9 @@ suite('deploy lock against moto, between processes', () => {
     const results = await Promise.all(buckets.map(race));
     for (const [i, r] of results.entries()) {
       const b = buckets[i]!;
-      expect(r.loser.lines[0]!.error).toMatch(new RegExp(`^the deploy lock is held by ${r.winner} \\(pid \\d+\\), deploying all at 0123456789ab, for \\d+s, expires in (29|30)m$`));
+      expect(r.loser.lines[0]!.error).toMatch(
+        new RegExp(`^the deploy lock is held by ${r.winner} \\(pid \\d+\\), deploying all at 0123456789ab, for \\d+s, expires in (29|30)m$`),
+      );
       expect(await lockObject(b)).toBeUndefined(); // the winner released it
     }
   });
@@ -157,11 +183,21 @@ suite('deploy lock against moto, between processes', () => {
 
   it('an expired lock is taken over, and that is said; a live one is not', async () => {
     const b = await bucket();
-    const old = newLockRecord({ id: 'old', holder: 'carol@gone', pid: 1, target: 'clawdinator-1', rev: REV, now: new Date(Date.now() - 3_600_000), ttlMs: 1_800_000 });
+    const old = newLockRecord({
+      id: 'old',
+      holder: 'carol@gone',
+      pid: 1,
+      target: 'clawdinator-1',
+      rev: REV,
+      now: new Date(Date.now() - 3_600_000),
+      ttlMs: 1_800_000,
+    });
     await s3.send(new PutObjectCommand({ Bucket: b, Key: LOCK_KEY, Body: JSON.stringify(old) }));
     const r = await runDriver(b, 'alice@laptop', 10).done;
     expect(r.lines[0]).toMatchObject({ won: true });
-    expect(r.stderr).toMatch(/^warning: took over the deploy lock from carol@gone \(pid 1\), deploying clawdinator-1 at 0123456789ab, for 1h, expired 30m ago \(it had expired\)$/m);
+    expect(r.stderr).toMatch(
+      /^warning: took over the deploy lock from carol@gone \(pid 1\), deploying clawdinator-1 at 0123456789ab, for 1h, expired 30m ago \(it had expired\)$/m,
+    );
     expect(await lockObject(b)).toBeUndefined();
 
     const live = newLockRecord({ id: 'live', holder: 'dave@ci', pid: 7, target: 'all', rev: REV, now: new Date(), ttlMs: 1_800_000 });

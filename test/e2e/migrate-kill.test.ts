@@ -30,7 +30,10 @@ function bench() {
     dir,
     trace: () => read('trace').trim().split('\n').filter(Boolean),
     pid: () => Number(read('pid').trim()),
-    state: () => JSON.parse(readFileSync(join(home, '.claw', 'runbooks', 'long', 'state.json'), 'utf8')) as { steps: Record<string, { status: string; process?: { pid: number } }> },
+    state: () =>
+      JSON.parse(readFileSync(join(home, '.claw', 'runbooks', 'long', 'state.json'), 'utf8')) as {
+        steps: Record<string, { status: string; process?: { pid: number } }>;
+      },
     start: () => spawnClaw(['migrate', 'run', 'rb.yaml', '--yes'], { cwd: dir, env: { HOME: home }, timeoutMs: 30_000 }),
     run: () => runClaw(['migrate', 'run', 'rb.yaml', '--yes'], { cwd: dir, env: { HOME: home }, timeoutMs: 30_000 }),
   };
@@ -55,7 +58,7 @@ const alive = (pid: number) => {
 };
 
 describe('claw migrate run killed while a step runs', () => {
-  it('kill -9: the re-run refuses (exit 3) while the step\'s process group lives, and runs it once it is gone', { timeout: 40_000 }, async () => {
+  it("kill -9: the re-run refuses (exit 3) while the step's process group lives, and runs it once it is gone", { timeout: 40_000 }, async () => {
     const b = bench();
     const first = b.start();
     await until(() => b.trace().includes('started') && b.state().steps['a-long']?.process !== undefined, 'the step to start and be recorded');

@@ -11,7 +11,14 @@ import { BIN, ROOT, runClaw, tempDir } from '../helpers/claw.js';
 // .claw/ when the runbook is in one. Each step appends to `trace`, so the order and the
 // number of times each ran are visible.
 
-interface Bench { dir: string; home: string; file: string; trace(): string[]; claw(args: string[], env?: Record<string, string>): ReturnType<typeof runClaw>; state(): Record<string, unknown> | undefined }
+interface Bench {
+  dir: string;
+  home: string;
+  file: string;
+  trace(): string[];
+  claw(args: string[], env?: Record<string, string>): ReturnType<typeof runClaw>;
+  state(): Record<string, unknown> | undefined;
+}
 
 function bench(yaml: string, o: { git?: boolean; name?: string } = {}): Bench {
   const dir = tempDir('claw-migrate-');
@@ -85,14 +92,30 @@ describe('claw migrate plan', () => {
     expect(r.stdout).toMatch(/^E {2}Decommission the old host +not reversible$/m);
     expect(r.stdout).toMatch(/^ {5}d-undo-start-old +run +start the bot on the old host again: ssh orchestrator-pi/m);
     expect(r.stdout).toMatch(/^ {3}c-hand-over-key +manual +operator: hand over the Tailscale auth key$/m);
-    const json = JSON.parse((await runClaw(['migrate', 'plan', join(ROOT, 'fixtures/runbooks/orchestrator-to-vm.yaml'), '--json'])).stdout) as { phases: { id: string; reversible: boolean; disruptive: boolean }[] };
-    expect(json.phases.map((p) => [p.id, p.reversible, p.disruptive])).toEqual([['A', true, false], ['B', true, false], ['C', true, false], ['D', true, true], ['E', false, false]]);
+    const json = JSON.parse((await runClaw(['migrate', 'plan', join(ROOT, 'fixtures/runbooks/orchestrator-to-vm.yaml'), '--json'])).stdout) as {
+      phases: { id: string; reversible: boolean; disruptive: boolean }[];
+    };
+    expect(json.phases.map((p) => [p.id, p.reversible, p.disruptive])).toEqual([
+      ['A', true, false],
+      ['B', true, false],
+      ['C', true, false],
+      ['D', true, true],
+      ['E', false, false],
+    ]);
   });
 
   it.each([
     ['malformed YAML', 'name: demo\ndescription: x: y\nphases: []\n', /^error: rb\.yaml:2:14: invalid YAML: Nested mappings are not allowed/m],
-    ['an unknown step kind', DEMO.replace('{ id: b-copy, kind: run,', '{ id: b-copy, kind: shell,'), /^error: rb\.yaml:21:29: phase B › step b-copy: unknown step kind "shell" \(expected run, ssm, check, wait or manual\)$/m],
-    ['a shell string for argv', DEMO.replace(`argv: ${echo('c-switch')}`, 'argv: "echo hi; reboot"'), /^error: rb\.yaml:34:42: phase C › step c-switch › argv: must be a list of arguments/m],
+    [
+      'an unknown step kind',
+      DEMO.replace('{ id: b-copy, kind: run,', '{ id: b-copy, kind: shell,'),
+      /^error: rb\.yaml:21:29: phase B › step b-copy: unknown step kind "shell" \(expected run, ssm, check, wait or manual\)$/m,
+    ],
+    [
+      'a shell string for argv',
+      DEMO.replace(`argv: ${echo('c-switch')}`, 'argv: "echo hi; reboot"'),
+      /^error: rb\.yaml:34:42: phase C › step c-switch › argv: must be a list of arguments/m,
+    ],
   ])('%s: exit 2 naming the line, nothing run or written', async (_name, yaml, message) => {
     const b = bench(yaml);
     for (const verb of ['plan', 'run', 'status']) {
@@ -128,9 +151,18 @@ describe('claw migrate run, approve, status', () => {
     expect(b.trace()).toEqual(['a-first']);
     const log = readFileSync(join(b.home, '.claw/runbooks/demo/logs/a-ready.log'), 'utf8');
     expect(log).toMatch(/attempt 1: check a-ready[\s\S]*checking ready[\s\S]*=== failed: exit code 1 ===/);
-    const status = JSON.parse((await b.claw(['migrate', 'status', 'rb.yaml', '--json'])).stdout) as { next: { action: string; step: string; reason: string }; phases: { steps: { id: string; status: string; exitCode: number | null; attempts: number; logFile: string | null }[] }[] };
+    const status = JSON.parse((await b.claw(['migrate', 'status', 'rb.yaml', '--json'])).stdout) as {
+      next: { action: string; step: string; reason: string };
+      phases: { steps: { id: string; status: string; exitCode: number | null; attempts: number; logFile: string | null }[] }[];
+    };
     expect(status.next).toMatchObject({ action: 'run', step: 'a-ready', reason: 'retry' });
-    expect(status.phases[0]!.steps[1]).toMatchObject({ id: 'a-ready', status: 'failed', exitCode: 1, attempts: 1, logFile: expect.stringMatching(/a-ready\.log$/) });
+    expect(status.phases[0]!.steps[1]).toMatchObject({
+      id: 'a-ready',
+      status: 'failed',
+      exitCode: 1,
+      attempts: 1,
+      logFile: expect.stringMatching(/a-ready\.log$/),
+    });
 
     writeFileSync(join(b.dir, 'ready'), '');
     const waiting = await b.claw(['migrate', 'run', 'rb.yaml']);
@@ -165,7 +197,11 @@ describe('claw migrate run, approve, status', () => {
     expect(nothing.stdout).toMatch(/^runbook demo is complete \(since .*\); nothing to do$/m);
     expect(b.trace()).toEqual(['a-first', 'b-copy', 'c-switch', 'd-tidy']);
 
-    const final = JSON.parse((await b.claw(['migrate', 'status', 'rb.yaml', '--json'])).stdout) as { complete: boolean; next: { action: string }; phases: { status: string; steps: { id: string; note: string | null }[] }[] };
+    const final = JSON.parse((await b.claw(['migrate', 'status', 'rb.yaml', '--json'])).stdout) as {
+      complete: boolean;
+      next: { action: string };
+      phases: { status: string; steps: { id: string; note: string | null }[] }[];
+    };
     expect(final.complete).toBe(true);
     expect(final.next.action).toBe('none');
     expect(final.phases.map((p) => p.status)).toEqual(['done', 'done', 'done', 'done']);
@@ -189,10 +225,16 @@ phases:
 
   /** claw run in the background, once its step s2 has started (the `once` file exists). */
   async function runningInS2(b: Bench) {
-    const child = spawn(process.execPath, [BIN, 'migrate', 'run', 'rb.yaml'], { cwd: b.dir, env: { PATH: process.env.PATH, HOME: b.home, CLAW_HOME: join(b.home, '.claw'), NO_COLOR: '1' }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, 'migrate', 'run', 'rb.yaml'], {
+      cwd: b.dir,
+      env: { PATH: process.env.PATH, HOME: b.home, CLAW_HOME: join(b.home, '.claw'), NO_COLOR: '1' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stderr })));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) =>
+      child.on('close', (code, signal) => resolve({ code, signal, stderr })),
+    );
     for (let i = 0; i < 200 && !existsSync(join(b.dir, 'once')); i++) await new Promise((r) => setTimeout(r, 50));
     return { child, exited };
   }
@@ -214,7 +256,9 @@ phases:
 
     // The step's command outlived claw (a group of its own): status says so, a run refuses (test/e2e/migrate-kill.test.ts).
     const during = await b.claw(['migrate', 'status', 'rb.yaml']);
-    expect(during.stdout).toMatch(new RegExp(`^next: step A/s2 is still running from an earlier claw \\(process group ${s2.process!.pid}\\): wait for it to finish, or stop it`, 'm'));
+    expect(during.stdout).toMatch(
+      new RegExp(`^next: step A/s2 is still running from an earlier claw \\(process group ${s2.process!.pid}\\): wait for it to finish, or stop it`, 'm'),
+    );
     process.kill(-s2.process!.pid, 'SIGKILL');
     for (let i = 0; i < 200 && groupAlive(s2.process!.pid); i++) await new Promise((r) => setTimeout(r, 20));
 
@@ -263,12 +307,22 @@ phases:
   it('a runbook changed since its state was written is refused (exit 3) until --accept-changes', async () => {
     const b = bench(DEMO);
     await b.claw(['migrate', 'run', 'rb.yaml']);
-    writeFileSync(b.file, DEMO.replace('title: hand over', 'title: hand over the key').replace(`      - { id: b-copy, kind: run, argv: ${echo('b-copy')} }\n`, `      - { id: b-copy, kind: run, argv: ${echo('b-copy')} }\n      - { id: b-new, kind: run, argv: ${echo('b-new')} }\n`));
+    writeFileSync(
+      b.file,
+      DEMO.replace('title: hand over', 'title: hand over the key').replace(
+        `      - { id: b-copy, kind: run, argv: ${echo('b-copy')} }\n`,
+        `      - { id: b-copy, kind: run, argv: ${echo('b-copy')} }\n      - { id: b-new, kind: run, argv: ${echo('b-new')} }\n`,
+      ),
+    );
     const refused = await b.claw(['migrate', 'run', 'rb.yaml']);
     expect(refused.exitCode).toBe(3);
     expect(refused.stderr).toMatch(/^error: rb\.yaml changed since its state was written \(steps added b-new\); nothing was run$/m);
     expect(refused.stderr).toMatch(/then pass --accept-changes/);
-    const status = JSON.parse((await b.claw(['migrate', 'status', 'rb.yaml', '--json'])).stdout) as { changed: boolean; changes: { added: string[] }; next: { action: string } };
+    const status = JSON.parse((await b.claw(['migrate', 'status', 'rb.yaml', '--json'])).stdout) as {
+      changed: boolean;
+      changes: { added: string[] };
+      next: { action: string };
+    };
     expect(status).toMatchObject({ changed: true, changes: { added: ['b-new'] }, next: { action: 'accept-changes' } });
     writeFileSync(join(b.dir, 'ready'), '');
     const accepted = await b.claw(['migrate', 'run', 'rb.yaml', '--accept-changes']);
@@ -323,7 +377,11 @@ describe('claw migrate rollback', () => {
     expect(all.exitCode).toBe(0);
     expect(all.stderr).toMatch(/phase C is not reversible: its changes stay; claw forgets it ran \(--force\)/);
     expect(b.trace()).toEqual([...before, 'd-undo', 'b-undo', 'a-undo']);
-    const status = JSON.parse((await b.claw(['migrate', 'status', 'rb.yaml', '--json'])).stdout) as { complete: boolean; next: { step: string }; phases: { status: string }[] };
+    const status = JSON.parse((await b.claw(['migrate', 'status', 'rb.yaml', '--json'])).stdout) as {
+      complete: boolean;
+      next: { step: string };
+      phases: { status: string }[];
+    };
     expect(status.complete).toBe(false);
     expect(status.phases.map((p) => p.status)).toEqual(['rolled-back', 'rolled-back', 'rolled-back', 'rolled-back']);
     expect(status.next.step).toBe('a-first');

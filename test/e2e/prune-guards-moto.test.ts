@@ -42,17 +42,23 @@ function holdFirst(match: (req: SeenRequest) => boolean, how: 'hold' | 'hang' = 
   return { reached: reached.promise, release: () => release.resolve() };
 }
 
-const env = (h: AmiHistory, a: MotoAccount, endpointUrl: string) => ({ ...a.env, AWS_ENDPOINT_URL: endpointUrl, CLAW_AMI_TAG: `${h.tag}=true`, CLAW_HOME: join(h.home, '.claw') });
+const env = (h: AmiHistory, a: MotoAccount, endpointUrl: string) => ({
+  ...a.env,
+  AWS_ENDPOINT_URL: endpointUrl,
+  CLAW_AMI_TAG: `${h.tag}=true`,
+  CLAW_HOME: join(h.home, '.claw'),
+});
 /** Through the proxy (where the test holds requests), or straight to moto. */
 const claw = (h: AmiHistory, args: string[], opts: { direct?: boolean; a?: MotoAccount } = {}) =>
   runClaw([...args, '--repo', FIXTURE_REPO], { env: env(h, opts.a ?? account, opts.direct ? endpoint! : proxy.endpoint) });
-const startClaw = (h: AmiHistory, args: string[], a: MotoAccount = account) =>
-  spawnClaw([...args, '--repo', FIXTURE_REPO], { env: env(h, a, proxy.endpoint) });
+const startClaw = (h: AmiHistory, args: string[], a: MotoAccount = account) => spawnClaw([...args, '--repo', FIXTURE_REPO], { env: env(h, a, proxy.endpoint) });
 
 /** Every image or snapshot id a destructive request that reached moto named (a hung one never did). */
-const destroyed = (from: number) => proxy.seen.slice(from)
-  .filter((r) => (r.action === 'DeregisterImage' || r.action === 'DeleteSnapshot') && r.fault !== 'hang')
-  .flatMap((r) => [...new URLSearchParams(r.body)].filter(([k]) => k === 'ImageId' || k === 'SnapshotId').map(([, v]) => v));
+const destroyed = (from: number) =>
+  proxy.seen
+    .slice(from)
+    .filter((r) => (r.action === 'DeregisterImage' || r.action === 'DeleteSnapshot') && r.fault !== 'hang')
+    .flatMap((r) => [...new URLSearchParams(r.body)].filter(([k]) => k === 'ImageId' || k === 'SnapshotId').map(([, v]) => v));
 
 const journalFiles = (h: AmiHistory) => {
   const dir = join(h.home, '.claw', 'journal');
@@ -107,9 +113,16 @@ suite('ami prune guards, resume and journal under attack (moto)', () => {
     run.child.kill('SIGKILL');
     await run.done;
     scripted = undefined;
-    const journal = JSON.parse(readFileSync(join(h.home, '.claw', 'journal', journalFiles(h)[0]!), 'utf8')) as { account: string; entries: { imageId: string; stage: string }[] };
+    const journal = JSON.parse(readFileSync(join(h.home, '.claw', 'journal', journalFiles(h)[0]!), 'utf8')) as {
+      account: string;
+      entries: { imageId: string; stage: string }[];
+    };
     expect(journal.account).toBe(account.accountId);
-    expect(journal.entries.map((e) => [e.imageId, e.stage])).toEqual([[h.images[0], 'pending'], [h.images[1], 'planned'], [h.images[2], 'planned']]);
+    expect(journal.entries.map((e) => [e.imageId, e.stage])).toEqual([
+      [h.images[0], 'pending'],
+      [h.images[1], 'planned'],
+      [h.images[2], 'planned'],
+    ]);
 
     expect((await claw(h, ['ami', 'preserve', h.images[0]!], { direct: true })).exitCode).toBe(0);
     const resumed = await claw(h, ['ami', 'prune', '--resume', '--yes']);
@@ -125,7 +138,7 @@ suite('ami prune guards, resume and journal under attack (moto)', () => {
     expect(journalFiles(h)).toEqual([]);
   });
 
-  it('the journal belongs to one account: another account\'s --resume on the same endpoint and CLAW_HOME leaves it alone', { timeout: 60_000 }, async () => {
+  it("the journal belongs to one account: another account's --resume on the same endpoint and CLAW_HOME leaves it alone", { timeout: 60_000 }, async () => {
     const other = await openMotoAccount(endpoint!);
     try {
       const h = await amiHistory(ec2, 2);
@@ -165,7 +178,11 @@ suite('ami prune guards, resume and journal under attack (moto)', () => {
     const r = await first.done;
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/pruned 2 images and 2 snapshots/);
-    expect(destroyed(from).filter((id) => id.startsWith('ami-')).sort()).toEqual([h.images[0], h.images[1]].sort());
+    expect(
+      destroyed(from)
+        .filter((id) => id.startsWith('ami-'))
+        .sort(),
+    ).toEqual([h.images[0], h.images[1]].sort());
     expect(journalFiles(h)).toEqual([]);
     expect((await claw(h, ['ami', 'prune', '--resume', '--yes'])).stdout).toBe('nothing to resume: no interrupted prune\n');
   });
@@ -178,7 +195,9 @@ suite('ami prune guards, resume and journal under attack (moto)', () => {
     try {
       const r = await claw(h, ['ami', 'prune', '--keep', '1', '--apply', '--yes']);
       expect(r.exitCode, r.stderr).toBe(1);
-      expect(r.stderr).toMatch(/^error: lookup failed, nothing was changed: DescribeInstances answered an instance without an instance id \(image ami-\w+\): refusing to guess which AMIs are in use$/m);
+      expect(r.stderr).toMatch(
+        /^error: lookup failed, nothing was changed: DescribeInstances answered an instance without an instance id \(image ami-\w+\): refusing to guess which AMIs are in use$/m,
+      );
       expect(destroyed(from)).toEqual([]);
       expect((await amiState(ec2, h)).images).toHaveLength(3);
     } finally {

@@ -11,7 +11,8 @@ import { ROOT, tempDir } from '../helpers/claw.js';
 
 function cloneLayout(): string {
   const dir = tempDir('claw-demo-');
-  for (const name of ['package.json', 'tsconfig.json', 'tsup.config.ts', '.npmrc', 'src', 'fixtures', 'node_modules']) symlinkSync(join(ROOT, name), join(dir, name));
+  for (const name of ['package.json', 'tsconfig.json', 'tsup.config.ts', '.npmrc', 'src', 'fixtures', 'node_modules'])
+    symlinkSync(join(ROOT, name), join(dir, name));
   // The launcher is copied: run through a link, it would load the clone's own dist/.
   mkdirSync(join(dir, 'bin'));
   copyFileSync(join(ROOT, 'bin', 'claw'), join(dir, 'bin', 'claw'));
@@ -32,7 +33,7 @@ describe('npm run demo', () => {
     const all = `${r.stdout}\n${r.stderr}`;
     // tsup's own lines (entry, target, the built files, "Build success") never appear.
     expect(all).not.toMatch(/CLI |ESM |Build success|Building entry|Using tsconfig|tsup v/);
-    expect(r.stderr).toContain("claw tui: the dashboard needs a terminal (stdin and stdout); here is `claw status` once instead");
+    expect(r.stderr).toContain('claw tui: the dashboard needs a terminal (stdin and stdout); here is `claw status` once instead');
     expect(r.stdout).toMatch(/^clawdinator-babelfish .* ami-behind$/m);
     expect(r.stdout).toMatch(/^4 hosts, 1 with drift, 1 unregistered; latest AMI ami-[0-9a-f]{17}$/m);
   }, 200_000);

@@ -11,7 +11,12 @@ import { FIXTURE_REPO, runClaw, spawnClaw, tempDir, type RunOptions } from '../h
 const FAKE_DIR = resolve(import.meta.dirname, '../helpers/fake-tofu');
 const NODE_DIR = dirname(process.execPath);
 
-interface Call { argv: string[]; cwd: string; chdir: string; env: string[] }
+interface Call {
+  argv: string[];
+  cwd: string;
+  chdir: string;
+  env: string[];
+}
 
 function setup() {
   const root = tempDir('claw-replace-');
@@ -24,8 +29,15 @@ function setup() {
   const env: Record<string, string | undefined> = { CLAW_HOME: join(root, '.claw'), PATH: `${FAKE_DIR}:${NODE_DIR}:${process.env.PATH}`, FAKE_TOFU_LOG: log };
   const claw = (args: string[], more: Record<string, string | undefined> = {}, opts: RunOptions = {}) =>
     runClaw(['--sandbox', '--repo', repo, 'replace', ...args], { ...opts, env: { ...env, ...more } });
-  const start = (args: string[], more: Record<string, string | undefined> = {}) => spawnClaw(['--sandbox', '--repo', repo, 'replace', ...args], { env: { ...env, ...more } });
-  const calls = (): Call[] => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Call) : []);
+  const start = (args: string[], more: Record<string, string | undefined> = {}) =>
+    spawnClaw(['--sandbox', '--repo', repo, 'replace', ...args], { env: { ...env, ...more } });
+  const calls = (): Call[] =>
+    existsSync(log)
+      ? readFileSync(log, 'utf8')
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l) as Call)
+      : [];
   return { infra, claw, start, calls, env, repo };
 }
 
@@ -50,12 +62,23 @@ describe('claw --sandbox replace (fake tofu)', () => {
     expect(more).toEqual([]);
     const planFile = plan!.argv.find((a) => a.startsWith('-out='))!.slice('-out='.length);
     expect(planFile).toMatch(/^\/.*\/claw-replace-[^/]+\/replace\.tfplan$/);
-    expect(plan!.argv).toEqual([`-chdir=${infra}`, 'plan', '-input=false', '-no-color', `-out=${planFile}`, `-var=ami_id=${latest}`, '-var=aws_region=eu-central-1', addr('clawdinator-1')]);
+    expect(plan!.argv).toEqual([
+      `-chdir=${infra}`,
+      'plan',
+      '-input=false',
+      '-no-color',
+      `-out=${planFile}`,
+      `-var=ami_id=${latest}`,
+      '-var=aws_region=eu-central-1',
+      addr('clawdinator-1'),
+    ]);
     expect(show!.argv).toEqual([`-chdir=${infra}`, 'show', '-json', planFile]);
     expect(apply!.argv).toEqual([`-chdir=${infra}`, 'apply', '-input=false', '-no-color', planFile]);
     expect(existsSync(dirname(planFile))).toBe(false); // the plan (it holds variables) is removed
     // The plan shown is the argv run, quoted for a shell.
-    expect(r.stdout).toContain(`  1. tofu -chdir=${infra} plan -input=false -no-color -out=${planFile} -var=ami_id=${latest} -var=aws_region=eu-central-1 '-replace=aws_instance.clawdinator["clawdinator-1"]'`);
+    expect(r.stdout).toContain(
+      `  1. tofu -chdir=${infra} plan -input=false -no-color -out=${planFile} -var=ami_id=${latest} -var=aws_region=eu-central-1 '-replace=aws_instance.clawdinator["clawdinator-1"]'`,
+    );
     expect(r.stdout).toContain(`tofu's plan: 1 to replace\n  aws_instance.clawdinator["clawdinator-1"]: replace (destroy, then create)`);
     expect(r.stdout).toContain(`replaced clawdinator-1 with ${latest} (1 to replace)`);
     expect(r.stderr).toContain('tofu: Apply complete! Resources: 1 added, 0 changed, 1 destroyed.');
@@ -81,7 +104,7 @@ describe('claw --sandbox replace (fake tofu)', () => {
     expect(plan!.argv.some((a) => a.startsWith('-replace'))).toBe(false);
     expect(plan!.argv).toContain(`-var=ami_id=${latest}`);
     expect(apply!.argv[1]).toBe('apply');
-    expect(r.stdout).toContain('tofu\'s plan: 4 to replace');
+    expect(r.stdout).toContain("tofu's plan: 4 to replace");
   });
 
   it('all with nothing to change: no apply', async () => {
@@ -130,7 +153,9 @@ describe('claw --sandbox replace (fake tofu)', () => {
     const { claw, calls } = setup();
     const r = await claw(['clawdinator-1', '--yes'], { FAKE_TOFU_STALE: 'clawdinator-2' });
     expect(r.exitCode).toBe(3);
-    expect(r.stderr).toContain('error: tofu\'s plan would also destroy what the target does not name: aws_instance.clawdinator["clawdinator-2"]; nothing was applied');
+    expect(r.stderr).toContain(
+      'error: tofu\'s plan would also destroy what the target does not name: aws_instance.clawdinator["clawdinator-2"]; nothing was applied',
+    );
     expect(r.stdout).toContain('aws_instance.clawdinator["clawdinator-2"]: replace (destroy, then create)   <- not in the target');
     expect(calls().map((c) => c.argv[1])).toEqual(['plan', 'show']);
   });
@@ -139,7 +164,9 @@ describe('claw --sandbox replace (fake tofu)', () => {
     const { claw } = setup();
     const r = await claw(['clawdinator-1', '--yes'], { FAKE_TOFU_FAIL: 'apply' });
     expect(r.exitCode).toBe(1);
-    expect(r.stderr).toContain("error: `tofu apply` failed (exit code 1): Error: creating EC2 Instance: operation error EC2: RunInstances, InvalidAMIID.NotFound");
+    expect(r.stderr).toContain(
+      'error: `tofu apply` failed (exit code 1): Error: creating EC2 Instance: operation error EC2: RunInstances, InvalidAMIID.NotFound',
+    );
     expect(r.stderr).toContain('tofu: aws_instance.clawdinator["clawdinator-1"]: Creating...');
     expect(r.stderr).toContain('tofu: │ on main.tf line 301, in resource "aws_instance" "clawdinator":');
     expect(r.stdout).not.toContain('replaced');
@@ -166,7 +193,9 @@ describe('claw --sandbox replace (fake tofu)', () => {
 
   it('against AWS a missing infra directory is bad input naming the config key (nothing asked of AWS)', async () => {
     const { calls, env } = setup();
-    const r = await runClaw(['replace', 'clawdinator-1', '--yes', '--repo', FIXTURE_REPO], { env: { ...env, AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y', AWS_ENDPOINT_URL: 'http://127.0.0.1:9' } });
+    const r = await runClaw(['replace', 'clawdinator-1', '--yes', '--repo', FIXTURE_REPO], {
+      env: { ...env, AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y', AWS_ENDPOINT_URL: 'http://127.0.0.1:9' },
+    });
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toContain(`error: infra directory ${join(FIXTURE_REPO, 'infra/opentofu/aws')} does not exist (config key infraDir`);
     expect(calls()).toEqual([]);
@@ -177,16 +206,22 @@ describe('claw --sandbox replace (fake tofu)', () => {
     const env = { CLAW_HOME: home };
     const r = await runClaw(['--sandbox', 'replace', 'clawdinator-babelfish', '--yes'], { env });
     expect(r.exitCode, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/^infra: {3}\S+\/sandbox\/repo\/infra\/opentofu\/aws \(not in the sample repo: OpenTofu is simulated against the sandbox account\)$/m);
+    expect(r.stdout).toMatch(
+      /^infra: {3}\S+\/sandbox\/repo\/infra\/opentofu\/aws \(not in the sample repo: OpenTofu is simulated against the sandbox account\)$/m,
+    );
     expect(r.stdout).toContain(`tofu's plan: 1 to replace\n  aws_instance.clawdinator["clawdinator-babelfish"]: replace (destroy, then create)`);
     expect(r.stderr).toMatch(/^tofu: aws_instance\.clawdinator\["clawdinator-babelfish"\]: Destroying\.\.\. \[id=i-0c9a2b4d6e8f10a37\]$/m);
     expect(r.stderr).toContain('tofu: Apply complete! Resources: 1 added, 0 changed, 1 destroyed.');
     expect(r.stdout).toContain(`replaced clawdinator-babelfish with ${latest}`);
-    const status = JSON.parse((await runClaw(['--sandbox', 'status', '--json'], { env })).stdout) as { hosts: { host: string; instanceId: string; imageId: string; imageIsLatest: boolean; ssmPing: string; drift: unknown[] }[] };
+    const status = JSON.parse((await runClaw(['--sandbox', 'status', '--json'], { env })).stdout) as {
+      hosts: { host: string; instanceId: string; imageId: string; imageIsLatest: boolean; ssmPing: string; drift: unknown[] }[];
+    };
     const bf = status.hosts.find((h) => h.host === 'clawdinator-babelfish')!;
     expect(bf).toMatchObject({ imageId: latest, imageIsLatest: true, ssmPing: 'online', drift: [] });
     expect(bf.instanceId).not.toBe('i-0c9a2b4d6e8f10a37');
-    const dashboard = JSON.parse((await runClaw(['--sandbox', 'tui', '--json'], { env })).stdout) as { fleet: { hosts: { host: string; instanceId: string }[] } };
+    const dashboard = JSON.parse((await runClaw(['--sandbox', 'tui', '--json'], { env })).stdout) as {
+      fleet: { hosts: { host: string; instanceId: string }[] };
+    };
     expect(dashboard.fleet.hosts.find((h) => h.host === 'clawdinator-babelfish')!.instanceId).toBe(bf.instanceId);
   });
 

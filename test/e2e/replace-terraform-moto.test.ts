@@ -1,5 +1,13 @@
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { CreateImageCommand, CreateTagsCommand, DescribeImagesCommand, DescribeInstancesCommand, EC2Client, RunInstancesCommand, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
+import {
+  CreateImageCommand,
+  CreateTagsCommand,
+  DescribeImagesCommand,
+  DescribeInstancesCommand,
+  EC2Client,
+  RunInstancesCommand,
+  TerminateInstancesCommand,
+} from '@aws-sdk/client-ec2';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -66,7 +74,14 @@ suite('claw replace with terraform and the AWS provider against moto', () => {
   let env: Record<string, string>;
   const claw = (...args: string[]) => runClaw(['--repo', repo, 'replace', ...args], { env, timeoutMs: 170_000 });
   const instances = async (): Promise<Record<string, { id: string; ami: string }>> => {
-    const out = await ec2.send(new DescribeInstancesCommand({ Filters: [{ Name: 'tag:app', Values: [`clawdinator-${run}`] }, { Name: 'instance-state-name', Values: ['pending', 'running'] }] }));
+    const out = await ec2.send(
+      new DescribeInstancesCommand({
+        Filters: [
+          { Name: 'tag:app', Values: [`clawdinator-${run}`] },
+          { Name: 'instance-state-name', Values: ['pending', 'running'] },
+        ],
+      }),
+    );
     const rows = (out.Reservations ?? []).flatMap((r) => r.Instances ?? []);
     return Object.fromEntries(rows.map((i) => [i.Tags?.find((t) => t.Key === 'Name')?.Value, { id: i.InstanceId!, ami: i.ImageId! }]));
   };
@@ -80,7 +95,9 @@ suite('claw replace with terraform and the AWS provider against moto', () => {
     newer = (await ec2.send(new CreateImageCommand({ InstanceId: seed, Name: `clawdinator-nixos-newer-${run}` }))).ImageId!;
     await ec2.send(new CreateTagsCommand({ Resources: [older, newer], Tags: [{ Key: amiTag, Value: 'true' }] }));
     await ec2.send(new TerminateInstancesCommand({ InstanceIds: [seed] }));
-    await new S3Client({ region: REGION, endpoint: endpoint!, credentials: creds, forcePathStyle: true }).send(new CreateBucketCommand({ Bucket: bucket, CreateBucketConfiguration: { LocationConstraint: REGION } }));
+    await new S3Client({ region: REGION, endpoint: endpoint!, credentials: creds, forcePathStyle: true }).send(
+      new CreateBucketCommand({ Bucket: bucket, CreateBucketConfiguration: { LocationConstraint: REGION } }),
+    );
 
     const root = tempDir('claw-replace-tf-');
     repo = join(root, 'repo');
@@ -107,7 +124,7 @@ suite('claw replace with terraform and the AWS provider against moto', () => {
   }, 60_000);
 
   afterAll(async () => {
-    const ids = Object.values(await instances().catch(() => ({} as Awaited<ReturnType<typeof instances>>))).map((i) => i.id);
+    const ids = Object.values(await instances().catch(() => ({}) as Awaited<ReturnType<typeof instances>>)).map((i) => i.id);
     if (ids.length) await ec2.send(new TerminateInstancesCommand({ InstanceIds: ids })).catch(() => {});
     ec2?.destroy();
   });

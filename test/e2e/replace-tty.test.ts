@@ -26,7 +26,13 @@ function start(args: string, extraEnv = '') {
   const path = `${FAKE_DIR}:${dirname(process.execPath)}:${process.env.PATH}`;
   const cmd = `env PATH=${path} CLAW_HOME=${dir}/.claw HOME=${dir} NO_COLOR=1 FAKE_TOFU_LOG=${log} ${extraEnv} ${process.execPath} ${BIN} --sandbox --repo ${repo} replace ${args}; echo "EXIT=$?"; sleep 60`;
   const session = startTmux(`claw-replace-${randomBytes(3).toString('hex')}`, cmd);
-  const subcommands = () => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { argv: string[] }).argv[1]) : []);
+  const subcommands = () =>
+    existsSync(log)
+      ? readFileSync(log, 'utf8')
+          .trim()
+          .split('\n')
+          .map((l) => (JSON.parse(l) as { argv: string[] }).argv[1])
+      : [];
   return { session, subcommands };
 }
 

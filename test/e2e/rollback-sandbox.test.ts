@@ -25,7 +25,9 @@ describe('claw rollback (sandbox)', { timeout: 90_000 }, () => {
     expect(JSON.parse(r.stdout)).toMatchObject({ verb: 'rollback', rev: g.first, outcome: 'succeeded' });
     const sbx = await s.open();
     expect(sbx.admin.host(IDS.c1).currentRev).toBe(g.first);
-    const hist = JSON.parse((await s.claw(['history', 'clawdinator-1', '--json'])).stdout) as { records: { rev: string; previousRev: string | null; result: string }[] };
+    const hist = JSON.parse((await s.claw(['history', 'clawdinator-1', '--json'])).stdout) as {
+      records: { rev: string; previousRev: string | null; result: string }[];
+    };
     expect(hist.records.map((x) => x.rev)).toEqual([g.first, g.head, g.first]);
     expect(hist.records[0]!.previousRev).toBe(g.head);
   });
@@ -41,7 +43,9 @@ describe('claw rollback (sandbox)', { timeout: 90_000 }, () => {
     // clawdinator-1 goes back to first; clawdinator-2, deployed once, to what it ran before.
     const r = await s.claw(['rollback', 'clawdinator-1,clawdinator-2', '--yes']);
     expect(r.exitCode).toBe(3);
-    expect(r.stderr).toContain(`error: the hosts' previous revs differ (${g.first.slice(0, 12)}: clawdinator-1; e3b1c5d7f9a2: clawdinator-2); one rollback deploys one rev`);
+    expect(r.stderr).toContain(
+      `error: the hosts' previous revs differ (${g.first.slice(0, 12)}: clawdinator-1; e3b1c5d7f9a2: clawdinator-2); one rollback deploys one rev`,
+    );
   });
 
   it('--to names itself: outside a git checkout a short SHA needs to be a full one', async () => {

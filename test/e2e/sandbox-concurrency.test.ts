@@ -25,13 +25,28 @@ describe('four sandbox deploys at once', () => {
     // Three finish (refused) while the winner's switch runs; then the switch may end.
     let finished = 0;
     await new Promise<void>((resolve) => {
-      for (const r of runs) void r.done.then(() => (++finished === 3 ? resolve() : undefined), () => resolve());
+      for (const r of runs)
+        void r.done.then(
+          () => (++finished === 3 ? resolve() : undefined),
+          () => resolve(),
+        );
     });
     await sbx.exclusive(() => sbx.admin.finishSwitches(IDS.c1));
     const results: ClawResult[] = await Promise.all(runs.map((r) => r.done));
     const ok = results.filter((r) => r.exitCode === 0);
     const refused = results.filter((r) => r.exitCode === 3);
-    expect(ok, results.map((r) => `${r.exitCode}: ${r.stderr.split('\n').filter((l) => l.startsWith('error')).join(' ')}`).join('\n')).toHaveLength(1);
+    expect(
+      ok,
+      results
+        .map(
+          (r) =>
+            `${r.exitCode}: ${r.stderr
+              .split('\n')
+              .filter((l) => l.startsWith('error'))
+              .join(' ')}`,
+        )
+        .join('\n'),
+    ).toHaveLength(1);
     expect(refused).toHaveLength(3);
     for (const r of refused) expect(r.stderr).toMatch(/^error: the deploy lock is held by \S+ \(pid \d+\), deploying clawdinator-1/m);
     const history = JSON.parse((await runClaw(['--sandbox', 'history', 'clawdinator-1', '--json'], { env })).stdout) as { records: { rev: string }[] };

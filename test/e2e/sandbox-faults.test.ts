@@ -54,7 +54,9 @@ describe('claw sandbox faults', { timeout: 60_000 }, () => {
     expect((await s.claw('sandbox', 'faults', '--rate', '1', '--attempts', '1', '--seed', '1')).exitCode).toBe(0);
     const one = await s.claw('--sandbox', 'status');
     expect(one.exitCode).toBe(1);
-    expect(one.stderr).toMatch(/^error: AWS throttled ec2 DescribeInstances \(RequestLimitExceeded; 1 try, no retries\)\nhint: try again in a minute, or allow retries/m);
+    expect(one.stderr).toMatch(
+      /^error: AWS throttled ec2 DescribeInstances \(RequestLimitExceeded; 1 try, no retries\)\nhint: try again in a minute, or allow retries/m,
+    );
     expect(one.stderr).not.toContain('after retries');
     // Faults that strike every try of three: the error counts them.
     expect((await s.claw('sandbox', 'faults', '--rate', '1', '--attempts', '3', '--seed', '2')).exitCode).toBe(0);

@@ -18,17 +18,30 @@ suite('claw spot prices against moto', () => {
     expect(r.exitCode).toBe(0);
     const doc = JSON.parse(r.stdout) as { prices: Record<string, unknown>[] };
     expect(doc.prices).toHaveLength(15);
-    expect(doc.prices.find((p) => p.instanceType === 'r7g.medium')).toMatchObject({ vcpus: 1, memoryMiB: 8192, pricePerHour: 0.00001, pricePerMonth: 0.01, timestamp: '2006-01-02T15:04:05.000Z' });
+    expect(doc.prices.find((p) => p.instanceType === 'r7g.medium')).toMatchObject({
+      vcpus: 1,
+      memoryMiB: 8192,
+      pricePerHour: 0.00001,
+      pricePerMonth: 0.01,
+      timestamp: '2006-01-02T15:04:05.000Z',
+    });
     // Constant prices: every AZ ties for the cheapest.
     expect(doc.prices.every((p) => p.cheapest === true)).toBe(true);
   });
 
   it('several regions at once, sorted by AZ; an unknown type warns', async () => {
-    const r = await runClaw(['spot', 'prices', '--region', 'eu-central-1', '--region', 'eu-west-1', '--instance-types', 't4g.small,zz9.huge', '--sort', 'az', '--csv'], { env });
+    const r = await runClaw(
+      ['spot', 'prices', '--region', 'eu-central-1', '--region', 'eu-west-1', '--instance-types', 't4g.small,zz9.huge', '--sort', 'az', '--csv'],
+      { env },
+    );
     expect(r.exitCode).toBe(0);
     expect(r.stderr).toMatch(/warning: eu-central-1: unknown instance type zz9\.huge/);
     expect(r.stderr).toMatch(/warning: eu-west-1: unknown instance type zz9\.huge/);
-    const rows = r.stdout.trimEnd().split('\n').slice(1).map((l) => l.split(','));
+    const rows = r.stdout
+      .trimEnd()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split(','));
     expect(new Set(rows.map((c) => c[0]))).toEqual(new Set(['eu-central-1', 'eu-west-1']));
     const azs = rows.map((c) => c[1]!);
     expect(azs).toEqual([...azs].sort());

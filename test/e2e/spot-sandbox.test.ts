@@ -32,8 +32,25 @@ describe('claw --sandbox spot prices', () => {
     expect(r.exitCode).toBe(0);
     const doc = JSON.parse(r.stdout) as { prices: Record<string, unknown>[]; problems: unknown[] };
     expect(doc.problems).toEqual([]);
-    expect(doc.prices.map((p) => `${p.instanceType}@${p.availabilityZone}`)).toEqual(['m8g.large@eu-central-1b', 'm8g.large@eu-central-1a', 'm8g.large@eu-central-1c', 't4g.small@eu-central-1b', 't4g.small@eu-central-1a', 't4g.small@eu-central-1c']);
-    expect(doc.prices[0]).toEqual({ region: 'eu-central-1', availabilityZone: 'eu-central-1b', instanceType: 'm8g.large', vcpus: 2, memoryMiB: 8192, pricePerHour: 0.037788, pricePerMonth: 27.59, timestamp: expect.stringMatching(/Z$/), cheapest: true });
+    expect(doc.prices.map((p) => `${p.instanceType}@${p.availabilityZone}`)).toEqual([
+      'm8g.large@eu-central-1b',
+      'm8g.large@eu-central-1a',
+      'm8g.large@eu-central-1c',
+      't4g.small@eu-central-1b',
+      't4g.small@eu-central-1a',
+      't4g.small@eu-central-1c',
+    ]);
+    expect(doc.prices[0]).toEqual({
+      region: 'eu-central-1',
+      availabilityZone: 'eu-central-1b',
+      instanceType: 'm8g.large',
+      vcpus: 2,
+      memoryMiB: 8192,
+      pricePerHour: 0.037788,
+      pricePerMonth: 27.59,
+      timestamp: expect.stringMatching(/Z$/),
+      cheapest: true,
+    });
   });
 
   it('--csv with a header row; --history adds min / mean / max', async () => {
@@ -41,7 +58,11 @@ describe('claw --sandbox spot prices', () => {
     expect(r.exitCode).toBe(0);
     const rows = r.stdout.trimEnd().split('\n');
     expect(rows[0]).toBe('Region,AZ,InstanceType,VCpus,MemoryMiB,PriceUSD/hr,PriceUSD/mo,Cheapest,Timestamp,MinUSD/hr,MeanUSD/hr,MaxUSD/hr');
-    expect(rows.slice(1).map((l) => l.split(',').slice(1, 3).join(' '))).toEqual(['eu-central-1a t4g.small', 'eu-central-1b t4g.small', 'eu-central-1c t4g.small']);
+    expect(rows.slice(1).map((l) => l.split(',').slice(1, 3).join(' '))).toEqual([
+      'eu-central-1a t4g.small',
+      'eu-central-1b t4g.small',
+      'eu-central-1c t4g.small',
+    ]);
     // eu-central-1a: 0.006283 (3d ago), 0.005978 (1d6h ago), 0.006100 (2h ago).
     const a = rows[1]!.split(',');
     expect([a[5], a[9], a[11]]).toEqual(['0.006100', '0.005978', '0.006283']);
@@ -56,7 +77,10 @@ describe('claw --sandbox spot prices', () => {
   });
 
   it('an unknown type and a region not enabled: a warning each, the other rows shown, exit 0', async () => {
-    const r = await runClaw(['--sandbox', 'spot', 'prices', '--instance-types', 't4g.small', 'zz9.huge', '--region', 'eu-central-1', '--region', 'us-east-1', '--json'], { env: { HOME: home } });
+    const r = await runClaw(
+      ['--sandbox', 'spot', 'prices', '--instance-types', 't4g.small', 'zz9.huge', '--region', 'eu-central-1', '--region', 'us-east-1', '--json'],
+      { env: { HOME: home } },
+    );
     expect(r.exitCode).toBe(0);
     expect(r.stderr).toMatch(/^warning: eu-central-1: unknown instance type zz9\.huge/m);
     expect(r.stderr).toMatch(/^warning: us-east-1: region not enabled for this account.*OptInRequired/m);
@@ -76,7 +100,14 @@ describe('claw --sandbox spot prices', () => {
   });
 
   it('bad inputs are exit 2 before any call', async () => {
-    for (const args of [['--json', '--csv'], ['--sort', 'cost'], ['--history', 'week'], ['--history', '91d'], ['--instance-types', 't4g.small;reboot'], ['--instance-types', 'T4G']]) {
+    for (const args of [
+      ['--json', '--csv'],
+      ['--sort', 'cost'],
+      ['--history', 'week'],
+      ['--history', '91d'],
+      ['--instance-types', 't4g.small;reboot'],
+      ['--instance-types', 'T4G'],
+    ]) {
       const r = await claw(...args);
       expect(r.exitCode, args.join(' ')).toBe(2);
       expect(r.stderr, args.join(' ')).toMatch(/^error: /m);

@@ -19,8 +19,12 @@ async function twoInstances(): Promise<{ home: string; extra: string }> {
   const home = join(tempDir('claw-layout-'), '.claw');
   const sbx = await openSandbox({ home, seedDir: join(ROOT, 'fixtures', 'sandbox') });
   const extra = await sbx.admin.runInstance({
-    imageId: 'ami-0a91c3e5f7b2d4086', instanceType: 't3.medium', availabilityZone: 'eu-central-1c', publicIpAddress: '203.0.113.99',
-    launchTime: new Date(Date.now() - 5 * 86_400_000), tags: { app: 'clawdinator', Name: 'clawdinator-1' },
+    imageId: 'ami-0a91c3e5f7b2d4086',
+    instanceType: 't3.medium',
+    availabilityZone: 'eu-central-1c',
+    publicIpAddress: '203.0.113.99',
+    launchTime: new Date(Date.now() - 5 * 86_400_000),
+    tags: { app: 'clawdinator', Name: 'clawdinator-1' },
   });
   return { home, extra };
 }
@@ -40,10 +44,15 @@ describe('status and ami list as tables', () => {
     expect(wide.stdout).toMatch(/^clawdinator-babelfish +\S+ +running +t3\.medium +eu-central-1a +203\.0\.113\.57 /m);
     expect(wide.stdout).toMatch(new RegExp(`^ {2}\\u2514 also +${extra} .* 203\\.0\\.113\\.99 `, 'm'));
 
-    const json = JSON.parse((await runClaw(['--sandbox', 'status', '--json'], { env })).stdout) as { hosts: { host: string; publicIp: string | null; instances: { instanceId: string; publicIp: string | null; instanceType: string }[] }[] };
+    const json = JSON.parse((await runClaw(['--sandbox', 'status', '--json'], { env })).stdout) as {
+      hosts: { host: string; publicIp: string | null; instances: { instanceId: string; publicIp: string | null; instanceType: string }[] }[];
+    };
     const one = json.hosts.find((h) => h.host === 'clawdinator-1')!;
     expect(one.publicIp).toBe('203.0.113.23');
-    expect(one.instances.map((i) => [i.instanceId, i.instanceType, i.publicIp])).toEqual([['i-0a3f5c9e2b7d41c08', 't3.large', '203.0.113.23'], [extra, 't3.medium', '203.0.113.99']]);
+    expect(one.instances.map((i) => [i.instanceId, i.instanceType, i.publicIp])).toEqual([
+      ['i-0a3f5c9e2b7d41c08', 't3.large', '203.0.113.23'],
+      [extra, 't3.medium', '203.0.113.99'],
+    ]);
   });
 
   it('without a terminal every column is printed', async () => {
@@ -54,22 +63,29 @@ describe('status and ami list as tables', () => {
   });
 
   for (const cols of [80, 140]) {
-    it.skipIf(!tty)(`on a ${cols}-column terminal status and ami list fit; --wide shows every column`, async () => {
-      const home = tempDir('claw-layout-');
-      const run = (args: string) => `${process.execPath} ${BIN} --sandbox ${args}`;
-      const cmd = `cd ${home} && export CLAW_HOME=${home}/.claw HOME=${home}; ${run('status')}; echo ===; ${run('ami list')}; echo ===; ${run('status --wide')}; echo "EXIT=$?"; sleep 30`;
-      session = startTmux(`claw-layout-${randomBytes(3).toString('hex')}`, cmd, { cols, rows: 60 });
-      const screen = await waitForScreen(session, (x) => x.includes('EXIT='), 30_000);
-      const [status, amis, wide] = screen.split('===\n');
-      const tables = [...status!.split('\n').filter((l) => /^(HOST|clawdinator-| {2}clawdinator-scratch| {2}NAME)/.test(l)), ...amis!.split('\n').filter((l) => /^(IMAGE|ami-)/.test(l))];
-      expect(tables.length).toBeGreaterThan(10);
-      // tmux wraps a longer line onto the next one: every table line ends within the width, none wrapped.
-      for (const l of tables) expect(l.length, l).toBeLessThanOrEqual(cols);
-      expect(status).toMatch(/^HOST .*STATE .*SSM +DRIFT$/m);
-      expect(amis).toMatch(/^IMAGE .*USED BY +MARKS$/m);
-      if (cols === 80) expect(status).not.toMatch(/^HOST .*\bAZ\b/m); // the first to go
-      // --wide keeps every column whatever the terminal (wrapped by the terminal when wider).
-      expect(wide!.replace(/\n/g, '')).toMatch(/HOST +INSTANCE +STATE +TYPE +AZ +PUBLIC IP +AMI +REV +UP +SSM +DRIFT/);
-    }, 60_000);
+    it.skipIf(!tty)(
+      `on a ${cols}-column terminal status and ami list fit; --wide shows every column`,
+      async () => {
+        const home = tempDir('claw-layout-');
+        const run = (args: string) => `${process.execPath} ${BIN} --sandbox ${args}`;
+        const cmd = `cd ${home} && export CLAW_HOME=${home}/.claw HOME=${home}; ${run('status')}; echo ===; ${run('ami list')}; echo ===; ${run('status --wide')}; echo "EXIT=$?"; sleep 30`;
+        session = startTmux(`claw-layout-${randomBytes(3).toString('hex')}`, cmd, { cols, rows: 60 });
+        const screen = await waitForScreen(session, (x) => x.includes('EXIT='), 30_000);
+        const [status, amis, wide] = screen.split('===\n');
+        const tables = [
+          ...status!.split('\n').filter((l) => /^(HOST|clawdinator-| {2}clawdinator-scratch| {2}NAME)/.test(l)),
+          ...amis!.split('\n').filter((l) => /^(IMAGE|ami-)/.test(l)),
+        ];
+        expect(tables.length).toBeGreaterThan(10);
+        // tmux wraps a longer line onto the next one: every table line ends within the width, none wrapped.
+        for (const l of tables) expect(l.length, l).toBeLessThanOrEqual(cols);
+        expect(status).toMatch(/^HOST .*STATE .*SSM +DRIFT$/m);
+        expect(amis).toMatch(/^IMAGE .*USED BY +MARKS$/m);
+        if (cols === 80) expect(status).not.toMatch(/^HOST .*\bAZ\b/m); // the first to go
+        // --wide keeps every column whatever the terminal (wrapped by the terminal when wider).
+        expect(wide!.replace(/\n/g, '')).toMatch(/HOST +INSTANCE +STATE +TYPE +AZ +PUBLIC IP +AMI +REV +UP +SSM +DRIFT/);
+      },
+      60_000,
+    );
   }
 });

@@ -1,4 +1,12 @@
-import { CreateImageCommand, CreateTagsCommand, DescribeInstancesCommand, EC2Client, RunInstancesCommand, StopInstancesCommand, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
+import {
+  CreateImageCommand,
+  CreateTagsCommand,
+  DescribeInstancesCommand,
+  EC2Client,
+  RunInstancesCommand,
+  StopInstancesCommand,
+  TerminateInstancesCommand,
+} from '@aws-sdk/client-ec2';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { FIXTURE_REPO, runClaw } from '../helpers/claw.js';
@@ -26,19 +34,37 @@ const ids: Record<string, string> = {};
 suite('claw status against moto', () => {
   let ec2: EC2Client;
   const launch = async (name: string | undefined, type: string, imageId: string, tags = true) => {
-    const out = await ec2.send(new RunInstancesCommand({
-      ImageId: imageId, MinCount: 1, MaxCount: 1, InstanceType: type as never,
-      TagSpecifications: [{ ResourceType: 'instance', Tags: [
-        ...(tags ? [{ Key: instanceTag.key, Value: instanceTag.value }] : []),
-        ...(name ? [{ Key: 'Name', Value: name }] : []),
-        { Key: 'clawdinator:rev', Value: 'ab'.repeat(20) },
-      ] }],
-    }));
+    const out = await ec2.send(
+      new RunInstancesCommand({
+        ImageId: imageId,
+        MinCount: 1,
+        MaxCount: 1,
+        InstanceType: type as never,
+        TagSpecifications: [
+          {
+            ResourceType: 'instance',
+            Tags: [
+              ...(tags ? [{ Key: instanceTag.key, Value: instanceTag.value }] : []),
+              ...(name ? [{ Key: 'Name', Value: name }] : []),
+              { Key: 'clawdinator:rev', Value: 'ab'.repeat(20) },
+            ],
+          },
+        ],
+      }),
+    );
     return out.Instances![0]!.InstanceId!;
   };
   const image = async (from: string, name: string) => {
     const out = await ec2.send(new CreateImageCommand({ InstanceId: from, Name: name }));
-    await ec2.send(new CreateTagsCommand({ Resources: [out.ImageId!], Tags: [{ Key: amiTag.key, Value: amiTag.value }, { Key: 'Name', Value: name }] }));
+    await ec2.send(
+      new CreateTagsCommand({
+        Resources: [out.ImageId!],
+        Tags: [
+          { Key: amiTag.key, Value: amiTag.value },
+          { Key: 'Name', Value: name },
+        ],
+      }),
+    );
     return out.ImageId!;
   };
 
@@ -67,7 +93,18 @@ suite('claw status against moto', () => {
     const out = JSON.parse(r.stdout);
     expect(out.latestImageId).toBe(ids.new);
     const [one, two, babel] = out.hosts;
-    expect(one).toMatchObject({ host: 'clawdinator-1', instanceId: ids.one, state: 'running', instanceType: 't3.large', desiredInstanceType: 't3.large', imageId: ids.new, imageIsLatest: true, rev: 'ab'.repeat(20), ssmPing: 'unknown', drift: [] });
+    expect(one).toMatchObject({
+      host: 'clawdinator-1',
+      instanceId: ids.one,
+      state: 'running',
+      instanceType: 't3.large',
+      desiredInstanceType: 't3.large',
+      imageId: ids.new,
+      imageIsLatest: true,
+      rev: 'ab'.repeat(20),
+      ssmPing: 'unknown',
+      drift: [],
+    });
     expect(one.availabilityZone).toMatch(/^eu-central-1[a-c]$/);
     expect(two.host).toBe('clawdinator-2');
     expect(two.instanceIds.sort()).toEqual([ids.two, ids.twoB].sort());
@@ -82,7 +119,9 @@ suite('claw status against moto', () => {
   it('prints the table with drift and unregistered sections', async () => {
     const r = await runClaw(['status', '--repo', FIXTURE_REPO], { env });
     expect(r.exitCode).toBe(0);
-    expect(r.stdout).toMatch(new RegExp(`^clawdinator-1\\s+${ids.one}\\s+running\\s+t3\\.large\\s+eu-central-1[a-c]\\s+${ids.new} latest\\s+abababababab`, 'm'));
+    expect(r.stdout).toMatch(
+      new RegExp(`^clawdinator-1\\s+${ids.one}\\s+running\\s+t3\\.large\\s+eu-central-1[a-c]\\s+${ids.new} latest\\s+abababababab`, 'm'),
+    );
     expect(r.stdout).toMatch(/^ {2}clawdinator-babelfish: no instance tagged Name=clawdinator-babelfish$/m);
     expect(r.stdout).toMatch(new RegExp(`^ {2}clawdinator-scratch\\s+${ids.stray}\\s+stopped`, 'm'));
     expect(r.stdout).toMatch(/^4 hosts, 3 with drift, 1 unregistered; latest AMI ami-/m);
@@ -90,7 +129,10 @@ suite('claw status against moto', () => {
 
   it('logs each AWS call with --verbose: one call of each kind for the whole fleet', async () => {
     const r = await runClaw(['status', '--json', '--verbose', '--repo', FIXTURE_REPO], { env });
-    const calls = r.stderr.split('\n').filter((l) => l.startsWith('aws ')).map((l) => l.split(' ')[1]);
+    const calls = r.stderr
+      .split('\n')
+      .filter((l) => l.startsWith('aws '))
+      .map((l) => l.split(' ')[1]);
     expect(calls.sort()).toEqual(['ec2.DescribeImages', 'ec2.DescribeInstances', 'ssm.DescribeInstanceInformation']);
     expect(r.stderr).toMatch(/^aws ec2\.DescribeInstances \d+ms ok$/m);
     expect(r.stderr).not.toMatch(/test/); // no credential ever printed

@@ -10,7 +10,9 @@ describe('claw --sandbox status', () => {
     expect(r.exitCode).toBe(0);
     expect(r.stderr).toBe('');
     expect(r.stdout).toMatch(/^HOST\s+INSTANCE\s+STATE\s+TYPE\s+AZ\s+AMI\s+REV\s+UP\s+SSM\s+DRIFT$/m);
-    expect(r.stdout).toMatch(/^clawdinator-1\s+i-[0-9a-f]{17}\s+running\s+t3\.large\s+eu-central-1a\s+ami-[0-9a-f]{17} latest\s+[0-9a-f]{12}\s+\d+[dhms]\s+online\s+ok$/m);
+    expect(r.stdout).toMatch(
+      /^clawdinator-1\s+i-[0-9a-f]{17}\s+running\s+t3\.large\s+eu-central-1a\s+ami-[0-9a-f]{17} latest\s+[0-9a-f]{12}\s+\d+[dhms]\s+online\s+ok$/m,
+    );
     expect(r.stdout).toMatch(/^clawdinator-babelfish\s+.*\s+1 behind\s+.*online\s+ami-behind$/m);
     // The SSM problem of the seed: the stopped, unregistered instance's agent is not reached.
     expect(r.stdout).toMatch(/^ {2}NAME\s+INSTANCE\s+STATE\s+TYPE\s+AZ\s+AMI\s+SSM$/m);
@@ -27,7 +29,24 @@ describe('claw --sandbox status', () => {
     expect(Object.keys(out).sort()).toEqual(['hosts', 'latestImageId', 'unregistered']);
     expect(out.hosts.map((h: { host: string }) => h.host)).toEqual(['clawdinator-1', 'clawdinator-2', 'clawdinator-babelfish', 'clawdinator-3']);
     for (const h of out.hosts) {
-      expect(Object.keys(h)).toEqual(expect.arrayContaining(['host', 'instanceId', 'instances', 'state', 'instanceType', 'desiredInstanceType', 'availabilityZone', 'publicIp', 'imageId', 'imageIsLatest', 'launchTime', 'rev', 'ssmPing', 'drift']));
+      expect(Object.keys(h)).toEqual(
+        expect.arrayContaining([
+          'host',
+          'instanceId',
+          'instances',
+          'state',
+          'instanceType',
+          'desiredInstanceType',
+          'availabilityZone',
+          'publicIp',
+          'imageId',
+          'imageIsLatest',
+          'launchTime',
+          'rev',
+          'ssmPing',
+          'drift',
+        ]),
+      );
     }
     expect(out.hosts[2]).toMatchObject({ imageIsLatest: false, imagesBehind: 1, ssmPing: 'online', publicIp: '203.0.113.57', drift: [{ kind: 'ami-behind' }] });
     expect(out.hosts[2].instances).toEqual([expect.objectContaining({ instanceId: 'i-0c9a2b4d6e8f10a37', state: 'running', publicIp: '203.0.113.57' })]);
@@ -45,7 +64,10 @@ describe('claw --sandbox status', () => {
   it('--watch --json prints one JSON document per refresh', async () => {
     const r = await runClaw(['--sandbox', 'status', '--watch', '--json', '--interval', '1'], { interruptAfterMs: 2_600 });
     expect(r.exitCode).toBe(0);
-    const docs = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { hosts: unknown[] });
+    const docs = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { hosts: unknown[] });
     expect(docs.length).toBeGreaterThanOrEqual(2);
     for (const d of docs) expect(d.hosts).toHaveLength(4);
   });

@@ -38,7 +38,10 @@ suite('status --watch and Ctrl-C', () => {
         arrived();
         return { until: held };
       };
-      const run = spawnClaw(['status', '--watch', '--interval', '1', '--repo', FIXTURE_REPO], { env: { ...account.env, AWS_ENDPOINT_URL: proxy.endpoint }, timeoutMs: 20_000 });
+      const run = spawnClaw(['status', '--watch', '--interval', '1', '--repo', FIXTURE_REPO], {
+        env: { ...account.env, AWS_ENDPOINT_URL: proxy.endpoint },
+        timeoutMs: 20_000,
+      });
       await reached;
       run.child.kill('SIGINT');
       release();

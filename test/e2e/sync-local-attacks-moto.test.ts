@@ -31,7 +31,8 @@ async function newBucket(): Promise<string> {
 const put = (bucket: string, key: string, body: string) => account.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
 const keys = async (bucket: string) => ((await account.s3.send(new ListObjectsV2Command({ Bucket: bucket }))).Contents ?? []).map((o) => o.Key!).sort();
 const env = (viaProxy: boolean) => ({ ...account.env, ...(viaProxy ? { AWS_ENDPOINT_URL: proxy.endpoint } : {}) });
-const claw = (args: string[], o: { viaProxy?: boolean } = {}) => runClaw([...args, '--repo', FIXTURE_REPO], { env: env(Boolean(o.viaProxy)), timeoutMs: 60_000 });
+const claw = (args: string[], o: { viaProxy?: boolean } = {}) =>
+  runClaw([...args, '--repo', FIXTURE_REPO], { env: env(Boolean(o.viaProxy)), timeoutMs: 60_000 });
 
 function deferred<T = void>() {
   let resolve!: (v: T) => void;
@@ -63,7 +64,7 @@ suite('backup push and pull: the local side under attack (moto)', () => {
     await proxy?.close();
   });
 
-  it('a user file named like a temporary one is never deleted: not from a push\'s source, not from a pull\'s target', async () => {
+  it("a user file named like a temporary one is never deleted: not from a push's source, not from a pull's target", async () => {
     const bucket = await newBucket();
     const src = tempDir('claw-src-');
     writeFileSync(join(src, 'report.claw-partial-final.txt'), 'my report');
@@ -81,33 +82,39 @@ suite('backup push and pull: the local side under attack (moto)', () => {
     expect(readFileSync(join(dst, 'notes.claw-partial-0123456789ab'), 'utf8')).toBe('my notes');
   });
 
-  it('a killed pull\'s temporary folder is shown in the plan and removed by the next pull; a .claw-tmp that is not claw\'s is refused (exit 3)', { timeout: 60_000 }, async () => {
-    const bucket = await newBucket();
-    const big = randomBytes(20 * 1024 * 1024);
-    await account.s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'latest/big.bin', Body: big }));
-    const dst = tempDir('claw-dst-');
-    const hold = holdFirst((r) => r.method === 'GET' && r.path.includes('big.bin'));
-    const run = spawnClaw(['backup', 'pull', '--bucket', bucket, '--to', dst, '--yes', '--repo', FIXTURE_REPO], { env: env(true) });
-    await hold.reached;
-    run.child.kill('SIGKILL');
-    await run.done;
-    hold.release();
-    scripted = undefined;
-    expect(readdirSync(join(dst, '.claw-tmp')).filter((n) => n.startsWith('run-'))).toHaveLength(1);
+  it(
+    "a killed pull's temporary folder is shown in the plan and removed by the next pull; a .claw-tmp that is not claw's is refused (exit 3)",
+    { timeout: 60_000 },
+    async () => {
+      const bucket = await newBucket();
+      const big = randomBytes(20 * 1024 * 1024);
+      await account.s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'latest/big.bin', Body: big }));
+      const dst = tempDir('claw-dst-');
+      const hold = holdFirst((r) => r.method === 'GET' && r.path.includes('big.bin'));
+      const run = spawnClaw(['backup', 'pull', '--bucket', bucket, '--to', dst, '--yes', '--repo', FIXTURE_REPO], { env: env(true) });
+      await hold.reached;
+      run.child.kill('SIGKILL');
+      await run.done;
+      hold.release();
+      scripted = undefined;
+      expect(readdirSync(join(dst, '.claw-tmp')).filter((n) => n.startsWith('run-'))).toHaveLength(1);
 
-    const again = await claw(['backup', 'pull', '--bucket', bucket, '--to', dst, '--yes']);
-    expect(again.exitCode, again.stderr).toBe(0);
-    expect(again.stdout).toMatch(/remove 1 temporary folder of a killed pull \(\.claw-tmp\/run-[0-9a-f]{16}\)/);
-    expect(readdirSync(dst)).toEqual(['big.bin']);
+      const again = await claw(['backup', 'pull', '--bucket', bucket, '--to', dst, '--yes']);
+      expect(again.exitCode, again.stderr).toBe(0);
+      expect(again.stdout).toMatch(/remove 1 temporary folder of a killed pull \(\.claw-tmp\/run-[0-9a-f]{16}\)/);
+      expect(readdirSync(dst)).toEqual(['big.bin']);
 
-    const foreign = tempDir('claw-dst-');
-    mkdirSync(join(foreign, '.claw-tmp'));
-    writeFileSync(join(foreign, '.claw-tmp', 'mine.txt'), 'not claw\'s');
-    const refused = await claw(['backup', 'pull', '--bucket', bucket, '--to', foreign, '--yes']);
-    expect(refused.exitCode).toBe(3);
-    expect(refused.stderr).toMatch(/^error: \S+\/\.claw-tmp is not claw's temporary folder \(it has no CLAW-TEMPORARY file of claw's\); claw will not write into it or remove it$/m);
-    expect(readdirSync(join(foreign, '.claw-tmp'))).toEqual(['mine.txt']);
-  });
+      const foreign = tempDir('claw-dst-');
+      mkdirSync(join(foreign, '.claw-tmp'));
+      writeFileSync(join(foreign, '.claw-tmp', 'mine.txt'), "not claw's");
+      const refused = await claw(['backup', 'pull', '--bucket', bucket, '--to', foreign, '--yes']);
+      expect(refused.exitCode).toBe(3);
+      expect(refused.stderr).toMatch(
+        /^error: \S+\/\.claw-tmp is not claw's temporary folder \(it has no CLAW-TEMPORARY file of claw's\); claw will not write into it or remove it$/m,
+      );
+      expect(readdirSync(join(foreign, '.claw-tmp'))).toEqual(['mine.txt']);
+    },
+  );
 
   it('pull never writes through a directory symlink inside --to: the key is refused (exit 1) and nothing lands outside', async () => {
     const bucket = await newBucket();
@@ -171,33 +178,37 @@ suite('backup push and pull: the local side under attack (moto)', () => {
     expect(await keys(bucket)).toContain('latest/a.txt');
   });
 
-  it('a 48 MiB file rewritten in place (same size) during its multipart upload: exit 1, nothing stored under that key, a re-run stores it and it pulls back', { timeout: 90_000 }, async () => {
-    const bucket = await newBucket();
-    const src = tempDir('claw-src-');
-    const path = join(src, 'db.sqlite');
-    writeFileSync(path, randomBytes(48 * 1024 * 1024));
-    const hold = holdFirst((r) => r.method === 'POST' && r.path.includes('db.sqlite') && r.path.includes('uploads'));
-    const run = spawnClaw(['backup', 'push', '--bucket', bucket, '--from', src, '--yes', '--repo', FIXTURE_REPO], { env: env(true), timeoutMs: 60_000 });
-    await hold.reached;
-    writeFileSync(path, randomBytes(48 * 1024 * 1024), { flag: 'r+' });
-    hold.release();
-    const r = await run.done;
-    scripted = undefined;
-    expect(r.exitCode, r.stderr).toBe(1);
-    expect(r.stderr).toMatch(/upload db\.sqlite: FileChangedError: \S+db\.sqlite changed while it was being read/);
-    expect(await keys(bucket)).not.toContain('latest/db.sqlite');
-    expect((await account.s3.send(new ListMultipartUploadsCommand({ Bucket: bucket }))).Uploads ?? []).toEqual([]);
+  it(
+    'a 48 MiB file rewritten in place (same size) during its multipart upload: exit 1, nothing stored under that key, a re-run stores it and it pulls back',
+    { timeout: 90_000 },
+    async () => {
+      const bucket = await newBucket();
+      const src = tempDir('claw-src-');
+      const path = join(src, 'db.sqlite');
+      writeFileSync(path, randomBytes(48 * 1024 * 1024));
+      const hold = holdFirst((r) => r.method === 'POST' && r.path.includes('db.sqlite') && r.path.includes('uploads'));
+      const run = spawnClaw(['backup', 'push', '--bucket', bucket, '--from', src, '--yes', '--repo', FIXTURE_REPO], { env: env(true), timeoutMs: 60_000 });
+      await hold.reached;
+      writeFileSync(path, randomBytes(48 * 1024 * 1024), { flag: 'r+' });
+      hold.release();
+      const r = await run.done;
+      scripted = undefined;
+      expect(r.exitCode, r.stderr).toBe(1);
+      expect(r.stderr).toMatch(/upload db\.sqlite: FileChangedError: \S+db\.sqlite changed while it was being read/);
+      expect(await keys(bucket)).not.toContain('latest/db.sqlite');
+      expect((await account.s3.send(new ListMultipartUploadsCommand({ Bucket: bucket }))).Uploads ?? []).toEqual([]);
 
-    const again = await claw(['backup', 'push', '--bucket', bucket, '--from', src, '--yes']);
-    expect(again.exitCode, again.stderr).toBe(0);
-    const head = await account.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'latest/db.sqlite' }));
-    expect(head.Metadata?.sha256).toBe(createHash('sha256').update(readFileSync(path)).digest('hex'));
-    const dst = tempDir('claw-dst-');
-    const pulled = await claw(['backup', 'pull', '--bucket', bucket, '--to', dst, '--yes']);
-    expect(pulled.exitCode, pulled.stderr).toBe(0);
-    expect(readFileSync(join(dst, 'db.sqlite')).equals(readFileSync(path))).toBe(true);
-    rmSync(src, { recursive: true, force: true });
-  });
+      const again = await claw(['backup', 'push', '--bucket', bucket, '--from', src, '--yes']);
+      expect(again.exitCode, again.stderr).toBe(0);
+      const head = await account.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'latest/db.sqlite' }));
+      expect(head.Metadata?.sha256).toBe(createHash('sha256').update(readFileSync(path)).digest('hex'));
+      const dst = tempDir('claw-dst-');
+      const pulled = await claw(['backup', 'pull', '--bucket', bucket, '--to', dst, '--yes']);
+      expect(pulled.exitCode, pulled.stderr).toBe(0);
+      expect(readFileSync(join(dst, 'db.sqlite')).equals(readFileSync(path))).toBe(true);
+      rmSync(src, { recursive: true, force: true });
+    },
+  );
 
   it('push follows symbolic links as aws s3 sync does (a loop is skipped with a warning); --no-follow-symlinks skips them; objects get a Content-Type from the name', async () => {
     const bucket = await newBucket();
@@ -231,7 +242,7 @@ const awsCli = existsSync(AWS_CLI);
 if (!awsCli && process.env.CI === 'true') throw new Error(`${AWS_CLI} (Debian's awscli, v2) is required under CI=true: .ci/run installs it`);
 if (!awsCli) console.warn(`SKIPPED push vs aws s3 sync: ${AWS_CLI} is missing (sudo apt-get install awscli)`);
 
-(endpoint && awsCli ? describe : describe.skip)('backup push next to aws s3 sync (the host timer\'s tool), on one tree (moto)', () => {
+(endpoint && awsCli ? describe : describe.skip)("backup push next to aws s3 sync (the host timer's tool), on one tree (moto)", () => {
   let moto: MotoAccount;
   beforeAll(async () => {
     moto = await openMotoAccount(endpoint!);
@@ -267,11 +278,13 @@ if (!awsCli) console.warn(`SKIPPED push vs aws s3 sync: ${AWS_CLI} is missing (s
 
     const objects = async (bucket: string) => {
       const listed = ((await moto.s3.send(new ListObjectsV2Command({ Bucket: bucket }))).Contents ?? []).map((o) => o.Key!).sort();
-      return Promise.all(listed.map(async (key) => {
-        const o = await moto.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-        const body = Buffer.from(await o.Body!.transformToByteArray());
-        return { key, sha256: createHash('sha256').update(body).digest('hex'), contentType: o.ContentType };
-      }));
+      return Promise.all(
+        listed.map(async (key) => {
+          const o = await moto.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+          const body = Buffer.from(await o.Body!.transformToByteArray());
+          return { key, sha256: createHash('sha256').update(body).digest('hex'), contentType: o.ContentType };
+        }),
+      );
     };
     const theirs = await objects(viaAws);
     expect(theirs.map((o) => o.key)).toContain('latest/linked-dir/shared.yaml');

@@ -35,7 +35,15 @@ suite('control characters from outside, and passwords in URLs', () => {
     const bucket = `claw-term-${account.accountId}`;
     await account.s3.send(new CreateBucketCommand({ Bucket: bucket, CreateBucketConfiguration: { LocationConstraint: 'eu-central-1' } }));
     const now = Date.now();
-    const record = { id: 'r1', holder: `mallory${CLEAR}@host\rOK`, pid: 1, target: 'all', rev: 'abc', acquiredAt: new Date(now).toISOString(), expiresAt: new Date(now + 600_000).toISOString() };
+    const record = {
+      id: 'r1',
+      holder: `mallory${CLEAR}@host\rOK`,
+      pid: 1,
+      target: 'all',
+      rev: 'abc',
+      acquiredAt: new Date(now).toISOString(),
+      expiresAt: new Date(now + 600_000).toISOString(),
+    };
     await account.s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'claw/deploy.lock', Body: JSON.stringify(record) }));
     const r = await claw(['lock', 'status'], { CLAW_BOOTSTRAP_BUCKET: bucket });
     expect(r.exitCode, r.stderr).toBe(0);
@@ -44,10 +52,22 @@ suite('control characters from outside, and passwords in URLs', () => {
   });
 
   it('an instance Name tag with an escape sequence: status shows it escaped', async () => {
-    await account.ec2.send(new RunInstancesCommand({
-      ImageId: 'ami-03cf127a', MinCount: 1, MaxCount: 1,
-      TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: 'app', Value: 'clawdinator' }, { Key: 'Name', Value: `rogue${CLEAR}\rhost` }] }],
-    }));
+    await account.ec2.send(
+      new RunInstancesCommand({
+        ImageId: 'ami-03cf127a',
+        MinCount: 1,
+        MaxCount: 1,
+        TagSpecifications: [
+          {
+            ResourceType: 'instance',
+            Tags: [
+              { Key: 'app', Value: 'clawdinator' },
+              { Key: 'Name', Value: `rogue${CLEAR}\rhost` },
+            ],
+          },
+        ],
+      }),
+    );
     const r = await claw(['status']);
     expectNoRawControls(r);
     // (XML turns the \r into \n on the way back: either is one escaped field, one line.)

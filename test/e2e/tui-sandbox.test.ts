@@ -46,7 +46,11 @@ describe('claw tui without a terminal', () => {
     const r = await runClaw(['--sandbox', 'tui', '--stack', 'lab', '--json'], { cwd: tempDir() });
     expect(r.exitCode).toBe(0);
     const doc = JSON.parse(r.stdout);
-    expect(doc.backup).toMatchObject({ stack: 'lab', bucket: 'openclaw-lab-backup-lab-123456789012', hosts: [expect.objectContaining({ name: 'openclaw-lab', state: 'running' })] });
+    expect(doc.backup).toMatchObject({
+      stack: 'lab',
+      bucket: 'openclaw-lab-backup-lab-123456789012',
+      hosts: [expect.objectContaining({ name: 'openclaw-lab', state: 'running' })],
+    });
     expect(Date.now() - Date.parse(doc.backup.latestAt)).toBeLessThan(40 * 60_000);
     expect(doc.errors).toEqual([]);
   });

@@ -52,7 +52,9 @@ describe.skipIf(!available)('claw tui in a real terminal', () => {
     const s = openDashboard();
     let screen = await firstFrame(s);
     for (const host of ['clawdinator-1', 'clawdinator-2', 'clawdinator-babelfish', 'clawdinator-scratch']) expect(hostLine(screen, host)).toBeDefined();
-    expect(hostLine(screen, 'clawdinator-1')).toMatch(/^> clawdinator-1 +i-[0-9a-f]{17} +running +t3\.large +eu-central-1a +latest +[0-9a-f]{8} !=HEAD +online +ok$/);
+    expect(hostLine(screen, 'clawdinator-1')).toMatch(
+      /^> clawdinator-1 +i-[0-9a-f]{17} +running +t3\.large +eu-central-1a +latest +[0-9a-f]{8} !=HEAD +online +ok$/,
+    );
     expect(hostLine(screen, 'clawdinator-babelfish')).toMatch(/1 behind .*online +ami-behind$/);
     expect(hostLine(screen, 'clawdinator-scratch')).toMatch(/stopped .* connection-lost +unregistered$/);
     expect(screen).toContain('SANDBOX eu-central-1');
@@ -101,24 +103,28 @@ describe.skipIf(!available)('claw tui in a real terminal', () => {
     for (const l of lines) expect(l.length).toBeLessThanOrEqual(90);
   }, 90_000);
 
-  it.skipIf(!nix)('d deploys the selected host at the default rev (HEAD of the sandbox\'s own repo): plan, confirm, live rollout, then the table shows it', async () => {
-    const s = openDashboard();
-    const head = /HEAD ([0-9a-f]{12})/.exec(await firstFrame(s))![1]!;
-    await press(s, 'd');
-    let screen = await waitForScreen(s, (x) => new RegExp(`Deploy clawdinator-1 to ${head}[0-9a-f]{28}\\?`).test(x));
-    expect(screen).toMatch(new RegExp(`canary +clawdinator-1 +i-[0-9a-f]{17} +[0-9a-f]{12} -> ${head}`));
-    await press(s, 'y');
-    screen = await waitForScreen(s, (x) => x.includes(`${head}: succeeded`) || x.includes(`${head}: failed`), 60_000);
-    expect(screen).toContain(`deploy clawdinator-1 -> ${head}: succeeded`);
-    expect(screen).toMatch(/^deploy clawdinator-1: ok/m);
-    expect(screen).toMatch(new RegExp(`deploy of ${head}[0-9a-f]{28} succeeded on clawdinator-1`));
-    await press(s, 'Escape');
-    screen = await waitForScreen(s, (x) => new RegExp(`clawdinator-1 +${head.slice(0, 8)} +success`).test(x));
-    expect(screen).toMatch(new RegExp(`ago +clawdinator-1 +${head.slice(0, 8)} +success `));
-    expect(hostLine(screen, 'clawdinator-1')).toMatch(new RegExp(` ${head.slice(0, 8)} `));
-    await press(s, 'q');
-    expect(await waitForScreen(s, (x) => x.includes('EXIT='))).toContain('EXIT=0');
-  }, 90_000);
+  it.skipIf(!nix)(
+    "d deploys the selected host at the default rev (HEAD of the sandbox's own repo): plan, confirm, live rollout, then the table shows it",
+    async () => {
+      const s = openDashboard();
+      const head = /HEAD ([0-9a-f]{12})/.exec(await firstFrame(s))![1]!;
+      await press(s, 'd');
+      let screen = await waitForScreen(s, (x) => new RegExp(`Deploy clawdinator-1 to ${head}[0-9a-f]{28}\\?`).test(x));
+      expect(screen).toMatch(new RegExp(`canary +clawdinator-1 +i-[0-9a-f]{17} +[0-9a-f]{12} -> ${head}`));
+      await press(s, 'y');
+      screen = await waitForScreen(s, (x) => x.includes(`${head}: succeeded`) || x.includes(`${head}: failed`), 60_000);
+      expect(screen).toContain(`deploy clawdinator-1 -> ${head}: succeeded`);
+      expect(screen).toMatch(/^deploy clawdinator-1: ok/m);
+      expect(screen).toMatch(new RegExp(`deploy of ${head}[0-9a-f]{28} succeeded on clawdinator-1`));
+      await press(s, 'Escape');
+      screen = await waitForScreen(s, (x) => new RegExp(`clawdinator-1 +${head.slice(0, 8)} +success`).test(x));
+      expect(screen).toMatch(new RegExp(`ago +clawdinator-1 +${head.slice(0, 8)} +success `));
+      expect(hostLine(screen, 'clawdinator-1')).toMatch(new RegExp(` ${head.slice(0, 8)} `));
+      await press(s, 'q');
+      expect(await waitForScreen(s, (x) => x.includes('EXIT='))).toContain('EXIT=0');
+    },
+    90_000,
+  );
 
   it('--stack lists the OpenClaw host with its backup age, and b backs it up now', async () => {
     const s = openDashboard('--stack lab');

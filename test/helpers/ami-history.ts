@@ -1,10 +1,22 @@
-import { CreateImageCommand, CreateTagsCommand, DescribeImagesCommand, DescribeSnapshotsCommand, RunInstancesCommand, type EC2Client } from '@aws-sdk/client-ec2';
+import {
+  CreateImageCommand,
+  CreateTagsCommand,
+  DescribeImagesCommand,
+  DescribeSnapshotsCommand,
+  RunInstancesCommand,
+  type EC2Client,
+} from '@aws-sdk/client-ec2';
 import { randomBytes } from 'node:crypto';
 import { tempDir } from './claw.js';
 
 // An AMI history in moto under a tag of the test's own, so tests never see each other's images.
 
-export interface AmiHistory { tag: string; images: string[]; snapshots: string[]; home: string }
+export interface AmiHistory {
+  tag: string;
+  images: string[];
+  snapshots: string[];
+  home: string;
+}
 
 /** N tagged AMIs, oldest first (one second apart: CreationDate has second resolution). */
 export async function amiHistory(ec2: EC2Client, n: number): Promise<AmiHistory> {

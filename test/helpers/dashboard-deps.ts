@@ -25,7 +25,10 @@ export function fakeDeps(over: Partial<DashboardDeps> = {}): FakeDeps {
   };
   const merged = { ...base, ...over };
   const counted = Object.fromEntries(
-    Object.entries(merged).map(([k, fn]) => [k, k === 'now' || k === 'describe' ? fn : (...args: unknown[]) => (calls.push(k), (fn as (...a: unknown[]) => unknown)(...args))]),
+    Object.entries(merged).map(([k, fn]) => [
+      k,
+      k === 'now' || k === 'describe' ? fn : (...args: unknown[]) => (calls.push(k), (fn as (...a: unknown[]) => unknown)(...args)),
+    ]),
   ) as unknown as DashboardDeps;
   return { ...counted, clock, calls };
 }

@@ -1,4 +1,4 @@
-import type { BackupData, RefreshResult, FleetData } from '../../src/core/dashboard-state.js';
+import type { BackupData, RefreshResult, FleetData } from '../../src/core/dashboard-types.js';
 import { buildStatus, type FleetInstance } from '../../src/core/fleet.js';
 import type { HistoryRecord } from '../../src/core/history.js';
 import { parseRegistry } from '../../src/core/registry.js';
@@ -16,7 +16,11 @@ const D = 24 * H;
 
 export const registry = (hosts: string[]) =>
   parseRegistry(
-    JSON.stringify(Object.fromEntries(hosts.map((h) => [h, { host: h, instanceType: 't3.large', bootstrapPrefix: `bootstrap/${h}`, discordTokenSecret: `clawdinator-discord-token-${h}` }]))),
+    JSON.stringify(
+      Object.fromEntries(
+        hosts.map((h) => [h, { host: h, instanceType: 't3.large', bootstrapPrefix: `bootstrap/${h}`, discordTokenSecret: `clawdinator-discord-token-${h}` }]),
+      ),
+    ),
     'nix/instances.json',
   );
 
@@ -27,8 +31,15 @@ const images = [
 ];
 
 const instance = (id: string, name: string, { tags, ...o }: Partial<FleetInstance> = {}): FleetInstance => ({
-  instanceId: id, name, state: 'running', instanceType: 't3.large', availabilityZone: 'eu-central-1a',
-  imageId: images[0]!.imageId, launchTime: ago(2 * D), rev: HEAD, ...o,
+  instanceId: id,
+  name,
+  state: 'running',
+  instanceType: 't3.large',
+  availabilityZone: 'eu-central-1a',
+  imageId: images[0]!.imageId,
+  launchTime: ago(2 * D),
+  rev: HEAD,
+  ...o,
   tags: { app: 'clawdinator', Name: name, 'clawdinator:rev': o.rev ?? HEAD, ...tags },
 });
 
@@ -52,13 +63,27 @@ export function fleetData(instances: FleetInstance[] = INSTANCES, hosts = ['claw
 }
 
 export const HISTORY: HistoryRecord[] = [
-  { id: 'a1b2c3d4e5f60718', host: 'clawdinator-1', instanceId: 'i-0a3f5c9e2b7d41c08', rev: HEAD, previousRev: OLD, startedAt: ago(3 * H + 60_000), finishedAt: ago(3 * H), who: 'alice@laptop', result: 'success', detail: 'deploy clawdinator-1: success' },
+  {
+    id: 'a1b2c3d4e5f60718',
+    host: 'clawdinator-1',
+    instanceId: 'i-0a3f5c9e2b7d41c08',
+    rev: HEAD,
+    previousRev: OLD,
+    startedAt: ago(3 * H + 60_000),
+    finishedAt: ago(3 * H),
+    who: 'alice@laptop',
+    result: 'success',
+    detail: 'deploy clawdinator-1: success',
+  },
 ];
 
 export const retention = () =>
   planRetention({
     images: images.map((i) => ({ ...i, snapshots: [{ snapshotId: `snap-${i.imageId.slice(4)}`, sizeGiB: 8 }], preserved: false })),
-    inUse: new Map([[images[0]!.imageId, ['clawdinator-1']], [images[1]!.imageId, ['clawdinator-babelfish']]]),
+    inUse: new Map([
+      [images[0]!.imageId, ['clawdinator-1']],
+      [images[1]!.imageId, ['clawdinator-babelfish']],
+    ]),
     keep: 1,
     minAgeMs: undefined,
     latestImageId: images[0]!.imageId,
@@ -67,7 +92,13 @@ export const retention = () =>
 
 /** The OpenClaw host of stack lab, its bucket's latest/ last changed `latestAgoMs` ago (null: empty). */
 export function backupData(latestAgoMs: number | null = 10 * 60_000): BackupData {
-  const host = instance('i-07e1a3c5b9d2f4068', 'openclaw-lab', { instanceType: 't4g.medium', availabilityZone: 'eu-central-1c', imageId: 'ami-0d8f2b4c6e1a3957b', rev: undefined, tags: { app: 'openclaw', stack: 'lab' } });
+  const host = instance('i-07e1a3c5b9d2f4068', 'openclaw-lab', {
+    instanceType: 't4g.medium',
+    availabilityZone: 'eu-central-1c',
+    imageId: 'ami-0d8f2b4c6e1a3957b',
+    rev: undefined,
+    tags: { app: 'openclaw', stack: 'lab' },
+  });
   delete host.tags['clawdinator:rev'];
   return { stack: 'lab', bucket: 'openclaw-lab-backup-lab-123456789012', hosts: [host], latestAt: latestAgoMs === null ? null : ago(latestAgoMs) };
 }

@@ -11,9 +11,18 @@ export const IDS = { c1: 'i-0a3f5c9e2b7d41c08', c2: 'i-0b6e8d1f4a2c73e59', bf: '
 export const FAST = ['--poll-budget', 'initial=5,max=20,timeout=20000,calls=2000'];
 
 export const git = (cwd: string, ...args: string[]) =>
-  execFileSync('git', args, { cwd, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' } }).trim();
+  execFileSync('git', args, {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' },
+  }).trim();
 
-export interface GitRepo { repo: string; remote: string; first: string; head: string }
+export interface GitRepo {
+  repo: string;
+  remote: string;
+  first: string;
+  head: string;
+}
 
 export function gitRepo(): GitRepo {
   const tmp = tempDir('claw-deploy-git-');

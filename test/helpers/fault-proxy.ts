@@ -98,11 +98,12 @@ export function renderError(res: ServerResponse, protocol: Protocol, fault: { st
     res.end(JSON.stringify({ __type: fault.code, message: fault.message ?? 'injected fault' }));
     return;
   }
-  const xml = protocol === 'ec2'
-    ? `<Response><Errors><Error><Code>${code}</Code><Message>${message}</Message></Error></Errors><RequestID>${id}</RequestID></Response>`
-    : protocol === 'query'
-      ? `<ErrorResponse><Error><Type>${fault.status >= 500 ? 'Receiver' : 'Sender'}</Type><Code>${code}</Code><Message>${message}</Message></Error><RequestId>${id}</RequestId></ErrorResponse>`
-      : `<Error><Code>${code}</Code><Message>${message}</Message><RequestId>${id}</RequestId></Error>`;
+  const xml =
+    protocol === 'ec2'
+      ? `<Response><Errors><Error><Code>${code}</Code><Message>${message}</Message></Error></Errors><RequestID>${id}</RequestID></Response>`
+      : protocol === 'query'
+        ? `<ErrorResponse><Error><Type>${fault.status >= 500 ? 'Receiver' : 'Sender'}</Type><Code>${code}</Code><Message>${message}</Message></Error><RequestId>${id}</RequestId></ErrorResponse>`
+        : `<Error><Code>${code}</Code><Message>${message}</Message><RequestId>${id}</RequestId></Error>`;
   res.writeHead(fault.status, { 'content-type': protocol === 's3' ? 'application/xml' : 'text/xml', 'x-amz-request-id': id });
   res.end(`<?xml version="1.0" encoding="UTF-8"?>\n${xml}`);
 }
@@ -140,8 +141,14 @@ export async function startFaultProxy(target: string, decide: (req: SeenRequest)
       const tries = /attempt=(\d+)/.exec(String(req.headers['amz-sdk-request'] ?? ''));
       const invocation = req.headers['amz-sdk-invocation-id'];
       const seenReq: SeenRequest = {
-        method: req.method ?? 'GET', path: req.url ?? '/', protocol, service, action: actionOf(req.headers, body, protocol), body,
-        invocation: typeof invocation === 'string' ? invocation : undefined, attempt: tries ? Number(tries[1]) : undefined,
+        method: req.method ?? 'GET',
+        path: req.url ?? '/',
+        protocol,
+        service,
+        action: actionOf(req.headers, body, protocol),
+        body,
+        invocation: typeof invocation === 'string' ? invocation : undefined,
+        attempt: tries ? Number(tries[1]) : undefined,
       };
       seen.push(seenReq);
       const fault = decide(seenReq);
@@ -192,10 +199,11 @@ export async function startFaultProxy(target: string, decide: (req: SeenRequest)
   return {
     endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     seen,
-    close: () => new Promise<void>((r) => {
-      for (const s of sockets) s.destroy();
-      server.close(() => r());
-    }),
+    close: () =>
+      new Promise<void>((r) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => r());
+      }),
   };
 }
 

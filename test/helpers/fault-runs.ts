@@ -9,7 +9,10 @@ import { exhaustedCalls, type FaultProxy } from './fault-proxy.js';
 export function expectCleanStop(r: ClawResult, what: string): void {
   const context = `${what} (exit ${r.exitCode})\n${r.stderr}`;
   expect(r.exitCode, context).toBe(1);
-  expect(r.stderr.split('\n').filter((l) => l.startsWith('error: ')), context).toHaveLength(1);
+  expect(
+    r.stderr.split('\n').filter((l) => l.startsWith('error: ')),
+    context,
+  ).toHaveLength(1);
   expect(r.stderr, context).not.toMatch(/bug in claw|^\s+at /m);
 }
 
@@ -49,5 +52,8 @@ export async function untilDone(
 export function expectAbsorbed(runs: Runs, proxy: FaultProxy, from: number, tries = 5): void {
   if (runs.stops.length === 0) return;
   const exhausted = exhaustedCalls(proxy.seen.slice(from), tries);
-  expect(exhausted.length, `stopped ${runs.stops.length} time(s) with ${tries} tries per request, but only ${exhausted.length} call(s) failed ${tries} times:\n${runs.stops.map((s) => s.stderr).join('\n')}`).toBeGreaterThanOrEqual(runs.stops.length);
+  expect(
+    exhausted.length,
+    `stopped ${runs.stops.length} time(s) with ${tries} tries per request, but only ${exhausted.length} call(s) failed ${tries} times:\n${runs.stops.map((s) => s.stderr).join('\n')}`,
+  ).toBeGreaterThanOrEqual(runs.stops.length);
 }

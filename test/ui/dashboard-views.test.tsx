@@ -1,7 +1,8 @@
 import { render } from 'ink-testing-library';
 import { describe, expect, it } from 'vitest';
 import { update } from '../../src/core/dashboard-keys.js';
-import { initialState, type DashboardState, type Msg } from '../../src/core/dashboard-state.js';
+import { initialState } from '../../src/core/dashboard-state.js';
+import { type DashboardState, type Msg } from '../../src/core/dashboard-types.js';
 import type { FleetInstance } from '../../src/core/fleet.js';
 import { DashboardScreen, layout } from '../../src/ui/dashboard/screen.js';
 import { ColorContext } from '../../src/ui/dashboard/theme.js';
@@ -36,8 +37,26 @@ describe('dashboard views', () => {
   });
 
   it('draws only the rows that fit, scrolled to the selection, however large the fleet', () => {
-    const many: FleetInstance[] = Array.from({ length: 500 }, (_, i) => ({ ...INSTANCES[0]!, instanceId: `i-${(0x10000000 + i).toString(16)}`, name: `host-${String(i).padStart(3, '0')}`, tags: {} }));
-    const s = fold(loaded({ ...goodRefresh(), fleet: { ok: true, value: fleetData(many, many.map((i) => i.name!)) } }), { type: 'viewport', pageSize: layout(30, false).table - 2 }, key('G'));
+    const many: FleetInstance[] = Array.from({ length: 500 }, (_, i) => ({
+      ...INSTANCES[0]!,
+      instanceId: `i-${(0x10000000 + i).toString(16)}`,
+      name: `host-${String(i).padStart(3, '0')}`,
+      tags: {},
+    }));
+    const s = fold(
+      loaded({
+        ...goodRefresh(),
+        fleet: {
+          ok: true,
+          value: fleetData(
+            many,
+            many.map((i) => i.name!),
+          ),
+        },
+      }),
+      { type: 'viewport', pageSize: layout(30, false).table - 2 },
+      key('G'),
+    );
     const lines = frame(s);
     expect(lines).toHaveLength(30);
     expect(lines.join('\n')).toContain('Fleet: 500 hosts, 0 unregistered');
@@ -64,7 +83,8 @@ describe('dashboard views', () => {
   });
 
   it('the deploy dialog wraps a long message inside its box: every word shown, nothing past the edge', () => {
-    const message = 'SSM cannot reach clawdinator-1 (i-0a3f5c9e2b7d41c08: connection-lost); the SSM agent must be online on every target: leave the host out of the target or repair its agent. Nothing was sent';
+    const message =
+      'SSM cannot reach clawdinator-1 (i-0a3f5c9e2b7d41c08: connection-lost); the SSM agent must be online on every target: leave the host out of the target or repair its agent. Nothing was sent';
     const s = fold(loaded(), key('d'), { type: 'plan-failed', host: 'clawdinator-1', message });
     const lines = frame(s, 60, 24);
     for (const l of lines) expect(l.length).toBeLessThanOrEqual(60);
@@ -93,7 +113,14 @@ describe('dashboard views', () => {
       key('y'),
       { type: 'rollout-event', at: NOW, event: { type: 'step-started', step: 'deploy clawdinator-1', detail: 'switching' } },
       { type: 'rollout-event', at: NOW + 4_000, event: { type: 'step-finished', step: 'deploy clawdinator-1', outcome: 'failed', detail: 'switch failed' } },
-      { type: 'rollout-done', at: NOW + 5_000, status: 'failed', message: 'deploy failed at clawdinator-1: switch failed', result: ['clawdinator-1  failed  4s  switch failed', '    | error: builder failed'], tails: { 'clawdinator-1': ['error: builder failed'] } },
+      {
+        type: 'rollout-done',
+        at: NOW + 5_000,
+        status: 'failed',
+        message: 'deploy failed at clawdinator-1: switch failed',
+        result: ['clawdinator-1  failed  4s  switch failed', '    | error: builder failed'],
+        tails: { 'clawdinator-1': ['error: builder failed'] },
+      },
     );
     const text = frame(s).join('\n');
     expect(text).toContain('deploy clawdinator-1 -> e3b1c5d7f9a2: failed (5s)');
@@ -126,17 +153,40 @@ describe('dashboard views', () => {
       r.unmount();
       return text;
     };
-    const coloured = draw(true).split('\n').find((l) => l.includes('clawdinator-1 '))!;
+    const coloured = draw(true)
+      .split('\n')
+      .find((l) => l.includes('clawdinator-1 '))!;
     expect(coloured).toContain(`\u001b[32mrunning`);
     expect(draw(false)).not.toContain('\u001b[');
   });
 
   it('counts the other errors of a failed refresh in the banner, and shows a held deploy lock', () => {
-    const held = { kind: 'held' as const, etag: '"e"', lock: { id: 'x', holder: 'bob@ci', pid: 7, target: 'all', rev: HEAD, acquiredAt: new Date(NOW - 300_000).toISOString(), expiresAt: new Date(NOW + 1_500_000).toISOString() } };
+    const held = {
+      kind: 'held' as const,
+      etag: '"e"',
+      lock: {
+        id: 'x',
+        holder: 'bob@ci',
+        pid: 7,
+        target: 'all',
+        rev: HEAD,
+        acquiredAt: new Date(NOW - 300_000).toISOString(),
+        expiresAt: new Date(NOW + 1_500_000).toISOString(),
+      },
+    };
     const s = fold(
       loaded({ ...goodRefresh(), lock: { ok: true, value: held } }),
       { type: 'refresh-started', at: NOW + 10_000 },
-      { type: 'refreshed', at: NOW + 11_000, result: { ...goodRefresh(), lock: { ok: true, value: held }, history: { ok: false, error: 'AccessDenied' }, retention: { ok: false, error: 'Throttling' } } },
+      {
+        type: 'refreshed',
+        at: NOW + 11_000,
+        result: {
+          ...goodRefresh(),
+          lock: { ok: true, value: held },
+          history: { ok: false, error: 'AccessDenied' },
+          retention: { ok: false, error: 'Throttling' },
+        },
+      },
     );
     const text = frame(s).join('\n');
     expect(text).toContain('! refresh failed: Throttling (+1 more)');

@@ -1,6 +1,6 @@
 import { render } from 'ink-testing-library';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RefreshResult } from '../../src/core/dashboard-state.js';
+import type { RefreshResult } from '../../src/core/dashboard-types.js';
 import { DashboardApp } from '../../src/ui/dashboard/app.js';
 import { backupData, failedRefresh, goodRefresh, HEAD } from '../helpers/dashboard-fixture.js';
 import { fakeDeps, frameWhen, type FakeDeps } from '../helpers/dashboard-deps.js';
@@ -13,7 +13,16 @@ let unmount: (() => void) | undefined;
 afterEach(() => unmount?.());
 
 function open(deps: FakeDeps, o: { readonly?: boolean; columns?: number; rows?: number } = {}) {
-  const r = render(<DashboardApp deps={deps} where={where} intervalMs={10_000} readonly={o.readonly ?? false} color={false} size={{ columns: o.columns ?? 150, rows: o.rows ?? 30 }} />);
+  const r = render(
+    <DashboardApp
+      deps={deps}
+      where={where}
+      intervalMs={10_000}
+      readonly={o.readonly ?? false}
+      color={false}
+      size={{ columns: o.columns ?? 150, rows: o.rows ?? 30 }}
+    />,
+  );
   unmount = r.unmount;
   const frame = (done: (f: string) => boolean) => frameWhen(r.lastFrame, done);
   const press = async (...keys: string[]) => {
@@ -40,7 +49,9 @@ describe('claw tui dashboard', () => {
     // The sort column carries its direction (↑ natural order).
     expect(f).toMatch(/^ {2}HOST↑ {18}INSTANCE {13}STATE {4}TYPE {8}AZ {13}AMI {7}REV {14}SSM {14}DRIFT$/m);
     expect(f).toMatch(/^> clawdinator-1 +i-0a3f5c9e2b7d41c08 +running +t3\.large +eu-central-1a +latest +e3b1c5d7 =HEAD +online +ok$/m);
-    expect(f).toMatch(/^ {2}clawdinator-babelfish +i-0c9a2b4d6e8f10a37 +running +t3\.medium! +eu-central-1a +1 behind +7c2e9a4f !=HEAD +connection-lost +instance-type,ami-behind$/m);
+    expect(f).toMatch(
+      /^ {2}clawdinator-babelfish +i-0c9a2b4d6e8f10a37 +running +t3\.medium! +eu-central-1a +1 behind +7c2e9a4f !=HEAD +connection-lost +instance-type,ami-behind$/m,
+    );
     expect(f).toMatch(/^ {2}clawdinator-scratch +i-0d1c3e5a7b9f20c46 +stopped +t3\.large +eu-central-1a +2 behind +- +online +unregistered$/m);
     expect(f).toContain('AMI retention (keep newest 1)');
     expect(f).toContain('a prune would remove 1 (8 GiB, $0.40/mo):');
@@ -81,7 +92,10 @@ describe('claw tui dashboard', () => {
     await ui.frame((x) => x.includes('clawdinator-scratch'));
     await ui.press('s', 's', 's', 's', 's', 's', 's');
     const f = await ui.frame((x) => x.includes('sort: drift'));
-    const hosts = f.split('\n').filter((l) => /^[> ] clawdinator-/.test(l)).map((l) => l.slice(2).split(' ')[0]);
+    const hosts = f
+      .split('\n')
+      .filter((l) => /^[> ] clawdinator-/.test(l))
+      .map((l) => l.slice(2).split(' ')[0]);
     expect(hosts).toEqual(['clawdinator-babelfish', 'clawdinator-scratch', 'clawdinator-1', 'clawdinator-2']);
   });
 
@@ -119,7 +133,13 @@ describe('claw tui dashboard', () => {
           asked = o;
           o.emit({ type: 'step-finished', step: 'nix eval', outcome: 'ok' });
           o.emit({ type: 'step-started', step: 'deploy clawdinator-1', detail: 'switching' });
-          finish = () => resolve({ status: 'succeeded', message: `deploy of ${o.sha.slice(0, 12)} succeeded on ${o.host}`, result: ['clawdinator-1  succeeded  3s'], tails: {} });
+          finish = () =>
+            resolve({
+              status: 'succeeded',
+              message: `deploy of ${o.sha.slice(0, 12)} succeeded on ${o.host}`,
+              result: ['clawdinator-1  succeeded  3s'],
+              tails: {},
+            });
         }),
     });
     const ui = open(deps);
@@ -143,7 +163,10 @@ describe('claw tui dashboard', () => {
     expect(f).toContain('deploy of e3b1c5d7f9a2 succeeded on clawdinator-1');
     expect(f).toContain('clawdinator-1  succeeded  3s');
     // the deploy is followed by a refresh, so the table shows what it changed
-    await frameWhen(() => String(deps.calls.filter((c) => c === 'refresh').length), (n) => n === '2');
+    await frameWhen(
+      () => String(deps.calls.filter((c) => c === 'refresh').length),
+      (n) => n === '2',
+    );
     expect(deps.calls).toEqual(['refresh', 'planDeploy', 'runDeploy', 'refresh']);
   });
 
@@ -154,7 +177,9 @@ describe('claw tui dashboard', () => {
     deps.clock.now += 30_000;
     await ui.press('r');
     const f = await ui.frame((x) => x.includes('refresh failed'));
-    expect(f).toContain('! refresh failed: cannot reach https://ec2.eu-central-1.amazonaws.com · STALE: showing data from 12:00:00Z (30s old) · retrying in 20s');
+    expect(f).toContain(
+      '! refresh failed: cannot reach https://ec2.eu-central-1.amazonaws.com · STALE: showing data from 12:00:00Z (30s old) · retrying in 20s',
+    );
     expect(f).toContain('Fleet: 3 hosts, 1 unregistered · sort: host ↑ STALE 30s');
     expect(f).toContain('AMI retention (keep newest 1) STALE 30s');
     expect(f).toContain('Recent deploys STALE 30s');
@@ -194,7 +219,13 @@ describe('claw tui dashboard', () => {
   });
 
   it('never crashes on a refresh that fails from the start: says so and shows no data as data', async () => {
-    const ui = open(fakeDeps({ refresh: async () => { throw new Error('no AWS credentials found'); } }));
+    const ui = open(
+      fakeDeps({
+        refresh: async () => {
+          throw new Error('no AWS credentials found');
+        },
+      }),
+    );
     const f = await ui.frame((x) => x.includes('refresh failed'));
     expect(f).toContain('! refresh failed: no AWS credentials found · no data yet · retrying in 20s');
     expect(f).toContain('could not read the fleet: no AWS credentials found');

@@ -27,12 +27,22 @@ import { recordingSink } from '../../src/core/events.js';
 
 const SHA = '5e'.repeat(32);
 const KEY = 'clawdinator-nixos-20261120101010.img';
-const target: AmiBuildTarget = { bucket: 'images-1', vmimportRole: 'vmimport', amiTag: { key: 'clawdinator', value: 'true' }, bootMode: 'legacy-bios', architecture: 'x86_64' };
+const target: AmiBuildTarget = {
+  bucket: 'images-1',
+  vmimportRole: 'vmimport',
+  amiTag: { key: 'clawdinator', value: 'true' },
+  bootMode: 'legacy-bios',
+  architecture: 'x86_64',
+};
 const dir = mkdtempSync(join(tmpdir(), 'claw-ami-build-'));
 const image: LocalImage = { path: join(dir, 'nixos.img'), format: 'raw', size: 4096, sha256: SHA, gitSha: 'c'.repeat(40), flakeLockSha256: 'f'.repeat(64) };
 writeFileSync(image.path, Buffer.alloc(image.size, 1));
 const tagsOf = (list: { Key?: string; Value?: string }[] | undefined): Record<string, string> => Object.fromEntries((list ?? []).map((t) => [t.Key, t.Value]));
-const failure = <T>(p: Promise<unknown>): Promise<T> => p.then(() => expect.fail('expected a failure'), (e: unknown) => e as T);
+const failure = <T>(p: Promise<unknown>): Promise<T> =>
+  p.then(
+    () => expect.fail('expected a failure'),
+    (e: unknown) => e as T,
+  );
 /** What every AWS answer carries (claw refuses one without a request id). */
 const META = { httpStatusCode: 200, requestId: 'fake' };
 const awsError = (name: string, message: string) => Object.assign(new Error(message), { name, $fault: 'client', $metadata: { httpStatusCode: 400 } });
@@ -47,7 +57,13 @@ function fakeEc2(script: { Status: string; Progress?: string; StatusMessage?: st
     const same = tasks.find((t) => t.token === i.ClientToken);
     if (same) return { $metadata: META, ImportTaskId: same.ImportTaskId };
     const id = `import-snap-${String(tasks.length + 1).padStart(17, '0')}`;
-    tasks.push({ ImportTaskId: id, token: i.ClientToken, step: -1, Tags: i.TagSpecifications?.[0]?.Tags, SnapshotTaskDetail: { Status: 'active', Progress: '0' } });
+    tasks.push({
+      ImportTaskId: id,
+      token: i.ClientToken,
+      step: -1,
+      Tags: i.TagSpecifications?.[0]?.Tags,
+      SnapshotTaskDetail: { Status: 'active', Progress: '0' },
+    });
     return { $metadata: META, ImportTaskId: id };
   });
   mock.on(DescribeImportSnapshotTasksCommand).callsFake((i) => {
@@ -72,7 +88,14 @@ function fakeEc2(script: { Status: string; Progress?: string; StatusMessage?: st
   });
   mock.on(RegisterImageCommand).callsFake((i) => {
     const id = `ami-${String(images.length + 1).padStart(17, '0')}`;
-    images.push({ ImageId: id, Name: i.Name, State: 'available', RootDeviceName: i.RootDeviceName, BlockDeviceMappings: i.BlockDeviceMappings, Tags: i.TagSpecifications?.[0]?.Tags ?? [] });
+    images.push({
+      ImageId: id,
+      Name: i.Name,
+      State: 'available',
+      RootDeviceName: i.RootDeviceName,
+      BlockDeviceMappings: i.BlockDeviceMappings,
+      Tags: i.TagSpecifications?.[0]?.Tags ?? [],
+    });
     return { $metadata: META, ImageId: id };
   });
   mock.on(CreateTagsCommand).callsFake((i) => {
@@ -99,12 +122,26 @@ function fakeS3(objects: Record<string, { size: number; sha256: string }> = {}):
       i.onProgress?.(image.size, image.size);
       return {};
     },
-    headBucket: no, putObject: no, deleteObjects: no, getObject: no, deleteObject: no, getBucketLifecycleConfiguration: no, putBucketLifecycleConfiguration: no,
-    copyObject: no, createMultipartUpload: no, uploadPartCopy: no, completeMultipartUpload: no, abortMultipartUpload: no,
+    headBucket: no,
+    putObject: no,
+    deleteObjects: no,
+    getObject: no,
+    deleteObject: no,
+    getBucketLifecycleConfiguration: no,
+    putBucketLifecycleConfiguration: no,
+    copyObject: no,
+    createMultipartUpload: no,
+    uploadPartCopy: no,
+    completeMultipartUpload: no,
+    abortMultipartUpload: no,
   };
 }
 
-const SCRIPT = [{ Status: 'active', Progress: '10', StatusMessage: 'pending' }, { Status: 'active', Progress: '55', StatusMessage: 'converting' }, { Status: 'completed' }];
+const SCRIPT = [
+  { Status: 'active', Progress: '10', StatusMessage: 'pending' },
+  { Status: 'active', Progress: '55', StatusMessage: 'converting' },
+  { Status: 'completed' },
+];
 
 describe('claw ami build: import, poll, register, tag (aws-sdk-client-mock)', () => {
   let world: ReturnType<typeof fakeEc2>;
@@ -138,7 +175,8 @@ describe('claw ami build: import, poll, register, tag (aws-sdk-client-mock)', ()
     expect(s3.uploads).toEqual(['clawdinator-nixos-20261123100000.img']);
     const [imp] = world.mock.commandCalls(ImportSnapshotCommand);
     expect(imp!.args[0].input).toMatchObject({
-      RoleName: 'vmimport', ClientToken: clientToken(SHA, 1),
+      RoleName: 'vmimport',
+      ClientToken: clientToken(SHA, 1),
       DiskContainer: { Format: 'RAW', UserBucket: { S3Bucket: 'images-1', S3Key: 'clawdinator-nixos-20261123100000.img' } },
       TagSpecifications: [{ ResourceType: 'import-snapshot-task', Tags: expect.arrayContaining([{ Key: 'clawdinator:image-sha256', Value: SHA }]) }],
     });
@@ -147,35 +185,71 @@ describe('claw ami build: import, poll, register, tag (aws-sdk-client-mock)', ()
     expect(sleeps).toEqual([5000, 7500]); // backoff between polls
     const [reg] = world.mock.commandCalls(RegisterImageCommand);
     expect(reg!.args[0].input).toMatchObject({
-      Name: 'clawdinator-nixos-20261123100000', Architecture: 'x86_64', BootMode: 'legacy-bios', VirtualizationType: 'hvm', EnaSupport: true, RootDeviceName: '/dev/xvda',
+      Name: 'clawdinator-nixos-20261123100000',
+      Architecture: 'x86_64',
+      BootMode: 'legacy-bios',
+      VirtualizationType: 'hvm',
+      EnaSupport: true,
+      RootDeviceName: '/dev/xvda',
       BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: { SnapshotId: r.snapshotId, DeleteOnTermination: true, VolumeType: 'gp3' } }],
     });
     expect(tagsOf(world.images[0]!.Tags)).toEqual({
-      Name: r.name, clawdinator: 'true', 'artifact-kind': 'ami', 'source-s3-key': r.sourceS3Key,
-      'clawdinator:git-sha': image.gitSha, 'clawdinator:flake-lock-sha256': image.flakeLockSha256, 'clawdinator:image-sha256': SHA,
+      Name: r.name,
+      clawdinator: 'true',
+      'artifact-kind': 'ami',
+      'source-s3-key': r.sourceS3Key,
+      'clawdinator:git-sha': image.gitSha,
+      'clawdinator:flake-lock-sha256': image.flakeLockSha256,
+      'clawdinator:image-sha256': SHA,
     });
-    expect(world.snapshots.get(r.snapshotId)).toMatchObject({ Name: `${r.name}-root-snapshot`, 'artifact-kind': 'ami-root-snapshot', 'source-s3-key': r.sourceS3Key, 'clawdinator:image-sha256': SHA });
-    expect(r).toEqual({ imageId: world.images[0]!.ImageId, name: r.name, sourceS3Key: 'clawdinator-nixos-20261123100000.img', snapshotId: r.snapshotId, importTaskId: world.tasks[0]!.ImportTaskId, sha256: SHA, reused: { object: false, importTask: false, image: false } });
+    expect(world.snapshots.get(r.snapshotId)).toMatchObject({
+      Name: `${r.name}-root-snapshot`,
+      'artifact-kind': 'ami-root-snapshot',
+      'source-s3-key': r.sourceS3Key,
+      'clawdinator:image-sha256': SHA,
+    });
+    expect(r).toEqual({
+      imageId: world.images[0]!.ImageId,
+      name: r.name,
+      sourceS3Key: 'clawdinator-nixos-20261123100000.img',
+      snapshotId: r.snapshotId,
+      importTaskId: world.tasks[0]!.ImportTaskId,
+      sha256: SHA,
+      reused: { object: false, importTask: false, image: false },
+    });
   });
 
   it('a failed task ends with the AWS status message and what to check; the next run starts attempt 2', async () => {
     world.mock.restore();
-    world = fakeEc2([{ Status: 'active', Progress: '20' }, { Status: 'deleted', StatusMessage: 'ClientError: Disk validation failed [Unsupported specified file format]' }]);
+    world = fakeEc2([
+      { Status: 'active', Progress: '20' },
+      { Status: 'deleted', StatusMessage: 'ClientError: Disk validation failed [Unsupported specified file format]' },
+    ]);
     const err = await failure<ImportFailedError>(build());
     expect(err).toBeInstanceOf(RemoteError);
     expect(err.exitCode).toBe(1);
     expect(err.message).toMatch(/^import task import-snap-\d+ deleted: ClientError: Disk validation failed \[Unsupported specified file format\]$/);
-    expect(err.hint).toMatch(/IAM role "vmimport" exists, trusts vmie\.amazonaws\.com and may read s3:\/\/images-1\/clawdinator-nixos-\d{14}\.img.*RAW disk image/);
+    expect(err.hint).toMatch(
+      /IAM role "vmimport" exists, trusts vmie\.amazonaws\.com and may read s3:\/\/images-1\/clawdinator-nixos-\d{14}\.img.*RAW disk image/,
+    );
     const retry = deps();
     await build(retry).catch(() => undefined);
     expect(world.mock.commandCalls(ImportSnapshotCommand).map((c) => c.args[0].input.ClientToken)).toEqual([clientToken(SHA, 1), clientToken(SHA, 2)]);
     expect(s3.uploads).toHaveLength(1); // the object is reused
-    expect(retry.events.events).toContainEqual({ type: 'warning', message: expect.stringMatching(/earlier import import-snap-\d+ ended deleted: ClientError/) });
+    expect(retry.events.events).toContainEqual({
+      type: 'warning',
+      message: expect.stringMatching(/earlier import import-snap-\d+ ended deleted: ClientError/),
+    });
   });
 
   it('a refused ImportSnapshot (role missing) names what to check', async () => {
-    world.mock.on(ImportSnapshotCommand).rejects(awsError('InvalidParameter', 'The service role vmimport provided does not exist or does not have sufficient permissions'));
-    await expect(build()).rejects.toMatchObject({ message: /^ImportSnapshot refused: InvalidParameter: The service role vmimport/, hint: /trusts vmie\.amazonaws\.com/ });
+    world.mock
+      .on(ImportSnapshotCommand)
+      .rejects(awsError('InvalidParameter', 'The service role vmimport provided does not exist or does not have sufficient permissions'));
+    await expect(build()).rejects.toMatchObject({
+      message: /^ImportSnapshot refused: InvalidParameter: The service role vmimport/,
+      hint: /trusts vmie\.amazonaws\.com/,
+    });
   });
 
   it('gives up after the timeout, saying the task keeps running', async () => {

@@ -15,8 +15,18 @@ import { openSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { SEED_DIR } from '../contract/backends.js';
 
 const BUCKET = 'clawdinator-images-eu1-20260107165216';
-const target: AmiBuildTarget = { bucket: BUCKET, vmimportRole: 'vmimport', amiTag: { key: 'clawdinator', value: 'true' }, bootMode: 'legacy-bios', architecture: 'x86_64' };
-const failure = <T>(p: Promise<unknown>): Promise<T> => p.then(() => expect.fail('expected a failure'), (e: unknown) => e as T);
+const target: AmiBuildTarget = {
+  bucket: BUCKET,
+  vmimportRole: 'vmimport',
+  amiTag: { key: 'clawdinator', value: 'true' },
+  bootMode: 'legacy-bios',
+  architecture: 'x86_64',
+};
+const failure = <T>(p: Promise<unknown>): Promise<T> =>
+  p.then(
+    () => expect.fail('expected a failure'),
+    (e: unknown) => e as T,
+  );
 
 /** Make one client call fail once (a lost connection, Ctrl-C) before it reaches the account. */
 function failOnce(clients: AwsClients, service: 'ec2' | 's3', method: string): AwsClients {
@@ -45,7 +55,13 @@ describe('claw ami build on the sandbox', () => {
     const sandbox = opts.sandbox ?? (await open());
     const clients = opts.wrap ? opts.wrap(sandbox.clients) : sandbox.clients;
     const events = recordingSink();
-    const deps: AmiBuildDeps = { ec2: clients.ec2, s3: clients.s3, events, now: () => new Date(clock), sleep: opts.sleep ?? (async (ms) => void (clock += ms)) };
+    const deps: AmiBuildDeps = {
+      ec2: clients.ec2,
+      s3: clients.s3,
+      events,
+      now: () => new Date(clock),
+      sleep: opts.sleep ?? (async (ms) => void (clock += ms)),
+    };
     const state = await inspectBuild(deps, target, image);
     const result: AmiBuildResult = await executeBuild(deps, target, image, planBuild(state), state);
     return { result, events: events.events, sandbox };
@@ -65,20 +81,51 @@ describe('claw ami build on the sandbox', () => {
 
   it('builds: object with its hash, import task with progress, tagged AMI and snapshot', async () => {
     const { result, events } = await build();
-    expect(result).toMatchObject({ name: 'clawdinator-nixos-20261123100000', sourceS3Key: 'clawdinator-nixos-20261123100000.img', reused: { object: false, importTask: false, image: false } });
+    expect(result).toMatchObject({
+      name: 'clawdinator-nixos-20261123100000',
+      sourceS3Key: 'clawdinator-nixos-20261123100000.img',
+      reused: { object: false, importTask: false, image: false },
+    });
     const state = (await admin()).state();
     const object = state.buckets.find((b) => b.name === BUCKET)!.objects.find((o) => o.key === result.sourceS3Key);
     expect(object?.metadata).toEqual({ sha256: image.sha256 });
-    expect(state.importTasks).toMatchObject([{ importTaskId: result.importTaskId, clientToken: clientToken(image.sha256, 1), roleName: 'vmimport', format: 'RAW', status: 'completed', snapshotId: result.snapshotId }]);
+    expect(state.importTasks).toMatchObject([
+      {
+        importTaskId: result.importTaskId,
+        clientToken: clientToken(image.sha256, 1),
+        roleName: 'vmimport',
+        format: 'RAW',
+        status: 'completed',
+        snapshotId: result.snapshotId,
+      },
+    ]);
     expect(events.filter((e) => e.type === 'progress' && e.step === 'import').map((e) => (e as { done: number }).done)).toEqual([10, 50, 90, 100]);
     const ami = state.images.find((i) => i.imageId === result.imageId)!;
-    expect(ami).toMatchObject({ name: result.name, architecture: 'x86_64', bootMode: 'legacy-bios', virtualizationType: 'hvm', enaSupport: true, rootDeviceName: '/dev/xvda' });
-    expect(ami.blockDeviceMappings).toEqual([expect.objectContaining({ deviceName: '/dev/xvda', snapshotId: result.snapshotId, deleteOnTermination: true, volumeType: 'gp3' })]);
+    expect(ami).toMatchObject({
+      name: result.name,
+      architecture: 'x86_64',
+      bootMode: 'legacy-bios',
+      virtualizationType: 'hvm',
+      enaSupport: true,
+      rootDeviceName: '/dev/xvda',
+    });
+    expect(ami.blockDeviceMappings).toEqual([
+      expect.objectContaining({ deviceName: '/dev/xvda', snapshotId: result.snapshotId, deleteOnTermination: true, volumeType: 'gp3' }),
+    ]);
     expect(ami.tags).toEqual({
-      Name: result.name, clawdinator: 'true', 'artifact-kind': 'ami', 'source-s3-key': result.sourceS3Key, 'clawdinator:git-sha': 'a'.repeat(40), 'clawdinator:image-sha256': image.sha256,
+      Name: result.name,
+      clawdinator: 'true',
+      'artifact-kind': 'ami',
+      'source-s3-key': result.sourceS3Key,
+      'clawdinator:git-sha': 'a'.repeat(40),
+      'clawdinator:image-sha256': image.sha256,
     });
     expect(state.snapshots.find((s) => s.snapshotId === result.snapshotId)!.tags).toEqual({
-      Name: `${result.name}-root-snapshot`, 'artifact-kind': 'ami-root-snapshot', 'source-s3-key': result.sourceS3Key, 'clawdinator:git-sha': 'a'.repeat(40), 'clawdinator:image-sha256': image.sha256,
+      Name: `${result.name}-root-snapshot`,
+      'artifact-kind': 'ami-root-snapshot',
+      'source-s3-key': result.sourceS3Key,
+      'clawdinator:git-sha': 'a'.repeat(40),
+      'clawdinator:image-sha256': image.sha256,
     });
   });
 
@@ -91,7 +138,10 @@ describe('claw ami build on the sandbox', () => {
     clock += 60_000;
     const { result } = await build();
     expect(result.reused).toEqual({ object: true, importTask: false, image: false });
-    expect((await tasks()).map((t) => [t.clientToken, t.status])).toEqual([[clientToken(image.sha256, 1), 'deleted'], [clientToken(image.sha256, 2), 'completed']]);
+    expect((await tasks()).map((t) => [t.clientToken, t.status])).toEqual([
+      [clientToken(image.sha256, 1), 'deleted'],
+      [clientToken(image.sha256, 2), 'completed'],
+    ]);
   });
 
   it('without the vmimport role, ImportSnapshot is refused with what to check', async () => {

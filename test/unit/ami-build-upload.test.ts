@@ -28,18 +28,32 @@ function instantEc2(): Ec2Api & { imports: string[] } {
   return {
     imports,
     describeImages: async () => ({ ...ok, Images: [] }),
-    describeImportSnapshotTasks: async (i) => ({ ...ok, ImportSnapshotTasks: (i.ImportTaskIds ?? []).map((id) => ({ ImportTaskId: id, SnapshotTaskDetail: { Status: 'completed', SnapshotId: `snap-${id}` } })) }),
+    describeImportSnapshotTasks: async (i) => ({
+      ...ok,
+      ImportSnapshotTasks: (i.ImportTaskIds ?? []).map((id) => ({ ImportTaskId: id, SnapshotTaskDetail: { Status: 'completed', SnapshotId: `snap-${id}` } })),
+    }),
     importSnapshot: async (i) => (imports.push(i.DiskContainer!.UserBucket!.S3Key!), { ...ok, ImportTaskId: `import-snap-${++n}` }),
     registerImage: async () => ({ ...ok, ImageId: `ami-0000000000000000${n}` }),
     createTags: async () => ok,
-    describeSnapshots: no, describeInstances: no, deleteTags: no, deregisterImage: no, deleteSnapshot: no,
-    describeInstanceTypes: no, describeSpotPriceHistory: no,
+    describeSnapshots: no,
+    describeInstances: no,
+    deleteTags: no,
+    deregisterImage: no,
+    deleteSnapshot: no,
+    describeInstanceTypes: no,
+    describeSpotPriceHistory: no,
   };
 }
 
 describe.skipIf(!endpoint)('claw ami build: upload to moto S3', () => {
   const bucket = `claw-images-${randomBytes(4).toString('hex')}`;
-  const target: AmiBuildTarget = { bucket, vmimportRole: 'vmimport', amiTag: { key: 'clawdinator', value: 'true' }, bootMode: 'legacy-bios', architecture: 'x86_64' };
+  const target: AmiBuildTarget = {
+    bucket,
+    vmimportRole: 'vmimport',
+    amiTag: { key: 'clawdinator', value: 'true' },
+    bootMode: 'legacy-bios',
+    architecture: 'x86_64',
+  };
   const dir = mkdtempSync(join(tmpdir(), 'claw-upload-'));
   const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
   let raw: S3Client;
@@ -93,7 +107,12 @@ describe.skipIf(!endpoint)('claw ami build: upload to moto S3', () => {
     const { result, events, ec2 } = await build(image, '2026-11-23T11:00:00Z');
     expect(result).toMatchObject({ sourceS3Key: 'clawdinator-nixos-20261123100000.img', name: 'clawdinator-nixos-20261123100000', reused: { object: true } });
     expect(ec2.imports).toEqual(['clawdinator-nixos-20261123100000.img']);
-    expect(events).toContainEqual({ type: 'step-finished', step: 'upload', outcome: 'skipped', detail: `s3://${bucket}/clawdinator-nixos-20261123100000.img has this image` });
+    expect(events).toContainEqual({
+      type: 'step-finished',
+      step: 'upload',
+      outcome: 'skipped',
+      detail: `s3://${bucket}/clawdinator-nixos-20261123100000.img has this image`,
+    });
     expect(await keys()).toEqual(['clawdinator-nixos-20261123100000.img']);
   });
 

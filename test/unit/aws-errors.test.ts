@@ -15,20 +15,39 @@ import { awsError } from '../../src/sandbox/errors.js';
 
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 const region = 'eu-central-1';
-const unexpected = () => { throw new Error('unexpected call'); };
+const unexpected = () => {
+  throw new Error('unexpected call');
+};
 
 /** The S3 client claw would use, its calls named by instrument(), answering from `handler`. */
 function s3Via(opts: { endpoint: string; handle?: () => Promise<{ response: PlayedResponse }> }): Pick<S3Api, 'headObject' | 'putObject'> {
-  const client = new S3Client({ region, credentials, endpoint: opts.endpoint, forcePathStyle: true, maxAttempts: 1, ...(opts.handle ? { requestHandler: { handle: opts.handle } } : {}) });
+  const client = new S3Client({
+    region,
+    credentials,
+    endpoint: opts.endpoint,
+    forcePathStyle: true,
+    maxAttempts: 1,
+    ...(opts.handle ? { requestHandler: { handle: opts.handle } } : {}),
+  });
   const s3 = { headObject: (i: never) => client.send(new HeadObjectCommand(i)), putObject: (i: never) => client.send(new PutObjectCommand(i)) };
   const others = new Proxy({}, { get: unexpected });
   return instrument({ ec2: others, s3, ssm: others, sts: others, cloudformation: others } as unknown as AwsClients, () => {}).s3;
 }
 
 /** The fields of the SDK's HttpResponse its deserializers read. */
-interface PlayedResponse { statusCode: number; headers: Record<string, string>; body: Readable }
+interface PlayedResponse {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: Readable;
+}
 
-const fails = (p: Promise<unknown>) => p.then(() => { throw new Error('expected the call to fail'); }, (err: unknown) => err);
+const fails = (p: Promise<unknown>) =>
+  p.then(
+    () => {
+      throw new Error('expected the call to fail');
+    },
+    (err: unknown) => err,
+  );
 
 /** What an S3 HEAD answers on error: a status, headers, and no body to read a code from. */
 const bodyless = (statusCode: number) => () => Promise.resolve({ response: { statusCode, headers: { 'x-amz-request-id': 'req-1' }, body: Readable.from([]) } });
@@ -88,7 +107,10 @@ describe('network failures: never reached, or reached and dropped', () => {
 
   /** A local endpoint that reads each request whole, then hangs up without answering. */
   async function hangsUp(): Promise<string> {
-    server = createServer((req) => { req.resume(); req.on('end', () => req.socket.destroy()); });
+    server = createServer((req) => {
+      req.resume();
+      req.on('end', () => req.socket.destroy());
+    });
     await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
     return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   }
@@ -118,15 +140,51 @@ describe('network failures: never reached, or reached and dropped', () => {
   // produce on demand): the handler renames ECONNRESET, EPIPE and ETIMEDOUT TimeoutError.
   const sdk = (message: string, fields: object) => Object.assign(new Error(message), { name: 'TimeoutError', $metadata: { attempts: 5 } }, fields);
   it.each([
-    ['EPIPE on a write', sdk('write EPIPE', { code: 'EPIPE', syscall: 'write' }), 'the connection to the eu-central-1 endpoint was dropped during an AWS call (EPIPE)'],
-    ['ETIMEDOUT on a read', sdk('read ETIMEDOUT', { code: 'ETIMEDOUT', syscall: 'read' }), 'the connection to the eu-central-1 endpoint was dropped during an AWS call (ETIMEDOUT)'],
-    ['ETIMEDOUT while connecting', sdk('connect ETIMEDOUT 3.5.136.1:443', { code: 'ETIMEDOUT', syscall: 'connect' }), 'cannot reach the eu-central-1 endpoint (ETIMEDOUT on AWS)'],
-    ['the SDK\'s connect timeout', sdk('@smithy/node-http-handler - the request socket did not establish a connection with the server within the configured timeout of 1000 ms.', {}), 'cannot reach the eu-central-1 endpoint (connect timeout on AWS)'],
-    ['the SDK\'s request timeout', sdk('@smithy/node-http-handler - [ERROR] a request has exceeded the configured 3000 ms requestTimeout.', { code: 'ETIMEDOUT' }), 'AWS at the eu-central-1 endpoint timed out'],
-    ['the SDK\'s idle socket timeout (claw\'s requestTimeout)', sdk('@smithy/node-http-handler - the request socket timed out after 1000 ms of inactivity (configured by client requestHandler).', {}), 'AWS at the eu-central-1 endpoint timed out (no answer within 1s, 5 tries)'],
-    ['a name that does not resolve', Object.assign(new Error('getaddrinfo ENOTFOUND s3.eu-central-1.amazonaws.com'), { code: 'ENOTFOUND', syscall: 'getaddrinfo' }), 'cannot reach the eu-central-1 endpoint (ENOTFOUND on AWS)'],
-    ['no route to the host', Object.assign(new Error('connect EHOSTUNREACH 10.0.0.1:443'), { code: 'EHOSTUNREACH', syscall: 'connect' }), 'cannot reach the eu-central-1 endpoint (EHOSTUNREACH on AWS)'],
-    ['every address refused (happy eyeballs)', Object.assign(new AggregateError([Object.assign(new Error('connect ECONNREFUSED ::1:443'), { code: 'ECONNREFUSED', syscall: 'connect' })], ''), {}), 'cannot reach the eu-central-1 endpoint (ECONNREFUSED on AWS)'],
+    [
+      'EPIPE on a write',
+      sdk('write EPIPE', { code: 'EPIPE', syscall: 'write' }),
+      'the connection to the eu-central-1 endpoint was dropped during an AWS call (EPIPE)',
+    ],
+    [
+      'ETIMEDOUT on a read',
+      sdk('read ETIMEDOUT', { code: 'ETIMEDOUT', syscall: 'read' }),
+      'the connection to the eu-central-1 endpoint was dropped during an AWS call (ETIMEDOUT)',
+    ],
+    [
+      'ETIMEDOUT while connecting',
+      sdk('connect ETIMEDOUT 3.5.136.1:443', { code: 'ETIMEDOUT', syscall: 'connect' }),
+      'cannot reach the eu-central-1 endpoint (ETIMEDOUT on AWS)',
+    ],
+    [
+      "the SDK's connect timeout",
+      sdk('@smithy/node-http-handler - the request socket did not establish a connection with the server within the configured timeout of 1000 ms.', {}),
+      'cannot reach the eu-central-1 endpoint (connect timeout on AWS)',
+    ],
+    [
+      "the SDK's request timeout",
+      sdk('@smithy/node-http-handler - [ERROR] a request has exceeded the configured 3000 ms requestTimeout.', { code: 'ETIMEDOUT' }),
+      'AWS at the eu-central-1 endpoint timed out',
+    ],
+    [
+      "the SDK's idle socket timeout (claw's requestTimeout)",
+      sdk('@smithy/node-http-handler - the request socket timed out after 1000 ms of inactivity (configured by client requestHandler).', {}),
+      'AWS at the eu-central-1 endpoint timed out (no answer within 1s, 5 tries)',
+    ],
+    [
+      'a name that does not resolve',
+      Object.assign(new Error('getaddrinfo ENOTFOUND s3.eu-central-1.amazonaws.com'), { code: 'ENOTFOUND', syscall: 'getaddrinfo' }),
+      'cannot reach the eu-central-1 endpoint (ENOTFOUND on AWS)',
+    ],
+    [
+      'no route to the host',
+      Object.assign(new Error('connect EHOSTUNREACH 10.0.0.1:443'), { code: 'EHOSTUNREACH', syscall: 'connect' }),
+      'cannot reach the eu-central-1 endpoint (EHOSTUNREACH on AWS)',
+    ],
+    [
+      'every address refused (happy eyeballs)',
+      Object.assign(new AggregateError([Object.assign(new Error('connect ECONNREFUSED ::1:443'), { code: 'ECONNREFUSED', syscall: 'connect' })], ''), {}),
+      'cannot reach the eu-central-1 endpoint (ECONNREFUSED on AWS)',
+    ],
   ])('%s', (_, err, message) => {
     const explained = explainAwsError(err, { region });
     expect(explained).toBeInstanceOf(RemoteError);

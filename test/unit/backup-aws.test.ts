@@ -16,12 +16,23 @@ const awsError = (name: string, status: number) => Object.assign(new Error(name)
 function fakeS3(keys: Record<string, number>, o: { pageSize?: number; failKeys?: Set<string> } = {}) {
   const objects = new Map(Object.entries(keys));
   const stats = { lists: [] as string[], inFlight: 0, maxInFlight: 0, deleteBatches: [] as number[] };
-  const unexpected = (name: string) => async () => { throw new Error(`unexpected S3 call: ${name}`); };
+  const unexpected = (name: string) => async () => {
+    throw new Error(`unexpected S3 call: ${name}`);
+  };
   const api: S3Api = {
-    headBucket: unexpected('headBucket'), headObject: unexpected('headObject'), getObject: unexpected('getObject'), deleteObject: unexpected('deleteObject'),
-    putObject: unexpected('putObject'), upload: unexpected('upload'), copyObject: unexpected('copyObject'), createMultipartUpload: unexpected('createMultipartUpload'),
-    uploadPartCopy: unexpected('uploadPartCopy'), completeMultipartUpload: unexpected('completeMultipartUpload'), abortMultipartUpload: unexpected('abortMultipartUpload'),
-    getBucketLifecycleConfiguration: unexpected('getBucketLifecycleConfiguration'), putBucketLifecycleConfiguration: unexpected('putBucketLifecycleConfiguration'),
+    headBucket: unexpected('headBucket'),
+    headObject: unexpected('headObject'),
+    getObject: unexpected('getObject'),
+    deleteObject: unexpected('deleteObject'),
+    putObject: unexpected('putObject'),
+    upload: unexpected('upload'),
+    copyObject: unexpected('copyObject'),
+    createMultipartUpload: unexpected('createMultipartUpload'),
+    uploadPartCopy: unexpected('uploadPartCopy'),
+    completeMultipartUpload: unexpected('completeMultipartUpload'),
+    abortMultipartUpload: unexpected('abortMultipartUpload'),
+    getBucketLifecycleConfiguration: unexpected('getBucketLifecycleConfiguration'),
+    putBucketLifecycleConfiguration: unexpected('putBucketLifecycleConfiguration'),
     async listObjectsV2(i) {
       if (i.Bucket !== BUCKET.name) throw awsError('NoSuchBucket', 404);
       stats.lists.push(`${i.Prefix}${i.ContinuationToken ? ` after ${i.ContinuationToken}` : ''}`);
@@ -60,13 +71,23 @@ const snapshot = (stamp: string, files: string[], size = 10) => Object.fromEntri
 
 describe('readBackupListing', () => {
   it('lists snapshots/ and latest/ concurrently, following every page', async () => {
-    const { s3, stats } = fakeS3({
-      'latest/a': 1, 'latest/b': 2, 'latest/c/d': 3,
-      ...snapshot('2026-11-23-10-00', ['a', 'b', 'c']), ...snapshot('2026-11-23-09-00', ['a', 'b']), 'snapshots/odd/x': 4,
-    }, { pageSize: 2 });
+    const { s3, stats } = fakeS3(
+      {
+        'latest/a': 1,
+        'latest/b': 2,
+        'latest/c/d': 3,
+        ...snapshot('2026-11-23-10-00', ['a', 'b', 'c']),
+        ...snapshot('2026-11-23-09-00', ['a', 'b']),
+        'snapshots/odd/x': 4,
+      },
+      { pageSize: 2 },
+    );
     const listing = await readBackupListing(s3, BUCKET);
     expect(listing.latest).toEqual({ objects: 3, bytes: 6, newest: '2026-11-23T10:32:00.000Z' });
-    expect(listing.snapshots.map((s) => [s.stamp, s.objects, s.bytes])).toEqual([['2026-11-23-10-00', 3, 30], ['2026-11-23-09-00', 2, 20]]);
+    expect(listing.snapshots.map((s) => [s.stamp, s.objects, s.bytes])).toEqual([
+      ['2026-11-23-10-00', 3, 30],
+      ['2026-11-23-09-00', 2, 20],
+    ]);
     expect(listing.unparsable).toEqual([{ prefix: 'snapshots/odd/', objects: 1, bytes: 4 }]);
     expect(stats.lists.filter((l) => l.startsWith('snapshots/'))).toHaveLength(3);
     expect(stats.lists.filter((l) => l.startsWith('latest/'))).toHaveLength(2);
@@ -75,7 +96,9 @@ describe('readBackupListing', () => {
 
   it('a missing bucket is one clear usage error naming where the name came from', async () => {
     const { s3 } = fakeS3({});
-    const err = await readBackupListing(s3, { name: 'openclaw-lab-backup-nope-123456789012', origin: 'backupBucketPattern with --stack nope' }).catch((e: unknown) => e);
+    const err = await readBackupListing(s3, { name: 'openclaw-lab-backup-nope-123456789012', origin: 'backupBucketPattern with --stack nope' }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(UsageError);
     expect((err as Error).message).toBe('backup bucket s3://openclaw-lab-backup-nope-123456789012 does not exist (backupBucketPattern with --stack nope)');
   });
@@ -85,7 +108,9 @@ describe('applyBackupPrune', () => {
   it('re-lists, deletes only keys under the planned prefixes (new ones there too), never latest/ or kept ones', async () => {
     const { s3, objects } = fakeS3({
       'latest/a': 1,
-      ...snapshot('2026-11-23-10-00', ['a']), ...snapshot('2026-11-23-10-20', ['a', 'b']), ...snapshot('2026-09-01-00-00', ['a']),
+      ...snapshot('2026-11-23-10-00', ['a']),
+      ...snapshot('2026-11-23-10-20', ['a', 'b']),
+      ...snapshot('2026-09-01-00-00', ['a']),
       'snapshots/manual/a': 1,
     });
     const plan = planBackupPrune({ ...(await readBackupListing(s3, BUCKET)), now });
@@ -97,9 +122,18 @@ describe('applyBackupPrune', () => {
     const result = await applyBackupPrune(s3, BUCKET, plan, { events });
     expect(result).toEqual({
       snapshots: [{ stamp: '2026-09-01-00-00', prefix: 'snapshots/2026-09-01-00-00/', found: 2, deleted: 2, bytes: 15 }],
-      failed: [], deletedObjects: 2, deletedBytes: 15,
+      failed: [],
+      deletedObjects: 2,
+      deletedBytes: 15,
     });
-    expect([...objects.keys()].sort()).toEqual(['latest/a', 'snapshots/2026-11-23-10-00/a', 'snapshots/2026-11-23-10-20/a', 'snapshots/2026-11-23-10-20/b', 'snapshots/2026-11-23-10-30/a', 'snapshots/manual/a']);
+    expect([...objects.keys()].sort()).toEqual([
+      'latest/a',
+      'snapshots/2026-11-23-10-00/a',
+      'snapshots/2026-11-23-10-20/a',
+      'snapshots/2026-11-23-10-20/b',
+      'snapshots/2026-11-23-10-30/a',
+      'snapshots/manual/a',
+    ]);
     expect(events.events.at(-1)).toMatchObject({ type: 'step-finished', step: 'delete snapshots', outcome: 'ok' });
   });
 
@@ -129,7 +163,18 @@ describe('applyBackupPrune', () => {
   it('refuses a plan whose prefix is not snapshots/<stamp>/ (a guard against a doctored plan)', async () => {
     const { s3, stats } = fakeS3({ 'latest/a': 1 });
     const plan = planBackupPrune({ snapshots: [], unparsable: [], now });
-    plan.snapshots.push({ stamp: 'x', time: now.toISOString(), ageMs: 0, tier: 'expired', action: 'delete', keptBy: null, reason: 'delete: x', prefix: 'latest/', objects: 1, bytes: 1 });
+    plan.snapshots.push({
+      stamp: 'x',
+      time: now.toISOString(),
+      ageMs: 0,
+      tier: 'expired',
+      action: 'delete',
+      keptBy: null,
+      reason: 'delete: x',
+      prefix: 'latest/',
+      objects: 1,
+      bytes: 1,
+    });
     await expect(applyBackupPrune(s3, BUCKET, plan, { events: recordingSink() })).rejects.toThrow('latest/ is not a snapshot prefix');
     expect(stats.deleteBatches).toEqual([]);
   });

@@ -20,7 +20,10 @@ function fakeS3(o: { takeOverAfter?: number } = {}) {
     putObject: async (i: { Body: string; IfMatch?: string; IfNoneMatch?: string }) => {
       if (o.takeOverAfter !== undefined && writes.length >= o.takeOverAfter) {
         body = JSON.stringify({ ...(JSON.parse(body) as OverwriteMarker), run: 'someone-else' });
-        throw Object.assign(new Error('At least one of the pre-conditions you specified did not hold'), { name: 'PreconditionFailed', $metadata: { httpStatusCode: 412 } });
+        throw Object.assign(new Error('At least one of the pre-conditions you specified did not hold'), {
+          name: 'PreconditionFailed',
+          $metadata: { httpStatusCode: 412 },
+        });
       }
       writes.push({ heartbeatAt: (JSON.parse(i.Body) as OverwriteMarker).heartbeatAt, condition: i.IfMatch ?? `none-match ${i.IfNoneMatch}` });
       body = i.Body;
@@ -31,17 +34,27 @@ function fakeS3(o: { takeOverAfter?: number } = {}) {
   return { s3, writes };
 }
 
-const ctxAt = (clock: { t: number }) => ({
-  io: { signal: new AbortController().signal },
-  now: () => new Date(clock.t),
-  log: { debug: () => {}, info: () => {}, warn: () => {} },
-}) as unknown as Context;
+const ctxAt = (clock: { t: number }) =>
+  ({
+    io: { signal: new AbortController().signal },
+    now: () => new Date(clock.t),
+    log: { debug: () => {}, info: () => {}, warn: () => {} },
+  }) as unknown as Context;
 
 describe('the marker heartbeat', () => {
   beforeEach(() => vi.useFakeTimers());
   afterEach(() => vi.useRealTimers());
 
-  const first = markerForRun({ previous: null, decision: decideOverwrite({ marker: null, latestHasObjects: false, freshStamp: '2026-12-07-10-00' }), run: 'r1', command: 'push', source: '/src', by: 'op@host', now, keepPlanned: false });
+  const first = markerForRun({
+    previous: null,
+    decision: decideOverwrite({ marker: null, latestHasObjects: false, freshStamp: '2026-12-07-10-00' }),
+    run: 'r1',
+    command: 'push',
+    source: '/src',
+    by: 'op@host',
+    now,
+    keepPlanned: false,
+  });
 
   it('renews the marker every interval while the run is alive, each write conditional on the last ETag', async () => {
     const clock = { t: now.getTime() };

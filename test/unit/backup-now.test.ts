@@ -13,7 +13,9 @@ import { backupCommands } from '../../src/core/ssm-script.js';
 // SSM fakes that throw on any call the test did not expect. (moto's SSM always answers
 // "Success" and the sandbox's simulation of this unit is another lane: the failures are here.)
 
-const unexpected = (name: string) => async () => { throw new Error(`unexpected call: ${name}`); };
+const unexpected = (name: string) => async () => {
+  throw new Error(`unexpected call: ${name}`);
+};
 const awsError = (name: string, message = name) => Object.assign(new Error(message), { name, $metadata: { httpStatusCode: 400 } });
 
 function fakeEc2(instances: Instance[], o: { notFound?: boolean; openclaw?: Instance[] } = {}) {
@@ -27,7 +29,19 @@ function fakeEc2(instances: Instance[], o: { notFound?: boolean; openclaw?: Inst
       return { $metadata: {}, Reservations: [{ Instances: instances }] };
     },
   } as Partial<Ec2Api>;
-  for (const k of ['describeImages', 'describeSnapshots', 'createTags', 'deleteTags', 'deregisterImage', 'deleteSnapshot', 'importSnapshot', 'describeImportSnapshotTasks', 'registerImage', 'describeInstanceTypes', 'describeSpotPriceHistory'] as const) {
+  for (const k of [
+    'describeImages',
+    'describeSnapshots',
+    'createTags',
+    'deleteTags',
+    'deregisterImage',
+    'deleteSnapshot',
+    'importSnapshot',
+    'describeImportSnapshotTasks',
+    'registerImage',
+    'describeInstanceTypes',
+    'describeSpotPriceHistory',
+  ] as const) {
     (ec2 as Record<string, unknown>)[k] = unexpected(k);
   }
   return { ec2: ec2 as Ec2Api, calls };
@@ -35,7 +49,9 @@ function fakeEc2(instances: Instance[], o: { notFound?: boolean; openclaw?: Inst
 
 /** An OpenClaw host of stack lab unless `tags` says otherwise. */
 const inst = (id: string, state: string, name?: string, tags: Record<string, string> = { app: 'openclaw', stack: 'lab' }): Instance => ({
-  InstanceId: id, State: { Name: state as 'running' }, Tags: [...(name ? [{ Key: 'Name', Value: name }] : []), ...Object.entries(tags).map(([Key, Value]) => ({ Key, Value }))],
+  InstanceId: id,
+  State: { Name: state as 'running' },
+  Tags: [...(name ? [{ Key: 'Name', Value: name }] : []), ...Object.entries(tags).map(([Key, Value]) => ({ Key, Value }))],
 });
 
 describe('findBackupHost', () => {
@@ -48,7 +64,11 @@ describe('findBackupHost', () => {
   it('takes an instance id; its Name tag names it in the comment, else the id does', async () => {
     const { ec2, calls } = fakeEc2([inst('i-0aaaaaaaaaaaaaaa2', 'pending')]);
     // (the fake's instance has no Name, only the OpenClaw tags)
-    expect(await findBackupHost(ec2, parseBackupTarget('i-0aaaaaaaaaaaaaaa2'))).toEqual({ host: 'i-0aaaaaaaaaaaaaaa2', instanceId: 'i-0aaaaaaaaaaaaaaa2', state: 'pending' });
+    expect(await findBackupHost(ec2, parseBackupTarget('i-0aaaaaaaaaaaaaaa2'))).toEqual({
+      host: 'i-0aaaaaaaaaaaaaaa2',
+      instanceId: 'i-0aaaaaaaaaaaaaaa2',
+      state: 'pending',
+    });
     expect(calls).toEqual([{ InstanceIds: ['i-0aaaaaaaaaaaaaaa2'] }]);
   });
 
@@ -62,20 +82,29 @@ describe('findBackupHost', () => {
   });
 
   it('none pending|running, or several: refused, naming what was found', async () => {
-    const stopped = await findBackupHost(fakeEc2([inst('i-0aaaaaaaaaaaaaaa1', 'stopped', 'openclaw-lab')]).ec2, parseBackupTarget('openclaw-lab')).catch((e: unknown) => e);
+    const stopped = await findBackupHost(fakeEc2([inst('i-0aaaaaaaaaaaaaaa1', 'stopped', 'openclaw-lab')]).ec2, parseBackupTarget('openclaw-lab')).catch(
+      (e: unknown) => e,
+    );
     expect(stopped).toBeInstanceOf(RefusedError);
     expect((stopped as Error).message).toBe('an instance named openclaw-lab: none is pending or running (found i-0aaaaaaaaaaaaaaa1 stopped)');
-    const two = await findBackupHost(fakeEc2([inst('i-0aaaaaaaaaaaaaaa1', 'running', 'openclaw-lab'), inst('i-0aaaaaaaaaaaaaaa2', 'pending', 'openclaw-lab')]).ec2, parseBackupTarget('openclaw-lab')).catch((e: unknown) => e);
+    const two = await findBackupHost(
+      fakeEc2([inst('i-0aaaaaaaaaaaaaaa1', 'running', 'openclaw-lab'), inst('i-0aaaaaaaaaaaaaaa2', 'pending', 'openclaw-lab')]).ec2,
+      parseBackupTarget('openclaw-lab'),
+    ).catch((e: unknown) => e);
     expect(two).toBeInstanceOf(RefusedError);
-    expect((two as Error).message).toBe('an instance named openclaw-lab: 2 are pending or running (found i-0aaaaaaaaaaaaaaa1 running, i-0aaaaaaaaaaaaaaa2 pending)');
+    expect((two as Error).message).toBe(
+      'an instance named openclaw-lab: 2 are pending or running (found i-0aaaaaaaaaaaaaaa1 running, i-0aaaaaaaaaaaaaaa2 pending)',
+    );
   });
 
-  it('a host that is not an OpenClaw host of the stack has no backup unit: refused before anything is sent, naming the stack\'s hosts', async () => {
+  it("a host that is not an OpenClaw host of the stack has no backup unit: refused before anything is sent, naming the stack's hosts", async () => {
     const lab = inst('i-0aaaaaaaaaaaaaaa3', 'running', 'openclaw-lab');
     const clawdinator = inst('i-0aaaaaaaaaaaaaaa1', 'running', 'clawdinator-1', { app: 'clawdinator' });
     const err = await findBackupHost(fakeEc2([clawdinator], { openclaw: [lab] }).ec2, parseBackupTarget('clawdinator-1'), 'lab').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RefusedError);
-    expect((err as RefusedError).message).toBe('clawdinator-1 (i-0aaaaaaaaaaaaaaa1) has no openclaw-s3-backup.service: it is not an OpenClaw host (no tag app=openclaw); nothing was sent');
+    expect((err as RefusedError).message).toBe(
+      'clawdinator-1 (i-0aaaaaaaaaaaaaaa1) has no openclaw-s3-backup.service: it is not an OpenClaw host (no tag app=openclaw); nothing was sent',
+    );
     expect((err as RefusedError).hint).toBe('the OpenClaw hosts of stack lab: openclaw-lab');
     const other = await findBackupHost(fakeEc2([lab]).ec2, parseBackupTarget('openclaw-lab'), 'prod').catch((e: unknown) => e);
     expect((other as RefusedError).message).toContain('it is an OpenClaw host of stack lab, not prod');
@@ -118,24 +147,31 @@ const opts = () => ({ meter: new PollMeter({ initialMs: 1, factor: 2, maxInterva
 
 describe('runBackupUnit', () => {
   it('sends the backup template with the backup comment and waits through InvocationDoesNotExist', async () => {
-    const { ssm, sent } = fakeSsm(['missing', { Status: 'InProgress' }, { Status: 'Success', ResponseCode: 0, StandardOutputContent: 'Result=success\nExecMainStatus=0\n' }]);
+    const { ssm, sent } = fakeSsm([
+      'missing',
+      { Status: 'InProgress' },
+      { Status: 'Success', ResponseCode: 0, StandardOutputContent: 'Result=success\nExecMainStatus=0\n' },
+    ]);
     const run = await runBackupUnit(ssm, target, opts());
     expect(sent).toEqual([{ commands: backupCommands(), comment: 'claw backup openclaw-lab', ids: ['i-0aaaaaaaaaaaaaaa2'] }]);
     expect(run).toMatchObject({ ok: true, result: 'success', exitStatus: 0, commandId: 'cmd-1', status: 'Success' });
   });
 
   it('a failed unit: RemoteError (exit 1) with the tail of its output', async () => {
-    const stderr = 'Job for openclaw-s3-backup.service failed because the control process exited with error code.\nSee "systemctl status openclaw-s3-backup.service" for details.\nfailed to run commands: exit status 1';
+    const stderr =
+      'Job for openclaw-s3-backup.service failed because the control process exited with error code.\nSee "systemctl status openclaw-s3-backup.service" for details.\nfailed to run commands: exit status 1';
     const { ssm } = fakeSsm([{ Status: 'Failed', StatusDetails: 'Failed', ResponseCode: 1, StandardErrorContent: stderr }]);
     const err = await runBackupUnit(ssm, target, opts()).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BackupUnitFailed);
     expect((err as BackupUnitFailed).exitCode).toBe(1);
-    expect((err as Error).message).toBe([
-      'openclaw-s3-backup.service on openclaw-lab (i-0aaaaaaaaaaaaaaa2) failed: the command ended Failed, exit 1',
-      '  Job for openclaw-s3-backup.service failed because the control process exited with error code.',
-      '  See "systemctl status openclaw-s3-backup.service" for details.',
-      '  failed to run commands: exit status 1',
-    ].join('\n'));
+    expect((err as Error).message).toBe(
+      [
+        'openclaw-s3-backup.service on openclaw-lab (i-0aaaaaaaaaaaaaaa2) failed: the command ended Failed, exit 1',
+        '  Job for openclaw-s3-backup.service failed because the control process exited with error code.',
+        '  See "systemctl status openclaw-s3-backup.service" for details.',
+        '  failed to run commands: exit status 1',
+      ].join('\n'),
+    );
   });
 
   it('a command that succeeded but whose unit result is not success still fails', async () => {
@@ -149,7 +185,9 @@ describe('runBackupUnit', () => {
   });
 
   it('SSM does not manage the instance: refused, nothing ran', async () => {
-    const { ssm } = fakeSsm([], { sendError: awsError('InvalidInstanceId', 'Instances [[i-0aaaaaaaaaaaaaaa2]] not in a valid state for account 123456789012') });
+    const { ssm } = fakeSsm([], {
+      sendError: awsError('InvalidInstanceId', 'Instances [[i-0aaaaaaaaaaaaaaa2]] not in a valid state for account 123456789012'),
+    });
     const err = await runBackupUnit(ssm, target, opts()).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RefusedError);
     expect((err as Error).message).toMatch(/^SSM cannot run commands on openclaw-lab \(i-0aaaaaaaaaaaaaaa2\): Instances/);

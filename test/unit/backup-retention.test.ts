@@ -27,7 +27,7 @@ describe('retention tiers, as upstream s3_snapshot_lifecycle.py', () => {
     });
   });
 
-  it('the clock hour that straddles now - 24 h: the older one falls to the day rule, the younger is its hour\'s first (kept)', () => {
+  it("the clock hour that straddles now - 24 h: the older one falls to the day rule, the younger is its hour's first (kept)", () => {
     // now 10:37: 2026-11-22 10:20 is 24 h 17 min old, 10:40 is 23 h 57 min old.
     const stamps = ['2026-11-22-00-00', '2026-11-22-10-20', '2026-11-22-10-40', '2026-11-23-10-00'];
     expect(verdictOf(stamps, '2026-11-22-10-20')).toMatchObject({ tier: 'day', action: 'delete' });
@@ -36,7 +36,13 @@ describe('retention tiers, as upstream s3_snapshot_lifecycle.py', () => {
 
   it('24 h to 7 d: every snapshot of the 00 UTC hour (a 20-minute timer makes three), none of the others', () => {
     const stamps = ['2026-11-20-00-00', '2026-11-20-00-20', '2026-11-20-00-40', '2026-11-20-01-00', '2026-11-20-14-00', '2026-11-23-10-00'];
-    for (const m of ['00', '20', '40']) expect(verdictOf(stamps, `2026-11-20-00-${m}`)).toMatchObject({ tier: 'day', action: 'keep', keptBy: 'tier', reason: 'kept: taken in the 00 UTC hour of 2026-11-20 (24 h to 7 d)' });
+    for (const m of ['00', '20', '40'])
+      expect(verdictOf(stamps, `2026-11-20-00-${m}`)).toMatchObject({
+        tier: 'day',
+        action: 'keep',
+        keptBy: 'tier',
+        reason: 'kept: taken in the 00 UTC hour of 2026-11-20 (24 h to 7 d)',
+      });
     expect(verdictOf(stamps, '2026-11-20-01-00')).toMatchObject({ action: 'delete', reason: 'delete: not in the 00 UTC hour of 2026-11-20 (24 h to 7 d)' });
     expect(verdictOf(stamps, '2026-11-20-14-00').action).toBe('delete');
   });
@@ -54,7 +60,8 @@ describe('retention tiers, as upstream s3_snapshot_lifecycle.py', () => {
 
   it('the bounds: exactly 24 h is past the hour rule, exactly 7 d falls to the Friday tier, exactly 30 d is deleted; a minute either side', () => {
     // 2026-11-22 00:xx (24 h .. 34 h old): day tier; 2026-11-16 is a Monday; 2026-10-24 a Saturday, 2026-11-13 / 10-23 Fridays.
-    const tiers = (stamps: string[]) => Object.fromEntries(retentionVerdicts([...stamps, '2026-11-22-00-00', '2026-11-23-10-36'], now).map((x) => [x.stamp, [x.tier, x.action]]));
+    const tiers = (stamps: string[]) =>
+      Object.fromEntries(retentionVerdicts([...stamps, '2026-11-22-00-00', '2026-11-23-10-36'], now).map((x) => [x.stamp, [x.tier, x.action]]));
     expect(tiers([stampAgo(DAY - MIN), stampAgo(DAY), stampAgo(DAY + MIN)])).toMatchObject({
       [stampAgo(DAY - MIN)]: ['hour', 'keep'], // 23:59 old: the first of its hour under 24 h
       [stampAgo(DAY)]: ['day', 'delete'], // exactly 24 h: not in the 00 hour
@@ -70,23 +77,28 @@ describe('retention tiers, as upstream s3_snapshot_lifecycle.py', () => {
     // 30 d before Friday 2026-11-20 00:30 is Wednesday 10-21; use a Friday midnight: 10-23 00:30 is 28 d.
     expect(thirty(28 * DAY)).toMatchObject({ tier: 'friday', action: 'keep' });
     const fri = new Date('2026-11-22T00:30:00Z'); // Sunday; 30 d before: Friday 2026-10-23 00:30
-    const around30 = (ms: number) => retentionVerdicts([formatStamp(new Date(fri.getTime() - ms)), formatStamp(fri)], fri).find((x) => x.stamp !== formatStamp(fri))!;
+    const around30 = (ms: number) =>
+      retentionVerdicts([formatStamp(new Date(fri.getTime() - ms)), formatStamp(fri)], fri).find((x) => x.stamp !== formatStamp(fri))!;
     expect(around30(30 * DAY - MIN)).toMatchObject({ tier: 'friday', action: 'keep' }); // Friday 10-23 00:31
     expect(around30(30 * DAY)).toMatchObject({ tier: 'expired', action: 'delete', reason: 'delete: 30 d or older' });
     expect(around30(30 * DAY + MIN)).toMatchObject({ tier: 'expired', action: 'delete' });
   });
 
-  it('claw\'s extra: a day (or Friday) with no 00-hour snapshot keeps its first; with one, the rest go', () => {
+  it("claw's extra: a day (or Friday) with no 00-hour snapshot keeps its first; with one, the rest go", () => {
     const stamps = ['2026-11-19-00-03', '2026-11-19-01-00', '2026-11-18-02-10', '2026-11-18-05-00', '2026-11-13-03-00', '2026-11-13-04-00', '2026-11-23-10-00'];
     expect(verdictOf(stamps, '2026-11-19-00-03')).toMatchObject({ action: 'keep', keptBy: 'tier' });
     expect(verdictOf(stamps, '2026-11-19-01-00').action).toBe('delete');
-    expect(verdictOf(stamps, '2026-11-18-02-10')).toMatchObject({ action: 'keep', keptBy: 'first-of-day', reason: 'kept: first of 2026-11-18, which has no 00 UTC snapshot (24 h to 7 d; claw keeps one)' });
+    expect(verdictOf(stamps, '2026-11-18-02-10')).toMatchObject({
+      action: 'keep',
+      keptBy: 'first-of-day',
+      reason: 'kept: first of 2026-11-18, which has no 00 UTC snapshot (24 h to 7 d; claw keeps one)',
+    });
     expect(verdictOf(stamps, '2026-11-18-05-00').action).toBe('delete');
     expect(verdictOf(stamps, '2026-11-13-03-00')).toMatchObject({ tier: 'friday', action: 'keep', keptBy: 'first-of-day' });
     expect(verdictOf(stamps, '2026-11-13-04-00').action).toBe('delete');
   });
 
-  it('a stalled timer: the newest is kept even past 30 d; a snapshot in the future is left alone and never takes the newest\'s place', () => {
+  it("a stalled timer: the newest is kept even past 30 d; a snapshot in the future is left alone and never takes the newest's place", () => {
     const v = retentionVerdicts(['2026-09-01-00-00', '2026-09-02-00-00', '2026-11-23-12-00'], now);
     expect(v.map((x) => [x.stamp, x.action, x.keptBy])).toEqual([
       ['2026-11-23-12-00', 'keep', 'future'],
@@ -102,7 +114,19 @@ describe('retention tiers, as upstream s3_snapshot_lifecycle.py', () => {
   });
 
   it('ordinals', () => {
-    expect([1, 2, 3, 4, 11, 12, 13, 21, 22, 101, 111].map(ordinal)).toEqual(['1st', '2nd', '3rd', '4th', '11th', '12th', '13th', '21st', '22nd', '101st', '111th']);
+    expect([1, 2, 3, 4, 11, 12, 13, 21, 22, 101, 111].map(ordinal)).toEqual([
+      '1st',
+      '2nd',
+      '3rd',
+      '4th',
+      '11th',
+      '12th',
+      '13th',
+      '21st',
+      '22nd',
+      '101st',
+      '111th',
+    ]);
   });
 });
 
@@ -113,7 +137,9 @@ describe('retention tiers, as upstream s3_snapshot_lifecycle.py', () => {
  * and hour 0; else delete. (Future stamps have a negative age: the hour rule.)
  */
 function upstreamKeeps(stamps: readonly string[], at: Date): Set<string> {
-  const entries = [...new Set(stamps)].map((s) => ({ s, t: Date.parse(`${s.slice(0, 10)}T${s.slice(11, 13)}:${s.slice(14, 16)}:00Z`) })).sort((a, b) => a.t - b.t);
+  const entries = [...new Set(stamps)]
+    .map((s) => ({ s, t: Date.parse(`${s.slice(0, 10)}T${s.slice(11, 13)}:${s.slice(14, 16)}:00Z`) }))
+    .sort((a, b) => a.t - b.t);
   const keep = new Set<string>();
   const seen = new Set<string>();
   for (const { s, t } of entries) {
@@ -158,7 +184,8 @@ const WINDOW = 45 * DAY;
 /** Snapshot instants from 45 days back to 2 hours ahead, at minute resolution; mostly in the past. */
 const stampArb = fc.integer({ min: -2 * 60, max: WINDOW / MIN }).map((minutesAgo) => stampAgo(minutesAgo * MIN));
 /** Aligned series like a real timer: every 20 min for a while, plus random extras. */
-const seriesArb = fc.tuple(fc.integer({ min: 0, max: 60 * 24 * 40 }), fc.integer({ min: 0, max: 400 }), fc.array(stampArb, { maxLength: 40 }))
+const seriesArb = fc
+  .tuple(fc.integer({ min: 0, max: 60 * 24 * 40 }), fc.integer({ min: 0, max: 400 }), fc.array(stampArb, { maxLength: 40 }))
   .map(([startMinutesAgo, count, extra]) => {
     const start = Math.floor((now.getTime() - startMinutesAgo * MIN) / (20 * MIN)) * 20 * MIN;
     return [...Array.from({ length: count }, (_, i) => formatStamp(new Date(start - i * 20 * MIN))), ...extra];
@@ -167,55 +194,72 @@ const anyStamps = fc.oneof(fc.array(stampArb, { maxLength: 120 }), seriesArb);
 
 describe('retention properties (fixed clock)', () => {
   it('the newest snapshot not in the future is always kept', () => {
-    fc.assert(fc.property(anyStamps.filter((s) => s.length > 0), (stamps) => {
-      const v = retentionVerdicts(stamps, now);
-      const newest = v.find((x) => x.ageMs >= 0);
-      if (newest) expect(newest.action).toBe('keep');
-      for (const x of v.filter((y) => y.ageMs < 0)) expect(x).toMatchObject({ action: 'keep', keptBy: 'future' });
-    }));
+    fc.assert(
+      fc.property(
+        anyStamps.filter((s) => s.length > 0),
+        (stamps) => {
+          const v = retentionVerdicts(stamps, now);
+          const newest = v.find((x) => x.ageMs >= 0);
+          if (newest) expect(newest.action).toBe('keep');
+          for (const x of v.filter((y) => y.ageMs < 0)) expect(x).toMatchObject({ action: 'keep', keptBy: 'future' });
+        },
+      ),
+    );
   });
 
   it('equals upstream wherever claw adds nothing: every decision but the newest, the future and the first-of-day fallback', () => {
-    fc.assert(fc.property(anyStamps, (stamps) => {
-      const upstream = upstreamKeeps(stamps, now);
-      for (const v of retentionVerdicts(stamps, now)) {
-        if (v.keptBy === 'newest' || v.keptBy === 'future' || v.keptBy === 'first-of-day') continue;
-        expect(v.action, `${v.stamp}: ${v.reason}`).toBe(upstream.has(v.stamp) ? 'keep' : 'delete');
-      }
-      // And claw never deletes what upstream keeps.
-      for (const v of retentionVerdicts(stamps, now)) if (upstream.has(v.stamp)) expect(v.action).toBe('keep');
-    }));
+    fc.assert(
+      fc.property(anyStamps, (stamps) => {
+        const upstream = upstreamKeeps(stamps, now);
+        for (const v of retentionVerdicts(stamps, now)) {
+          if (v.keptBy === 'newest' || v.keptBy === 'future' || v.keptBy === 'first-of-day') continue;
+          expect(v.action, `${v.stamp}: ${v.reason}`).toBe(upstream.has(v.stamp) ? 'keep' : 'delete');
+        }
+        // And claw never deletes what upstream keeps.
+        for (const v of retentionVerdicts(stamps, now)) if (upstream.has(v.stamp)) expect(v.action).toBe('keep');
+      }),
+    );
   });
 
   it('every kept snapshot has a tier reason; every decision says why', () => {
-    fc.assert(fc.property(anyStamps, (stamps) => {
-      for (const v of retentionVerdicts(stamps, now)) {
-        if (v.action === 'keep') {
-          expect(v.reason).toMatch(/^kept: (first of hour \d\d:00 on \S+ \(< 24 h\)|taken in the 00 UTC hour of (Friday )?\S+ \((24 h to 7 d|7 d to 30 d)\)|first of (Friday )?\S+, which has no 00 UTC snapshot \(.+; claw keeps one\)|newest snapshot, always kept \(else: .+\)|stamped in the future \(clock skew\?\): left alone)$/);
-          expect(v.keptBy).not.toBeNull();
-        } else {
-          expect(v.reason).toMatch(/^delete: /);
-          expect(v.keptBy).toBeNull();
+    fc.assert(
+      fc.property(anyStamps, (stamps) => {
+        for (const v of retentionVerdicts(stamps, now)) {
+          if (v.action === 'keep') {
+            expect(v.reason).toMatch(
+              /^kept: (first of hour \d\d:00 on \S+ \(< 24 h\)|taken in the 00 UTC hour of (Friday )?\S+ \((24 h to 7 d|7 d to 30 d)\)|first of (Friday )?\S+, which has no 00 UTC snapshot \(.+; claw keeps one\)|newest snapshot, always kept \(else: .+\)|stamped in the future \(clock skew\?\): left alone)$/,
+            );
+            expect(v.keptBy).not.toBeNull();
+          } else {
+            expect(v.reason).toMatch(/^delete: /);
+            expect(v.keptBy).toBeNull();
+          }
         }
-      }
-    }));
+      }),
+    );
   });
 
   it('applying the plan and planning again at the same clock deletes nothing more', () => {
-    fc.assert(fc.property(anyStamps, (stamps) => {
-      const kept = retentionVerdicts(stamps, now).filter((v) => v.action === 'keep').map((v) => v.stamp);
-      const again = retentionVerdicts(kept, now);
-      expect(again.filter((v) => v.action === 'delete')).toEqual([]);
-      expect(again.map((v) => v.stamp).sort()).toEqual([...kept].sort());
-    }));
+    fc.assert(
+      fc.property(anyStamps, (stamps) => {
+        const kept = retentionVerdicts(stamps, now)
+          .filter((v) => v.action === 'keep')
+          .map((v) => v.stamp);
+        const again = retentionVerdicts(kept, now);
+        expect(again.filter((v) => v.action === 'delete')).toEqual([]);
+        expect(again.map((v) => v.stamp).sort()).toEqual([...kept].sort());
+      }),
+    );
   });
 
   it('a 20-minute timer keeps at most 24 + 3 a day for 7 days + 3 a Friday for 5 + the newest', () => {
-    fc.assert(fc.property(seriesArb, (stamps) => {
-      const aligned = stamps.filter((s) => Number(s.slice(14, 16)) % 20 === 0);
-      const kept = retentionVerdicts(aligned, now).filter((v) => v.action === 'keep' && v.keptBy !== 'future');
-      expect(kept.length).toBeLessThanOrEqual(24 + 3 * 7 + 3 * 5 + 1);
-    }));
+    fc.assert(
+      fc.property(seriesArb, (stamps) => {
+        const aligned = stamps.filter((s) => Number(s.slice(14, 16)) % 20 === 0);
+        const kept = retentionVerdicts(aligned, now).filter((v) => v.action === 'keep' && v.keptBy !== 'future');
+        expect(kept.length).toBeLessThanOrEqual(24 + 3 * 7 + 3 * 5 + 1);
+      }),
+    );
   });
 
   it('a dense 20-minute series over 45 days keeps one per hour, the three 00-hour ones a day, and of a Friday', () => {
@@ -235,20 +279,29 @@ describe('retention properties (fixed clock)', () => {
   it('nothing outside snapshots/<stamp>/ is ever planned for deletion', () => {
     const keyArb = fc.oneof(
       stampArb.map((s) => `snapshots/${s}/file`),
-      fc.constantFrom('latest/openclaw.sqlite', 'latest/snapshots/2026-01-01-00-00/x', 'snapshots/manual/x', 'snapshots/2026-02-30-00-00/x', 'snapshots/2026-11-20-00-00', 'other/2026-11-20-00-00/x'),
+      fc.constantFrom(
+        'latest/openclaw.sqlite',
+        'latest/snapshots/2026-01-01-00-00/x',
+        'snapshots/manual/x',
+        'snapshots/2026-02-30-00-00/x',
+        'snapshots/2026-11-20-00-00',
+        'other/2026-11-20-00-00/x',
+      ),
     );
-    fc.assert(fc.property(fc.array(keyArb, { maxLength: 80 }), (keys) => {
-      const objects = keys.map((key) => ({ key, size: 1, lastModified: now.toISOString() }));
-      const plan = planBackupPrune({ ...groupSnapshots(objects), now });
-      for (const p of prefixesToDelete(plan)) expect(p).toMatch(/^snapshots\/\d{4}-\d\d-\d\d-\d\d-\d\d\/$/);
-      // Every key is either covered by a planned snapshot prefix or reported untouched; latest/ by neither.
-      const planned = plan.snapshots.map((s) => s.prefix);
-      for (const key of keys) {
-        const inPlan = planned.some((p) => key.startsWith(p));
-        const untouched = plan.untouched.some((u) => key === u.prefix || (u.prefix.endsWith('/') && key.startsWith(u.prefix)));
-        if (!key.startsWith('snapshots/')) expect(inPlan || untouched).toBe(false);
-        else expect(inPlan !== untouched).toBe(true);
-      }
-    }));
+    fc.assert(
+      fc.property(fc.array(keyArb, { maxLength: 80 }), (keys) => {
+        const objects = keys.map((key) => ({ key, size: 1, lastModified: now.toISOString() }));
+        const plan = planBackupPrune({ ...groupSnapshots(objects), now });
+        for (const p of prefixesToDelete(plan)) expect(p).toMatch(/^snapshots\/\d{4}-\d\d-\d\d-\d\d-\d\d\/$/);
+        // Every key is either covered by a planned snapshot prefix or reported untouched; latest/ by neither.
+        const planned = plan.snapshots.map((s) => s.prefix);
+        for (const key of keys) {
+          const inPlan = planned.some((p) => key.startsWith(p));
+          const untouched = plan.untouched.some((u) => key === u.prefix || (u.prefix.endsWith('/') && key.startsWith(u.prefix)));
+          if (!key.startsWith('snapshots/')) expect(inPlan || untouched).toBe(false);
+          else expect(inPlan !== untouched).toBe(true);
+        }
+      }),
+    );
   });
 });

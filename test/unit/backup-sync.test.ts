@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { BackupListing, SnapshotSummary } from '../../src/core/backup.js';
 import {
-  checkRestoreSource, isNoop, refuseNestedSnapshots, preRestoreStamp, requireNonEmptySource, requireSnapshot, touchesExisting, undoHint,
+  checkRestoreSource,
+  isNoop,
+  refuseNestedSnapshots,
+  preRestoreStamp,
+  requireNonEmptySource,
+  requireSnapshot,
+  touchesExisting,
+  undoHint,
 } from '../../src/core/backup-sync.js';
 import { UsageError } from '../../src/core/errors.js';
 import type { SyncPlan } from '../../src/core/sync-plan.js';
@@ -51,7 +58,16 @@ describe('restore / pull / push plans', () => {
     expect(() => requireNonEmptySource(plan({ unchanged: { count: 1, bytes: 1 } }))).not.toThrow();
     expect(() => requireNonEmptySource(plan({ transfers: [{ key: 'a', size: 0, op: 'copy', reason: 'new' }] }))).not.toThrow();
     expect(() => requireNonEmptySource(plan({}))).toThrow(/s3:\/\/b-1\/snapshots\/2026-11-23-10-00\/ is empty: nothing to sync$/);
-    expect(() => requireNonEmptySource(plan({ deletes: [{ key: 'a', size: 1 }, { key: 'b', size: 1 }] }))).toThrow(/--delete would remove all 2 objects at s3:\/\/b-1\/latest\//);
+    expect(() =>
+      requireNonEmptySource(
+        plan({
+          deletes: [
+            { key: 'a', size: 1 },
+            { key: 'b', size: 1 },
+          ],
+        }),
+      ),
+    ).toThrow(/--delete would remove all 2 objects at s3:\/\/b-1\/latest\//);
   });
 
   it('refuses a --from that overlaps latest/ of the same bucket', () => {
@@ -64,7 +80,7 @@ describe('restore / pull / push plans', () => {
     expect(() => checkRestoreSource(s3('b-1', 'snapshots/'), 'b-1')).toThrow(/holds every snapshot, not one/);
   });
 
-  it('refuses a source that holds snapshots (another bucket\'s root or snapshots/): they would nest under latest/', () => {
+  it("refuses a source that holds snapshots (another bucket's root or snapshots/): they would nest under latest/", () => {
     const from = (keys: string[]) => plan({ transfers: keys.map((key) => ({ key, size: 1, op: 'copy' as const, reason: 'new' as const })) });
     expect(() => refuseNestedSnapshots(from(['latest/a', 'snapshots/2026-11-23-10-00/a']))).toThrow(/holds snapshots \(snapshots\/2026-11-23-10-00\/a\)/);
     expect(() => refuseNestedSnapshots(from(['2026-11-23-10-00/a', 'x/snapshots/2026-11-23-10-00/b']))).toThrow(UsageError);

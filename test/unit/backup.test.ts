@@ -1,22 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import {
   assessStatus,
-  BACKUP_POLL_BUDGET,
   backupBucketName,
   formatStamp,
   groupSnapshots,
-  isNewSnapshot,
   parseAccountId,
-  parseBackupUnitOutput,
   parseBucketName,
   parseStack,
   parseStamp,
   patternNeeds,
   requireStack,
-  SANDBOX_POLL_BUDGET,
   summarizeLatest,
   type BackupObject,
 } from '../../src/core/backup.js';
+import { BACKUP_POLL_BUDGET, isNewSnapshot, parseBackupUnitOutput, SANDBOX_POLL_BUDGET } from '../../src/core/backup-unit.js';
 import { RemoteError, UsageError } from '../../src/core/errors.js';
 import { pollSchedule } from '../../src/core/rollout-poll.js';
 
@@ -30,7 +27,13 @@ describe('stack and bucket names', () => {
     expect(parseStack('lab')).toBe('lab');
     expect(parseStack('a'.repeat(40))).toBe('a'.repeat(40));
     for (const bad of ['', 'Lab', 'lab_1', 'a'.repeat(41), 'lab;rm', 'la b', '../x']) {
-      const err = (() => { try { parseStack(bad); } catch (e) { return e; } })();
+      const err = (() => {
+        try {
+          parseStack(bad);
+        } catch (e) {
+          return e;
+        }
+      })();
       expect(err, bad).toBeInstanceOf(UsageError);
       expect((err as UsageError).message).toMatch(/^--stack .* is not a stack name$/);
     }
@@ -72,7 +75,16 @@ describe('snapshot stamps', () => {
   });
 
   it('refuses what is not a real minute', () => {
-    for (const bad of ['2026-02-30-00-00', '2026-11-20-24-00', '2026-11-20-14-60', '2026-11-20-14', '2026-11-20T14-00', 'latest', '2026-1-20-14-00', ' 2026-11-20-14-00']) {
+    for (const bad of [
+      '2026-02-30-00-00',
+      '2026-11-20-24-00',
+      '2026-11-20-14-60',
+      '2026-11-20-14',
+      '2026-11-20T14-00',
+      'latest',
+      '2026-1-20-14-00',
+      ' 2026-11-20-14-00',
+    ]) {
       expect(parseStamp(bad), bad).toBeUndefined();
     }
   });
@@ -90,8 +102,22 @@ describe('grouping a listing', () => {
       obj('latest/a', 100),
     ]);
     expect(snapshots).toEqual([
-      { stamp: '2026-11-23-10-00', prefix: 'snapshots/2026-11-23-10-00/', time: '2026-11-23T10:00:00.000Z', objects: 1, bytes: 7, lastModified: minutesAgo(37) },
-      { stamp: '2026-11-23-09-00', prefix: 'snapshots/2026-11-23-09-00/', time: '2026-11-23T09:00:00.000Z', objects: 2, bytes: 15, lastModified: minutesAgo(95) },
+      {
+        stamp: '2026-11-23-10-00',
+        prefix: 'snapshots/2026-11-23-10-00/',
+        time: '2026-11-23T10:00:00.000Z',
+        objects: 1,
+        bytes: 7,
+        lastModified: minutesAgo(37),
+      },
+      {
+        stamp: '2026-11-23-09-00',
+        prefix: 'snapshots/2026-11-23-09-00/',
+        time: '2026-11-23T09:00:00.000Z',
+        objects: 2,
+        bytes: 15,
+        lastModified: minutesAgo(95),
+      },
     ]);
     expect(unparsable).toEqual([
       { prefix: 'snapshots/2026-02-30-00-00/', objects: 1, bytes: 4 },
@@ -143,12 +169,23 @@ describe('poll budgets of backup now', () => {
     expect(s.delaysMs.slice(0, 4)).toEqual([1_000, 2_000, 4_000, 8_000]);
     expect(s.delaysMs.reduce((a, b) => a + b, 0)).toBe(30 * 60_000);
     expect(s.delaysMs.length).toBeLessThanOrEqual(BACKUP_POLL_BUDGET.maxCalls);
-    expect(pollSchedule(SANDBOX_POLL_BUDGET).delaysMs.slice(0, 4).reduce((a, b) => a + b, 0)).toBeLessThan(1_000);
+    expect(
+      pollSchedule(SANDBOX_POLL_BUDGET)
+        .delaysMs.slice(0, 4)
+        .reduce((a, b) => a + b, 0),
+    ).toBeLessThan(1_000);
   });
 });
 
 describe('isNewSnapshot', () => {
-  const snap = (stamp: string, lastModified: string) => ({ stamp, prefix: `snapshots/${stamp}/`, time: `${stamp.slice(0, 10)}T${stamp.slice(11, 13)}:${stamp.slice(14, 16)}:00.000Z`, objects: 1, bytes: 1, lastModified });
+  const snap = (stamp: string, lastModified: string) => ({
+    stamp,
+    prefix: `snapshots/${stamp}/`,
+    time: `${stamp.slice(0, 10)}T${stamp.slice(11, 13)}:${stamp.slice(14, 16)}:00.000Z`,
+    objects: 1,
+    bytes: 1,
+    lastModified,
+  });
   const before = snap('2026-12-07-15-00', '2026-12-07T15:00:05.000Z');
   it('a later stamp is new; none after the run is not; the first snapshot ever is', () => {
     expect(isNewSnapshot(before, snap('2026-12-07-15-01', '2026-12-07T15:01:02.000Z'))).toBe(true);

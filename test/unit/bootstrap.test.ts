@@ -1,13 +1,27 @@
 import { describe, expect, it } from 'vitest';
 import {
-  bundleKey, checkDownloaded, checkSecretsEntries, checkSeedsEntries, comparePaths, parseTarget, planCounts, planHost,
-  selectSecrets, validateRules, type EntryName, type Violation,
+  bundleKey,
+  checkDownloaded,
+  checkSecretsEntries,
+  checkSeedsEntries,
+  comparePaths,
+  parseTarget,
+  planCounts,
+  planHost,
+  selectSecrets,
+  validateRules,
+  type EntryName,
+  type Violation,
 } from '../../src/core/bootstrap.js';
 import { UsageError } from '../../src/core/errors.js';
 import type { HostEntry, Registry } from '../../src/core/registry.js';
 
 const host = (name: string, token = `clawdinator-discord-token-${name.replace(/^clawdinator-/, '')}`): HostEntry => ({
-  id: name, host: name, instanceType: 't3.large', bootstrapPrefix: `bootstrap/${name}`, discordTokenSecret: token,
+  id: name,
+  host: name,
+  instanceType: 't3.large',
+  bootstrapPrefix: `bootstrap/${name}`,
+  discordTokenSecret: token,
 });
 const registry: Registry = { file: 'nix/instances.json', hosts: [host('clawdinator-1'), host('clawdinator-2'), host('clawdinator-babelfish')] };
 const [h1, h2] = registry.hosts as [HostEntry, HostEntry, HostEntry];
@@ -55,8 +69,15 @@ describe('parseTarget', () => {
 });
 
 describe('selectSecrets', () => {
-  const available = ['clawdinator-discord-token-1.age', 'clawdinator-discord-token-2.age', 'clawdinator-discord-token-babelfish.age',
-    'clawdinator-github-app.pem.age', 'openai-api-key.age', 'secrets.nix', 'clawdinator-discord-token-old.age'];
+  const available = [
+    'clawdinator-discord-token-1.age',
+    'clawdinator-discord-token-2.age',
+    'clawdinator-discord-token-babelfish.age',
+    'clawdinator-github-app.pem.age',
+    'openai-api-key.age',
+    'secrets.nix',
+    'clawdinator-discord-token-old.age',
+  ];
 
   it('keeps the own token and every shared secret; drops other tokens, the GitHub App key and non-secrets', () => {
     const s = selectSecrets(h1, registry, available);
@@ -97,14 +118,25 @@ describe('checkSecretsEntries', () => {
 
   it('refuses unsorted, duplicate, unsafe and unexpected entries, and the excluded GitHub App key', () => {
     const vs = checkSecretsEntries(h1, registry, NO_RULES, [
-      ...good(), file('secrets/openai-api-key.age'), file('secrets/a.age'), file('../etc/passwd'), file('secrets/nested/x.age'),
-      file('secrets/clawdinator-github-app.pem.age'), file('secrets/clawdinator-discord-token-zz.age'),
+      ...good(),
+      file('secrets/openai-api-key.age'),
+      file('secrets/a.age'),
+      file('../etc/passwd'),
+      file('secrets/nested/x.age'),
+      file('secrets/clawdinator-github-app.pem.age'),
+      file('secrets/clawdinator-discord-token-zz.age'),
     ]);
-    expect(kinds(vs)).toEqual(expect.arrayContaining([
-      'duplicate-entry:secrets/openai-api-key.age', 'unsorted:secrets/a.age', 'unsafe-path:../etc/passwd', 'unexpected-entry:../etc/passwd',
-      'unexpected-entry:secrets/nested/x.age', 'excluded-secret:secrets/clawdinator-github-app.pem.age',
-      'foreign-token:secrets/clawdinator-discord-token-zz.age',
-    ]));
+    expect(kinds(vs)).toEqual(
+      expect.arrayContaining([
+        'duplicate-entry:secrets/openai-api-key.age',
+        'unsorted:secrets/a.age',
+        'unsafe-path:../etc/passwd',
+        'unexpected-entry:../etc/passwd',
+        'unexpected-entry:secrets/nested/x.age',
+        'excluded-secret:secrets/clawdinator-github-app.pem.age',
+        'foreign-token:secrets/clawdinator-discord-token-zz.age',
+      ]),
+    );
   });
 
   it('refuses a token two hosts share', () => {
@@ -117,8 +149,11 @@ describe('checkSeedsEntries', () => {
   it('passes plain trees with safe relative links; refuses tokens, escaping links and odd entries', () => {
     expect(checkSeedsEntries(registry, [dir('repo/'), file('repo/a'), { path: 'repo/l', type: 'symlink', linkname: 'a' }])).toEqual([]);
     const vs = checkSeedsEntries(registry, [
-      dir('repo/'), file('repo/clawdinator-discord-token-2.age'), { path: 'repo/etc', type: 'symlink', linkname: '/etc' },
-      { path: 'repo/up', type: 'symlink', linkname: '../../x' }, { path: 'repo/z', type: 'fifo' },
+      dir('repo/'),
+      file('repo/clawdinator-discord-token-2.age'),
+      { path: 'repo/etc', type: 'symlink', linkname: '/etc' },
+      { path: 'repo/up', type: 'symlink', linkname: '../../x' },
+      { path: 'repo/z', type: 'fifo' },
     ]);
     expect(kinds(vs)).toEqual(['unsafe-path:repo/etc', 'unsafe-path:repo/up', 'foreign-token:repo/clawdinator-discord-token-2.age', 'unexpected-entry:repo/z']);
     expect(vs.every((v) => v.bundle === 'repo-seeds')).toBe(true);
@@ -151,25 +186,58 @@ describe('planHost', () => {
       ['bootstrap/clawdinator-1/repo-seeds.tar.zst', 'unchanged', 'same sha256'],
     ]);
     expect(p.action).toBe('upload');
-    const q = planHost(h1, local, { secrets: { exists: true, sha256: 'old', bodySha256: 'old' }, 'repo-seeds': { exists: true, sha256: undefined, bodySha256: 'bb' } }, []);
-    expect(q.bundles.map((b) => [b.action, b.reason, b.remoteSha256])).toEqual([['update', 'content changed', 'old'], ['update', 'the object has no sha256 metadata', null]]);
-    const r = planHost(h1, local, { secrets: { exists: true, sha256: 'aa', bodySha256: 'aa' }, 'repo-seeds': { exists: true, sha256: 'bb', bodySha256: 'bb' } }, []);
+    const q = planHost(
+      h1,
+      local,
+      { secrets: { exists: true, sha256: 'old', bodySha256: 'old' }, 'repo-seeds': { exists: true, sha256: undefined, bodySha256: 'bb' } },
+      [],
+    );
+    expect(q.bundles.map((b) => [b.action, b.reason, b.remoteSha256])).toEqual([
+      ['update', 'content changed', 'old'],
+      ['update', 'the object has no sha256 metadata', null],
+    ]);
+    const r = planHost(
+      h1,
+      local,
+      { secrets: { exists: true, sha256: 'aa', bodySha256: 'aa' }, 'repo-seeds': { exists: true, sha256: 'bb', bodySha256: 'bb' } },
+      [],
+    );
     expect(r.action).toBe('unchanged');
     expect(planCounts([p, q, r])).toEqual({ upload: 3, unchanged: 3, refused: 0 });
   });
 
   it('metadata claiming the right sha256 over other bytes is an update (what verify reports is what upload repairs); --force uploads all', () => {
-    const lying = planHost(h1, local, { secrets: { exists: true, sha256: 'aa', bodySha256: 'tampered' }, 'repo-seeds': { exists: true, sha256: 'bb', bodySha256: 'bb' } }, []);
-    expect(lying.bundles.map((b) => [b.action, b.reason])).toEqual([['update', "the object's bytes do not match its sha256 metadata"], ['unchanged', 'same sha256']]);
-    const forced = planHost(h1, local, { secrets: { exists: true, sha256: 'aa', bodySha256: 'aa' }, 'repo-seeds': { exists: true, sha256: 'bb', bodySha256: 'bb' } }, [], true);
-    expect(forced.bundles.map((b) => [b.action, b.reason])).toEqual([['update', 'forced (--force)'], ['update', 'forced (--force)']]);
+    const lying = planHost(
+      h1,
+      local,
+      { secrets: { exists: true, sha256: 'aa', bodySha256: 'tampered' }, 'repo-seeds': { exists: true, sha256: 'bb', bodySha256: 'bb' } },
+      [],
+    );
+    expect(lying.bundles.map((b) => [b.action, b.reason])).toEqual([
+      ['update', "the object's bytes do not match its sha256 metadata"],
+      ['unchanged', 'same sha256'],
+    ]);
+    const forced = planHost(
+      h1,
+      local,
+      { secrets: { exists: true, sha256: 'aa', bodySha256: 'aa' }, 'repo-seeds': { exists: true, sha256: 'bb', bodySha256: 'bb' } },
+      [],
+      true,
+    );
+    expect(forced.bundles.map((b) => [b.action, b.reason])).toEqual([
+      ['update', 'forced (--force)'],
+      ['update', 'forced (--force)'],
+    ]);
   });
 
-  it('a violation refuses both of the host\'s bundles', () => {
+  it("a violation refuses both of the host's bundles", () => {
     const v: Violation = { bundle: 'secrets', kind: 'missing-agekey', file: 'clawdinator.agekey', message: 'clawdinator.agekey is missing' };
     const p = planHost(h1, local, { secrets: { exists: false }, 'repo-seeds': { exists: false } }, [v]);
     expect(p.action).toBe('refused');
-    expect(p.bundles.map((b) => [b.action, b.reason])).toEqual([['refused', 'clawdinator.agekey is missing'], ['refused', 'the other bundle is refused']]);
+    expect(p.bundles.map((b) => [b.action, b.reason])).toEqual([
+      ['refused', 'clawdinator.agekey is missing'],
+      ['refused', 'the other bundle is refused'],
+    ]);
     expect(planCounts([p])).toEqual({ upload: 0, unchanged: 0, refused: 1 });
   });
 
@@ -185,9 +253,15 @@ describe('checkDownloaded', () => {
   it('missing object, missing or wrong checksum, corrupt archive, then the content rules', () => {
     expect(kinds(checkDownloaded('secrets', key, { exists: false }, rules))).toEqual([`missing-object:${key}`]);
     expect(checkDownloaded('secrets', key, { exists: true, bodySha256: 'a', metadataSha256: 'a', entries: good() }, rules)).toEqual([]);
-    expect(kinds(checkDownloaded('secrets', key, { exists: true, bodySha256: 'a', metadataSha256: undefined, entries: good() }, rules))).toEqual([`missing-checksum:${key}`]);
-    expect(kinds(checkDownloaded('secrets', key, { exists: true, bodySha256: 'a', metadataSha256: 'b', entries: { corrupt: 'x' } }, rules))).toEqual([`checksum-mismatch:${key}`, `corrupt-archive:${key}`]);
-    expect(kinds(checkDownloaded('secrets', key, { exists: true, bodySha256: 'a', metadataSha256: 'a', entries: good('clawdinator-discord-token-2') }, rules)))
-      .toEqual(['foreign-token:secrets/clawdinator-discord-token-2.age', 'missing-own-token:secrets/clawdinator-discord-token-1.age']);
+    expect(kinds(checkDownloaded('secrets', key, { exists: true, bodySha256: 'a', metadataSha256: undefined, entries: good() }, rules))).toEqual([
+      `missing-checksum:${key}`,
+    ]);
+    expect(kinds(checkDownloaded('secrets', key, { exists: true, bodySha256: 'a', metadataSha256: 'b', entries: { corrupt: 'x' } }, rules))).toEqual([
+      `checksum-mismatch:${key}`,
+      `corrupt-archive:${key}`,
+    ]);
+    expect(
+      kinds(checkDownloaded('secrets', key, { exists: true, bodySha256: 'a', metadataSha256: 'a', entries: good('clawdinator-discord-token-2') }, rules)),
+    ).toEqual(['foreign-token:secrets/clawdinator-discord-token-2.age', 'missing-own-token:secrets/clawdinator-discord-token-1.age']);
   });
 });

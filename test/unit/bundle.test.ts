@@ -6,7 +6,15 @@ import { extract, type Header } from 'tar-stream';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/core/errors.js';
 import {
-  buildBundle, packTar, readBundle, readRepoSecrets, readRepoSeeds, secretsTarFiles, sha256Hex, zstdFramesComplete, type TarFile,
+  buildBundle,
+  packTar,
+  readBundle,
+  readRepoSecrets,
+  readRepoSeeds,
+  secretsTarFiles,
+  sha256Hex,
+  zstdFramesComplete,
+  type TarFile,
 } from '../../src/nix/bundle.js';
 import { FIXTURE_REPO, tempDir } from '../helpers/claw.js';
 
@@ -58,7 +66,10 @@ describe('deterministic bundles', () => {
       expect(h.pax ?? null).toBeNull();
     }
     expect((await headers(tar)).map((h) => [h.name, h.type, h.mode])).toEqual([
-      ['clawdinator.agekey', 'file', 0o400], ['secrets/', 'directory', 0o700], ['secrets/a.age', 'file', 0o400], ['secrets/b.age', 'file', 0o400],
+      ['clawdinator.agekey', 'file', 0o400],
+      ['secrets/', 'directory', 0o700],
+      ['secrets/a.age', 'file', 0o400],
+      ['secrets/b.age', 'file', 0o400],
     ]);
   });
 
@@ -114,8 +125,11 @@ describe('reading the repo', () => {
     symlinkSync('bin/run', join(root, 'repo-seeds/tool/run'));
     const tar = await packTar(await readRepoSeeds(root));
     expect((await headers(tar)).map((h) => [h.name, h.type, h.mode.toString(8), h.linkname ?? ''])).toEqual([
-      ['README.txt', 'file', '444', ''], ['tool/', 'directory', '755', ''], ['tool/bin/', 'directory', '755', ''],
-      ['tool/bin/run', 'file', '555', ''], ['tool/run', 'symlink', '777', 'bin/run'],
+      ['README.txt', 'file', '444', ''],
+      ['tool/', 'directory', '755', ''],
+      ['tool/bin/', 'directory', '755', ''],
+      ['tool/bin/run', 'file', '555', ''],
+      ['tool/run', 'symlink', '777', 'bin/run'],
     ]);
   });
 });
@@ -139,7 +153,8 @@ describe('readBundle', () => {
     const skip = Buffer.from([0x50, 0x2a, 0x4d, 0x18, 2, 0, 0, 0, 9, 9]);
     expect(zstdFramesComplete(a)).toBe(true);
     expect(zstdFramesComplete(Buffer.concat([a, skip, b]))).toBe(true);
-    for (let cut = 1; cut < a.byteLength; cut += Math.max(1, Math.floor(a.byteLength / 40))) expect(zstdFramesComplete(a.subarray(0, a.byteLength - cut))).toBe(false);
+    for (let cut = 1; cut < a.byteLength; cut += Math.max(1, Math.floor(a.byteLength / 40)))
+      expect(zstdFramesComplete(a.subarray(0, a.byteLength - cut))).toBe(false);
     expect(zstdFramesComplete(Buffer.concat([a, Buffer.from([0])]))).toBe(false);
     expect(zstdFramesComplete(new Uint8Array())).toBe(true);
   });

@@ -47,7 +47,10 @@ describe('resolveConfig', () => {
 
   it('takes tries per AWS request from AWS_MAX_ATTEMPTS as the aws CLI does, CLAW_MAX_ATTEMPTS first', () => {
     expect(resolveConfig({ flags: {}, env: { AWS_MAX_ATTEMPTS: '2' } }).values.maxAttempts).toBe(2);
-    expect(resolveConfig({ flags: {}, env: { AWS_MAX_ATTEMPTS: '2', CLAW_MAX_ATTEMPTS: '7' } }).sources.maxAttempts).toMatchObject({ value: 7, origin: 'CLAW_MAX_ATTEMPTS' });
+    expect(resolveConfig({ flags: {}, env: { AWS_MAX_ATTEMPTS: '2', CLAW_MAX_ATTEMPTS: '7' } }).sources.maxAttempts).toMatchObject({
+      value: 7,
+      origin: 'CLAW_MAX_ATTEMPTS',
+    });
     expect(() => resolveConfig({ flags: {}, env: { AWS_MAX_ATTEMPTS: '0' } })).toThrow(/environment AWS_MAX_ATTEMPTS: maxAttempts must be at least 1/);
     expect(() => resolveConfig({ flags: {}, env: { AWS_MAX_ATTEMPTS: 'many' } })).toThrow(UsageError);
   });

@@ -23,8 +23,16 @@ describe('contentTypeFor', () => {
   });
 
   it("the machine's mime.types add to the built-in table and win over it", () => {
-    const machine = parseMimeTypes('# comment\napplication/vnd.sqlite3\t\tsqlite sqlite3\ntext/markdown md markdown\n\napplication/x-custom-json json # override\n');
-    expect(machine).toEqual({ '.sqlite': 'application/vnd.sqlite3', '.sqlite3': 'application/vnd.sqlite3', '.md': 'text/markdown', '.markdown': 'text/markdown', '.json': 'application/x-custom-json' });
+    const machine = parseMimeTypes(
+      '# comment\napplication/vnd.sqlite3\t\tsqlite sqlite3\ntext/markdown md markdown\n\napplication/x-custom-json json # override\n',
+    );
+    expect(machine).toEqual({
+      '.sqlite': 'application/vnd.sqlite3',
+      '.sqlite3': 'application/vnd.sqlite3',
+      '.md': 'text/markdown',
+      '.markdown': 'text/markdown',
+      '.json': 'application/x-custom-json',
+    });
     expect(contentTypeFor('openclaw.sqlite', machine)).toBe('application/vnd.sqlite3');
     expect(contentTypeFor('workspace/AGENTS.MD', machine)).toBe('text/markdown');
     expect(contentTypeFor('x.json', machine)).toBe('application/x-custom-json');

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { update } from '../../src/core/dashboard-keys.js';
 import { MAX_TICK_MS, MIN_TICK_MS, nextTickMs, untilAgeLabelChanges } from '../../src/core/dashboard-clock.js';
-import { initialState, type DashboardState, type Msg } from '../../src/core/dashboard-state.js';
+import { initialState } from '../../src/core/dashboard-state.js';
+import { type DashboardState, type Msg } from '../../src/core/dashboard-types.js';
 import { failedRefresh, goodRefresh, HEAD, NOW } from '../helpers/dashboard-fixture.js';
 
 // The dashboard draws again on its own only when a time label on screen changes.
@@ -28,13 +29,30 @@ describe('dashboard clock', () => {
     expect(nextTickMs(at(loaded(), NOW + 26_000))).toBe(MIN_TICK_MS);
     expect(nextTickMs(fold(loaded(), { type: 'refreshed', at: NOW + 1_000, result: failedRefresh('x') }))).toBe(MIN_TICK_MS);
     expect(nextTickMs(fold(loaded(), { type: 'key', key: { input: '', enter: true } }))).toBe(MIN_TICK_MS);
-    const running = fold(loaded(), { type: 'key', key: { input: 'd' } }, { type: 'plan-ready', host: 'clawdinator-1', text: 'P', fingerprint: 'F', sha: HEAD }, { type: 'key', key: { input: 'y' } });
+    const running = fold(
+      loaded(),
+      { type: 'key', key: { input: 'd' } },
+      { type: 'plan-ready', host: 'clawdinator-1', text: 'P', fingerprint: 'F', sha: HEAD },
+      { type: 'key', key: { input: 'y' } },
+    );
     expect(nextTickMs(running)).toBe(MIN_TICK_MS);
   });
 
-  it('wakes for a notice to fade, and for a held lock\'s age', () => {
+  it("wakes for a notice to fade, and for a held lock's age", () => {
     expect(nextTickMs(fold(loaded(), { type: 'notice', text: 'hi' }))).toBe(4_000);
-    const held = { kind: 'held' as const, etag: '"e"', lock: { id: 'x', holder: 'bob@ci', pid: 7, target: 'all', rev: HEAD, acquiredAt: new Date(NOW - 20_500).toISOString(), expiresAt: new Date(NOW + 1_800_000).toISOString() } };
+    const held = {
+      kind: 'held' as const,
+      etag: '"e"',
+      lock: {
+        id: 'x',
+        holder: 'bob@ci',
+        pid: 7,
+        target: 'all',
+        rev: HEAD,
+        acquiredAt: new Date(NOW - 20_500).toISOString(),
+        expiresAt: new Date(NOW + 1_800_000).toISOString(),
+      },
+    };
     // its age (20.5 s) ticks over in 500 ms: a second at most, as always
     expect(nextTickMs(loaded({ ...goodRefresh(), lock: { ok: true, value: held } }))).toBe(MIN_TICK_MS);
   });

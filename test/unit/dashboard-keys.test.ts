@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { update } from '../../src/core/dashboard-keys.js';
-import { FLASH_MS, initialState, type DashboardState, type Effect, type KeyPress, type Msg } from '../../src/core/dashboard-state.js';
+import { FLASH_MS, initialState } from '../../src/core/dashboard-state.js';
+import { type DashboardState, type Effect, type KeyPress, type Msg } from '../../src/core/dashboard-types.js';
 import { backupData, failedRefresh, fleetData, goodRefresh, HEAD, NOW } from '../helpers/dashboard-fixture.js';
 
 // The dashboard's state machine through its one entry point: messages in, state and effects out.
@@ -18,7 +19,11 @@ function run(s: DashboardState, ...msgs: (Msg | string | KeyPress)[]): { state: 
 }
 
 const loaded = (o: { readonly?: boolean } = {}) =>
-  run(initialState({ intervalMs: 10_000, readonly: o.readonly ?? false, now: NOW }), { type: 'refresh-started', at: NOW }, { type: 'refreshed', at: NOW, result: goodRefresh() }).state;
+  run(
+    initialState({ intervalMs: 10_000, readonly: o.readonly ?? false, now: NOW }),
+    { type: 'refresh-started', at: NOW },
+    { type: 'refreshed', at: NOW, result: goodRefresh() },
+  ).state;
 
 describe('dashboard keys and state', () => {
   it('selects the first row once the fleet is read, and moves with j/k, arrows, g/G and pages (clamped)', () => {
@@ -81,7 +86,9 @@ describe('dashboard keys and state', () => {
     const none = run(s, '/', 'z', 'z', 'z').state;
     expect(none.visible).toEqual([]);
     expect(none.selectedKey).toBe('clawdinator-babelfish');
-    expect(run(none, { input: '', backspace: true }, { input: '', backspace: true }, { input: '', backspace: true }).state.selectedKey).toBe('clawdinator-babelfish');
+    expect(run(none, { input: '', backspace: true }, { input: '', backspace: true }, { input: '', backspace: true }).state.selectedKey).toBe(
+      'clawdinator-babelfish',
+    );
     expect(run(none, { input: '', escape: true }).state.selectedKey).toBe('clawdinator-babelfish');
     // Enter keeps the filter and the row it selected; Esc in the table then clears the filter, keeping that row.
     const kept = run(typing, { input: '\r', enter: true }).state;
@@ -153,7 +160,14 @@ describe('dashboard keys and state', () => {
     expect(run(running, { input: 'c', ctrl: true }).effects).toEqual([{ kind: 'abort-deploy' }]);
     const ev = run(running, { type: 'rollout-event', at: NOW + 1, event: { type: 'step-started', step: 'deploy clawdinator-1', detail: 'switching' } }).state;
     expect(ev.rollout?.events).toHaveLength(1);
-    const done = run(ev, { type: 'rollout-done', at: NOW + 9_000, status: 'failed', message: 'deploy failed at clawdinator-1', result: ['x'], tails: { 'clawdinator-1': ['error: boom'] } });
+    const done = run(ev, {
+      type: 'rollout-done',
+      at: NOW + 9_000,
+      status: 'failed',
+      message: 'deploy failed at clawdinator-1',
+      result: ['x'],
+      tails: { 'clawdinator-1': ['error: boom'] },
+    });
     expect(done.effects).toEqual([{ kind: 'refresh' }]);
     expect(done.state.tails['clawdinator-1']).toEqual(['error: boom']);
     expect(done.state.rollout).toMatchObject({ status: 'failed', finishedAt: NOW + 9_000 });
@@ -181,7 +195,11 @@ describe('dashboard keys and state', () => {
     const none = run(loaded(), 'b');
     expect(none.effects).toEqual([]);
     expect(none.state.flash?.text).toBe('clawdinator-1 has no S3 backup (OpenClaw hosts do: claw tui --stack NAME lists them)');
-    const s = run(initialState({ intervalMs: 10_000, readonly: false, now: NOW }), { type: 'refreshed', at: NOW, result: goodRefresh(undefined, backupData()) }).state;
+    const s = run(initialState({ intervalMs: 10_000, readonly: false, now: NOW }), {
+      type: 'refreshed',
+      at: NOW,
+      result: goodRefresh(undefined, backupData()),
+    }).state;
     expect(run(s, 'b').state.flash?.text).toBe('clawdinator-1 has no S3 backup: only the OpenClaw hosts of stack lab do');
     const started = run(s, 'G', 'b');
     expect(started.effects).toEqual([{ kind: 'backup', host: 'openclaw-lab' }]);

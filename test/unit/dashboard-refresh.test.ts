@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { emptySection, finishRefresh, formatAgo, idleClock, MAX_BACKOFF_MS, mergeSection, nextDelayMs, staleness, startRefresh } from '../../src/core/dashboard-refresh.js';
+import {
+  emptySection,
+  finishRefresh,
+  formatAgo,
+  idleClock,
+  MAX_BACKOFF_MS,
+  mergeSection,
+  nextDelayMs,
+  staleness,
+  startRefresh,
+} from '../../src/core/dashboard-refresh.js';
 
 describe('dashboard refresh: staleness and backoff', () => {
   it('keeps the last good value through a failure, and records when and why', () => {

@@ -51,12 +51,19 @@ describe('dashboard rows', () => {
     expect(k).toBe('host');
   });
 
-  it('lists the backup stack\'s OpenClaw hosts last, with their backup freshness as drift', () => {
+  it("lists the backup stack's OpenClaw hosts last, with their backup freshness as drift", () => {
     const at = (agoMs: number | null) => {
       const b = backupData(agoMs);
       return buildFleetRows(data.report, { head: HEAD, backup: { hosts: b.hosts, latestAt: b.latestAt, now: new Date(NOW) } }).at(-1)!;
     };
-    expect(at(10 * 60_000)).toMatchObject({ key: 'b:i-07e1a3c5b9d2f4068', host: 'openclaw-lab', kind: 'backup', drift: [], ami: 'unknown', backupAt: new Date(NOW - 600_000).toISOString() });
+    expect(at(10 * 60_000)).toMatchObject({
+      key: 'b:i-07e1a3c5b9d2f4068',
+      host: 'openclaw-lab',
+      kind: 'backup',
+      drift: [],
+      ami: 'unknown',
+      backupAt: new Date(NOW - 600_000).toISOString(),
+    });
     expect(at(41 * 60_000).drift).toEqual(['backup-stale']);
     expect(at(41 * 60_000).driftMessages[0]).toMatch(/more than two 20-minute backup runs ago$/);
     expect(at(null)).toMatchObject({ drift: ['no-backup'], backupAt: null });

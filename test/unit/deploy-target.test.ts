@@ -1,13 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  asFullSha, asHostId, checkCaller, parseDeployTarget, parseRevInput, resolveDeployTarget, type HostId,
-} from '../../src/core/deploy-target.js';
+import { asFullSha, asHostId, checkCaller, parseDeployTarget, parseRevInput, resolveDeployTarget, type HostId } from '../../src/core/deploy-target.js';
 import { RefusedError, UsageError } from '../../src/core/errors.js';
 import type { Registry } from '../../src/core/registry.js';
 
 const entry = (host: string) => ({
-  id: host, host, instanceType: 't3.large', bootstrapPrefix: `bootstrap/${host}`, discordTokenSecret: `clawdinator-discord-token-${host}`,
+  id: host,
+  host,
+  instanceType: 't3.large',
+  bootstrapPrefix: `bootstrap/${host}`,
+  discordTokenSecret: `clawdinator-discord-token-${host}`,
 });
 const registry: Registry = {
   file: 'nix/instances.json',
@@ -16,7 +18,11 @@ const registry: Registry = {
 const SHA = '0123456789abcdef0123456789abcdef01234567';
 
 function thrown(f: () => unknown): Error {
-  try { f(); } catch (e) { return e as Error; }
+  try {
+    f();
+  } catch (e) {
+    return e as Error;
+  }
   throw new Error('expected a throw');
 }
 
@@ -41,8 +47,7 @@ describe('parseDeployTarget', () => {
     expect(e).toBeInstanceOf(UsageError);
     expect(e.message).toBe('deploy target: "x;reboot" is not a valid host name');
     // A malformed name wins over an unknown one: syntax is checked first.
-    expect(thrown(() => parseDeployTarget('nope,$(id),Upper', registry)).message)
-      .toBe('deploy target: "$(id)", "Upper" are not valid host names');
+    expect(thrown(() => parseDeployTarget('nope,$(id),Upper', registry)).message).toBe('deploy target: "$(id)", "Upper" are not valid host names');
     expect(thrown(() => parseDeployTarget('clawdinator-1,,clawdinator-2', registry)).message).toMatch(/empty entry/);
   });
 
@@ -54,13 +59,21 @@ describe('parseDeployTarget', () => {
   });
 
   it('accepts exactly the strings that name registry hosts (property)', () => {
-    fc.assert(fc.property(fc.string(), (raw) => {
-      let ok: boolean;
-      try { parseDeployTarget(raw, registry); ok = true; } catch (e) { expect(e).toBeInstanceOf(UsageError); ok = false; }
-      const names = raw.split(',').map((s) => s.trim());
-      const expected = raw.trim() === 'all' || (raw.trim() !== '' && names.every((n) => registry.hosts.some((h) => h.host === n)));
-      expect(ok).toBe(expected);
-    }));
+    fc.assert(
+      fc.property(fc.string(), (raw) => {
+        let ok: boolean;
+        try {
+          parseDeployTarget(raw, registry);
+          ok = true;
+        } catch (e) {
+          expect(e).toBeInstanceOf(UsageError);
+          ok = false;
+        }
+        const names = raw.split(',').map((s) => s.trim());
+        const expected = raw.trim() === 'all' || (raw.trim() !== '' && names.every((n) => registry.hosts.some((h) => h.host === n)));
+        expect(ok).toBe(expected);
+      }),
+    );
   });
 });
 
@@ -112,14 +125,16 @@ describe('revs', () => {
   });
 
   it('parseRevInput never lets a shell-special character through (property)', () => {
-    fc.assert(fc.property(fc.string({ unit: 'binary-ascii' }), (raw) => {
-      try {
-        const r = parseRevInput(raw);
-        expect(r.kind === 'sha' ? r.sha : r.name).toMatch(/^[A-Za-z0-9][A-Za-z0-9._/-]*$/);
-      } catch (e) {
-        expect(e).toBeInstanceOf(UsageError);
-      }
-    }));
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary-ascii' }), (raw) => {
+        try {
+          const r = parseRevInput(raw);
+          expect(r.kind === 'sha' ? r.sha : r.name).toMatch(/^[A-Za-z0-9][A-Za-z0-9._/-]*$/);
+        } catch (e) {
+          expect(e).toBeInstanceOf(UsageError);
+        }
+      }),
+    );
   });
 
   it('asHostId names what it checked', () => {

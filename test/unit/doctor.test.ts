@@ -12,7 +12,10 @@ describe('doctor results', () => {
 
   it('a check that could not run is a failure naming the first line of why', () => {
     expect(couldNotRun('lock', 'deploy lock', 'AccessDenied: no\nstack...')).toEqual({
-      id: 'lock', status: 'fail', summary: 'deploy lock: could not check (AccessDenied: no)', fix: expect.stringContaining('claw doctor again'),
+      id: 'lock',
+      status: 'fail',
+      summary: 'deploy lock: could not check (AccessDenied: no)',
+      fix: expect.stringContaining('claw doctor again'),
     });
     expect(couldNotRun('lock', 'deploy lock', '', 'do this').summary).toBe('deploy lock: could not check (unknown error)');
     expect(couldNotRun('lock', 'deploy lock', 'x', 'do this').fix).toBe('do this');
@@ -22,11 +25,26 @@ describe('doctor results', () => {
 describe('orderChecks', () => {
   it('puts groups in the fixed order whatever order they finished in, keeping order within a group', () => {
     const done = [
-      ok('backup:lab', ''), ok('tool:git', ''), ok('repo', ''), ok('credentials', ''), ok('backup:dev', ''),
-      ok('tool:nix', ''), ok('ssm', ''), ok('region', ''), ok('instances', ''),
+      ok('backup:lab', ''),
+      ok('tool:git', ''),
+      ok('repo', ''),
+      ok('credentials', ''),
+      ok('backup:dev', ''),
+      ok('tool:nix', ''),
+      ok('ssm', ''),
+      ok('region', ''),
+      ok('instances', ''),
     ];
     expect(orderChecks(done).map((r) => r.id)).toEqual([
-      'credentials', 'region', 'instances', 'ssm', 'tool:git', 'tool:nix', 'repo', 'backup:lab', 'backup:dev',
+      'credentials',
+      'region',
+      'instances',
+      'ssm',
+      'tool:git',
+      'tool:nix',
+      'repo',
+      'backup:lab',
+      'backup:dev',
     ]);
   });
 

@@ -41,7 +41,7 @@ describe('run', () => {
 
   it('passes shell metacharacters literally', async () => {
     const marker = join(tmp, 'pwned');
-    const args = [`$(touch ${marker})`, `; touch ${marker}`, '`id`', "'q' \"d\" *"];
+    const args = [`$(touch ${marker})`, `; touch ${marker}`, '`id`', '\'q\' "d" *'];
     const r = await run(node, ['-e', 'console.log(JSON.stringify(process.argv.slice(1)))', ...args]);
     expect(JSON.parse(r.stdout)).toEqual(args);
     expect(existsSync(marker)).toBe(false);

@@ -8,8 +8,16 @@ const reg = (...hosts: [string, string][]): Registry => ({
   hosts: hosts.map(([host, instanceType]) => ({ id: host, host, instanceType, bootstrapPrefix: `bootstrap/${host}`, discordTokenSecret: `t-${host}` })),
 });
 const inst = (id: string, name: string | undefined, over: Partial<FleetInstance> = {}): FleetInstance => ({
-  instanceId: id, name, state: 'running', instanceType: 't3.large', availabilityZone: 'eu-central-1a',
-  imageId: 'ami-new', launchTime: '2026-11-01T00:00:00.000Z', rev: 'a'.repeat(40), tags: {}, ...over,
+  instanceId: id,
+  name,
+  state: 'running',
+  instanceType: 't3.large',
+  availabilityZone: 'eu-central-1a',
+  imageId: 'ami-new',
+  launchTime: '2026-11-01T00:00:00.000Z',
+  rev: 'a'.repeat(40),
+  tags: {},
+  ...over,
 });
 const images: FleetImage[] = [
   { imageId: 'ami-old', name: 'old', creationDate: '2026-10-01T00:00:00.000Z' },
@@ -17,19 +25,47 @@ const images: FleetImage[] = [
   { imageId: 'ami-mid', name: 'mid', creationDate: '2026-11-01T00:00:00.000Z' },
 ];
 const snap = (instances: FleetInstance[], over: Partial<FleetSnapshot> = {}): FleetSnapshot => ({
-  instances, images, ssm: new Map(instances.map((i) => [i.instanceId, 'online' as const])), ...over,
+  instances,
+  images,
+  ssm: new Map(instances.map((i) => [i.instanceId, 'online' as const])),
+  ...over,
 });
 
 describe('buildStatus', () => {
   it('joins instances to the registry by Name and reports no drift when all is as it should be', () => {
     const r = buildStatus(reg(['h1', 't3.large']), snap([inst('i-1', 'h1')]));
     expect(r.latestImageId).toBe('ami-new');
-    expect(r.hosts).toEqual([{
-      host: 'h1', instanceId: 'i-1', instanceIds: ['i-1'], state: 'running', instanceType: 't3.large', desiredInstanceType: 't3.large',
-      availabilityZone: 'eu-central-1a', imageId: 'ami-new', imageIsLatest: true, imagesBehind: 0, launchTime: '2026-11-01T00:00:00.000Z',
-      rev: 'a'.repeat(40), ssmPing: 'online', drift: [], publicIp: null,
-      instances: [{ instanceId: 'i-1', state: 'running', instanceType: 't3.large', availabilityZone: 'eu-central-1a', imageId: 'ami-new', launchTime: '2026-11-01T00:00:00.000Z', publicIp: null, ssmPing: 'online' }],
-    }]);
+    expect(r.hosts).toEqual([
+      {
+        host: 'h1',
+        instanceId: 'i-1',
+        instanceIds: ['i-1'],
+        state: 'running',
+        instanceType: 't3.large',
+        desiredInstanceType: 't3.large',
+        availabilityZone: 'eu-central-1a',
+        imageId: 'ami-new',
+        imageIsLatest: true,
+        imagesBehind: 0,
+        launchTime: '2026-11-01T00:00:00.000Z',
+        rev: 'a'.repeat(40),
+        ssmPing: 'online',
+        drift: [],
+        publicIp: null,
+        instances: [
+          {
+            instanceId: 'i-1',
+            state: 'running',
+            instanceType: 't3.large',
+            availabilityZone: 'eu-central-1a',
+            imageId: 'ami-new',
+            launchTime: '2026-11-01T00:00:00.000Z',
+            publicIp: null,
+            ssmPing: 'online',
+          },
+        ],
+      },
+    ]);
     expect(r.unregistered).toEqual([]);
   });
 
@@ -39,13 +75,16 @@ describe('buildStatus', () => {
   });
 
   it('calls out several instances for one host, showing the newest', () => {
-    const r = buildStatus(reg(['h1', 't3.large']), snap([
-      inst('i-a', 'h1', { launchTime: '2026-10-01T00:00:00.000Z' }),
-      inst('i-b', 'h1', { launchTime: '2026-11-02T00:00:00.000Z' }),
-    ]));
+    const r = buildStatus(
+      reg(['h1', 't3.large']),
+      snap([inst('i-a', 'h1', { launchTime: '2026-10-01T00:00:00.000Z' }), inst('i-b', 'h1', { launchTime: '2026-11-02T00:00:00.000Z' })]),
+    );
     expect(r.hosts[0]!.instanceId).toBe('i-b');
     expect(r.hosts[0]!.instanceIds).toEqual(['i-b', 'i-a']);
-    expect(r.hosts[0]!.instances.map((i) => [i.instanceId, i.launchTime])).toEqual([['i-b', '2026-11-02T00:00:00.000Z'], ['i-a', '2026-10-01T00:00:00.000Z']]);
+    expect(r.hosts[0]!.instances.map((i) => [i.instanceId, i.launchTime])).toEqual([
+      ['i-b', '2026-11-02T00:00:00.000Z'],
+      ['i-a', '2026-10-01T00:00:00.000Z'],
+    ]);
     expect(r.hosts[0]!.drift).toEqual([{ kind: 'multiple-instances', message: '2 instances: i-b, i-a' }]);
   });
 
@@ -68,7 +107,10 @@ describe('buildStatus', () => {
 
   it('lists tagged instances missing from the registry as unregistered', () => {
     const r = buildStatus(reg(['h1', 't3.large']), snap([inst('i-1', 'h1'), inst('i-2', 'scratch', { state: 'stopped' }), inst('i-3', undefined)]));
-    expect(r.unregistered.map((u) => [u.name, u.instanceId])).toEqual([[null, 'i-3'], ['scratch', 'i-2']]);
+    expect(r.unregistered.map((u) => [u.name, u.instanceId])).toEqual([
+      [null, 'i-3'],
+      ['scratch', 'i-2'],
+    ]);
   });
 
   it('reports the SSM ping as unknown when SSM could not be asked, and not-managed when absent', () => {
@@ -90,7 +132,10 @@ describe('buildStatus', () => {
         const registry = reg(['h2', 't3.large'], ['h1', 't3.large'], ['h3', 't3.large']);
         const r = buildStatus(registry, snap(list.map((i) => inst(i.id, i.name, { state: i.state }))));
         expect(r.hosts.map((h) => h.host)).toEqual(['h2', 'h1', 'h3']);
-        const active = list.filter((i) => ['pending', 'running', 'stopping', 'stopped'].includes(i.state)).map((i) => i.id).sort();
+        const active = list
+          .filter((i) => ['pending', 'running', 'stopping', 'stopped'].includes(i.state))
+          .map((i) => i.id)
+          .sort();
         const shown = [...r.hosts.flatMap((h) => h.instanceIds), ...r.unregistered.map((u) => u.instanceId)].sort();
         expect(shown).toEqual(active);
         for (const h of r.hosts) expect(h.drift.some((d) => d.kind === 'missing-instance')).toBe(h.instanceIds.length === 0);

@@ -113,7 +113,10 @@ describe('readHistory', () => {
   });
 
   it('fetches bodies with bounded concurrency', async () => {
-    const { s3, stats } = await seeded(Array.from({ length: 30 }, (_, i) => rec('h', i / 10)), 1000);
+    const { s3, stats } = await seeded(
+      Array.from({ length: 30 }, (_, i) => rec('h', i / 10)),
+      1000,
+    );
     const got = await readHistory(s3, 'b', { concurrency: 4, now });
     expect(got.records).toHaveLength(30);
     expect(stats.maxInFlight).toBe(4);

@@ -49,7 +49,8 @@ describe('lint: layers and cycles', () => {
       'src/fs/lock.ts': "import { x } from '../cli/context.js';\nexport const y = x;\n",
       'src/cli/context.ts': leaf,
       'src/cli/report-error.ts': leaf,
-      'src/commands/deploy/deploy.ts': "import { x } from '../tui/actions.js';\nimport { x as c } from '../../cli/context.js';\nimport { x as d } from './rollback.js';\nexport const y = x + c + d;\n",
+      'src/commands/deploy/deploy.ts':
+        "import { x } from '../tui/actions.js';\nimport { x as c } from '../../cli/context.js';\nimport { x as d } from './rollback.js';\nexport const y = x + c + d;\n",
       'src/commands/deploy/rollback.ts': "import { x } from '../../cli/report-error.js';\nexport const y = x;\n",
       'src/commands/tui/actions.ts': "import { x } from '../../services/deploy.js';\nexport const y = x;\n",
     });

@@ -75,7 +75,14 @@ const clock = (start = t0) => {
   let now = start.getTime();
   return { now: () => new Date(now), advance: (ms: number) => void (now += ms) };
 };
-const opts = (over: Partial<AcquireOptions> = {}): AcquireOptions => ({ bucket: 'b', holder: 'alice@laptop', pid: 11, target: 'all', rev: 'a'.repeat(40), ...over });
+const opts = (over: Partial<AcquireOptions> = {}): AcquireOptions => ({
+  bucket: 'b',
+  holder: 'alice@laptop',
+  pid: 11,
+  target: 'all',
+  rev: 'a'.repeat(40),
+  ...over,
+});
 const stored = (s3: Fake): LockRecord => JSON.parse(s3.objects.get(LOCK_KEY)!.body) as LockRecord;
 
 describe('acquireLock', () => {
@@ -84,7 +91,12 @@ describe('acquireLock', () => {
     const c = clock();
     const held = await acquireLock(s3, opts({ now: c.now }));
     expect(stored(s3)).toEqual(held.record);
-    expect(held).toMatchObject({ key: LOCK_KEY, etag: s3.objects.get(LOCK_KEY)!.etag, tookOver: undefined, record: { holder: 'alice@laptop', pid: 11, expiresAt: '2026-03-01T12:30:00.000Z' } });
+    expect(held).toMatchObject({
+      key: LOCK_KEY,
+      etag: s3.objects.get(LOCK_KEY)!.etag,
+      tookOver: undefined,
+      record: { holder: 'alice@laptop', pid: 11, expiresAt: '2026-03-01T12:30:00.000Z' },
+    });
     c.advance(4 * MIN);
     const err = await acquireLock(s3, opts({ holder: 'bob@desk', pid: 22, target: 'clawdinator-1', now: c.now })).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RefusedError);
@@ -115,7 +127,18 @@ describe('acquireLock', () => {
     const s3 = fakeS3();
     s3.hooks.beforePut = () => {
       s3.hooks.beforePut = undefined;
-      s3.objects.set(LOCK_KEY, { body: JSON.stringify({ id: 'x', holder: 'eve@ci', pid: 1, target: 'all', rev: 'r', acquiredAt: t0.toISOString(), expiresAt: '2999-01-01T00:00:00.000Z' }), etag: '"other"' });
+      s3.objects.set(LOCK_KEY, {
+        body: JSON.stringify({
+          id: 'x',
+          holder: 'eve@ci',
+          pid: 1,
+          target: 'all',
+          rev: 'r',
+          acquiredAt: t0.toISOString(),
+          expiresAt: '2999-01-01T00:00:00.000Z',
+        }),
+        etag: '"other"',
+      });
     };
     await expect(acquireLock(s3, opts({ now: () => t0 }))).rejects.toThrow(/held by eve@ci \(pid 1\)/);
     expect(s3.calls).toEqual(['get', 'put', 'get']);
@@ -185,7 +208,11 @@ describe('withDeployLock', () => {
     const s3 = fakeS3();
     expect(await withDeployLock(s3, opts(), async (l) => (expect(stored(s3).id).toBe(l.record.id), 'done'))).toBe('done');
     expect(s3.objects.size).toBe(0);
-    await expect(withDeployLock(s3, opts(), async () => { throw new Error('canary failed'); })).rejects.toThrow('canary failed');
+    await expect(
+      withDeployLock(s3, opts(), async () => {
+        throw new Error('canary failed');
+      }),
+    ).rejects.toThrow('canary failed');
     expect(s3.objects.size).toBe(0);
     await acquireLock(s3, opts({ holder: 'bob@desk' }));
     let ran = false;
@@ -197,8 +224,10 @@ describe('withDeployLock', () => {
     const s3 = fakeS3();
     const ctrl = new AbortController();
     s3.hooks.failAfterAbort = ctrl.signal; // like the context's clients, bound to the signal
-    const run = withDeployLock(s3, { ...opts(), signal: ctrl.signal, cleanupS3: fakeS3(s3.objects) }, (l) =>
-      new Promise((_, reject) => l.signal.addEventListener('abort', () => reject(Object.assign(new Error('interrupted'), { name: 'AbortError' })))),
+    const run = withDeployLock(
+      s3,
+      { ...opts(), signal: ctrl.signal, cleanupS3: fakeS3(s3.objects) },
+      (l) => new Promise((_, reject) => l.signal.addEventListener('abort', () => reject(Object.assign(new Error('interrupted'), { name: 'AbortError' })))),
     );
     await new Promise((r) => setTimeout(r, 10));
     expect(s3.objects.size).toBe(1);
@@ -215,7 +244,9 @@ describe('withDeployLock', () => {
       throw Object.assign(new Error('aborted'), { name: 'AbortError' });
     };
     let ran = false;
-    await expect(withDeployLock(s3, { ...opts(), signal: ctrl.signal, cleanupS3: fakeS3(s3.objects) }, async () => void (ran = true))).rejects.toThrow('aborted');
+    await expect(withDeployLock(s3, { ...opts(), signal: ctrl.signal, cleanupS3: fakeS3(s3.objects) }, async () => void (ran = true))).rejects.toThrow(
+      'aborted',
+    );
     expect(ran).toBe(false);
     expect(s3.objects.size).toBe(0);
   });
@@ -232,7 +263,9 @@ describe('withDeployLock', () => {
       await new Promise((r) => setTimeout(r, 40));
       expect(stored(s3).expiresAt > before).toBe(true);
     });
-    expect(events.events).toEqual([{ type: 'warning', message: expect.stringMatching(/^took over the deploy lock from old@box \(pid 11\).*\(it had expired\)$/) }]);
+    expect(events.events).toEqual([
+      { type: 'warning', message: expect.stringMatching(/^took over the deploy lock from old@box \(pid 11\).*\(it had expired\)$/) },
+    ]);
     expect(s3.objects.size).toBe(0);
   });
 

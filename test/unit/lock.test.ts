@@ -56,9 +56,9 @@ describe('decideAcquire', () => {
   it('property: never creates over a lock, never takes over a live unexpired one, only CAS on the ETag read', () => {
     const state = fc.oneof(
       fc.constant<LockState>({ kind: 'free' }),
-      fc.record({ ttl: fc.integer({ min: 1, max: 10 * 60 * MIN }), etag: fc.string({ minLength: 1 }) }).map(
-        ({ ttl, etag }): LockState => ({ kind: 'held', lock: lock({ expiresAt: at(ttl).toISOString() }), etag }),
-      ),
+      fc
+        .record({ ttl: fc.integer({ min: 1, max: 10 * 60 * MIN }), etag: fc.string({ minLength: 1 }) })
+        .map(({ ttl, etag }): LockState => ({ kind: 'held', lock: lock({ expiresAt: at(ttl).toISOString() }), etag })),
       fc.string({ minLength: 1 }).map((etag): LockState => ({ kind: 'unreadable', etag, reason: 'x' })),
     );
     fc.assert(
@@ -104,7 +104,14 @@ describe('decideRelease', () => {
 describe('formatting', () => {
   it('durations are short and round down', () => {
     expect([0, 45_000, 12 * MIN, 60 * MIN, 190 * MIN, 47 * 60 * MIN, 52 * 60 * MIN, 72 * 60 * MIN].map(formatDuration)).toEqual([
-      '0s', '45s', '12m', '1h', '3h10m', '47h', '2d4h', '3d',
+      '0s',
+      '45s',
+      '12m',
+      '1h',
+      '3h10m',
+      '47h',
+      '2d4h',
+      '3d',
     ]);
   });
 

@@ -31,13 +31,19 @@ if (!hasNix) {
 
 const tmp = mkdtempSync(join(tmpdir(), 'claw-image-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-const failure = <T>(p: Promise<unknown>): Promise<T> => p.then(() => expect.fail('expected a failure'), (e: unknown) => e as T);
+const failure = <T>(p: Promise<unknown>): Promise<T> =>
+  p.then(
+    () => expect.fail('expected a failure'),
+    (e: unknown) => e as T,
+  );
 const sha = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
 
 /** Is there a `nixbld` group (nix's default build-users-group)? */
 function nixbldGroupExists(): boolean {
   try {
-    return readFileSync('/etc/group', 'utf8').split('\n').some((l) => l.startsWith('nixbld:'));
+    return readFileSync('/etc/group', 'utf8')
+      .split('\n')
+      .some((l) => l.startsWith('nixbld:'));
   } catch {
     return false;
   }

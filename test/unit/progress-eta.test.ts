@@ -16,7 +16,11 @@ const GiB = 1024 * MiB;
 function plainSync(totalBytes: number) {
   let t = 1_000_000;
   const lines: string[] = [];
-  const sink = textProgressSink((l) => lines.push(l), () => t, 2_000);
+  const sink = textProgressSink(
+    (l) => lines.push(l),
+    () => t,
+    2_000,
+  );
   const progress = new SyncProgress(sink, 'upload', 10, totalBytes, () => t, 100);
   progress.start();
   return { lines, progress, at: (ms: number) => (t = 1_000_000 + ms), bytesLines: () => lines.filter((l) => /^upload bytes: \d/.test(l)) };
@@ -84,22 +88,32 @@ describe('etaSeconds', () => {
 
 describe('formatEta', () => {
   it.each([
-    [0, '0s'], [0.2, '1s'], [59, '59s'], [60, '1m00s'], [754, '12m34s'], [3599, '59m59s'],
-    [3600, '1h00m'], [3601, '1h01m'], [7500, '2h05m'], [850_164, '236h10m'],
+    [0, '0s'],
+    [0.2, '1s'],
+    [59, '59s'],
+    [60, '1m00s'],
+    [754, '12m34s'],
+    [3599, '59m59s'],
+    [3600, '1h00m'],
+    [3601, '1h01m'],
+    [7500, '2h05m'],
+    [850_164, '236h10m'],
   ])('%d s: %s', (s, text) => expect(formatEta(s)).toBe(text));
 
   it('never more than 59 of a smaller unit, never hundreds of thousands of seconds', () => {
-    fc.assert(fc.property(fc.double({ min: 0, max: 1e8, noNaN: true }), (s) => {
-      const text = formatEta(s);
-      const m = /^(?:(\d+)s|(\d+)m(\d\d)s|(\d+)h(\d\d)m)$/.exec(text);
-      expect(m).not.toBeNull();
-      const [, secs, mins, minSecs, hours, hourMins] = m!;
-      if (secs !== undefined) expect(Number(secs)).toBeLessThan(60);
-      if (mins !== undefined) expect([Number(mins) < 60, Number(minSecs) < 60]).toEqual([true, true]);
-      if (hourMins !== undefined) expect(Number(hourMins)).toBeLessThan(60);
-      // Never shorter than the time left.
-      const shown = Number(secs ?? 0) + Number(mins ?? 0) * 60 + Number(minSecs ?? 0) + Number(hours ?? 0) * 3600 + Number(hourMins ?? 0) * 60;
-      expect(shown).toBeGreaterThanOrEqual(Math.ceil(s));
-    }));
+    fc.assert(
+      fc.property(fc.double({ min: 0, max: 1e8, noNaN: true }), (s) => {
+        const text = formatEta(s);
+        const m = /^(?:(\d+)s|(\d+)m(\d\d)s|(\d+)h(\d\d)m)$/.exec(text);
+        expect(m).not.toBeNull();
+        const [, secs, mins, minSecs, hours, hourMins] = m!;
+        if (secs !== undefined) expect(Number(secs)).toBeLessThan(60);
+        if (mins !== undefined) expect([Number(mins) < 60, Number(minSecs) < 60]).toEqual([true, true]);
+        if (hourMins !== undefined) expect(Number(hourMins)).toBeLessThan(60);
+        // Never shorter than the time left.
+        const shown = Number(secs ?? 0) + Number(mins ?? 0) * 60 + Number(minSecs ?? 0) + Number(hours ?? 0) * 3600 + Number(hourMins ?? 0) * 60;
+        expect(shown).toBeGreaterThanOrEqual(Math.ceil(s));
+      }),
+    );
   });
 });

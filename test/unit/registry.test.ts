@@ -38,9 +38,7 @@ describe('parseRegistry', () => {
 
   it('names the entry and the missing field', () => {
     const { instanceType: _omit, ...noType } = entry('clawdinator-1');
-    expect(failure(text({ 'clawdinator-1': noType })).message).toBe(
-      'nix/instances.json: entry "clawdinator-1": field "instanceType" is missing',
-    );
+    expect(failure(text({ 'clawdinator-1': noType })).message).toBe('nix/instances.json: entry "clawdinator-1": field "instanceType" is missing');
   });
 
   it('refuses a host that is not a valid hostname', () => {

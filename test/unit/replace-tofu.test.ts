@@ -19,18 +19,34 @@ function infra(): { dir: string; log: string } {
   return { dir, log: join(root, 'tofu.log') };
 }
 
-const calls = (log: string) => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { argv: string[]; env: string[] }) : []);
+const calls = (log: string) =>
+  existsSync(log)
+    ? readFileSync(log, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { argv: string[]; env: string[] })
+    : [];
 
 describe('tofuEnv', () => {
   it('drops TF_CLI_ARGS* (they would add unseen arguments) and sets TF_IN_AUTOMATION', () => {
-    const { env, dropped } = tofuEnv({ PATH: '/bin', TF_CLI_ARGS: '-destroy', TF_CLI_ARGS_apply: '-replace=x', TF_VAR_ssh_public_key: 'k', AWS_PROFILE: 'prod', GONE: undefined }, { sandbox: false });
+    const { env, dropped } = tofuEnv(
+      { PATH: '/bin', TF_CLI_ARGS: '-destroy', TF_CLI_ARGS_apply: '-replace=x', TF_VAR_ssh_public_key: 'k', AWS_PROFILE: 'prod', GONE: undefined },
+      { sandbox: false },
+    );
     expect(env).toEqual({ PATH: '/bin', TF_VAR_ssh_public_key: 'k', AWS_PROFILE: 'prod', TF_IN_AUTOMATION: '1' });
     expect(dropped).toEqual(['TF_CLI_ARGS', 'TF_CLI_ARGS_apply']);
   });
 
   it('in the sandbox: no AWS credential source at all', () => {
-    const { env, dropped } = tofuEnv({ PATH: '/bin', AWS_ACCESS_KEY_ID: 'AKIA', AWS_SECRET_ACCESS_KEY: 's', AWS_PROFILE: 'prod', AWS_WEB_IDENTITY_TOKEN_FILE: '/t' }, { sandbox: true });
-    expect(Object.keys(env).filter((k) => k.startsWith('AWS_')).sort()).toEqual(['AWS_CONFIG_FILE', 'AWS_EC2_METADATA_DISABLED', 'AWS_SHARED_CREDENTIALS_FILE']);
+    const { env, dropped } = tofuEnv(
+      { PATH: '/bin', AWS_ACCESS_KEY_ID: 'AKIA', AWS_SECRET_ACCESS_KEY: 's', AWS_PROFILE: 'prod', AWS_WEB_IDENTITY_TOKEN_FILE: '/t' },
+      { sandbox: true },
+    );
+    expect(
+      Object.keys(env)
+        .filter((k) => k.startsWith('AWS_'))
+        .sort(),
+    ).toEqual(['AWS_CONFIG_FILE', 'AWS_EC2_METADATA_DISABLED', 'AWS_SHARED_CREDENTIALS_FILE']);
     expect(env.AWS_SHARED_CREDENTIALS_FILE).toBe('/dev/null');
     expect(dropped).toEqual(['AWS_ACCESS_KEY_ID', 'AWS_PROFILE', 'AWS_SECRET_ACCESS_KEY', 'AWS_WEB_IDENTITY_TOKEN_FILE']);
   });
@@ -38,7 +54,9 @@ describe('tofuEnv', () => {
 
 describe('tofuKeyLine', () => {
   it("unwraps tofu's error box", () => {
-    expect(tofuKeyLine(['x: Creating...', '╷', '│ Error: creating EC2 Instance: boom', '│', '│   with aws_instance.clawdinator["a"],', '╵'])).toBe('Error: creating EC2 Instance: boom');
+    expect(tofuKeyLine(['x: Creating...', '╷', '│ Error: creating EC2 Instance: boom', '│', '│   with aws_instance.clawdinator["a"],', '╵'])).toBe(
+      'Error: creating EC2 Instance: boom',
+    );
     expect(tofuKeyLine(['just a line', ''])).toBe('just a line');
   });
 });
@@ -62,7 +80,10 @@ describe('runTofu (fake tofu)', () => {
 
   it("a failure is a TofuError (exit 1) with tofu's key line and last lines", async () => {
     const { dir, log } = infra();
-    const err = await runTofu([`-chdir=${dir}`, 'plan', '-var=ami_id=ami-0123abcd'], { bin: FAKE, env: { PATH: process.env.PATH, FAKE_TOFU_LOG: log, FAKE_TOFU_FAIL: 'plan' } }).catch((e: unknown) => e);
+    const err = await runTofu([`-chdir=${dir}`, 'plan', '-var=ami_id=ami-0123abcd'], {
+      bin: FAKE,
+      env: { PATH: process.env.PATH, FAKE_TOFU_LOG: log, FAKE_TOFU_FAIL: 'plan' },
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TofuError);
     const e = err as TofuError;
     expect(e.exitCode).toBe(1);
@@ -86,7 +107,9 @@ describe('runTofu (fake tofu)', () => {
     expect(missing).toBeInstanceOf(TofuError);
     expect((missing as TofuError).message).toMatch(/Failed to load/);
     expect((missing as TofuError).hint).toBeUndefined();
-    const uninit = await runTofu([`-chdir=${dir}`, 'plan', '-var=ami_id=ami-0123abcd'], { bin: FAKE, env: { ...env, FAKE_TOFU_FAIL: 'uninitialized' } }).catch((e: unknown) => e);
+    const uninit = await runTofu([`-chdir=${dir}`, 'plan', '-var=ami_id=ami-0123abcd'], { bin: FAKE, env: { ...env, FAKE_TOFU_FAIL: 'uninitialized' } }).catch(
+      (e: unknown) => e,
+    );
     expect((uninit as TofuError).hint).toBe(`run \`${FAKE} -chdir=${dir} init\` (with the backend configuration) first`);
   });
 
@@ -94,7 +117,11 @@ describe('runTofu (fake tofu)', () => {
     const { dir } = infra();
     const ac = new AbortController();
     setTimeout(() => ac.abort(), 300);
-    const err = await runTofu([`-chdir=${dir}`, 'plan', '-var=ami_id=ami-0123abcd'], { bin: FAKE, env: { PATH: process.env.PATH, FAKE_TOFU_STEP_MS: '5000' }, signal: ac.signal }).catch((e: unknown) => e);
+    const err = await runTofu([`-chdir=${dir}`, 'plan', '-var=ami_id=ami-0123abcd'], {
+      bin: FAKE,
+      env: { PATH: process.env.PATH, FAKE_TOFU_STEP_MS: '5000' },
+      signal: ac.signal,
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InterruptedError);
   });
 });

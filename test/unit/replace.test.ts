@@ -32,8 +32,14 @@ describe('planReplace: the tofu argv', () => {
   it('one host: plan with the AMI and region variables and one -replace, show, apply of the saved plan', () => {
     const p = planReplace(base('clawdinator-1'));
     expect(p.plan).toEqual([
-      '-chdir=/repo/infra/opentofu/aws', 'plan', '-input=false', '-no-color', '-out=/tmp/claw-replace-x/replace.tfplan',
-      `-var=ami_id=${AMI}`, '-var=aws_region=eu-central-1', '-replace=aws_instance.clawdinator["clawdinator-1"]',
+      '-chdir=/repo/infra/opentofu/aws',
+      'plan',
+      '-input=false',
+      '-no-color',
+      '-out=/tmp/claw-replace-x/replace.tfplan',
+      `-var=ami_id=${AMI}`,
+      '-var=aws_region=eu-central-1',
+      '-replace=aws_instance.clawdinator["clawdinator-1"]',
     ]);
     expect(p.show).toEqual(['-chdir=/repo/infra/opentofu/aws', 'show', '-json', '/tmp/claw-replace-x/replace.tfplan']);
     // A saved plan takes no variables, no -replace and asks nothing.
@@ -109,7 +115,12 @@ describe('reviewPlan: tofu destroys nothing outside the target', () => {
 
   it('creates and in-place updates outside the target are allowed; deletes are not', () => {
     const r = reviewPlan(
-      doc(rc(A('clawdinator-1'), 'delete', 'create'), rc('aws_security_group_rule.egress[0]', 'update'), rc('aws_s3_bucket.x', 'create'), rc('aws_efs_file_system.memory', 'delete')),
+      doc(
+        rc(A('clawdinator-1'), 'delete', 'create'),
+        rc('aws_security_group_rule.egress[0]', 'update'),
+        rc('aws_s3_bucket.x', 'create'),
+        rc('aws_efs_file_system.memory', 'delete'),
+      ),
       { target: target('clawdinator-1') },
     );
     expect(r.unexpected.map((c) => c.address)).toEqual(['aws_efs_file_system.memory']);
@@ -123,7 +134,12 @@ describe('reviewPlan: tofu destroys nothing outside the target', () => {
 
   it('all: every registered instance may be replaced; an instance not in the registry may not be destroyed', () => {
     const r = reviewPlan(
-      doc(rc(A('clawdinator-1'), 'delete', 'create'), rc(A('clawdinator-2'), 'delete', 'create'), rc(A('clawdinator-babelfish'), 'no-op'), rc(A('clawdinator-old'), 'delete')),
+      doc(
+        rc(A('clawdinator-1'), 'delete', 'create'),
+        rc(A('clawdinator-2'), 'delete', 'create'),
+        rc(A('clawdinator-babelfish'), 'no-op'),
+        rc(A('clawdinator-old'), 'delete'),
+      ),
       { target: target('all') },
     );
     expect(r.unexpected.map((c) => c.address)).toEqual([A('clawdinator-old')]);
@@ -131,7 +147,9 @@ describe('reviewPlan: tofu destroys nothing outside the target', () => {
   });
 
   it('no-op, read and data sources only: no changes', () => {
-    const r = reviewPlan(doc(rc(A('clawdinator-1'), 'no-op'), { address: 'data.aws_vpc.default', mode: 'data', change: { actions: ['read'] } }), { target: target('all') });
+    const r = reviewPlan(doc(rc(A('clawdinator-1'), 'no-op'), { address: 'data.aws_vpc.default', mode: 'data', change: { actions: ['read'] } }), {
+      target: target('all'),
+    });
     expect(r.noChanges).toBe(true);
     expect(summarizeReview(r)).toBe('no changes');
     expect(reviewPlan({ format_version: '1.2' }, { target: target('all') }).noChanges).toBe(true);

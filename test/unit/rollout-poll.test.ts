@@ -46,14 +46,22 @@ describe('pollSchedule', () => {
       timeoutMs: fc.integer({ min: 1, max: 7_200_000 }),
       maxCalls: fc.integer({ min: 1, max: 500 }),
     });
-    fc.assert(fc.property(budget, (b) => {
-      let s;
-      try { s = pollSchedule(b); } catch (e) { expect(e).toBeInstanceOf(UsageError); return; }
-      expect(s.delaysMs.length).toBeLessThanOrEqual(b.maxCalls);
-      expect(sum(s.delaysMs)).toBe(b.timeoutMs);
-      expect(s.delaysMs.every((d) => d >= 1)).toBe(true);
-      const body = s.delaysMs.slice(0, -1);
-      expect(body).toEqual([...body].sort((x, y) => x - y));
-    }), { numRuns: 500 });
+    fc.assert(
+      fc.property(budget, (b) => {
+        let s;
+        try {
+          s = pollSchedule(b);
+        } catch (e) {
+          expect(e).toBeInstanceOf(UsageError);
+          return;
+        }
+        expect(s.delaysMs.length).toBeLessThanOrEqual(b.maxCalls);
+        expect(sum(s.delaysMs)).toBe(b.timeoutMs);
+        expect(s.delaysMs.every((d) => d >= 1)).toBe(true);
+        const body = s.delaysMs.slice(0, -1);
+        expect(body).toEqual([...body].sort((x, y) => x - y));
+      }),
+      { numRuns: 500 },
+    );
   });
 });

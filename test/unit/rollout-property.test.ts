@@ -1,9 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { HostId } from '../../src/core/deploy-target.js';
-import {
-  initialRolloutState, nextActions, planRollout, reduceRollout, rolloutResult, type RolloutEvent, type RolloutState,
-} from '../../src/core/rollout.js';
+import { initialRolloutState, nextActions, planRollout, reduceRollout, rolloutResult, type RolloutEvent, type RolloutState } from '../../src/core/rollout.js';
 
 // A random driver over random fleets: it starts offered hosts and finishes running ones
 // in an arbitrary order with arbitrary outcomes (and sometimes an interrupt), and the
@@ -23,7 +21,11 @@ const scenario = fc.record({
 });
 
 type ScenarioValue = typeof scenario extends fc.Arbitrary<infer T> ? T : never;
-interface Trace { state: RolloutState; log: RolloutEvent[]; maxInFlight: number }
+interface Trace {
+  state: RolloutState;
+  log: RolloutEvent[];
+  maxInFlight: number;
+}
 
 function drive(s: ScenarioValue): Trace {
   const canary = s.overrideCanary ? s.target.slice(0, 1) : undefined;
@@ -48,9 +50,13 @@ function drive(s: ScenarioValue): Trace {
     } else if (now.running.length) {
       const host = now.running[c % now.running.length]!;
       const outcome = s.outcomes[POOL.indexOf(host)]!;
-      apply(outcome === 'ok' ? { type: 'host-succeeded', host, at: step }
-        : outcome === 'fail' ? { type: 'host-failed', host, reason: 'exit 1', outputTail: ['boom'], at: step }
-          : { type: 'host-timeout', host, afterMs: 1000, at: step });
+      apply(
+        outcome === 'ok'
+          ? { type: 'host-succeeded', host, at: step }
+          : outcome === 'fail'
+            ? { type: 'host-failed', host, reason: 'exit 1', outputTail: ['boom'], at: step }
+            : { type: 'host-timeout', host, afterMs: 1000, at: step },
+      );
     }
     expect(step).toBeLessThan(10 * POOL.length);
   }
@@ -82,45 +88,56 @@ function checkStep(state: RolloutState, log: RolloutEvent[], canaries: HostId[])
 
 describe('rollout safety (property)', () => {
   it('never starts after a failure, canaries first and alone, at most N in flight, one final state each', () => {
-    fc.assert(fc.property(scenario, (s: ScenarioValue) => {
-      const { state, log, maxInFlight } = drive(s);
-      expect(maxInFlight).toBeLessThanOrEqual(s.parallel);
-      const result = rolloutResult(state);
-      // (d) every target host exactly once, in exactly one final state.
-      expect(result.hosts.map((h) => h.host).sort()).toEqual([...new Set(s.target)].sort());
-      const started = new Set(log.filter((e) => e.type === 'host-started').map((e) => e.host));
-      for (const h of result.hosts) {
-        expect(['succeeded', 'failed', 'skipped']).toContain(h.status);
-        expect(started.has(h.host)).toBe(h.status !== 'skipped');
-        if (h.status === 'skipped') expect(h.reason).toMatch(/^not started: /);
-      }
-      // Hosts not started when the first failure came are all skipped.
-      const failedAt = log.findIndex((e) => e.type === 'host-failed' || e.type === 'host-timeout');
-      if (failedAt !== -1) {
-        const before = new Set(log.slice(0, failedAt).filter((e) => e.type === 'host-started').map((e) => e.host));
-        expect(result.hosts.filter((h) => !before.has(h.host)).every((h) => h.status === 'skipped')).toBe(true);
-        expect(result.outcome).toBe('failed');
-      }
-      // (e) no failure and no interrupt: everyone succeeds.
-      const anyFailed = result.hosts.some((h) => h.status === 'failed');
-      if (!anyFailed && !log.some((e) => e.type === 'interrupted')) {
-        expect(result.outcome).toBe('succeeded');
-        expect(result.hosts.every((h) => h.status === 'succeeded')).toBe(true);
-      }
-    }), { numRuns: 500 });
+    fc.assert(
+      fc.property(scenario, (s: ScenarioValue) => {
+        const { state, log, maxInFlight } = drive(s);
+        expect(maxInFlight).toBeLessThanOrEqual(s.parallel);
+        const result = rolloutResult(state);
+        // (d) every target host exactly once, in exactly one final state.
+        expect(result.hosts.map((h) => h.host).sort()).toEqual([...new Set(s.target)].sort());
+        const started = new Set(log.filter((e) => e.type === 'host-started').map((e) => e.host));
+        for (const h of result.hosts) {
+          expect(['succeeded', 'failed', 'skipped']).toContain(h.status);
+          expect(started.has(h.host)).toBe(h.status !== 'skipped');
+          if (h.status === 'skipped') expect(h.reason).toMatch(/^not started: /);
+        }
+        // Hosts not started when the first failure came are all skipped.
+        const failedAt = log.findIndex((e) => e.type === 'host-failed' || e.type === 'host-timeout');
+        if (failedAt !== -1) {
+          const before = new Set(
+            log
+              .slice(0, failedAt)
+              .filter((e) => e.type === 'host-started')
+              .map((e) => e.host),
+          );
+          expect(result.hosts.filter((h) => !before.has(h.host)).every((h) => h.status === 'skipped')).toBe(true);
+          expect(result.outcome).toBe('failed');
+        }
+        // (e) no failure and no interrupt: everyone succeeds.
+        const anyFailed = result.hosts.some((h) => h.status === 'failed');
+        if (!anyFailed && !log.some((e) => e.type === 'interrupted')) {
+          expect(result.outcome).toBe('succeeded');
+          expect(result.hosts.every((h) => h.status === 'succeeded')).toBe(true);
+        }
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it('with all outcomes ok every host succeeds, batches in plan order, deterministically', () => {
-    fc.assert(fc.property(scenario, (s: ScenarioValue) => {
-      const allOk = { ...s, outcomes: s.outcomes.map(() => 'ok' as const), interruptAt: undefined };
-      const a = drive(allOk);
-      const b = drive(allOk);
-      expect(rolloutResult(a.state)).toEqual(rolloutResult(b.state));
-      expect(rolloutResult(a.state).outcome).toBe('succeeded');
-      // Batches start in plan order, each wholly after the one before.
-      const batchOf = (h: HostId) => a.state.plan.batches.findIndex((b) => b.includes(h));
-      const order = a.log.filter((e) => e.type === 'host-started').map((e) => batchOf(e.host));
-      expect(order).toEqual([...order].sort((x, y) => x - y));
-    }), { numRuns: 200 });
+    fc.assert(
+      fc.property(scenario, (s: ScenarioValue) => {
+        const allOk = { ...s, outcomes: s.outcomes.map(() => 'ok' as const), interruptAt: undefined };
+        const a = drive(allOk);
+        const b = drive(allOk);
+        expect(rolloutResult(a.state)).toEqual(rolloutResult(b.state));
+        expect(rolloutResult(a.state).outcome).toBe('succeeded');
+        // Batches start in plan order, each wholly after the one before.
+        const batchOf = (h: HostId) => a.state.plan.batches.findIndex((b) => b.includes(h));
+        const order = a.log.filter((e) => e.type === 'host-started').map((e) => batchOf(e.host));
+        expect(order).toEqual([...order].sort((x, y) => x - y));
+      }),
+      { numRuns: 200 },
+    );
   });
 });

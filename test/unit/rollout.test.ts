@@ -1,9 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { HostId } from '../../src/core/deploy-target.js';
 import { UsageError } from '../../src/core/errors.js';
-import {
-  initialRolloutState, nextActions, planRollout, reduceRollout, rolloutResult, type RolloutEvent, type RolloutState,
-} from '../../src/core/rollout.js';
+import { initialRolloutState, nextActions, planRollout, reduceRollout, rolloutResult, type RolloutEvent, type RolloutState } from '../../src/core/rollout.js';
 
 const H = (...names: string[]) => names as HostId[];
 const fleet = H('clawdinator-1', 'clawdinator-2', 'clawdinator-3', 'clawdinator-4', 'clawdinator-5');
@@ -27,8 +25,10 @@ describe('planRollout', () => {
   });
 
   it('--canary replaces the config order and must be in the target', () => {
-    expect(planRollout({ hosts: fleet, canary: ['clawdinator-4'], parallel: 4 }).batches)
-      .toEqual([['clawdinator-4'], ['clawdinator-1', 'clawdinator-2', 'clawdinator-3', 'clawdinator-5']]);
+    expect(planRollout({ hosts: fleet, canary: ['clawdinator-4'], parallel: 4 }).batches).toEqual([
+      ['clawdinator-4'],
+      ['clawdinator-1', 'clawdinator-2', 'clawdinator-3', 'clawdinator-5'],
+    ]);
     expect(() => planRollout({ hosts: fleet, canary: ['clawdinator-9'] })).toThrow(/--canary clawdinator-9 is not in the deploy target/);
     expect(() => planRollout({ hosts: fleet, canary: ['x;reboot'] })).toThrow(UsageError);
   });

@@ -20,20 +20,35 @@ function fakeSsm(answers: Answer[]) {
       if (a === 'missing') throw Object.assign(new Error('UnknownError'), { name: 'InvocationDoesNotExist' });
       return { $metadata: {}, ...a } as never;
     },
-    describeInstanceInformation: async () => { throw new Error('unused'); },
-    listCommandInvocations: async () => { throw new Error('unused'); },
+    describeInstanceInformation: async () => {
+      throw new Error('unused');
+    },
+    listCommandInvocations: async () => {
+      throw new Error('unused');
+    },
   } satisfies SsmApi;
   return { ssm, calls };
 }
 
 const budget = { initialMs: 10, factor: 2, maxIntervalMs: 40, timeoutMs: 10_000, maxCalls: 6 };
 const base = (ssm: SsmApi, meter = new PollMeter(budget), slept: number[] = []) => ({
-  ssm, instanceId: 'i-0123456789abcdef0', commands: ['echo hi'], comment: 'claw test', meter, sleep: async (ms: number) => void slept.push(ms),
+  ssm,
+  instanceId: 'i-0123456789abcdef0',
+  commands: ['echo hi'],
+  comment: 'claw test',
+  meter,
+  sleep: async (ms: number) => void slept.push(ms),
 });
 
 describe('runCommand', () => {
   it('retries InvocationDoesNotExist and Pending/InProgress until the end, with backoff', async () => {
-    const { ssm, calls } = fakeSsm(['missing', 'missing', { Status: 'Pending' }, { Status: 'InProgress' }, { Status: 'Success', ResponseCode: 0, StandardOutputContent: 'hi\n' }]);
+    const { ssm, calls } = fakeSsm([
+      'missing',
+      'missing',
+      { Status: 'Pending' },
+      { Status: 'InProgress' },
+      { Status: 'Success', ResponseCode: 0, StandardOutputContent: 'hi\n' },
+    ]);
     const slept: number[] = [];
     const r = await runCommand(base(ssm, new PollMeter({ ...budget, maxCalls: 1000 }), slept));
     expect(r).toMatchObject({ commandId: 'c-1', status: 'Success', responseCode: 0, stdout: 'hi\n', truncated: false });

@@ -15,7 +15,14 @@ const runStep = (argv: string[], o: Partial<CommandStep> = {}): CommandStep => (
 
 async function exec(step: CommandStep, o: { baseDir?: string; signal?: AbortSignal; now?: () => number; sleep?: (ms: number) => Promise<void> } = {}) {
   const lines: string[] = [];
-  const result = await runLocalStep({ step, baseDir: o.baseDir ?? tempDir('claw-exec-'), signal: o.signal ?? new AbortController().signal, output: (l) => void lines.push(l), ...(o.now ? { now: o.now } : {}), ...(o.sleep ? { sleep: o.sleep } : {}) });
+  const result = await runLocalStep({
+    step,
+    baseDir: o.baseDir ?? tempDir('claw-exec-'),
+    signal: o.signal ?? new AbortController().signal,
+    output: (l) => void lines.push(l),
+    ...(o.now ? { now: o.now } : {}),
+    ...(o.sleep ? { sleep: o.sleep } : {}),
+  });
   return { result, lines };
 }
 
@@ -42,8 +49,15 @@ describe('runLocalStep', () => {
   });
 
   it('a missing program is exit 127 naming it; a missing cwd says so', async () => {
-    expect((await exec(runStep(['claw-no-such-tool-xyz']))).result).toMatchObject({ ok: false, exitCode: 127, error: expect.stringMatching(/claw-no-such-tool-xyz` not found on PATH/) });
-    expect((await exec(runStep(['true'], { cwd: 'nope' }))).result).toMatchObject({ ok: false, error: expect.stringMatching(/directory .*nope does not exist/) });
+    expect((await exec(runStep(['claw-no-such-tool-xyz']))).result).toMatchObject({
+      ok: false,
+      exitCode: 127,
+      error: expect.stringMatching(/claw-no-such-tool-xyz` not found on PATH/),
+    });
+    expect((await exec(runStep(['true'], { cwd: 'nope' }))).result).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/directory .*nope does not exist/),
+    });
   });
 
   it('a step over its timeout is stopped and fails as timed out', async () => {
@@ -71,7 +85,11 @@ describe('runLocalStep', () => {
     const { result, lines } = await exec(step, { baseDir: dir, now: () => t, sleep });
     expect(result.ok).toBe(true);
     expect(slept).toEqual([10_000, 10_000]);
-    expect(lines.filter((l) => l.startsWith('wait:'))).toEqual(['wait: attempt 1 failed (exit code 1)', 'wait: attempt 2 failed (exit code 1)', 'wait: succeeded on attempt 3']);
+    expect(lines.filter((l) => l.startsWith('wait:'))).toEqual([
+      'wait: attempt 1 failed (exit code 1)',
+      'wait: attempt 2 failed (exit code 1)',
+      'wait: succeeded on attempt 3',
+    ]);
   });
 
   it('wait: gives up at its timeout with the last failure', async () => {

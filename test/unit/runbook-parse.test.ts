@@ -28,13 +28,22 @@ describe('parseRunbook: the fixture', () => {
   it('has phases A to E: provision, apply the config, stage, cut over, decommission', () => {
     expect(rb.name).toBe('orchestrator-to-vm');
     expect(rb.phases.map((p) => p.id)).toEqual(['A', 'B', 'C', 'D', 'E']);
-    expect(rb.phases.map((p) => p.title)).toEqual(['Provision the VM', 'Apply its NixOS config', 'Stage the workspace', 'Cut over', 'Decommission the old host']);
+    expect(rb.phases.map((p) => p.title)).toEqual([
+      'Provision the VM',
+      'Apply its NixOS config',
+      'Stage the workspace',
+      'Cut over',
+      'Decommission the old host',
+    ]);
   });
 
   it('has checks, waits, ssm and manual steps (hand over a key, log in), preflight checks', () => {
     const kinds = new Set(rb.phases.flatMap((p) => p.steps.map((s) => s.kind)));
     expect([...kinds].sort()).toEqual(['check', 'manual', 'run', 'ssm', 'wait']);
-    const manual = rb.phases.flatMap((p) => p.steps).filter((s) => s.kind === 'manual').map((s) => s.id);
+    const manual = rb.phases
+      .flatMap((p) => p.steps)
+      .filter((s) => s.kind === 'manual')
+      .map((s) => s.id);
     expect(manual).toEqual(expect.arrayContaining(['c-hand-over-key', 'd-login']));
     expect(rb.preflight.length).toBeGreaterThan(0);
     expect(rb.preflight.every((s) => s.kind === 'check')).toBe(true);
@@ -105,8 +114,14 @@ describe('parseRunbook: errors with file:line:col', () => {
   });
 
   it('a reversible phase without rollback steps, and rollback steps on a phase that is not reversible', () => {
-    expect(error(`${HEAD}  - id: A\n    title: t\n    reversible: true\n    steps: [{ id: s1, kind: run, argv: [x] }]\n`)).toMatch(/^rb\.yaml:6:17: phase A: is reversible but has no rollback steps/);
-    expect(error(`${HEAD}  - id: A\n    title: t\n    reversible: false\n    steps: [{ id: s1, kind: run, argv: [x] }]\n    rollback: [{ id: u1, kind: run, argv: [x] }]\n`)).toMatch(/^rb\.yaml:8:5: phase A: has rollback steps but is not reversible/);
+    expect(error(`${HEAD}  - id: A\n    title: t\n    reversible: true\n    steps: [{ id: s1, kind: run, argv: [x] }]\n`)).toMatch(
+      /^rb\.yaml:6:17: phase A: is reversible but has no rollback steps/,
+    );
+    expect(
+      error(
+        `${HEAD}  - id: A\n    title: t\n    reversible: false\n    steps: [{ id: s1, kind: run, argv: [x] }]\n    rollback: [{ id: u1, kind: run, argv: [x] }]\n`,
+      ),
+    ).toMatch(/^rb\.yaml:8:5: phase A: has rollback steps but is not reversible/);
   });
 
   it('a preflight step that is not a check', () => {

@@ -19,18 +19,29 @@ const logDir = mkdtempSync(join(tmpdir(), 'claw-runbook-prop-'));
 afterAll(() => rmSync(logDir, { recursive: true, force: true }));
 
 type Fault = 'none' | 'fail' | 'interrupt';
-interface Shape { phases: { steps: ('run' | 'manual')[]; disruptive: boolean }[]; faults: Fault[] }
+interface Shape {
+  phases: { steps: ('run' | 'manual')[]; disruptive: boolean }[];
+  faults: Fault[];
+}
 
 const shapeArb: fc.Arbitrary<Shape> = fc
-  .array(fc.record({ steps: fc.array(fc.constantFrom<'run' | 'manual'>('run', 'run', 'run', 'manual'), { minLength: 1, maxLength: 4 }), disruptive: fc.boolean() }), { minLength: 1, maxLength: 4 })
+  .array(
+    fc.record({ steps: fc.array(fc.constantFrom<'run' | 'manual'>('run', 'run', 'run', 'manual'), { minLength: 1, maxLength: 4 }), disruptive: fc.boolean() }),
+    { minLength: 1, maxLength: 4 },
+  )
   .chain((phases) => {
     const count = phases.reduce((n, p) => n + p.steps.length + 1, 0);
-    return fc.record({ phases: fc.constant(phases), faults: fc.array(fc.constantFrom<Fault>('none', 'none', 'fail', 'interrupt'), { minLength: count, maxLength: count }) });
+    return fc.record({
+      phases: fc.constant(phases),
+      faults: fc.array(fc.constantFrom<Fault>('none', 'none', 'fail', 'interrupt'), { minLength: count, maxLength: count }),
+    });
   });
 
 function runbookOf(shape: Shape): Runbook {
   const step = (id: string, kind: 'run' | 'manual'): Step =>
-    kind === 'manual' ? { id, title: undefined, kind, instructions: 'by hand' } : { id, title: undefined, kind, argv: ['true'], cwd: undefined, env: {}, timeoutMs: undefined };
+    kind === 'manual'
+      ? { id, title: undefined, kind, instructions: 'by hand' }
+      : { id, title: undefined, kind, argv: ['true'], cwd: undefined, env: {}, timeoutMs: undefined };
   const phases: Phase[] = shape.phases.map((p, i) => ({
     id: `P${i}`,
     title: `phase ${i}`,
@@ -94,7 +105,11 @@ function world(rb: Runbook, faults: Map<string, Fault>) {
 }
 
 /** Commands steps in forward order (manual ones are the operator's, not executed). */
-const forwardCommands = (rb: Runbook) => rb.phases.flatMap((p) => p.steps).filter((s) => s.kind !== 'manual').map((s) => s.id);
+const forwardCommands = (rb: Runbook) =>
+  rb.phases
+    .flatMap((p) => p.steps)
+    .filter((s) => s.kind !== 'manual')
+    .map((s) => s.id);
 const dedupe = (xs: string[]) => xs.filter((x, i) => x !== xs[i - 1]);
 
 describe('state written at any cut point resumes correctly', () => {
@@ -145,7 +160,11 @@ describe('state written at any cut point resumes correctly', () => {
         expect(resumed.rollback).toBeUndefined();
         for (const p of rb.phases) expect(p.steps.every((s) => resumed.steps[s.id] === undefined)).toBe(true);
         // Undo steps run latest phase first; ones done (in a phase not yet marked rolled back) are not repeated.
-        const pendingUndo = [...rb.phases].reverse().filter((p) => p.steps.some((s) => persisted.steps[s.id] !== undefined)).map((p) => p.rollback[0]!.id).filter((id) => persisted.steps[id]?.status !== 'done');
+        const pendingUndo = [...rb.phases]
+          .reverse()
+          .filter((p) => p.steps.some((s) => persisted.steps[s.id] !== undefined))
+          .map((p) => p.rollback[0]!.id)
+          .filter((id) => persisted.steps[id]?.status !== 'done');
         expect(second.executed).toEqual(pendingUndo);
       }),
       { numRuns: 150 },

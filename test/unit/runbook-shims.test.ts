@@ -25,9 +25,24 @@ describe('runbook shims', () => {
     const bin = await writeShims(join(dir, 'bin'), { node: fakeNode(dir), claw: join(dir, 'bin claw'), home, sandbox: true });
     const run = (name: string, ...args: string[]) => spawnSync(join(bin, name), args, { encoding: 'utf8' }).stdout.trim().split('\n');
 
-    expect(run('claw', 'status', '--json', "it's; $(x)")).toEqual([`home=${home}`, `arg=${join(dir, 'bin claw')}`, 'arg=--sandbox', 'arg=status', 'arg=--json', "arg=it's; $(x)"]);
+    expect(run('claw', 'status', '--json', "it's; $(x)")).toEqual([
+      `home=${home}`,
+      `arg=${join(dir, 'bin claw')}`,
+      'arg=--sandbox',
+      'arg=status',
+      'arg=--json',
+      "arg=it's; $(x)",
+    ]);
     expect(run('tofu', '-chdir=x', 'apply', '-target=aws_instance.clawdinator["c-3"]')).toEqual([
-      `home=${home}`, `arg=${join(dir, 'bin claw')}`, 'arg=sandbox', 'arg=tool', 'arg=tofu', 'arg=--', 'arg=-chdir=x', 'arg=apply', 'arg=-target=aws_instance.clawdinator["c-3"]',
+      `home=${home}`,
+      `arg=${join(dir, 'bin claw')}`,
+      'arg=sandbox',
+      'arg=tool',
+      'arg=tofu',
+      'arg=--',
+      'arg=-chdir=x',
+      'arg=apply',
+      'arg=-target=aws_instance.clawdinator["c-3"]',
     ]);
     expect(run('ssh', 'host', 'sudo', 'true').slice(2)).toEqual(['arg=sandbox', 'arg=tool', 'arg=ssh', 'arg=--', 'arg=host', 'arg=sudo', 'arg=true']);
     expect(run('aws', 'sts', 'get-caller-identity').slice(4)).toEqual(['arg=aws', 'arg=--', 'arg=sts', 'arg=get-caller-identity']);
@@ -44,6 +59,8 @@ describe('runbook shims', () => {
 
   it('refuses a path with a control character (it could end the script line)', async () => {
     const dir = tempDir('claw-shims-bad-');
-    await expect(writeShims(join(dir, 'bin'), { node: '/usr/bin/node', claw: '/x/claw', home: `${dir}/a\nreboot`, sandbox: false })).rejects.toThrow(UsageError);
+    await expect(writeShims(join(dir, 'bin'), { node: '/usr/bin/node', claw: '/x/claw', home: `${dir}/a\nreboot`, sandbox: false })).rejects.toThrow(
+      UsageError,
+    );
   });
 });

@@ -15,7 +15,9 @@ function strict<T extends object>(name: string, impl: Partial<T>): T {
     get(target, prop) {
       if (prop in target) return target[prop as keyof T];
       if (prop === 'then') return undefined;
-      return () => { throw new Error(`unexpected ${name}.${String(prop)}`); };
+      return () => {
+        throw new Error(`unexpected ${name}.${String(prop)}`);
+      };
     },
   }) as T;
 }
@@ -28,7 +30,21 @@ function fakes(instances: Inst[], o: { ping?: string; answers?: object[] } = {})
   const ec2 = strict<Ec2Api>('ec2', {
     describeInstances: async (input: DescribeInstancesCommandInput) => {
       calls.push(`ec2.describeInstances ${JSON.stringify(input.Filters)}`);
-      return { $metadata: {}, Reservations: [{ Instances: instances.map((i) => ({ InstanceId: i.id, State: { Name: (i.state ?? 'running') as 'running' }, Tags: [{ Key: 'app', Value: 'clawdinator' }, { Key: 'Name', Value: i.name }] })) }] };
+      return {
+        $metadata: {},
+        Reservations: [
+          {
+            Instances: instances.map((i) => ({
+              InstanceId: i.id,
+              State: { Name: (i.state ?? 'running') as 'running' },
+              Tags: [
+                { Key: 'app', Value: 'clawdinator' },
+                { Key: 'Name', Value: i.name },
+              ],
+            })),
+          },
+        ],
+      };
     },
   });
   const answers = [...(o.answers ?? [])];
@@ -57,25 +73,44 @@ const budget = { initialMs: 1, factor: 2, maxIntervalMs: 4, timeoutMs: 1_000, ma
 async function step(f: ReturnType<typeof fakes>, host = 'clawdinator-3', commands = ['systemctl is-active clawdinator', 'uptime']) {
   const lines: string[] = [];
   const result = await runSsmStep({
-    ec2: f.ec2, ssm: f.ssm, instanceTag: { key: 'app', value: 'clawdinator' }, host, commands, timeoutMs: 120_000,
-    comment: ssmStepComment('orchestrator-to-vm', 'b-health'), budget, sleep: async () => undefined, output: (l) => void lines.push(l),
+    ec2: f.ec2,
+    ssm: f.ssm,
+    instanceTag: { key: 'app', value: 'clawdinator' },
+    host,
+    commands,
+    timeoutMs: 120_000,
+    comment: ssmStepComment('orchestrator-to-vm', 'b-health'),
+    budget,
+    sleep: async () => undefined,
+    output: (l) => void lines.push(l),
   });
   return { result, lines };
 }
 
 describe('runbook ssm step', () => {
   it("resolves the host to its one running instance, sends the runbook's lines, and reports the output", async () => {
-    const f = fakes([{ id: 'i-0aaaaaaaaaaaaaaa3', name: 'clawdinator-3' }, { id: 'i-0bbbbbbbbbbbbbbb1', name: 'clawdinator-1' }], {
-      answers: [{ Status: 'InProgress' }, { Status: 'Success', ResponseCode: 0, StandardOutputContent: 'active\n 10:00 up 2 days\n', StandardErrorContent: '' }],
-    });
+    const f = fakes(
+      [
+        { id: 'i-0aaaaaaaaaaaaaaa3', name: 'clawdinator-3' },
+        { id: 'i-0bbbbbbbbbbbbbbb1', name: 'clawdinator-1' },
+      ],
+      {
+        answers: [
+          { Status: 'InProgress' },
+          { Status: 'Success', ResponseCode: 0, StandardOutputContent: 'active\n 10:00 up 2 days\n', StandardErrorContent: '' },
+        ],
+      },
+    );
     const { result, lines } = await step(f);
     expect(result).toEqual({ ok: true, exitCode: 0, instanceId: 'i-0aaaaaaaaaaaaaaa3' });
-    expect(f.sent).toEqual([expect.objectContaining({
-      DocumentName: 'AWS-RunShellScript',
-      InstanceIds: ['i-0aaaaaaaaaaaaaaa3'],
-      Parameters: { commands: ['systemctl is-active clawdinator', 'uptime'], executionTimeout: ['120'] },
-      Comment: 'claw migrate orchestrator-to-vm b-health',
-    })]);
+    expect(f.sent).toEqual([
+      expect.objectContaining({
+        DocumentName: 'AWS-RunShellScript',
+        InstanceIds: ['i-0aaaaaaaaaaaaaaa3'],
+        Parameters: { commands: ['systemctl is-active clawdinator', 'uptime'], executionTimeout: ['120'] },
+        Comment: 'claw migrate orchestrator-to-vm b-health',
+      }),
+    ]);
     expect(lines).toEqual(['ssm: clawdinator-3 is i-0aaaaaaaaaaaaaaa3; sending 2 command lines', 'active', ' 10:00 up 2 days']);
     expect(f.calls[0]).toContain('"tag:app"');
   });
@@ -90,14 +125,23 @@ describe('runbook ssm step', () => {
   });
 
   it('a timed-out command fails without an exit code', async () => {
-    const f = fakes([{ id: 'i-0aaaaaaaaaaaaaaa3', name: 'clawdinator-3' }], { answers: [{ Status: 'TimedOut', ResponseCode: -1, StatusDetails: 'ExecutionTimedOut' }] });
+    const f = fakes([{ id: 'i-0aaaaaaaaaaaaaaa3', name: 'clawdinator-3' }], {
+      answers: [{ Status: 'TimedOut', ResponseCode: -1, StatusDetails: 'ExecutionTimedOut' }],
+    });
     expect((await step(f)).result).toMatchObject({ ok: false, exitCode: undefined, error: 'TimedOut on clawdinator-3 (ExecutionTimedOut)' });
   });
 
   it('no instance, several, a stopped one, or SSM not reaching it: failed before anything is sent', async () => {
     for (const [instances, ping, why] of [
       [[], 'Online', /clawdinator-3: no instance tagged app=clawdinator and Name=clawdinator-3/],
-      [[{ id: 'i-0aaaaaaaaaaaaaaa3', name: 'clawdinator-3' }, { id: 'i-0ccccccccccccccc3', name: 'clawdinator-3' }], 'Online', /2 instances .*expected exactly one/],
+      [
+        [
+          { id: 'i-0aaaaaaaaaaaaaaa3', name: 'clawdinator-3' },
+          { id: 'i-0ccccccccccccccc3', name: 'clawdinator-3' },
+        ],
+        'Online',
+        /2 instances .*expected exactly one/,
+      ],
       [[{ id: 'i-0aaaaaaaaaaaaaaa3', name: 'clawdinator-3', state: 'stopped' }], 'Online', /is stopped, not running/],
       [[{ id: 'i-0aaaaaaaaaaaaaaa3', name: 'clawdinator-3' }], 'ConnectionLost', /SSM cannot reach clawdinator-3 \(i-0aaaaaaaaaaaaaaa3: connection-lost\)/],
     ] as [Inst[], string, RegExp][]) {

@@ -3,8 +3,21 @@ import { RefusedError, UsageError } from '../../src/core/errors.js';
 import { nextAction, planRollback, planRun, resumePoint } from '../../src/core/runbook-plan.js';
 import type { Phase, Runbook, Step } from '../../src/core/runbook-schema.js';
 import {
-  acceptChanges, approve, begin, diffRunbook, emptyState, fail, finishRollback, interrupt, pause, phaseRolledBack, restart,
-  startRollback, stepHashes, succeed, type RunbookState,
+  acceptChanges,
+  approve,
+  begin,
+  diffRunbook,
+  emptyState,
+  fail,
+  finishRollback,
+  interrupt,
+  pause,
+  phaseRolledBack,
+  restart,
+  startRollback,
+  stepHashes,
+  succeed,
+  type RunbookState,
 } from '../../src/core/runbook-state.js';
 
 // The runbook state machine and the plans made from it, pure: resume, restart,
@@ -13,7 +26,13 @@ import {
 const run = (id: string): Step => ({ id, title: undefined, kind: 'run', argv: ['true'], cwd: undefined, env: {}, timeoutMs: undefined });
 const manual = (id: string): Step => ({ id, title: undefined, kind: 'manual', instructions: `do ${id}` });
 const phase = (id: string, steps: Step[], o: Partial<Phase> = {}): Phase => ({
-  id, title: `phase ${id}`, reversible: true, disruptive: false, steps, rollback: [run(`${id.toLowerCase()}-undo`)], ...o,
+  id,
+  title: `phase ${id}`,
+  reversible: true,
+  disruptive: false,
+  steps,
+  rollback: [run(`${id.toLowerCase()}-undo`)],
+  ...o,
 });
 
 const rb: Runbook = {
@@ -133,10 +152,13 @@ describe('restart', () => {
 describe('rollback across phases', () => {
   const upToB = () => done(fresh(), 'a1', 'a2', 'b1', 'b2', 'b3');
 
-  it('undoes completed phases latest first, running each phase\'s rollback steps', () => {
+  it("undoes completed phases latest first, running each phase's rollback steps", () => {
     const plan = planRollback(rb, upToB(), {});
     expect(plan.to.id).toBe('A');
-    expect(plan.phases.map((p) => [p.phase.id, p.progress, p.steps.map((c) => c.step.id)])).toEqual([['B', 'done', ['b-undo']], ['A', 'done', ['a-undo']]]);
+    expect(plan.phases.map((p) => [p.phase.id, p.progress, p.steps.map((c) => c.step.id)])).toEqual([
+      ['B', 'done', ['b-undo']],
+      ['A', 'done', ['a-undo']],
+    ]);
   });
 
   it('includes a partly run phase, and stops at --to', () => {
@@ -157,7 +179,12 @@ describe('rollback across phases', () => {
     }
     expect(planRollback(rb, s, { to: 'D' }).phases.map((p) => p.phase.id)).toEqual(['D']);
     const forced = planRollback(rb, s, { force: true });
-    expect(forced.phases.map((p) => [p.phase.id, p.forced, p.steps.length])).toEqual([['D', false, 1], ['C', true, 0], ['B', false, 1], ['A', false, 1]]);
+    expect(forced.phases.map((p) => [p.phase.id, p.forced, p.steps.length])).toEqual([
+      ['D', false, 1],
+      ['C', true, 0],
+      ['B', false, 1],
+      ['A', false, 1],
+    ]);
   });
 
   it('a finished phase rollback makes its steps pending again; the next run starts at the earliest rolled-back phase', () => {

@@ -12,7 +12,14 @@ import { tempDir } from '../helpers/claw.js';
 // Where a runbook's state lives, how it is written and read back, and the one-writer lock
 // (O_EXCL, stale when its pid is dead on this host, never judged for another host).
 
-const rb: Runbook = { name: 'demo', description: 'd', preflight: [], phases: [{ id: 'A', title: 't', reversible: false, disruptive: false, steps: [{ id: 'a1', title: undefined, kind: 'manual', instructions: 'x' }], rollback: [] }] };
+const rb: Runbook = {
+  name: 'demo',
+  description: 'd',
+  preflight: [],
+  phases: [
+    { id: 'A', title: 't', reversible: false, disruptive: false, steps: [{ id: 'a1', title: undefined, kind: 'manual', instructions: 'x' }], rollback: [] },
+  ],
+};
 
 /** A pid that surely is not running: a child that has already exited. */
 function deadPid(): number {
@@ -69,7 +76,11 @@ describe('runbook store location', () => {
 });
 
 describe('file lock', () => {
-  const opts = (warnings: string[] = []) => ({ command: 'claw migrate run', now: new Date('2026-01-01T00:00:00Z'), warn: (l: string) => void warnings.push(l) });
+  const opts = (warnings: string[] = []) => ({
+    command: 'claw migrate run',
+    now: new Date('2026-01-01T00:00:00Z'),
+    warn: (l: string) => void warnings.push(l),
+  });
 
   it('admits one holder; a second is refused (exit 3) naming the holder; release frees it', async () => {
     const file = join(tempDir('claw-lock-'), 'lock');
@@ -86,7 +97,10 @@ describe('file lock', () => {
   it('takes over a stale lock (its pid is dead on this host) and says so', async () => {
     const file = join(tempDir('claw-lock-stale-'), 'lock');
     const pid = deadPid();
-    writeFileSync(file, JSON.stringify({ pid, host: (await import('node:os')).hostname(), startedAt: '2025-12-31T00:00:00.000Z', command: 'claw migrate run' }));
+    writeFileSync(
+      file,
+      JSON.stringify({ pid, host: (await import('node:os')).hostname(), startedAt: '2025-12-31T00:00:00.000Z', command: 'claw migrate run' }),
+    );
     const warnings: string[] = [];
     const held = await acquireFileLock(file, opts(warnings));
     expect(warnings).toEqual([`removing a stale lock: pid ${pid} (claw migrate run, since 2025-12-31T00:00:00.000Z) is no longer running on this host`]);

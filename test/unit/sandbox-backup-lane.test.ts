@@ -33,8 +33,14 @@ const list = async (prefix: string) => (await sb.clients.s3.listObjectsV2({ Buck
 const bytesOf = async (key: string) => Buffer.from(await (await sb.clients.s3.getObject({ Bucket: BUCKET, Key: key })).Body!.transformToByteArray());
 const show = (unit: string) => [`systemctl show -p Result,ExecMainStatus,LoadState,ActiveState,SubState ${unit}`];
 const props = async (id: string, unit: string) =>
-  Object.fromEntries((await run(id, show(unit))).StandardOutputContent!.trim().split('\n').map((l) => l.split('=') as [string, string]));
-const journal = async (id: string, unit: string) => (await run(id, [`journalctl -u ${unit} -n 20 --no-pager -o cat`])).StandardOutputContent!.trim().split('\n');
+  Object.fromEntries(
+    (await run(id, show(unit)))
+      .StandardOutputContent!.trim()
+      .split('\n')
+      .map((l) => l.split('=') as [string, string]),
+  );
+const journal = async (id: string, unit: string) =>
+  (await run(id, [`journalctl -u ${unit} -n 20 --no-pager -o cat`])).StandardOutputContent!.trim().split('\n');
 
 describe('openclaw-s3-backup on the OpenClaw host', () => {
   it('copies latest/ to snapshots/<UTC minute>/ server-side, refreshes latest/, and shows success', async () => {
@@ -55,7 +61,13 @@ describe('openclaw-s3-backup on the OpenClaw host', () => {
     const head = await sb.clients.s3.headObject({ Bucket: BUCKET, Key: `${SNAPSHOT}manifest.json` });
     expect(head.ContentType).toBe('application/json');
 
-    expect(await props(LAB, 'openclaw-s3-backup.service')).toEqual({ Result: 'success', ExecMainStatus: '0', LoadState: 'loaded', ActiveState: 'inactive', SubState: 'dead' });
+    expect(await props(LAB, 'openclaw-s3-backup.service')).toEqual({
+      Result: 'success',
+      ExecMainStatus: '0',
+      LoadState: 'loaded',
+      ActiveState: 'inactive',
+      SubState: 'dead',
+    });
     expect(await journal(LAB, 'openclaw-s3-backup.service')).toEqual([
       'Starting openclaw-s3-backup.service - OpenClaw S3 backup...',
       `synced 4 objects to s3://${BUCKET}/latest/`,
@@ -75,7 +87,7 @@ describe('openclaw-s3-backup on the OpenClaw host', () => {
     expect(await list(SNAPSHOT)).toHaveLength(4);
   });
 
-  it('failNextBackup: the start fails (exit 1, systemd\'s message), nothing is copied, show reports the failure; the next backup works', async () => {
+  it("failNextBackup: the start fails (exit 1, systemd's message), nothing is copied, show reports the failure; the next backup works", async () => {
     await sb.admin.failNextBackup(LAB, 'upload failed: AccessDenied');
     const before = (await list('snapshots/')).length;
     const out = await run(LAB, backupCommands());
@@ -86,7 +98,13 @@ describe('openclaw-s3-backup on the OpenClaw host', () => {
         'failed to run commands: exit status 1',
     );
     expect((await list('snapshots/')).length).toBe(before);
-    expect(await props(LAB, 'openclaw-s3-backup')).toEqual({ Result: 'exit-code', ExecMainStatus: '1', LoadState: 'loaded', ActiveState: 'failed', SubState: 'failed' });
+    expect(await props(LAB, 'openclaw-s3-backup')).toEqual({
+      Result: 'exit-code',
+      ExecMainStatus: '1',
+      LoadState: 'loaded',
+      ActiveState: 'failed',
+      SubState: 'failed',
+    });
     expect(await journal(LAB, 'openclaw-s3-backup')).toContain('error: upload failed: AccessDenied');
 
     const again = await run(LAB, backupCommands());
@@ -106,7 +124,10 @@ describe('openclaw-s3-backup on the OpenClaw host', () => {
 describe('openclaw-s3-restore and openclaw.service', () => {
   it('restore succeeds, the restart brings openclaw back, is-active prints active', async () => {
     await sb.admin.setServiceState(LAB, 'failed', 'openclaw');
-    expect(parseHealthOutput((await run(LAB, ['systemctl is-active openclaw.service || true'])).StandardOutputContent!)).toEqual({ healthy: false, state: 'failed' });
+    expect(parseHealthOutput((await run(LAB, ['systemctl is-active openclaw.service || true'])).StandardOutputContent!)).toEqual({
+      healthy: false,
+      state: 'failed',
+    });
     const out = await run(LAB, restoreCommands());
     expect(out).toMatchObject({ Status: 'Success', ResponseCode: 0, StandardOutputContent: 'active\n' });
     expect(sb.admin.host(LAB).openclaw).toBe('active');
@@ -131,14 +152,25 @@ describe('a host without a backup bucket', () => {
   it('has no backup units and no openclaw.service, as systemd says (exit 5 on start and restart)', async () => {
     const backup = await run(ONE, backupCommands());
     expect(backup).toMatchObject({ Status: 'Failed', ResponseCode: 5, StandardOutputContent: '' });
-    expect(backup.StandardErrorContent).toBe('Failed to start openclaw-s3-backup.service: Unit openclaw-s3-backup.service not found.\nfailed to run commands: exit status 5');
+    expect(backup.StandardErrorContent).toBe(
+      'Failed to start openclaw-s3-backup.service: Unit openclaw-s3-backup.service not found.\nfailed to run commands: exit status 5',
+    );
     const restore = await run(ONE, restoreCommands());
     expect(restore.StandardErrorContent).toMatch(/^Failed to start openclaw-s3-restore\.service: Unit openclaw-s3-restore\.service not found\.\n/);
     const restart = await run(ONE, ['systemctl restart openclaw.service']);
-    expect([restart.ResponseCode, restart.StandardErrorContent]).toEqual([5, 'Failed to restart openclaw.service: Unit openclaw.service not found.\nfailed to run commands: exit status 5']);
+    expect([restart.ResponseCode, restart.StandardErrorContent]).toEqual([
+      5,
+      'Failed to restart openclaw.service: Unit openclaw.service not found.\nfailed to run commands: exit status 5',
+    ]);
     const active = await run(ONE, ['systemctl is-active openclaw']);
     expect([active.ResponseCode, active.StandardOutputContent]).toEqual([3, 'inactive\n']);
-    expect(await props(ONE, 'openclaw-s3-backup.service')).toEqual({ Result: 'success', ExecMainStatus: '0', LoadState: 'not-found', ActiveState: 'inactive', SubState: 'dead' });
+    expect(await props(ONE, 'openclaw-s3-backup.service')).toEqual({
+      Result: 'success',
+      ExecMainStatus: '0',
+      LoadState: 'not-found',
+      ActiveState: 'inactive',
+      SubState: 'dead',
+    });
     // The clawdinator service of a fleet host is untouched by all this.
     expect((await run(ONE, ['systemctl is-active clawdinator'])).StandardOutputContent).toBe('active\n');
   });

@@ -30,7 +30,13 @@ afterEach(async () => {
 });
 
 const open = (seedDir = SEED_DIR) => openSandbox({ home, seedDir, now: () => NOW });
-const errorOf = async (p: Promise<unknown>) => p.then(() => { throw new Error('expected a failure'); }, (e: unknown) => e as Error & { $metadata?: { httpStatusCode?: number } });
+const errorOf = async (p: Promise<unknown>) =>
+  p.then(
+    () => {
+      throw new Error('expected a failure');
+    },
+    (e: unknown) => e as Error & { $metadata?: { httpStatusCode?: number } },
+  );
 
 /** A world of the seed plus `extra` stacks, for paging. */
 async function worldWith(extra: (state: SandboxState) => void) {
@@ -40,7 +46,16 @@ async function worldWith(extra: (state: SandboxState) => void) {
 }
 
 function stack(name: string, o: Partial<StackRecord> = {}): StackRecord {
-  return { stackId: `arn:aws:cloudformation:eu-central-1:123456789012:stack/${name}/00000000-0000-4000-8000-000000000000`, stackName: name, status: 'CREATE_COMPLETE', creationTime: ago(MIN), outputs: [], imports: [], events: [], ...o };
+  return {
+    stackId: `arn:aws:cloudformation:eu-central-1:123456789012:stack/${name}/00000000-0000-4000-8000-000000000000`,
+    stackName: name,
+    status: 'CREATE_COMPLETE',
+    creationTime: ago(MIN),
+    outputs: [],
+    imports: [],
+    events: [],
+    ...o,
+  };
 }
 
 describe('the seeded stacks', () => {
@@ -57,7 +72,9 @@ describe('the seeded stacks', () => {
     });
     const infra = all.find((s) => s.StackName === 'openclaw-lab-infra')!;
     expect(infra).toMatchObject({
-      StackId: expect.stringMatching(/^arn:aws:cloudformation:eu-central-1:123456789012:stack\/openclaw-lab-infra\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/),
+      StackId: expect.stringMatching(
+        /^arn:aws:cloudformation:eu-central-1:123456789012:stack\/openclaw-lab-infra\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+      ),
       CreationTime: new Date(ago(41 * 24 * 60 * MIN)),
       LastUpdatedTime: new Date(ago(130 * MIN)),
     });
@@ -66,22 +83,37 @@ describe('the seeded stacks', () => {
     expect(held.StackSummaries!.map((s) => s.StackName).sort()).toEqual(['openclaw-lab-canary', 'openclaw-lab-infra']);
   });
 
-  it('DescribeStackEvents: newest first, the stack\'s own events with its id', async () => {
+  it("DescribeStackEvents: newest first, the stack's own events with its id", async () => {
     const cfn = (await open()).clients.cloudformation;
     const events = (await cfn.describeStackEvents({ StackName: 'openclaw-lab-infra' })).StackEvents!;
     expect(events.map((e) => e.Timestamp!.getTime())).toEqual([...events.map((e) => e.Timestamp!.getTime())].sort((a, b) => b - a));
-    expect(events[0]).toMatchObject({ LogicalResourceId: 'openclaw-lab-infra', ResourceType: 'AWS::CloudFormation::Stack', ResourceStatus: 'UPDATE_ROLLBACK_COMPLETE', StackName: 'openclaw-lab-infra' });
+    expect(events[0]).toMatchObject({
+      LogicalResourceId: 'openclaw-lab-infra',
+      ResourceType: 'AWS::CloudFormation::Stack',
+      ResourceStatus: 'UPDATE_ROLLBACK_COMPLETE',
+      StackName: 'openclaw-lab-infra',
+    });
     expect(events[0]!.PhysicalResourceId).toBe(events[0]!.StackId);
     const rollback = events.find((e) => e.ResourceStatus === 'UPDATE_ROLLBACK_IN_PROGRESS')!;
     expect(rollback.ResourceStatusReason).toBe('Export openclaw-lab-infra:TaskDefinitionArn cannot be updated as it is in use by openclaw-lab-service');
-    expect(events.find((e) => e.LogicalResourceId === 'TaskDefinition')!.PhysicalResourceId).toBe('arn:aws:ecs:eu-central-1:123456789012:task-definition/openclaw:43');
+    expect(events.find((e) => e.LogicalResourceId === 'TaskDefinition')!.PhysicalResourceId).toBe(
+      'arn:aws:ecs:eu-central-1:123456789012:task-definition/openclaw:43',
+    );
   });
 
   it('ListExports and ListImports tell the story of the export in use', async () => {
     const cfn = (await open()).clients.cloudformation;
     const exports = (await cfn.listExports({})).Exports!;
-    expect(exports.map((e) => e.Name)).toEqual(['openclaw-lab-infra:ClusterName', 'openclaw-lab-infra:TaskDefinitionArn', 'openclaw-lab-network:PrivateSubnetIds', 'openclaw-lab-network:VpcId']);
-    expect(exports[1]).toMatchObject({ Value: 'arn:aws:ecs:eu-central-1:123456789012:task-definition/openclaw:42', ExportingStackId: expect.stringContaining(':stack/openclaw-lab-infra/') });
+    expect(exports.map((e) => e.Name)).toEqual([
+      'openclaw-lab-infra:ClusterName',
+      'openclaw-lab-infra:TaskDefinitionArn',
+      'openclaw-lab-network:PrivateSubnetIds',
+      'openclaw-lab-network:VpcId',
+    ]);
+    expect(exports[1]).toMatchObject({
+      Value: 'arn:aws:ecs:eu-central-1:123456789012:task-definition/openclaw:42',
+      ExportingStackId: expect.stringContaining(':stack/openclaw-lab-infra/'),
+    });
     expect((await cfn.listImports({ ExportName: 'openclaw-lab-infra:TaskDefinitionArn' })).Imports).toEqual(['openclaw-lab-service']);
     expect((await cfn.listImports({ ExportName: 'openclaw-lab-network:PrivateSubnetIds' })).Imports).toEqual(['openclaw-lab-infra', 'openclaw-lab-service']);
   });
@@ -98,7 +130,11 @@ describe('errors, as AWS answers them', () => {
   it('an unknown stack, a deleted one by name (by id it is found), a missing name', async () => {
     const cfn = (await open()).clients.cloudformation;
     const unknown = await errorOf(cfn.describeStackEvents({ StackName: 'nope' }));
-    expect({ name: unknown.name, message: unknown.message, status: unknown.$metadata?.httpStatusCode }).toEqual({ name: 'ValidationError', message: 'Stack [nope] does not exist', status: 400 });
+    expect({ name: unknown.name, message: unknown.message, status: unknown.$metadata?.httpStatusCode }).toEqual({
+      name: 'ValidationError',
+      message: 'Stack [nope] does not exist',
+      status: 400,
+    });
     expect((await errorOf(cfn.describeStackEvents({ StackName: 'openclaw-lab-bastion' }))).message).toBe('Stack [openclaw-lab-bastion] does not exist');
     const bastion = (await cfn.listStacks({ StackStatusFilter: ['DELETE_COMPLETE'] })).StackSummaries![0]!;
     expect((await cfn.describeStackEvents({ StackName: bastion.StackId })).StackEvents![0]!.ResourceStatus).toBe('DELETE_COMPLETE');
@@ -108,7 +144,10 @@ describe('errors, as AWS answers them', () => {
   it('an export nothing imports (or that does not exist), an unknown status filter', async () => {
     const cfn = (await open()).clients.cloudformation;
     const none = await errorOf(cfn.listImports({ ExportName: 'openclaw-lab-infra:ClusterName-nope' }));
-    expect({ name: none.name, message: none.message }).toEqual({ name: 'ValidationError', message: "Export 'openclaw-lab-infra:ClusterName-nope' is not imported by any stack." });
+    expect({ name: none.name, message: none.message }).toEqual({
+      name: 'ValidationError',
+      message: "Export 'openclaw-lab-infra:ClusterName-nope' is not imported by any stack.",
+    });
     const bad = await errorOf(cfn.listStacks({ StackStatusFilter: ['BROKEN' as 'CREATE_COMPLETE'] }));
     expect(bad.name).toBe('ValidationError');
     expect(bad.message).toMatch(/^1 validation error detected: Value '\[BROKEN\]' at 'stackStatusFilter'/);
@@ -117,7 +156,9 @@ describe('errors, as AWS answers them', () => {
   it('parameters it does not simulate are SandboxUnsupportedError; other regions OptInRequired', async () => {
     const sb = await open();
     await expect(sb.clients.cloudformation.listStacks({ Foo: 1 } as object)).rejects.toBeInstanceOf(SandboxUnsupportedError);
-    await expect(sb.clients.cloudformation.describeStackEvents({ StackName: 'openclaw-lab-infra', Extra: true } as never)).rejects.toThrow(/DescribeStackEvents does not implement parameter "Extra"/);
+    await expect(sb.clients.cloudformation.describeStackEvents({ StackName: 'openclaw-lab-infra', Extra: true } as never)).rejects.toThrow(
+      /DescribeStackEvents does not implement parameter "Extra"/,
+    );
     const far = await errorOf(sb.clientsFor('us-east-1').cloudformation.listStacks({}));
     expect(far.name).toBe('OptInRequired');
   });
@@ -126,7 +167,8 @@ describe('errors, as AWS answers them', () => {
 describe('pages of 100, tokens bound to their request', () => {
   it('ListStacks and ListExports page to the end, each item once', async () => {
     const cfn = await worldWith((s) => {
-      for (let i = 0; i < 230; i++) s.stacks.push(stack(`bulk-${String(i).padStart(3, '0')}`, { outputs: [{ key: 'O', value: String(i), exportName: `bulk-${i}:O` }] }));
+      for (let i = 0; i < 230; i++)
+        s.stacks.push(stack(`bulk-${String(i).padStart(3, '0')}`, { outputs: [{ key: 'O', value: String(i), exportName: `bulk-${i}:O` }] }));
     });
     const names: string[] = [];
     let token: string | undefined;
@@ -151,7 +193,13 @@ describe('pages of 100, tokens bound to their request', () => {
   });
 
   it('DescribeStackEvents pages newest first; a token is bound to its stack', async () => {
-    const events = Array.from({ length: 150 }, (_, i) => ({ eventId: `e${i}`, timestamp: ago((150 - i) * MIN), logicalResourceId: 'R', resourceType: 'AWS::SQS::Queue', resourceStatus: 'UPDATE_COMPLETE' }));
+    const events = Array.from({ length: 150 }, (_, i) => ({
+      eventId: `e${i}`,
+      timestamp: ago((150 - i) * MIN),
+      logicalResourceId: 'R',
+      resourceType: 'AWS::SQS::Queue',
+      resourceStatus: 'UPDATE_COMPLETE',
+    }));
     const cfn = await worldWith((s) => s.stacks.push(stack('busy', { events })));
     const one = await cfn.describeStackEvents({ StackName: 'busy' });
     expect(one.StackEvents!.map((e) => e.EventId).slice(0, 2)).toEqual(['e149', 'e148']);
@@ -175,11 +223,20 @@ describe('the seed file', () => {
 
   it('refuses imports of exports nobody has, events out of order, deleted without DELETE_COMPLETE, duplicates', async () => {
     const cases: [(cf: { stacks: Record<string, unknown>[] }) => void, RegExp][] = [
-      [(cf) => void ((byName(cf, 'openclaw-lab-service').imports as string[]).push('nope:X')), /stack openclaw-lab-service imports nope:X, which no stack exports/],
-      [(cf) => void (byName(cf, 'openclaw-lab-canary').events as unknown[]).reverse(), /event \d+ is older than the one before it \(list events oldest first\)/],
+      [
+        (cf) => void (byName(cf, 'openclaw-lab-service').imports as string[]).push('nope:X'),
+        /stack openclaw-lab-service imports nope:X, which no stack exports/,
+      ],
+      [
+        (cf) => void (byName(cf, 'openclaw-lab-canary').events as unknown[]).reverse(),
+        /event \d+ is older than the one before it \(list events oldest first\)/,
+      ],
       [(cf) => void (byName(cf, 'openclaw-lab-canary').deleted = '1h'), /"deleted" goes with status DELETE_COMPLETE/],
       [(cf) => void cf.stacks.push({ ...byName(cf, 'CDKToolkit') }), /duplicate stack CDKToolkit/],
-      [(cf) => void (byName(cf, 'CDKToolkit').outputs = [{ key: 'K', value: 'v', export: 'openclaw-lab-network:VpcId' }]), /duplicate export openclaw-lab-network:VpcId/],
+      [
+        (cf) => void (byName(cf, 'CDKToolkit').outputs = [{ key: 'K', value: 'v', export: 'openclaw-lab-network:VpcId' }]),
+        /duplicate export openclaw-lab-network:VpcId/,
+      ],
       [(cf) => void ((byName(cf, 'CDKToolkit').events as Record<string, unknown>[])[0]!.type = 'AWS::S3::Bucket'), /needs both "logicalId" and "type"/],
     ];
     for (const [change, message] of cases) {

@@ -57,7 +57,10 @@ describe('openSandbox with fault injection', () => {
     await writeFile(sandboxFaultsPath(home), JSON.stringify({ ...settings(), rate: 2 }));
     // The settings are read at the first call of each run (a dashboard renews its run on each refresh).
     const sbx = await openSandbox({ home, seedDir: SEED_DIR });
-    const err = (await sbx.clients.s3.headBucket({ Bucket: IMAGES }).then(() => undefined, (e: unknown) => e)) as UsageError;
+    const err = (await sbx.clients.s3.headBucket({ Bucket: IMAGES }).then(
+      () => undefined,
+      (e: unknown) => e,
+    )) as UsageError;
     expect(err).toBeInstanceOf(UsageError);
     expect(err.message).toBe(`${sandboxFaultsPath(home)}: invalid sandbox fault settings: rate: Too big: expected number to be <=1`);
     expect(err.hint).toMatch(/claw sandbox faults --off/);
@@ -83,7 +86,13 @@ describe('openSandbox with fault injection', () => {
     await writeFaults(sandboxFaultsPath(home), settings());
     await resetSandbox({ home, seedDir: SEED_DIR });
     await expect(readFile(sandboxFaultsPath(home))).rejects.toMatchObject({ code: 'ENOENT' });
-    const sbx = await openSandbox({ home, seedDir: SEED_DIR, onFaults: () => { throw new Error('no faults expected'); } });
+    const sbx = await openSandbox({
+      home,
+      seedDir: SEED_DIR,
+      onFaults: () => {
+        throw new Error('no faults expected');
+      },
+    });
     await sbx.clients.s3.headBucket({ Bucket: IMAGES });
   });
 });

@@ -10,15 +10,24 @@ import { createFaultLayer, draw, faultWarning, type FaultPlan } from '../../src/
 // on anything nobody expected, so an applied call that is also reported as failed, or a
 // call the layer invents, shows up.
 
-interface Applied { service: string; op: string; n: number }
+interface Applied {
+  service: string;
+  op: string;
+  n: number;
+}
 
 /** Clients whose every method applies (records) the call and answers like the sandbox. */
 function fakeClients(applied: Applied[], extra: Record<string, object> = {}): AwsClients {
   const api = (service: string, ops: string[]) =>
-    Object.fromEntries(ops.map((op) => [op, (input: { n: number }) => {
-      applied.push({ service, op, n: input.n });
-      return Promise.resolve({ $metadata: { httpStatusCode: 200, requestId: 'r', attempts: 1, totalRetryDelay: 0 }, n: input.n });
-    }]));
+    Object.fromEntries(
+      ops.map((op) => [
+        op,
+        (input: { n: number }) => {
+          applied.push({ service, op, n: input.n });
+          return Promise.resolve({ $metadata: { httpStatusCode: 200, requestId: 'r', attempts: 1, totalRetryDelay: 0 }, n: input.n });
+        },
+      ]),
+    );
   const clients = {
     ec2: api('ec2', ['describeInstances', 'createTags']),
     s3: { ...api('s3', ['putObject', 'getObject']), region: 'eu-central-1' },
@@ -38,14 +47,24 @@ function fakeClients(applied: Applied[], extra: Record<string, object> = {}): Aw
 const noSleep = () => Promise.resolve();
 const plan = (p: Partial<FaultPlan> = {}): FaultPlan => ({ rate: 0.2, seed: 42, attempts: 1, run: 0, ...p });
 type Call = (input: { n: number }) => Promise<{ n: number; $metadata: { attempts: number } }>;
-const method = (clients: AwsClients, service: string, op: string) =>
-  (clients as unknown as Record<string, Record<string, Call>>)[service]![op]!;
+const method = (clients: AwsClients, service: string, op: string) => (clients as unknown as Record<string, Record<string, Call>>)[service]![op]!;
 
 /** Run `count` calls of one operation; the outcome of each: 'ok' or the error's name. */
 async function outcomes(p: FaultPlan, count: number, service = 's3', op = 'putObject'): Promise<{ results: string[]; applied: Applied[] }> {
   const applied: Applied[] = [];
   const clients = createFaultLayer({ start: () => Promise.resolve(p), sleep: noSleep }).wrap(fakeClients(applied));
-  const results = await Promise.all(Array.from({ length: count }, (_, n) => method(clients, service, op)({ n }).then(() => 'ok', (e: Error) => e.name)));
+  const results = await Promise.all(
+    Array.from({ length: count }, (_, n) =>
+      method(
+        clients,
+        service,
+        op,
+      )({ n }).then(
+        () => 'ok',
+        (e: Error) => e.name,
+      ),
+    ),
+  );
   return { results, applied };
 }
 
@@ -67,8 +86,17 @@ describe('rates', () => {
 
   it('rate 1 fails everything, after exactly `attempts` tries, with the latency waited', async () => {
     const waits: number[] = [];
-    const clients = createFaultLayer({ start: () => Promise.resolve(plan({ rate: 1, attempts: 3 })), sleep: (ms) => (waits.push(ms), Promise.resolve()) }).wrap(fakeClients([]));
-    const err = (await method(clients, 'ssm', 'sendCommand')({ n: 0 }).then(() => undefined, (e: unknown) => e)) as { $metadata: { attempts: number; totalRetryDelay: number } };
+    const clients = createFaultLayer({ start: () => Promise.resolve(plan({ rate: 1, attempts: 3 })), sleep: (ms) => (waits.push(ms), Promise.resolve()) }).wrap(
+      fakeClients([]),
+    );
+    const err = (await method(
+      clients,
+      'ssm',
+      'sendCommand',
+    )({ n: 0 }).then(
+      () => undefined,
+      (e: unknown) => e,
+    )) as { $metadata: { attempts: number; totalRetryDelay: number } };
     expect(err).toBeInstanceOf(Error);
     expect(err.$metadata.attempts).toBe(3);
     expect(waits).toHaveLength(3);
@@ -79,7 +107,18 @@ describe('rates', () => {
   it('a call that succeeded on a later try says so in its $metadata, like the SDK', async () => {
     const applied: Applied[] = [];
     const clients = createFaultLayer({ start: () => Promise.resolve(plan({ rate: 0.5, attempts: 5 })), sleep: noSleep }).wrap(fakeClients(applied));
-    const tries = await Promise.all(Array.from({ length: 200 }, (_, n) => method(clients, 's3', 'getObject')({ n }).then((o) => o.$metadata.attempts, () => 0)));
+    const tries = await Promise.all(
+      Array.from({ length: 200 }, (_, n) =>
+        method(
+          clients,
+          's3',
+          'getObject',
+        )({ n }).then(
+          (o) => o.$metadata.attempts,
+          () => 0,
+        ),
+      ),
+    );
     expect(new Set(tries.filter((t) => t > 0))).toEqual(new Set([1, 2, 3, 4, 5]));
   });
 });
@@ -99,7 +138,16 @@ describe('determinism', () => {
     const mixed: string[] = [];
     for (let n = 0; n < 100; n++) {
       await method(clients, 'ec2', 'describeInstances')({ n }).catch(() => undefined);
-      mixed.push(await method(clients, 'ec2', 'createTags')({ n }).then(() => 'ok', (e: Error) => e.name));
+      mixed.push(
+        await method(
+          clients,
+          'ec2',
+          'createTags',
+        )({ n }).then(
+          () => 'ok',
+          (e: Error) => e.name,
+        ),
+      );
     }
     expect(mixed).toEqual(alone);
   });
@@ -123,28 +171,47 @@ describe('never half-applied', () => {
   it('an error of the simulated call itself passes through untouched, once', async () => {
     const own = Object.assign(new Error('The specified key does not exist.'), { name: 'NoSuchKey' });
     let calls = 0;
-    const clients = createFaultLayer({ start: () => Promise.resolve(plan({ rate: 0.01 })), sleep: noSleep })
-      .wrap({ s3: { getObject: () => (calls++, Promise.reject(own)) } } as unknown as AwsClients);
+    const clients = createFaultLayer({ start: () => Promise.resolve(plan({ rate: 0.01 })), sleep: noSleep }).wrap({
+      s3: { getObject: () => (calls++, Promise.reject(own)) },
+    } as unknown as AwsClients);
     await expect(clients.s3.getObject({ Bucket: 'b', Key: 'k' })).rejects.toBe(own);
     expect(calls).toBe(1);
   });
 });
 
-describe('errors look like the SDK\'s to claw', () => {
+describe("errors look like the SDK's to claw", () => {
   async function errorsOf(service: string, op: string): Promise<(Error & Record<string, unknown>)[]> {
     const clients = instrument(createFaultLayer({ start: () => Promise.resolve(plan({ rate: 1 })), sleep: noSleep }).wrap(fakeClients([])), () => {});
-    return Promise.all(Array.from({ length: 60 }, (_, n) => method(clients, service, op)({ n }).then(() => { throw new Error('expected a fault'); }, (e: unknown) => e as Error & Record<string, unknown>)));
+    return Promise.all(
+      Array.from({ length: 60 }, (_, n) =>
+        method(
+          clients,
+          service,
+          op,
+        )({ n }).then(
+          () => {
+            throw new Error('expected a fault');
+          },
+          (e: unknown) => e as Error & Record<string, unknown>,
+        ),
+      ),
+    );
   }
 
   it('S3: InternalError 500, ServiceUnavailable and SlowDown 503, with Code; explained as one RemoteError', async () => {
     const errs = await errorsOf('s3', 'putObject');
     expect(new Set(errs.map((e) => `${e.name} ${(e.$metadata as { httpStatusCode: number }).httpStatusCode} ${String(e.Code)}`))).toEqual(
-      new Set(['InternalError 500 InternalError', 'ServiceUnavailable 503 ServiceUnavailable', 'SlowDown 503 SlowDown']));
+      new Set(['InternalError 500 InternalError', 'ServiceUnavailable 503 ServiceUnavailable', 'SlowDown 503 SlowDown']),
+    );
     for (const e of errs) {
       expect(isPreconditionFailed(e) || isMissingKey(e)).toBe(false);
       const explained = explainAwsError(e, { region: 'eu-central-1' });
       expect(explained).toBeInstanceOf(RemoteError);
-      expect(explained!.message).toMatch(e.name === 'SlowDown' ? /^AWS (throttled s3 PutObject \(SlowDown; 1 try, no retries\)|kept throttling s3 PutObject \(SlowDown; \d+ tries\))$/ : /^s3 PutObject failed: \w+ \(HTTP 50[03]\): /);
+      expect(explained!.message).toMatch(
+        e.name === 'SlowDown'
+          ? /^AWS (throttled s3 PutObject \(SlowDown; 1 try, no retries\)|kept throttling s3 PutObject \(SlowDown; \d+ tries\))$/
+          : /^s3 PutObject failed: \w+ \(HTTP 50[03]\): /,
+      );
     }
   });
 
@@ -162,9 +229,14 @@ describe('errors look like the SDK\'s to claw', () => {
 describe('the layer', () => {
   it('covers every service the clients hold, one it has never heard of too', async () => {
     const applied: Applied[] = [];
-    const route53 = { listHostedZones: (input: { n: number }) => (applied.push({ service: 'route53', op: 'listHostedZones', n: input.n }), Promise.resolve({ n: input.n })) };
+    const route53 = {
+      listHostedZones: (input: { n: number }) => (applied.push({ service: 'route53', op: 'listHostedZones', n: input.n }), Promise.resolve({ n: input.n })),
+    };
     const clients = createFaultLayer({ start: () => Promise.resolve(plan({ rate: 1 })), sleep: noSleep }).wrap(fakeClients(applied, { route53 }));
-    for (const [service, op] of [['cloudformation', 'describeStacks'], ['route53', 'listHostedZones']] as const) {
+    for (const [service, op] of [
+      ['cloudformation', 'describeStacks'],
+      ['route53', 'listHostedZones'],
+    ] as const) {
       const err = await method(clients, service, op)({ n: 1 }).catch((e: Error) => e);
       expect(['InternalError', 'ServiceUnavailable', 'ThrottlingException']).toContain((err as Error).name);
     }
@@ -183,7 +255,9 @@ describe('the layer', () => {
   });
 
   it('the warning names the rate, the tries, the seed and run, and how to stop it', () => {
-    expect(faultWarning(plan({ rate: 0.2, attempts: 1, seed: 7, run: 2 }))).toBe('sandbox injects faults into 20 % of AWS requests (no retries; seed 7, run 2; claw sandbox faults --off)');
+    expect(faultWarning(plan({ rate: 0.2, attempts: 1, seed: 7, run: 2 }))).toBe(
+      'sandbox injects faults into 20 % of AWS requests (no retries; seed 7, run 2; claw sandbox faults --off)',
+    );
     expect(faultWarning(plan({ rate: 0.05, attempts: 5 }))).toMatch(/^sandbox injects faults into 5 % of AWS requests \(up to 5 tries per call;/);
   });
 });

@@ -44,7 +44,15 @@ const run = async (id: string, lines: string[]) => (await runToEnd(sb.clients.ss
 const poll = async (id = ONE, rev = REV) => {
   const out = await run(id, pollLines(rev));
   const [props = '', log = ''] = out.StandardOutputContent!.split('--- log ---\n');
-  return { props: Object.fromEntries(props.trim().split('\n').map((l) => l.split('=') as [string, string])), log: log.trim().split('\n') };
+  return {
+    props: Object.fromEntries(
+      props
+        .trim()
+        .split('\n')
+        .map((l) => l.split('=') as [string, string]),
+    ),
+    log: log.trim().split('\n'),
+  };
 };
 const revision = async (id = ONE) => (await run(id, REVISION)).StandardOutputContent;
 
@@ -68,7 +76,9 @@ describe('the deploy on a simulated host', () => {
     expect((await poll()).props).toMatchObject({ LoadState: 'loaded', ActiveState: 'active', SubState: 'running' });
     const done = await poll();
     expect(done.props).toEqual({ Result: 'success', ExecMainStatus: '0', LoadState: 'loaded', ActiveState: 'active', SubState: 'exited' });
-    expect(done.log[0]).toBe(`Started ${unit(REV)}.service - /run/current-system/sw/bin/nixos-rebuild switch --accept-flake-config --flake github:openclaw/clawdinators/${REV}#clawdinator-1.`);
+    expect(done.log[0]).toBe(
+      `Started ${unit(REV)}.service - /run/current-system/sw/bin/nixos-rebuild switch --accept-flake-config --flake github:openclaw/clawdinators/${REV}#clawdinator-1.`,
+    );
     expect(done.log.at(-1)).toBe('Done. The new configuration is active.');
     expect(await revision()).toBe(REV);
     expect((await run(ONE, HEALTH)).StandardOutputContent).toBe('active\n');
@@ -91,7 +101,9 @@ describe('the deploy on a simulated host', () => {
     // systemd-run refuses a loaded unit; the script's reset-failed clears it first.
     const again = await run(ONE, [switchLines().at(-1)!]);
     expect(again).toMatchObject({ Status: 'Failed', ResponseCode: 1 });
-    expect(again.StandardErrorContent).toBe(`Failed to start transient service unit: Unit ${unit(REV)}.service was already loaded or has a fragment file.\nfailed to run commands: exit status 1`);
+    expect(again.StandardErrorContent).toBe(
+      `Failed to start transient service unit: Unit ${unit(REV)}.service was already loaded or has a fragment file.\nfailed to run commands: exit status 1`,
+    );
     expect((await run(ONE, switchLines())).Status).toBe('Success');
     await poll();
     expect((await poll()).props.SubState).toBe('exited');
@@ -124,7 +136,7 @@ describe('the deploy on a simulated host', () => {
     expect((await poll(ONE, OTHER)).props.SubState).toBe('exited');
   });
 
-  it('the busy guard: the same rev running ends with 0, another rev running with the guard\'s status', async () => {
+  it("the busy guard: the same rev running ends with 0, another rev running with the guard's status", async () => {
     const guard = (rev: string) => [
       'set -eu',
       "running=$(systemctl list-units --plain --no-legend --state=running 'claw-switch-*' | grep -o 'claw-switch-[0-9a-f]*\\.service' || true)",
@@ -151,7 +163,7 @@ describe('the deploy on a simulated host', () => {
     expect(await run(ONE, REVISION)).toMatchObject({ Status: 'Success', StandardOutputContent: '', StandardErrorContent: '' });
   });
 
-  it('refuses to switch a host to another host\'s configuration', async () => {
+  it("refuses to switch a host to another host's configuration", async () => {
     await run(ONE, switchLines(REV, 'clawdinator-2'));
     await poll();
     const failed = await poll();

@@ -112,7 +112,13 @@ describe('SSM Run Command API in the sandbox', () => {
     const sent = await send([BABELFISH], ['echo hi']);
     const r = await readToEnd(sb.clients.ssm, sent.Command!.CommandId!, BABELFISH);
     expect(r.seen).toEqual(['InvocationDoesNotExist', 'Pending', 'Pending', 'Failed']);
-    expect(r.out).toMatchObject({ StatusDetails: 'Undeliverable', ResponseCode: -1, ExecutionStartDateTime: '', ExecutionEndDateTime: '', StandardOutputContent: '' });
+    expect(r.out).toMatchObject({
+      StatusDetails: 'Undeliverable',
+      ResponseCode: -1,
+      ExecutionStartDateTime: '',
+      ExecutionEndDateTime: '',
+      StandardOutputContent: '',
+    });
   });
 
   it('timeOutNextCommand: InProgress, then TimedOut / ExecutionTimedOut', async () => {
@@ -133,16 +139,36 @@ describe('SSM Run Command API in the sandbox', () => {
   it('validates like AWS and refuses what it does not simulate', async () => {
     const ssm = sb.clients.ssm;
     await expectAwsError(ssm.sendCommand({ DocumentName: DOC, InstanceIds: [ONE], Parameters: { commands: [] } }), 'InvalidParameters', 400);
-    await expectAwsError(ssm.sendCommand({ DocumentName: DOC, InstanceIds: [ONE], Parameters: { commands: ['echo'], color: ['x'] } }), 'InvalidParameters', 400);
-    await expectAwsError(ssm.sendCommand({ DocumentName: DOC, InstanceIds: [ONE], Parameters: { commands: ['echo'] }, TimeoutSeconds: 10 }), 'ValidationException', 400);
-    await expectAwsError(ssm.sendCommand({ DocumentName: DOC, InstanceIds: [ONE], Parameters: { commands: ['echo'] }, Comment: 'x'.repeat(101) }), 'ValidationException', 400);
+    await expectAwsError(
+      ssm.sendCommand({ DocumentName: DOC, InstanceIds: [ONE], Parameters: { commands: ['echo'], color: ['x'] } }),
+      'InvalidParameters',
+      400,
+    );
+    await expectAwsError(
+      ssm.sendCommand({ DocumentName: DOC, InstanceIds: [ONE], Parameters: { commands: ['echo'] }, TimeoutSeconds: 10 }),
+      'ValidationException',
+      400,
+    );
+    await expectAwsError(
+      ssm.sendCommand({ DocumentName: DOC, InstanceIds: [ONE], Parameters: { commands: ['echo'] }, Comment: 'x'.repeat(101) }),
+      'ValidationException',
+      400,
+    );
     await expectAwsError(ssm.getCommandInvocation({ CommandId: 'short', InstanceId: ONE }), 'ValidationException', 400);
     await expectAwsError(ssm.getCommandInvocation({ CommandId: '11111111-2222-3333-4444-555555555555', InstanceId: ONE }), 'InvocationDoesNotExist', 400);
     await expectAwsError(ssm.listCommandInvocations({ CommandId: '11111111-2222-3333-4444-555555555555' }), 'InvalidCommandId', 400);
-    await expect(ssm.sendCommand({ DocumentName: 'AWS-RunPowerShellScript', InstanceIds: [ONE], Parameters: { commands: ['dir'] } })).rejects.toThrow(SandboxUnsupportedError);
-    await expect(ssm.sendCommand({ DocumentName: DOC, Targets: [{ Key: 'tag:app', Values: ['clawdinator'] }], Parameters: { commands: ['echo'] } })).rejects.toThrow(/does not implement parameter "Targets"/);
-    await expect(ssm.sendCommand({ DocumentName: DOC, InstanceIds: [ONE], MaxErrors: '0', Parameters: { commands: ['echo'] } })).rejects.toThrow(SandboxUnsupportedError);
-    await expect(ssm.sendCommand({ DocumentName: DOC, InstanceIds: [ONE], Parameters: { commands: ['echo'], workingDirectory: ['/'] } })).rejects.toThrow(/workingDirectory/);
+    await expect(ssm.sendCommand({ DocumentName: 'AWS-RunPowerShellScript', InstanceIds: [ONE], Parameters: { commands: ['dir'] } })).rejects.toThrow(
+      SandboxUnsupportedError,
+    );
+    await expect(
+      ssm.sendCommand({ DocumentName: DOC, Targets: [{ Key: 'tag:app', Values: ['clawdinator'] }], Parameters: { commands: ['echo'] } }),
+    ).rejects.toThrow(/does not implement parameter "Targets"/);
+    await expect(ssm.sendCommand({ DocumentName: DOC, InstanceIds: [ONE], MaxErrors: '0', Parameters: { commands: ['echo'] } })).rejects.toThrow(
+      SandboxUnsupportedError,
+    );
+    await expect(ssm.sendCommand({ DocumentName: DOC, InstanceIds: [ONE], Parameters: { commands: ['echo'], workingDirectory: ['/'] } })).rejects.toThrow(
+      /workingDirectory/,
+    );
     await expect(ssm.listCommandInvocations({ Filters: [{ key: 'Status', value: 'Success' }] })).rejects.toThrow(SandboxUnsupportedError);
   });
 
@@ -158,7 +184,13 @@ describe('SSM Run Command API in the sandbox', () => {
       pages.push(out.CommandInvocations!.map((i) => [i.CommandId!, i.InstanceId!, i.CommandPlugins![0]!.Status!]));
       token = out.NextToken;
     } while (token);
-    expect(pages).toEqual([[[b, ONE, 'Pending'], [a, TWO, 'Pending']], [[a, ONE, 'Pending']]]);
+    expect(pages).toEqual([
+      [
+        [b, ONE, 'Pending'],
+        [a, TWO, 'Pending'],
+      ],
+      [[a, ONE, 'Pending']],
+    ]);
     await expectAwsError(ssm.listCommandInvocations({ MaxResults: 51 }), 'ValidationException', 400);
     await expectAwsError(ssm.listCommandInvocations({ MaxResults: 2, NextToken: 'garbage' }), 'InvalidNextToken', 400);
     const mine = await ssm.listCommandInvocations({ CommandId: a, InstanceId: TWO });

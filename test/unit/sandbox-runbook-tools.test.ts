@@ -42,7 +42,9 @@ describe('simulated tofu for runbook steps', () => {
 
   it('apply -auto-approve -target: no changes for an up-to-date instance; destroy, then create from the AMI', async () => {
     expect(await tofu('-chdir=infra/opentofu/aws', 'apply', '-auto-approve', `-var=ami_id=${LATEST}`, TARGET)).toEqual([
-      'No changes. Your infrastructure matches the configuration.', '', 'Apply complete! Resources: 0 added, 0 changed, 0 destroyed.',
+      'No changes. Your infrastructure matches the configuration.',
+      '',
+      'Apply complete! Resources: 0 added, 0 changed, 0 destroyed.',
     ]);
     const gone = await tofu('destroy', '-auto-approve', TARGET);
     expect(gone.at(-1)).toBe('Destroy complete! Resources: 1 destroyed.');
@@ -79,7 +81,9 @@ describe('simulated aws', () => {
     const id = await simulateAws(sb.clients, ['--region', 'eu-central-1', 'sts', 'get-caller-identity', '--output=json']);
     expect(id.code).toBe(0);
     expect(JSON.parse(id.stdout)).toEqual({ UserId: expect.any(String), Account: '123456789012', Arn: 'arn:aws:iam::123456789012:user/sandbox-operator' });
-    expect((await simulateAws(sb.clients, ['sts', 'get-caller-identity', '--output', 'text'])).stdout).toMatch(/^123456789012\tarn:aws:iam::123456789012:user\/sandbox-operator\t\S+\n$/);
+    expect((await simulateAws(sb.clients, ['sts', 'get-caller-identity', '--output', 'text'])).stdout).toMatch(
+      /^123456789012\tarn:aws:iam::123456789012:user\/sandbox-operator\t\S+\n$/,
+    );
     const other = await simulateAws(sb.clients, ['ec2', 'terminate-instances', '--instance-ids', C3]);
     expect(other).toMatchObject({ code: 252, stdout: '' });
     expect(other.stderr).toContain('aws ec2 terminate-instances --instance-ids');
@@ -90,7 +94,10 @@ describe('simulated aws', () => {
 describe('simulated ssh', () => {
   it.each([
     [['orchestrator-pi', 'true'], { host: 'orchestrator-pi', command: 'true' }],
-    [['-o', 'BatchMode=yes', '-oConnectTimeout=10', '-T', 'admin@orchestrator-pi', 'sudo', 'systemctl', 'stop', 'x'], { host: 'orchestrator-pi', command: 'sudo systemctl stop x' }],
+    [
+      ['-o', 'BatchMode=yes', '-oConnectTimeout=10', '-T', 'admin@orchestrator-pi', 'sudo', 'systemctl', 'stop', 'x'],
+      { host: 'orchestrator-pi', command: 'sudo systemctl stop x' },
+    ],
     [['-p22', '-i', 'key', '--', 'h', 'echo', 'a b'], { host: 'h', command: 'echo a b' }],
     [['-tt', 'h'], { host: 'h', command: '' }],
     [['-o'], { error: 'option requires an argument -- o' }],
@@ -106,7 +113,10 @@ describe('simulated ssh', () => {
     const started = new Date().toISOString();
     expect(await sb.ssh.run('orchestrator-pi', 'sudo systemctl start openclaw-s3-backup.service')).toMatchObject({ code: 0 });
     // This minute's snapshot (a new folder, or the same minute's written again): objects written by the run.
-    const written = sb.admin.state().buckets.find((b) => b.name === 'openclaw-lab-backup-orchestrator-123456789012')!.objects.filter((o) => o.key.startsWith('snapshots/') && o.lastModified >= started);
+    const written = sb.admin
+      .state()
+      .buckets.find((b) => b.name === 'openclaw-lab-backup-orchestrator-123456789012')!
+      .objects.filter((o) => o.key.startsWith('snapshots/') && o.lastModified >= started);
     expect(written.length).toBeGreaterThan(0);
     expect(await sb.ssh.run('orchestrator-pi', 'sudo systemctl stop clawdinator.service')).toMatchObject({ code: 0 });
     const disabled = await sb.ssh.run('orchestrator-pi', 'sudo systemctl disable --now clawdinator.service openclaw-s3-backup.timer');
@@ -116,7 +126,11 @@ describe('simulated ssh', () => {
     expect(await sb.ssh.run('orchestrator-pi', 'uname -a')).toMatchObject({ code: 127, stderr: 'sandbox: command not simulated: uname -a\n' });
     // Persisted: another open sees it.
     const again = await openSandbox({ home, seedDir: SEED_DIR });
-    expect(again.admin.state().sshHosts[0]!.host).toMatchObject({ clawdinator: 'inactive', secretFiles: 0, disabled: ['clawdinator.service', 'openclaw-s3-backup.timer'] });
+    expect(again.admin.state().sshHosts[0]!.host).toMatchObject({
+      clawdinator: 'inactive',
+      secretFiles: 0,
+      disabled: ['clawdinator.service', 'openclaw-s3-backup.timer'],
+    });
   });
 });
 

@@ -24,7 +24,8 @@ beforeEach(async () => {
 afterEach(() => rm(home, { recursive: true, force: true }));
 
 const open = (dir = home, now = NOW, seedDir = SEED_DIR) => openSandbox({ home: dir, seedDir, now: () => now });
-const bytesOf = async (sb: Sandbox, key: string) => Buffer.from(await (await sb.clients.s3.getObject({ Bucket: BUCKET, Key: key })).Body!.transformToByteArray());
+const bytesOf = async (sb: Sandbox, key: string) =>
+  Buffer.from(await (await sb.clients.s3.getObject({ Bucket: BUCKET, Key: key })).Body!.transformToByteArray());
 
 async function allKeys(sb: Sandbox): Promise<{ Key?: string; Size?: number; ETag?: string }[]> {
   const out: { Key?: string; Size?: number; ETag?: string }[] = [];
@@ -92,7 +93,9 @@ describe('the OpenClaw lab host', () => {
 });
 
 describe('seed validation', () => {
-  async function brokenSeed(edit: (files: { s3: { buckets: { objects?: Record<string, unknown>[] }[] }; ssm: { managedInstances: Record<string, unknown>[] } }) => void) {
+  async function brokenSeed(
+    edit: (files: { s3: { buckets: { objects?: Record<string, unknown>[] }[] }; ssm: { managedInstances: Record<string, unknown>[] } }) => void,
+  ) {
     const dir = await mkdtemp(join(tmpdir(), 'claw-seed-'));
     await cp(SEED_DIR, dir, { recursive: true });
     const files = {
@@ -115,7 +118,9 @@ describe('seed validation', () => {
 
   it('a host backing up to a bucket s3.json does not define is refused', async () => {
     const dir = await brokenSeed((f) => void (f.ssm.managedInstances.find((m) => m.instanceId === LAB)!.host = { backupBucket: 'openclaw-lab-backup-nope-1' }));
-    await expect(open(home, NOW, dir)).rejects.toThrow(/ssm\.json: host i-07e1a3c5b9d2f4068 backs up to bucket openclaw-lab-backup-nope-1, which s3\.json does not define/);
+    await expect(open(home, NOW, dir)).rejects.toThrow(
+      /ssm\.json: host i-07e1a3c5b9d2f4068 backs up to bucket openclaw-lab-backup-nope-1, which s3\.json does not define/,
+    );
     await rm(dir, { recursive: true, force: true });
   });
 });

@@ -47,7 +47,12 @@ describe('seeding from fixtures/sandbox', () => {
     const fleet = instancesOf(await sb.clients.ec2.describeInstances({ Filters: [{ Name: 'tag:app', Values: ['clawdinator'] }] }));
     const byName = (name: string) => fleet.filter((i) => tag(i.Tags, 'Name') === name);
     expect(fleet.map((i) => tag(i.Tags, 'Name')).sort()).toEqual([
-      'clawdinator-1', 'clawdinator-2', 'clawdinator-2', 'clawdinator-3', 'clawdinator-babelfish', 'clawdinator-scratch',
+      'clawdinator-1',
+      'clawdinator-2',
+      'clawdinator-2',
+      'clawdinator-3',
+      'clawdinator-babelfish',
+      'clawdinator-scratch',
     ]);
     expect(fleet.some((i) => tag(i.Tags, 'Name') === 'bastion')).toBe(false);
     expect(fleet.some((i) => tag(i.Tags, 'Name') === 'openclaw-lab')).toBe(false);
@@ -60,11 +65,25 @@ describe('seeding from fixtures/sandbox', () => {
     const one = byName('clawdinator-1')[0]!;
     const two = byName('clawdinator-2').find((i) => i.State?.Name === 'running')!;
     const babel = byName('clawdinator-babelfish')[0]!;
-    expect(one).toMatchObject({ InstanceType: 't3.large', ImageId: newest!.ImageId, Placement: { AvailabilityZone: 'eu-central-1a' }, State: { Name: 'running' } });
-    expect(two).toMatchObject({ InstanceType: 't3.large', ImageId: newest!.ImageId, Placement: { AvailabilityZone: 'eu-central-1b' }, State: { Name: 'running' } });
+    expect(one).toMatchObject({
+      InstanceType: 't3.large',
+      ImageId: newest!.ImageId,
+      Placement: { AvailabilityZone: 'eu-central-1a' },
+      State: { Name: 'running' },
+    });
+    expect(two).toMatchObject({
+      InstanceType: 't3.large',
+      ImageId: newest!.ImageId,
+      Placement: { AvailabilityZone: 'eu-central-1b' },
+      State: { Name: 'running' },
+    });
     expect(babel).toMatchObject({ InstanceType: 't3.medium', ImageId: second!.ImageId, State: { Name: 'running' } });
     expect(byName('clawdinator-scratch')[0]!.State).toEqual({ Code: 80, Name: 'stopped' });
-    expect(byName('clawdinator-2').map((i) => i.State?.Name).sort()).toEqual(['running', 'terminated']);
+    expect(
+      byName('clawdinator-2')
+        .map((i) => i.State?.Name)
+        .sort(),
+    ).toEqual(['running', 'terminated']);
 
     for (const i of [one, two, babel]) expect(tag(i.Tags, 'clawdinator:rev')).toMatch(FULL_SHA_RE);
     expect(tag(one.Tags, 'clawdinator:rev')).toBe(tag(two.Tags, 'clawdinator:rev'));
@@ -75,7 +94,10 @@ describe('seeding from fixtures/sandbox', () => {
     // visible without Owners, never with Owners: ['self'].
     const all = (await sb.clients.ec2.describeImages({})).Images!;
     const foreign = all.filter((i) => i.OwnerId !== '123456789012').sort((a, b) => a.Name!.localeCompare(b.Name!));
-    expect(foreign.map((i) => [i.Name!.split('-')[0]!.split('/')[0], i.Public, i.Tags])).toEqual([['debian', true, undefined], ['nixos', true, undefined]]);
+    expect(foreign.map((i) => [i.Name!.split('-')[0]!.split('/')[0], i.Public, i.Tags])).toEqual([
+      ['debian', true, undefined],
+      ['nixos', true, undefined],
+    ]);
     for (const i of all) expect(i.ImageId).toMatch(AMI_ID_RE);
 
     const ssm = await sb.clients.ssm.describeInstanceInformation({});
@@ -91,7 +113,12 @@ describe('seeding from fixtures/sandbox', () => {
 
     // Spot data (no API yet): every default type and the fleet's own in 1a/1b/1c, with its vCPU/MiB.
     const types = ['t4g.small', 't4g.medium', 'm8g.large', 'm8g.medium', 'r7g.medium', 't3.small', 't3.medium', 't3.large'];
-    expect(sb.admin.instanceTypes().map((t) => t.instanceType).sort()).toEqual([...types].sort());
+    expect(
+      sb.admin
+        .instanceTypes()
+        .map((t) => t.instanceType)
+        .sort(),
+    ).toEqual([...types].sort());
     const spot = sb.admin.spotPrices();
     for (const t of types) {
       for (const az of ['eu-central-1a', 'eu-central-1b', 'eu-central-1c']) {
@@ -109,11 +136,13 @@ describe('seeding from fixtures/sandbox', () => {
     // "ago": "2d4h"
     expect(newest.CreationDate).toBe(new Date(NOW.getTime() - 2 * DAY - 4 * HOUR).toISOString());
     expect(newest.Name).toBe('clawdinator-nixos-20260304083456');
-    expect(newest.Tags).toEqual(expect.arrayContaining([
-      { Key: 'Name', Value: 'clawdinator-nixos-20260304083456' },
-      { Key: 'artifact-kind', Value: 'ami' },
-      { Key: 'source-s3-key', Value: 'clawdinator-nixos-20260304083456.raw' },
-    ]));
+    expect(newest.Tags).toEqual(
+      expect.arrayContaining([
+        { Key: 'Name', Value: 'clawdinator-nixos-20260304083456' },
+        { Key: 'artifact-kind', Value: 'ami' },
+        { Key: 'source-s3-key', Value: 'clawdinator-nixos-20260304083456.raw' },
+      ]),
+    );
     const snapshot = sb.admin.state().snapshots.find((s) => s.snapshotId === newest.BlockDeviceMappings![0]!.Ebs!.SnapshotId);
     expect(snapshot?.tags).toEqual({ 'artifact-kind': 'ami-root-snapshot', Name: 'clawdinator-nixos-20260304083456-root-snapshot' });
     const creation = images.map((i) => Date.parse(i.CreationDate!));
@@ -201,7 +230,7 @@ describe('seeded AMIs, snapshots and uploaded images', () => {
     expect(new Set(snapshotIds).size).toBe(images.length - 1);
   });
 
-  it('the images bucket holds each AMI\'s uploaded .raw image under its source-s3-key, and no lifecycle', async () => {
+  it("the images bucket holds each AMI's uploaded .raw image under its source-s3-key, and no lifecycle", async () => {
     const sb = await open();
     const images = (await sb.clients.ec2.describeImages({ Owners: ['self'], Filters: [{ Name: 'tag:clawdinator', Values: ['true'] }] })).Images!;
     const uploads = (await sb.clients.s3.listObjectsV2({ Bucket: IMAGES, Prefix: 'clawdinator-nixos-' })).Contents!;
@@ -256,8 +285,17 @@ describe('persistence', () => {
 
   it('stores the body, content type and lower-cased metadata of putObject', async () => {
     const sb = await open();
-    await sb.clients.s3.putObject({ Bucket: IMAGES, Key: 'm', Body: new Uint8Array([1, 2, 3]), ContentType: 'application/x-test', Metadata: { 'Source-Sha': 'abc' } });
-    const obj = (await open()).admin.state().buckets.find((b) => b.name === IMAGES)!.objects.find((o) => o.key === 'm')!;
+    await sb.clients.s3.putObject({
+      Bucket: IMAGES,
+      Key: 'm',
+      Body: new Uint8Array([1, 2, 3]),
+      ContentType: 'application/x-test',
+      Metadata: { 'Source-Sha': 'abc' },
+    });
+    const obj = (await open()).admin
+      .state()
+      .buckets.find((b) => b.name === IMAGES)!
+      .objects.find((o) => o.key === 'm')!;
     expect(obj).toMatchObject({ size: 3, bodyBase64: 'AQID', contentType: 'application/x-test', metadata: { 'source-sha': 'abc' } });
   });
 
@@ -397,19 +435,71 @@ describe('resetSandbox', () => {
 
 describe('unsupported input throws instead of being ignored', () => {
   it.each([
-    ['EC2 DescribeInstances parameter', (sb: Sandbox) => sb.clients.ec2.describeInstances({ DryRun: true }), /DescribeInstances does not implement parameter "DryRun"/],
-    ['EC2 DescribeInstances filter', (sb: Sandbox) => sb.clients.ec2.describeInstances({ Filters: [{ Name: 'subnet-id', Values: ['x'] }] }), /filter "subnet-id"/],
+    [
+      'EC2 DescribeInstances parameter',
+      (sb: Sandbox) => sb.clients.ec2.describeInstances({ DryRun: true }),
+      /DescribeInstances does not implement parameter "DryRun"/,
+    ],
+    [
+      'EC2 DescribeInstances filter',
+      (sb: Sandbox) => sb.clients.ec2.describeInstances({ Filters: [{ Name: 'subnet-id', Values: ['x'] }] }),
+      /filter "subnet-id"/,
+    ],
     ['EC2 DescribeImages parameter', (sb: Sandbox) => sb.clients.ec2.describeImages({ IncludeDeprecated: true }), /"IncludeDeprecated"/],
-    ['EC2 DescribeSnapshots filter', (sb: Sandbox) => sb.clients.ec2.describeSnapshots({ Filters: [{ Name: 'encrypted', Values: ['false'] }] }), /filter "encrypted"/],
-    ['EC2 DeregisterImage parameter', (sb: Sandbox) => sb.clients.ec2.deregisterImage({ ImageId: 'ami-0d3f5b7a9c1e2468f', DeleteAssociatedSnapshots: true }), /"DeleteAssociatedSnapshots"/],
-    ['EC2 RegisterImage instance-store', (sb: Sandbox) => sb.clients.ec2.registerImage({ Name: 'x-1', ImageLocation: 'bucket/manifest.xml' }), /"ImageLocation"/],
-    ['EC2 CreateTags on a volume', (sb: Sandbox) => sb.clients.ec2.createTags({ Resources: ['vol-0123456789abcdef0'], Tags: [{ Key: 'a', Value: 'b' }] }), /vol-0123456789abcdef0 is not an instance, image or snapshot/],
+    [
+      'EC2 DescribeSnapshots filter',
+      (sb: Sandbox) => sb.clients.ec2.describeSnapshots({ Filters: [{ Name: 'encrypted', Values: ['false'] }] }),
+      /filter "encrypted"/,
+    ],
+    [
+      'EC2 DeregisterImage parameter',
+      (sb: Sandbox) => sb.clients.ec2.deregisterImage({ ImageId: 'ami-0d3f5b7a9c1e2468f', DeleteAssociatedSnapshots: true }),
+      /"DeleteAssociatedSnapshots"/,
+    ],
+    [
+      'EC2 RegisterImage instance-store',
+      (sb: Sandbox) => sb.clients.ec2.registerImage({ Name: 'x-1', ImageLocation: 'bucket/manifest.xml' }),
+      /"ImageLocation"/,
+    ],
+    [
+      'EC2 CreateTags on a volume',
+      (sb: Sandbox) => sb.clients.ec2.createTags({ Resources: ['vol-0123456789abcdef0'], Tags: [{ Key: 'a', Value: 'b' }] }),
+      /vol-0123456789abcdef0 is not an instance, image or snapshot/,
+    ],
     ['EC2 ImportSnapshot by URL', (sb: Sandbox) => sb.clients.ec2.importSnapshot({ DiskContainer: { Format: 'RAW', Url: 's3://b/k' } }), /"Url"/],
     ['EC2 ImportSnapshot encrypted', (sb: Sandbox) => sb.clients.ec2.importSnapshot({ Encrypted: true, DiskContainer: { Format: 'RAW' } }), /"Encrypted"/],
-    ['S3 upload string body', (sb: Sandbox) => sb.clients.s3.upload({ Bucket: IMAGES, Key: 'k', Body: 'text' as unknown as Uint8Array }), /Readable or a Uint8Array, not string/],
-    ['S3 lifecycle transition', (sb: Sandbox) => sb.clients.s3.putBucketLifecycleConfiguration({ Bucket: IMAGES, LifecycleConfiguration: { Rules: [{ ID: 't', Status: 'Enabled', Filter: {}, Transitions: [{ Days: 30, StorageClass: 'GLACIER' }] }] } }), /"Transitions"/],
-    ['S3 lifecycle tag filter', (sb: Sandbox) => sb.clients.s3.putBucketLifecycleConfiguration({ Bucket: IMAGES, LifecycleConfiguration: { Rules: [{ ID: 't', Status: 'Enabled', Filter: { Tag: { Key: 'a', Value: 'b' } }, Expiration: { Days: 3 } }] } }), /"Tag"/],
-    ['S3 lifecycle expiration date', (sb: Sandbox) => sb.clients.s3.putBucketLifecycleConfiguration({ Bucket: IMAGES, LifecycleConfiguration: { Rules: [{ ID: 't', Status: 'Enabled', Filter: {}, Expiration: { Date: new Date('2030-01-01') } }] } }), /"Date"/],
+    [
+      'S3 upload string body',
+      (sb: Sandbox) => sb.clients.s3.upload({ Bucket: IMAGES, Key: 'k', Body: 'text' as unknown as Uint8Array }),
+      /Readable or a Uint8Array, not string/,
+    ],
+    [
+      'S3 lifecycle transition',
+      (sb: Sandbox) =>
+        sb.clients.s3.putBucketLifecycleConfiguration({
+          Bucket: IMAGES,
+          LifecycleConfiguration: { Rules: [{ ID: 't', Status: 'Enabled', Filter: {}, Transitions: [{ Days: 30, StorageClass: 'GLACIER' }] }] },
+        }),
+      /"Transitions"/,
+    ],
+    [
+      'S3 lifecycle tag filter',
+      (sb: Sandbox) =>
+        sb.clients.s3.putBucketLifecycleConfiguration({
+          Bucket: IMAGES,
+          LifecycleConfiguration: { Rules: [{ ID: 't', Status: 'Enabled', Filter: { Tag: { Key: 'a', Value: 'b' } }, Expiration: { Days: 3 } }] },
+        }),
+      /"Tag"/,
+    ],
+    [
+      'S3 lifecycle expiration date',
+      (sb: Sandbox) =>
+        sb.clients.s3.putBucketLifecycleConfiguration({
+          Bucket: IMAGES,
+          LifecycleConfiguration: { Rules: [{ ID: 't', Status: 'Enabled', Filter: {}, Expiration: { Date: new Date('2030-01-01') } }] },
+        }),
+      /"Date"/,
+    ],
     ['S3 HeadObject parameter', (sb: Sandbox) => sb.clients.s3.headObject({ Bucket: IMAGES, Key: 'k', VersionId: 'v1' }), /"VersionId"/],
     ['S3 ListObjectsV2 parameter', (sb: Sandbox) => sb.clients.s3.listObjectsV2({ Bucket: BACKUP, EncodingType: 'url' }), /"EncodingType"/],
     ['S3 PutObject parameter', (sb: Sandbox) => sb.clients.s3.putObject({ Bucket: BACKUP, Key: 'k', Body: 'x', ACL: 'private' }), /"ACL"/],

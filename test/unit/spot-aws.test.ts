@@ -17,12 +17,25 @@ function fakeEc2(o: { message?: (unknown: string[]) => string; delayMs?: number;
       o.calls?.push(`types:${(i.InstanceTypes ?? []).join(',')}`);
       const unknown = (i.InstanceTypes ?? []).filter((t) => !KNOWN[t]);
       if (unknown.length > 0) throw invalid(o.message ? o.message(unknown) : `The following supplied instance types do not exist: [${unknown.join(', ')}]`);
-      return { ...ok, InstanceTypes: (i.InstanceTypes ?? []).map((t) => ({ InstanceType: t, VCpuInfo: { DefaultVCpus: KNOWN[t]![0] }, MemoryInfo: { SizeInMiB: KNOWN[t]![1] } })) };
+      return {
+        ...ok,
+        InstanceTypes: (i.InstanceTypes ?? []).map((t) => ({
+          InstanceType: t,
+          VCpuInfo: { DefaultVCpus: KNOWN[t]![0] },
+          MemoryInfo: { SizeInMiB: KNOWN[t]![1] },
+        })),
+      };
     },
     describeSpotPriceHistory: async () => {
       await delay();
       // t4g.small has prices, m8g.large none (a type with no spot offering there).
-      return { ...ok, SpotPriceHistory: [{ AvailabilityZone: 'eu-central-1a', InstanceType: 't4g.small', ProductDescription: 'Linux/UNIX', SpotPrice: '0.005', Timestamp: new Date() }], NextToken: '' };
+      return {
+        ...ok,
+        SpotPriceHistory: [
+          { AvailabilityZone: 'eu-central-1a', InstanceType: 't4g.small', ProductDescription: 'Linux/UNIX', SpotPrice: '0.005', Timestamp: new Date() },
+        ],
+        NextToken: '',
+      };
     },
   };
   return api as Ec2Api;
@@ -63,7 +76,12 @@ describe('pricesByRegion', () => {
     );
     // Two sequential calls of 150 ms per region: ~300 ms in parallel, ~900 ms in series.
     expect(performance.now() - started).toBeLessThan(700);
-    expect(out.map((o) => [o.region, o.ok])).toEqual([['eu-central-1', true], ['eu-west-1', true], ['us-east-1', true], ['af-south-1', false]]);
+    expect(out.map((o) => [o.region, o.ok])).toEqual([
+      ['eu-central-1', true],
+      ['eu-west-1', true],
+      ['us-east-1', true],
+      ['af-south-1', false],
+    ]);
     const first = out[0]!;
     if (!first.ok) throw new Error('unreachable');
     expect(first.prices.points).toEqual([expect.objectContaining({ region: 'eu-central-1', instanceType: 't4g.small', price: 0.005 })]);

@@ -14,7 +14,9 @@ const REV = '3f2a9c1b7d4e5f60718293a4b5c6d7e8f9012345' as FullSha;
 const UNIT = `claw-switch-${REV}`;
 let dir: string;
 
-beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'claw-ssm-')); });
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'claw-ssm-'));
+});
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 function stub(name: string, body: string) {
@@ -37,7 +39,11 @@ function runScript(commands: string[], running: string): { code: number; out: st
     out = err.stdout + err.stderr;
   }
   let calls: string[] = [];
-  try { calls = readFileSync(join(dir, 'calls'), 'utf8').trim().split('\n'); } catch { /* no calls */ }
+  try {
+    calls = readFileSync(join(dir, 'calls'), 'utf8').trim().split('\n');
+  } catch {
+    /* no calls */
+  }
   return { code, out, calls };
 }
 
@@ -51,10 +57,10 @@ describe('switch template under /bin/sh', () => {
       'systemctl|list-units|--plain|--no-legend|--state=running|claw-switch-*|',
       'systemctl|stop|claw-switch-*|',
       'systemctl|reset-failed|claw-switch-*|',
-      `systemd-run|--unit|${UNIT}|--remain-after-exit|--setenv=HOME=/root|--setenv=PATH=/run/current-system/sw/bin|`
-      // NIX_CONFIG reaches systemd-run as one argument, spaces and all.
-      + '--setenv=NIX_CONFIG=experimental-features = nix-command flakes|'
-      + `/run/current-system/sw/bin/nixos-rebuild|switch|--accept-flake-config|--flake|github:openclaw/clawdinators/${REV}#clawdinator-1|`,
+      `systemd-run|--unit|${UNIT}|--remain-after-exit|--setenv=HOME=/root|--setenv=PATH=/run/current-system/sw/bin|` +
+        // NIX_CONFIG reaches systemd-run as one argument, spaces and all.
+        '--setenv=NIX_CONFIG=experimental-features = nix-command flakes|' +
+        `/run/current-system/sw/bin/nixos-rebuild|switch|--accept-flake-config|--flake|github:openclaw/clawdinators/${REV}#clawdinator-1|`,
     ]);
   });
 

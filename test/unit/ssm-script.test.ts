@@ -4,8 +4,21 @@ import type { FullSha, HostId } from '../../src/core/deploy-target.js';
 import { UsageError } from '../../src/core/errors.js';
 import { FULL_SHA_RE, HOSTNAME_RE } from '../../src/core/patterns.js';
 import {
-  LOG_MARKER, SSM_OUTPUT_LIMIT, TEMPLATES, asFlakeBase, flakeRef, healthCommands, parseHealthOutput, parsePollOutput,
-  NIXOS_VERSION_MARKER, parseRevisionOutput, parseSwitchOutput, pollCommands, recordCommands, ssmComment, switchCommands,
+  LOG_MARKER,
+  SSM_OUTPUT_LIMIT,
+  TEMPLATES,
+  asFlakeBase,
+  flakeRef,
+  healthCommands,
+  parseHealthOutput,
+  parsePollOutput,
+  NIXOS_VERSION_MARKER,
+  parseRevisionOutput,
+  parseSwitchOutput,
+  pollCommands,
+  recordCommands,
+  ssmComment,
+  switchCommands,
   type FlakeBase,
 } from '../../src/core/ssm-script.js';
 
@@ -19,17 +32,18 @@ describe('command builders', () => {
     const cmds = switchCommands({ host: HOST, rev: REV, flakeBase: BASE });
     expect(cmds).toHaveLength(TEMPLATES.switch.length);
     expect(cmds.at(-1)).toBe(
-      `systemd-run --unit ${UNIT} --remain-after-exit --setenv=HOME=/root --setenv=PATH=/run/current-system/sw/bin `
-      + `'--setenv=NIX_CONFIG=experimental-features = nix-command flakes' `
-      + `/run/current-system/sw/bin/nixos-rebuild switch --accept-flake-config --flake 'github:openclaw/clawdinators/${REV}#clawdinator-1'`,
+      `systemd-run --unit ${UNIT} --remain-after-exit --setenv=HOME=/root --setenv=PATH=/run/current-system/sw/bin ` +
+        `'--setenv=NIX_CONFIG=experimental-features = nix-command flakes' ` +
+        `/run/current-system/sw/bin/nixos-rebuild switch --accept-flake-config --flake 'github:openclaw/clawdinators/${REV}#clawdinator-1'`,
     );
     expect(cmds[2]).toBe(`if [ "$running" = ${UNIT}.service ]; then echo 'claw: ${UNIT} already running'; exit 0; fi`);
     expect(cmds.join('\n')).not.toMatch(/\{(unit|flake)\}/);
   });
 
   it('git+https bases pin the rev as a query', () => {
-    expect(flakeRef({ host: HOST, rev: REV, flakeBase: asFlakeBase('git+https://git.example.org/ops/clawdinators') }))
-      .toBe(`git+https://git.example.org/ops/clawdinators?rev=${REV}#clawdinator-1`);
+    expect(flakeRef({ host: HOST, rev: REV, flakeBase: asFlakeBase('git+https://git.example.org/ops/clawdinators') })).toBe(
+      `git+https://git.example.org/ops/clawdinators?rev=${REV}#clawdinator-1`,
+    );
   });
 
   it('refuses flake bases a host cannot fetch at a rev, or that carry extra syntax', () => {
@@ -63,7 +77,6 @@ describe('command builders', () => {
     expect(ssmComment('record', long, REV)).toHaveLength(100);
     expect(ssmComment('record', long, REV)).toContain(REV);
   });
-
 });
 
 describe('injection is impossible (property)', () => {
@@ -77,39 +90,60 @@ describe('injection is impossible (property)', () => {
   );
 
   it('arbitrary host/rev either throw UsageError before anything is built or appear only validated', () => {
-    fc.assert(fc.property(anyText, anyText, (host, rev) => {
-      let cmds: string[];
-      try {
-        cmds = switchCommands({ host: host as HostId, rev: rev as FullSha, flakeBase: BASE });
-      } catch (e) {
-        expect(e).toBeInstanceOf(UsageError);
-        expect(HOSTNAME_RE.test(host) && FULL_SHA_RE.test(rev)).toBe(false);
-        return;
-      }
-      expect(HOSTNAME_RE.test(host) && FULL_SHA_RE.test(rev)).toBe(true);
-      // Put the placeholders back: what remains is the template, byte for byte.
-      const back = cmds.map((l) => l.split(`${BASE}/${rev}#${host}`).join('{flake}').split(`claw-switch-${rev}`).join('claw-switch-{rev}'));
-      expect(back).toEqual(TEMPLATES.switch.map((l) => l.replaceAll('{unit}', 'claw-switch-{rev}')));
-    }), { numRuns: 1000 });
+    fc.assert(
+      fc.property(anyText, anyText, (host, rev) => {
+        let cmds: string[];
+        try {
+          cmds = switchCommands({ host: host as HostId, rev: rev as FullSha, flakeBase: BASE });
+        } catch (e) {
+          expect(e).toBeInstanceOf(UsageError);
+          expect(HOSTNAME_RE.test(host) && FULL_SHA_RE.test(rev)).toBe(false);
+          return;
+        }
+        expect(HOSTNAME_RE.test(host) && FULL_SHA_RE.test(rev)).toBe(true);
+        // Put the placeholders back: what remains is the template, byte for byte.
+        const back = cmds.map((l) => l.split(`${BASE}/${rev}#${host}`).join('{flake}').split(`claw-switch-${rev}`).join('claw-switch-{rev}'));
+        expect(back).toEqual(TEMPLATES.switch.map((l) => l.replaceAll('{unit}', 'claw-switch-{rev}')));
+      }),
+      { numRuns: 1000 },
+    );
   });
 
   it('poll and comment builders refuse anything but a full SHA and a host name', () => {
-    const outcome = (f: () => unknown) => { try { return f(); } catch (e) { expect(e).toBeInstanceOf(UsageError); return 'refused'; } };
-    fc.assert(fc.property(anyText, anyText, (host, rev) => {
-      const poll = outcome(() => pollCommands(rev as FullSha));
-      if (FULL_SHA_RE.test(rev)) expect(poll).toEqual(TEMPLATES.poll.map((l) => l.replaceAll('{unit}', `claw-switch-${rev}`)));
-      else expect(poll).toBe('refused');
-      const comment = outcome(() => ssmComment('poll', host as HostId, rev as FullSha));
-      if (FULL_SHA_RE.test(rev) && HOSTNAME_RE.test(host)) expect(comment).toBe(`claw poll ${rev} ${host}`.slice(0, 100));
-      else expect(comment).toBe('refused');
-    }), { numRuns: 500 });
+    const outcome = (f: () => unknown) => {
+      try {
+        return f();
+      } catch (e) {
+        expect(e).toBeInstanceOf(UsageError);
+        return 'refused';
+      }
+    };
+    fc.assert(
+      fc.property(anyText, anyText, (host, rev) => {
+        const poll = outcome(() => pollCommands(rev as FullSha));
+        if (FULL_SHA_RE.test(rev)) expect(poll).toEqual(TEMPLATES.poll.map((l) => l.replaceAll('{unit}', `claw-switch-${rev}`)));
+        else expect(poll).toBe('refused');
+        const comment = outcome(() => ssmComment('poll', host as HostId, rev as FullSha));
+        if (FULL_SHA_RE.test(rev) && HOSTNAME_RE.test(host)) expect(comment).toBe(`claw poll ${rev} ${host}`.slice(0, 100));
+        else expect(comment).toBe('refused');
+      }),
+      { numRuns: 500 },
+    );
   });
 });
 
 describe('output parsers', () => {
-  const show = (over: Record<string, string> = {}) => Object.entries({
-    Result: 'success', ExecMainStatus: '0', LoadState: 'loaded', ActiveState: 'active', SubState: 'running', ...over,
-  }).map(([k, v]) => `${k}=${v}`).join('\n');
+  const show = (over: Record<string, string> = {}) =>
+    Object.entries({
+      Result: 'success',
+      ExecMainStatus: '0',
+      LoadState: 'loaded',
+      ActiveState: 'active',
+      SubState: 'running',
+      ...over,
+    })
+      .map(([k, v]) => `${k}=${v}`)
+      .join('\n');
   const withLog = (head: string, lines: string[]) => `${head}\n${LOG_MARKER}\n${lines.join('\n')}\n`;
 
   it('running, in any property order, with the last log lines', () => {
@@ -125,13 +159,17 @@ describe('output parsers', () => {
   });
 
   it('failed: the result and exit status in one line, the log tail for the operator', () => {
-    const out = withLog(show({ ActiveState: 'failed', SubState: 'failed', Result: 'exit-code', ExecMainStatus: '1' }),
-      ['error: builder for /nix/store/x.drv failed with exit code 1', 'warning: error(s) occurred while switching to the new configuration']);
+    const out = withLog(show({ ActiveState: 'failed', SubState: 'failed', Result: 'exit-code', ExecMainStatus: '1' }), [
+      'error: builder for /nix/store/x.drv failed with exit code 1',
+      'warning: error(s) occurred while switching to the new configuration',
+    ]);
     const p = parsePollOutput(out);
     expect(p).toMatchObject({ state: 'failed', result: 'exit-code', exitStatus: 1 });
     expect(p.reason).toBe('nixos-rebuild switch failed (result exit-code, exit status 1)');
     expect(p.log.at(-1)).toMatch(/^warning: error/);
-    expect(parsePollOutput(show({ ActiveState: 'inactive', SubState: 'dead', ExecMainStatus: '15' })).reason).toBe('nixos-rebuild switch was stopped before it finished');
+    expect(parsePollOutput(show({ ActiveState: 'inactive', SubState: 'dead', ExecMainStatus: '15' })).reason).toBe(
+      'nixos-rebuild switch was stopped before it finished',
+    );
   });
 
   it('missing unit, and unreadable output (an agent restart ate it) as unknown', () => {
@@ -141,7 +179,10 @@ describe('output parsers', () => {
   });
 
   it('output cut at 24,000 characters: state still read, the partial last line dropped, flagged truncated', () => {
-    const lines = Array.from({ length: 400 }, (_, i) => `copying path '/nix/store/${String(i).padStart(4, '0')}-${'x'.repeat(60)}' from 'https://cache.nixos.org'...`);
+    const lines = Array.from(
+      { length: 400 },
+      (_, i) => `copying path '/nix/store/${String(i).padStart(4, '0')}-${'x'.repeat(60)}' from 'https://cache.nixos.org'...`,
+    );
     const full = withLog(show({ ActiveState: 'failed', SubState: 'failed', Result: 'exit-code', ExecMainStatus: '1' }), lines);
     const cut = full.slice(0, SSM_OUTPUT_LIMIT);
     const p = parsePollOutput(cut);

@@ -37,22 +37,42 @@ const created = [
 
 describe('latestOperation', () => {
   it('walks back from the newest event to the stack event that started the operation', () => {
-    const events = history(...created, [null, 'UPDATE_IN_PROGRESS', 'User Initiated'], ['TaskDef', 'UPDATE_COMPLETE'], [null, 'UPDATE_ROLLBACK_IN_PROGRESS', 'Export x cannot be updated as it is in use by b'], [null, 'UPDATE_ROLLBACK_COMPLETE']);
+    const events = history(
+      ...created,
+      [null, 'UPDATE_IN_PROGRESS', 'User Initiated'],
+      ['TaskDef', 'UPDATE_COMPLETE'],
+      [null, 'UPDATE_ROLLBACK_IN_PROGRESS', 'Export x cannot be updated as it is in use by b'],
+      [null, 'UPDATE_ROLLBACK_COMPLETE'],
+    );
     expect(operationStartIndex(events, STACK)).toBe(3);
-    expect(latestOperation(events, STACK).map((e) => e.status)).toEqual(['UPDATE_ROLLBACK_COMPLETE', 'UPDATE_ROLLBACK_IN_PROGRESS', 'UPDATE_COMPLETE', 'UPDATE_IN_PROGRESS']);
+    expect(latestOperation(events, STACK).map((e) => e.status)).toEqual([
+      'UPDATE_ROLLBACK_COMPLETE',
+      'UPDATE_ROLLBACK_IN_PROGRESS',
+      'UPDATE_COMPLETE',
+      'UPDATE_IN_PROGRESS',
+    ]);
   });
 
   it('a continue-update-rollback belongs to the failed update it finishes', () => {
     const events = history(
-      [null, 'UPDATE_IN_PROGRESS', 'User Initiated'], ['Db', 'UPDATE_FAILED', 'boom'], [null, 'UPDATE_ROLLBACK_IN_PROGRESS', 'The following resource(s) failed to update: [Db].'],
-      ['Db', 'UPDATE_FAILED', 'rollback boom'], [null, 'UPDATE_ROLLBACK_FAILED', 'The following resource(s) failed to update: [Db].'],
-      [null, 'UPDATE_ROLLBACK_IN_PROGRESS', 'User Initiated'], ['Db', 'UPDATE_FAILED', 'still broken'], [null, 'UPDATE_ROLLBACK_FAILED'],
+      [null, 'UPDATE_IN_PROGRESS', 'User Initiated'],
+      ['Db', 'UPDATE_FAILED', 'boom'],
+      [null, 'UPDATE_ROLLBACK_IN_PROGRESS', 'The following resource(s) failed to update: [Db].'],
+      ['Db', 'UPDATE_FAILED', 'rollback boom'],
+      [null, 'UPDATE_ROLLBACK_FAILED', 'The following resource(s) failed to update: [Db].'],
+      [null, 'UPDATE_ROLLBACK_IN_PROGRESS', 'User Initiated'],
+      ['Db', 'UPDATE_FAILED', 'still broken'],
+      [null, 'UPDATE_ROLLBACK_FAILED'],
     );
     expect(latestOperation(events, STACK)).toHaveLength(8);
   });
 
   it('a nested stack resource (type AWS::CloudFormation::Stack, another logical id) does not start the operation', () => {
-    const events = history([null, 'UPDATE_IN_PROGRESS', 'User Initiated'], ['Nested', 'UPDATE_IN_PROGRESS', undefined, 'AWS::CloudFormation::Stack'], ['Nested', 'UPDATE_FAILED', 'Embedded stack failed', 'AWS::CloudFormation::Stack']);
+    const events = history(
+      [null, 'UPDATE_IN_PROGRESS', 'User Initiated'],
+      ['Nested', 'UPDATE_IN_PROGRESS', undefined, 'AWS::CloudFormation::Stack'],
+      ['Nested', 'UPDATE_FAILED', 'Embedded stack failed', 'AWS::CloudFormation::Stack'],
+    );
     expect(operationStartIndex(events, STACK)).toBe(2);
   });
 
@@ -89,12 +109,23 @@ describe('failureReasons / primaryReason', () => {
   });
 
   it('leads with an export in use, which is told on the stack event alone', () => {
-    const op = history([null, 'UPDATE_IN_PROGRESS', 'User Initiated'], ['Other', 'UPDATE_FAILED', 'unrelated'], [null, 'UPDATE_ROLLBACK_IN_PROGRESS', 'Update canceled. Cannot update export app:Arn as it is in use by svc.']);
+    const op = history(
+      [null, 'UPDATE_IN_PROGRESS', 'User Initiated'],
+      ['Other', 'UPDATE_FAILED', 'unrelated'],
+      [null, 'UPDATE_ROLLBACK_IN_PROGRESS', 'Update canceled. Cannot update export app:Arn as it is in use by svc.'],
+    );
     expect(primaryReason(failureReasons(op, STACK), STACK)?.reason).toBe('Update canceled. Cannot update export app:Arn as it is in use by svc.');
   });
 
   it('resourcesLastIn: the ids whose latest status is the one asked for', () => {
-    const op = history([null, 'UPDATE_ROLLBACK_IN_PROGRESS'], ['Db', 'UPDATE_FAILED', 'x'], ['Queue', 'UPDATE_FAILED', 'x'], ['Queue', 'UPDATE_COMPLETE'], ['Bucket', 'UPDATE_FAILED', 'y'], [null, 'UPDATE_ROLLBACK_FAILED']);
+    const op = history(
+      [null, 'UPDATE_ROLLBACK_IN_PROGRESS'],
+      ['Db', 'UPDATE_FAILED', 'x'],
+      ['Queue', 'UPDATE_FAILED', 'x'],
+      ['Queue', 'UPDATE_COMPLETE'],
+      ['Bucket', 'UPDATE_FAILED', 'y'],
+      [null, 'UPDATE_ROLLBACK_FAILED'],
+    );
     expect(resourcesLastIn(op, STACK, 'UPDATE_FAILED')).toEqual(['Bucket', 'Db']);
     expect(resourcesLastIn(op, STACK, 'DELETE_FAILED')).toEqual([]);
   });
@@ -108,9 +139,9 @@ describe('parseExportsInUse', () => {
     expect(parseExportsInUse('Export Stack1:ExportsOutputFnGetAttBucketArn cannot be deleted as it is in use by Stack2')).toEqual([
       { exportName: 'Stack1:ExportsOutputFnGetAttBucketArn', operation: 'delete', importers: ['Stack2'] },
     ]);
-    expect(parseExportsInUse('Update canceled. Cannot update export waf:ExportsOutputFnGetAttWebAclArn as it is in use by GenerativeAiUseCasesStack.')).toEqual([
-      { exportName: 'waf:ExportsOutputFnGetAttWebAclArn', operation: 'update', importers: ['GenerativeAiUseCasesStack'] },
-    ]);
+    expect(parseExportsInUse('Update canceled. Cannot update export waf:ExportsOutputFnGetAttWebAclArn as it is in use by GenerativeAiUseCasesStack.')).toEqual(
+      [{ exportName: 'waf:ExportsOutputFnGetAttWebAclArn', operation: 'update', importers: ['GenerativeAiUseCasesStack'] }],
+    );
     expect(parseExportsInUse('Delete canceled. Cannot delete export vpc:ExportsOutputFnGetAttVpcCidrBlock as it is in use by dev-eks-cluster.')).toEqual([
       { exportName: 'vpc:ExportsOutputFnGetAttVpcCidrBlock', operation: 'delete', importers: ['dev-eks-cluster'] },
     ]);
@@ -119,7 +150,10 @@ describe('parseExportsInUse', () => {
   it('several importers, several exports in one reason', () => {
     expect(parseExportsInUse('Export a:X cannot be updated as it is in use by svc-1, svc-2 and svc-3')[0]!.importers).toEqual(['svc-1', 'svc-2', 'svc-3']);
     const two = parseExportsInUse('Cannot delete export a:X as it is in use by b. Cannot delete export a:Y as it is in use by c.');
-    expect(two.map((u) => [u.exportName, u.importers])).toEqual([['a:X', ['b']], ['a:Y', ['c']]]);
+    expect(two.map((u) => [u.exportName, u.importers])).toEqual([
+      ['a:X', ['b']],
+      ['a:Y', ['c']],
+    ]);
   });
 
   it('anything else is not an export in use', () => {

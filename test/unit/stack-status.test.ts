@@ -4,11 +4,29 @@ import { isStuck, LISTED_STATUSES, STACK_STATUS_NAMES, stackPhase, statusAdvice,
 // src/core/stack-status.ts: which statuses hold a pipeline, and what each means and needs.
 
 const ALL = [
-  'CREATE_IN_PROGRESS', 'CREATE_FAILED', 'CREATE_COMPLETE', 'ROLLBACK_IN_PROGRESS', 'ROLLBACK_FAILED', 'ROLLBACK_COMPLETE',
-  'DELETE_IN_PROGRESS', 'DELETE_FAILED', 'DELETE_COMPLETE', 'UPDATE_IN_PROGRESS', 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS',
-  'UPDATE_COMPLETE', 'UPDATE_FAILED', 'UPDATE_ROLLBACK_IN_PROGRESS', 'UPDATE_ROLLBACK_FAILED',
-  'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS', 'UPDATE_ROLLBACK_COMPLETE', 'REVIEW_IN_PROGRESS', 'IMPORT_IN_PROGRESS',
-  'IMPORT_COMPLETE', 'IMPORT_ROLLBACK_IN_PROGRESS', 'IMPORT_ROLLBACK_FAILED', 'IMPORT_ROLLBACK_COMPLETE',
+  'CREATE_IN_PROGRESS',
+  'CREATE_FAILED',
+  'CREATE_COMPLETE',
+  'ROLLBACK_IN_PROGRESS',
+  'ROLLBACK_FAILED',
+  'ROLLBACK_COMPLETE',
+  'DELETE_IN_PROGRESS',
+  'DELETE_FAILED',
+  'DELETE_COMPLETE',
+  'UPDATE_IN_PROGRESS',
+  'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS',
+  'UPDATE_COMPLETE',
+  'UPDATE_FAILED',
+  'UPDATE_ROLLBACK_IN_PROGRESS',
+  'UPDATE_ROLLBACK_FAILED',
+  'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS',
+  'UPDATE_ROLLBACK_COMPLETE',
+  'REVIEW_IN_PROGRESS',
+  'IMPORT_IN_PROGRESS',
+  'IMPORT_COMPLETE',
+  'IMPORT_ROLLBACK_IN_PROGRESS',
+  'IMPORT_ROLLBACK_FAILED',
+  'IMPORT_ROLLBACK_COMPLETE',
 ];
 const NOW = new Date('2026-03-06T10:00:00Z');
 const HOUR = 3_600_000;
@@ -25,12 +43,23 @@ describe('stackPhase', () => {
     for (const s of ALL.filter((x) => x.endsWith('_FAILED'))) expect(phases[s]).toBe('failed');
     for (const s of ALL.filter((x) => /^(UPDATE_|IMPORT_)?ROLLBACK_/.test(x))) expect(['failed', 'rolled-back', 'rolling-back']).toContain(phases[s]);
     expect(phases).toMatchObject({
-      ROLLBACK_COMPLETE: 'rolled-back', UPDATE_ROLLBACK_COMPLETE: 'rolled-back', IMPORT_ROLLBACK_COMPLETE: 'rolled-back',
-      ROLLBACK_IN_PROGRESS: 'rolling-back', UPDATE_ROLLBACK_IN_PROGRESS: 'rolling-back', IMPORT_ROLLBACK_IN_PROGRESS: 'rolling-back',
+      ROLLBACK_COMPLETE: 'rolled-back',
+      UPDATE_ROLLBACK_COMPLETE: 'rolled-back',
+      IMPORT_ROLLBACK_COMPLETE: 'rolled-back',
+      ROLLBACK_IN_PROGRESS: 'rolling-back',
+      UPDATE_ROLLBACK_IN_PROGRESS: 'rolling-back',
+      IMPORT_ROLLBACK_IN_PROGRESS: 'rolling-back',
       UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS: 'rolling-back',
-      CREATE_IN_PROGRESS: 'in-progress', UPDATE_IN_PROGRESS: 'in-progress', UPDATE_COMPLETE_CLEANUP_IN_PROGRESS: 'in-progress',
-      DELETE_IN_PROGRESS: 'in-progress', IMPORT_IN_PROGRESS: 'in-progress', REVIEW_IN_PROGRESS: 'waiting',
-      CREATE_COMPLETE: 'ok', UPDATE_COMPLETE: 'ok', IMPORT_COMPLETE: 'ok', DELETE_COMPLETE: 'deleted',
+      CREATE_IN_PROGRESS: 'in-progress',
+      UPDATE_IN_PROGRESS: 'in-progress',
+      UPDATE_COMPLETE_CLEANUP_IN_PROGRESS: 'in-progress',
+      DELETE_IN_PROGRESS: 'in-progress',
+      IMPORT_IN_PROGRESS: 'in-progress',
+      REVIEW_IN_PROGRESS: 'waiting',
+      CREATE_COMPLETE: 'ok',
+      UPDATE_COMPLETE: 'ok',
+      IMPORT_COMPLETE: 'ok',
+      DELETE_COMPLETE: 'deleted',
     });
   });
 
@@ -57,7 +86,9 @@ describe('isStuck', () => {
     expect(isStuck({ status: 'CREATE_IN_PROGRESS', creationTime: at(2 * HOUR) }, NOW, HOUR)).toBe(true);
     expect(isStuck({ status: 'CREATE_IN_PROGRESS', creationTime: at(HOUR / 2) }, NOW, HOUR)).toBe(false);
     // The deletion time, not the last update, says when a delete began.
-    expect(isStuck({ status: 'DELETE_IN_PROGRESS', creationTime: at(9 * HOUR), lastUpdatedTime: at(5 * HOUR), deletionTime: at(60_000) }, NOW, HOUR)).toBe(false);
+    expect(isStuck({ status: 'DELETE_IN_PROGRESS', creationTime: at(9 * HOUR), lastUpdatedTime: at(5 * HOUR), deletionTime: at(60_000) }, NOW, HOUR)).toBe(
+      false,
+    );
   });
 });
 
@@ -123,7 +154,9 @@ describe('statusAdvice', () => {
   });
 
   it('a rollback in progress: wait; a stalled update: look at its events, or cancel it', () => {
-    expect(statusAdvice('app', 'UPDATE_ROLLBACK_IN_PROGRESS', []).steps).toEqual(['wait for the rollback to end (it cannot be stopped), then run claw doctor stacks again']);
+    expect(statusAdvice('app', 'UPDATE_ROLLBACK_IN_PROGRESS', []).steps).toEqual([
+      'wait for the rollback to end (it cannot be stopped), then run claw doctor stacks again',
+    ]);
     const update = statusAdvice('app', 'UPDATE_IN_PROGRESS', [], '3h5m');
     expect(update.meaning).toBe('the operation has been running for 3h5m');
     expect(update.steps[1]).toBe('to give up and roll back: aws cloudformation cancel-update-stack --stack-name app');

@@ -25,9 +25,14 @@ function stack(name: string, status: string, events: [logicalId: string | null, 
     summary: { StackName: name, StackId: idOf(name), StackStatus: status as StackSummary['StackStatus'], CreationTime: ago(5000), LastUpdatedTime: ago(120) },
     events: events
       .map(([logicalId, s, reason], i) => ({
-        StackId: idOf(name), StackName: name, EventId: `${name}-${i}`, LogicalResourceId: logicalId ?? name,
+        StackId: idOf(name),
+        StackName: name,
+        EventId: `${name}-${i}`,
+        LogicalResourceId: logicalId ?? name,
         ResourceType: logicalId === null ? 'AWS::CloudFormation::Stack' : 'AWS::ECS::TaskDefinition',
-        ResourceStatus: s as StackEvent['ResourceStatus'], ResourceStatusReason: reason, Timestamp: ago(200 - (i * 100) / n),
+        ResourceStatus: s as StackEvent['ResourceStatus'],
+        ResourceStatusReason: reason,
+        Timestamp: ago(200 - (i * 100) / n),
       }))
       .reverse(),
   };
@@ -64,43 +69,54 @@ function fakeCfn(o: FakeOptions) {
     return fn();
   };
   const cfn: CloudFormationApi = {
-    listStacks: (i) => timed(`ListStacks ${i.NextToken ?? ''}`.trim(), () => {
-      expect(i.StackStatusFilter).toHaveLength(22);
-      expect(i.StackStatusFilter).not.toContain('DELETE_COMPLETE');
-      const { items, next } = pageOf(o.stacks.map((s) => s.summary), i.NextToken);
-      return { ...ok, StackSummaries: items, NextToken: next };
-    }),
-    describeStackEvents: (i) => timed(`DescribeStackEvents ${i.StackName} ${i.NextToken ?? ''}`.trim(), () => {
-      const s = o.stacks.find((x) => x.summary.StackId === i.StackName);
-      if (!s || o.vanished?.includes(s.summary.StackName!)) throw validation(`Stack [${i.StackName}] does not exist`);
-      const { items, next } = pageOf(s.events, i.NextToken);
-      return { ...ok, StackEvents: items, NextToken: next };
-    }),
-    listExports: (i) => timed('ListExports', () => {
-      if (!o.exportsExpected) throw new Error('ListExports was not expected');
-      const all = Object.entries(o.exports ?? {}).map(([Name, Value]) => ({ Name, Value, ExportingStackId: 'x' }));
-      const { items, next } = pageOf(all, i.NextToken);
-      return { ...ok, Exports: items, NextToken: next };
-    }),
-    listImports: (i) => timed(`ListImports ${i.ExportName}`, () => {
-      const importers = o.imports?.[i.ExportName!];
-      if (!importers) throw validation(`Export '${i.ExportName}' is not imported by any stack.`);
-      const { items, next } = pageOf(importers, i.NextToken);
-      return { ...ok, Imports: items, NextToken: next };
-    }),
+    listStacks: (i) =>
+      timed(`ListStacks ${i.NextToken ?? ''}`.trim(), () => {
+        expect(i.StackStatusFilter).toHaveLength(22);
+        expect(i.StackStatusFilter).not.toContain('DELETE_COMPLETE');
+        const { items, next } = pageOf(
+          o.stacks.map((s) => s.summary),
+          i.NextToken,
+        );
+        return { ...ok, StackSummaries: items, NextToken: next };
+      }),
+    describeStackEvents: (i) =>
+      timed(`DescribeStackEvents ${i.StackName} ${i.NextToken ?? ''}`.trim(), () => {
+        const s = o.stacks.find((x) => x.summary.StackId === i.StackName);
+        if (!s || o.vanished?.includes(s.summary.StackName!)) throw validation(`Stack [${i.StackName}] does not exist`);
+        const { items, next } = pageOf(s.events, i.NextToken);
+        return { ...ok, StackEvents: items, NextToken: next };
+      }),
+    listExports: (i) =>
+      timed('ListExports', () => {
+        if (!o.exportsExpected) throw new Error('ListExports was not expected');
+        const all = Object.entries(o.exports ?? {}).map(([Name, Value]) => ({ Name, Value, ExportingStackId: 'x' }));
+        const { items, next } = pageOf(all, i.NextToken);
+        return { ...ok, Exports: items, NextToken: next };
+      }),
+    listImports: (i) =>
+      timed(`ListImports ${i.ExportName}`, () => {
+        const importers = o.imports?.[i.ExportName!];
+        if (!importers) throw validation(`Export '${i.ExportName}' is not imported by any stack.`);
+        const { items, next } = pageOf(importers, i.NextToken);
+        return { ...ok, Imports: items, NextToken: next };
+      }),
   };
   return { cfn, calls, maxInFlight: () => maxInFlight };
 }
 
 const IN_USE = 'Export infra:TaskDefinitionArn cannot be updated as it is in use by svc';
 const infra = stack('infra', 'UPDATE_ROLLBACK_COMPLETE', [
-  [null, 'CREATE_IN_PROGRESS', 'User Initiated'], [null, 'CREATE_COMPLETE'],
-  [null, 'UPDATE_IN_PROGRESS', 'User Initiated'], ['TaskDefinition', 'UPDATE_COMPLETE'], [null, 'UPDATE_ROLLBACK_IN_PROGRESS', IN_USE], [null, 'UPDATE_ROLLBACK_COMPLETE'],
+  [null, 'CREATE_IN_PROGRESS', 'User Initiated'],
+  [null, 'CREATE_COMPLETE'],
+  [null, 'UPDATE_IN_PROGRESS', 'User Initiated'],
+  ['TaskDefinition', 'UPDATE_COMPLETE'],
+  [null, 'UPDATE_ROLLBACK_IN_PROGRESS', IN_USE],
+  [null, 'UPDATE_ROLLBACK_COMPLETE'],
 ]);
 const query = { prefixes: [], now: NOW, stalledAfterMs: 3_600_000 };
 
 describe('readStacks', () => {
-  it('lists every page, reads the stuck stacks\' events, then the exports in use: importers and values', async () => {
+  it("lists every page, reads the stuck stacks' events, then the exports in use: importers and values", async () => {
     const f = fakeCfn({
       stacks: [stack('net', 'CREATE_COMPLETE'), infra, stack('svc', 'UPDATE_COMPLETE')],
       exports: { 'infra:TaskDefinitionArn': 'arn:aws:ecs:eu-central-1:123456789012:task-definition/openclaw:42', 'net:VpcId': 'vpc-1' },
@@ -111,12 +127,21 @@ describe('readStacks', () => {
     const report = await readStacks(f.cfn, query);
     expect(report.checked).toBe(3);
     expect(report.stacks).toHaveLength(1);
-    expect(report.stacks[0]!.exportsInUse).toEqual([{
-      exportName: 'infra:TaskDefinitionArn', operation: 'update', value: 'arn:aws:ecs:eu-central-1:123456789012:task-definition/openclaw:42',
-      valueKind: 'task-definition-revision', valueNote: expect.stringContaining('task-definition revision ARN'), importers: ['svc', 'svc-2'],
-    }]);
+    expect(report.stacks[0]!.exportsInUse).toEqual([
+      {
+        exportName: 'infra:TaskDefinitionArn',
+        operation: 'update',
+        value: 'arn:aws:ecs:eu-central-1:123456789012:task-definition/openclaw:42',
+        valueKind: 'task-definition-revision',
+        valueNote: expect.stringContaining('task-definition revision ARN'),
+        importers: ['svc', 'svc-2'],
+      },
+    ]);
     // Events stop at the page holding the start of the latest operation (UPDATE_IN_PROGRESS on the 2nd page).
-    expect(f.calls.filter((c) => c.startsWith('DescribeStackEvents'))).toEqual([`DescribeStackEvents ${idOf('infra')}`, `DescribeStackEvents ${idOf('infra')} 2`]);
+    expect(f.calls.filter((c) => c.startsWith('DescribeStackEvents'))).toEqual([
+      `DescribeStackEvents ${idOf('infra')}`,
+      `DescribeStackEvents ${idOf('infra')} 2`,
+    ]);
     expect(f.calls.filter((c) => c.startsWith('ListStacks'))).toEqual(['ListStacks', 'ListStacks 2']);
     expect(f.calls.filter((c) => c.startsWith('ListImports'))).toEqual(['ListImports infra:TaskDefinitionArn']);
     expect(f.calls.filter((c) => c === 'ListExports')).toHaveLength(1);
@@ -129,14 +154,24 @@ describe('readStacks', () => {
   });
 
   it('a stuck stack without an export in use does not ask ListExports', async () => {
-    const f = fakeCfn({ stacks: [stack('canary', 'ROLLBACK_COMPLETE', [[null, 'CREATE_IN_PROGRESS', 'User Initiated'], ['I', 'CREATE_FAILED', 'no such AMI'], [null, 'ROLLBACK_COMPLETE']])] });
+    const f = fakeCfn({
+      stacks: [
+        stack('canary', 'ROLLBACK_COMPLETE', [
+          [null, 'CREATE_IN_PROGRESS', 'User Initiated'],
+          ['I', 'CREATE_FAILED', 'no such AMI'],
+          [null, 'ROLLBACK_COMPLETE'],
+        ]),
+      ],
+    });
     const report = await readStacks(f.cfn, query);
     expect(report.stacks[0]).toMatchObject({ stackName: 'canary', reason: 'no such AMI', exportsInUse: [] });
     expect(f.calls.some((c) => c === 'ListExports' || c.startsWith('ListImports'))).toBe(false);
   });
 
   it('--stack-prefix narrows what is checked', async () => {
-    const f = fakeCfn({ stacks: [stack('openclaw-lab-a', 'CREATE_COMPLETE'), stack('other', 'ROLLBACK_COMPLETE'), stack('openclaw-lab-b', 'UPDATE_COMPLETE')] });
+    const f = fakeCfn({
+      stacks: [stack('openclaw-lab-a', 'CREATE_COMPLETE'), stack('other', 'ROLLBACK_COMPLETE'), stack('openclaw-lab-b', 'UPDATE_COMPLETE')],
+    });
     expect(await readStacks(f.cfn, { ...query, prefixes: ['openclaw-lab-'] })).toEqual({ checked: 2, stacks: [] });
   });
 
@@ -146,7 +181,12 @@ describe('readStacks', () => {
   });
 
   it('at most `concurrency` stacks read at once', async () => {
-    const stacks = Array.from({ length: 9 }, (_, i) => stack(`s${i}`, 'UPDATE_ROLLBACK_COMPLETE', [[null, 'UPDATE_IN_PROGRESS', 'User Initiated'], [null, 'UPDATE_ROLLBACK_COMPLETE']]));
+    const stacks = Array.from({ length: 9 }, (_, i) =>
+      stack(`s${i}`, 'UPDATE_ROLLBACK_COMPLETE', [
+        [null, 'UPDATE_IN_PROGRESS', 'User Initiated'],
+        [null, 'UPDATE_ROLLBACK_COMPLETE'],
+      ]),
+    );
     const f = fakeCfn({ stacks, delayMs: 5 });
     const report = await readStacks(f.cfn, { ...query, concurrency: 3 });
     expect(report.stacks).toHaveLength(9);
@@ -154,18 +194,32 @@ describe('readStacks', () => {
   });
 
   it('other AWS errors are not swallowed', async () => {
-    const cfn = { listStacks: () => Promise.reject(Object.assign(new Error('User is not authorized'), { name: 'AccessDenied' })) } as unknown as CloudFormationApi;
+    const cfn = {
+      listStacks: () => Promise.reject(Object.assign(new Error('User is not authorized'), { name: 'AccessDenied' })),
+    } as unknown as CloudFormationApi;
     await expect(readStacks(cfn, query)).rejects.toThrow('User is not authorized');
   });
 });
 
 describe('operationEvents', () => {
   it('reads on until the start of the latest operation, or the last page', async () => {
-    const long = stack('long', 'UPDATE_ROLLBACK_FAILED', [[null, 'UPDATE_IN_PROGRESS', 'User Initiated'], ...Array.from({ length: 7 }, (_, i) => [`R${i}`, 'UPDATE_FAILED', 'x'] as [string, string, string]), [null, 'UPDATE_ROLLBACK_FAILED']]);
+    const long = stack('long', 'UPDATE_ROLLBACK_FAILED', [
+      [null, 'UPDATE_IN_PROGRESS', 'User Initiated'],
+      ...Array.from({ length: 7 }, (_, i) => [`R${i}`, 'UPDATE_FAILED', 'x'] as [string, string, string]),
+      [null, 'UPDATE_ROLLBACK_FAILED'],
+    ]);
     const f = fakeCfn({ stacks: [long], page: 3 });
     expect(await operationEvents(f.cfn, { stackName: 'long', stackId: idOf('long') } as never)).toHaveLength(9);
     expect(f.calls).toHaveLength(3);
-    const none = fakeCfn({ stacks: [stack('x', 'ROLLBACK_COMPLETE', [['R', 'CREATE_FAILED', 'y'], [null, 'ROLLBACK_COMPLETE']])], page: 1 });
+    const none = fakeCfn({
+      stacks: [
+        stack('x', 'ROLLBACK_COMPLETE', [
+          ['R', 'CREATE_FAILED', 'y'],
+          [null, 'ROLLBACK_COMPLETE'],
+        ]),
+      ],
+      page: 1,
+    });
     expect(await operationEvents(none.cfn, { stackName: 'x', stackId: idOf('x') } as never)).toHaveLength(2);
   });
 

@@ -8,20 +8,17 @@ import { candidatePartSizes, ContentHasher, etagMatches, etagOf, hashPasses, par
 import { localKeyProblem, parseS3Url, type SyncLocation } from '../../src/core/sync-location.js';
 import {
   buildPlan,
-  checkMaxDelete,
-  closingLine,
   compareDigest,
   compareRemote,
   compareUtf8,
   contentCheck,
-  describePlan,
   pairEntries,
-  summarizePlan,
   transferOp,
   type SyncEntry,
   type SyncPlan,
   type Verdict,
 } from '../../src/core/sync-plan.js';
+import { checkMaxDelete, closingLine, describePlan, summarizePlan } from '../../src/core/sync-summary.js';
 
 const MiB = 1024 * 1024;
 const md5 = (b: Uint8Array | string) => createHash('md5').update(b).digest('hex');
@@ -37,7 +34,8 @@ describe('ETag math', () => {
   it('parses single-part and multipart ETags, quoted or not, and nothing else', () => {
     expect(parseEtag('"D41D8CD98F00B204E9800998ECF8427E"')).toEqual({ hex: 'd41d8cd98f00b204e9800998ecf8427e', parts: undefined });
     expect(parseEtag('ded9376c6015ecfdd5df0ef4a626121a-3')).toEqual({ hex: 'ded9376c6015ecfdd5df0ef4a626121a', parts: 3 });
-    for (const bad of [undefined, '', '"abc"', 'ded9376c6015ecfdd5df0ef4a626121a-0', 'ded9376c6015ecfdd5df0ef4a626121a-10001', 'W/"x"']) expect(parseEtag(bad)).toBeUndefined();
+    for (const bad of [undefined, '', '"abc"', 'ded9376c6015ecfdd5df0ef4a626121a-0', 'ded9376c6015ecfdd5df0ef4a626121a-10001', 'W/"x"'])
+      expect(parseEtag(bad)).toBeUndefined();
   });
 
   it('a single-part ETag is the MD5 of the body (the empty file included)', () => {
@@ -53,20 +51,25 @@ describe('ETag math', () => {
 
   it('one pass in any chunking gives the same digests as hashing at once', () => {
     fc.assert(
-      fc.property(fc.uint8Array({ minLength: 0, maxLength: 300 }), fc.array(fc.nat({ max: 300 }), { maxLength: 6 }), fc.integer({ min: 1, max: 64 }), (bytes, cuts, part) => {
-        const h = new ContentHasher([part, part + 7]);
-        let at = 0;
-        for (const c of [...cuts].sort((a, b) => a - b)) {
-          h.update(bytes.subarray(at, Math.max(at, Math.min(c, bytes.length))));
-          at = Math.max(at, Math.min(c, bytes.length));
-        }
-        h.update(bytes.subarray(at));
-        const d = h.digest();
-        expect(d.md5).toBe(md5(bytes));
-        expect(d.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
-        expect(d.multipart.get(part)).toBe(etagOf(bytes, part));
-        expect(d.size).toBe(bytes.length);
-      }),
+      fc.property(
+        fc.uint8Array({ minLength: 0, maxLength: 300 }),
+        fc.array(fc.nat({ max: 300 }), { maxLength: 6 }),
+        fc.integer({ min: 1, max: 64 }),
+        (bytes, cuts, part) => {
+          const h = new ContentHasher([part, part + 7]);
+          let at = 0;
+          for (const c of [...cuts].sort((a, b) => a - b)) {
+            h.update(bytes.subarray(at, Math.max(at, Math.min(c, bytes.length))));
+            at = Math.max(at, Math.min(c, bytes.length));
+          }
+          h.update(bytes.subarray(at));
+          const d = h.digest();
+          expect(d.md5).toBe(md5(bytes));
+          expect(d.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
+          expect(d.multipart.get(part)).toBe(etagOf(bytes, part));
+          expect(d.size).toBe(bytes.length);
+        },
+      ),
     );
   });
 
@@ -213,12 +216,19 @@ describe('the plan', () => {
     expect(plan(true, ['link', 'link/']).deletes).toEqual([{ key: 'gone', size: 9 }]);
   });
   it('without --delete the plan names what stays that the source lacks, and the closing line says so instead of "matches"', () => {
-    expect(plan(false).left).toEqual([{ key: 'gone', size: 9 }, { key: 'link/inside', size: 1 }]);
+    expect(plan(false).left).toEqual([
+      { key: 'gone', size: 9 },
+      { key: 'link/inside', size: 1 },
+    ]);
     expect(plan(true).left).toBeUndefined();
     expect(plan(false, ['link', 'link/']).left).toEqual([{ key: 'gone', size: 9 }]);
     expect(describePlan(plan(false))).toContain('2 only at the destination, left there (--delete would remove them)');
-    expect(closingLine('latest/', '/data', plan(false))).toBe('latest/ now holds everything in /data; 2 objects not in it remain (gone, link/inside): --delete would have removed them');
-    expect(closingLine('latest/', '/data', plan(false, ['link', 'link/']), 'already')).toBe('latest/ already holds everything in /data; 1 object not in it remains (gone): --delete would remove it');
+    expect(closingLine('latest/', '/data', plan(false))).toBe(
+      'latest/ now holds everything in /data; 2 objects not in it remain (gone, link/inside): --delete would have removed them',
+    );
+    expect(closingLine('latest/', '/data', plan(false, ['link', 'link/']), 'already')).toBe(
+      'latest/ already holds everything in /data; 1 object not in it remains (gone): --delete would remove it',
+    );
     expect(closingLine('latest/', '/data', plan(true))).toBe('latest/ now matches /data');
   });
   it('the op follows the sides; local to local is a usage error', () => {
@@ -228,7 +238,15 @@ describe('the plan', () => {
   });
   it('summarizes counts and bytes per op, and says it in one line', () => {
     const s = summarizePlan(plan(true));
-    expect(s).toMatchObject({ upload: { count: 3, bytes: 12 }, download: { count: 0, bytes: 0 }, transfer: { count: 3, bytes: 12 }, new: 2, changed: 1, delete: { count: 2, bytes: 10 }, unchanged: { count: 1, bytes: 3 } });
+    expect(s).toMatchObject({
+      upload: { count: 3, bytes: 12 },
+      download: { count: 0, bytes: 0 },
+      transfer: { count: 3, bytes: 12 },
+      new: 2,
+      changed: 1,
+      delete: { count: 2, bytes: 10 },
+      unchanged: { count: 1, bytes: 3 },
+    });
     expect(describePlan(plan(true))).toBe('/data -> s3://bucket-a/latest/: upload 3 (12 B; 2 new, 1 changed), delete 2 (10 B), 1 unchanged (3 B)');
   });
   it('--max-delete: more deletes than allowed is refused (exit 3) with the fix', () => {
@@ -255,7 +273,18 @@ describe('locations', () => {
     expect(parseS3Url('s3://my-backups/snapshots/2026-01-01-00-00')).toEqual({ kind: 's3', bucket: 'my-backups', prefix: 'snapshots/2026-01-01-00-00/' });
     expect(parseS3Url('s3://my-backups')).toEqual({ kind: 's3', bucket: 'my-backups', prefix: '' });
     expect(parseS3Url('s3://my-backups/')).toEqual({ kind: 's3', bucket: 'my-backups', prefix: '' });
-    for (const bad of ['my-backups/latest', 'https://x/y', 's3://', 's3://UPPER/x', 's3://a..b/x', 's3://b_x/y', 's3://ok-bucket/../x', 's3://ok-bucket//x', 's3://ok-bucket/a b/', 's3://ok-bucket/$(id)/']) {
+    for (const bad of [
+      'my-backups/latest',
+      'https://x/y',
+      's3://',
+      's3://UPPER/x',
+      's3://a..b/x',
+      's3://b_x/y',
+      's3://ok-bucket/../x',
+      's3://ok-bucket//x',
+      's3://ok-bucket/a b/',
+      's3://ok-bucket/$(id)/',
+    ]) {
       expect(() => parseS3Url(bad), bad).toThrow(UsageError);
     }
   });
@@ -334,7 +363,16 @@ describe('executeSync never deletes after a failure', () => {
 
   it('refuses a plan over --max-delete before any call', async () => {
     const fake = fakeS3(new Set());
-    const plan: SyncPlan = { source: s3a, destination: s3b, transfers: [{ key: 'a', size: 1, op: 'copy', reason: 'new' }], deletes: [{ key: 'x', size: 1 }, { key: 'y', size: 1 }], unchanged: { count: 0, bytes: 0 } };
+    const plan: SyncPlan = {
+      source: s3a,
+      destination: s3b,
+      transfers: [{ key: 'a', size: 1, op: 'copy', reason: 'new' }],
+      deletes: [
+        { key: 'x', size: 1 },
+        { key: 'y', size: 1 },
+      ],
+      unchanged: { count: 0, bytes: 0 },
+    };
     await expect(executeSync(fake.s3, plan, { concurrency: 2, maxDelete: 1 })).rejects.toThrow(RefusedError);
     expect(fake.copied).toEqual([]);
     expect(fake.deleted).toEqual([]);

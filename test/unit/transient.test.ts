@@ -100,15 +100,27 @@ describe('runCommand under transient faults', () => {
 
   it('a poll error that is not transient still fails it', async () => {
     const { ssm } = scriptedSsm([], [awsError('AccessDeniedException', 'no', 400)]);
-    await expect(runCommand({ ssm, instanceId: 'i-0123456789abcdef0', commands: ['true'], comment: 'c', meter: new PollMeter(budget), sleep: noWait })).rejects.toMatchObject({ name: 'AccessDeniedException' });
+    await expect(
+      runCommand({ ssm, instanceId: 'i-0123456789abcdef0', commands: ['true'], comment: 'c', meter: new PollMeter(budget), sleep: noWait }),
+    ).rejects.toMatchObject({ name: 'AccessDeniedException' });
   });
 
   it('SendCommand is sent again only when the caller says the script only reads', async () => {
     const read = scriptedSsm([throttled()], []);
-    await runCommand({ ssm: read.ssm, instanceId: 'i-0123456789abcdef0', commands: ['true'], comment: 'c', meter: new PollMeter(budget), sleep: noWait, retrySend: true });
+    await runCommand({
+      ssm: read.ssm,
+      instanceId: 'i-0123456789abcdef0',
+      commands: ['true'],
+      comment: 'c',
+      meter: new PollMeter(budget),
+      sleep: noWait,
+      retrySend: true,
+    });
     expect(read.calls).toEqual(['send c', 'send c', 'get']);
     const write = scriptedSsm([throttled()], []);
-    await expect(runCommand({ ssm: write.ssm, instanceId: 'i-0123456789abcdef0', commands: ['true'], comment: 'c', meter: new PollMeter(budget), sleep: noWait })).rejects.toMatchObject({ name: 'ThrottlingException' });
+    await expect(
+      runCommand({ ssm: write.ssm, instanceId: 'i-0123456789abcdef0', commands: ['true'], comment: 'c', meter: new PollMeter(budget), sleep: noWait }),
+    ).rejects.toMatchObject({ name: 'ThrottlingException' });
     expect(write.calls).toEqual(['send c']);
   });
 });
@@ -119,9 +131,22 @@ describe('a deploy host under transient faults', () => {
   it('the switch is sent once (a failure fails the host, explained); the reading scripts are sent again', async () => {
     // The switch's SendCommand fails: the host fails with the AWS error explained, nothing resent.
     const { ssm, calls } = scriptedSsm([throttled()], []);
-    const r = await driveRollout(planRollout({ hosts: ['h1', 'h2'] as HostId[], canaryOrder: ['h1'] }), (host, report, signal) =>
-      switchHost({ ssm: instrument({ ec2: {}, s3: {}, ssm, sts: {}, cloudformation: {} } as never, () => {}).ssm, host, instanceId: 'i-0123456789abcdef0', rev, flakeBase: asFlakeBase('github:o/r'), meter: new PollMeter(budget), report, signal, sleep: noWait }),
-    { describeError: (err) => explainAwsError(err, { region: 'eu-central-1' })?.message ?? String(err) });
+    const r = await driveRollout(
+      planRollout({ hosts: ['h1', 'h2'] as HostId[], canaryOrder: ['h1'] }),
+      (host, report, signal) =>
+        switchHost({
+          ssm: instrument({ ec2: {}, s3: {}, ssm, sts: {}, cloudformation: {} } as never, () => {}).ssm,
+          host,
+          instanceId: 'i-0123456789abcdef0',
+          rev,
+          flakeBase: asFlakeBase('github:o/r'),
+          meter: new PollMeter(budget),
+          report,
+          signal,
+          sleep: noWait,
+        }),
+      { describeError: (err) => explainAwsError(err, { region: 'eu-central-1' })?.message ?? String(err) },
+    );
     expect(calls).toHaveLength(1);
     expect(r.hosts.map((h) => [h.status, h.reason])).toEqual([
       ['failed', 'AWS throttled ssm SendCommand (ThrottlingException; 1 try, no retries)'],
@@ -130,7 +155,16 @@ describe('a deploy host under transient faults', () => {
 
     // The switch goes out; the poll's SendCommand is throttled once and sent again.
     const poll = scriptedSsm([undefined, throttled()], []);
-    await switchHost({ ssm: poll.ssm, host: 'h1' as HostId, instanceId: 'i-0123456789abcdef0', rev, flakeBase: asFlakeBase('github:o/r'), meter: new PollMeter(budget), report: () => {}, sleep: noWait });
+    await switchHost({
+      ssm: poll.ssm,
+      host: 'h1' as HostId,
+      instanceId: 'i-0123456789abcdef0',
+      rev,
+      flakeBase: asFlakeBase('github:o/r'),
+      meter: new PollMeter(budget),
+      report: () => {},
+      sleep: noWait,
+    });
     expect(poll.calls.slice(0, 5)).toEqual([`send claw switch ${rev} h1`, 'get', `send claw poll ${rev} h1`, `send claw poll ${rev} h1`, 'get']);
   });
 });
@@ -161,7 +195,14 @@ describe('withDeployLock releases through transient faults', () => {
       },
     }) as S3Api;
     const warnings: string[] = [];
-    const opts = { bucket: BUCKET, holder: 'me@here', pid: process.pid, target: 'all', rev: 'a'.repeat(40), events: { emit: (e: { type: string; message?: string }) => void (e.message && warnings.push(e.message)) } as never };
+    const opts = {
+      bucket: BUCKET,
+      holder: 'me@here',
+      pid: process.pid,
+      target: 'all',
+      rev: 'a'.repeat(40),
+      events: { emit: (e: { type: string; message?: string }) => void (e.message && warnings.push(e.message)) } as never,
+    };
     await withDeployLock(flaky, opts, async () => {
       armed = true;
     });

@@ -19,8 +19,16 @@ const SEED = join(import.meta.dirname, '../../fixtures/sandbox');
 
 function sandboxContext(): Context {
   const home = mkdtempSync(join(tmpdir(), 'claw-tui-'));
-  const mute = { write: () => { throw new Error('the dashboard wrote to the terminal'); }, isTTY: false } as unknown as NodeJS.WriteStream;
-  return createContext({ sandbox: true }, { env: { CLAW_HOME: home, HOME: home }, cwd: home, stdout: mute, stderr: mute, stdinIsTTY: false, signal: new AbortController().signal });
+  const mute = {
+    write: () => {
+      throw new Error('the dashboard wrote to the terminal');
+    },
+    isTTY: false,
+  } as unknown as NodeJS.WriteStream;
+  return createContext(
+    { sandbox: true },
+    { env: { CLAW_HOME: home, HOME: home }, cwd: home, stdout: mute, stderr: mute, stdinIsTTY: false, signal: new AbortController().signal },
+  );
 }
 
 /** HEAD of the sandbox's own sample repo (a git checkout under CLAW_HOME). */
@@ -49,19 +57,35 @@ describe('claw tui services on the sandbox', () => {
     const r = await read({ account: true });
     expect(r.fleet.ok && r.fleet.value.report.hosts.map((h) => h.host)).toEqual(['clawdinator-1', 'clawdinator-2', 'clawdinator-babelfish', 'clawdinator-3']);
     expect(r.retention.ok && r.retention.value.images.filter((i) => i.action === 'prune')).toHaveLength(2);
-    expect(r).toMatchObject({ lock: { ok: true, value: { kind: 'free' } }, history: { ok: true, value: [] }, head: { ok: true, value: { rev: sandboxHead(ctx), note: 'HEAD' } }, account: { ok: true, value: '123456789012' } });
+    expect(r).toMatchObject({
+      lock: { ok: true, value: { kind: 'free' } },
+      history: { ok: true, value: [] },
+      head: { ok: true, value: { rev: sandboxHead(ctx), note: 'HEAD' } },
+      account: { ok: true, value: '123456789012' },
+    });
     expect(r.backup).toMatchObject({ ok: true, value: { stack: 'lab', hosts: [expect.objectContaining({ name: 'openclaw-lab' })] } });
     // One batch: instances (fleet, OpenClaw, AMIs in use), AMIs, SSM, lock, history, the
     // bucket's latest/ (the history lists 7 d, 90 d, then all back while it has fewer
     // records than it shows); STS for the account and the backup bucket's name, the first time only.
     const first = ctx.requests();
     expect(first).toEqual({
-      'ec2.DescribeImages': 1, 'ec2.DescribeInstances': 3, 'ssm.DescribeInstanceInformation': 1,
-      's3.GetObject': 1, 's3.ListObjectsV2': 4, 'sts.GetCallerIdentity': 2,
+      'ec2.DescribeImages': 1,
+      'ec2.DescribeInstances': 3,
+      'ssm.DescribeInstanceInformation': 1,
+      's3.GetObject': 1,
+      's3.ListObjectsV2': 4,
+      'sts.GetCallerIdentity': 2,
     });
     await read({ account: false });
     const second = Object.fromEntries(Object.entries(ctx.requests()).map(([k, v]) => [k, v - (first[k] ?? 0)]));
-    expect(second).toMatchObject({ 'ec2.DescribeImages': 1, 'ec2.DescribeInstances': 3, 'ssm.DescribeInstanceInformation': 1, 's3.GetObject': 1, 's3.ListObjectsV2': 4, 'sts.GetCallerIdentity': 0 });
+    expect(second).toMatchObject({
+      'ec2.DescribeImages': 1,
+      'ec2.DescribeInstances': 3,
+      'ssm.DescribeInstanceInformation': 1,
+      's3.GetObject': 1,
+      's3.ListObjectsV2': 4,
+      'sts.GetCallerIdentity': 0,
+    });
   });
 
   it('plans a deploy as `claw deploy --dry-run` does, and refuses to run a plan other than the one shown', async () => {
@@ -80,7 +104,13 @@ describe('claw tui services on the sandbox', () => {
     // The same request plans the same run; another rev, another run.
     expect((await planDeploy(ctx, 'clawdinator-1', undefined)).fingerprint).toBe(plan.fingerprint);
     expect((await planDeploy(ctx, 'clawdinator-1', fleet)).fingerprint).not.toBe(plan.fingerprint);
-    const out = await runDeploy(ctx, { host: 'clawdinator-1', sha: head, fingerprint: `${plan.fingerprint}0`, signal: new AbortController().signal, emit: (e) => events.push(e) });
+    const out = await runDeploy(ctx, {
+      host: 'clawdinator-1',
+      sha: head,
+      fingerprint: `${plan.fingerprint}0`,
+      signal: new AbortController().signal,
+      emit: (e) => events.push(e),
+    });
     expect(out).toMatchObject({ status: 'failed', message: 'the plan changed since it was shown (the fleet or the rev moved); nothing was done', result: [] });
     expect(events.filter((e) => e.type !== 'warning')).toEqual([]);
     const sandbox = await openSandbox({ home: ctx.home, seedDir: SEED });
@@ -88,7 +118,7 @@ describe('claw tui services on the sandbox', () => {
     expect(inst?.tags['clawdinator:rev']).toBe(fleet);
   });
 
-  it('a plan that cannot be made is the deploy\'s own error', async () => {
+  it("a plan that cannot be made is the deploy's own error", async () => {
     await expect(planDeploy(sandboxContext(), 'clawdinator-9', REV)).rejects.toThrow(/unknown host "clawdinator-9"/);
     const ctx = sandboxContext();
     await (await openSandbox({ home: ctx.home, seedDir: SEED })).admin.setPingStatus('i-0c9a2b4d6e8f10a37', 'ConnectionLost');
@@ -100,6 +130,8 @@ describe('claw tui services on the sandbox', () => {
     const lines = await spotLines(ctx);
     expect(lines[0]).toBe('spot prices in eu-central-1 (Linux/UNIX, now), cheapest first');
     expect(lines).toContainEqual(expect.stringMatching(/^eu-central-1b +t4g\.small +2 +2048 +0\.\d{6} +\d+\.\d\d +\* cheapest$/));
-    expect(await backupNow(ctx, 'openclaw-lab', 'lab')).toMatch(/^backup of openclaw-lab done: new snapshot \d{4}-\d\d-\d\d-\d\d-\d\d in s3:\/\/openclaw-lab-backup-lab-123456789012\/snapshots\/$/);
+    expect(await backupNow(ctx, 'openclaw-lab', 'lab')).toMatch(
+      /^backup of openclaw-lab done: new snapshot \d{4}-\d\d-\d\d-\d\d-\d\d in s3:\/\/openclaw-lab-backup-lab-123456789012\/snapshots\/$/,
+    );
   });
 });

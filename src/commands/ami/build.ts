@@ -100,7 +100,8 @@ async function locateImage(ctx: Context, opts: AmiBuildOptions, format: ImageFor
 }
 
 function validate(ctx: Context, opts: AmiBuildOptions, hooks: AmiBuildHooks): number | undefined {
-  if (opts.host !== undefined && opts.image !== undefined) throw new UsageError('--host and --image exclude each other', '--host builds that host\'s image; --image uploads a file you built');
+  if (opts.host !== undefined && opts.image !== undefined)
+    throw new UsageError('--host and --image exclude each other', "--host builds that host's image; --image uploads a file you built");
   const keep = opts.pruneKeep === undefined ? undefined : parsePositiveInt(opts.pruneKeep, '--prune-keep', 1000);
   if (keep !== undefined && !hooks.pruneAfterBuild) throw new UsageError('--prune-keep is not available in this build of claw');
   if (keep !== undefined && opts.dryRun) throw new UsageError('--prune-keep does nothing with --dry-run', 'see the prune plan with: claw ami prune --keep N');
@@ -120,7 +121,11 @@ export async function run(ctx: Context, opts: AmiBuildOptions, hooks: AmiBuildHo
   const { file } = located;
 
   ctx.events.emit({ type: 'step-started', step: 'hash', detail: file.path });
-  const sha256 = await sha256File(file.path, (done) => ctx.events.emit({ type: 'progress', step: 'hash', done, total: file.size, unit: 'bytes' }), ctx.io.signal);
+  const sha256 = await sha256File(
+    file.path,
+    (done) => ctx.events.emit({ type: 'progress', step: 'hash', done, total: file.size, unit: 'bytes' }),
+    ctx.io.signal,
+  );
   ctx.events.emit({ type: 'step-finished', step: 'hash', outcome: 'ok', detail: sha256 });
   const fromRepo = opts.image === undefined && ctx.repo !== undefined;
   if (!fromRepo) ctx.events.emit({ type: 'warning', message: '--image: the commit it was built from is unknown, so no git-sha or flake-lock tags' });

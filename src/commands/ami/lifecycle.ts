@@ -39,7 +39,10 @@ export async function run(ctx: Context, opts: LifecycleOptions): Promise<void> {
     if (!state.bucketExists) {
       const source = ctx.config.sources.imagesBucket;
       const from = source.source === 'default' ? 'the default' : `from ${source.origin}`;
-      throw new UsageError(`images bucket ${bucket} does not exist (config key imagesBucket, ${from}); nothing changed`, 'set imagesBucket in claw.config.json or CLAW_IMAGES_BUCKET; "claw config" shows the value in use');
+      throw new UsageError(
+        `images bucket ${bucket} does not exist (config key imagesBucket, ${from}); nothing changed`,
+        'set imagesBucket in claw.config.json or CLAW_IMAGES_BUCKET; "claw config" shows the value in use',
+      );
     }
     return state;
   };
@@ -67,5 +70,10 @@ export async function run(ctx: Context, opts: LifecycleOptions): Promise<void> {
   await writeLifecycle(s3, bucket, plan.desired, state.transitionDefaultMinimumObjectSize);
 
   const n = plan.counts;
-  ctx.result(opts, report(true), () => ctx.paint('green', `applied: s3://${bucket} now has ${plan.desired.length} lifecycle rules (${n.add} added, ${n.update} updated, ${n.remove} removed${n.other ? `, ${n.other} not claw's kept` : ''})`));
+  ctx.result(opts, report(true), () =>
+    ctx.paint(
+      'green',
+      `applied: s3://${bucket} now has ${plan.desired.length} lifecycle rules (${n.add} added, ${n.update} updated, ${n.remove} removed${n.other ? `, ${n.other} not claw's kept` : ''})`,
+    ),
+  );
 }

@@ -93,14 +93,22 @@ async function stoppedPrune(ctx: Context, journal: PruneJournal, err: unknown): 
   if (!(explained instanceof RemoteError)) return err;
   const pending = (await journal.load().catch(() => undefined))?.entries ?? [];
   if (pending.length === 0) return err;
-  return new RemoteError(explained.message, `the prune stopped part-way (${pending.map((p) => p.imageId).join(', ')} unfinished); finish it with: claw ami prune --resume`, { cause: err });
+  return new RemoteError(
+    explained.message,
+    `the prune stopped part-way (${pending.map((p) => p.imageId).join(', ')} unfinished); finish it with: claw ami prune --resume`,
+    { cause: err },
+  );
 }
 
 async function resume(ctx: Context, journal: PruneJournal, opts: PruneOptions): Promise<void> {
   const { ec2 } = await ctx.clients();
   const plan = await planResume(ec2, journal);
   if (!plan.journal && plan.orphans.size === 0) {
-    ctx.result(opts, { mode: 'resume', result: { images: [], snapshots: [], freedGiB: 0, monthlySavingsUsd: 0 } }, () => 'nothing to resume: no interrupted prune');
+    ctx.result(
+      opts,
+      { mode: 'resume', result: { images: [], snapshots: [], freedGiB: 0, monthlySavingsUsd: 0 } },
+      () => 'nothing to resume: no interrupted prune',
+    );
     return;
   }
   (opts.json ? ctx.log.info : ctx.print)(renderResumePlan(plan, journal.file));

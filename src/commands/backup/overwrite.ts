@@ -3,8 +3,18 @@ import type { BackupBucket } from '../../aws/backup.js';
 import { explainAwsError } from '../../aws/errors.js';
 import type { BackupListing } from '../../core/backup.js';
 import {
-  decideOverwrite, keptPrefix, MARKER_HEARTBEAT_MS, markerAfterKeep, markerExpiresAt, markerForRun, markerHeartbeat, markerLive, markerStopped,
-  type MarkerState, type OverwriteDecision, type OverwriteMarker,
+  decideOverwrite,
+  keptPrefix,
+  MARKER_HEARTBEAT_MS,
+  markerAfterKeep,
+  markerExpiresAt,
+  markerForRun,
+  markerHeartbeat,
+  markerLive,
+  markerStopped,
+  type MarkerState,
+  type OverwriteDecision,
+  type OverwriteMarker,
 } from '../../core/backup-overwrite.js';
 import { deadLocalRun, startLocalRun } from '../../nix/local-runs.js';
 import { retryTransient } from '../../aws/transient.js';
@@ -56,7 +66,8 @@ export async function loadMarker(ctx: Context, bucket: BackupBucket): Promise<Fo
  */
 export async function warnIfPartWritten(ctx: Context, bucket: BackupBucket): Promise<void> {
   const state = await readOverwriteMarker((await ctx.clients()).s3, bucket);
-  if (state.kind === 'unreadable') return ctx.log.warn(`${markerUrl(bucket)} is not a marker claw can read (${state.reason}): latest/ may be part-written; see claw backup status`);
+  if (state.kind === 'unreadable')
+    return ctx.log.warn(`${markerUrl(bucket)} is not a marker claw can read (${state.reason}): latest/ may be part-written; see claw backup status`);
   if (state.kind === 'none') return;
   const m = state.marker;
   if (!m.keepFinished) return; // latest/ was not touched yet
@@ -82,7 +93,11 @@ export async function planOverwrite(
   bucket: BackupBucket,
   o: { main: SyncPlan; step: { id: BackupSyncStepId; title: string }; listing: BackupListing; found: Found | undefined },
 ): Promise<OverwritePlan> {
-  const decision = decideOverwrite({ marker: o.found?.marker ?? null, latestHasObjects: o.listing.latest.objects > 0, freshStamp: preRestoreStamp(ctx.now(), o.listing) });
+  const decision = decideOverwrite({
+    marker: o.found?.marker ?? null,
+    latestHasObjects: o.listing.latest.objects > 0,
+    freshStamp: preRestoreStamp(ctx.now(), o.listing),
+  });
   const steps: BackupSyncStep[] = [];
   if (decision.keep) {
     const plan = await planIn(ctx, bucket, latestOf(bucket.name), snapshotOf(bucket.name, decision.keep.into), { delete: decision.keep.delete });
@@ -100,7 +115,18 @@ export function earlierRunJson(bucket: BackupBucket, p: OverwritePlan): object |
   const e = p.decision.earlier;
   if (!e) return null;
   const { command, source, by, startedAt, updatedAt, keepFinished } = e.marker;
-  return { marker: markerUrl(bucket), command, source, by, startedAt, updatedAt, keptAs: keptPrefix(e.marker), keepFinished, action: e.action, line: earlierRunLine(e) };
+  return {
+    marker: markerUrl(bucket),
+    command,
+    source,
+    by,
+    startedAt,
+    updatedAt,
+    keptAs: keptPrefix(e.marker),
+    keepFinished,
+    action: e.action,
+    line: earlierRunLine(e),
+  };
 }
 
 /** An AWS failure of a marker call, with what it means for latest/ as the hint. */
@@ -116,7 +142,12 @@ function withHint(err: unknown, ctx: Context, hint: string): unknown {
  * because another run changed the marker means it took latest/ over: `lost` is set and
  * the run's transfers are stopped.
  */
-export function markerWriter(ctx: Context, bucket: BackupBucket, s3: Awaited<ReturnType<Context['clients']>>['s3'], first: { marker: OverwriteMarker; etag: string | undefined }) {
+export function markerWriter(
+  ctx: Context,
+  bucket: BackupBucket,
+  s3: Awaited<ReturnType<Context['clients']>>['s3'],
+  first: { marker: OverwriteMarker; etag: string | undefined },
+) {
   let marker = first.marker;
   let etag = first.etag;
   let chain: Promise<unknown> = Promise.resolve();
@@ -178,7 +209,16 @@ export async function runOverwrite(
   }
   // Recorded here before the marker is written: a claw killed outright on this machine is known as dead by it.
   const run = startLocalRun(ctx.home, `backup ${o.command}`, ctx.now());
-  const first = markerForRun({ previous: p.found?.marker ?? null, decision: p.decision, run: run.id, command: o.command, source: o.source, by: operatorIdentity({ env: ctx.io.env }), now: ctx.now(), keepPlanned: keep !== undefined });
+  const first = markerForRun({
+    previous: p.found?.marker ?? null,
+    decision: p.decision,
+    run: run.id,
+    command: o.command,
+    source: o.source,
+    by: operatorIdentity({ env: ctx.io.env }),
+    now: ctx.now(),
+    keepPlanned: keep !== undefined,
+  });
   const writer = markerWriter(ctx, bucket, s3, { marker: first, etag: p.found?.etag });
   try {
     await writer.write(first);
@@ -200,7 +240,11 @@ export async function runOverwrite(
     }
   } catch (err) {
     await writer.stopHeartbeat();
-    if (writer.lost()) throw new RefusedError(`another run took ${markerUrl(bucket)} over while this ${o.command} was writing; it stopped where it was`, 'see claw backup status; run again once that run is over');
+    if (writer.lost())
+      throw new RefusedError(
+        `another run took ${markerUrl(bucket)} over while this ${o.command} was writing; it stopped where it was`,
+        'see claw backup status; run again once that run is over',
+      );
     // Best effort (tried again through transient faults): marked stopped, the next run need
     // not wait for the lease to run out; on this machine its run id tells it anyway.
     await retryTransient(() => writer.write(markerStopped(writer.current().marker, ctx.now()))).catch(() => undefined);
@@ -220,5 +264,6 @@ async function clearMarker(ctx: Context, bucket: BackupBucket, etag: string, aga
   } catch (err) {
     throw withHint(err, ctx, `latest/ is complete, but ${markerUrl(bucket)} still says it is part-written: ${again} (it has nothing to copy and removes it)`);
   }
-  if (cleared === 'changed') ctx.log.warn(`${markerUrl(bucket)} was rewritten by another run since this one wrote it: left in place (claw backup status shows it)`);
+  if (cleared === 'changed')
+    ctx.log.warn(`${markerUrl(bucket)} was rewritten by another run since this one wrote it: left in place (claw backup status shows it)`);
 }

@@ -41,6 +41,9 @@ export async function prune(ctx: Context, opts: PruneOptions): Promise<void> {
   const result: BackupPruneResult = await applyBackupPrune(s3, bucket, plan, { events: ctx.events });
   ctx.result(opts, { ...json, result }, () => renderBackupPruneResult(result));
   if (result.failed.length) {
-    throw new RemoteError(`${result.failed.length} of ${result.failed.length + result.deletedObjects} objects could not be deleted from s3://${bucket.name}`, 'run the prune again: it plans from what is left');
+    throw new RemoteError(
+      `${result.failed.length} of ${result.failed.length + result.deletedObjects} objects could not be deleted from s3://${bucket.name}`,
+      'run the prune again: it plans from what is left',
+    );
   }
 }

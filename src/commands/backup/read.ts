@@ -14,7 +14,10 @@ export interface ReadOptions extends BucketOptions {
 }
 
 function warnUnparsable(ctx: Context, listing: BackupListing): void {
-  for (const u of listing.unparsable) ctx.log.warn(`${u.prefix} (${u.objects} object${u.objects === 1 ? '' : 's'}) under snapshots/ is not a snapshot (snapshots/YYYY-MM-DD-HH-MM/); claw never touches it`);
+  for (const u of listing.unparsable)
+    ctx.log.warn(
+      `${u.prefix} (${u.objects} object${u.objects === 1 ? '' : 's'}) under snapshots/ is not a snapshot (snapshots/YYYY-MM-DD-HH-MM/); claw never touches it`,
+    );
 }
 
 export async function status(ctx: Context, opts: ReadOptions): Promise<void> {

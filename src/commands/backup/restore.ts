@@ -3,14 +3,23 @@ import { findBackupHost, type BackupHost } from '../../aws/backup-now.js';
 import { runRestoreUnit, type RestoreRun } from '../../aws/backup-restore.js';
 import { PollMeter } from '../../aws/run-command.js';
 import { parseS3Url } from '../../core/sync-location.js';
-import { checkMaxDelete } from '../../core/sync-plan.js';
-import { BACKUP_POLL_BUDGET, parseBackupTarget, parseStack, SANDBOX_POLL_BUDGET, snapshotPrefix } from '../../core/backup.js';
+import { checkMaxDelete } from '../../core/sync-summary.js';
+import { parseBackupTarget, parseStack, snapshotPrefix } from '../../core/backup.js';
+import { BACKUP_POLL_BUDGET, SANDBOX_POLL_BUDGET } from '../../core/backup-unit.js';
 import {
-  checkRestoreSource, isNoop, refuseNestedSnapshots, latestOf, requireNonEmptySource, requireSnapshot, snapshotOf, touchesExisting, undoHint,
+  checkRestoreSource,
+  isNoop,
+  refuseNestedSnapshots,
+  latestOf,
+  requireNonEmptySource,
+  requireSnapshot,
+  snapshotOf,
+  touchesExisting,
+  undoHint,
 } from '../../core/backup-sync.js';
 import { UsageError } from '../../core/errors.js';
 import { describeLocation, type SyncLocation } from '../../core/sync-location.js';
-import { closingLine } from '../../core/sync-plan.js';
+import { closingLine } from '../../core/sync-summary.js';
 import { resolveBackupBucket, type BucketOptions } from '../../services/backup/bucket.js';
 import { bucketFlag, parseMaxDelete } from './flags.js';
 import { earlierRunJson, loadMarker, overwriteNotes, planOverwrite, runOverwrite } from './overwrite.js';
@@ -43,7 +52,9 @@ export async function restore(ctx: Context, opts: RestoreOptions): Promise<void>
   const [listing, found] = await Promise.all([readBackupListing(s3, bucket), loadMarker(ctx, bucket)]);
   const source: SyncLocation = fromUrl ?? snapshotOf(bucket.name, requireSnapshot(listing, opts.snapshot!));
   // The host is found before anything changes: a wrong name stops here.
-  const host: BackupHost | undefined = wantedHost ? await findBackupHost(ec2, wantedHost, opts.stack === undefined ? undefined : parseStack(opts.stack)) : undefined;
+  const host: BackupHost | undefined = wantedHost
+    ? await findBackupHost(ec2, wantedHost, opts.stack === undefined ? undefined : parseStack(opts.stack))
+    : undefined;
 
   const main = await planIn(ctx, bucket, source, latestOf(bucket.name), { delete: opts.delete });
   requireNonEmptySource(main);
@@ -52,7 +63,20 @@ export async function restore(ctx: Context, opts: RestoreOptions): Promise<void>
   const restartJson = host ? { host: host.host, instanceId: host.instanceId } : null;
   // An earlier run that stopped part-way is finished even when latest/ already matches: it may not have restarted the host.
   if (isNoop(main) && !found) {
-    ctx.result(opts, { mode: opts.dryRun ? 'dry-run' : 'run', bucket: bucket.name, source: describeLocation(source), keptAs: null, earlierRun: null, restart: restartJson, steps: [], outcomes: [] }, () => `${closingLine('latest/', describeLocation(source), main, 'already')}: nothing to restore${host ? ', so nothing to restart' : ''}`);
+    ctx.result(
+      opts,
+      {
+        mode: opts.dryRun ? 'dry-run' : 'run',
+        bucket: bucket.name,
+        source: describeLocation(source),
+        keptAs: null,
+        earlierRun: null,
+        restart: restartJson,
+        steps: [],
+        outcomes: [],
+      },
+      () => `${closingLine('latest/', describeLocation(source), main, 'already')}: nothing to restore${host ? ', so nothing to restart' : ''}`,
+    );
     return;
   }
   const shortSource = source.kind === 's3' && source.bucket === bucket.name ? source.prefix : describeLocation(source);
@@ -60,17 +84,35 @@ export async function restore(ctx: Context, opts: RestoreOptions): Promise<void>
   const kept = plan.decision.keptAs ?? undefined;
 
   const flag = bucketFlag(opts);
-  const json = { bucket: bucket.name, source: describeLocation(source), keptAs: kept ? snapshotPrefix(kept) : null, earlierRun: earlierRunJson(bucket, plan), restart: restartJson };
+  const json = {
+    bucket: bucket.name,
+    source: describeLocation(source),
+    keptAs: kept ? snapshotPrefix(kept) : null,
+    earlierRun: earlierRunJson(bucket, plan),
+    restart: restartJson,
+  };
   if (showPlan(ctx, plan.steps, opts, { restart: host, json, notes: overwriteNotes(plan) })) return;
-  if (!host) ctx.log.warn("the host's backup timer syncs its disk to latest/ every 20 minutes and will overwrite this restore; use --restart HOST to load it on the host now");
-  await confirmIf(ctx, touchesExisting(main) || host !== undefined, `Overwrite s3://${bucket.name}/latest/ with ${describeLocation(source)}${host ? ` and restart openclaw on ${host.host}` : ''}?`, opts.yes);
+  if (!host)
+    ctx.log.warn(
+      "the host's backup timer syncs its disk to latest/ every 20 minutes and will overwrite this restore; use --restart HOST to load it on the host now",
+    );
+  await confirmIf(
+    ctx,
+    touchesExisting(main) || host !== undefined,
+    `Overwrite s3://${bucket.name}/latest/ with ${describeLocation(source)}${host ? ` and restart openclaw on ${host.host}` : ''}?`,
+    opts.yes,
+  );
 
   // Restoring the kept copy itself is the undo: there is nothing to go back to after it.
-  const undo = kept && !(source.kind === 's3' && source.bucket === bucket.name && source.prefix === snapshotPrefix(kept)) ? `undo with: ${undoHint(flag, kept)}` : undefined;
+  const undo =
+    kept && !(source.kind === 's3' && source.bucket === bucket.name && source.prefix === snapshotPrefix(kept))
+      ? `undo with: ${undoHint(flag, kept)}`
+      : undefined;
   const result = await runOverwrite(ctx, bucket, plan, {
     command: 'restore',
     source: describeLocation(source),
-    onFailure: (step) => step.id === 'keep-latest' ? 'latest/ was not touched; run the same restore again' : `run the same restore again to finish${undo ? `, or ${undo}` : ''}`,
+    onFailure: (step) =>
+      step.id === 'keep-latest' ? 'latest/ was not touched; run the same restore again' : `run the same restore again to finish${undo ? `, or ${undo}` : ''}`,
   });
   const closing = [closingLine('latest/', describeLocation(source), main), ...(undo ? [undo] : [])];
   if (!host) return report(ctx, opts, result, { json, closing });
@@ -80,11 +122,18 @@ export async function restore(ctx: Context, opts: RestoreOptions): Promise<void>
   ctx.events.emit({ type: 'step-started', step, detail: 'openclaw-s3-restore.service, then openclaw.service' });
   let restart: RestoreRun;
   try {
-    restart = await runRestoreUnit((await ctx.clients()).ssm, host, { meter: new PollMeter(ctx.sandbox ? SANDBOX_POLL_BUDGET : BACKUP_POLL_BUDGET), signal: ctx.io.signal });
+    restart = await runRestoreUnit((await ctx.clients()).ssm, host, {
+      meter: new PollMeter(ctx.sandbox ? SANDBOX_POLL_BUDGET : BACKUP_POLL_BUDGET),
+      signal: ctx.io.signal,
+    });
   } catch (err) {
     ctx.events.emit({ type: 'step-finished', step, outcome: 'failed' });
     throw err;
   }
   ctx.events.emit({ type: 'step-finished', step, outcome: 'ok', detail: 'openclaw.service is active' });
-  report(ctx, opts, result, { json: { ...json, restartResult: restart }, closing: [`${host.host}: restored to disk and openclaw.service restarted (active)`], outcomeShown: true });
+  report(ctx, opts, result, {
+    json: { ...json, restartResult: restart },
+    closing: [`${host.host}: restored to disk and openclaw.service restarted (active)`],
+    outcomeShown: true,
+  });
 }

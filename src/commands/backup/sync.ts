@@ -1,7 +1,8 @@
 import { missingBackupBucket, type BackupBucket } from '../../aws/backup.js';
 import { executeSync, type SyncFailure, type SyncResult } from '../../aws/sync.js';
 import { planSync } from '../../aws/sync-planner.js';
-import { summarizePlan, type SyncPlan } from '../../core/sync-plan.js';
+import { type SyncPlan } from '../../core/sync-plan.js';
+import { summarizePlan } from '../../core/sync-summary.js';
 import { NoSuchBucketError } from '../../aws/sync-remote.js';
 import type { BackupSyncStep } from '../../core/backup-sync.js';
 import { RemoteError } from '../../core/errors.js';
@@ -40,15 +41,29 @@ export const stepJson = (s: BackupSyncStep) => ({
 
 /** Options for planSync: its warnings reach the operator; its own plan line does not (the steps are shown instead). */
 export function planningOptions(ctx: Context) {
-  const events: EventSink = { emit: (e) => { if (e.type === 'warning') ctx.events.emit(e); } };
+  const events: EventSink = {
+    emit: (e) => {
+      if (e.type === 'warning') ctx.events.emit(e);
+    },
+  };
   return { concurrency: ctx.config.values.syncConcurrency, signal: ctx.io.signal, events };
 }
 
 /** planSync within the backup bucket: a missing bucket is named the way the command found it (--stack, pattern). */
-export async function planIn(ctx: Context, bucket: BackupBucket, src: SyncLocation, dst: SyncLocation, o: { delete?: boolean; followSymlinks?: boolean } = {}): Promise<SyncPlan> {
+export async function planIn(
+  ctx: Context,
+  bucket: BackupBucket,
+  src: SyncLocation,
+  dst: SyncLocation,
+  o: { delete?: boolean; followSymlinks?: boolean } = {},
+): Promise<SyncPlan> {
   const { s3 } = await ctx.clients();
   try {
-    return await planSync(s3, src, dst, { ...planningOptions(ctx), delete: Boolean(o.delete), ...(o.followSymlinks === false ? { followSymlinks: false } : {}) });
+    return await planSync(s3, src, dst, {
+      ...planningOptions(ctx),
+      delete: Boolean(o.delete),
+      ...(o.followSymlinks === false ? { followSymlinks: false } : {}),
+    });
   } catch (err) {
     if (err instanceof NoSuchBucketError && err.bucket === bucket.name) throw missingBackupBucket(bucket);
     throw err;
@@ -85,12 +100,26 @@ export async function runSteps(ctx: Context, steps: readonly BackupSyncStep[], o
   for (const step of steps) {
     ctx.events.emit({ type: 'planned', summary: `${step.title}: ${describeLocation(step.plan.source)} -> ${describeLocation(step.plan.destination)}` });
     const r: SyncResult = await executeSync(s3, step.plan, { concurrency: ctx.config.values.syncConcurrency, signal: ctx.io.signal, events: ctx.events });
-    out.outcomes.push({ id: step.id, title: step.title, transferred: r.transferred.count, bytes: r.transferred.bytes, deleted: r.deleted, failures: r.failures, deletesSkipped: r.deletesSkipped });
+    out.outcomes.push({
+      id: step.id,
+      title: step.title,
+      transferred: r.transferred.count,
+      bytes: r.transferred.bytes,
+      deleted: r.deleted,
+      failures: r.failures,
+      deletesSkipped: r.deletesSkipped,
+    });
     if (r.failures.length > 0) {
-      const shown = r.failures.slice(0, 5).map((f) => `\n  ${f.op} ${escapeField(f.key)}: ${escapeField(f.message)}`).join('');
+      const shown = r.failures
+        .slice(0, 5)
+        .map((f) => `\n  ${f.op} ${escapeField(f.key)}: ${escapeField(f.message)}`)
+        .join('');
       const more = r.failures.length > 5 ? `\n  ... and ${r.failures.length - 5} more` : '';
       const skipped = r.deletesSkipped ? `\n  ${r.deletesSkipped}` : '';
-      throw new RemoteError(`${step.title}: ${r.failures.length} of ${step.plan.transfers.length + step.plan.deletes.length} operations failed${shown}${more}${skipped}`, onFailure(step));
+      throw new RemoteError(
+        `${step.title}: ${r.failures.length} of ${step.plan.transfers.length + step.plan.deletes.length} operations failed${shown}${more}${skipped}`,
+        onFailure(step),
+      );
     }
   }
   return out;

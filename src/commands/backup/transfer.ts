@@ -1,14 +1,23 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { readBackupListing } from '../../aws/backup.js';
-import { checkMaxDelete } from '../../core/sync-plan.js';
+import { checkMaxDelete } from '../../core/sync-summary.js';
 import { snapshotPrefix } from '../../core/backup.js';
 import {
-  checkStamp, isEmptySource, isNoop, latestOf, requireNonEmptySource, requireSnapshot, snapshotOf, touchesExisting, undoHint, type BackupSyncStep,
+  checkStamp,
+  isEmptySource,
+  isNoop,
+  latestOf,
+  requireNonEmptySource,
+  requireSnapshot,
+  snapshotOf,
+  touchesExisting,
+  undoHint,
+  type BackupSyncStep,
 } from '../../core/backup-sync.js';
 import { UsageError } from '../../core/errors.js';
 import { describeLocation, type SyncLocation } from '../../core/sync-location.js';
-import { closingLine } from '../../core/sync-plan.js';
+import { closingLine } from '../../core/sync-summary.js';
 import { resolveBackupBucket, type BucketOptions } from '../../services/backup/bucket.js';
 import { bucketFlag, parseMaxDelete } from './flags.js';
 import { earlierRunJson, loadMarker, overwriteNotes, planOverwrite, runOverwrite, warnIfPartWritten } from './overwrite.js';
@@ -34,7 +43,8 @@ export interface PushOptions extends BucketOptions, SyncFlags {
 }
 
 async function localDir(ctx: Context, raw: string | undefined, flag: '--to' | '--from'): Promise<string> {
-  if (raw === undefined || raw === '') throw new UsageError(`${flag} DIR is required`, flag === '--to' ? 'e.g. --to ./restore' : 'e.g. --from ./openclaw-state');
+  if (raw === undefined || raw === '')
+    throw new UsageError(`${flag} DIR is required`, flag === '--to' ? 'e.g. --to ./restore' : 'e.g. --from ./openclaw-state');
   const dir = resolve(ctx.io.cwd, raw);
   const st = await stat(dir).catch(() => undefined);
   if (st && !st.isDirectory()) throw new UsageError(`${flag} ${raw} is not a directory`, 'give a directory');
@@ -80,7 +90,8 @@ export async function push(ctx: Context, opts: PushOptions): Promise<void> {
   const found = await loadMarker(ctx, bucket);
   const json0 = { bucket: bucket.name, source: dir, destination: describeLocation(latestOf(bucket.name)) };
   // Nothing to change (and no earlier run to finish) costs the listing of latest/ and the marker's read.
-  if (isNoop(main) && !found) return nothingToDo(ctx, opts, { ...json0, keptAs: null, earlierRun: null }, `${closingLine('latest/', dir, main, 'already')}: nothing to push`);
+  if (isNoop(main) && !found)
+    return nothingToDo(ctx, opts, { ...json0, keptAs: null, earlierRun: null }, `${closingLine('latest/', dir, main, 'already')}: nothing to push`);
   const listing = await readBackupListing(s3, bucket);
   const plan = await planOverwrite(ctx, bucket, { main, step: { id: 'push', title: `push ${dir} into latest/` }, listing, found });
   const kept = plan.decision.keptAs ?? undefined;
@@ -91,7 +102,8 @@ export async function push(ctx: Context, opts: PushOptions): Promise<void> {
   const result = await runOverwrite(ctx, bucket, plan, {
     command: 'push',
     source: dir,
-    onFailure: (step) => step.id === 'keep-latest' ? 'latest/ was not touched; run the same push again' : `run the same push again to finish${undo ? `, or ${undo}` : ''}`,
+    onFailure: (step) =>
+      step.id === 'keep-latest' ? 'latest/ was not touched; run the same push again' : `run the same push again to finish${undo ? `, or ${undo}` : ''}`,
   });
   report(ctx, opts, result, { json, closing: [closingLine('latest/', dir, main), ...(undo ? [undo] : [])] });
 }

@@ -1,6 +1,16 @@
 import { AGE_SECRETS_PREFIX, getBundle } from '../../aws/bootstrap.js';
 import type { S3Api } from '../../aws/clients.js';
-import { bundleKey, checkDownloaded, checkSecretsEntries, checkSeedsEntries, parseTarget, planCounts, type BundleKind, type HostPlan, type Violation } from '../../core/bootstrap.js';
+import {
+  bundleKey,
+  checkDownloaded,
+  checkSecretsEntries,
+  checkSeedsEntries,
+  parseTarget,
+  planCounts,
+  type BundleKind,
+  type HostPlan,
+  type Violation,
+} from '../../core/bootstrap.js';
 import { RefusedError } from '../../core/errors.js';
 import type { HostEntry } from '../../core/registry.js';
 import { readBundle, readRepoSecrets, sha256Hex } from '../../nix/bundle.js';
@@ -60,11 +70,20 @@ export async function upload(ctx: Context, target: string, opts: UploadOptions):
 async function verifyBundle(s3: S3Api, bucket: string, host: HostEntry, kind: BundleKind, check: (e: Parameters<typeof checkSeedsEntries>[1]) => Violation[]) {
   const key = bundleKey(host, kind);
   const got = await getBundle(s3, bucket, key);
-  if (!got.exists) return { bundle: kind, key, sha256: null, metadataSha256: null, size: null, entries: null, violations: checkDownloaded(kind, key, got, check) };
+  if (!got.exists)
+    return { bundle: kind, key, sha256: null, metadataSha256: null, size: null, entries: null, violations: checkDownloaded(kind, key, got, check) };
   const entries = await readBundle(got.body);
   const sha256 = sha256Hex(got.body);
   const violations = checkDownloaded(kind, key, { exists: true, bodySha256: sha256, metadataSha256: got.sha256, entries }, check);
-  return { bundle: kind, key, sha256, metadataSha256: got.sha256 ?? null, size: got.body.byteLength, entries: 'corrupt' in entries ? null : entries.length, violations };
+  return {
+    bundle: kind,
+    key,
+    sha256,
+    metadataSha256: got.sha256 ?? null,
+    size: got.body.byteLength,
+    entries: 'corrupt' in entries ? null : entries.length,
+    violations,
+  };
 }
 
 /** `claw bootstrap verify <target>`: download both bundles of each host and check them. */
@@ -73,18 +92,39 @@ export async function verify(ctx: Context, target: string, opts: { json?: boolea
   const hosts = parseTarget(target, registry);
   const rules = bundleRules(serviceDeps(ctx));
   const { s3, bucket } = await openBucket(serviceDeps(ctx), 'nothing verified');
-  const results: VerifiedHost[] = await Promise.all(hosts.map(async (host) => {
-    const bundles = [
-      await verifyBundle(s3, bucket, host, 'secrets', (e) => checkSecretsEntries(host, registry, rules, e)),
-      await verifyBundle(s3, bucket, host, 'repo-seeds', (e) => checkSeedsEntries(registry, e)),
-    ].map((b) => ({ ...b, ok: b.violations.length === 0 }));
-    return { host: host.host, prefix: host.bootstrapPrefix, ok: bundles.every((b) => b.ok), bundles };
-  }));
-  ctx.result(opts, { bucket, ok: results.every((r) => r.ok), hosts: results }, () => `${renderVerify(bucket, results, ctx.paint)}\n\n${verifySummary(results, ctx.paint)}`);
+  const results: VerifiedHost[] = await Promise.all(
+    hosts.map(async (host) => {
+      const bundles = [
+        await verifyBundle(s3, bucket, host, 'secrets', (e) => checkSecretsEntries(host, registry, rules, e)),
+        await verifyBundle(s3, bucket, host, 'repo-seeds', (e) => checkSeedsEntries(registry, e)),
+      ].map((b) => ({ ...b, ok: b.violations.length === 0 }));
+      return { host: host.host, prefix: host.bootstrapPrefix, ok: bundles.every((b) => b.ok), bundles };
+    }),
+  );
+  ctx.result(
+    opts,
+    { bucket, ok: results.every((r) => r.ok), hosts: results },
+    () => `${renderVerify(bucket, results, ctx.paint)}\n\n${verifySummary(results, ctx.paint)}`,
+  );
   const failed = results.filter((r) => !r.ok);
   if (failed.length) {
-    const what = failed.map((r) => `${r.host} (${r.bundles.flatMap((b) => b.violations).map((v) => v.message).join('; ')})`).join(', ');
-    throw new RefusedError(`bootstrap bundles failed verification: ${what}`, `re-upload with: ${reuploadCommand(ctx, failed.map((r) => r.host), await secretsFromS3(ctx, s3, bucket, opts.fromS3))}`);
+    const what = failed
+      .map(
+        (r) =>
+          `${r.host} (${r.bundles
+            .flatMap((b) => b.violations)
+            .map((v) => v.message)
+            .join('; ')})`,
+      )
+      .join(', ');
+    throw new RefusedError(
+      `bootstrap bundles failed verification: ${what}`,
+      `re-upload with: ${reuploadCommand(
+        ctx,
+        failed.map((r) => r.host),
+        await secretsFromS3(ctx, s3, bucket, opts.fromS3),
+      )}`,
+    );
   }
 }
 
@@ -94,7 +134,10 @@ export async function verify(ctx: Context, target: string, opts: { json?: boolea
  */
 async function secretsFromS3(ctx: Context, s3: S3Api, bucket: string, flag: boolean | undefined): Promise<boolean> {
   if (flag !== undefined) return flag;
-  const inRepo = await readRepoSecrets(requireRepo(ctx.repo).root).then((s) => s.files.size > 0, () => false);
+  const inRepo = await readRepoSecrets(requireRepo(ctx.repo).root).then(
+    (s) => s.files.size > 0,
+    () => false,
+  );
   if (inRepo) return false;
   return (await s3.listObjectsV2({ Bucket: bucket, Prefix: AGE_SECRETS_PREFIX, MaxKeys: 1 })).KeyCount !== 0;
 }

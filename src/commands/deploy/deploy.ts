@@ -30,7 +30,11 @@ export async function runPipeline(ctx: Context, req: DeployRequest, opts: Pick<D
   else ctx.print(planText);
   if (opts.dryRun) {
     const { verb, plan: rollout } = req;
-    ctx.result(opts, { verb, mode: 'dry-run', target: plan.label, rev: plan.rev, canaries: rollout.canaries, batches: rollout.batches, hosts: plan.hosts }, () => 'dry run: nothing was changed (no eval, upload, lock or SSM command)');
+    ctx.result(
+      opts,
+      { verb, mode: 'dry-run', target: plan.label, rev: plan.rev, canaries: rollout.canaries, batches: rollout.batches, hosts: plan.hosts },
+      () => 'dry run: nothing was changed (no eval, upload, lock or SSM command)',
+    );
     return;
   }
   await ctx.confirm(`${req.verb === 'deploy' ? 'Deploy' : 'Roll back'} ${plan.label} to ${plan.rev}?`, { yes: opts.yes });

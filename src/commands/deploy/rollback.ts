@@ -23,10 +23,22 @@ export interface RollbackOptions extends Omit<DeployOptions, 'rev'> {
 export async function rollback(ctx: Context, rawTarget: string | undefined, opts: RollbackOptions): Promise<void> {
   const target = resolveDeployTarget({ target: rawTarget, caller: opts.caller ?? ctx.config.values.caller, registry: ctx.registry() });
   const explicit = opts.to === undefined ? undefined : parseRevInput(opts.to);
-  const plan = planRollout({ hosts: target.hosts, canaryOrder: ctx.config.values.canaryOrder, canary: opts.canary?.split(',').map((s) => s.trim()), parallel: opts.parallel === undefined ? undefined : Number(opts.parallel) });
+  const plan = planRollout({
+    hosts: target.hosts,
+    canaryOrder: ctx.config.values.canaryOrder,
+    canary: opts.canary?.split(',').map((s) => s.trim()),
+    parallel: opts.parallel === undefined ? undefined : Number(opts.parallel),
+  });
   parsePollBudget(opts.pollBudget);
   const request = (rev: DeployRequest['rev'], revWhy?: string): DeployRequest => ({
-    verb: 'rollback', target, rev, revWhy, plan, eval: opts.eval !== false, bootstrap: opts.bootstrap !== false, budget: parsePollBudget(opts.pollBudget, ctx.sandbox),
+    verb: 'rollback',
+    target,
+    rev,
+    revWhy,
+    plan,
+    eval: opts.eval !== false,
+    bootstrap: opts.bootstrap !== false,
+    budget: parsePollBudget(opts.pollBudget, ctx.sandbox),
   });
   if (explicit) return runPipeline(ctx, request(explicit), opts);
 
@@ -43,10 +55,19 @@ export async function rollback(ctx: Context, rawTarget: string | undefined, opts
   }
   const revs = [...new Set(previous.map((p) => p.to!))];
   if (revs.length > 1) {
-    const groups = revs.map((rev) => `${rev.slice(0, 12)}: ${previous.filter((p) => p.to === rev).map((p) => p.host).join(',')}`);
+    const groups = revs.map(
+      (rev) =>
+        `${rev.slice(0, 12)}: ${previous
+          .filter((p) => p.to === rev)
+          .map((p) => p.host)
+          .join(',')}`,
+    );
     throw new RefusedError(
       `the hosts' previous revs differ (${groups.join('; ')}); one rollback deploys one rev`,
-      `roll back each group on its own, e.g. "claw rollback ${previous.filter((p) => p.to === revs[0]).map((p) => p.host).join(',')}", or pass --to SHA`,
+      `roll back each group on its own, e.g. "claw rollback ${previous
+        .filter((p) => p.to === revs[0])
+        .map((p) => p.host)
+        .join(',')}", or pass --to SHA`,
     );
   }
   const currents = [...new Set(previous.map((p) => p.current?.slice(0, 12) ?? 'an untagged rev'))].join(', ');

@@ -28,7 +28,11 @@ export function checkRegion(region: string, origin: string, endpointUrl: string 
 
 export async function checkImagesBucket(s3: S3Api, bucket: string, origin: string): Promise<CheckResult> {
   if (await bucketExists(s3, bucket)) return ok('images-bucket', `images bucket s3://${bucket} is reachable`);
-  return fail('images-bucket', `images bucket s3://${bucket} does not exist (${origin})`, 'set imagesBucket in claw.config.json or CLAW_IMAGES_BUCKET; "claw config" shows the value in use');
+  return fail(
+    'images-bucket',
+    `images bucket s3://${bucket} does not exist (${origin})`,
+    'set imagesBucket in claw.config.json or CLAW_IMAGES_BUCKET; "claw config" shows the value in use',
+  );
 }
 
 export interface AmiCheckInput {
@@ -45,7 +49,11 @@ export async function checkLatestAmi(ec2: Ec2Api, o: AmiCheckInput): Promise<Che
   const newest = latestImage(o.snapshot.images);
   if (o.override) {
     if (!(await imageExists(ec2, o.override.imageId))) {
-      return fail('ami', `AMI ${o.override.imageId} (override from ${o.override.origin}) does not exist`, 'fix the override or drop it to use the newest tagged AMI');
+      return fail(
+        'ami',
+        `AMI ${o.override.imageId} (override from ${o.override.origin}) does not exist`,
+        'fix the override or drop it to use the newest tagged AMI',
+      );
     }
     return ok('ami', `AMI ${o.override.imageId} from the override (${o.override.origin})`);
   }
@@ -66,25 +74,42 @@ export function checkFleet(registry: Registry, snapshot: FleetSnapshot, ssmWhy?:
   const report = buildStatus(registry, snapshot);
   const missing = report.hosts.filter((h) => h.instanceIds.length === 0).map((h) => h.host);
   const several = report.hosts.filter((h) => h.instanceIds.length > 1).map((h) => `${h.host} (${h.instanceIds.join(', ')})`);
-  const instances = missing.length || several.length
-    ? fail('instances', [missing.length ? `no instance: ${missing.join(', ')}` : '', several.length ? `several instances: ${several.join(', ')}` : ''].filter(Boolean).join('; '),
-      'claw replace <host> creates a missing one; terminate the extra instance of a host with several')
-    : ok('instances', `each of ${report.hosts.length} registered hosts has exactly one instance`);
+  const instances =
+    missing.length || several.length
+      ? fail(
+          'instances',
+          [missing.length ? `no instance: ${missing.join(', ')}` : '', several.length ? `several instances: ${several.join(', ')}` : '']
+            .filter(Boolean)
+            .join('; '),
+          'claw replace <host> creates a missing one; terminate the extra instance of a host with several',
+        )
+      : ok('instances', `each of ${report.hosts.length} registered hosts has exactly one instance`);
 
   let ssm: CheckResult;
   if (snapshot.ssm === 'unavailable') {
-    ssm = fail('ssm', `SSM could not be asked about the instances${ssmWhy ? ` (${ssmWhy})` : ''}`, 'check the credentials allow ssm:DescribeInstanceInformation');
+    ssm = fail(
+      'ssm',
+      `SSM could not be asked about the instances${ssmWhy ? ` (${ssmWhy})` : ''}`,
+      'check the credentials allow ssm:DescribeInstanceInformation',
+    );
   } else {
     const unreached = report.hosts.filter((h) => h.instanceIds.length > 0 && h.ssmPing !== 'online');
     ssm = unreached.length
-      ? fail('ssm', `SSM does not reach ${unreached.map((h) => `${h.host} (${h.ssmPing})`).join(', ')}`,
-        'check the instance is running and its amazon-ssm-agent is up (reboot it from the EC2 console if it hangs)')
+      ? fail(
+          'ssm',
+          `SSM does not reach ${unreached.map((h) => `${h.host} (${h.ssmPing})`).join(', ')}`,
+          'check the instance is running and its amazon-ssm-agent is up (reboot it from the EC2 console if it hangs)',
+        )
       : ok('ssm', reached(report.hosts.filter((h) => h.instanceIds.length > 0).length));
   }
 
   const behind = report.hosts.filter((h) => (h.imagesBehind ?? 0) > 0);
   const amis = behind.length
-    ? warn('host-amis', `${behind.map((h) => `${h.host} runs an AMI ${h.imagesBehind} behind latest`).join('; ')}`, `replace it to move to the latest AMI: claw replace ${behind[0]!.host}`)
+    ? warn(
+        'host-amis',
+        `${behind.map((h) => `${h.host} runs an AMI ${h.imagesBehind} behind latest`).join('; ')}`,
+        `replace it to move to the latest AMI: claw replace ${behind[0]!.host}`,
+      )
     : ok('host-amis', report.latestImageId ? `every host runs the latest AMI ${report.latestImageId}` : 'no tagged AMI to compare hosts with');
   return [instances, ssm, amis];
 }
@@ -98,7 +123,11 @@ export async function checkLock(s3: S3Api, bucket: string, now: Date, isStale: (
   if (isExpired(state.lock, now) || isStale(state.lock)) {
     return warn('lock', `deploy lock is stale: ${describeLock(state.lock, now)}`, 'the next deploy takes it over; or claw lock release');
   }
-  return fail('lock', `a deploy holds the lock: ${describeLock(state.lock, now)}`, 'wait for it to finish (claw lock status), or claw lock release --force if it is gone');
+  return fail(
+    'lock',
+    `a deploy holds the lock: ${describeLock(state.lock, now)}`,
+    'wait for it to finish (claw lock status), or claw lock release --force if it is gone',
+  );
 }
 
 /** latest/ of a stack's backup bucket is fresh. */
@@ -109,11 +138,22 @@ export async function checkBackup(s3: S3Api, stack: string, bucket: BackupBucket
   const where = `backup ${stack} (s3://${bucket.name}/latest/)`;
   // A push or restore stopped part-way: latest/ is a mix that never existed on the host.
   const u = status.unfinishedOverwrite;
-  if (u) return fail(id, u.readable ? `${where} is part-written: a ${u.command} started ${u.startedAt} by ${u.by} stopped part-way` : `${where}: unreadable claw/unfinished-overwrite.json (${u.reason})`, u.fix);
+  if (u)
+    return fail(
+      id,
+      u.readable
+        ? `${where} is part-written: a ${u.command} started ${u.startedAt} by ${u.by} stopped part-way`
+        : `${where}: unreadable claw/unfinished-overwrite.json (${u.reason})`,
+      u.fix,
+    );
   if (status.latest.state === 'empty') return fail(id, `${where} is empty`, `check ${BACKUP_UNIT} on the host, or run claw backup now <host> --stack ${stack}`);
   const minutes = Math.floor((status.latest.ageSeconds ?? 0) / 60);
   if (status.latest.state === 'stale') {
-    return warn(id, `${where} last changed ${minutes}m ago (stale after ${status.latest.staleAfterMinutes}m)`, `check ${BACKUP_UNIT} on the host, or run claw backup now <host> --stack ${stack}`);
+    return warn(
+      id,
+      `${where} last changed ${minutes}m ago (stale after ${status.latest.staleAfterMinutes}m)`,
+      `check ${BACKUP_UNIT} on the host, or run claw backup now <host> --stack ${stack}`,
+    );
   }
   return ok(id, `${where} last changed ${minutes}m ago`);
 }

@@ -11,13 +11,22 @@ import { TOFU_INSTALL_HINT } from '../../nix/tofu.js';
 
 // The doctor's checks on this machine: the repo's files, the tools, the git checkout.
 
-const exists = (path: string) => access(path).then(() => true, () => false);
+const exists = (path: string) =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
 
 /** Every registered host has its nix/hosts/<host>.nix. */
 export async function checkRegistry(registry: Registry, root: string): Promise<CheckResult> {
   const missing: string[] = [];
   for (const h of registry.hosts) if (!(await exists(join(root, 'nix', 'hosts', `${h.host}.nix`)))) missing.push(`nix/hosts/${h.host}.nix`);
-  if (missing.length) return fail('registry', `${registry.file}: ${missing.length} host config(s) missing: ${missing.join(', ')}`, 'add the host config, or remove the host from the registry');
+  if (missing.length)
+    return fail(
+      'registry',
+      `${registry.file}: ${missing.length} host config(s) missing: ${missing.join(', ')}`,
+      'add the host config, or remove the host from the registry',
+    );
   return ok('registry', `${registry.file}: ${registry.hosts.length} hosts, each with its nix/hosts/<host>.nix`);
 }
 
@@ -35,7 +44,12 @@ async function localSecretNames(root: string): Promise<Set<string>> {
  * Each host's Discord token and every required secret is in nix/age-secrets/ or in
  * s3://<bucket>/age-secrets/ (listed only when something is missing locally).
  */
-export async function checkSecrets(registry: Registry, root: string, required: readonly string[], remote: { where: string; names: () => Promise<string[]> }): Promise<CheckResult> {
+export async function checkSecrets(
+  registry: Registry,
+  root: string,
+  required: readonly string[],
+  remote: { where: string; names: () => Promise<string[]> },
+): Promise<CheckResult> {
   const wanted = new Map<string, string>(); // file -> who needs it
   for (const h of registry.hosts) wanted.set(`${h.discordTokenSecret}.age`, h.host);
   for (const r of required) wanted.set(`${r}.age`, 'bootstrapRequiredSecrets');
@@ -46,8 +60,11 @@ export async function checkSecrets(registry: Registry, root: string, required: r
     missing = missing.filter((f) => !inS3.has(f));
   }
   if (missing.length) {
-    return fail('secrets', `missing in ${SECRETS_PATH}/ and ${remote.where}: ${missing.map((f) => `${f} (${wanted.get(f)})`).join(', ')}`,
-      `add the age-encrypted file to ${SECRETS_PATH}/ or ${remote.where}`);
+    return fail(
+      'secrets',
+      `missing in ${SECRETS_PATH}/ and ${remote.where}: ${missing.map((f) => `${f} (${wanted.get(f)})`).join(', ')}`,
+      `add the age-encrypted file to ${SECRETS_PATH}/ or ${remote.where}`,
+    );
   }
   return ok('secrets', `all ${wanted.size} secrets found (${registry.hosts.length} host tokens, ${required.length} required)`);
 }
@@ -67,7 +84,12 @@ export async function checkTool(tool: string, bin: string, o: { pkg?: string; hi
 /** tofu is needed only where claw replace is set up: the repo has the infra folder. */
 export async function checkTofu(root: string, infraDir: string, bin: string, signal?: AbortSignal, sandbox = false): Promise<CheckResult> {
   if (!(await exists(join(root, infraDir)))) {
-    return ok('tool:tofu', sandbox ? `tofu: not needed (no ${infraDir} in the repo: claw replace simulates it against the sandbox account)` : `tofu: not needed (no ${infraDir} in the repo, so no claw replace)`);
+    return ok(
+      'tool:tofu',
+      sandbox
+        ? `tofu: not needed (no ${infraDir} in the repo: claw replace simulates it against the sandbox account)`
+        : `tofu: not needed (no ${infraDir} in the repo, so no claw replace)`,
+    );
   }
   return checkTool('tofu', bin, { hint: TOFU_INSTALL_HINT, ...(signal ? { signal } : {}) });
 }
@@ -80,10 +102,13 @@ export async function checkRepo(root: string, signal?: AbortSignal): Promise<Che
   }
   const [clean, rev] = await Promise.all([
     isClean(root, opts),
-    resolveRev(root, undefined, opts).then((r) => ({ r }), (err: unknown) => {
-      if (err instanceof ClawError) return { refused: err };
-      throw err;
-    }),
+    resolveRev(root, undefined, opts).then(
+      (r) => ({ r }),
+      (err: unknown) => {
+        if (err instanceof ClawError) return { refused: err };
+        throw err;
+      },
+    ),
   ]);
   const dirty = clean ? '' : ' (uncommitted changes are not deployed)';
   if ('refused' in rev) return fail('repo', `${rev.refused.message}${dirty}`, rev.refused.hint ?? 'push HEAD to the remote');

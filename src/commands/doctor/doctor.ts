@@ -27,10 +27,17 @@ export interface DoctorOptions {
 }
 
 /** Flags first: bad input is exit 2 before any call. */
-function parseOptions(opts: DoctorOptions, config: { amiMaxAgeDays: number; doctorStacks: string[] }): { maxAgeMs: number; maxAgeText: string; stacks: string[] } {
+function parseOptions(
+  opts: DoctorOptions,
+  config: { amiMaxAgeDays: number; doctorStacks: string[] },
+): { maxAgeMs: number; maxAgeText: string; stacks: string[] } {
   // Flags win; otherwise the config's amiMaxAgeDays and doctorStacks.
   const maxAgeText = opts.amiMaxAge ?? `${config.amiMaxAgeDays}d`;
-  return { maxAgeMs: parseDuration(maxAgeText, '--ami-max-age'), maxAgeText, stacks: [...new Set([...config.doctorStacks, ...(opts.stack ?? [])].map(parseStack))] };
+  return {
+    maxAgeMs: parseDuration(maxAgeText, '--ami-max-age'),
+    maxAgeText,
+    stacks: [...new Set([...config.doctorStacks, ...(opts.stack ?? [])].map(parseStack))],
+  };
 }
 
 type Body = () => Promise<CheckResult | CheckResult[]>;
@@ -47,7 +54,8 @@ export async function guarded(ids: readonly string[], what: string, body: Body, 
     const known = err instanceof ClawError ? err : explain(err);
     if (known instanceof InterruptedError) throw known;
     // A UsageError is a finding (a bucket that does not exist, a malformed registry), not a failed lookup.
-    if (known instanceof UsageError) return ids.map((id) => fail(id, `${what}: ${known.message.split('\n')[0]}`, known.hint ?? 'fix the configuration and run claw doctor again'));
+    if (known instanceof UsageError)
+      return ids.map((id) => fail(id, `${what}: ${known.message.split('\n')[0]}`, known.hint ?? 'fix the configuration and run claw doctor again'));
     const reason = known?.message ?? (err instanceof Error ? err.message : String(err));
     return ids.map((id) => couldNotRun(id, what, reason, known?.hint));
   }
@@ -75,9 +83,18 @@ export async function runChecks(ctx: Context, opts: DoctorOptions): Promise<Chec
       const s3 = (await aws()).s3;
       const where = `s3://${v.bootstrapBucket}/age-secrets/`;
       // Names only: the agekey name '' matches nothing, so no object is downloaded.
-      return checkSecrets(ctx.registry(), root(), v.bootstrapRequiredSecrets, { where, names: async () => (await readS3Secrets(s3, v.bootstrapBucket, () => false, '')).names });
+      return checkSecrets(ctx.registry(), root(), v.bootstrapRequiredSecrets, {
+        where,
+        names: async () => (await readS3Secrets(s3, v.bootstrapBucket, () => false, '')).names,
+      });
     }),
-    check(['images-bucket'], 'images bucket', async () => checkImagesBucket((await aws()).s3, v.imagesBucket, src.imagesBucket.source === 'default' ? 'config key imagesBucket, the default' : `config key imagesBucket from ${src.imagesBucket.origin}`)),
+    check(['images-bucket'], 'images bucket', async () =>
+      checkImagesBucket(
+        (await aws()).s3,
+        v.imagesBucket,
+        src.imagesBucket.source === 'default' ? 'config key imagesBucket, the default' : `config key imagesBucket from ${src.imagesBucket.origin}`,
+      ),
+    ),
     check(['ami'], 'latest AMI', async () => {
       const c = await aws();
       return checkLatestAmi(c.ec2, { snapshot: await readFleetOnce(c), amiTag: v.amiTag, override: amiOverride(ctx, undefined), maxAgeMs, maxAgeText, now });
@@ -92,10 +109,12 @@ export async function runChecks(ctx: Context, opts: DoctorOptions): Promise<Chec
     check(['tool:git'], 'git', () => checkTool('git', 'git', { pkg: 'git', signal })),
     check(['tool:tofu'], 'tofu', () => checkTofu(root(), v.infraDir, v.tofuBin, signal, ctx.sandbox)),
     check(['repo'], 'git checkout', () => checkRepo(root(), signal)),
-    ...stacks.map((stack) => check([`backup:${stack}`], `backup ${stack}`, async () => {
-      const bucket = await resolveBackupBucket(ctx, { stack });
-      return checkBackup((await aws()).s3, stack, bucket, now);
-    })),
+    ...stacks.map((stack) =>
+      check([`backup:${stack}`], `backup ${stack}`, async () => {
+        const bucket = await resolveBackupBucket(ctx, { stack });
+        return checkBackup((await aws()).s3, stack, bucket, now);
+      }),
+    ),
   ];
   return orderChecks((await Promise.all(checks)).flat());
 }

@@ -24,12 +24,20 @@ export const DEFAULT_STALLED_AFTER = '1h';
 
 /** Flags first: bad input is exit 2 before any call. */
 export function parseStacksOptions(opts: DoctorStacksOptions): { prefixes: string[]; stalledAfterMs: number } {
-  if (opts.stack !== undefined) throw new UsageError('--stack is an option of claw doctor (backup freshness), not of claw doctor stacks', 'to choose CloudFormation stacks, use --stack-prefix');
-  if (opts.amiMaxAge !== undefined) throw new UsageError('--ami-max-age is an option of claw doctor, not of claw doctor stacks', 'run claw doctor --ami-max-age ... on its own');
+  if (opts.stack !== undefined)
+    throw new UsageError(
+      '--stack is an option of claw doctor (backup freshness), not of claw doctor stacks',
+      'to choose CloudFormation stacks, use --stack-prefix',
+    );
+  if (opts.amiMaxAge !== undefined)
+    throw new UsageError('--ami-max-age is an option of claw doctor, not of claw doctor stacks', 'run claw doctor --ami-max-age ... on its own');
   const prefixes = [...new Set(opts.stackPrefix ?? [])];
   for (const p of prefixes) {
     if (!PREFIX_RE.test(p)) {
-      throw new UsageError(`--stack-prefix ${JSON.stringify(p)}: not the start of a stack name`, 'stack names are letters, digits and hyphens, starting with a letter (e.g. openclaw-lab-)');
+      throw new UsageError(
+        `--stack-prefix ${JSON.stringify(p)}: not the start of a stack name`,
+        'stack names are letters, digits and hyphens, starting with a letter (e.g. openclaw-lab-)',
+      );
     }
   }
   return { prefixes, stalledAfterMs: parseDuration(opts.stalledAfter ?? DEFAULT_STALLED_AFTER, '--stalled-after') };
@@ -43,6 +51,9 @@ export async function run(ctx: Context, opts: DoctorStacksOptions): Promise<void
   const doc = stacksDocument(ctx.target.region, report.checked, report.stacks);
   ctx.result(opts, doc, () => renderStacks(doc, now, ctx.paint));
   if (!doc.ok) {
-    throw new RemoteError(`${verdictLine(doc)}: ${doc.stacks.map((s) => s.stackName).join(', ')}`, opts.json ? 'each stack\'s remedy says how to fix it' : 'each block above says how to fix it');
+    throw new RemoteError(
+      `${verdictLine(doc)}: ${doc.stacks.map((s) => s.stackName).join(', ')}`,
+      opts.json ? "each stack's remedy says how to fix it" : 'each block above says how to fix it',
+    );
   }
 }

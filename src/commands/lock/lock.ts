@@ -32,8 +32,7 @@ export async function release(ctx: Context, opts: { force?: boolean; yes?: boole
   const stale = state.kind === 'held' && staleHere(ctx.home)(state.lock);
   const decision = decideRelease(state, { now, force: Boolean(opts.force), stale });
   const where = `s3://${place.bucket}/${place.key}`;
-  const done = (released: boolean, line: string) =>
-    ctx.result(opts, { released, lock: lockStatusDocument(state, place, now) }, () => line);
+  const done = (released: boolean, line: string) => ctx.result(opts, { released, lock: lockStatusDocument(state, place, now) }, () => line);
 
   if (decision.action === 'none') return done(false, `the deploy lock is free; nothing to release (${where})`);
   if (decision.action === 'refuse') {
@@ -43,7 +42,10 @@ export async function release(ctx: Context, opts: { force?: boolean; yes?: boole
   const whose = state.kind === 'held' ? describeLock(state.lock, now) : `an unreadable lock object (${where})`;
   if (decision.confirm) {
     ctx.log.warn(`forcing the release of a lock that is not expired: ${whose}`);
-    await ctx.confirm(`Release the deploy lock held by ${state.kind === 'held' ? state.lock.holder : 'nobody claw knows'}? A deploy still running would lose it.`, { yes: opts.yes });
+    await ctx.confirm(
+      `Release the deploy lock held by ${state.kind === 'held' ? state.lock.holder : 'nobody claw knows'}? A deploy still running would lose it.`,
+      { yes: opts.yes },
+    );
   }
   const outcome = await deleteLockIfUnchanged(s3, place, decision.etag);
   if (outcome === 'changed') throw new RefusedError('the deploy lock changed since it was read; nothing released', 'run "claw lock status" and try again');

@@ -39,11 +39,15 @@ export interface LoadedRunbook {
 }
 
 export async function loadRunbook(ctx: Context, fileArg: string | undefined): Promise<LoadedRunbook> {
-  if (fileArg === undefined || fileArg.trim() === '') throw new UsageError('missing the runbook file', 'e.g. claw migrate plan fixtures/runbooks/orchestrator-to-vm.yaml');
+  if (fileArg === undefined || fileArg.trim() === '')
+    throw new UsageError('missing the runbook file', 'e.g. claw migrate plan fixtures/runbooks/orchestrator-to-vm.yaml');
   const file = resolve(ctx.io.cwd, fileArg);
   const shown = relative(ctx.io.cwd, file).startsWith('..') ? file : relative(ctx.io.cwd, file) || file;
   const info = await stat(file).catch((err: NodeJS.ErrnoException) => {
-    throw new UsageError(`runbook ${fileArg}: ${err.code === 'ENOENT' ? 'no such file' : `cannot read (${err.code ?? err.message})`}`, 'pass the path of a runbook YAML file');
+    throw new UsageError(
+      `runbook ${fileArg}: ${err.code === 'ENOENT' ? 'no such file' : `cannot read (${err.code ?? err.message})`}`,
+      'pass the path of a runbook YAML file',
+    );
   });
   if (!info.isFile()) throw new UsageError(`runbook ${fileArg}: not a file`, 'pass the path of a runbook YAML file');
   if (info.size > MAX_RUNBOOK_BYTES) throw new UsageError(`runbook ${fileArg}: larger than 1 MiB`, 'a runbook is a plan, not data');

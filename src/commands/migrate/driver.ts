@@ -4,7 +4,19 @@ import { RemoteError, InterruptedError, RefusedError } from '../../core/errors.j
 import type { EventSink } from '../../core/events.js';
 import type { Cursor, RollbackPlan } from '../../core/runbook-plan.js';
 import type { ManualStep, Phase, Runbook, Step } from '../../core/runbook-schema.js';
-import { approve, begin, fail, finishRollback, interrupt, pause, phaseRolledBack, recordProcess, startRollback, succeed, type RunbookState } from '../../core/runbook-state.js';
+import {
+  approve,
+  begin,
+  fail,
+  finishRollback,
+  interrupt,
+  pause,
+  phaseRolledBack,
+  recordProcess,
+  startRollback,
+  succeed,
+  type RunbookState,
+} from '../../core/runbook-state.js';
 import { groupAlive } from '../../fs/file-lock.js';
 import type { StepResult } from '../../nix/runbook-exec.js';
 

@@ -57,7 +57,12 @@ export interface DepsOptions {
 function stepPath(ctx: Context, l: LoadedRunbook): () => Promise<{ dir: string; inheritedPath: string | undefined }> {
   let written: Promise<string> | undefined;
   return async () => {
-    written ??= writeShims(join(l.store.dir, 'bin'), { node: process.execPath, claw: join(packageRoot(), 'bin', 'claw'), home: ctx.home, sandbox: ctx.sandbox });
+    written ??= writeShims(join(l.store.dir, 'bin'), {
+      node: process.execPath,
+      claw: join(packageRoot(), 'bin', 'claw'),
+      home: ctx.home,
+      sandbox: ctx.sandbox,
+    });
     return { dir: await written, inheritedPath: ctx.io.env.PATH };
   };
 }
@@ -75,11 +80,22 @@ export function driverDeps(ctx: Context, l: LoadedRunbook, opts: DepsOptions): D
     runStep: async (step: Exclude<Step, ManualStep>, _phase: Phase | undefined, output, onProcess) =>
       step.kind === 'ssm'
         ? ssmStep(ctx, l, step, output)
-        : runLocalStep({ step, baseDir: l.baseDir, pathPrefix: await pathPrefix(), signal: ctx.io.signal, output, onProcess, debug: (line) => ctx.log.debug(line) }),
+        : runLocalStep({
+            step,
+            baseDir: l.baseDir,
+            pathPrefix: await pathPrefix(),
+            signal: ctx.io.signal,
+            output,
+            onProcess,
+            debug: (line) => ctx.log.debug(line),
+          }),
     async confirmPhase(phase) {
       const question = `Phase ${phase.id} (${phase.title}) is disruptive. Run it now?`;
       if (!opts.yes && !ctx.io.stdinIsTTY) {
-        throw new RefusedError(`phase ${phase.id} (${phase.title}) is disruptive: refusing to start it without a terminal`, `the run stopped before it (progress is saved); to run it: ${opts.resumeHint} --yes`);
+        throw new RefusedError(
+          `phase ${phase.id} (${phase.title}) is disruptive: refusing to start it without a terminal`,
+          `the run stopped before it (progress is saved); to run it: ${opts.resumeHint} --yes`,
+        );
       }
       await ctx.confirm(question, { yes: opts.yes });
     },

@@ -37,7 +37,10 @@ function nextText(ctx: Context, l: LoadedRunbook, next: NextAction): { command: 
     case 'run': {
       const p = next.reason === 'rerun' ? l.state?.steps[next.step]?.process : undefined;
       if (p && p.host === hostname() && groupAlive(p.pid)) {
-        return { command: null, text: `step ${next.phase}/${next.step} is still running from an earlier claw (process group ${p.pid}): wait for it to finish, or stop it (kill -TERM -- -${p.pid}), then: ${run}` };
+        return {
+          command: null,
+          text: `step ${next.phase}/${next.step} is still running from an earlier claw (process group ${p.pid}): wait for it to finish, or stop it (kill -TERM -- -${p.pid}), then: ${run}`,
+        };
       }
       const why = { start: 'start at', resume: 'resume at', retry: 'retry the failed step', rerun: 're-run the interrupted step' }[next.reason];
       return { command: run, text: `${why} ${next.phase}/${next.step}: ${run}` };
@@ -90,11 +93,25 @@ function checkNote(note: string | undefined): string | undefined {
 export async function approveMigrate(ctx: Context, fileArg: string | undefined, stepId: string | undefined, opts: ApproveOptions): Promise<void> {
   const note = checkNote(opts.note);
   const l = await loadRunbook(ctx, fileArg);
-  if (stepId === undefined || stepId === '') throw new UsageError('missing the step id to approve', 'claw migrate status shows the step waiting for the operator');
+  if (stepId === undefined || stepId === '')
+    throw new UsageError('missing the step id to approve', 'claw migrate status shows the step waiting for the operator');
   const place = findStep(l.rb, stepId);
-  if (!place) throw new UsageError(`no step ${JSON.stringify(stepId)} in runbook ${l.rb.name}`, `manual steps: ${l.rb.phases.flatMap((p) => [...p.steps, ...p.rollback]).filter((s) => s.kind === 'manual').map((s) => s.id).join(', ') || 'none'}`);
+  if (!place)
+    throw new UsageError(
+      `no step ${JSON.stringify(stepId)} in runbook ${l.rb.name}`,
+      `manual steps: ${
+        l.rb.phases
+          .flatMap((p) => [...p.steps, ...p.rollback])
+          .filter((s) => s.kind === 'manual')
+          .map((s) => s.id)
+          .join(', ') || 'none'
+      }`,
+    );
   if (place.step.kind !== 'manual') {
-    throw new UsageError(`step ${stepId} is a ${place.step.kind} step; only manual steps are approved`, `claw runs it: ${migrateCommand(ctx, place.role === 'rollback' ? 'rollback' : 'run', l.shown)}`);
+    throw new UsageError(
+      `step ${stepId} is a ${place.step.kind} step; only manual steps are approved`,
+      `claw runs it: ${migrateCommand(ctx, place.role === 'rollback' ? 'rollback' : 'run', l.shown)}`,
+    );
   }
   await withRunbookLock(ctx, l, 'claw migrate approve', async (stored) => {
     const state = currentState(ctx, l, stored, opts.acceptChanges);
@@ -104,7 +121,10 @@ export async function approveMigrate(ctx: Context, fileArg: string | undefined, 
       return;
     }
     if (record.status !== 'waiting') {
-      throw new RefusedError(`step ${stepId} is not waiting for the operator (it is ${record.status}): the runbook has not reached it yet`, `${migrateCommand(ctx, place.role === 'rollback' ? 'rollback' : 'run', l.shown)} goes on until it does, then asks`);
+      throw new RefusedError(
+        `step ${stepId} is not waiting for the operator (it is ${record.status}): the runbook has not reached it yet`,
+        `${migrateCommand(ctx, place.role === 'rollback' ? 'rollback' : 'run', l.shown)} goes on until it does, then asks`,
+      );
     }
     const next = approve(l.rb, state, stepId, ctx.now(), note);
     await l.store.save(next);

@@ -29,7 +29,11 @@ export async function rollbackMigrate(ctx: Context, fileArg: string | undefined,
   if (opts.dryRun) {
     const state = l.state ?? emptyState(l.rb, { file: l.file, hash: l.hash, now: ctx.now() });
     const plan = planRollback(l.rb, state, opts);
-    ctx.print(plan.phases.length ? renderRollbackPlan(rollbackPlanView(plan), ctx.paint) : `nothing to roll back: no phase of runbook ${l.rb.name} from ${plan.to.id} on has run`);
+    ctx.print(
+      plan.phases.length
+        ? renderRollbackPlan(rollbackPlanView(plan), ctx.paint)
+        : `nothing to roll back: no phase of runbook ${l.rb.name} from ${plan.to.id} on has run`,
+    );
     ctx.print('dry run: nothing was run and no state was written');
     return;
   }
@@ -44,7 +48,10 @@ export async function rollbackMigrate(ctx: Context, fileArg: string | undefined,
     }
     ctx.print(renderRollbackPlan(rollbackPlanView(plan), ctx.paint));
     const resuming = stored?.rollback !== undefined;
-    await ctx.confirm(`${resuming ? 'Continue rolling back' : 'Roll back'} phase${plan.phases.length > 1 ? 's' : ''} ${phaseList(plan)} of runbook ${l.rb.name}?`, { yes: opts.yes });
+    await ctx.confirm(
+      `${resuming ? 'Continue rolling back' : 'Roll back'} phase${plan.phases.length > 1 ? 's' : ''} ${phaseList(plan)} of runbook ${l.rb.name}?`,
+      { yes: opts.yes },
+    );
 
     const deps = driverDeps(ctx, l, { yes: true, resumeHint });
     const outcome = await driveRollback(deps, state, plan);
@@ -55,6 +62,8 @@ export async function rollbackMigrate(ctx: Context, fileArg: string | undefined,
     }
     state = outcome.state;
     const next = resumePoint(l.rb, state);
-    ctx.print(`rolled back phase${plan.phases.length > 1 ? 's' : ''} ${phaseList(plan)}${next ? `; the next run starts at ${next.phase.id}/${next.step.id}: ${migrateCommand(ctx, 'run', l.shown)}` : ''}`);
+    ctx.print(
+      `rolled back phase${plan.phases.length > 1 ? 's' : ''} ${phaseList(plan)}${next ? `; the next run starts at ${next.phase.id}/${next.step.id}: ${migrateCommand(ctx, 'run', l.shown)}` : ''}`,
+    );
   });
 }

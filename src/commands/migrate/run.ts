@@ -34,7 +34,14 @@ function plan(rb: Runbook, state: RunbookState, opts: MigrateRunOptions): RunPla
 
 const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
 
-const preflightPhase = (rb: Runbook): Phase => ({ id: 'preflight', title: 'preflight checks', reversible: false, disruptive: false, steps: rb.preflight, rollback: [] });
+const preflightPhase = (rb: Runbook): Phase => ({
+  id: 'preflight',
+  title: 'preflight checks',
+  reversible: false,
+  disruptive: false,
+  steps: rb.preflight,
+  rollback: [],
+});
 
 export async function runMigrate(ctx: Context, fileArg: string | undefined, opts: MigrateRunOptions): Promise<void> {
   const l = await loadRunbook(ctx, fileArg);
@@ -47,7 +54,10 @@ export async function runMigrate(ctx: Context, fileArg: string | undefined, opts
     if (opts.restart) {
       const from = opts.phase === undefined ? 'the first step' : `phase ${opts.phase}`;
       if (stored && Object.keys(stored.steps).length > 0) {
-        await ctx.confirm(`Start runbook ${l.rb.name} over from ${from}? Its recorded progress is forgotten (nothing is undone; claw migrate rollback undoes)`, { yes: opts.yes });
+        await ctx.confirm(
+          `Start runbook ${l.rb.name} over from ${from}? Its recorded progress is forgotten (nothing is undone; claw migrate rollback undoes)`,
+          { yes: opts.yes },
+        );
       }
       state = restart(l.rb, state, ctx.now(), opts.phase);
       ctx.log.info(`starting runbook ${l.rb.name} over from ${from}`);
@@ -61,7 +71,9 @@ export async function runMigrate(ctx: Context, fileArg: string | undefined, opts
     ctx.print(renderRunPlan(runPlanView(p), ctx.paint));
     if (ctx.sandbox) {
       const where = l.rehomed ? `; its steps run in the sandbox's repo (${l.baseDir})` : '';
-      ctx.log.info(`sandbox: ${l.shown} runs against the simulated account${where}; claw, tofu, aws and ssh in its steps are the sandbox's (progress in ${l.store.dir})`);
+      ctx.log.info(
+        `sandbox: ${l.shown} runs against the simulated account${where}; claw, tofu, aws and ssh in its steps are the sandbox's (progress in ${l.store.dir})`,
+      );
     }
     warnUnknownHosts(ctx, p);
     const deps = driverDeps(ctx, l, { yes: opts.yes, resumeHint });
@@ -69,7 +81,13 @@ export async function runMigrate(ctx: Context, fileArg: string | undefined, opts
     if (l.rb.preflight.length) {
       const phase = preflightPhase(l.rb);
       state = resetPreflight(l.rb, state);
-      state = (await drive(deps, state, l.rb.preflight.map((step) => ({ phase, step, status: 'pending' as const })))).state;
+      state = (
+        await drive(
+          deps,
+          state,
+          l.rb.preflight.map((step) => ({ phase, step, status: 'pending' as const })),
+        )
+      ).state;
     }
     const outcome = await drive(deps, state, p.steps as DriveItem[]);
     if (outcome.paused) {
@@ -112,7 +130,8 @@ export function waitingText(ctx: Context, l: LoadedRunbook, id: string, title: s
 
 function dryRun(ctx: Context, l: LoadedRunbook, opts: MigrateRunOptions): void {
   let state = l.state ?? emptyState(l.rb, { file: l.file, hash: l.hash, now: ctx.now() });
-  if (l.changed && !opts.acceptChanges) ctx.log.warn(`${l.shown} changed since its state was written: a real run needs --accept-changes (shown here as if accepted)`);
+  if (l.changed && !opts.acceptChanges)
+    ctx.log.warn(`${l.shown} changed since its state was written: a real run needs --accept-changes (shown here as if accepted)`);
   if (l.state && l.changed) state = acceptChanges(l.rb, l.state, { hash: l.hash, file: l.file, now: ctx.now() });
   if (opts.restart) state = restart(l.rb, state, ctx.now(), opts.phase);
   const p = plan(l.rb, state, opts);

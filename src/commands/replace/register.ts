@@ -12,7 +12,7 @@ export function registerReplace(program: Command, withContext: WithContext): voi
       'The control-plane replace flow: in the infra directory (config infraDir, default infra/opentofu/aws) run ' +
         '`tofu plan -out=<file>` with -var ami_id=<AMI> (the newest tagged AMI unless --ami, CLAW_AMI or the config names one) ' +
         'and one -replace=aws_instance.clawdinator["<host>"] per host (a plain apply for `all`), check that tofu\'s plan destroys ' +
-        'nothing but the targeted instances, then apply exactly that saved plan, streaming tofu\'s output. ' +
+        "nothing but the targeted instances, then apply exactly that saved plan, streaming tofu's output. " +
         'Holds the deploy lock throughout. Asks first on a terminal; --yes otherwise.',
     )
     .option('--ami <id>', 'use this AMI (must exist) instead of the newest tagged one')
@@ -23,5 +23,11 @@ export function registerReplace(program: Command, withContext: WithContext): voi
       'after',
       '\nExamples:\n  $ claw replace clawdinator-2 --dry-run\n  $ claw replace clawdinator-1 --ami ami-0123456789abcdef0\n  $ claw replace all --yes',
     )
-    .action(action(withContext, () => import('./replace.js'), (m, ctx, target: string, opts: object) => m.replace(ctx, target, opts)));
+    .action(
+      action(
+        withContext,
+        () => import('./replace.js'),
+        (m, ctx, target: string, opts: object) => m.replace(ctx, target, opts),
+      ),
+    );
 }

@@ -36,7 +36,10 @@ export function infraDirOf(ctx: Context): { dir: string; simulated: boolean } {
   const dir = resolve(requireRepo(ctx.repo).root, raw);
   if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) {
     if (ctx.sandbox && ctx.simulatedTofu) return { dir, simulated: true };
-    throw new UsageError(`infra directory ${dir} does not exist (config key infraDir, ${JSON.stringify(raw)})`, 'set infraDir in claw.config.json (or CLAW_INFRA_DIR) to the OpenTofu directory that declares aws_instance.clawdinator');
+    throw new UsageError(
+      `infra directory ${dir} does not exist (config key infraDir, ${JSON.stringify(raw)})`,
+      'set infraDir in claw.config.json (or CLAW_INFRA_DIR) to the OpenTofu directory that declares aws_instance.clawdinator',
+    );
   }
   return { dir, simulated: false };
 }
@@ -61,7 +64,10 @@ export function renderPlan(plan: ReplacePlan, bin: string, why: string, dryRun: 
 
 function renderReview(r: PlanReview): string {
   if (r.noChanges) return "tofu's plan: no changes";
-  return [`tofu's plan: ${summarizeReview(r)}`, ...r.changes.map((c) => `  ${describeChange(c)}${r.unexpected.includes(c) ? '   <- not in the target' : ''}`)].join('\n');
+  return [
+    `tofu's plan: ${summarizeReview(r)}`,
+    ...r.changes.map((c) => `  ${describeChange(c)}${r.unexpected.includes(c) ? '   <- not in the target' : ''}`),
+  ].join('\n');
 }
 
 function refuseUnexpected(r: PlanReview, plan: ReplacePlan): void {
@@ -84,7 +90,10 @@ export async function replace(ctx: Context, rawTarget: string | undefined, opts:
   const bin = setting(ctx, 'tofuBin');
   const inv = await loadInventory(ctx, opts.ami);
   if (!inv.latest) {
-    throw new UsageError(`no AMI tagged ${ctx.config.values.amiTag} in ${ctx.target.region}, and no --ami`, 'build one with "claw ami build", or pass --ami ID');
+    throw new UsageError(
+      `no AMI tagged ${ctx.config.values.amiTag} in ${ctx.target.region}, and no --ami`,
+      'build one with "claw ami build", or pass --ami ID',
+    );
   }
   const ami = inv.latest;
   const workDir = opts.dryRun ? undefined : await mkdtemp(join(tmpdir(), 'claw-replace-'));
@@ -119,12 +128,16 @@ async function execute(ctx: Context, plan: ReplacePlan, bin: string, opts: Repla
   const echo = (line: string) => ctx.log.info(`tofu: ${line}`);
   const base: TofuOptions = { bin, env, log: (l) => ctx.log.debug(l), onLine: echo };
 
-  const { s3, options } = await deployLockOptions(serviceDeps(ctx), { target: `replace ${plan.target.all ? 'all' : plan.target.hosts.join(',')}`, rev: plan.amiId });
+  const { s3, options } = await deployLockOptions(serviceDeps(ctx), {
+    target: `replace ${plan.target.all ? 'all' : plan.target.hosts.join(',')}`,
+    rev: plan.amiId,
+  });
   options.events = { emit: (e) => (e.type === 'warning' ? ctx.log.warn(e.message) : undefined) };
   const review = await withDeployLock(s3, options, async (lock) => {
     const cliArgs = dropped.filter((k) => k.startsWith('TF_CLI_ARGS'));
     if (cliArgs.length) ctx.log.warn(`not passing ${cliArgs.join(', ')} to tofu: claw runs only the arguments it showed`);
-    if (ctx.sandbox && !simulated) ctx.log.warn('sandbox: tofu runs without AWS credentials, so it cannot reach a real account; the sandbox instances do not change');
+    if (ctx.sandbox && !simulated)
+      ctx.log.warn('sandbox: tofu runs without AWS credentials, so it cannot reach a real account; the sandbox instances do not change');
     ctx.log.info(`running: ${shellLine(bin, plan.plan)}`);
     await runTofu(plan.plan, { ...base, signal: lock.signal });
     const shown = await runTofu(plan.show, { ...base, signal: lock.signal, onLine: (l, s) => (s === 'stderr' ? echo(l) : undefined) });
@@ -138,7 +151,10 @@ async function execute(ctx: Context, plan: ReplacePlan, bin: string, opts: Repla
     // tofu killed mid-apply can leave an instance its state does not know (and its state
     // lock held). tofu runs in its own process group, so a terminal Ctrl-C reaches only
     // claw: claw says so and waits for the apply to end.
-    const onAbort = () => ctx.log.warn('waiting for tofu apply to finish: stopping it mid-apply could leave instances its state does not know (a second Ctrl-C leaves claw at once; tofu carries on without it)');
+    const onAbort = () =>
+      ctx.log.warn(
+        'waiting for tofu apply to finish: stopping it mid-apply could leave instances its state does not know (a second Ctrl-C leaves claw at once; tofu carries on without it)',
+      );
     ctx.io.signal.addEventListener('abort', onAbort, { once: true });
     ctx.log.info(`running: ${shellLine(bin, plan.apply)}`);
     try {

@@ -25,7 +25,8 @@ interface FaultChange {
 function parseRate(raw: string): number {
   const m = /^(\d{1,3}(?:\.\d{1,6})?|\.\d{1,6})(%?)$/.exec(raw.trim());
   const rate = m ? Number(m[1]) / (m[2] ? 100 : 1) : NaN;
-  if (!(rate > 0 && rate <= 1)) throw new UsageError(`--rate ${JSON.stringify(raw)}: expected a fraction above 0 and at most 1, like 0.2 (or 20%)`, 'to stop injecting faults use --off');
+  if (!(rate > 0 && rate <= 1))
+    throw new UsageError(`--rate ${JSON.stringify(raw)}: expected a fraction above 0 and at most 1, like 0.2 (or 20%)`, 'to stop injecting faults use --off');
   return rate;
 }
 
@@ -36,7 +37,8 @@ export function parseFaultsOptions(o: FaultsOptions, limits: { maxAttempts: numb
   if (o.seed !== undefined) change.seed = parseWholeNumber(o.seed, '--seed', { min: 0, max: limits.maxSeed, example: 7 });
   if (o.attempts !== undefined) change.attempts = parseWholeNumber(o.attempts, '--attempts', { min: 1, max: limits.maxAttempts, example: 3 });
   const setting = Object.keys(change);
-  if (o.off && setting.length) throw new UsageError(`--off cannot be combined with ${setting.map((k) => `--${k}`).join(', ')}`, 'clear with --off alone, or set values without it');
+  if (o.off && setting.length)
+    throw new UsageError(`--off cannot be combined with ${setting.map((k) => `--${k}`).join(', ')}`, 'clear with --off alone, or set values without it');
   if (o.off) return 'off';
   return setting.length ? change : 'show';
 }

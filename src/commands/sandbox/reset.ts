@@ -18,5 +18,7 @@ export async function reset(ctx: Context, opts: { yes?: boolean; dryRun?: boolea
   for (const dir of ['runbooks', 'nix-store']) rmSync(join(ctx.home, 'sandbox', dir), { recursive: true, force: true });
   const state = (await resetSandbox(sandboxAccount(ctx.home))).admin.state();
   const running = state.instances.filter((i) => i.state === 'running').length;
-  ctx.print(`sandbox reset: ${state.instances.length} instances (${running} running), ${state.images.length} AMIs, ${state.buckets.length} buckets seeded from ${seedDir}${hadFaults ? '; fault injection off' : ''}`);
+  ctx.print(
+    `sandbox reset: ${state.instances.length} instances (${running} running), ${state.images.length} AMIs, ${state.buckets.length} buckets seeded from ${seedDir}${hadFaults ? '; fault injection off' : ''}`,
+  );
 }

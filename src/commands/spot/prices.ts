@@ -65,7 +65,12 @@ function regionProblem(ctx: Context, region: string, error: unknown): SpotProble
   if (FATAL.has(err.name)) throw err;
   const first = err.message.split('\n')[0] ?? '';
   if (NOT_ENABLED.has(err.name)) {
-    return { region, instanceType: null, kind: 'region-not-enabled', message: `${region}: region not enabled for this account, or the credentials are not valid there (${err.name}: ${first})` };
+    return {
+      region,
+      instanceType: null,
+      kind: 'region-not-enabled',
+      message: `${region}: region not enabled for this account, or the credentials are not valid there (${err.name}: ${first})`,
+    };
   }
   const known = explainAwsError(err, { ...ctx.target, region });
   if (!known) throw err;
@@ -83,7 +88,12 @@ function collect(ctx: Context, outcomes: readonly RegionOutcome[], asked: readon
     }
     const { prices } = o;
     for (const t of prices.unknownTypes) {
-      problems.push({ region: o.region, instanceType: t, kind: 'unknown-instance-type', message: `${o.region}: unknown instance type ${t} (DescribeInstanceTypes: InvalidInstanceType)` });
+      problems.push({
+        region: o.region,
+        instanceType: t,
+        kind: 'unknown-instance-type',
+        message: `${o.region}: unknown instance type ${t} (DescribeInstanceTypes: InvalidInstanceType)`,
+      });
     }
     for (const t of prices.types) types.push({ ...t, region: o.region });
     for (const name of asked) {
@@ -127,5 +137,7 @@ export async function run(ctx: Context, opts: SpotOptions): Promise<void> {
     throw new UsageError(`no spot prices (${why})`, 'check --instance-types and --region');
   }
   const history = opts.history === undefined ? undefined : { window: opts.history, start: start.toISOString(), end: end.toISOString() };
-  ctx.result(opts, toJson(rows, problems, history), () => (opts.csv ? toCsv(rows, history !== undefined) : renderSpot(rows, { window: opts.history, paint: ctx.paint })));
+  ctx.result(opts, toJson(rows, problems, history), () =>
+    opts.csv ? toCsv(rows, history !== undefined) : renderSpot(rows, { window: opts.history, paint: ctx.paint }),
+  );
 }

@@ -15,12 +15,13 @@ export interface StatusOptions {
   interval?: string;
 }
 
-
 export async function run(ctx: Context, opts: StatusOptions): Promise<void> {
   const interval = parseInterval(opts.interval, 5);
   if (opts.interval !== undefined && !opts.watch) throw new UsageError('--interval only applies with --watch');
   const render = (report: StatusReport) =>
-    opts.json ? JSON.stringify(report, null, opts.watch ? 0 : 2) : renderStatus(report, ctx.now(), ctx.paint, { width: terminalWidth(ctx), wide: Boolean(opts.wide) });
+    opts.json
+      ? JSON.stringify(report, null, opts.watch ? 0 : 2)
+      : renderStatus(report, ctx.now(), ctx.paint, { width: terminalWidth(ctx), wide: Boolean(opts.wide) });
   if (!opts.watch) {
     ctx.print(render(await fleetStatus(serviceDeps(ctx))));
     return;
@@ -50,7 +51,8 @@ async function watch(ctx: Context, seconds: number, render: (r: StatusReport) =>
       if (error) ctx.log.warn(`refresh failed: ${error}`);
       else if (last) ctx.print(last.text);
     } else {
-      const stale = error && last ? ctx.paint('red', ` STALE since ${last.at.toISOString().slice(11, 19)}: ${error}`) : error ? ctx.paint('red', ` ${error}`) : '';
+      const stale =
+        error && last ? ctx.paint('red', ` STALE since ${last.at.toISOString().slice(11, 19)}: ${error}`) : error ? ctx.paint('red', ` ${error}`) : '';
       const header = ctx.paint('dim', `claw status --watch · every ${seconds}s · ${stamp} · Ctrl-C to quit`) + stale;
       // The screen clear is claw's own; the rest is made safe like every other output.
       ctx.io.stdout.write(`${tty ? '\x1b[H\x1b[2J' : '\n'}${terminalSafe(redactUrls(`${header}\n\n${last?.text ?? ''}`), ctx.paint.enabled)}\n`);

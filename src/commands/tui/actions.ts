@@ -70,13 +70,18 @@ export async function runDeploy(
   });
   try {
     const plan = await planDeployService(deps, deployRequest(deps, { target: o.host, rev: o.sha }));
-    if (plan.fingerprint !== o.fingerprint) throw new RefusedError('the plan changed since it was shown (the fleet or the rev moved); nothing was done', 'press d again to see the new plan');
+    if (plan.fingerprint !== o.fingerprint)
+      throw new RefusedError('the plan changed since it was shown (the fleet or the rev moved); nothing was done', 'press d again to see the new plan');
     report = await executeDeploy(deps, plan);
     throwOutcome(report, deps.signal);
     return { status: 'succeeded', message: `deploy of ${o.sha.slice(0, 12)} succeeded on ${o.host}`, ...collect() };
   } catch (err) {
     const interrupted = err instanceof InterruptedError || o.signal.aborted;
-    return { status: interrupted ? 'interrupted' : 'failed', message: interrupted ? 'deploy interrupted; hosts not started were left untouched' : describeError(err, ctx), ...collect() };
+    return {
+      status: interrupted ? 'interrupted' : 'failed',
+      message: interrupted ? 'deploy interrupted; hosts not started were left untouched' : describeError(err, ctx),
+      ...collect(),
+    };
   }
 }
 

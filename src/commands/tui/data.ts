@@ -10,7 +10,7 @@ import { pingInstances } from '../../aws/ssm-ping.js';
 import type { Outcome } from '../../core/dashboard-refresh.js';
 import { listPrefix, type BackupBucket } from '../../aws/backup.js';
 import { LATEST_PREFIX, OPENCLAW_TAG, summarizeLatest } from '../../core/backup.js';
-import type { BackupData, FleetData, HeadData, RefreshResult } from '../../core/dashboard-state.js';
+import type { BackupData, FleetData, HeadData, RefreshResult } from '../../core/dashboard-types.js';
 import { ClawError } from '../../core/errors.js';
 import { buildStatus, sortImagesNewestFirst, type FleetInstance, type SsmPing } from '../../core/fleet.js';
 import { LOCK_KEY } from '../../core/lock.js';
@@ -69,9 +69,19 @@ async function readFleetAndAmis(ctx: Context, clients: AwsClients, stack: string
   const ids = [...instances, ...backupHosts].map((i) => i.instanceId);
   const [ping, inUse] = await Promise.all([
     ids.length ? pingInstances(clients.ssm, ids) : Promise.resolve({ pings: new Map<string, SsmPing>() }),
-    imagesInUse(clients.ec2, images.map((i) => i.imageId)),
+    imagesInUse(
+      clients.ec2,
+      images.map((i) => i.imageId),
+    ),
   ]);
-  return { instances, backupHosts, images, inUse, pings: 'pings' in ping ? ping.pings : 'unavailable', pingProblem: 'unavailable' in ping ? ping.unavailable : null };
+  return {
+    instances,
+    backupHosts,
+    images,
+    inUse,
+    pings: 'pings' in ping ? ping.pings : 'unavailable',
+    pingProblem: 'unavailable' in ping ? ping.unavailable : null,
+  };
 }
 
 function fleetData(ctx: Context, r: FleetRead): FleetData {
@@ -140,12 +150,29 @@ export function dashboardReader(ctx: Context, o: { stack?: string | undefined } 
       return { stack: o.stack!, bucket: b.name, hosts: r.backupHosts, latestAt: await latestChange(c, b) };
     };
     const [fleet, ret, lock, history, head, acct, bk] = await Promise.all([
-      settle(fleetRead.then((r) => fleetData(ctx, r)), ctx),
-      settle(Promise.all([clients, fleetRead]).then(([c, r]) => retention(ctx, c, r)), ctx),
-      settle(clients.then((c) => readLock(c.s3, { bucket: bootstrap, key: LOCK_KEY })), ctx),
-      settle(clients.then((c) => readHistory(c.s3, bootstrap, { limit: HISTORY_LIMIT, now: ctx.now() })).then((p) => p.records), ctx),
+      settle(
+        fleetRead.then((r) => fleetData(ctx, r)),
+        ctx,
+      ),
+      settle(
+        Promise.all([clients, fleetRead]).then(([c, r]) => retention(ctx, c, r)),
+        ctx,
+      ),
+      settle(
+        clients.then((c) => readLock(c.s3, { bucket: bootstrap, key: LOCK_KEY })),
+        ctx,
+      ),
+      settle(
+        clients.then((c) => readHistory(c.s3, bootstrap, { limit: HISTORY_LIMIT, now: ctx.now() })).then((p) => p.records),
+        ctx,
+      ),
       settle(readHead(ctx, checkout), ctx),
-      account ? settle(clients.then((c) => c.sts.getCallerIdentity({})).then((id) => id.Account ?? '?'), ctx) : Promise.resolve(undefined),
+      account
+        ? settle(
+            clients.then((c) => c.sts.getCallerIdentity({})).then((id) => id.Account ?? '?'),
+            ctx,
+          )
+        : Promise.resolve(undefined),
       o.stack === undefined ? Promise.resolve(undefined) : settle(backup(), ctx),
     ]);
     return { fleet, retention: ret, lock, history, head, account: acct, backup: bk, ...(faults !== undefined && { faults }) };

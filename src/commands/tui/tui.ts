@@ -29,18 +29,32 @@ export interface TuiOptions {
 
 export const DEFAULT_INTERVAL_S = 10;
 
-
 function where(ctx: Context): Where {
   const region = ctx.config.values.region;
   const target = ctx.sandbox
     ? `SANDBOX ${region}`
-    : [ctx.config.values.profile ? `profile ${ctx.config.values.profile}` : undefined, region, ctx.config.values.endpointUrl ? `at ${redactUrl(ctx.config.values.endpointUrl)}` : undefined].filter(Boolean).join(' · ');
+    : [
+        ctx.config.values.profile ? `profile ${ctx.config.values.profile}` : undefined,
+        region,
+        ctx.config.values.endpointUrl ? `at ${redactUrl(ctx.config.values.endpointUrl)}` : undefined,
+      ]
+        .filter(Boolean)
+        .join(' · ');
   const root = ctx.repo?.root;
   let repo = '-';
   if (root) {
     const rel = relative(ctx.io.cwd, root);
     const home = relative(homedir(), root);
-    repo = ctx.repo?.via === 'sandbox-fixture' ? 'the sandbox\'s sample repo' : rel === '' ? '.' : !rel.startsWith('..') ? rel : !home.startsWith('..') ? `~/${home}` : root;
+    repo =
+      ctx.repo?.via === 'sandbox-fixture'
+        ? "the sandbox's sample repo"
+        : rel === ''
+          ? '.'
+          : !rel.startsWith('..')
+            ? rel
+            : !home.startsWith('..')
+              ? `~/${home}`
+              : root;
   }
   return { target, sandbox: ctx.sandbox, repo };
 }

@@ -1,8 +1,8 @@
-import { readAmiInventory, type AmiInventory } from '../../aws/ami-inventory.js';
+import { readAmiInventory, retentionOf, type AmiInventory } from '../../aws/ami-inventory.js';
 import { explainAwsError } from '../../aws/errors.js';
 import { ClawError, UsageError } from '../../core/errors.js';
 import { AMI_ID_RE } from '../../core/patterns.js';
-import { PRESERVE_TAG, planRetention, type PrunePlan } from '../../core/retention.js';
+import type { PrunePlan } from '../../core/retention.js';
 import type { ServiceDeps } from '../deps.js';
 
 // The AMIs a retention decision is made on: the --ami override, every lookup read (a
@@ -39,12 +39,5 @@ export async function loadInventory(deps: Pick<ServiceDeps, 'config' | 'clients'
 }
 
 export function retentionPlan(deps: Pick<ServiceDeps, 'now'>, inv: AmiInventory, keep: number, minAgeMs: number | undefined): PrunePlan {
-  return planRetention({
-    images: inv.images.map((i) => ({ imageId: i.imageId, name: i.name, creationDate: i.creationDate, snapshots: i.snapshots, preserved: PRESERVE_TAG in i.tags })),
-    inUse: inv.inUse,
-    keep,
-    minAgeMs,
-    latestImageId: inv.latest?.imageId,
-    now: deps.now(),
-  });
+  return retentionOf(inv, { keep, minAgeMs, now: deps.now() });
 }

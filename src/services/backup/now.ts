@@ -1,7 +1,8 @@
 import { readBackupListing, type BackupBucket } from '../../aws/backup.js';
 import { BackupUnitFailed, findBackupHost, runBackupUnit, type BackupHost } from '../../aws/backup-now.js';
 import { PollMeter } from '../../aws/run-command.js';
-import { BACKUP_POLL_BUDGET, BACKUP_UNIT, isNewSnapshot, SANDBOX_POLL_BUDGET, type BackupNowReport, type BackupTarget, type SnapshotSummary } from '../../core/backup.js';
+import { BACKUP_UNIT, type BackupTarget, type SnapshotSummary } from '../../core/backup.js';
+import { BACKUP_POLL_BUDGET, isNewSnapshot, SANDBOX_POLL_BUDGET, type BackupNowReport } from '../../core/backup-unit.js';
 import type { ServiceDeps } from '../deps.js';
 
 // `claw backup now <host>` and `b` in the dashboard: the host's backup unit started
@@ -43,7 +44,12 @@ export async function runBackupNow(deps: ServiceDeps, plan: BackupNowPlan): Prom
   try {
     run = await runBackupUnit(ssm, host, { meter: new PollMeter(deps.sandbox ? SANDBOX_POLL_BUDGET : BACKUP_POLL_BUDGET), signal: deps.signal });
   } catch (err) {
-    deps.events.emit({ type: 'step-finished', step, outcome: 'failed', detail: err instanceof BackupUnitFailed ? `result ${err.run.result ?? err.run.status}` : undefined });
+    deps.events.emit({
+      type: 'step-finished',
+      step,
+      outcome: 'failed',
+      detail: err instanceof BackupUnitFailed ? `result ${err.run.result ?? err.run.status}` : undefined,
+    });
     throw err;
   }
   deps.events.emit({ type: 'step-finished', step, outcome: 'ok', detail: `command ${run.commandId}` });
@@ -51,7 +57,13 @@ export async function runBackupNow(deps: ServiceDeps, plan: BackupNowPlan): Prom
   const isNew = isNewSnapshot(before, after);
   if (!isNew) deps.log.warn(`${BACKUP_UNIT} succeeded but no snapshot newer than ${before?.stamp ?? '(none)'} appeared in s3://${bucket.name}/snapshots/`);
   return {
-    host: host.host, instanceId: host.instanceId, bucket: bucket.name, snapshot: isNew ? after : null, isNew, previous: before,
-    commandId: run.commandId, unit: { result: run.result, exitStatus: run.exitStatus },
+    host: host.host,
+    instanceId: host.instanceId,
+    bucket: bucket.name,
+    snapshot: isNew ? after : null,
+    isNew,
+    previous: before,
+    commandId: run.commandId,
+    unit: { result: run.result, exitStatus: run.exitStatus },
   };
 }

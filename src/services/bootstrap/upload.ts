@@ -1,7 +1,16 @@
 import { AGE_SECRETS_PREFIX, bucketExists, putBundle, readS3Secrets, remoteBundle } from '../../aws/bootstrap.js';
 import type { S3Api } from '../../aws/clients.js';
 import {
-  AGEKEY_FILE, BUNDLE_KINDS, bundleKey, checkSecretsEntries, checkSeedsEntries, planHost, selectSecrets, validateRules, type BundleRules, type HostPlan,
+  AGEKEY_FILE,
+  BUNDLE_KINDS,
+  bundleKey,
+  checkSecretsEntries,
+  checkSeedsEntries,
+  planHost,
+  selectSecrets,
+  validateRules,
+  type BundleRules,
+  type HostPlan,
 } from '../../core/bootstrap.js';
 import { UsageError } from '../../core/errors.js';
 import type { HostEntry, Registry } from '../../core/registry.js';
@@ -30,7 +39,10 @@ export async function openBucket(deps: ServiceDeps, nothing: string): Promise<{ 
   if (!(await bucketExists(s3, bucket))) {
     const source = deps.config.sources.bootstrapBucket;
     const from = source.source === 'default' ? 'the default' : `from ${source.origin}`;
-    throw new UsageError(`bootstrap bucket ${bucket} does not exist (config key bootstrapBucket, ${from}); ${nothing}`, 'set bootstrapBucket in claw.config.json or CLAW_BOOTSTRAP_BUCKET; "claw config" shows the value in use');
+    throw new UsageError(
+      `bootstrap bucket ${bucket} does not exist (config key bootstrapBucket, ${from}); ${nothing}`,
+      'set bootstrapBucket in claw.config.json or CLAW_BOOTSTRAP_BUCKET; "claw config" shows the value in use',
+    );
   }
   return { s3, bucket };
 }
@@ -41,7 +53,8 @@ async function loadSecrets(deps: ServiceDeps, s3: S3Api, bucket: string, hosts: 
   // Read only what some target host's bundle takes: never another fleet's tokens for nothing.
   const wanted = (name: string) => hosts.some((h) => selectSecrets(h, registry, [name]).include.length > 0);
   const got = await readS3Secrets(s3, bucket, wanted, AGEKEY_FILE);
-  if (got.names.length === 0) throw new UsageError(`s3://${bucket}/${AGE_SECRETS_PREFIX} holds no secrets`, 'upload the *.age files there, or build from the repo (without --from-s3)');
+  if (got.names.length === 0)
+    throw new UsageError(`s3://${bucket}/${AGE_SECRETS_PREFIX} holds no secrets`, 'upload the *.age files there, or build from the repo (without --from-s3)');
   const agekey = got.agekey ?? (await readRepoAgekey(root));
   const agekeyOrigin = got.agekey ? `s3://${bucket}/${AGE_SECRETS_PREFIX}${AGEKEY_FILE}` : AGEKEY_PATH;
   return { files: got.files, agekey, origin: `s3://${bucket}/${AGE_SECRETS_PREFIX}`, agekeyOrigin };
@@ -63,16 +76,18 @@ export async function planUpload(deps: ServiceDeps, hosts: readonly HostEntry[],
   const seeds = await buildBundle(await readRepoSeeds(requireRepo(deps.repo).root));
   const seedViolations = checkSeedsEntries(registry, seeds.entries);
   const bodies = new Map<string, Bundle>();
-  const plans = await Promise.all(hosts.map(async (host) => {
-    const include = selectSecrets(host, registry, [...secrets.files.keys()]).include;
-    const built = await buildBundle(secretsTarFiles(secrets, include));
-    const violations = [...checkSecretsEntries(host, registry, rules, built.entries), ...seedViolations];
-    const local = { secrets: built, 'repo-seeds': seeds };
-    const [rs, rr] = await Promise.all(BUNDLE_KINDS.map((k) => remoteBundle(s3, bucket, bundleKey(host, k))));
-    for (const k of BUNDLE_KINDS) bodies.set(bundleKey(host, k), local[k]);
-    const plan = planHost(host, local, { secrets: rs!, 'repo-seeds': rr! }, violations, force);
-    return { ...plan, files: built.entries.filter((e) => e.type === 'file').map((e) => e.path) };
-  }));
+  const plans = await Promise.all(
+    hosts.map(async (host) => {
+      const include = selectSecrets(host, registry, [...secrets.files.keys()]).include;
+      const built = await buildBundle(secretsTarFiles(secrets, include));
+      const violations = [...checkSecretsEntries(host, registry, rules, built.entries), ...seedViolations];
+      const local = { secrets: built, 'repo-seeds': seeds };
+      const [rs, rr] = await Promise.all(BUNDLE_KINDS.map((k) => remoteBundle(s3, bucket, bundleKey(host, k))));
+      for (const k of BUNDLE_KINDS) bodies.set(bundleKey(host, k), local[k]);
+      const plan = planHost(host, local, { secrets: rs!, 'repo-seeds': rr! }, violations, force);
+      return { ...plan, files: built.entries.filter((e) => e.type === 'file').map((e) => e.path) };
+    }),
+  );
   return { s3, bucket, secrets, plans, bodies };
 }
 
@@ -91,4 +106,3 @@ export async function executeUpload(deps: ServiceDeps, s3: S3Api, plan: UploadPl
   }
   return written;
 }
-

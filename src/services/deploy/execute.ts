@@ -30,7 +30,12 @@ export async function executeDeploy(deps: ServiceDeps, plan: DeployPlan): Promis
     }
   }
   const registry = deps.registry();
-  const uploaded = req.bootstrap ? await uploadBootstrap(deps, registry.hosts.filter((h) => req.target.hosts.includes(h.host as never))) : [];
+  const uploaded = req.bootstrap
+    ? await uploadBootstrap(
+        deps,
+        registry.hosts.filter((h) => req.target.hosts.includes(h.host as never)),
+      )
+    : [];
   const { s3, options } = await deployLockOptions(deps, { target: plan.label, rev });
   return withDeployLock(s3, options, async (lock) => {
     const fresh = await resolveInstances(deps, req.target.hosts);
@@ -50,13 +55,32 @@ async function rollout(deps: ServiceDeps, plan: DeployPlan, hosts: HostInstance[
     else if (e.type === 'host-phase') deps.events.emit({ type: 'step-started', step, detail: `${e.phase}${e.line ? `: ${e.line}` : ''}` });
     else deps.events.emit({ type: 'step-finished', step, outcome: h.status === 'succeeded' ? 'ok' : 'failed', detail: h.failure?.reason });
   };
-  const result = await driveRollout(plan.request.plan, (host, report, hostSignal) =>
-    switchHost({ ssm, host, instanceId: byHost.get(host)!.instanceId, rev: plan.rev, flakeBase: plan.flakeBase, meter: new PollMeter(plan.request.budget), report, signal: hostSignal }),
-    { signal, onEvent, describeError: (err) => explainAwsError(err, deps.target)?.message ?? (err as Error).message });
+  const result = await driveRollout(
+    plan.request.plan,
+    (host, report, hostSignal) =>
+      switchHost({
+        ssm,
+        host,
+        instanceId: byHost.get(host)!.instanceId,
+        rev: plan.rev,
+        flakeBase: plan.flakeBase,
+        meter: new PollMeter(plan.request.budget),
+        report,
+        signal: hostSignal,
+      }),
+    { signal, onEvent, describeError: (err) => explainAwsError(err, deps.target)?.message ?? (err as Error).message },
+  );
   const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
   const rows: HostReportRow[] = result.hosts.map((h) => ({
-    host: h.host, instanceId: byHost.get(h.host)?.instanceId ?? null, role: h.role, status: h.status, reason: h.reason,
-    outputTail: h.outputTail, timedOut: h.timedOut, startedAt: iso(h.startedAt), finishedAt: iso(h.finishedAt),
+    host: h.host,
+    instanceId: byHost.get(h.host)?.instanceId ?? null,
+    role: h.role,
+    status: h.status,
+    reason: h.reason,
+    outputTail: h.outputTail,
+    timedOut: h.timedOut,
+    startedAt: iso(h.startedAt),
+    finishedAt: iso(h.finishedAt),
   }));
   const at = deps.now();
   const done = rows.filter((r) => r.status === 'succeeded').map((r) => r.instanceId!);
@@ -76,6 +100,9 @@ export function throwOutcome(report: DeployReport, signal: AbortSignal): void {
   if (report.outcome === 'interrupted' || signal.aborted) throw new InterruptedError(`${report.verb} interrupted; hosts not started were left untouched`);
   if (report.outcome === 'failed') {
     const failed = report.hosts.find((h) => h.host === report.firstFailure);
-    throw new RemoteError(`${report.verb} failed at ${report.firstFailure}: ${failed?.reason ?? 'unknown'}`, 'the hosts after it were not touched; "claw history" has the records');
+    throw new RemoteError(
+      `${report.verb} failed at ${report.firstFailure}: ${failed?.reason ?? 'unknown'}`,
+      'the hosts after it were not touched; "claw history" has the records',
+    );
   }
 }

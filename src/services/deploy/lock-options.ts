@@ -33,7 +33,10 @@ export function staleHere(home: string): (lock: LockRecord) => boolean {
  * Everything `withDeployLock(s3, options, body)` needs for a deploy run by this
  * operator: the bootstrap bucket, holder, pid, Ctrl-C signal, cleanup client, events.
  */
-export async function deployLockOptions(deps: ServiceDeps, o: { target: string; rev: string; ttlMs?: number }): Promise<{ s3: S3Api; options: DeployLockOptions }> {
+export async function deployLockOptions(
+  deps: ServiceDeps,
+  o: { target: string; rev: string; ttlMs?: number },
+): Promise<{ s3: S3Api; options: DeployLockOptions }> {
   const me = operatorIdentity(deps);
   // Recorded before the lock is taken, forgotten when claw exits (the lock is released by
   // then); a claw killed outright leaves the record, which is how its lock is known as stale.
@@ -57,4 +60,3 @@ export async function deployLockOptions(deps: ServiceDeps, o: { target: string; 
     },
   };
 }
-

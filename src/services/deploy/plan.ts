@@ -49,7 +49,11 @@ export async function planDeploy(deps: ServiceDeps, req: DeployRequest): Promise
   const resolved = await resolveRev(repo, req.rev, { signal: deps.signal, log: (l) => deps.log.debug(l), flag: req.verb === 'rollback' ? '--to' : '--rev' });
   if (!resolved.remote.checked) {
     // Only the simulated account may deploy a rev nobody can fetch: nothing real runs it.
-    if (!deps.sandbox) throw new RefusedError(`cannot check that ${resolved.sha} is on the remote: ${resolved.remote.why}`, 'deploy from the clawdinators git checkout (--repo DIR)');
+    if (!deps.sandbox)
+      throw new RefusedError(
+        `cannot check that ${resolved.sha} is on the remote: ${resolved.remote.why}`,
+        'deploy from the clawdinators git checkout (--repo DIR)',
+      );
     deps.log.warn(`${resolved.remote.why}: not checking that ${resolved.sha} is on the remote (sandbox)`);
   }
   const rev = resolved.sha;

@@ -43,5 +43,13 @@ export function deployRequest(deps: Pick<ServiceDeps, 'config' | 'registry' | 's
   const parallel = input.parallel === undefined ? undefined : parsePositiveInt(input.parallel, '--parallel', 1000, 2);
   const plan = planRollout({ hosts: target.hosts, canaryOrder: v.canaryOrder, canary: input.canary?.split(',').map((s) => s.trim()), parallel });
   parsePollBudget(input.pollBudget);
-  return { verb: 'deploy', target, rev, plan, eval: input.eval !== false, bootstrap: input.bootstrap !== false, budget: parsePollBudget(input.pollBudget, deps.sandbox) };
+  return {
+    verb: 'deploy',
+    target,
+    rev,
+    plan,
+    eval: input.eval !== false,
+    bootstrap: input.bootstrap !== false,
+    budget: parsePollBudget(input.pollBudget, deps.sandbox),
+  };
 }

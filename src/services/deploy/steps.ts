@@ -38,20 +38,32 @@ export async function resolveInstances(deps: ServiceDeps, hosts: readonly HostId
   for (const host of hosts) {
     const mine = fleet.filter((i) => i.name === host);
     if (mine.length === 0) problems.push(`${host}: no instance tagged ${tag.key}=${tag.value} and Name=${host} in pending|running|stopping|stopped`);
-    else if (mine.length > 1) problems.push(`${host}: ${mine.length} instances (${mine.map((i) => `${i.instanceId} ${i.state}`).join(', ')}); expected exactly one`);
+    else if (mine.length > 1)
+      problems.push(`${host}: ${mine.length} instances (${mine.map((i) => `${i.instanceId} ${i.state}`).join(', ')}); expected exactly one`);
     else if (mine[0]!.state !== 'running') problems.push(`${host}: instance ${mine[0]!.instanceId} is ${mine[0]!.state}, not running`);
     else found.push({ host, instance: mine[0]! });
   }
-  if (problems.length) throw new RefusedError(`cannot deploy: ${problems.join('; ')}`, 'fix the instances (claw status shows them) and run again; nothing was sent');
-  const pings = await pingInstances(ssm, found.map((f) => f.instance.instanceId));
+  if (problems.length)
+    throw new RefusedError(`cannot deploy: ${problems.join('; ')}`, 'fix the instances (claw status shows them) and run again; nothing was sent');
+  const pings = await pingInstances(
+    ssm,
+    found.map((f) => f.instance.instanceId),
+  );
   // AWS failed to answer: a remote failure (exit 1), not a guard that said no.
   if ('unavailable' in pings) throw new RemoteError(`cannot check that SSM reaches the hosts: ${pings.unavailable}`, 'nothing was sent; run it again');
   const offline = found.filter((f) => pings.pings.get(f.instance.instanceId) !== 'online');
   if (offline.length) {
     const what = offline.map((f) => `${f.host} (${f.instance.instanceId}: ${pings.pings.get(f.instance.instanceId) ?? 'not-managed'})`).join(', ');
-    throw new RefusedError(`SSM cannot reach ${what}`, 'the SSM agent must be online on every target; leave the host out of the target or repair its agent. Nothing was sent');
+    throw new RefusedError(
+      `SSM cannot reach ${what}`,
+      'the SSM agent must be online on every target; leave the host out of the target or repair its agent. Nothing was sent',
+    );
   }
-  return found.map(({ host, instance }) => ({ host, instanceId: instance.instanceId, currentRev: instance.rev && FULL_SHA_RE.test(instance.rev) ? instance.rev : null }));
+  return found.map(({ host, instance }) => ({
+    host,
+    instanceId: instance.instanceId,
+    currentRev: instance.rev && FULL_SHA_RE.test(instance.rev) ? instance.rev : null,
+  }));
 }
 
 /** `nix eval` of every host's toplevel drvPath; all failures reported together. */
@@ -66,7 +78,10 @@ export async function evalHosts(deps: ServiceDeps, dir: string, hosts: readonly 
   deps.events.emit({ type: 'step-finished', step: 'nix eval', outcome: failed.length ? 'failed' : 'ok' });
   if (failed.length) {
     const detail = failed.map((f) => `${f.host}: ${f.error.nixMessage.split('\n').slice(0, 3).join(' / ')}`).join('\n  ');
-    throw new RemoteError(`nix eval failed for ${failed.map((f) => f.host).join(', ')}; nothing was touched:\n  ${detail}`, 'fix the host configuration and run again (or claw deploy --no-eval to skip the check)');
+    throw new RemoteError(
+      `nix eval failed for ${failed.map((f) => f.host).join(', ')}; nothing was touched:\n  ${detail}`,
+      'fix the host configuration and run again (or claw deploy --no-eval to skip the check)',
+    );
   }
 }
 
@@ -85,19 +100,34 @@ export async function uploadBootstrap(deps: ServiceDeps, entries: readonly HostE
   const plan = await planUpload(deps, entries, false);
   const refused = plan.plans.filter((p) => p.action === 'refused');
   if (refused.length) {
-    throw new RefusedError(`bootstrap bundles refused for ${refused.map((p) => `${p.host} (${p.violations.map((v) => v.message).join('; ')})`).join(', ')}; nothing was deployed`, 'fix the files named (claw bootstrap upload --dry-run shows them), or deploy with --no-bootstrap');
+    throw new RefusedError(
+      `bootstrap bundles refused for ${refused.map((p) => `${p.host} (${p.violations.map((v) => v.message).join('; ')})`).join(', ')}; nothing was deployed`,
+      'fix the files named (claw bootstrap upload --dry-run shows them), or deploy with --no-bootstrap',
+    );
   }
   return executeUpload(deps, plan.s3, plan);
 }
 
 /** One history record per host (success, failed, skipped); returns the keys. Warns, never throws. */
-export async function recordHistory(deps: ServiceDeps, s3: S3Api, rows: readonly HostReportRow[], o: { rev: string; who: string; prev: Map<string, string | null>; at: Date; label: string }): Promise<string[]> {
+export async function recordHistory(
+  deps: ServiceDeps,
+  s3: S3Api,
+  rows: readonly HostReportRow[],
+  o: { rev: string; who: string; prev: Map<string, string | null>; at: Date; label: string },
+): Promise<string[]> {
   const keys: string[] = [];
   for (const r of rows) {
     const result = r.status === 'succeeded' ? 'success' : r.status;
     const record: HistoryRecord = {
-      id: newHistoryId(), host: r.host, instanceId: r.instanceId, rev: o.rev, previousRev: o.prev.get(r.host) ?? null,
-      startedAt: r.startedAt ?? o.at.toISOString(), finishedAt: r.finishedAt ?? o.at.toISOString(), who: o.who, result,
+      id: newHistoryId(),
+      host: r.host,
+      instanceId: r.instanceId,
+      rev: o.rev,
+      previousRev: o.prev.get(r.host) ?? null,
+      startedAt: r.startedAt ?? o.at.toISOString(),
+      finishedAt: r.finishedAt ?? o.at.toISOString(),
+      who: o.who,
+      result,
       detail: r.reason ?? `${o.label}: ${result}`,
     };
     try {

@@ -3,7 +3,8 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { update } from '../../core/dashboard-keys.js';
 import { nextTickMs } from '../../core/dashboard-clock.js';
 import { nextDelayMs } from '../../core/dashboard-refresh.js';
-import { initialState, type DashboardState, type Effect, type KeyPress, type Msg } from '../../core/dashboard-state.js';
+import { initialState } from '../../core/dashboard-state.js';
+import { type DashboardState, type Effect, type KeyPress, type Msg } from '../../core/dashboard-types.js';
 import type { ClawEvent } from '../../core/events.js';
 import type { DashboardDeps } from './deps.js';
 import type { Where } from './header.js';
@@ -35,7 +36,8 @@ export const toKeyPress = (input: string, key: Key): KeyPress => ({
  * presses the operator made.
  */
 export function keyPresses(input: string, key: Key): KeyPress[] {
-  const special = key.upArrow || key.downArrow || key.pageUp || key.pageDown || key.home || key.end || key.return || key.escape || key.backspace || key.delete || key.ctrl;
+  const special =
+    key.upArrow || key.downArrow || key.pageUp || key.pageDown || key.home || key.end || key.return || key.escape || key.backspace || key.delete || key.ctrl;
   if (key.meta && !special && input.length === 1) return [{ input: '', escape: true }, { input }];
   if (special || [...input].length <= 1) return [toKeyPress(input, key)];
   return [...input].map((ch) => (ch === '\r' || ch === '\n' ? { input: '', enter: true } : { input: ch }));

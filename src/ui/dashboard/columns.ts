@@ -28,7 +28,10 @@ const HOST_TONE: Record<FleetRow['kind'], Tone | undefined> = { host: undefined,
 
 const CELL: Record<ColumnId, (r: FleetRow, now: number) => Cell> = {
   host: (r) => ({ text: r.host, tone: HOST_TONE[r.kind] }),
-  instance: (r) => ({ text: r.instanceId ? `${r.instanceId}${r.extraInstances ? ` +${r.extraInstances}` : ''}` : '-', tone: r.extraInstances ? 'yellow' : undefined }),
+  instance: (r) => ({
+    text: r.instanceId ? `${r.instanceId}${r.extraInstances ? ` +${r.extraInstances}` : ''}` : '-',
+    tone: r.extraInstances ? 'yellow' : undefined,
+  }),
   state: (r) => ({ text: r.state, tone: STATE_TONE[r.state] ?? 'yellow' }),
   type: (r) => ({ text: r.instanceType === null ? '-' : r.typeDrift ? `${r.instanceType}!` : r.instanceType, tone: r.typeDrift ? 'yellow' : undefined }),
   az: (r) => ({ text: r.availabilityZone ?? '-' }),
@@ -36,7 +39,10 @@ const CELL: Record<ColumnId, (r: FleetRow, now: number) => Cell> = {
   rev: (r) => ({ text: revLabel(r), tone: r.revStanding === 'head' ? 'green' : r.revStanding === 'other' ? 'yellow' : undefined }),
   ssm: (r) => ({ text: r.ssm ?? '-', tone: r.ssm ? SSM_TONE[r.ssm] : undefined }),
   // Whole units (12m, 3h): the column keeps its width while the seconds tick.
-  backup: (r, now) => ({ text: r.backupAt ? `${formatAge(r.backupAt, new Date(now))} ago` : '-', tone: r.kind === 'backup' ? (r.drift.length ? 'yellow' : 'green') : undefined }),
+  backup: (r, now) => ({
+    text: r.backupAt ? `${formatAge(r.backupAt, new Date(now))} ago` : '-',
+    tone: r.kind === 'backup' ? (r.drift.length ? 'yellow' : 'green') : undefined,
+  }),
   drift: (r) => ({ text: driftLabel(r), tone: r.drift.length === 0 ? 'green' : r.kind === 'unregistered' ? 'gray' : 'yellow' }),
 };
 
@@ -59,7 +65,8 @@ export function layoutColumns(rows: readonly FleetRow[], now: number, width: num
   // `123d ago` at most; a title has room for the sort arrow after it.
   const widthOf = new Map<ColumnId, number>(ids.map((id) => [id, id === 'backup' ? 8 : id.length + 1]));
   for (const r of rows) for (const id of ids) widthOf.set(id, Math.max(widthOf.get(id)!, CELL[id](r, now).text.length));
-  const needed = (cols: ColumnId[]) => MARK + cols.filter((id) => id !== 'drift').reduce((n, id) => n + widthOf.get(id)! + GAP.length, 0) + Math.min(widthOf.get('drift')!, DRIFT_ROOM);
+  const needed = (cols: ColumnId[]) =>
+    MARK + cols.filter((id) => id !== 'drift').reduce((n, id) => n + widthOf.get(id)! + GAP.length, 0) + Math.min(widthOf.get('drift')!, DRIFT_ROOM);
   for (const id of DROP) {
     if (needed(ids) <= width) break;
     ids = ids.filter((x) => x !== id);

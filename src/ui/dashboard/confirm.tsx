@@ -1,5 +1,5 @@
 import { Box, Text } from 'ink';
-import type { PlanStatus } from '../../core/dashboard-state.js';
+import type { PlanStatus } from '../../core/dashboard-types.js';
 import { wrapLines } from '../wrap.js';
 import { useTone } from './theme.js';
 
@@ -31,7 +31,14 @@ export function ConfirmDeploy({ host, plan, height, width }: { host: string; pla
   const shown = lines.length > room ? [...lines.slice(0, Math.max(0, room - 1)), `… ${lines.length - room + 1} more lines`] : lines;
   // Borders take two lines and the prompt its own; the box is as tall as what it says.
   return (
-    <Box flexDirection="column" height={Math.min(height, shown.length + 2 + asks.length)} overflow="hidden" borderStyle="round" borderColor={tone(plan.status === 'error' ? 'red' : 'cyan')} paddingX={1}>
+    <Box
+      flexDirection="column"
+      height={Math.min(height, shown.length + 2 + asks.length)}
+      overflow="hidden"
+      borderStyle="round"
+      borderColor={tone(plan.status === 'error' ? 'red' : 'cyan')}
+      paddingX={1}
+    >
       {shown.map((l, i) => (
         <Text key={i} wrap="truncate-end" color={tone(plan.status === 'error' ? 'red' : undefined)}>
           {l || ' '}
@@ -51,7 +58,14 @@ export function RevPrompt({ host, text, note, height, width }: { host: string; t
   const say = wrapLines([`deploy ${host}: the repo has no HEAD to deploy (${note})`], inner(width));
   const ask = wrapLines(['Enter show the plan · Esc cancel (a full 40-hex SHA outside a git checkout)'], inner(width));
   return (
-    <Box flexDirection="column" height={Math.min(height, say.length + ask.length + 3)} overflow="hidden" borderStyle="round" borderColor={tone('cyan')} paddingX={1}>
+    <Box
+      flexDirection="column"
+      height={Math.min(height, say.length + ask.length + 3)}
+      overflow="hidden"
+      borderStyle="round"
+      borderColor={tone('cyan')}
+      paddingX={1}
+    >
       {say.map((l, i) => (
         <Text key={i} wrap="truncate-end">
           {l}

@@ -1,5 +1,5 @@
 import type { ClawEvent } from '../../core/events.js';
-import type { RefreshResult } from '../../core/dashboard-state.js';
+import type { RefreshResult } from '../../core/dashboard-types.js';
 
 // What the dashboard needs from the world: the command passes real services (or a
 // test passes fakes). Every call may fail; the shell turns failures into messages.

@@ -2,7 +2,7 @@ import { Box, Text } from 'ink';
 import { formatAgo } from '../../core/dashboard-refresh.js';
 import { amiLabel, type FleetRow } from '../../core/dashboard-rows.js';
 import { freshness } from '../../core/backup.js';
-import type { BackupData, FleetData } from '../../core/dashboard-state.js';
+import type { BackupData, FleetData } from '../../core/dashboard-types.js';
 import type { HistoryRecord } from '../../core/history.js';
 
 // The selected host in full (Enter): instance, launch time, AMI, rev, SSM, drift,
@@ -42,11 +42,21 @@ export function detailLines({ row, instance, lastDeploy, tail, backup, now }: De
     field('deployed at', when(instance?.tags['clawdinator:deployed-at'], now)),
     field('SSM', row.ssm ?? '-'),
     field('drift', row.driftMessages.length ? row.driftMessages.join('; ') : 'none'),
-    field('last deploy', lastDeploy ? `${lastDeploy.result} ${lastDeploy.rev.slice(0, 12)} ${formatAgo(now - Date.parse(lastDeploy.finishedAt))} ago by ${lastDeploy.who}: ${lastDeploy.detail}` : 'none recorded'),
+    field(
+      'last deploy',
+      lastDeploy
+        ? `${lastDeploy.result} ${lastDeploy.rev.slice(0, 12)} ${formatAgo(now - Date.parse(lastDeploy.finishedAt))} ago by ${lastDeploy.who}: ${lastDeploy.detail}`
+        : 'none recorded',
+    ),
   ];
   if (row.kind === 'backup' && backup) {
     const fresh = freshness(backup.latestAt, new Date(now));
-    lines.push(field('backup', `stack ${backup.stack}: s3://${backup.bucket}/latest/ ${backup.latestAt ? `last changed ${when(backup.latestAt, now)}` : 'is empty'}, ${fresh}`));
+    lines.push(
+      field(
+        'backup',
+        `stack ${backup.stack}: s3://${backup.bucket}/latest/ ${backup.latestAt ? `last changed ${when(backup.latestAt, now)}` : 'is empty'}, ${fresh}`,
+      ),
+    );
   }
   const tags = Object.entries(instance?.tags ?? {}).sort(([a], [b]) => a.localeCompare(b));
   lines.push('', `tags (${tags.length})`, ...tags.map(([k, v]) => `  ${k} = ${v}`));

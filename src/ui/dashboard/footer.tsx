@@ -1,5 +1,5 @@
 import { Text } from 'ink';
-import type { DashboardState } from '../../core/dashboard-state.js';
+import type { DashboardState } from '../../core/dashboard-types.js';
 import { useTone } from './theme.js';
 
 // The bottom line: the filter being typed, a notice, or the keys of the current view.

@@ -1,7 +1,7 @@
 import { Box, Text } from 'ink';
 import { memo } from 'react';
 import { formatAgo, nextDelayMs, staleness, type RefreshClock, type Section } from '../../core/dashboard-refresh.js';
-import type { HeadData, SandboxFaults } from '../../core/dashboard-state.js';
+import type { HeadData, SandboxFaults } from '../../core/dashboard-types.js';
 import { describeLock, type LockState } from '../../core/lock.js';
 import { useTone } from './theme.js';
 
@@ -43,7 +43,8 @@ export interface HeaderProps {
 }
 
 /** `claw sandbox faults` on, in a few words. */
-const faultsText = (f: SandboxFaults) => `FAULTS ON: ${Math.round(f.rate * 100)} % of requests fail, ${f.attempts === 1 ? 'no retries' : `${f.attempts} tries`} (seed ${f.seed})`;
+const faultsText = (f: SandboxFaults) =>
+  `FAULTS ON: ${Math.round(f.rate * 100)} % of requests fail, ${f.attempts === 1 ? 'no retries' : `${f.attempts} tries`} (seed ${f.seed})`;
 
 export const Header = memo(function Header({ where, account, head, lock, refresh, now, intervalMs, readonly, faults, dataAt }: HeaderProps) {
   const tone = useTone();
@@ -92,7 +93,10 @@ export const ErrorBanner = memo(function ErrorBanner({ refresh, now, intervalMs,
   if (refresh.errors.length === 0) return null;
   const more = refresh.errors.length > 1 ? ` (+${refresh.errors.length - 1} more)` : '';
   const shown = dataAt !== null ? `STALE: showing data from ${clock(dataAt)} (${formatAgo(now - dataAt)} old)` : 'no data yet';
-  const next = refresh.inFlight || refresh.lastAttemptAt === null ? 'retrying now' : `retrying in ${formatAgo(Math.max(0, refresh.lastAttemptAt + nextDelayMs(intervalMs, refresh.failures) - now))}`;
+  const next =
+    refresh.inFlight || refresh.lastAttemptAt === null
+      ? 'retrying now'
+      : `retrying in ${formatAgo(Math.max(0, refresh.lastAttemptAt + nextDelayMs(intervalMs, refresh.failures) - now))}`;
   return (
     <Text wrap="truncate-end" color={tone('red')} bold>
       {`! refresh failed: ${refresh.errors[0]}${more} · ${shown} · ${next}`}

@@ -1,7 +1,7 @@
 import { Box, Text } from 'ink';
 import { useMemo } from 'react';
 import { formatAgo } from '../../core/dashboard-refresh.js';
-import type { RolloutState } from '../../core/dashboard-state.js';
+import type { RolloutState } from '../../core/dashboard-types.js';
 import { describeProgress, emptyModel, reduceProgress } from '../progress-model.js';
 import { useTone } from './theme.js';
 

@@ -1,6 +1,7 @@
 import { Box, Text } from 'ink';
 import { formatAgo, staleness } from '../../core/dashboard-refresh.js';
-import { newestRead, selectedRow, type DashboardState } from '../../core/dashboard-state.js';
+import { newestRead, selectedRow } from '../../core/dashboard-state.js';
+import { type DashboardState } from '../../core/dashboard-types.js';
 import { ConfirmDeploy, RevPrompt } from './confirm.js';
 import { Detail } from './detail.js';
 import { sortArrow } from './columns.js';
@@ -90,7 +91,17 @@ function Main({ state, width, l }: { state: DashboardState; width: number; l: La
   return (
     <Box flexDirection="column" height={l.main}>
       <TableTitle state={state} />
-      <FleetTable rows={state.visible} selectedKey={state.selectedKey} top={state.top} height={l.table - 1} width={width} now={state.now} empty={emptyText(state)} sortKey={state.sort} sortReversed={state.sortReversed} />
+      <FleetTable
+        rows={state.visible}
+        selectedKey={state.selectedKey}
+        top={state.top}
+        height={l.table - 1}
+        width={width}
+        now={state.now}
+        empty={emptyText(state)}
+        sortKey={state.sort}
+        sortReversed={state.sortReversed}
+      />
       {l.panels > 0 ? (
         <Box flexDirection="row" height={l.panels}>
           <RetentionPanel section={state.retention} now={state.now} intervalMs={state.intervalMs} width={half} height={l.panels} />
@@ -112,7 +123,18 @@ export function DashboardScreen({ state, where, width, height }: ScreenProps) {
   const l = layout(height, state.refresh.errors.length > 0);
   return (
     <Box flexDirection="column" width={width} height={height} overflow="hidden">
-      <Header where={where} account={state.account} head={state.head} lock={state.lock} refresh={state.refresh} now={state.now} intervalMs={state.intervalMs} readonly={state.readonly} faults={state.faults} dataAt={newestRead(state)} />
+      <Header
+        where={where}
+        account={state.account}
+        head={state.head}
+        lock={state.lock}
+        refresh={state.refresh}
+        now={state.now}
+        intervalMs={state.intervalMs}
+        readonly={state.readonly}
+        faults={state.faults}
+        dataAt={newestRead(state)}
+      />
       <ErrorBanner refresh={state.refresh} now={state.now} intervalMs={state.intervalMs} dataAt={newestRead(state)} />
       <Main state={state} width={width} l={l} />
       <Footer state={state} />

@@ -1,6 +1,6 @@
 import { Box, Text } from 'ink';
 import { clock } from './header.js';
-import type { SpotState } from '../../core/dashboard-state.js';
+import type { SpotState } from '../../core/dashboard-types.js';
 import { useTone } from './theme.js';
 
 // `p`: spot prices for the configured instance types in the configured region, as
@@ -9,7 +9,11 @@ import { useTone } from './theme.js';
 export function SpotView({ spot, height }: { spot: SpotState | null; height: number }) {
   const tone = useTone();
   const head =
-    spot?.status === 'loading' ? 'spot prices: asking EC2 …' : spot?.status === 'error' ? `spot prices: could not read them: ${spot.message}` : `spot prices${spot?.at ? ` at ${clock(spot.at)}` : ''}`;
+    spot?.status === 'loading'
+      ? 'spot prices: asking EC2 …'
+      : spot?.status === 'error'
+        ? `spot prices: could not read them: ${spot.message}`
+        : `spot prices${spot?.at ? ` at ${clock(spot.at)}` : ''}`;
   const lines = spot?.lines ?? [];
   return (
     <Box flexDirection="column" height={height} overflow="hidden">
