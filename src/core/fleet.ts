@@ -206,17 +206,10 @@ export function buildStatus(registry: Registry, snapshot: FleetSnapshot): Status
   const unregistered = active
     .filter((i) => i.name === undefined || !registered.has(i.name))
     .sort((a, b) => (a.name ?? '').localeCompare(b.name ?? '') || a.instanceId.localeCompare(b.instanceId))
-    .map((i) => ({
-      instanceId: i.instanceId,
-      name: i.name ?? null,
-      state: i.state,
-      instanceType: i.instanceType ?? null,
-      availabilityZone: i.availabilityZone ?? null,
-      imageId: i.imageId ?? null,
-      launchTime: i.launchTime ?? null,
-      publicIp: i.publicIp ?? null,
-      ssmPing: ping(snapshot, i.instanceId),
-    }));
+    .map((i) => {
+      const { instanceId, ...rest } = summary(i, snapshot);
+      return { instanceId, name: i.name ?? null, ...rest };
+    });
 
   return { hosts, unregistered, latestImageId: latest };
 }
