@@ -41,3 +41,18 @@ export function parseInterval(raw: string | undefined, fallback: number): number
   }
   return n;
 }
+
+// The same checks as commander argument parsers (`.option('--keep <n>', '...', positiveIntFlag('--keep'))`):
+// the option arrives in the command's typed options already parsed.
+
+export const positiveIntFlag =
+  (flag: string, max = 1_000_000, example = 3) =>
+  (raw: string): number =>
+    parsePositiveInt(raw, flag, max, example);
+
+export const durationFlag =
+  (flag: string) =>
+  (raw: string): number =>
+    parseDuration(raw, flag);
+
+export const intervalFlag = (raw: string): number => parseInterval(raw, 0);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runClaw, tempDir } from '../helpers/claw.js';
+import { runClaw, spawnClaw, tempDir } from '../helpers/claw.js';
 
 // `claw --sandbox status`: the simulated account seeded from fixtures/sandbox, with
 // fixtures/clawdinators as the repo when no repo is around.
@@ -54,7 +54,11 @@ describe('claw --sandbox status', () => {
   });
 
   it('--watch refreshes until Ctrl-C and then exits 0', async () => {
-    const r = await runClaw(['--sandbox', 'status', '--watch', '--interval', '1'], { interruptAfterMs: 2_600 });
+    // Ctrl-C once the second refresh is on screen, not after a guessed delay.
+    const run = spawnClaw(['--sandbox', 'status', '--watch', '--interval', '1']);
+    await run.waitFor((o) => o.stdout.split('claw status --watch · every 1s').length - 1 >= 2);
+    run.child.kill('SIGINT');
+    const r = await run.done;
     expect(r.exitCode).toBe(0);
     const frames = r.stdout.split('claw status --watch · every 1s').length - 1;
     expect(frames).toBeGreaterThanOrEqual(2);
@@ -62,7 +66,10 @@ describe('claw --sandbox status', () => {
   });
 
   it('--watch --json prints one JSON document per refresh', async () => {
-    const r = await runClaw(['--sandbox', 'status', '--watch', '--json', '--interval', '1'], { interruptAfterMs: 2_600 });
+    const run = spawnClaw(['--sandbox', 'status', '--watch', '--json', '--interval', '1']);
+    await run.waitFor((o) => (o.stdout.match(/\n/g) ?? []).length >= 2); // two whole documents
+    run.child.kill('SIGINT');
+    const r = await run.done;
     expect(r.exitCode).toBe(0);
     const docs = r.stdout
       .trim()

@@ -3,7 +3,6 @@ import { join, resolve } from 'node:path';
 import type { PollOptions, Sleep } from '../../aws/ami-import.js';
 import { executeBuild, inspectBuild, type AmiBuildResult, type AmiBuildTarget, type LocalImage } from '../../aws/ami-build.js';
 import { describePlan, planBuild, type BuildPlan, type ImageFormat } from '../../core/ami-build.js';
-import { parsePositiveInt } from '../../core/flag-values.js';
 import { UsageError } from '../../core/errors.js';
 import { parseTagPair } from '../../core/patterns.js';
 import { findHost } from '../../core/registry.js';
@@ -27,7 +26,7 @@ export interface AmiBuildOptions {
   host?: string;
   image?: string;
   format?: string;
-  pruneKeep?: string;
+  pruneKeep?: number;
   dryRun?: boolean;
   json?: boolean;
 }
@@ -102,7 +101,7 @@ async function locateImage(ctx: Context, opts: AmiBuildOptions, format: ImageFor
 function validate(ctx: Context, opts: AmiBuildOptions, hooks: AmiBuildHooks): number | undefined {
   if (opts.host !== undefined && opts.image !== undefined)
     throw new UsageError('--host and --image exclude each other', "--host builds that host's image; --image uploads a file you built");
-  const keep = opts.pruneKeep === undefined ? undefined : parsePositiveInt(opts.pruneKeep, '--prune-keep', 1000);
+  const keep = opts.pruneKeep;
   if (keep !== undefined && !hooks.pruneAfterBuild) throw new UsageError('--prune-keep is not available in this build of claw');
   if (keep !== undefined && opts.dryRun) throw new UsageError('--prune-keep does nothing with --dry-run', 'see the prune plan with: claw ami prune --keep N');
   return keep;

@@ -1,6 +1,5 @@
 import type { LifecycleRule } from '@aws-sdk/client-s3';
 import { readLifecycle, writeLifecycle } from '../../aws/lifecycle.js';
-import { parsePositiveInt } from '../../core/flag-values.js';
 import { RefusedError, UsageError } from '../../core/errors.js';
 import { desiredRules, planLifecycle, ruleForm, sameRules, type LifecyclePlan } from '../../core/lifecycle.js';
 import { renderLifecyclePlan, summaryLine } from '../../ui/lifecycle-text.js';
@@ -8,7 +7,7 @@ import { styler } from '../../ui/style.js';
 import type { Context } from '../../cli/context.js';
 
 export interface LifecycleOptions {
-  days?: string;
+  days?: number;
   apply?: boolean;
   yes?: boolean;
   json?: boolean;
@@ -30,7 +29,7 @@ export interface LifecycleReport {
  * call at all) when nothing would change.
  */
 export async function run(ctx: Context, opts: LifecycleOptions): Promise<void> {
-  const days = opts.days === undefined ? ctx.config.values.lifecycleDays : parsePositiveInt(opts.days, '--days', 3650, 30);
+  const days = opts.days ?? ctx.config.values.lifecycleDays;
   const bucket = ctx.config.values.imagesBucket;
   const s3 = (await ctx.clients()).s3;
 

@@ -1,11 +1,10 @@
-import { parsePositiveInt } from '../../core/flag-values.js';
 import { PRESERVE_TAG } from '../../core/retention.js';
 import { renderAmiList, type AmiRow } from '../../ui/ami-text.js';
 import { loadInventory, retentionPlan } from '../../services/ami/inventory.js';
 import { terminalWidth, type Context } from '../../cli/context.js';
 
-export async function list(ctx: Context, opts: { keep?: string; json?: boolean; ami?: string; wide?: boolean }): Promise<void> {
-  const keep = opts.keep === undefined ? undefined : parsePositiveInt(opts.keep, '--keep');
+export async function list(ctx: Context, opts: { keep?: number; json?: boolean; ami?: string; wide?: boolean }): Promise<void> {
+  const keep = opts.keep;
   const inv = await loadInventory(ctx, opts.ami);
   const plan = keep === undefined ? undefined : retentionPlan(ctx, inv, keep, undefined);
   const rows: AmiRow[] = plan

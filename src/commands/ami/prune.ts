@@ -3,7 +3,6 @@ import type { PruneResult } from '../../core/prune-journal.js';
 import type { PruneJournal, PruneRules } from '../../core/prune-journal.js';
 import { pruneJournal } from '../../nix/prune-journal.js';
 import { parseAccountId } from '../../core/backup.js';
-import { parseDuration, parsePositiveInt } from '../../core/flag-values.js';
 import { explainAwsError } from '../../aws/errors.js';
 import { ClawError, RefusedError, RemoteError, UsageError } from '../../core/errors.js';
 import { SNAPSHOT_USD_PER_GB_MONTH, type PrunePlan } from '../../core/retention.js';
@@ -12,8 +11,10 @@ import { amiOverride, loadInventory, retentionPlan } from '../../services/ami/in
 import type { Context } from '../../cli/context.js';
 
 export interface PruneOptions {
-  keep?: string;
-  minAge?: string;
+  /** Parsed by commander (positiveIntFlag). */
+  keep?: number;
+  /** Milliseconds, parsed by commander (durationFlag). */
+  minAge?: number;
   apply?: boolean;
   yes?: boolean;
   json?: boolean;
@@ -43,8 +44,8 @@ export async function run(ctx: Context, opts: PruneOptions): Promise<void> {
   if (opts.resume && (opts.keep !== undefined || opts.minAge !== undefined || opts.ami !== undefined)) {
     throw new UsageError('--resume finishes the interrupted prune as planned; it takes no --keep, --min-age or --ami', 'run claw ami prune --resume alone');
   }
-  const keep = parsePositiveInt(opts.keep ?? String(ctx.config.values.amiKeep), '--keep');
-  const minAgeMs = opts.minAge === undefined ? undefined : parseDuration(opts.minAge, '--min-age');
+  const keep = opts.keep ?? ctx.config.values.amiKeep;
+  const minAgeMs = opts.minAge;
   const override = amiOverride(ctx, opts.ami);
   const journal = await journalFor(ctx);
   // One prune at a time per account and region here: a second one refuses, naming the first.
@@ -135,5 +136,5 @@ function report(ctx: Context, result: PruneResult, json: object | undefined): vo
 export async function pruneAfterBuild(ctx: Context, opts: { keep: number; imageId: string; yes?: boolean }): Promise<void> {
   ctx.log.info(`prune after building ${opts.imageId}: keep the newest ${opts.keep}`);
   const quiet: Context = { ...ctx, print: (text) => ctx.log.info(text) };
-  await run(quiet, { keep: String(opts.keep), apply: true, ...(opts.yes !== undefined ? { yes: opts.yes } : {}) });
+  await run(quiet, { keep: opts.keep, apply: true, ...(opts.yes !== undefined ? { yes: opts.yes } : {}) });
 }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { action } from '../../cli/action.js';
 import type { WithContext } from '../../cli/context.js';
+import { durationFlag, positiveIntFlag } from '../../core/flag-values.js';
 
 // The `claw ami` group: registration only; each action imports its module when it runs.
 export function registerAmi(program: Command, withContext: WithContext): void {
@@ -13,7 +14,7 @@ export function registerAmi(program: Command, withContext: WithContext): void {
   ami
     .command('list')
     .description('Tagged AMIs, newest first: id, name, creation date, age, snapshot size, provenance, which hosts run it, latest/preserved markers.')
-    .option('--keep <n>', 'add the keep-or-prune verdict for a prune keeping the newest N')
+    .option('--keep <n>', 'add the keep-or-prune verdict for a prune keeping the newest N', positiveIntFlag('--keep'))
     .option('--ami <id>', 'treat this AMI as the latest (as a deploy would)')
     .option('--wide', 'every column, whatever the terminal width')
     .option('--json', 'print one JSON document')
@@ -45,8 +46,8 @@ export function registerAmi(program: Command, withContext: WithContext): void {
     .description(
       'Deregister old tagged AMIs and delete their snapshots. Keeps the newest N, every AMI behind a pending/running/stopping/stopped instance, preserved ones, ones younger than --min-age, and the latest. A dry run unless --apply.',
     )
-    .option('--keep <n>', 'keep the newest N tagged AMIs (default: config amiKeep, 6)')
-    .option('--min-age <duration>', 'also keep AMIs younger than this (e.g. 7d, 12h)')
+    .option('--keep <n>', 'keep the newest N tagged AMIs (default: config amiKeep, 6)', positiveIntFlag('--keep'))
+    .option('--min-age <duration>', 'also keep AMIs younger than this (e.g. 7d, 12h)', durationFlag('--min-age'))
     .option('--apply', 'execute the plan (asks first; --yes without a terminal)')
     .option('-y, --yes', 'do not ask for confirmation')
     .option('--resume', 'finish an interrupted prune from its journal')
@@ -95,7 +96,7 @@ export function registerAmi(program: Command, withContext: WithContext): void {
     .description(
       "The images bucket's S3 lifecycle: expire uploaded images (clawdinator-nixos-*) after N days, their noncurrent versions after 7 days and incomplete uploads after 1 day. Shows the current rules and the diff; --apply writes them, keeping every rule whose ID does not start with claw-.",
     )
-    .option('--days <n>', 'expire uploaded images after N days (default: config lifecycleDays, 30)')
+    .option('--days <n>', 'expire uploaded images after N days (default: config lifecycleDays, 30)', positiveIntFlag('--days', 3650, 30))
     .option('--apply', 'write the rules (asks first; --yes without a terminal)')
     .option('-y, --yes', 'do not ask for confirmation')
     .option('--json', 'print one JSON document')
@@ -117,7 +118,7 @@ export function registerAmi(program: Command, withContext: WithContext): void {
     .option('--host <host>', "build this host's image variant instead of config imageAttribute")
     .option('--image <path>', 'upload this image file instead of building one')
     .option('--format <format>', 'raw, vhd or vmdk (default: config imageFormat when set, else from the file extension)')
-    .option('--prune-keep <n>', 'after a successful build, prune keeping the newest N')
+    .option('--prune-keep <n>', 'after a successful build, prune keeping the newest N', positiveIntFlag('--prune-keep', 1000))
     .option('-y, --yes', 'do not ask before the --prune-keep prune')
     .option('--dry-run', 'print the plan only (never builds)')
     .option('--json', 'print one JSON document')

@@ -10,7 +10,7 @@ import { serviceDeps, type Context } from '../../cli/context.js';
 
 export interface DeployOptions {
   rev?: string;
-  parallel?: string;
+  parallel?: number;
   canary?: string;
   caller?: string;
   eval?: boolean;

@@ -1,6 +1,7 @@
 import { Option, type Command } from 'commander';
 import { action } from '../../cli/action.js';
 import type { WithContext } from '../../cli/context.js';
+import { positiveIntFlag } from '../../core/flag-values.js';
 
 // `claw deploy` and `claw rollback`: registration only; each action imports its module when it runs.
 export function registerDeploy(program: Command, withContext: WithContext): void {
@@ -25,7 +26,7 @@ export function registerDeploy(program: Command, withContext: WithContext): void
         'Resolve the rev (default HEAD; it must be on the git remote), evaluate every target with nix, upload the bootstrap bundles, take the deploy lock, check each host is one instance SSM reaches, then switch the hosts in canary order (nixos-rebuild switch, detached, polled; clawdinator active; configurationRevision == rev), stopping at the first failure. Succeeded instances are tagged clawdinator:rev and clawdinator:deployed-at; every host gets a history record.',
       )
       .option('--rev <sha>', 'a full SHA, short SHA or ref (default: HEAD of the checkout)')
-      .option('--parallel <n>', 'hosts at a time after the canaries (default 1)'),
+      .option('--parallel <n>', 'hosts at a time after the canaries (default 1)', positiveIntFlag('--parallel', 1000, 2)),
     'deploy',
   )
     .addHelpText(

@@ -1,5 +1,4 @@
 import { readHistory } from '../../aws/history.js';
-import { parsePositiveInt } from '../../core/flag-values.js';
 import { HISTORY_PREFIX } from '../../core/history.js';
 import { findHost } from '../../core/registry.js';
 import { renderHistory } from '../../ui/history-text.js';
@@ -10,7 +9,7 @@ export const DEFAULT_HISTORY_LIMIT = 20;
 
 export interface HistoryOptions {
   json?: boolean;
-  limit?: string;
+  limit?: number;
 }
 
 /**
@@ -19,7 +18,7 @@ export interface HistoryOptions {
  * deploys yet; records that cannot be read are skipped with a warning naming them.
  */
 export async function run(ctx: Context, host: string | undefined, opts: HistoryOptions): Promise<void> {
-  const limit = opts.limit === undefined ? DEFAULT_HISTORY_LIMIT : parsePositiveInt(opts.limit, '--limit', 10_000, 20);
+  const limit = opts.limit ?? DEFAULT_HISTORY_LIMIT;
   if (host !== undefined) findHost(ctx.registry(), host);
   const bucket = ctx.config.values.bootstrapBucket;
   const s3 = (await ctx.clients()).s3;

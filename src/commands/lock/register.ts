@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { action } from '../../cli/action.js';
 import type { WithContext } from '../../cli/context.js';
+import { positiveIntFlag } from '../../core/flag-values.js';
 
 // `claw lock` and `claw history`: registration only; each action imports its module when it runs.
 export function registerLock(program: Command, withContext: WithContext): void {
@@ -51,7 +52,7 @@ export function registerLock(program: Command, withContext: WithContext): void {
     .description(
       'Deploy records stored in S3 (s3://<bootstrapBucket>/claw/history/, one object per host and deploy), newest first: when it finished, host, rev, result (success, failed, skipped), who ran it, the rev before it, and a short detail.',
     )
-    .option('--limit <n>', 'the newest N records (default 20)')
+    .option('--limit <n>', 'the newest N records (default 20)', positiveIntFlag('--limit', 10_000, 20))
     .option('--json', 'print one JSON document')
     .addHelpText(
       'after',

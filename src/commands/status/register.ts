@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { action } from '../../cli/action.js';
 import type { WithContext } from '../../cli/context.js';
+import { intervalFlag } from '../../core/flag-values.js';
 
 // `claw status`: registration only; the action imports its module when it runs.
 export function registerStatus(program: Command, withContext: WithContext): void {
@@ -13,7 +14,7 @@ export function registerStatus(program: Command, withContext: WithContext): void
     .option('--json', 'print one JSON document')
     .option('--wide', 'every column (and the public IP) whatever the terminal width')
     .option('-w, --watch', 'refresh in place until Ctrl-C')
-    .option('--interval <seconds>', 'seconds between refreshes with --watch (default 5)')
+    .option('--interval <seconds>', 'seconds between refreshes with --watch (default 5)', intervalFlag)
     .addHelpText(
       'after',
       "\nExamples:\n  $ claw status\n  $ claw status --json | jq '.hosts[] | select(.drift | length > 0)'\n  $ claw --sandbox status --watch --interval 10",

@@ -1,6 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UsageError } from '../../core/errors.js';
-import { parseInterval } from '../../core/flag-values.js';
 import { type StatusReport } from '../../core/fleet.js';
 import { renderStatus } from '../../ui/status-text.js';
 import { redactUrls } from '../../core/redact.js';
@@ -12,11 +11,12 @@ export interface StatusOptions {
   json?: boolean;
   wide?: boolean;
   watch?: boolean;
-  interval?: string;
+  /** Seconds, parsed by commander (intervalFlag). */
+  interval?: number;
 }
 
 export async function run(ctx: Context, opts: StatusOptions): Promise<void> {
-  const interval = parseInterval(opts.interval, 5);
+  const interval = opts.interval ?? 5;
   if (opts.interval !== undefined && !opts.watch) throw new UsageError('--interval only applies with --watch');
   const render = (report: StatusReport) =>
     opts.json

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { action } from '../../cli/action.js';
 import type { WithContext } from '../../cli/context.js';
+import { intervalFlag } from '../../core/flag-values.js';
 
 // `claw tui`: registration only; the action imports its module (and Ink) when it runs.
 export function registerTui(program: Command, withContext: WithContext): void {
@@ -10,7 +11,7 @@ export function registerTui(program: Command, withContext: WithContext): void {
     .description(
       'A live dashboard of the fleet: account, repo HEAD, deploy lock; every host with state, type, AZ, AMI (latest or how far behind), deployed rev vs HEAD, SSM ping and drift; the AMIs a prune would remove and the recent deploys. Refreshes on an interval with one batch of AWS reads; on errors it keeps the last good data, marked STALE with its age, and backs off. Keys: j/k move, Enter detail, / filter, s sort, r refresh, d deploy, b backup (with --stack), p spot prices, ? help, q quit. Without a terminal it prints `claw status` once.',
     )
-    .option('--interval <seconds>', 'seconds between refreshes (default 10)')
+    .option('--interval <seconds>', 'seconds between refreshes (default 10)', intervalFlag)
     .option('--readonly', 'disable every action (deploy, backup)')
     .option(
       '--stack <name>',

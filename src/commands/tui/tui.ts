@@ -3,7 +3,6 @@ import { relative } from 'node:path';
 import { parseStack } from '../../core/backup.js';
 import type { Outcome } from '../../core/dashboard-refresh.js';
 import { RemoteError } from '../../core/errors.js';
-import { parseInterval } from '../../core/flag-values.js';
 import { displayableEvent } from '../../core/events.js';
 import { LOCK_KEY } from '../../core/lock.js';
 import { redactUrl, redactUrls } from '../../core/redact.js';
@@ -21,7 +20,8 @@ import { dashboardReader, describeError, type DashboardReader } from './data.js'
 // alternate screen until q; anywhere else it prints `claw status` once and says why.
 
 export interface TuiOptions {
-  interval?: string;
+  /** Seconds, parsed by commander (intervalFlag). */
+  interval?: number;
   stack?: string;
   readonly?: boolean;
   json?: boolean;
@@ -114,7 +114,7 @@ async function printJson(ctx: Context, read: DashboardReader): Promise<void> {
 }
 
 export async function run(ctx: Context, opts: TuiOptions): Promise<void> {
-  const intervalS = parseInterval(opts.interval, DEFAULT_INTERVAL_S);
+  const intervalS = opts.interval ?? DEFAULT_INTERVAL_S;
   const stack = opts.stack === undefined ? undefined : parseStack(opts.stack);
   ctx.registry(); // outside a repo (or with a broken registry): exit 2 before anything is drawn
   const read = dashboardReader(ctx, { stack });

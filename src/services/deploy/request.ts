@@ -1,6 +1,5 @@
 import { parseRevInput, resolveDeployTarget } from '../../core/deploy-target.js';
 import { UsageError } from '../../core/errors.js';
-import { parsePositiveInt } from '../../core/flag-values.js';
 import { DEFAULT_POLL_BUDGET, type PollBudget } from '../../core/rollout-poll.js';
 import { planRollout } from '../../core/rollout.js';
 import type { ServiceDeps } from '../deps.js';
@@ -12,7 +11,8 @@ import type { DeployRequest } from './plan.js';
 export interface DeployInput {
   target: string | undefined;
   rev?: string | undefined;
-  parallel?: string | undefined;
+  /** Hosts at a time after the canaries, already checked (a whole number from 1 to 1000). */
+  parallel?: number | undefined;
   canary?: string | undefined;
   caller?: string | undefined;
   eval?: boolean | undefined;
@@ -40,8 +40,12 @@ export function deployRequest(deps: Pick<ServiceDeps, 'config' | 'registry' | 's
   const v = deps.config.values;
   const target = resolveDeployTarget({ target: input.target, caller: input.caller ?? v.caller, registry: deps.registry() });
   const rev = input.rev === undefined ? undefined : parseRevInput(input.rev);
-  const parallel = input.parallel === undefined ? undefined : parsePositiveInt(input.parallel, '--parallel', 1000, 2);
-  const plan = planRollout({ hosts: target.hosts, canaryOrder: v.canaryOrder, canary: input.canary?.split(',').map((s) => s.trim()), parallel });
+  const plan = planRollout({
+    hosts: target.hosts,
+    canaryOrder: v.canaryOrder,
+    canary: input.canary?.split(',').map((s) => s.trim()),
+    parallel: input.parallel,
+  });
   parsePollBudget(input.pollBudget);
   return {
     verb: 'deploy',
