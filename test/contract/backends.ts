@@ -86,7 +86,7 @@ export async function openSandboxBackend(): Promise<Backend> {
       createBucket: (name) => admin.createBucket(name),
       putObject: (bucket, key, body) => admin.putObject(bucket, key, body),
     },
-    close: () => rm(home, { recursive: true, force: true }),
+    close: () => rm(home, { recursive: true, force: true, maxRetries: 5 }),
   };
 }
 

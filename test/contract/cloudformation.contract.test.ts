@@ -63,7 +63,7 @@ const stackBackends: Record<string, () => Promise<StacksBackend>> = {
       consumer: 'openclaw-lab-infra',
       deleted: 'openclaw-lab-bastion',
       prefix: ['openclaw-lab-network', 'openclaw-lab-service'],
-      close: () => rm(home, { recursive: true, force: true }),
+      close: () => rm(home, { recursive: true, force: true, maxRetries: 5 }),
     };
   },
   ...(moto.endpoint && {
@@ -204,7 +204,7 @@ const importsBackends: Record<string, () => Promise<ImportsBackend>> = {
         importers: ['openclaw-lab-service'],
         reason: /^Export openclaw-lab-infra:TaskDefinitionArn cannot be updated as it is in use by openclaw-lab-service$/,
       },
-      close: () => rm(home, { recursive: true, force: true }),
+      close: () => rm(home, { recursive: true, force: true, maxRetries: 5 }),
     };
   },
   'recorded AWS (aws-sdk-client-mock)': async () => {
@@ -328,7 +328,7 @@ describe('CloudFormation: the sandbox answers with the recorded AWS shape', () =
       list.find((e) => e.ResourceType !== 'AWS::CloudFormation::Stack' && e.ResourceStatus === 'UPDATE_COMPLETE')!;
     expect(shape(resource(events))).toEqual(shape(resource(awsEvents)));
     expect(shape((await cfn.listExports({})).Exports![0]!)).toEqual(shape((aws.listExports.Exports as object[])[0]!));
-    await rm(home, { recursive: true, force: true });
+    await rm(home, { recursive: true, force: true, maxRetries: 5 });
   });
 });
 

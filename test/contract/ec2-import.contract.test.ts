@@ -57,7 +57,7 @@ const importBackends: Record<string, () => Promise<ImportBackend>> = {
         if (scenario === 'no-role') await sandbox.admin.deleteRole('vmimport');
         return { bucket: IMAGES, key };
       },
-      close: () => rm(home, { recursive: true, force: true }),
+      close: () => rm(home, { recursive: true, force: true, maxRetries: 5 }),
     };
   },
   'recorded AWS (aws-sdk-client-mock)': async () => {
@@ -190,7 +190,7 @@ describe('EC2 import: the sandbox answers with the recorded AWS shape', () => {
     const seen = await pollTask(sandbox.clients.ec2, task.ImportTaskId!);
     expect(shape(seen.at(-1)!.SnapshotTaskDetail!)).toEqual(shape(recorded.describeUntilCompleted.at(-1)!.SnapshotTaskDetail!));
     expect(seen.at(-1)!.Tags).toEqual([{ Key: 'clawdinator', Value: 'true' }]);
-    await rm(home, { recursive: true, force: true });
+    await rm(home, { recursive: true, force: true, maxRetries: 5 });
   });
 });
 
@@ -206,7 +206,7 @@ describe('EC2 import, sandbox only (moto has no VM import)', () => {
     key = obj.Key!;
     size = obj.Size!;
   });
-  afterAll(() => rm(home, { recursive: true, force: true }));
+  afterAll(() => rm(home, { recursive: true, force: true, maxRetries: 5 }));
   const disk = (k = key) => ({ Format: 'RAW', UserBucket: { S3Bucket: IMAGES, S3Key: k } });
 
   it('steps: active 10, 50, 90, then completed; the snapshot is the object rounded up to GiB and registers as an AMI', async () => {

@@ -24,7 +24,7 @@ beforeEach(async () => {
   sb = await openSandbox({ home, seedDir: SEED_DIR });
   await sb.admin.createBucket(BUCKET);
 });
-afterEach(() => rm(home, { recursive: true, force: true }));
+afterEach(() => rm(home, { recursive: true, force: true, maxRetries: 5 }));
 
 const s3 = () => sb.clients.s3;
 const record = (key: string) =>

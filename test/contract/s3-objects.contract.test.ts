@@ -130,7 +130,7 @@ forEachBackend('S3 upload (lib-storage on moto)', (backend) => {
     const fromFile = await b.clients.s3.upload({ Bucket: bucket, Key: 'file.raw', Body: createReadStream(file), onProgress: (_l, t) => fileProgress.push(t) });
     expect(fromFile.ETag).toBe(multipartEtag(body));
     expect(fileProgress).toEqual([body.length, body.length]);
-    await rm(dir, { recursive: true, force: true });
+    await rm(dir, { recursive: true, force: true, maxRetries: 5 });
     const listed = await b.clients.s3.listObjectsV2({ Bucket: bucket });
     expect(listed.Contents!.map((o) => [o.Key, o.Size])).toEqual([
       ['file.raw', body.length],

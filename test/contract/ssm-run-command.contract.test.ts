@@ -42,7 +42,7 @@ const rcBackends: Record<string, () => Promise<RcBackend>> = {
         if (s === 'agentRestart') await sb.admin.agentRestartOnNextSwitch(ONE);
         if (s === 'undeliverable') await sb.admin.setPingStatus(BABELFISH, 'ConnectionLost');
       },
-      close: () => rm(home, { recursive: true, force: true }),
+      close: () => rm(home, { recursive: true, force: true, maxRetries: 5 }),
     };
   },
   'recorded AWS (aws-sdk-client-mock)': async () => {
@@ -178,6 +178,6 @@ describe('SSM Run Command: the sandbox answers have the shape of the recorded AW
     expect(sides[0]).toEqual(sides[1]);
     expect(Object.keys(sides[1]!.invocation)).toEqual(Object.keys(recorded.scenarios.success[2]!));
     replay.close();
-    await rm(home, { recursive: true, force: true });
+    await rm(home, { recursive: true, force: true, maxRetries: 5 });
   });
 });

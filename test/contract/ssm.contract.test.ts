@@ -69,7 +69,7 @@ const ssmBackends: Record<string, () => Promise<SsmBackend>> = {
   sandbox: async () => {
     const home = await mkdtemp(join(tmpdir(), 'claw-contract-ssm-'));
     const sandbox = await openSandbox({ home, seedDir: SEED_DIR });
-    return { ssm: sandbox.clients.ssm, managed: SEEDED, close: () => rm(home, { recursive: true, force: true }) };
+    return { ssm: sandbox.clients.ssm, managed: SEEDED, close: () => rm(home, { recursive: true, force: true, maxRetries: 5 }) };
   },
   'recorded AWS (aws-sdk-client-mock)': async () => {
     // Mock this one client instance only (mocking the class would also catch the moto probe below).
@@ -131,7 +131,7 @@ describe('SSM sandbox output has the shape of the recorded AWS answer', () => {
     const shape = (o: object) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, typeOf(v)]));
     expect(shape(mine)).toEqual(shape(aws));
     expect(out.$metadata.httpStatusCode).toBe(200);
-    await rm(home, { recursive: true, force: true });
+    await rm(home, { recursive: true, force: true, maxRetries: 5 });
   });
 });
 
@@ -148,7 +148,7 @@ describe('SSM sandbox only (moto does not implement DescribeInstanceInformation)
       await sandbox.admin.registerManagedInstance({ instanceId: `i-0aaaaaaaaaaaaaa${n}0`, pingStatus: n % 2 ? 'Inactive' : 'Online' });
     }
   });
-  afterAll(() => rm(home, { recursive: true, force: true }));
+  afterAll(() => rm(home, { recursive: true, force: true, maxRetries: 5 }));
 
   it('InstanceIds filter: only those; an unmanaged instance is simply absent', async () => {
     const out = await sandbox.clients.ssm.describeInstanceInformation({

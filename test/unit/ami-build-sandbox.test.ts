@@ -77,7 +77,7 @@ describe('claw ami build on the sandbox', () => {
     await writeFile(path, bytes);
     image = { path, format: 'raw', size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex'), gitSha: 'a'.repeat(40) };
   });
-  afterEach(() => rm(home, { recursive: true, force: true }));
+  afterEach(() => rm(home, { recursive: true, force: true, maxRetries: 5 }));
 
   it('builds: object with its hash, import task with progress, tagged AMI and snapshot', async () => {
     const { result, events } = await build();

@@ -26,7 +26,7 @@ beforeEach(async () => {
   clock = NOW;
   sb = await openSandbox({ home, seedDir: SEED_DIR, now: () => clock });
 });
-afterEach(() => rm(home, { recursive: true, force: true }));
+afterEach(() => rm(home, { recursive: true, force: true, maxRetries: 5 }));
 
 const run = async (id: string, lines: string[]) => (await runToEnd(sb.clients.ssm, id, lines)).out;
 const list = async (prefix: string) => (await sb.clients.s3.listObjectsV2({ Bucket: BUCKET, Prefix: prefix })).Contents ?? [];

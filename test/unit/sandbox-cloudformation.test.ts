@@ -26,7 +26,7 @@ beforeEach(async () => {
   home = await mkdtemp(join(tmpdir(), 'claw-sandbox-cfn-'));
 });
 afterEach(async () => {
-  await rm(home, { recursive: true, force: true });
+  await rm(home, { recursive: true, force: true, maxRetries: 5 });
 });
 
 const open = (seedDir = SEED_DIR) => openSandbox({ home, seedDir, now: () => NOW });
@@ -244,7 +244,7 @@ describe('the seed file', () => {
       const err = await openSandbox({ home: await mkdtemp(join(tmpdir(), 'claw-seed-home-')), seedDir: dir, now: () => NOW }).catch((e: unknown) => e);
       expect(err, String(message)).toBeInstanceOf(UsageError);
       expect((err as Error).message).toMatch(message);
-      await rm(dir, { recursive: true, force: true });
+      await rm(dir, { recursive: true, force: true, maxRetries: 5 });
     }
   });
 

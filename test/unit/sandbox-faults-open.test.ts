@@ -17,7 +17,7 @@ beforeEach(async () => {
   home = await mkdtemp(join(tmpdir(), 'claw-faults-'));
 });
 afterEach(async () => {
-  await rm(home, { recursive: true, force: true });
+  await rm(home, { recursive: true, force: true, maxRetries: 5 });
 });
 
 const settings = (s: Partial<FaultSettings> = {}): FaultSettings => ({ version: 1, rate: 1, seed: 3, attempts: 2, runs: 0, ...s });

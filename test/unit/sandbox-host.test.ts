@@ -38,7 +38,7 @@ beforeEach(async () => {
   home = await mkdtemp(join(tmpdir(), 'claw-sandbox-host-'));
   sb = await openSandbox({ home, seedDir: SEED_DIR });
 });
-afterEach(() => rm(home, { recursive: true, force: true }));
+afterEach(() => rm(home, { recursive: true, force: true, maxRetries: 5 }));
 
 const run = async (id: string, lines: string[]) => (await runToEnd(sb.clients.ssm, id, lines)).out;
 const poll = async (id = ONE, rev = REV) => {

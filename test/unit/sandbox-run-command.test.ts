@@ -36,7 +36,7 @@ beforeEach(async () => {
   home = await mkdtemp(join(tmpdir(), 'claw-sandbox-rc-'));
   sb = await openSandbox({ home, seedDir: SEED_DIR });
 });
-afterEach(() => rm(home, { recursive: true, force: true }));
+afterEach(() => rm(home, { recursive: true, force: true, maxRetries: 5 }));
 
 const send = (ids: string[], commands: string[]) => sb.clients.ssm.sendCommand({ DocumentName: DOC, InstanceIds: ids, Parameters: { commands } });
 const stdoutOf = async (commands: string[], id = ONE) => (await runToEnd(sb.clients.ssm, id, commands)).out.StandardOutputContent!;

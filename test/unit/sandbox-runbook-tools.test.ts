@@ -26,7 +26,7 @@ beforeEach(async () => {
   home = tempDir('claw-sbx-tools-');
   sb = await openSandbox({ home, seedDir: SEED_DIR });
 });
-afterEach(() => rm(home, { recursive: true, force: true }));
+afterEach(() => rm(home, { recursive: true, force: true, maxRetries: 5 }));
 
 const tofu = async (...args: string[]) => {
   const lines: string[] = [];

@@ -21,7 +21,7 @@ let home: string;
 beforeEach(async () => {
   home = await mkdtemp(join(tmpdir(), 'claw-seed-backup-'));
 });
-afterEach(() => rm(home, { recursive: true, force: true }));
+afterEach(() => rm(home, { recursive: true, force: true, maxRetries: 5 }));
 
 const open = (dir = home, now = NOW, seedDir = SEED_DIR) => openSandbox({ home: dir, seedDir, now: () => now });
 const bytesOf = async (sb: Sandbox, key: string) =>
@@ -113,7 +113,7 @@ describe('seed validation', () => {
     const err = await open(home, NOW, dir).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UsageError);
     expect((err as Error).message).toMatch(/s3\.json: buckets\.0\.objects\.1: give exactly one of "body" \(text\), "generated"/);
-    await rm(dir, { recursive: true, force: true });
+    await rm(dir, { recursive: true, force: true, maxRetries: 5 });
   });
 
   it('a host backing up to a bucket s3.json does not define is refused', async () => {
@@ -121,6 +121,6 @@ describe('seed validation', () => {
     await expect(open(home, NOW, dir)).rejects.toThrow(
       /ssm\.json: host i-07e1a3c5b9d2f4068 backs up to bucket openclaw-lab-backup-nope-1, which s3\.json does not define/,
     );
-    await rm(dir, { recursive: true, force: true });
+    await rm(dir, { recursive: true, force: true, maxRetries: 5 });
   });
 });

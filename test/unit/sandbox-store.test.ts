@@ -22,7 +22,7 @@ beforeEach(async () => {
   home = await mkdtemp(join(tmpdir(), 'claw-sandbox-'));
 });
 afterEach(async () => {
-  await rm(home, { recursive: true, force: true });
+  await rm(home, { recursive: true, force: true, maxRetries: 5 });
 });
 
 const open = (now: Date = NOW, seedDir = SEED_DIR) => openSandbox({ home, seedDir, now: () => now });

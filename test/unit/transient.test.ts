@@ -177,7 +177,7 @@ describe('withDeployLock releases through transient faults', () => {
     home = await mkdtemp(join(tmpdir(), 'claw-transient-'));
   });
   afterEach(async () => {
-    await rm(home, { recursive: true, force: true });
+    await rm(home, { recursive: true, force: true, maxRetries: 5 });
   });
 
   it('a release whose reads and delete fail twice still frees the lock', async () => {
