@@ -1,11 +1,8 @@
-import { readHistory } from '../../aws/history.js';
-import { asFullSha, parseRevInput, resolveDeployTarget } from '../../core/deploy-target.js';
-import { RefusedError } from '../../core/errors.js';
-import { previousSuccessfulRev } from '../../core/history.js';
+import { parseRevInput, resolveDeployTarget } from '../../core/deploy-target.js';
 import { planRollout } from '../../core/rollout.js';
 import type { DeployRequest } from '../../services/deploy/plan.js';
 import { parsePollBudget } from '../../services/deploy/request.js';
-import { resolveInstances } from '../../services/deploy/steps.js';
+import { previousRev } from '../../services/deploy/rollback.js';
 import { serviceDeps, type Context } from '../../cli/context.js';
 import { runPipeline, type DeployOptions } from './deploy.js';
 
@@ -42,35 +39,6 @@ export async function rollback(ctx: Context, rawTarget: string | undefined, opts
   });
   if (explicit) return runPipeline(ctx, request(explicit), opts);
 
-  const hosts = await resolveInstances(serviceDeps(ctx), target.hosts);
-  const s3 = (await ctx.clients()).s3;
-  const { records } = await readHistory(s3, ctx.config.values.bootstrapBucket, { now: ctx.now() });
-  const previous = hosts.map((h) => ({ host: h.host, current: h.currentRev, to: previousSuccessfulRev(records, h.host, h.currentRev) }));
-  const none = previous.filter((p) => p.to === undefined);
-  if (none.length) {
-    throw new RefusedError(
-      `nothing to roll back to for ${none.map((p) => `${p.host} (running ${p.current?.slice(0, 12) ?? 'an untagged rev'})`).join(', ')}: no earlier successful deploy in the history`,
-      'pass --to SHA to choose the rev, or "claw history <host>" to see what ran before',
-    );
-  }
-  const revs = [...new Set(previous.map((p) => p.to!))];
-  if (revs.length > 1) {
-    const groups = revs.map(
-      (rev) =>
-        `${rev.slice(0, 12)}: ${previous
-          .filter((p) => p.to === rev)
-          .map((p) => p.host)
-          .join(',')}`,
-    );
-    throw new RefusedError(
-      `the hosts' previous revs differ (${groups.join('; ')}); one rollback deploys one rev`,
-      `roll back each group on its own, e.g. "claw rollback ${previous
-        .filter((p) => p.to === revs[0])
-        .map((p) => p.host)
-        .join(',')}", or pass --to SHA`,
-    );
-  }
-  const currents = [...new Set(previous.map((p) => p.current?.slice(0, 12) ?? 'an untagged rev'))].join(', ');
-  const revWhy = `the rev before ${currents}, from the deploy history`;
-  await runPipeline(ctx, request({ kind: 'sha', sha: asFullSha(revs[0]!) }, revWhy), opts);
+  const back = await previousRev(serviceDeps(ctx), target);
+  await runPipeline(ctx, request(back.rev, back.revWhy), opts);
 }

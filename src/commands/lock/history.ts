@@ -1,9 +1,7 @@
-import { readHistory } from '../../aws/history.js';
 import { HISTORY_PREFIX } from '../../core/history.js';
-import { findHost } from '../../core/registry.js';
 import { renderHistory } from '../../ui/history-text.js';
-import type { Context } from '../../cli/context.js';
-import { escapeField } from '../../core/terminal-text.js';
+import { serviceDeps, type Context } from '../../cli/context.js';
+import { deployHistory } from '../../services/history/read.js';
 
 export const DEFAULT_HISTORY_LIMIT = 20;
 
@@ -19,11 +17,7 @@ export interface HistoryOptions {
  */
 export async function run(ctx: Context, host: string | undefined, opts: HistoryOptions): Promise<void> {
   const limit = opts.limit ?? DEFAULT_HISTORY_LIMIT;
-  if (host !== undefined) findHost(ctx.registry(), host);
-  const bucket = ctx.config.values.bootstrapBucket;
-  const s3 = (await ctx.clients()).s3;
-  const page = await readHistory(s3, bucket, { host, limit, now: ctx.now() });
-  for (const s of page.skipped) ctx.log.warn(`skipped s3://${bucket}/${escapeField(s.key)}: ${s.reason}`);
-  const doc = { bucket, prefix: HISTORY_PREFIX, host: host ?? null, records: page.records };
-  ctx.result(opts, doc, () => renderHistory(page.records, { host, where: `s3://${bucket}/${HISTORY_PREFIX}`, now: ctx.now(), paint: ctx.paint }));
+  const { bucket, records } = await deployHistory(serviceDeps(ctx), { host, limit });
+  const doc = { bucket, prefix: HISTORY_PREFIX, host: host ?? null, records };
+  ctx.result(opts, doc, () => renderHistory(records, { host, where: `s3://${bucket}/${HISTORY_PREFIX}`, now: ctx.now(), paint: ctx.paint }));
 }

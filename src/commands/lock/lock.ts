@@ -1,21 +1,14 @@
-import { deleteLockIfUnchanged, readLock } from '../../aws/lock.js';
 import { RefusedError } from '../../core/errors.js';
-import { LOCK_KEY, decideRelease, describeLock, refusalMessage } from '../../core/lock.js';
+import { describeLock, refusalMessage } from '../../core/lock.js';
+import { executeLockRelease, planLockRelease, readDeployLock } from '../../services/lock/lock.js';
 import { lockStatusDocument, renderLockStatus } from '../../ui/lock-text.js';
-import { staleHere } from '../../services/deploy/lock-options.js';
-import type { Context } from '../../cli/context.js';
+import { serviceDeps, type Context } from '../../cli/context.js';
 
-// `claw lock status | release`, and what a deploy needs to take the lock as this
-// operator: who we are, whether a lock's holder is a dead process on this machine, and
-// an S3 client that still works after Ctrl-C (the context's clients are bound to the
-// abort signal, so they cannot release anything once it fired).
-
-const placeOf = (ctx: Context) => ({ bucket: ctx.config.values.bootstrapBucket, key: LOCK_KEY });
+// `claw lock status | release` (services/lock/lock.ts): the lock as it is, and a release
+// decided on what was shown, confirmed when forced, then done only if nothing changed.
 
 export async function status(ctx: Context, opts: { json?: boolean }): Promise<void> {
-  const place = placeOf(ctx);
-  const state = await readLock((await ctx.clients()).s3, place);
-  const now = ctx.now();
+  const { place, state, now } = await readDeployLock(serviceDeps(ctx));
   ctx.result(opts, lockStatusDocument(state, place, now), () => renderLockStatus(state, place, now, ctx.paint));
 }
 
@@ -25,12 +18,9 @@ export async function status(ctx: Context, opts: { json?: boolean }): Promise<vo
  * terminal, --yes otherwise). The delete is conditional on the ETag that was shown.
  */
 export async function release(ctx: Context, opts: { force?: boolean; yes?: boolean; json?: boolean }): Promise<void> {
-  const place = placeOf(ctx);
-  const s3 = (await ctx.clients()).s3;
-  const state = await readLock(s3, place);
-  const now = ctx.now();
-  const stale = state.kind === 'held' && staleHere(ctx.home)(state.lock);
-  const decision = decideRelease(state, { now, force: Boolean(opts.force), stale });
+  const deps = serviceDeps(ctx);
+  const plan = await planLockRelease(deps, { force: Boolean(opts.force) });
+  const { place, state, now, decision } = plan;
   const where = `s3://${place.bucket}/${place.key}`;
   const done = (released: boolean, line: string) => ctx.result(opts, { released, lock: lockStatusDocument(state, place, now) }, () => line);
 
@@ -47,8 +37,7 @@ export async function release(ctx: Context, opts: { force?: boolean; yes?: boole
       { yes: opts.yes },
     );
   }
-  const outcome = await deleteLockIfUnchanged(s3, place, decision.etag);
-  if (outcome === 'changed') throw new RefusedError('the deploy lock changed since it was read; nothing released', 'run "claw lock status" and try again');
+  const outcome = await executeLockRelease(deps, { place, decision });
   const why = decision.why === 'expired' ? 'expired' : decision.why === 'stale' ? 'its process on this machine is gone' : 'forced';
   done(outcome === 'deleted', outcome === 'deleted' ? `released the deploy lock (${why}): ${whose}` : 'the deploy lock was already gone');
 }
