@@ -12,6 +12,10 @@ import { ROOT, runClaw, spawnClaw, tempDir, type ClawResult } from '../helpers/c
 // switch is held running until the three have been refused: on a loaded machine a late
 // starter must still meet the lock, not a finished deploy.
 
+// The winner polls its held switch for up to 70 s: however slowly the other three start
+// on a loaded machine, they meet its lock (it never gives up waiting first).
+const HOLD = ['--poll-budget', 'initial=50,max=250,timeout=70000,calls=100000'];
+
 describe('four sandbox deploys at once', () => {
   it('exactly one rolls out; three are refused naming it; history has one record; the lock is free after', { timeout: 90_000 }, async () => {
     const home = tempDir('claw-sbx-race-');
@@ -21,7 +25,7 @@ describe('four sandbox deploys at once', () => {
     await sbx.exclusive(() => sbx.admin.slowSwitch(IDS.c1, 1_000_000));
     // HEAD of the sandbox's own sample repo, as `claw --sandbox deploy <host>` takes by default.
     const head = execFileSync('git', ['-C', join(home, '.claw', 'sandbox', 'repo'), 'rev-parse', 'HEAD'], { encoding: 'utf8' }).trim();
-    const runs = [0, 1, 2, 3].map(() => spawnClaw(['--sandbox', 'deploy', 'clawdinator-1', '--yes', '--no-eval'], { env, timeoutMs: 80_000 }));
+    const runs = [0, 1, 2, 3].map(() => spawnClaw(['--sandbox', 'deploy', 'clawdinator-1', '--yes', '--no-eval', ...HOLD], { env, timeoutMs: 80_000 }));
     // Three finish (refused) while the winner's switch runs; then the switch may end.
     let finished = 0;
     await new Promise<void>((resolve) => {
