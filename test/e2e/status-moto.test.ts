@@ -86,7 +86,9 @@ suite('claw status against moto', () => {
   afterAll(() => ec2?.destroy());
 
   it('joins the seeded fleet with the registry and calls out drift', async () => {
-    const before = await ec2.send(new DescribeInstancesCommand({}));
+    // Only this test's instances: other suites share the moto server (terraform's come and go).
+    const mine = () => ec2.send(new DescribeInstancesCommand({ InstanceIds: Object.values(ids).filter((id) => id.startsWith('i-')) }));
+    const before = await mine();
     const r = await runClaw(['status', '--json', '--repo', FIXTURE_REPO], { env });
     expect(r.stderr).toMatch(/warning: ssm ping unknown: SSM DescribeInstanceInformation failed/);
     expect(r.exitCode).toBe(0);
@@ -113,7 +115,7 @@ suite('claw status against moto', () => {
     expect(babel).toMatchObject({ host: 'clawdinator-babelfish', state: 'missing', instanceId: null, drift: [{ kind: 'missing-instance' }] });
     expect(out.unregistered).toEqual([expect.objectContaining({ instanceId: ids.stray, name: 'clawdinator-scratch', state: 'stopped' })]);
     // status is read-only: moto holds exactly what it held before.
-    expect(await ec2.send(new DescribeInstancesCommand({}))).toMatchObject({ Reservations: before.Reservations });
+    expect(await mine()).toMatchObject({ Reservations: before.Reservations });
   });
 
   it('prints the table with drift and unregistered sections', async () => {
