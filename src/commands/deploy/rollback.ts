@@ -1,7 +1,5 @@
-import { parseRevInput, resolveDeployTarget } from '../../core/deploy-target.js';
-import { planRollout } from '../../core/rollout.js';
 import type { DeployRequest } from '../../services/deploy/plan.js';
-import { parsePollBudget } from '../../services/deploy/request.js';
+import { deployRequest } from '../../services/deploy/request.js';
 import { previousRev } from '../../services/deploy/rollback.js';
 import { serviceDeps, type Context } from '../../cli/context.js';
 import { runPipeline, type DeployOptions } from './deploy.js';
@@ -18,27 +16,9 @@ export interface RollbackOptions extends Omit<DeployOptions, 'rev'> {
 }
 
 export async function rollback(ctx: Context, rawTarget: string | undefined, opts: RollbackOptions): Promise<void> {
-  const target = resolveDeployTarget({ target: rawTarget, caller: opts.caller ?? ctx.config.values.caller, registry: ctx.registry() });
-  const explicit = opts.to === undefined ? undefined : parseRevInput(opts.to);
-  const plan = planRollout({
-    hosts: target.hosts,
-    canaryOrder: ctx.config.values.canaryOrder,
-    canary: opts.canary?.split(',').map((s) => s.trim()),
-    parallel: opts.parallel === undefined ? undefined : Number(opts.parallel),
-  });
-  parsePollBudget(opts.pollBudget);
-  const request = (rev: DeployRequest['rev'], revWhy?: string): DeployRequest => ({
-    verb: 'rollback',
-    target,
-    rev,
-    revWhy,
-    plan,
-    eval: opts.eval !== false,
-    bootstrap: opts.bootstrap !== false,
-    budget: parsePollBudget(opts.pollBudget, ctx.sandbox),
-  });
-  if (explicit) return runPipeline(ctx, request(explicit), opts);
-
-  const back = await previousRev(serviceDeps(ctx), target);
-  await runPipeline(ctx, request(back.rev, back.revWhy), opts);
+  // The same request as a deploy's (every flag checked before anything is read), with --to as its rev.
+  const req: DeployRequest = { ...deployRequest(ctx, { ...opts, target: rawTarget, rev: opts.to }), verb: 'rollback' };
+  if (req.rev) return runPipeline(ctx, req, opts);
+  const back = await previousRev(serviceDeps(ctx), req.target);
+  await runPipeline(ctx, { ...req, ...back }, opts);
 }

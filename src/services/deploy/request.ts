@@ -46,7 +46,6 @@ export function deployRequest(deps: Pick<ServiceDeps, 'config' | 'registry' | 's
     canary: input.canary?.split(',').map((s) => s.trim()),
     parallel: input.parallel,
   });
-  parsePollBudget(input.pollBudget);
   return {
     verb: 'deploy',
     target,
