@@ -226,7 +226,7 @@ export function createContext(opts: GlobalOptions, io: ProcessIo): Context {
 }
 
 /** An S3 client not bound to the Ctrl-C signal: for releasing the lock after an abort. */
-export async function cleanupS3(ctx: Context): Promise<S3Api> {
+async function cleanupS3(ctx: Context): Promise<S3Api> {
   if (ctx.sandbox) return (await ctx.clients()).s3;
   const { createSdkClients } = await import('../aws/sdk-clients.js');
   const raw = createSdkClients(sdkSettings(ctx));
@@ -235,6 +235,8 @@ export async function cleanupS3(ctx: Context): Promise<S3Api> {
 
 /** What a service may use of this invocation; the dashboard swaps the log, the events and the signal per action. */
 export function serviceDeps(ctx: Context, over: Partial<Pick<ServiceDeps, 'log' | 'events' | 'signal'>> = {}): ServiceDeps {
+  // One cleanup client per run: the lock's release and the history records share it.
+  let cleanup: Promise<S3Api> | undefined;
   return {
     sandbox: ctx.sandbox,
     config: ctx.config,
@@ -246,7 +248,7 @@ export function serviceDeps(ctx: Context, over: Partial<Pick<ServiceDeps, 'log' 
     now: () => ctx.now(),
     registry: () => ctx.registry(),
     clients: () => ctx.clients(),
-    cleanupS3: () => cleanupS3(ctx),
+    cleanupS3: () => (cleanup ??= cleanupS3(ctx)),
     log: over.log ?? ctx.log,
     events: over.events ?? ctx.events,
   };

@@ -32,9 +32,8 @@ export function parseWholeNumber(raw: string, flag: string, range: { min: number
 /** A strictly positive whole number flag, e.g. --keep. */
 export const parsePositiveInt = (raw: string, flag: string, max = 1_000_000, example = 3) => parseWholeNumber(raw, flag, { min: 1, max, example });
 
-/** --interval: seconds between refreshes, 1 to 3600 (fractions allowed); `fallback` when not given. */
-export function parseInterval(raw: string | undefined, fallback: number): number {
-  if (raw === undefined) return fallback;
+/** --interval: seconds between refreshes, 1 to 3600 (fractions allowed). */
+export function parseInterval(raw: string): number {
   const n = Number(raw);
   if (!/^\d+(\.\d+)?$/.test(raw) || n < 1 || n > 3600) {
     throw new UsageError(`--interval ${raw}: expected seconds between 1 and 3600`, 'e.g. --interval 30');
@@ -55,4 +54,4 @@ export const durationFlag =
   (raw: string): number =>
     parseDuration(raw, flag);
 
-export const intervalFlag = (raw: string): number => parseInterval(raw, 0);
+export const intervalFlag = parseInterval;
