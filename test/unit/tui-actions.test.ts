@@ -116,6 +116,21 @@ describe('claw tui services on the sandbox', () => {
     const sandbox = await openSandbox({ home: ctx.home, seedDir: SEED });
     const inst = sandbox.admin.state().instances.find((i) => i.instanceId === 'i-0a3f5c9e2b7d41c08');
     expect(inst?.tags['clawdinator:rev']).toBe(fleet);
+
+    // The fleet moves after the plan was shown (another operator deployed the first commit):
+    // the plan shown is no longer the run, so the shown fingerprint runs nothing.
+    const first = execFileSync('git', ['-C', join(ctx.home, 'sandbox', 'repo'), 'rev-list', '--max-parents=0', 'HEAD'], { encoding: 'utf8' }).trim();
+    await sandbox.clients.ec2.createTags({ Resources: ['i-0a3f5c9e2b7d41c08'], Tags: [{ Key: 'clawdinator:rev', Value: first }] });
+    const moved = await runDeploy(ctx, {
+      host: 'clawdinator-1',
+      sha: head,
+      fingerprint: plan.fingerprint,
+      signal: new AbortController().signal,
+      emit: () => {},
+    });
+    expect(moved).toMatchObject({ status: 'failed', message: 'the plan changed since it was shown (the fleet or the rev moved); nothing was done' });
+    const after = (await openSandbox({ home: ctx.home, seedDir: SEED })).admin.state().instances.find((i) => i.instanceId === 'i-0a3f5c9e2b7d41c08');
+    expect(after?.tags['clawdinator:rev']).toBe(first);
   });
 
   it("a plan that cannot be made is the deploy's own error", async () => {
