@@ -89,9 +89,10 @@ describe.skipIf(!available)('claw tui in a real terminal', () => {
     const s = openDashboard('', { cols: 140, rows: 40 });
     await firstFrame(s);
     s.resize(90, 20);
+    // The whole new frame (header and footer), not one caught while Ink is still redrawing it.
     const fits = (x: string) => {
       const lines = x.replace(/\n+$/, '').split('\n');
-      return lines.length <= 20 && /^j\/k move/.test(lines.at(-1) ?? '');
+      return lines.length <= 20 && /^j\/k move/.test(lines.at(-1) ?? '') && lines.filter((l) => l.startsWith('claw ')).length === 1;
     };
     const screen = await waitForScreen(s, fits, 5_000);
     expect(fits(screen), screen).toBe(true);
